@@ -1,0 +1,1 @@
+"""The ``dbaudit`` command line. Only this package knows terminals and exit codes."""

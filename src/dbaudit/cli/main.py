@@ -1,0 +1,38 @@
+"""Entry point: the ``dbaudit`` command group. Commands live in their own modules, loaded lazily
+so that ``dbaudit --version`` and ``dbaudit rules`` start fast."""
+
+from __future__ import annotations
+
+import importlib
+from importlib.metadata import version
+
+import click
+
+# command name -> "module:attribute"; a module holds one command and imports heavy parts lazily.
+COMMANDS: dict[str, str] = {
+    "inspect": "dbaudit.cli.inspect_cmd:inspect_command",
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module_name, _, attribute = target.partition(":")
+        command = getattr(importlib.import_module(module_name), attribute)
+        assert isinstance(command, click.Command)
+        return command
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(version("dbaudit"), "--version", prog_name="dbaudit")
+def cli() -> None:
+    """Audit a database the way a senior DBA would."""
+
+
+def main() -> None:
+    cli(prog_name="dbaudit")

@@ -1,0 +1,41 @@
+"""A stable fingerprint of a schema's structure (not its statistics or source locations)."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from typing import Any
+
+from dbaudit.model.schema import SchemaModel, Table
+from dbaudit.model.serialize import to_jsonable
+
+_VOLATILE_KEYS = frozenset({"stats", "location", "size_bytes", "scans", "last_value"})
+
+
+def _strip(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _strip(v) for k, v in value.items() if k not in _VOLATILE_KEYS}
+    if isinstance(value, list):
+        return [_strip(v) for v in value]
+    return value
+
+
+def table_fingerprint(table: Table) -> str:
+    """SHA-256 of one table's structure."""
+    payload = json.dumps(_strip(to_jsonable(table)), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def schema_fingerprint(model: SchemaModel) -> str:
+    """SHA-256 over every object's structure, independent of the order sources list them."""
+    structural = dataclasses.replace(
+        model,
+        source=dataclasses.replace(model.source, name="", server_version=None),
+        tables=tuple(sorted(model.tables, key=lambda t: (t.schema, t.name))),
+        sequences=tuple(sorted(model.sequences, key=lambda s: (s.schema, s.name))),
+        enums=tuple(sorted(model.enums, key=lambda e: (e.schema, e.name))),
+        extensions=tuple(sorted(model.extensions, key=lambda e: e.name)),
+    )
+    payload = json.dumps(_strip(to_jsonable(structural)), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(payload.encode()).hexdigest()

@@ -1,0 +1,364 @@
+"""The immutable schema model every source produces and every analysis consumes.
+
+Frozen dataclasses with tuple collections: values compare and hash by content, so two sources that
+describe the same schema produce equal models, and a rule can never mutate what another rule sees.
+Lookups (``model.table("public.users")``, ``table.column("id")``) are built lazily once per object.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from functools import cached_property
+from typing import Literal
+
+
+class TableKind(StrEnum):
+    """What a relation is; partitions are tables with ``partition_of`` set."""
+
+    TABLE = "table"
+    PARTITIONED_TABLE = "partitioned_table"
+    PARTITION = "partition"
+    VIEW = "view"
+    MATERIALIZED_VIEW = "materialized_view"
+    FOREIGN_TABLE = "foreign_table"
+
+
+class ReferentialAction(StrEnum):
+    NO_ACTION = "NO ACTION"
+    RESTRICT = "RESTRICT"
+    CASCADE = "CASCADE"
+    SET_NULL = "SET NULL"
+    SET_DEFAULT = "SET DEFAULT"
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where a source declares an object (a model file, a migration, application code)."""
+
+    path: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnType:
+    """A column's type, both as the server prints it and decomposed.
+
+    ``sql`` is the type as ``format_type`` prints it (``character varying(255)``, ``integer[]``);
+    ``name`` is the canonical base type (``varchar``, ``int4``, ``timestamptz``, an enum's qualified
+    name) so that rules compare types without parsing text.
+    """
+
+    sql: str
+    name: str
+    length: int | None = None
+    precision: int | None = None
+    scale: int | None = None
+    array_dims: int = 0
+    is_enum: bool = False
+
+
+IdentityKind = Literal["always", "by default"]
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    name: str
+    type: ColumnType
+    nullable: bool = True
+    default: str | None = None
+    identity: IdentityKind | None = None
+    generated: str | None = None
+    serial_sequence: str | None = None
+    collation: str | None = None
+    comment: str | None = None
+    position: int = 0
+    location: Location | None = None
+    # True when the source says the ORM keeps the value current on UPDATE (SQLAlchemy ``onupdate``).
+    orm_onupdate: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PrimaryKey:
+    name: str
+    columns: tuple[str, ...]
+    location: Location | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ForeignKey:
+    name: str
+    columns: tuple[str, ...]
+    ref_schema: str
+    ref_table: str
+    ref_columns: tuple[str, ...]
+    on_delete: ReferentialAction = ReferentialAction.NO_ACTION
+    on_update: ReferentialAction = ReferentialAction.NO_ACTION
+    deferrable: bool = False
+    initially_deferred: bool = False
+    validated: bool = True
+    match_full: bool = False
+    location: Location | None = None
+
+    @property
+    def ref_qualified(self) -> str:
+        return f"{self.ref_schema}.{self.ref_table}"
+
+
+@dataclass(frozen=True, slots=True)
+class UniqueConstraint:
+    name: str
+    columns: tuple[str, ...]
+    deferrable: bool = False
+    nulls_not_distinct: bool = False
+    location: Location | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CheckConstraint:
+    name: str
+    expression: str
+    columns: tuple[str, ...] = ()
+    validated: bool = True
+    location: Location | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ExclusionConstraint:
+    name: str
+    definition: str
+    location: Location | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IndexElement:
+    """One key of an index: a column or an expression, with its ordering and operator class."""
+
+    column: str | None = None
+    expression: str | None = None
+    descending: bool = False
+    nulls_first: bool = False
+    collation: str | None = None
+    opclass: str | None = None
+
+    @property
+    def label(self) -> str:
+        text = self.column if self.column is not None else f"({self.expression})"
+        return f"{text} DESC" if self.descending else text
+
+
+@dataclass(frozen=True, slots=True)
+class Index:
+    name: str
+    elements: tuple[IndexElement, ...]
+    unique: bool = False
+    primary: bool = False
+    method: str = "btree"
+    predicate: str | None = None
+    include: tuple[str, ...] = ()
+    valid: bool = True
+    constraint: str | None = None
+    nulls_not_distinct: bool = False
+    definition: str | None = None
+    size_bytes: int | None = None
+    scans: int | None = None
+    location: Location | None = None
+
+    @property
+    def columns(self) -> tuple[str | None, ...]:
+        """Column names of the keys, ``None`` for an expression key."""
+        return tuple(e.column for e in self.elements)
+
+    @property
+    def is_plain(self) -> bool:
+        """Only plain columns, no expression keys."""
+        return all(e.column is not None for e in self.elements)
+
+
+@dataclass(frozen=True, slots=True)
+class Trigger:
+    name: str
+    timing: Literal["BEFORE", "AFTER", "INSTEAD OF"]
+    events: tuple[str, ...]
+    level: Literal["ROW", "STATEMENT"]
+    function: str
+    function_language: str | None = None
+    function_source: str | None = None
+    enabled: bool = True
+    definition: str | None = None
+    location: Location | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TableStats:
+    """Planner and activity statistics; every field is ``None`` when the source has none."""
+
+    rows_estimate: int | None = None
+    total_bytes: int | None = None
+    table_bytes: int | None = None
+    index_bytes: int | None = None
+    seq_scan: int | None = None
+    idx_scan: int | None = None
+    n_live_tup: int | None = None
+    n_dead_tup: int | None = None
+    last_analyze: datetime | None = None
+    last_autoanalyze: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Partitioning:
+    """How a partitioned table splits its rows: ``strategy`` RANGE/LIST/HASH over ``key``."""
+
+    strategy: Literal["RANGE", "LIST", "HASH"]
+    key: str
+    columns: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Table:
+    schema: str
+    name: str
+    kind: TableKind = TableKind.TABLE
+    columns: tuple[Column, ...] = ()
+    primary_key: PrimaryKey | None = None
+    foreign_keys: tuple[ForeignKey, ...] = ()
+    uniques: tuple[UniqueConstraint, ...] = ()
+    checks: tuple[CheckConstraint, ...] = ()
+    exclusions: tuple[ExclusionConstraint, ...] = ()
+    indexes: tuple[Index, ...] = ()
+    triggers: tuple[Trigger, ...] = ()
+    comment: str | None = None
+    partitioning: Partitioning | None = None
+    partition_of: str | None = None
+    partition_bound: str | None = None
+    view_definition: str | None = None
+    stats: TableStats | None = None
+    location: Location | None = None
+
+    @property
+    def qualified_name(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+    @cached_property
+    def _columns_by_name(self) -> dict[str, Column]:
+        return {c.name: c for c in self.columns}
+
+    def column(self, name: str) -> Column | None:
+        return self._columns_by_name.get(name)
+
+    @property
+    def is_relation_with_rows(self) -> bool:
+        """Tables that store rows (views do not)."""
+        return self.kind in (TableKind.TABLE, TableKind.PARTITIONED_TABLE, TableKind.PARTITION)
+
+
+@dataclass(frozen=True, slots=True)
+class Sequence:
+    schema: str
+    name: str
+    data_type: str = "bigint"
+    start: int = 1
+    increment: int = 1
+    min_value: int | None = None
+    max_value: int | None = None
+    cycle: bool = False
+    last_value: int | None = None
+    owned_by_table: str | None = None
+    owned_by_column: str | None = None
+
+    @property
+    def qualified_name(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class EnumType:
+    schema: str
+    name: str
+    values: tuple[str, ...]
+
+    @property
+    def qualified_name(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class Extension:
+    name: str
+    version: str
+    schema: str
+
+
+@dataclass(frozen=True, slots=True)
+class SourceInfo:
+    """Which source produced the model and which kinds of facts it could know.
+
+    ``capabilities`` names the facts the source knows (``triggers``, ``sequences``, ``statistics``,
+    ``partitions``, ``enums``); a rule that needs a missing capability is skipped with a note
+    instead of reporting on facts that were never read.
+    """
+
+    kind: str
+    name: str
+    dialect: str = "postgresql"
+    server_version: str | None = None
+    capabilities: tuple[str, ...] = ()
+
+
+POSTGRES_CAPABILITIES: tuple[str, ...] = (
+    "triggers",
+    "sequences",
+    "statistics",
+    "partitions",
+    "enums",
+    "extensions",
+    "comments",
+    "index_details",
+)
+
+
+@dataclass(frozen=True)
+class SchemaModel:
+    source: SourceInfo
+    schemas: tuple[str, ...] = ()
+    tables: tuple[Table, ...] = ()
+    sequences: tuple[Sequence, ...] = ()
+    enums: tuple[EnumType, ...] = ()
+    extensions: tuple[Extension, ...] = ()
+    schema_comments: tuple[tuple[str, str], ...] = field(default=())
+
+    @cached_property
+    def _tables_by_name(self) -> dict[str, Table]:
+        return {t.qualified_name: t for t in self.tables}
+
+    @cached_property
+    def _sequences_by_name(self) -> dict[str, Sequence]:
+        return {s.qualified_name: s for s in self.sequences}
+
+    @cached_property
+    def _partitions_by_parent(self) -> dict[str, tuple[Table, ...]]:
+        out: dict[str, list[Table]] = {}
+        for t in self.tables:
+            if t.partition_of is not None:
+                out.setdefault(t.partition_of, []).append(t)
+        return {k: tuple(v) for k, v in out.items()}
+
+    def table(self, qualified_name: str) -> Table | None:
+        return self._tables_by_name.get(qualified_name)
+
+    def sequence(self, qualified_name: str) -> Sequence | None:
+        return self._sequences_by_name.get(qualified_name)
+
+    def partitions_of(self, qualified_name: str) -> tuple[Table, ...]:
+        return self._partitions_by_parent.get(qualified_name, ())
+
+    def has(self, capability: str) -> bool:
+        return capability in self.source.capabilities
+
+    @property
+    def base_tables(self) -> tuple[Table, ...]:
+        """Tables that own their rows' definition: plain and partitioned tables, not partitions."""
+        return tuple(
+            t for t in self.tables if t.kind in (TableKind.TABLE, TableKind.PARTITIONED_TABLE)
+        )

@@ -1,0 +1,220 @@
+"""Throw-away PostgreSQL databases: on a server the user names, or on an embedded one we start.
+
+One component serves the ``.sql`` source, the Alembic source, lock tracing, the demo and the test
+suite. The server is chosen in this order:
+
+1. the URL given as ``scratch_url`` (``--scratch-url``) or in ``DBAUDIT_SCRATCH_URL``;
+2. an embedded PostgreSQL started in a temporary directory on first use and stopped at exit:
+   the ``pgserver`` wheel (PostgreSQL 16, no server install needed), or when that is missing or
+   fails, ``initdb``/``pg_ctl`` found on ``PATH`` or in ``/usr/lib/postgresql/*/bin``.
+
+``initdb`` refuses to run as root. As root, ``pgserver`` runs the server as its own unprivileged
+``pgserver`` account; the ``PATH`` fallback runs it as ``postgres`` (or ``nobody``) the same way.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import glob
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+import threading
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote, urlsplit, urlunsplit
+
+import psycopg
+from psycopg import sql
+
+from dbaudit.errors import ScratchError
+from dbaudit.redact import redact_url
+
+SCRATCH_ENV = "DBAUDIT_SCRATCH_URL"
+EMBEDDED_ENV = "DBAUDIT_EMBEDDED"  # "pgserver" or "path" to force one embedded kind
+SCRATCH_PREFIX = "dbaudit_scratch_"
+
+
+def with_database(url: str, database: str) -> str:
+    """The same server URL pointing at another database (query parameters such as ``host=`` kept)."""
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + quote(database, safe=""), parts.query, parts.fragment))
+
+
+@dataclass
+class ScratchServer:
+    """A PostgreSQL server where dbaudit may create and drop databases of its own."""
+
+    admin_url: str
+    description: str
+
+    def create_database(self, *, template: str | None = None, prefix: str = SCRATCH_PREFIX) -> str:
+        """Create an empty database (optionally from ``template``) and return its URL."""
+        name = f"{prefix}{uuid.uuid4().hex[:12]}"
+        statement = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+        if template is not None:
+            statement = sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                sql.Identifier(name), sql.Identifier(template)
+            )
+        self.execute_admin(statement)
+        return with_database(self.admin_url, name)
+
+    def drop_database(self, url_or_name: str) -> None:
+        name = urlsplit(url_or_name).path.lstrip("/") if "://" in url_or_name else url_or_name
+        self.execute_admin(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+    def execute_admin(self, statement: sql.Composable) -> None:
+        try:
+            with psycopg.connect(self.admin_url, autocommit=True, connect_timeout=10) as conn:
+                conn.execute(statement)
+        except psycopg.Error as exc:
+            raise ScratchError(f"scratch server {self.description}: {exc}".strip()) from None
+
+    @contextlib.contextmanager
+    def database(self, *, template: str | None = None) -> Iterator[str]:
+        """A throw-away database, dropped when the block ends, even on error."""
+        url = self.create_database(template=template)
+        try:
+            yield url
+        finally:
+            with contextlib.suppress(ScratchError):
+                self.drop_database(url)
+
+
+class EmbeddedPostgres:
+    """A private PostgreSQL in a temporary directory, stopped and removed at exit."""
+
+    def __init__(self) -> None:
+        self._tmp = Path(tempfile.mkdtemp(prefix="dbaudit-pg-"))
+        self._stop: list[object] = []
+        self.url = ""
+        self.kind = ""
+
+    def start(self) -> str:
+        forced = os.environ.get(EMBEDDED_ENV, "").strip().lower()
+        errors: list[str] = []
+        starters = {"pgserver": self._start_pgserver, "path": self._start_from_path}
+        order = [forced] if forced in starters else ["pgserver", "path"]
+        for kind in order:
+            try:
+                self.url = starters[kind]()
+                self.kind = kind
+                atexit.register(self.stop)
+                return self.url
+            except Exception as exc:  # noqa: BLE001 - every failure is reported together below
+                errors.append(f"{kind}: {exc}")
+        raise ScratchError(
+            "could not start an embedded PostgreSQL (" + "; ".join(errors) + "). "
+            f"Name a server for throw-away databases with --scratch-url or {SCRATCH_ENV}."
+        )
+
+    def _start_pgserver(self) -> str:
+        import pgserver  # noqa: PLC0415 - optional at runtime; the PATH fallback works without it
+
+        pgdata = self._tmp / "pgserver"
+        pgdata.mkdir()
+        server = pgserver.get_server(pgdata, cleanup_mode="delete")
+        self._stop.append(server)
+        return str(server.get_uri("postgres"))
+
+    def _start_from_path(self) -> str:
+        bindir = _find_postgres_bindir()
+        pgdata = self._tmp / "data"
+        run_as = _unprivileged_user() if os.geteuid() == 0 else None
+        if run_as is not None:
+            uid, gid = run_as.pw_uid, run_as.pw_gid
+            os.chmod(self._tmp, 0o755)
+            pgdata.mkdir(mode=0o700)
+            os.chown(pgdata, uid, gid)
+        port = _free_port()
+        user_kw: dict[str, int] = {"user": run_as.pw_uid, "group": run_as.pw_gid} if run_as else {}
+        subprocess.run(
+            [str(bindir / "initdb"), "-D", str(pgdata), "-U", "postgres", "--auth=trust", "-E", "UTF8",
+             "--no-sync"],
+            check=True, capture_output=True, **user_kw,  # type: ignore[call-overload]
+        )
+        subprocess.run(
+            [str(bindir / "pg_ctl"), "-D", str(pgdata), "-w", "-l", str(pgdata / "server.log"), "start",
+             "-o", f"-p {port} -k {pgdata} -c listen_addresses=127.0.0.1 -c fsync=off"],
+            check=True, capture_output=True, **user_kw,  # type: ignore[call-overload]
+        )
+        self._stop.append(("pg_ctl", bindir, pgdata, user_kw))
+        return f"postgresql://postgres@127.0.0.1:{port}/postgres"
+
+    def stop(self) -> None:
+        for handle in self._stop:
+            with contextlib.suppress(Exception):
+                if isinstance(handle, tuple):
+                    _, bindir, pgdata, user_kw = handle
+                    subprocess.run(
+                        [str(bindir / "pg_ctl"), "-D", str(pgdata), "-m", "immediate", "stop"],
+                        check=False, capture_output=True, **user_kw,
+                    )
+                else:
+                    handle.cleanup()  # type: ignore[attr-defined]
+        self._stop.clear()
+        shutil.rmtree(self._tmp, ignore_errors=True)
+
+
+def _find_postgres_bindir() -> Path:
+    initdb = shutil.which("initdb")
+    if initdb:
+        return Path(initdb).parent
+    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=_version_key, reverse=True)
+    if not candidates:
+        raise FileNotFoundError("no initdb on PATH or in /usr/lib/postgresql/*/bin")
+    return Path(candidates[0]).parent
+
+
+def _version_key(path: str) -> int:
+    part = Path(path).parent.parent.name
+    return int(part) if part.isdigit() else 0
+
+
+def _unprivileged_user() -> pwd.struct_passwd:
+    for name in ("postgres", "nobody"):
+        with contextlib.suppress(KeyError):
+            return pwd.getpwnam(name)
+    raise PermissionError("running as root and no unprivileged account (postgres, nobody) to run initdb")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+_embedded: EmbeddedPostgres | None = None
+_embedded_lock = threading.Lock()
+
+
+def embedded_server() -> ScratchServer:
+    """The process-wide embedded PostgreSQL, started on first use."""
+    global _embedded  # noqa: PLW0603 - one embedded server per process, stopped at exit
+    with _embedded_lock:
+        if _embedded is None:
+            server = EmbeddedPostgres()
+            server.start()
+            _embedded = server
+        return ScratchServer(_embedded.url, f"embedded PostgreSQL ({_embedded.kind})")
+
+
+def scratch_server(scratch_url: str | None = None) -> ScratchServer:
+    """The server named by ``scratch_url`` or ``DBAUDIT_SCRATCH_URL``, else the embedded one."""
+    url = scratch_url or os.environ.get(SCRATCH_ENV)
+    if url:
+        return ScratchServer(url, redact_url(url))
+    return embedded_server()
+
+
+@contextlib.contextmanager
+def scratch_database(scratch_url: str | None = None) -> Iterator[str]:
+    """A throw-away database URL for the length of the block."""
+    with scratch_server(scratch_url).database() as url:
+        yield url

@@ -1,0 +1,66 @@
+"""The one place where dbaudit turns names and values into SQL text.
+
+Every generated statement (fixes, verification queries, scratch-database DDL) quotes identifiers and
+literals through these functions, so hostile names (quotes, spaces, Unicode, reserved words, mixed
+case, 63-byte names) come out as valid SQL. Quoting is minimal: a name that PostgreSQL would read
+back unchanged without quotes is left bare, so generated SQL stays readable.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pglast.keywords import COL_NAME_KEYWORDS, RESERVED_KEYWORDS, TYPE_FUNC_NAME_KEYWORDS
+
+_BARE = re.compile(r"[a-z_][a-z0-9_$]*\Z")
+_NEEDS_QUOTES = frozenset(RESERVED_KEYWORDS) | frozenset(TYPE_FUNC_NAME_KEYWORDS) | frozenset(COL_NAME_KEYWORDS)
+
+
+def ident(name: str) -> str:
+    """Quote one identifier (table, column, index, constraint, schema) when it needs quotes."""
+    if "\x00" in name:
+        raise ValueError("identifiers cannot contain NUL bytes")
+    if _BARE.match(name) and name not in _NEEDS_QUOTES:
+        return name
+    return '"' + name.replace('"', '""') + '"'
+
+
+def qualified(schema: str, name: str) -> str:
+    """``schema.name`` with each part quoted as needed."""
+    return f"{ident(schema)}.{ident(name)}"
+
+
+def qualified_text(qualified_name: str) -> str:
+    """Quote a model ``schema.table`` name (the schema never contains a dot in our model)."""
+    schema, _, name = qualified_name.partition(".")
+    return qualified(schema, name)
+
+
+def column_list(columns: tuple[str, ...] | list[str]) -> str:
+    return ", ".join(ident(c) for c in columns)
+
+
+def literal(value: str | int | float | bool | None) -> str:
+    """A SQL literal: strings in standard single quotes, ``NULL``, booleans and numbers as is."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if "\x00" in value:
+        raise ValueError("string literals cannot contain NUL bytes")
+    return "'" + value.replace("'", "''") + "'"
+
+
+def regclass_literal(schema: str, name: str) -> str:
+    """A literal usable as ``'…'::regclass`` for any identifier."""
+    return literal(qualified(schema, name))
+
+
+def truncate_identifier(name: str, limit: int = 63) -> str:
+    """Cut a generated name to PostgreSQL's NAMEDATALEN-1 bytes without splitting a UTF-8 character."""
+    encoded = name.encode()
+    if len(encoded) <= limit:
+        return name
+    return encoded[:limit].decode(errors="ignore")

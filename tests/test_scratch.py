@@ -15,7 +15,8 @@ class TestScratchServer:
         with pg_server.database() as url:
             with psycopg.connect(url) as conn:
                 name = conn.execute("SELECT current_database()").fetchone()
-            assert name is not None and name[0].startswith("dbaudit_scratch_")
+            assert name is not None
+            assert name[0].startswith("dbaudit_scratch_")
         with psycopg.connect(pg_server.admin_url) as conn:
             row = conn.execute("SELECT count(*) FROM pg_database WHERE datname = %s", (name[0],)).fetchone()
         assert row == (0,)

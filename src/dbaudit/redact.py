@@ -12,8 +12,12 @@ from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 MASK = "***"
 
-_URL_PASSWORD = re.compile(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.\-]*://[^:/@\s]*:)(?P<secret>[^@\s]*)(?P<tail>@)")
-_KV_PASSWORD = re.compile(r"(?P<head>\b(?:password|passwd|pwd)\s*=\s*)(?P<q>['\"]?)(?P<secret>[^'\"\s&;]*)(?P=q)", re.I)
+_URL_PASSWORD = re.compile(
+    r"(?P<head>[a-zA-Z][a-zA-Z0-9+.\-]*://[^:/@\s]*:)(?P<secret>[^@\s]*)(?P<tail>@)"
+)
+_KV_PASSWORD = re.compile(
+    r"(?P<head>\b(?:password|passwd|pwd)\s*=\s*)(?P<q>['\"]?)(?P<secret>[^'\"\s&;]*)(?P=q)", re.I
+)
 _QUERY_PASSWORD = re.compile(r"(?P<head>[?&](?:password|passwd)=)(?P<secret>[^&\s]*)", re.I)
 
 
@@ -26,7 +30,8 @@ def redact_url(url: str) -> str:
     if parts.password is not None:
         netloc = parts.netloc.rsplit("@", 1)
         userinfo = netloc[0].split(":", 1)[0]
-        parts = SplitResult(parts.scheme, f"{userinfo}:{MASK}@{netloc[1]}", parts.path, parts.query, parts.fragment)
+        netloc_text = f"{userinfo}:{MASK}@{netloc[1]}"
+        parts = SplitResult(parts.scheme, netloc_text, parts.path, parts.query, parts.fragment)
     return _QUERY_PASSWORD.sub(lambda m: m["head"] + MASK, urlunsplit(parts))
 
 

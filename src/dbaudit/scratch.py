@@ -44,7 +44,8 @@ SCRATCH_PREFIX = "dbaudit_scratch_"
 def with_database(url: str, database: str) -> str:
     """The same server URL pointing at another database (query parameters such as ``host=`` kept)."""
     parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, "/" + quote(database, safe=""), parts.query, parts.fragment))
+    path = "/" + quote(database, safe="")
+    return urlunsplit((parts.scheme, parts.netloc, path, parts.query, parts.fragment))
 
 
 @dataclass
@@ -57,7 +58,7 @@ class ScratchServer:
     def create_database(self, *, template: str | None = None, prefix: str = SCRATCH_PREFIX) -> str:
         """Create an empty database (optionally from ``template``) and return its URL."""
         name = f"{prefix}{uuid.uuid4().hex[:12]}"
-        statement = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+        statement: sql.Composed = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
         if template is not None:
             statement = sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
                 sql.Identifier(name), sql.Identifier(template)
@@ -69,7 +70,7 @@ class ScratchServer:
         name = urlsplit(url_or_name).path.lstrip("/") if "://" in url_or_name else url_or_name
         self.execute_admin(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
-    def execute_admin(self, statement: sql.Composable) -> None:
+    def execute_admin(self, statement: sql.Composed) -> None:
         try:
             with psycopg.connect(self.admin_url, autocommit=True, connect_timeout=10) as conn:
                 conn.execute(statement)
@@ -107,7 +108,7 @@ class EmbeddedPostgres:
                 self.kind = kind
                 atexit.register(self.stop)
                 return self.url
-            except Exception as exc:  # noqa: BLE001 - every failure is reported together below
+            except Exception as exc:  # every failure is reported together below
                 errors.append(f"{kind}: {exc}")
         raise ScratchError(
             "could not start an embedded PostgreSQL (" + "; ".join(errors) + "). "
@@ -119,7 +120,7 @@ class EmbeddedPostgres:
 
         pgdata = self._tmp / "pgserver"
         pgdata.mkdir()
-        server = pgserver.get_server(pgdata, cleanup_mode="delete")
+        server = pgserver.get_server(pgdata, cleanup_mode="delete")  # type: ignore[attr-defined]
         self._stop.append(server)
         return str(server.get_uri("postgres"))
 

@@ -48,26 +48,26 @@ def to_jsonable(value: Any) -> Any:
 
 
 def from_jsonable(cls: type[T], data: Any) -> T:
-    return typing.cast(T, _decode(cls, data))
+    return typing.cast("T", _decode(cls, data))
 
 
 @cache
-def _fields(cls: type[Any]) -> tuple[dataclasses.Field[Any], ...]:
+def _fields(cls: Any) -> tuple[dataclasses.Field[Any], ...]:
     return tuple(f for f in dataclasses.fields(cls) if f.init)
 
 
 @cache
-def _hints(cls: type[Any]) -> dict[str, Any]:
+def _hints(cls: Any) -> dict[str, Any]:
     return typing.get_type_hints(cls)
 
 
 def _decode(tp: Any, data: Any) -> Any:
     origin = get_origin(tp)
     if origin in (typing.Union, types.UnionType):
-        args = [a for a in get_args(tp) if a is not type(None)]
+        members = [a for a in get_args(tp) if a is not type(None)]
         if data is None:
             return None
-        return _decode(args[0], data) if len(args) == 1 else data
+        return _decode(members[0], data) if len(members) == 1 else data
     if origin is typing.Literal:
         if data not in get_args(tp):
             raise ModelFormatError(f"unexpected value {data!r}, expected one of {get_args(tp)}")
@@ -98,7 +98,7 @@ def _as_list(data: Any) -> list[Any]:
     return data
 
 
-def _decode_dataclass(cls: type[Any], data: Any) -> Any:
+def _decode_dataclass(cls: Any, data: Any) -> Any:
     if not isinstance(data, dict):
         raise ModelFormatError(f"expected an object for {cls.__name__}, got {type(data).__name__}")
     hints = _hints(cls)

@@ -141,6 +141,8 @@ class IndexElement:
     nulls_first: bool = False
     collation: str | None = None
     opclass: str | None = None
+    # MySQL prefix index: only the first ``length`` characters (bytes for binary types) are indexed.
+    length: int | None = None
 
     @property
     def label(self) -> str:

@@ -77,6 +77,11 @@ class Column:
     location: Location | None = None
     # True when the source says the ORM keeps the value current on UPDATE (SQLAlchemy ``onupdate``).
     orm_onupdate: bool = False
+    # Values the models use for this column beyond what its type says (a SQLAlchemy ``Enum`` stored as
+    # text, or the application enum a model assigns to it) and where that vocabulary is declared;
+    # empty when the source knows none. Drift compares them with the other side's CHECK / enum values.
+    model_values: tuple[str, ...] = ()
+    model_values_location: Location | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -142,6 +142,10 @@ def _column(
     generated = None
     if col.computed is not None:
         generated = _sql(col.computed.sqltext)
+    values, values_at = site.values.get(col.name, ((), None))
+    impl = _unwrap(col.type)
+    if isinstance(impl, sa.Enum) and not impl.native_enum:
+        values, values_at = tuple(impl.enums), site.columns.get(col.name)
     return Column(
         name=col.name,
         type=col_type,
@@ -154,6 +158,8 @@ def _column(
         position=position,
         location=site.columns.get(col.name),
         orm_onupdate=col.onupdate is not None or col.server_onupdate is not None,
+        model_values=values,
+        model_values_location=values_at,
     )
 
 

@@ -40,6 +40,8 @@ class TableSite:
     location: Location | None = None
     columns: dict[str, Location] = field(default_factory=dict)
     entries: list[Entry] = field(default_factory=list)
+    # column name -> values of the application enum the models link to it, and where it is declared
+    values: dict[str, tuple[tuple[str, ...], Location]] = field(default_factory=dict)
 
     def take(self, kind: str, name: str | None, columns: tuple[str, ...]) -> Location | None:
         """The location of the matching entry (by name, else by columns), each entry used once."""
@@ -97,11 +99,14 @@ class Locator:
         node, path = node_path
         site.location = self._loc(path, node.lineno)
         attr_lines = self._attribute_lines(cls)
+        usage = enum_usage(cls, self.root)
         for key, column_names in _mapped_columns(cls, table):
             where = attr_lines.get(key)
-            if where is not None:
-                for column_name in column_names:
+            for column_name in column_names:
+                if where is not None:
                     site.columns.setdefault(column_name, where)
+                if key in usage:
+                    site.values.setdefault(column_name, usage[key])
         for klass in cls.__mro__:
             found = _class_node(klass)
             if found is None:
@@ -176,10 +181,13 @@ class Locator:
         return sorted(set(files))
 
     def _loc(self, path: str, line: int) -> Location:
-        resolved = Path(path).resolve()
-        inside = resolved.is_relative_to(self.root)
-        shown = resolved.relative_to(self.root).as_posix() if inside else str(resolved)
-        return Location(shown, line)
+        return _relative(path, self.root, line)
+
+
+def _relative(path: str, root: Path, line: int) -> Location:
+    resolved = Path(path).resolve()
+    inside = resolved.is_relative_to(root)
+    return Location(resolved.relative_to(root).as_posix() if inside else str(resolved), line)
 
 
 def _mapped_columns(cls: type, table: Any) -> list[tuple[str, tuple[str, ...]]]:
@@ -274,3 +282,62 @@ def _entry(call: ast.Call, location: Location) -> Entry:
         args = []
     columns = tuple(s for arg in args for s in _strings(arg))
     return Entry(kind=kind, name=name, columns=columns, location=location)
+
+
+def enum_usage(cls: type, root: Path) -> dict[str, tuple[tuple[str, ...], Location]]:
+    """Attribute key -> (values, where declared) of the string enum the class body links to it.
+
+    A link is ``default=``/``server_default=`` naming ``SomeEnum.MEMBER`` in the attribute's own
+    ``mapped_column(...)``, or ``self.attr = SomeEnum.MEMBER`` in a method of the class: the models
+    then use every member's value for that column, whatever the database allows.
+    """
+    import enum  # noqa: PLC0415
+
+    found = _class_node(cls)
+    module = sys.modules.get(cls.__module__)
+    if found is None or module is None:
+        return {}
+    class_node, _path = found
+    namespace = vars(module)
+    out: dict[str, tuple[tuple[str, ...], Location]] = {}
+
+    def link(key: str, node: ast.AST) -> None:
+        for name in _enum_refs(node):
+            candidate = namespace.get(name)
+            if not (isinstance(candidate, type) and issubclass(candidate, enum.Enum)):
+                continue
+            values = tuple(m.value for m in candidate if isinstance(m.value, str))
+            where = _class_node(candidate)
+            if values and where is not None and key not in out:
+                enum_node, enum_path = where
+                out[key] = (values, _relative(enum_path, root, enum_node.lineno))
+
+    for stmt in class_node.body:
+        key = _assigns(stmt)
+        is_call = isinstance(stmt, ast.Assign | ast.AnnAssign) and isinstance(stmt.value, ast.Call)
+        if key is not None and is_call:
+            assert isinstance(stmt, ast.Assign | ast.AnnAssign)
+            assert isinstance(stmt.value, ast.Call)
+            for keyword in stmt.value.keywords:
+                if keyword.arg in ("default", "server_default", "insert_default"):
+                    link(key, keyword.value)
+        if isinstance(stmt, ast.FunctionDef):
+            for node in ast.walk(stmt):
+                if isinstance(node, ast.Assign):
+                    for target in node.targets:
+                        if (
+                            isinstance(target, ast.Attribute)
+                            and isinstance(target.value, ast.Name)
+                            and target.value.id == "self"
+                        ):
+                            link(target.attr, node.value)
+    return out
+
+
+def _enum_refs(node: ast.AST) -> list[str]:
+    """Names ``X`` used as ``X.MEMBER`` or ``X.MEMBER.value`` inside ``node``."""
+    names = []
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Attribute) and isinstance(sub.value, ast.Name) and sub.attr.isupper():
+            names.append(sub.value.id)
+    return names

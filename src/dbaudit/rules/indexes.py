@@ -1,1 +1,779 @@
-"""Rules of the indexes category."""
+"""Rules of the indexes category: coverage, duplicates, redundancy, dead weight, query shapes.
+
+All comparisons are structural (see ``_indexing``): method, key elements with ordering, collation
+and operator class, predicate, INCLUDE list and uniqueness. Partitions are judged through their
+partitioned parent, whose indexes every partition inherits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from dbaudit.findings import Finding, Severity
+from dbaudit.model.schema import ForeignKey, Index, IndexElement, Location, SchemaModel, Table
+from dbaudit.rules._code_facts import code_facts, resolve_table
+from dbaudit.rules._indexing import (
+    audited_tables,
+    backs_constraint,
+    covering_index,
+    create_index_plan,
+    create_index_sql,
+    drop_index_sql,
+    effective_indexes,
+    identical,
+    index_name,
+    index_names_in,
+    index_regclass,
+    is_partitioned,
+    is_prefix,
+    normalize_predicate,
+    recreate_index_sql,
+    regclass,
+    same_elements,
+    same_scope,
+    unique_name,
+)
+from dbaudit.rules.registry import RuleContext, rule
+from dbaudit.sqltext import ident, literal, qualified
+
+CATEGORY = "indexes"
+
+
+def _cols(columns: Sequence[str | None]) -> str:
+    return ", ".join(c if c is not None else "(expression)" for c in columns)
+
+
+def _describe(index: Index) -> str:
+    text = f"{index.name}: {'UNIQUE ' if index.unique else ''}{index.method} ("
+    text += ", ".join(e.label for e in index.elements) + ")"
+    if index.include:
+        text += f" INCLUDE ({', '.join(index.include)})"
+    if index.predicate:
+        text += f" WHERE {normalize_predicate(index.predicate)}"
+    if index.constraint:
+        text += f" [backs constraint {index.constraint}]"
+    if not index.valid:
+        text += " [INVALID]"
+    return text
+
+
+def _ix_object(table: Table, index: Index) -> str:
+    return f"{table.schema}.{index.name}"
+
+
+def _index_lookup_sql(table: Table, index: Index) -> str:
+    """Read-only query showing an index's definition, validity and usage."""
+    return (
+        "SELECT i.indexrelid::regclass AS index, pg_get_indexdef(i.indexrelid) AS definition,\n"
+        "       i.indisvalid AS valid, s.idx_scan AS scans,\n"
+        "       pg_size_pretty(pg_relation_size(i.indexrelid)) AS size\n"
+        "FROM pg_index i LEFT JOIN pg_stat_all_indexes s ON s.indexrelid = i.indexrelid\n"
+        f"WHERE i.indrelid = {regclass(table)}\n"
+        f"  AND i.indexrelid::regclass::text = {literal(qualified(table.schema, index.name))};"
+    )
+
+
+def _table_indexes_sql(table: Table) -> str:
+    return (
+        "SELECT indexrelid::regclass AS index, pg_get_indexdef(indexrelid) AS definition,\n"
+        "       indisunique AS unique, indisvalid AS valid\n"
+        f"FROM pg_index WHERE indrelid = {regclass(table)} ORDER BY 1;"
+    )
+
+
+# --- fk-without-index ---------------------------------------------------------------------------
+
+
+@rule("fk-without-index", category=CATEGORY, severity=Severity.P1, fix="always")
+def fk_without_index(ctx: RuleContext) -> Iterator[Finding]:
+    """Foreign key without an index on its referencing columns.
+
+    ## What it does
+    Reports a foreign key whose columns are not, as a set, the leading key columns of a valid,
+    non-partial btree index on the referencing table (primary-key and unique indexes count).
+    On a partitioned table the parent's indexes are judged.
+
+    ## Why is this bad?
+    Every `DELETE` or key `UPDATE` on the referenced table looks up referencing rows; without an
+    index that is a sequential scan of the child table under a lock, and joins from the parent to
+    the child cannot use an index. An index whose leading column is another column does not help.
+
+    ## Example
+    ```sql
+    CREATE TABLE instance_tags (
+        instance_id int REFERENCES instances,
+        tag_id int REFERENCES tags,
+        PRIMARY KEY (instance_id, tag_id)  -- covers instance_id, not tag_id
+    );
+    ```
+
+    ## Use instead
+    ```sql
+    CREATE INDEX CONCURRENTLY instance_tags_tag_id_idx ON instance_tags (tag_id);
+    ```
+
+    ## Known problems
+    A tiny, never-deleted-from lookup table may not need the index; suppress the finding per object.
+
+    ## References
+    - https://www.postgresql.org/docs/current/ddl-constraints.html#DDL-CONSTRAINTS-FK
+    """
+    for table in audited_tables(ctx.model):
+        for fk in table.foreign_keys:
+            if covering_index(table, fk.columns) is None:
+                yield _fk_finding(ctx.model, table, fk)
+
+
+def _fk_finding(model: SchemaModel, table: Table, fk: ForeignKey) -> Finding:
+    leading = sorted(
+        {ix.elements[0].column or "(expression)" for ix in effective_indexes(table) if ix.elements}
+    )
+    evidence = [
+        f"FK {fk.name}: {table.qualified_name}({', '.join(fk.columns)}) -> "
+        f"{fk.ref_qualified}({', '.join(fk.ref_columns)}) ON DELETE {fk.on_delete.value}",
+        "no valid non-partial btree index has these columns as its leading keys",
+        f"leading columns of existing indexes: {', '.join(leading) or 'none'}",
+    ]
+    if is_partitioned(table):
+        evidence.append("partitioned table: judged on the parent's indexes")
+    elements = tuple(IndexElement(column=c) for c in fk.columns)
+    return fk_without_index.finding(
+        objects=[f"{table.qualified_name}.{c}" for c in fk.columns],
+        title=f"FK {table.qualified_name}({', '.join(fk.columns)}) has no supporting index",
+        evidence=evidence,
+        impact=(
+            f"Deletes/updates of {fk.ref_qualified} keys scan {table.qualified_name} sequentially, "
+            "and joins or filters from the parent side cannot use an index."
+        ),
+        root_cause="The FK was declared without an index on the referencing columns.",
+        fix_sql=create_index_plan(model, table, elements),
+        verify_sql=_fk_verify_sql(table, fk.columns),
+        locations=[fk.location] if fk.location else [],
+    )
+
+
+def _fk_verify_sql(table: Table, columns: Sequence[str]) -> str:
+    """Returns one row while no valid btree has exactly these columns as its leading keys."""
+    names = ", ".join(literal(c) for c in columns)
+    rel = regclass(table)
+    return (
+        f"SELECT {literal(table.qualified_name)} AS table_name, ARRAY[{names}] AS fk_columns\n"
+        "WHERE NOT EXISTS (\n"
+        "  SELECT 1 FROM pg_index i\n"
+        "  JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am am ON am.oid = c.relam\n"
+        f"  WHERE i.indrelid = {rel} AND i.indisvalid AND i.indpred IS NULL\n"
+        "    AND am.amname = 'btree'\n"
+        f"    AND (SELECT array_agg(k ORDER BY k) FROM unnest(i.indkey[0:{len(columns) - 1}]) k)\n"
+        "      = (SELECT array_agg(a.attnum ORDER BY a.attnum) FROM pg_attribute a\n"
+        f"         WHERE a.attrelid = {rel} AND a.attname = ANY (ARRAY[{names}]::text[])));"
+    )
+
+
+# --- duplicate-index / redundant-index / index-duplicates-constraint ----------------------------
+
+
+def _rank(index: Index) -> tuple[int, str]:
+    """Which of identical indexes to keep: PK, then constraint-backed, then the oldest name."""
+    return (0 if index.primary else 1 if index.constraint else 2, index.name)
+
+
+@rule("duplicate-index", category=CATEGORY, severity=Severity.P2, fix="sometimes")
+def duplicate_index(ctx: RuleContext) -> Iterator[Finding]:
+    """Two indexes with the same definition.
+
+    ## What it does
+    Reports an index identical to another on the same table: same method, same key elements
+    (columns or expressions, ordering, collation, operator class), same predicate, same INCLUDE
+    list and same uniqueness. The one backing a constraint (or else the first by name) is kept.
+
+    ## Why is this bad?
+    Every write maintains both copies, they double the disk and cache footprint and vacuum work,
+    and the planner gains nothing from the second one.
+
+    ## Example
+    ```sql
+    CREATE INDEX ix_orders_customer ON orders (customer_id);
+    CREATE INDEX orders_customer_id_idx ON orders (customer_id);
+    ```
+
+    ## Use instead
+    ```sql
+    DROP INDEX CONCURRENTLY orders_customer_id_idx;
+    ```
+    """
+    for table in audited_tables(ctx.model):
+        indexes = sorted(effective_indexes(table), key=_rank)
+        for i, dup in enumerate(indexes):
+            keep = next((k for k in indexes[:i] if identical(k, dup)), None)
+            if keep is None:
+                continue
+            if backs_constraint(keep) and not backs_constraint(dup):
+                continue  # index-duplicates-constraint reports this pair
+            yield _duplicate_finding(table, dup, keep)
+
+
+def _duplicate_finding(table: Table, dup: Index, keep: Index) -> Finding:
+    fix = None if backs_constraint(dup) else drop_index_sql(table, dup)
+    return duplicate_index.finding(
+        objects=[_ix_object(table, dup), _ix_object(table, keep)],
+        title=f"Index {table.schema}.{dup.name} duplicates {keep.name} on {table.qualified_name}",
+        evidence=[_describe(dup), _describe(keep)],
+        impact="Writes maintain two identical indexes; disk, cache and vacuum cost double.",
+        root_cause="The same index was created twice (often by an ORM index plus a migration).",
+        fix_sql=fix,
+        verify_sql=_table_indexes_sql(table),
+    )
+
+
+def _covering_wider(table: Table, index: Index, candidates: Sequence[Index]) -> Index | None:
+    """A valid btree that makes ``index`` redundant: its keys start with ``index``'s keys."""
+    if index.method != "btree" or index.unique or backs_constraint(index) or not index.valid:
+        return None
+    for other in candidates:
+        if other is index or not other.valid or not same_scope(index, other):
+            continue
+        if not is_prefix(index.elements, other.elements):
+            continue
+        other_cols = {e.column for e in other.elements} | set(other.include)
+        if not set(index.include) <= other_cols:
+            continue
+        equal = len(index.elements) == len(other.elements)
+        if equal and (backs_constraint(other) or not other.unique or identical(index, other)):
+            continue  # equal keys: index-duplicates-constraint / duplicate-index territory
+        return other
+    return None
+
+
+@rule("redundant-index", category=CATEGORY, severity=Severity.P2, fix="always")
+def redundant_index(ctx: RuleContext) -> Iterator[Finding]:
+    """A btree index whose keys are a leading prefix of another index.
+
+    ## What it does
+    Reports a non-unique btree index whose key elements are a strict leading prefix of another
+    valid btree index (or of a primary-key/unique constraint's index) with the same predicate, or
+    equal to a unique index's keys. Elements compare exactly: column or expression, ordering,
+    collation and operator class.
+
+    ## Why is this bad?
+    Any query the short index serves, the wider one serves as well; the short index only costs
+    write amplification, disk, cache and vacuum time.
+
+    ## Example
+    ```sql
+    CREATE UNIQUE INDEX uq_current_account_sync ON account_permission (instance_id, db_type, username);
+    CREATE INDEX idx_instance_dbtype ON account_permission (instance_id, db_type);
+    ```
+
+    ## Use instead
+    ```sql
+    DROP INDEX CONCURRENTLY idx_instance_dbtype;
+    ```
+
+    ## Known problems
+    A much narrower index can still be faster for index-only scans of very wide composite
+    indexes; check `idx_scan` before dropping. Unique indexes are never redundant (they enforce).
+    """
+    for table in audited_tables(ctx.model):
+        indexes = effective_indexes(table)
+        for index in indexes:
+            wider = _covering_wider(table, index, indexes)
+            if wider is not None:
+                yield _redundant_finding(table, index, wider)
+
+
+def _redundant_finding(table: Table, index: Index, wider: Index) -> Finding:
+    return redundant_index.finding(
+        objects=[_ix_object(table, index), _ix_object(table, wider)],
+        title=(
+            f"Index {table.schema}.{index.name} is a leading prefix of {wider.name} on {table.qualified_name}"
+        ),
+        evidence=[_describe(index), _describe(wider)],
+        impact="Every write maintains an index that adds no access path the wider one lacks.",
+        root_cause="A single-purpose index was kept after a wider composite or unique index.",
+        fix_sql=drop_index_sql(table, index),
+        verify_sql=_table_indexes_sql(table),
+    )
+
+
+@rule("index-duplicates-constraint", category=CATEGORY, severity=Severity.P2, fix="always")
+def index_duplicates_constraint(ctx: RuleContext) -> Iterator[Finding]:
+    """An index with exactly the keys of a primary-key or unique constraint's index.
+
+    ## What it does
+    Reports an index (unique or not) that does not back a constraint and has the same method,
+    key elements and predicate (none) as the index behind a PRIMARY KEY or UNIQUE constraint.
+
+    ## Why is this bad?
+    The constraint's index already serves every lookup on these columns (and enforces
+    uniqueness); the extra index doubles write and storage cost.
+
+    ## Example
+    ```sql
+    CREATE TABLE tags (id int PRIMARY KEY, name varchar(50) UNIQUE);
+    CREATE INDEX ix_tags_name ON tags (name);
+    ```
+
+    ## Use instead
+    ```sql
+    DROP INDEX CONCURRENTLY ix_tags_name;
+    ```
+    """
+    for table in audited_tables(ctx.model):
+        indexes = effective_indexes(table)
+        constraint_indexes = [ix for ix in indexes if backs_constraint(ix) and ix.valid]
+        for index in indexes:
+            if backs_constraint(index) or index.include:
+                continue
+            match = next(
+                (
+                    c
+                    for c in constraint_indexes
+                    if same_scope(index, c) and same_elements(index.elements, c.elements)
+                ),
+                None,
+            )
+            if match is not None:
+                yield _constraint_dup_finding(table, index, match)
+
+
+def _constraint_dup_finding(table: Table, index: Index, match: Index) -> Finding:
+    return index_duplicates_constraint.finding(
+        objects=[_ix_object(table, index), f"{table.schema}.{match.constraint or match.name}"],
+        title=(
+            f"Index {table.schema}.{index.name} duplicates constraint "
+            f"{match.constraint or match.name} on {table.qualified_name}"
+        ),
+        evidence=[_describe(index), _describe(match)],
+        impact="Writes maintain two indexes on the same keys; the constraint's index suffices.",
+        root_cause=(
+            "The column was declared both unique/primary and index=True (or the baseline dump "
+            "kept both the constraint and a separate index)."
+        ),
+        fix_sql=drop_index_sql(table, index),
+        verify_sql=_table_indexes_sql(table),
+    )
+
+
+# --- low-selectivity-index / invalid-index / unused-index ---------------------------------------
+
+
+@rule("low-selectivity-index", category=CATEGORY, severity=Severity.P2, fix="always")
+def low_selectivity_index(ctx: RuleContext) -> Iterator[Finding]:
+    """A full single-column btree index on a boolean column.
+
+    ## What it does
+    Reports a non-partial, non-unique single-column btree index on a `boolean` column.
+
+    ## Why is this bad?
+    A boolean has two values; the planner uses such an index only for a rare value, and then a
+    partial index (`WHERE NOT is_active`, or on the columns actually searched `WHERE is_active`)
+    is smaller and faster. The full index costs every write for almost no read benefit.
+
+    ## Example
+    ```sql
+    CREATE INDEX ix_instance_accounts_active ON instance_accounts (is_active);
+    ```
+
+    ## Use instead
+    ```sql
+    DROP INDEX CONCURRENTLY ix_instance_accounts_active;
+    CREATE INDEX CONCURRENTLY ix_instance_accounts_instance_active
+        ON instance_accounts (instance_id) WHERE is_active;
+    ```
+    """
+    for table in audited_tables(ctx.model):
+        for index in table.indexes:
+            column = _single_bool_column(table, index)
+            if column is not None:
+                yield _low_selectivity_finding(table, index, column)
+
+
+def _single_bool_column(table: Table, index: Index) -> str | None:
+    if len(index.elements) != 1 or index.method != "btree" or index.predicate is not None:
+        return None
+    if index.unique or backs_constraint(index):
+        return None
+    name = index.elements[0].column
+    column = table.column(name) if name is not None else None
+    return name if column is not None and column.type.name in ("bool", "boolean") else None
+
+
+def _low_selectivity_finding(table: Table, index: Index, column: str) -> Finding:
+    partial = (
+        f"-- If queries filter on the rare value, replace it with a partial index, e.g.\n"
+        f"-- CREATE INDEX CONCURRENTLY ... ON {qualified(table.schema, table.name)} "
+        f"(<searched columns>) WHERE {qualified(table.schema, table.name)}.<rare value>;\n"
+    )
+    return low_selectivity_index.finding(
+        objects=[_ix_object(table, index), f"{table.qualified_name}.{column}"],
+        title=f"Index {table.schema}.{index.name} is on boolean column {column}",
+        evidence=[_describe(index), f"{table.qualified_name}.{column} is boolean (2 values)"],
+        impact="Every write maintains an index the planner rarely chooses.",
+        root_cause="index=True on a flag column instead of a partial index for the rare value.",
+        fix_sql=partial + drop_index_sql(table, index),
+        verify_sql=(
+            f"SELECT {qualified_column(column)}, count(*) FROM "
+            f"{qualified(table.schema, table.name)} GROUP BY 1;"
+        ),
+    )
+
+
+def qualified_column(column: str) -> str:
+    return ident(column)
+
+
+@rule("invalid-index", category=CATEGORY, severity=Severity.P1, fix="always")
+def invalid_index(ctx: RuleContext) -> Iterator[Finding]:
+    """An invalid index, left behind by a failed `CREATE INDEX CONCURRENTLY`.
+
+    ## What it does
+    Reports an index whose `pg_index.indisvalid` is false on a plain table or a partition.
+    (Invalid indexes of partitioned parents are `partition-index-misaligned`.)
+
+    ## Why is this bad?
+    The planner never uses an invalid index, yet every write still maintains it; the index you
+    believe speeds up (or protects) the table does neither.
+
+    ## Example
+    ```sql
+    CREATE UNIQUE INDEX CONCURRENTLY ux_users_email ON users (email);  -- failed on a duplicate
+    ```
+
+    ## Use instead
+    ```sql
+    DROP INDEX CONCURRENTLY ux_users_email;
+    CREATE UNIQUE INDEX CONCURRENTLY ux_users_email ON users (email);
+    ```
+    """
+    for table in ctx.model.tables:
+        if is_partitioned(table):
+            continue
+        for index in table.indexes:
+            if not index.valid:
+                yield _invalid_finding(table, index)
+
+
+def _invalid_finding(table: Table, index: Index) -> Finding:
+    fix = "\n".join(
+        [
+            "-- Rebuild: drop the invalid index, then create it again concurrently (fix the",
+            "-- cause first, e.g. duplicate rows for a unique index).",
+            f"DROP INDEX CONCURRENTLY {qualified(table.schema, index.name)};",
+            recreate_index_sql(table, index) + ";",
+        ]
+    )
+    return invalid_index.finding(
+        objects=[_ix_object(table, index)],
+        title=f"Index {table.schema}.{index.name} is invalid",
+        evidence=[_describe(index), "pg_index.indisvalid = false"],
+        impact="The index is maintained on every write but never used by queries.",
+        root_cause="CREATE INDEX CONCURRENTLY (or REINDEX CONCURRENTLY) failed or was cancelled.",
+        fix_sql=fix,
+        verify_sql=(
+            "SELECT indexrelid::regclass AS index FROM pg_index\n"
+            f"WHERE indexrelid = {index_regclass(table.schema, index.name)} AND NOT indisvalid;"
+        ),
+    )
+
+
+@rule(
+    "unused-index",
+    category=CATEGORY,
+    severity=Severity.P2,
+    fix="always",
+    requires=("statistics",),
+)
+def unused_index(ctx: RuleContext) -> Iterator[Finding]:
+    """An index that no query has used since statistics were last reset.
+
+    ## What it does
+    With activity statistics, reports a valid, non-unique index that backs no constraint and
+    has `pg_stat_user_indexes.idx_scan = 0`.
+
+    ## Why is this bad?
+    An unused index costs write amplification, disk, cache and vacuum time for nothing.
+
+    ## Example
+    ```sql
+    CREATE INDEX ix_orders_note ON orders (note);  -- idx_scan = 0 for months
+    ```
+
+    ## Use instead
+    ```sql
+    DROP INDEX CONCURRENTLY ix_orders_note;
+    ```
+
+    ## Known problems
+    Statistics are per server: an index used only on a replica, or only by a monthly report,
+    shows zero scans here. Check the statistics age and the replicas before dropping.
+    Partitioned tables are skipped (scans are counted per partition).
+    """
+    for table in ctx.model.tables:
+        if is_partitioned(table) or table.partition_of is not None:
+            continue
+        for index in table.indexes:
+            if index.scans == 0 and index.valid and not index.unique and not backs_constraint(index):
+                yield _unused_finding(table, index)
+
+
+def _unused_finding(table: Table, index: Index) -> Finding:
+    evidence = [_describe(index), "pg_stat_user_indexes.idx_scan = 0"]
+    if index.size_bytes is not None:
+        evidence.append(f"size: {index.size_bytes} bytes")
+    evidence.append(
+        "statistics age caveat: idx_scan counts since the last stats reset on this server only "
+        "(check pg_stat_database.stats_reset and replicas)"
+    )
+    return unused_index.finding(
+        objects=[_ix_object(table, index)],
+        title=f"Index {table.schema}.{index.name} has never been scanned",
+        evidence=evidence,
+        impact="Writes, vacuum and storage pay for an index no query uses.",
+        root_cause="An index created speculatively, or for a query that no longer runs.",
+        fix_sql=drop_index_sql(table, index),
+        verify_sql=_index_lookup_sql(table, index),
+    )
+
+
+# --- code-scan rules ----------------------------------------------------------------------------
+
+_TRGM_OPCLASSES = ("gin_trgm_ops", "gist_trgm_ops")
+
+
+def _has_trigram_index(table: Table, column: str) -> bool:
+    for index in table.indexes:
+        if not index.valid or index.predicate is not None:
+            continue
+        for e in index.elements:
+            opclass = (e.opclass or "").rsplit(".", 1)[-1]
+            mentions = e.column == column or (e.expression is not None and column in e.expression)
+            if opclass in _TRGM_OPCLASSES and mentions:
+                return True
+    return False
+
+
+@rule(
+    "search-without-trigram-index",
+    category=CATEGORY,
+    severity=Severity.P1,
+    fix="always",
+    requires=("code",),
+)
+def search_without_trigram_index(ctx: RuleContext) -> Iterator[Finding]:
+    """Leading-wildcard search on a column that has no trigram index.
+
+    ## What it does
+    From the code scan, reports `LIKE '%x%'`, `ILIKE '%x%'` or `.contains(x)` searches on a
+    column that has no valid `gin_trgm_ops`/`gist_trgm_ops` index.
+
+    ## Why is this bad?
+    A btree cannot serve a pattern that starts with a wildcard, so every search scans the whole
+    table (every partition of a partitioned one); latency grows linearly with the data.
+
+    ## Example
+    ```python
+    query.filter(Instance.name.ilike(f"%{term}%"))
+    ```
+
+    ## Use instead
+    ```sql
+    CREATE EXTENSION IF NOT EXISTS pg_trgm;
+    CREATE INDEX CONCURRENTLY instances_name_trgm_idx ON instances USING gin (name gin_trgm_ops);
+    ```
+
+    ## Known problems
+    `CREATE EXTENSION` needs a privileged role; a prefix search or full-text search may be the
+    better product decision.
+    """
+    seen: dict[tuple[str, str], list[Finding]] = {}
+    for search in code_facts(ctx.inputs).searches:
+        table = resolve_table(ctx.model, search.table)
+        if table is None or table.column(search.column) is None:
+            continue
+        key = (table.qualified_name, search.column)
+        if key in seen or _has_trigram_index(table, search.column):
+            continue
+        locations = [
+            s.location
+            for s in code_facts(ctx.inputs).searches
+            if s.location and resolve_table(ctx.model, s.table) is table and s.column == search.column
+        ]
+        seen[key] = [_trigram_finding(ctx.model, table, search.column, search.kind, locations)]
+    for findings in seen.values():
+        yield from findings
+
+
+def _trigram_finding(
+    model: SchemaModel, table: Table, column: str, kind: str, locations: list[Location]
+) -> Finding:
+    element = IndexElement(column=column, opclass="gin_trgm_ops")
+    name = unique_name(index_name(table.name, [column], "trgm_idx"), index_names_in(model, table.schema))
+    plan = _gin_plan(model, table, name, element)
+    return search_without_trigram_index.finding(
+        objects=[f"{table.qualified_name}.{column}"],
+        title=f"Leading-wildcard search on {table.qualified_name}.{column} without a trigram index",
+        evidence=[
+            f"{kind} search with a leading wildcard on {table.qualified_name}.{column}",
+            "no valid gin_trgm_ops/gist_trgm_ops index on the column",
+            *[f"{loc.path}:{loc.line}" for loc in locations],
+        ],
+        impact="Each search is a full scan; latency grows with the table.",
+        root_cause="No search strategy (trigram, full-text or prefix) matched to the query shape.",
+        fix_sql="CREATE EXTENSION IF NOT EXISTS pg_trgm;\n" + plan,
+        verify_sql=(
+            f"EXPLAIN SELECT 1 FROM {qualified(table.schema, table.name)} "
+            f"WHERE {qualified_column(column)}::text ILIKE '%abc%';"
+        ),
+        locations=locations,
+    )
+
+
+def _gin_plan(model: SchemaModel, table: Table, name: str, element: IndexElement) -> str:
+    if not is_partitioned(table):
+        return create_index_sql(table.schema, table.name, name, [element], method="gin") + ";"
+    lines = [
+        create_index_sql(
+            table.schema, table.name, name, [element], method="gin", concurrently=False, only=True
+        )
+        + ";"
+    ]
+    for part in model.partitions_of(table.qualified_name):
+        child = unique_name(
+            index_name(part.name, [element.column or ""], "trgm_idx"), index_names_in(model, part.schema)
+        )
+        lines.append(create_index_sql(part.schema, part.name, child, [element], method="gin") + ";")
+        lines.append(
+            f"ALTER INDEX {qualified(table.schema, name)} ATTACH PARTITION {qualified(part.schema, child)};"
+        )
+    return "\n".join(lines)
+
+
+def _serves_latest(index: Index, keys: Sequence[str], time_column: str) -> bool:
+    if not index.valid or index.method != "btree" or index.predicate is not None:
+        return False
+    n = len(keys)
+    lead = index.elements[:n]
+    if len(index.elements) <= n or any(e.column is None for e in lead):
+        return False
+    return {e.column for e in lead} == set(keys) and index.elements[n].column == time_column
+
+
+@rule(
+    "latest-row-without-index",
+    category=CATEGORY,
+    severity=Severity.P1,
+    fix="always",
+    requires=("code",),
+)
+def latest_row_without_index(ctx: RuleContext) -> Iterator[Finding]:
+    """A "latest row per key" query without a `(key…, time DESC)` index.
+
+    ## What it does
+    From the code scan, reports `GROUP BY key… + max(time)` (or `DISTINCT ON`, window) queries
+    on a table with no valid btree index whose leading keys are the grouping keys followed by the
+    time column.
+
+    ## Why is this bad?
+    Without that index PostgreSQL aggregates every row (of every partition) and joins back,
+    so the "latest" page gets slower as history grows.
+
+    ## Example
+    ```python
+    select(Stat.instance_id, func.max(Stat.collected_at)).group_by(Stat.instance_id)
+    ```
+
+    ## Use instead
+    ```sql
+    CREATE INDEX CONCURRENTLY stats_instance_id_collected_at_idx
+        ON stats (instance_id, collected_at DESC);
+    -- and query with DISTINCT ON (instance_id) ... ORDER BY instance_id, collected_at DESC
+    ```
+    """
+    done: set[tuple[str, tuple[str, ...], str]] = set()
+    for query in code_facts(ctx.inputs).latest_rows:
+        table = resolve_table(ctx.model, query.table)
+        if table is None:
+            continue
+        key = (table.qualified_name, query.key_columns, query.time_column)
+        if key in done:
+            continue
+        done.add(key)
+        if any(_serves_latest(ix, query.key_columns, query.time_column) for ix in effective_indexes(table)):
+            continue
+        yield _latest_finding(ctx.model, table, query.key_columns, query.time_column, query.location)
+
+
+def _latest_finding(
+    model: SchemaModel,
+    table: Table,
+    keys: tuple[str, ...],
+    time_column: str,
+    location: Location | None,
+) -> Finding:
+    elements = (
+        *(IndexElement(column=c) for c in keys),
+        IndexElement(column=time_column, descending=True, nulls_first=True),
+    )
+    return latest_row_without_index.finding(
+        objects=[table.qualified_name, *(f"{table.qualified_name}.{c}" for c in (*keys, time_column))],
+        title=(
+            f"Latest-row query on {table.qualified_name} by ({', '.join(keys)}) has no "
+            f"({', '.join(keys)}, {time_column} DESC) index"
+        ),
+        evidence=[
+            f"query: latest {time_column} per ({', '.join(keys)}) on {table.qualified_name}",
+            f"no valid btree index with leading keys ({', '.join(keys)}) followed by {time_column}",
+            *([f"{location.path}:{location.line}"] if location else []),
+        ],
+        impact="The query aggregates the whole table (all partitions) on every call.",
+        root_cause="Query shape and indexes were not designed for the latest-row access path.",
+        fix_sql=create_index_plan(model, table, elements),
+        verify_sql=(
+            f"EXPLAIN SELECT DISTINCT ON ({', '.join(qualified_column(c) for c in keys)}) * FROM "
+            f"{qualified(table.schema, table.name)} ORDER BY "
+            f"{', '.join(qualified_column(c) for c in keys)}, {qualified_column(time_column)} DESC;"
+        ),
+        locations=[location] if location else [],
+    )
+
+
+@rule(
+    "deep-offset-pagination",
+    category=CATEGORY,
+    severity=Severity.P2,
+    fix="never",
+    requires=("code",),
+)
+def deep_offset_pagination(ctx: RuleContext) -> Iterator[Finding]:
+    """Pagination with an unbounded `OFFSET`.
+
+    ## What it does
+    From the code scan, reports `OFFSET` computed from a page number without an upper bound.
+
+    ## Why is this bad?
+    `OFFSET n` reads and discards `n` rows: page 10,000 reads 10,000 pages worth of rows, so deep
+    pages (and crawlers that walk them) cost linear time.
+
+    ## Example
+    ```python
+    query.offset((page - 1) * per_page).limit(per_page)
+    ```
+
+    ## Use instead
+    ```python
+    # keyset pagination: remember the last key of the previous page
+    query.filter(Item.id > last_id).order_by(Item.id).limit(per_page)
+    ```
+    """
+    for offset in code_facts(ctx.inputs).offsets:
+        table = resolve_table(ctx.model, offset.table) if offset.table else None
+        where = f"{offset.location.path}:{offset.location.line}" if offset.location else "code"
+        objects = [table.qualified_name] if table else [where]
+        yield deep_offset_pagination.finding(
+            objects=objects,
+            title=f"Unbounded OFFSET pagination at {where}",
+            evidence=[f"OFFSET from a page number at {where}"],
+            impact="Deep pages read and discard every earlier row; cost grows with the page number.",
+            root_cause="Offset pagination instead of keyset (seek) pagination.",
+            locations=[offset.location] if offset.location else [],
+        )

@@ -1,1 +1,640 @@
-"""Rules of the types category."""
+"""Rules of the types category: column types that lose data, overflow, or defeat constraints.
+
+Columns of partitions are judged through their partitioned parent (ALTERs on the parent reach
+every partition).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterator
+
+from dbaudit.findings import Finding, Severity
+from dbaudit.model.schema import Column, SchemaModel, Sequence, Table
+from dbaudit.rules._code_facts import code_facts, resolve_table
+from dbaudit.rules._indexing import audited_tables, bounded_name
+from dbaudit.rules.registry import RuleContext, rule
+from dbaudit.sqltext import ident, literal, qualified
+
+CATEGORY = "types"
+
+INT4_MAX = 2_147_483_647
+INT2_MAX = 32_767
+NARROW_INTS = {"int2": INT2_MAX, "int4": INT4_MAX}
+WIDE_INTS = {"int8": 2**63 - 1, "int4": INT4_MAX}
+
+
+def _col_object(table: Table, column: Column) -> str:
+    return f"{table.qualified_name}.{column.name}"
+
+
+def _alter_column(table: Table, column: Column, clause: str) -> str:
+    return f"ALTER TABLE {qualified(table.schema, table.name)} ALTER COLUMN {ident(column.name)} {clause};"
+
+
+def _column_facts_sql(table: Table, column: Column) -> str:
+    return (
+        "SELECT table_schema, table_name, column_name, data_type, character_maximum_length,\n"
+        "       is_nullable, column_default\n"
+        f"FROM information_schema.columns WHERE table_schema = {literal(table.schema)}\n"
+        f"  AND table_name = {literal(table.name)} AND column_name = {literal(column.name)};"
+    )
+
+
+# --- secret-in-bounded-varchar ------------------------------------------------------------------
+
+_SECRET = re.compile(
+    r"(^|_)(password|passwd|pwd|secret|token|api_?key|private_?key|access_?key|credential)s?(_|$)"
+    r"|encrypt|cipher",
+    re.I,
+)
+_HASHED = re.compile(r"hash|digest|salt|_hint$|_type$|_at$|_expires?", re.I)
+_CIPHERTEXT = re.compile(r"encrypt|cipher|_enc$", re.I)
+_SECRET_TABLE = re.compile(r"credential|secret|connection|datasource|vault", re.I)
+PLAINTEXT_SIZES = (16, 64, 128)
+FERNET_OVERHEAD = 1 + 8 + 16 + 32  # version byte, timestamp, IV, HMAC-SHA256
+
+
+def fernet_token_length(plaintext_bytes: int) -> int:
+    """Length of a Fernet token (base64url text) for a plaintext of ``plaintext_bytes``.
+
+    Token = base64url(0x80 | timestamp(8) | IV(16) | AES-128-CBC ciphertext | HMAC(32)); PKCS7
+    padding always adds 1-16 bytes, so the ciphertext is ``16 * (n // 16 + 1)`` bytes.
+    """
+    raw = FERNET_OVERHEAD + 16 * (plaintext_bytes // 16 + 1)
+    return base64_length(raw)
+
+
+def base64_length(raw_bytes: int) -> int:
+    return 4 * math.ceil(raw_bytes / 3)
+
+
+def stored_lengths(plaintext_bytes: int) -> tuple[int, int]:
+    """(Fernet token, base64 of the Fernet token) lengths: single and double encoding."""
+    single = fernet_token_length(plaintext_bytes)
+    return single, base64_length(single)
+
+
+def _is_secret(column: Column) -> bool:
+    return bool(_SECRET.search(column.name)) and not _HASHED.search(column.name)
+
+
+@rule("secret-in-bounded-varchar", category=CATEGORY, severity=Severity.P1, fix="always")
+def secret_in_bounded_varchar(ctx: RuleContext) -> Iterator[Finding]:
+    """Encrypted secret stored in a `varchar(n)` that the ciphertext can outgrow.
+
+    ## What it does
+    Reports `varchar(n)` columns named like secrets (`password`, `secret`, `token`, `api_key`,
+    `private_key`, `*_encrypted`, `cipher*`) and computes the stored length of a Fernet token for
+    plaintexts of 16, 64 and 128 characters, single- and double-base64-encoded (as
+    `base64.b64encode(Fernet.encrypt(...))` does). P0 when the column holds reversible ciphertext
+    (name, table or code scan says so) and a realistic value exceeds `n`; P1 otherwise.
+
+    ## Why is this bad?
+    Ciphertext grows with the plaintext and with the encoding: a 128-character password becomes
+    a 268-character Fernet token and 360 characters once base64-encoded again. The insert fails
+    (or an ORM truncates), and a truncated ciphertext can never be decrypted.
+
+    ## Example
+    ```sql
+    CREATE TABLE credentials (id bigint PRIMARY KEY, password varchar(255) NOT NULL);
+    ```
+
+    ## Use instead
+    ```sql
+    ALTER TABLE credentials ALTER COLUMN password TYPE text;  -- no rewrite from varchar
+    ```
+
+    ## Known problems
+    A `password` column holding a one-way hash (bcrypt: 60 characters, scrypt: ~160) does not
+    grow; such columns stay P1 unless the code scan shows encryption.
+    """
+    encrypted = {
+        (t.qualified_name, e.column): e
+        for e in code_facts(ctx.inputs).encrypted_columns
+        if (t := resolve_table(ctx.model, e.table)) is not None
+    }
+    for table in audited_tables(ctx.model):
+        for column in table.columns:
+            n = column.type.length
+            if column.type.name != "varchar" or n is None or column.type.array_dims:
+                continue
+            fact = encrypted.get((table.qualified_name, column.name))
+            if fact is None and not _is_secret(column):
+                continue
+            yield _secret_finding(table, column, n, coded=fact is not None)
+
+
+def _secret_finding(table: Table, column: Column, n: int, *, coded: bool) -> Finding:
+    lengths = {size: stored_lengths(size) for size in PLAINTEXT_SIZES}
+    reversible = coded or bool(_CIPHERTEXT.search(column.name) or _SECRET_TABLE.search(table.name))
+    overflow = [size for size, (single, _double) in lengths.items() if single > n]
+    severity = Severity.P0 if reversible and overflow else Severity.P1
+    evidence = [f"{_col_object(table, column)} is {column.type.sql} (limit {n} characters)"]
+    evidence += [
+        f"{size}-character plaintext: Fernet token {single} chars, base64(Fernet token) {double} "
+        f"chars -> {'EXCEEDS' if double > n else 'fits'} {n}" + (" even single-encoded" if single > n else "")
+        for size, (single, double) in lengths.items()
+    ]
+    evidence.append(
+        "column holds reversible ciphertext (by name/table/code)"
+        if reversible
+        else "column name suggests a secret; if it holds a fixed-length hash it may fit"
+    )
+    return secret_in_bounded_varchar.finding(
+        objects=[_col_object(table, column)],
+        title=f"Secret column {_col_object(table, column)} is {column.type.sql}: ciphertext outgrows it",
+        evidence=evidence,
+        impact=(
+            "Long secrets fail to save or are truncated; a truncated ciphertext cannot be decrypted, "
+            "so connections using it break with no automatic recovery."
+        ),
+        root_cause="The column length was sized for the plaintext, not for the encrypted encoding.",
+        fix_sql=(
+            "-- varchar(n) -> text is binary-compatible: no table rewrite, no index rebuild; only a\n"
+            "-- brief ACCESS EXCLUSIVE lock (run with a short lock_timeout and retry).\n"
+            + _alter_column(table, column, "TYPE text")
+        ),
+        verify_sql=(
+            f"SELECT max(length({ident(column.name)})) AS longest, {n} AS column_limit, "
+            f"count(*) FILTER (WHERE length({ident(column.name)}) >= {n}) AS at_limit\n"
+            f"FROM {qualified(table.schema, table.name)};"
+        ),
+        severity=severity,
+        data={
+            "column_limit": n,
+            "plaintext_lengths": PLAINTEXT_SIZES,
+            "fernet_token_lengths": tuple(v[0] for v in lengths.values()),
+            "base64_fernet_token_lengths": tuple(v[1] for v in lengths.values()),
+            "reversible": reversible,
+        },
+    )
+
+
+# --- timestamp-without-time-zone ----------------------------------------------------------------
+
+
+@rule("timestamp-without-time-zone", category=CATEGORY, severity=Severity.P2, fix="always")
+def timestamp_without_time_zone(ctx: RuleContext) -> Iterator[Finding]:
+    """`timestamp without time zone` column.
+
+    ## What it does
+    Reports columns of type `timestamp` (without time zone).
+
+    ## Why is this bad?
+    The value carries no zone: whether it means UTC or server-local time depends on who wrote it,
+    comparisons with `now()` (a `timestamptz`) silently use the session's `TimeZone`, and
+    daylight-saving transitions create ambiguous or missing hours.
+
+    ## Example
+    ```sql
+    CREATE TABLE events (created_at timestamp DEFAULT now());
+    ```
+
+    ## Use instead
+    ```sql
+    ALTER TABLE events ALTER COLUMN created_at TYPE timestamptz USING created_at AT TIME ZONE 'UTC';
+    ```
+
+    ## Known problems
+    The conversion rewrites the table unless the session `TimeZone` is UTC and no `USING` is
+    given (PostgreSQL 12+); state which zone the stored values are in before converting.
+    """
+    for table in audited_tables(ctx.model):
+        for column in table.columns:
+            if column.type.name == "timestamp":
+                yield _timestamp_finding(table, column)
+
+
+def _timestamp_finding(table: Table, column: Column) -> Finding:
+    name = ident(column.name)
+    using = f"TYPE timestamptz USING {name} AT TIME ZONE 'UTC'"
+    return timestamp_without_time_zone.finding(
+        objects=[_col_object(table, column)],
+        title=f"{_col_object(table, column)} is timestamp without time zone",
+        evidence=[f"{_col_object(table, column)} type {column.type.sql}"],
+        impact="Values are ambiguous across time zones and DST; comparisons depend on the session.",
+        root_cause="`DateTime` without `timezone=True` (or `timestamp`) in the model/migration.",
+        fix_sql=(
+            "-- Assumes the stored values are UTC; change the zone if they are not. This rewrites\n"
+            "-- the table under an ACCESS EXCLUSIVE lock: on a large table add a timestamptz column,\n"
+            "-- backfill it in batches, and swap instead.\n" + _alter_column(table, column, using)
+        ),
+        verify_sql=_column_facts_sql(table, column),
+    )
+
+
+# --- int4-key-overflow-risk ---------------------------------------------------------------------
+
+
+def _generated_key(column: Column) -> bool:
+    return bool(
+        column.identity
+        or column.serial_sequence
+        or (column.default and column.default.lower().startswith("nextval("))
+    )
+
+
+def _sequence_for(model: SchemaModel, table: Table, column: Column) -> Sequence | None:
+    if column.serial_sequence:
+        found = model.sequence(column.serial_sequence) or model.sequence(
+            f"{table.schema}.{column.serial_sequence}"
+        )
+        if found is not None:
+            return found
+    for seq in model.sequences:
+        if seq.owned_by_table == table.qualified_name and seq.owned_by_column == column.name:
+            return seq
+    match = re.match(r"nextval\('([^']+)'", column.default or "")
+    if match:
+        name = match.group(1).replace('"', "")
+        return model.sequence(name if "." in name else f"{table.schema}.{name}")
+    return None
+
+
+def _key_columns(table: Table) -> list[Column]:
+    pk = table.primary_key
+    if pk is None:
+        return []
+    cols = [c for name in pk.columns if (c := table.column(name)) is not None]
+    narrow = [c for c in cols if c.type.name in NARROW_INTS and not c.type.array_dims]
+    if len(cols) == 1:
+        return narrow
+    return [c for c in narrow if _generated_key(c)]
+
+
+@rule("int4-key-overflow-risk", category=CATEGORY, severity=Severity.P2, fix="always")
+def int4_key_overflow_risk(ctx: RuleContext) -> Iterator[Finding]:
+    """Integer (int4) key that can run out, or an FK narrower than the key it references.
+
+    ## What it does
+    Reports `integer`/`smallint` primary-key columns (serial, identity, or a single-column PK)
+    with the sequence usage when known (`last_value` against the column's maximum), and FK
+    columns narrower than the key they reference (`int4` referencing `int8`). P1 when a sequence
+    is more than 50% used, P2 otherwise.
+
+    ## Why is this bad?
+    At 2,147,483,647 inserts fail with "integer out of range" / "nextval: reached maximum"; the
+    fix then is an emergency table rewrite. A narrow FK breaks as soon as the referenced bigint key
+    passes the int4 range.
+
+    ## Example
+    ```sql
+    CREATE TABLE events (id serial PRIMARY KEY);
+    ```
+
+    ## Use instead
+    ```sql
+    CREATE TABLE events (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY);
+    ```
+
+    ## Known problems
+    Widening an existing column rewrites the table; the generated fix shows both the simple
+    `ALTER TYPE` (small tables) and the zero-downtime plan (large tables).
+    """
+    model = ctx.model
+    for table in audited_tables(model):
+        for column in _key_columns(table):
+            yield _key_finding(model, table, column)
+        yield from _narrow_fk_findings(model, table)
+
+
+def _usage(model: SchemaModel, table: Table, column: Column) -> tuple[Sequence | None, float | None]:
+    seq = _sequence_for(model, table, column)
+    if seq is None or seq.last_value is None:
+        return seq, None
+    limit = min(NARROW_INTS[column.type.name], seq.max_value or NARROW_INTS[column.type.name])
+    return seq, 100.0 * seq.last_value / limit
+
+
+def _referencing(model: SchemaModel, table: Table, column: Column) -> list[tuple[Table, str]]:
+    out = []
+    for other in audited_tables(model):
+        for fk in other.foreign_keys:
+            if fk.ref_qualified != table.qualified_name or column.name not in fk.ref_columns:
+                continue
+            local = fk.columns[fk.ref_columns.index(column.name)]
+            local_col = other.column(local)
+            if local_col is not None and local_col.type.name in NARROW_INTS:
+                out.append((other, local))
+    return out
+
+
+_WIDEN_PLAN = (
+    "-- Zero-downtime plan for a large table: (1) ADD COLUMN {col}_new bigint; (2) a trigger\n"
+    "-- copies {col} into {col}_new on INSERT/UPDATE; (3) backfill {col}_new in batches;\n"
+    "-- (4) CREATE UNIQUE INDEX CONCURRENTLY on {col}_new; (5) in one short transaction drop the\n"
+    "-- old constraint, ADD PRIMARY KEY USING INDEX, rename the columns, move the sequence.\n"
+    "-- The statements below are the simple form: ALTER COLUMN TYPE bigint REWRITES the table\n"
+    "-- and its indexes under an ACCESS EXCLUSIVE lock - only for small tables or a window.\n"
+)
+
+
+def _key_finding(model: SchemaModel, table: Table, column: Column) -> Finding:
+    seq, usage = _usage(model, table, column)
+    severity = Severity.P1 if usage is not None and usage > 50 else Severity.P2
+    evidence = [f"{_col_object(table, column)} is {column.type.sql} (max {NARROW_INTS[column.type.name]:,})"]
+    if seq is not None:
+        evidence.append(
+            f"sequence {seq.qualified_name}: last_value {seq.last_value}, max_value {seq.max_value}"
+            + (f" -> {usage:.2f}% of the column's range used" if usage is not None else "")
+        )
+    referencing = _referencing(model, table, column)
+    if referencing:
+        evidence.append("referenced by: " + ", ".join(f"{t.qualified_name}.{c}" for t, c in referencing))
+    statements = [_alter_column(table, column, "TYPE bigint")]
+    if seq is not None and not column.identity:
+        statements.append(f"ALTER SEQUENCE {qualified(seq.schema, seq.name)} AS bigint;")
+    statements += [
+        f"ALTER TABLE {qualified(t.schema, t.name)} ALTER COLUMN {ident(c)} TYPE bigint;"
+        for t, c in referencing
+    ]
+    data: dict[str, object] = {"column_max": NARROW_INTS[column.type.name]}
+    if usage is not None:
+        data["sequence_usage_percent"] = round(usage, 4)
+    return int4_key_overflow_risk.finding(
+        objects=[_col_object(table, column)],
+        title=f"Key {_col_object(table, column)} is {column.type.sql}"
+        + (f" ({usage:.1f}% used)" if usage is not None else ""),
+        evidence=evidence,
+        impact="When the sequence passes the int4 range, every insert fails until the key is widened.",
+        root_cause="`Integer` primary key / `serial` instead of `BigInteger` / bigint identity.",
+        fix_sql=_WIDEN_PLAN.format(col=column.name) + "\n".join(statements),
+        verify_sql=_sequence_sql(seq) if seq is not None else _column_facts_sql(table, column),
+        severity=severity,
+        data=data,
+    )
+
+
+def _sequence_sql(seq: Sequence) -> str:
+    return (
+        "SELECT schemaname, sequencename, data_type, last_value, max_value,\n"
+        "       round(100.0 * coalesce(last_value, 0) / max_value, 2) AS used_percent\n"
+        f"FROM pg_sequences WHERE schemaname = {literal(seq.schema)} "
+        f"AND sequencename = {literal(seq.name)};"
+    )
+
+
+def _narrow_fk_findings(model: SchemaModel, table: Table) -> Iterator[Finding]:
+    for fk in table.foreign_keys:
+        ref = model.table(fk.ref_qualified)
+        if ref is None:
+            continue
+        for local, remote in zip(fk.columns, fk.ref_columns, strict=False):
+            col, ref_col = table.column(local), ref.column(remote)
+            if col is None or ref_col is None:
+                continue
+            if _narrower(col, ref_col):
+                yield _narrow_fk_finding(table, col, ref, ref_col, fk.name)
+
+
+def _narrower(col: Column, ref_col: Column) -> bool:
+    widths = {"int2": 2, "int4": 4, "int8": 8}
+    a, b = widths.get(col.type.name), widths.get(ref_col.type.name)
+    return a is not None and b is not None and a < b
+
+
+def _narrow_fk_finding(table: Table, col: Column, ref: Table, ref_col: Column, fk: str) -> Finding:
+    return int4_key_overflow_risk.finding(
+        objects=[_col_object(table, col), f"{ref.qualified_name}.{ref_col.name}"],
+        title=(
+            f"FK column {_col_object(table, col)} ({col.type.sql}) is narrower than "
+            f"{ref.qualified_name}.{ref_col.name} ({ref_col.type.sql})"
+        ),
+        evidence=[
+            f"FK {fk}: {_col_object(table, col)} {col.type.sql} -> "
+            f"{ref.qualified_name}.{ref_col.name} {ref_col.type.sql}"
+        ],
+        impact="Rows referencing keys beyond the narrow range cannot be inserted.",
+        root_cause="The FK column was declared `Integer` while the referenced key is `BigInteger`.",
+        fix_sql=_WIDEN_PLAN.format(col=col.name) + _alter_column(table, col, f"TYPE {ref_col.type.sql}"),
+        verify_sql=_column_facts_sql(table, col),
+    )
+
+
+# --- json-not-jsonb -----------------------------------------------------------------------------
+
+
+@rule("json-not-jsonb", category=CATEGORY, severity=Severity.P2, fix="always")
+def json_not_jsonb(ctx: RuleContext) -> Iterator[Finding]:
+    """`json` column instead of `jsonb`.
+
+    ## What it does
+    Reports columns of type `json`.
+
+    ## Why is this bad?
+    `json` stores the text as is and re-parses it on every access; it has no equality operator
+    (so no `DISTINCT`, `GROUP BY` or unique index) and no GIN index support for containment.
+
+    ## Example
+    ```sql
+    CREATE TABLE logs (context json);
+    ```
+
+    ## Use instead
+    ```sql
+    ALTER TABLE logs ALTER COLUMN context TYPE jsonb USING context::jsonb;
+    ```
+
+    ## Known problems
+    `jsonb` drops duplicate keys and key order; keep `json` if the exact text matters.
+    """
+    for table in audited_tables(ctx.model):
+        for column in table.columns:
+            if column.type.name == "json":
+                yield json_not_jsonb.finding(
+                    objects=[_col_object(table, column)],
+                    title=f"{_col_object(table, column)} is json, not jsonb",
+                    evidence=[f"{_col_object(table, column)} type {column.type.sql}"],
+                    impact="Every access re-parses the text; no equality, no GIN containment index.",
+                    root_cause="`JSON` instead of `postgresql.JSONB` in the model.",
+                    fix_sql=(
+                        "-- Rewrites the table under an ACCESS EXCLUSIVE lock; on a large table add a\n"
+                        "-- jsonb column, backfill in batches and swap instead.\n"
+                        + _alter_column(table, column, f"TYPE jsonb USING {ident(column.name)}::jsonb")
+                    ),
+                    verify_sql=_column_facts_sql(table, column),
+                )
+
+
+# --- nullable-with-default ----------------------------------------------------------------------
+
+
+def _non_null_default(column: Column) -> bool:
+    default = (column.default or "").strip()
+    return bool(default) and not default.upper().startswith("NULL")
+
+
+@rule("nullable-with-default", category=CATEGORY, severity=Severity.P2, fix="always")
+def nullable_with_default(ctx: RuleContext) -> Iterator[Finding]:
+    """Nullable column with a non-null default.
+
+    ## What it does
+    Reports a column that has a non-null `DEFAULT` (a flag, `created_at DEFAULT now()`) but still
+    accepts `NULL`.
+
+    ## Why is this bad?
+    The default shows the intent "always has a value", but an explicit `NULL` (an ORM passing
+    `None`, a bulk load) is still accepted, so every reader must handle three states of a boolean
+    or a missing creation time.
+
+    ## Example
+    ```sql
+    CREATE TABLE tags (is_active boolean DEFAULT true);
+    ```
+
+    ## Use instead
+    ```sql
+    ALTER TABLE tags ADD CONSTRAINT tags_is_active_not_null CHECK (is_active IS NOT NULL) NOT VALID;
+    ALTER TABLE tags VALIDATE CONSTRAINT tags_is_active_not_null;
+    ALTER TABLE tags ALTER COLUMN is_active SET NOT NULL;  -- uses the valid CHECK, no scan
+    ALTER TABLE tags DROP CONSTRAINT tags_is_active_not_null;
+    ```
+    """
+    for table in audited_tables(ctx.model):
+        for column in table.columns:
+            wanted = column.nullable and not column.identity and not column.generated
+            if wanted and _non_null_default(column):
+                yield _nullable_finding(table, column)
+
+
+def _nullable_finding(table: Table, column: Column) -> Finding:
+    target = qualified(table.schema, table.name)
+    check = ident(bounded_name(f"{table.name}_{column.name}_not_null"))
+    col = ident(column.name)
+    fix = "\n".join(
+        [
+            "-- Backfill existing NULLs first (batch this on a large table).",
+            f"UPDATE {target} SET {col} = DEFAULT WHERE {col} IS NULL;",
+            f"ALTER TABLE {target} ADD CONSTRAINT {check} CHECK ({col} IS NOT NULL) NOT VALID;",
+            "-- VALIDATE scans without blocking writes (SHARE UPDATE EXCLUSIVE lock).",
+            f"ALTER TABLE {target} VALIDATE CONSTRAINT {check};",
+            "-- SET NOT NULL uses the validated CHECK instead of scanning the table.",
+            f"ALTER TABLE {target} ALTER COLUMN {col} SET NOT NULL;",
+            f"ALTER TABLE {target} DROP CONSTRAINT {check};",
+        ]
+    )
+    return nullable_with_default.finding(
+        objects=[_col_object(table, column)],
+        title=f"{_col_object(table, column)} has DEFAULT {column.default} but accepts NULL",
+        evidence=[f"{_col_object(table, column)} {column.type.sql} DEFAULT {column.default}, nullable"],
+        impact="Explicit NULLs bypass the default; readers must handle a third state.",
+        root_cause="`default=` / `server_default=` without `nullable=False` in the model.",
+        fix_sql=fix,
+        verify_sql=(f"SELECT count(*) AS null_rows FROM {target} WHERE {col} IS NULL;"),
+    )
+
+
+# --- status-without-check -----------------------------------------------------------------------
+
+_STATUS = re.compile(r"(^|_)(status|state|type|kind|level|stage|phase|mode)$", re.I)
+_TEXT_TYPES = ("varchar", "text", "bpchar")
+
+
+def _checked(table: Table, column: Column) -> bool:
+    word = re.compile(rf"(^|[^\w]){re.escape(column.name)}([^\w]|$)")
+    return any(column.name in check.columns or word.search(check.expression) for check in table.checks)
+
+
+def _in_fk(table: Table, column: Column) -> bool:
+    return any(column.name in fk.columns for fk in table.foreign_keys)
+
+
+@rule("status-without-check", category=CATEGORY, severity=Severity.P2)
+def status_without_check(ctx: RuleContext) -> Iterator[Finding]:
+    """Status-like text column with no CHECK constraint or enum.
+
+    ## What it does
+    Reports `varchar`/`text`/`char` columns named `status`, `state`, `type`, `kind`, `level`
+    (or ending in `_status`, `_type`, ...) that no CHECK constraint mentions, that are not an
+    enum and not a foreign key to a lookup table.
+
+    ## Why is this bad?
+    The set of valid values lives only in code; a typo, an old worker or a manual fix writes a
+    value no reader handles, and the UI and the database drift apart.
+
+    ## Example
+    ```sql
+    CREATE TABLE sync_sessions (status varchar(20) NOT NULL);
+    ```
+
+    ## Use instead
+    ```sql
+    ALTER TABLE sync_sessions ADD CONSTRAINT sync_sessions_status_check
+        CHECK (status IN ('running', 'completed', 'failed')) NOT VALID;
+    ALTER TABLE sync_sessions VALIDATE CONSTRAINT sync_sessions_status_check;
+    ```
+    """
+    for table in audited_tables(ctx.model):
+        for column in table.columns:
+            if not _STATUS.search(column.name) or column.type.is_enum:
+                continue
+            if column.type.name not in _TEXT_TYPES or column.type.array_dims:
+                continue
+            if _checked(table, column) or _in_fk(table, column):
+                continue
+            yield _status_finding(table, column)
+
+
+def _status_finding(table: Table, column: Column) -> Finding:
+    col = ident(column.name)
+    return status_without_check.finding(
+        objects=[_col_object(table, column)],
+        title=f"{_col_object(table, column)} has no CHECK constraint or enum",
+        evidence=[
+            f"{_col_object(table, column)} {column.type.sql}"
+            + (f" DEFAULT {column.default}" if column.default else ""),
+            "no CHECK constraint mentions the column; not an enum; not a foreign key",
+        ],
+        impact="Any string is accepted; invalid states reach readers and reports.",
+        root_cause="Allowed values are defined only in application code.",
+        verify_sql=(
+            f"SELECT {col}, count(*) FROM {qualified(table.schema, table.name)} GROUP BY 1 ORDER BY 2 DESC;"
+        ),
+    )
+
+
+# --- char-type ----------------------------------------------------------------------------------
+
+
+@rule("char-type", category=CATEGORY, severity=Severity.P2, fix="always")
+def char_type(ctx: RuleContext) -> Iterator[Finding]:
+    """`character(n)` column.
+
+    ## What it does
+    Reports columns of type `character(n)` / `char(n)`.
+
+    ## Why is this bad?
+    Values are blank-padded to `n`, trailing spaces are insignificant in some comparisons and
+    significant in others (`LIKE`, concatenation), and it is never faster than `text`.
+
+    ## Example
+    ```sql
+    CREATE TABLE countries (code char(2));
+    ```
+
+    ## Use instead
+    ```sql
+    ALTER TABLE countries ALTER COLUMN code TYPE text;  -- or varchar(2) / text with a CHECK
+    ```
+    """
+    for table in audited_tables(ctx.model):
+        for column in table.columns:
+            if column.type.name == "bpchar":
+                yield char_type.finding(
+                    objects=[_col_object(table, column)],
+                    title=f"{_col_object(table, column)} is {column.type.sql}",
+                    evidence=[f"{_col_object(table, column)} type {column.type.sql}"],
+                    impact="Blank padding makes comparisons and lengths surprising.",
+                    root_cause="`CHAR(n)` chosen for fixed-length codes.",
+                    fix_sql=(
+                        "-- char(n) -> text strips the padding and REWRITES the table under an\n"
+                        "-- ACCESS EXCLUSIVE lock; schedule it, or add a column and swap on large tables.\n"
+                        + _alter_column(table, column, "TYPE text")
+                    ),
+                    verify_sql=_column_facts_sql(table, column),
+                )
+
+
+__all__ = ["base64_length", "fernet_token_length", "stored_lengths"]

@@ -1,0 +1,346 @@
+"""Exact index facts the index and partitioning rules share: coverage, equivalence, prefixes, DDL.
+
+Nothing here looks at names: two indexes are compared by method, key elements (column or
+expression, direction, NULLS order, collation, operator class), predicate, INCLUDE list and
+uniqueness. Invalid indexes never count as coverage.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Sequence
+
+from dbaudit.model.schema import Index, IndexElement, SchemaModel, Table, TableKind
+from dbaudit.sqltext import ident, qualified, qualified_text
+
+NAME_LIMIT = 63
+
+
+def normalize_predicate(predicate: str | None) -> str | None:
+    """A predicate with insignificant whitespace removed, so two sources' spellings compare equal."""
+    if predicate is None:
+        return None
+    text = " ".join(predicate.split())
+    # pg_get_expr wraps the whole predicate in parentheses; a hand-built model may not.
+    while text.startswith("(") and text.endswith(")") and _balanced(text[1:-1]):
+        text = text[1:-1].strip()
+    return text or None
+
+
+def _balanced(text: str) -> bool:
+    depth = 0
+    for char in text:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def same_elements(a: Sequence[IndexElement], b: Sequence[IndexElement]) -> bool:
+    # IndexElement is a value: column/expression, direction, NULLS order, collation, opclass.
+    return tuple(a) == tuple(b)
+
+
+def is_prefix(short: Sequence[IndexElement], long: Sequence[IndexElement]) -> bool:
+    """True when ``short`` equals the first ``len(short)`` elements of ``long``."""
+    return len(short) <= len(long) and same_elements(short, long[: len(short)])
+
+
+def same_scope(a: Index, b: Index) -> bool:
+    """Same access method and same predicate: the two indexes can serve the same queries."""
+    return a.method == b.method and normalize_predicate(a.predicate) == normalize_predicate(b.predicate)
+
+
+def identical(a: Index, b: Index) -> bool:
+    """Two indexes that are the same physical structure with the same semantics."""
+    return (
+        same_scope(a, b)
+        and same_elements(a.elements, b.elements)
+        and tuple(a.include) == tuple(b.include)
+        and a.unique == b.unique
+        and (a.nulls_not_distinct == b.nulls_not_distinct or not a.unique)
+    )
+
+
+def backs_constraint(index: Index) -> bool:
+    return index.primary or index.constraint is not None
+
+
+def effective_indexes(table: Table) -> tuple[Index, ...]:
+    """The table's indexes plus the ones its PK/unique constraints imply when the source omits them.
+
+    A live catalog lists constraint indexes; an ORM-built model may not. Synthesised indexes are
+    plain ascending btrees, which is exactly what ``PRIMARY KEY``/``UNIQUE`` create.
+    """
+    present = {ix.constraint for ix in table.indexes if ix.constraint} | {ix.name for ix in table.indexes}
+    extra: list[Index] = []
+    pk = table.primary_key
+    if pk is not None and pk.name not in present and not any(ix.primary for ix in table.indexes):
+        extra.append(_constraint_index(pk.name, pk.columns, primary=True))
+    for uq in table.uniques:
+        if uq.name not in present:
+            extra.append(_constraint_index(uq.name, uq.columns, primary=False))
+    return (*table.indexes, *extra)
+
+
+def _constraint_index(name: str, columns: tuple[str, ...], *, primary: bool) -> Index:
+    return Index(
+        name=name,
+        elements=tuple(IndexElement(column=c) for c in columns),
+        unique=True,
+        primary=primary,
+        constraint=name,
+    )
+
+
+def covers_columns(index: Index, columns: Iterable[str]) -> bool:
+    """A valid full btree whose first ``n`` keys are exactly the columns' set (any order)."""
+    wanted = set(columns)
+    n = len(wanted)
+    if not index.valid or index.method != "btree" or index.predicate is not None:
+        return False
+    lead = index.elements[:n]
+    return len(lead) == n and all(e.column is not None for e in lead) and {e.column for e in lead} == wanted
+
+
+def covering_index(table: Table, columns: Iterable[str]) -> Index | None:
+    cols = tuple(columns)
+    return next((ix for ix in effective_indexes(table) if covers_columns(ix, cols)), None)
+
+
+def audited_tables(model: SchemaModel) -> tuple[Table, ...]:
+    """Plain and partitioned tables: partitions are judged through their parent."""
+    return tuple(t for t in model.tables if t.kind in (TableKind.TABLE, TableKind.PARTITIONED_TABLE))
+
+
+def is_partitioned(table: Table) -> bool:
+    return table.kind == TableKind.PARTITIONED_TABLE
+
+
+# --- generated names and DDL -------------------------------------------------------------------
+
+
+def index_name(table: str, columns: Sequence[str], suffix: str = "idx") -> str:
+    """``<table>_<cols>_idx`` like PostgreSQL's own choice, cut to 63 bytes with a hash when long."""
+    return bounded_name("_".join((table, *columns, suffix)))
+
+
+def bounded_name(name: str) -> str:
+    """Names over 63 bytes keep a readable start and a hash of the whole, so cuts never collide."""
+    if len(name.encode()) <= NAME_LIMIT:
+        return name
+    digest = hashlib.sha1(name.encode()).hexdigest()[:8]
+    head = name.encode()[: NAME_LIMIT - 9].decode(errors="ignore")
+    return f"{head}_{digest}"
+
+
+def unique_name(name: str, taken: set[str]) -> str:
+    if name not in taken:
+        return name
+    for i in range(2, 1000):
+        candidate = bounded_name(f"{name}{i}") if len(name.encode()) < NAME_LIMIT - 2 else ""
+        if not candidate:
+            candidate = bounded_name(f"{name}_{i}_")
+        if candidate not in taken:
+            return candidate
+    raise ValueError(f"no free name for {name!r}")  # pragma: no cover - 1000 collisions
+
+
+def index_names_in(model: SchemaModel, schema: str) -> set[str]:
+    """Relation names of a schema (indexes share the namespace with tables and sequences)."""
+    names = {t.name for t in model.tables if t.schema == schema}
+    names |= {ix.name for t in model.tables if t.schema == schema for ix in t.indexes}
+    names |= {s.name for s in model.sequences if s.schema == schema}
+    return names
+
+
+def element_sql(e: IndexElement) -> str:
+    text = ident(e.column) if e.column is not None else f"({e.expression})"
+    if e.collation:
+        text += f" COLLATE {_dotted(e.collation)}"
+    if e.opclass:
+        text += f" {_dotted(e.opclass)}"
+    if e.descending:
+        text += " DESC"
+        if not e.nulls_first:
+            text += " NULLS LAST"
+    elif e.nulls_first:
+        text += " NULLS FIRST"
+    return text
+
+
+def _dotted(name: str) -> str:
+    """A catalog label as the PostgreSQL source spells it: ``schema.name`` or a bare name."""
+    return ".".join(ident(part) for part in name.split(".", 1))
+
+
+def create_index_sql(
+    schema: str,
+    table: str,
+    name: str,
+    elements: Sequence[IndexElement],
+    *,
+    unique: bool = False,
+    method: str = "btree",
+    predicate: str | None = None,
+    include: Sequence[str] = (),
+    concurrently: bool = True,
+    only: bool = False,
+) -> str:
+    parts = ["CREATE", "UNIQUE INDEX" if unique else "INDEX"]
+    if concurrently:
+        parts.append("CONCURRENTLY")
+    parts += [ident(name), "ON", "ONLY" if only else "", qualified(schema, table)]
+    text = " ".join(p for p in parts if p)
+    if method != "btree":
+        text += f" USING {ident(method)}"
+    text += " (" + ", ".join(element_sql(e) for e in elements) + ")"
+    if include:
+        text += " INCLUDE (" + ", ".join(ident(c) for c in include) + ")"
+    if predicate:
+        text += f" WHERE {normalize_predicate(predicate)}"
+    return text
+
+
+def recreate_index_sql(table: Table, index: Index, *, concurrently: bool = True) -> str:
+    """The index's own definition, rebuilt with CONCURRENTLY when the catalog text is available."""
+    if index.definition and concurrently:
+        return _CREATE_PREFIX.sub(r"CREATE \1INDEX CONCURRENTLY ", index.definition, count=1)
+    if index.definition:
+        return index.definition
+    return create_index_sql(
+        table.schema,
+        table.name,
+        index.name,
+        index.elements,
+        unique=index.unique,
+        method=index.method,
+        predicate=index.predicate,
+        include=index.include,
+        concurrently=concurrently,
+    )
+
+
+_CREATE_PREFIX = re.compile(r"^CREATE (UNIQUE )?INDEX ", re.I)
+
+
+def drop_index_sql(table: Table, index: Index) -> str:
+    """``DROP INDEX CONCURRENTLY``; on a partitioned parent it cannot be concurrent, and says so."""
+    target = qualified(table.schema, index.name)
+    if is_partitioned(table):
+        return (
+            "-- DROP INDEX on a partitioned table cannot be CONCURRENTLY: it takes an ACCESS\n"
+            "-- EXCLUSIVE lock on the parent and every partition briefly; run it off-peak\n"
+            "-- with a short lock_timeout and retry.\n"
+            f"DROP INDEX {target};"
+        )
+    return f"DROP INDEX CONCURRENTLY {target};"
+
+
+def create_index_plan(
+    model: SchemaModel,
+    table: Table,
+    elements: Sequence[IndexElement],
+    *,
+    name: str | None = None,
+    unique: bool = False,
+) -> str:
+    """Statements that add an index without blocking writes, partition by partition when needed.
+
+    A plain table gets ``CREATE INDEX CONCURRENTLY``. A partitioned table gets
+    ``CREATE INDEX … ON ONLY parent`` (invalid, catalog-only), then per partition
+    ``CREATE INDEX CONCURRENTLY`` and ``ALTER INDEX … ATTACH PARTITION``; the parent index turns
+    valid once every partition's index is attached.
+    """
+    taken = index_names_in(model, table.schema)
+    cols = [e.column or "expr" for e in elements]
+    parent_name = name or unique_name(index_name(table.name, cols), taken)
+    taken.add(parent_name)
+    if not is_partitioned(table):
+        stmt = create_index_sql(
+            table.schema, table.name, parent_name, elements, unique=unique, concurrently=True
+        )
+        return stmt + ";"
+    lines = [
+        "-- Partitioned table: CREATE INDEX CONCURRENTLY is not supported on the parent, so",
+        "-- create the parent index ON ONLY (catalog only), build each partition's index",
+        "-- concurrently, then attach it; the parent index becomes valid when all are attached.",
+    ]
+    lines += _partitioned_index_lines(
+        model, table, parent_name=parent_name, elements=elements, unique=unique, taken=taken
+    )
+    return "\n".join(lines)
+
+
+def _partitioned_index_lines(
+    model: SchemaModel,
+    table: Table,
+    *,
+    parent_name: str,
+    elements: Sequence[IndexElement],
+    unique: bool,
+    taken: set[str],
+) -> list[str]:
+    lines = [
+        create_index_sql(
+            table.schema,
+            table.name,
+            parent_name,
+            elements,
+            unique=unique,
+            concurrently=False,
+            only=True,
+        )
+        + ";"
+    ]
+    for part in model.partitions_of(table.qualified_name):
+        part_taken = taken if part.schema == table.schema else index_names_in(model, part.schema)
+        cols = [e.column or "expr" for e in elements]
+        child_name = unique_name(index_name(part.name, cols), part_taken)
+        part_taken.add(child_name)
+        if is_partitioned(part):
+            lines += _partitioned_index_lines(
+                model, part, parent_name=child_name, elements=elements, unique=unique, taken=part_taken
+            )
+        else:
+            stmt = create_index_sql(
+                part.schema, part.name, child_name, elements, unique=unique, concurrently=True
+            )
+            lines.append(stmt + ";")
+        lines.append(
+            f"ALTER INDEX {qualified(table.schema, parent_name)} "
+            f"ATTACH PARTITION {qualified(part.schema, child_name)};"
+        )
+    return lines
+
+
+def regclass(table: Table) -> str:
+    """``'schema.table'::regclass`` for any identifier."""
+    text = qualified(table.schema, table.name)
+    return "'" + text.replace("'", "''") + "'::regclass"
+
+
+def index_regclass(schema: str, name: str) -> str:
+    text = qualified(schema, name)
+    return "'" + text.replace("'", "''") + "'::regclass"
+
+
+__all__ = [
+    "audited_tables",
+    "backs_constraint",
+    "covering_index",
+    "covers_columns",
+    "create_index_plan",
+    "create_index_sql",
+    "drop_index_sql",
+    "effective_indexes",
+    "identical",
+    "index_name",
+    "is_prefix",
+    "normalize_predicate",
+    "qualified_text",
+    "recreate_index_sql",
+    "same_elements",
+    "same_scope",
+]

@@ -140,6 +140,9 @@ class _Extras:
     # MySQL/MariaDB: table -> [(name, clause)] from information_schema, which also holds the
     # column-level CHECKs (MariaDB's JSON json_valid checks) that SHOW CREATE TABLE parsing misses.
     checks: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    # MySQL/MariaDB: table -> foreign keys from information_schema (SQLAlchemy's shape), used instead
+    # of SQLAlchemy's: its SHOW CREATE TABLE parser drops FKs whose names contain a backtick.
+    foreign_keys: dict[str, list[dict[str, Any]]] | None = None
 
 
 class _Backend:
@@ -282,6 +285,7 @@ class _MySQL(_Backend):
             (schema,),
         ):
             out.view_sql[view] = definition
+        out.foreign_keys = _mysql_foreign_keys(conn, schema)
         for table, check_name, clause in conn.exec_driver_sql(_mysql_checks_query(conn), (schema,)):
             out.checks.setdefault(table, []).append((check_name, clause))
         for table, rows, data, index in conn.exec_driver_sql(
@@ -297,6 +301,57 @@ class _MySQL(_Backend):
                 index_bytes=None if index is None else int(index),
             )
         return out
+
+
+def _mysql_foreign_keys(conn: Connection, schema: str) -> dict[str, list[dict[str, Any]]]:
+    """All foreign keys of one schema, columns in order, with their ON DELETE / ON UPDATE rules."""
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    for table, name, column, ref_schema, ref_table, ref_column, on_update, on_delete in conn.exec_driver_sql(
+        "SELECT k.TABLE_NAME, k.CONSTRAINT_NAME, k.COLUMN_NAME, k.REFERENCED_TABLE_SCHEMA, "
+        "k.REFERENCED_TABLE_NAME, k.REFERENCED_COLUMN_NAME, r.UPDATE_RULE, r.DELETE_RULE "
+        "FROM information_schema.KEY_COLUMN_USAGE k JOIN information_schema.REFERENTIAL_CONSTRAINTS r "
+        "ON r.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA AND r.TABLE_NAME = k.TABLE_NAME "
+        "AND r.CONSTRAINT_NAME = k.CONSTRAINT_NAME "
+        "WHERE k.TABLE_SCHEMA = %s AND k.REFERENCED_TABLE_NAME IS NOT NULL "
+        "ORDER BY k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION",
+        (schema,),
+    ):
+        fk = out.setdefault(table, {}).setdefault(
+            name,
+            {
+                "name": name,
+                "constrained_columns": [],
+                "referred_schema": ref_schema,
+                "referred_table": ref_table,
+                "referred_columns": [],
+                "options": {"onupdate": on_update, "ondelete": on_delete},
+            },
+        )
+        fk["constrained_columns"].append(column)
+        fk["referred_columns"].append(ref_column)
+    return {table: list(fks.values()) for table, fks in out.items()}
+
+
+def _unescape_mysql(reflected: _Reflected) -> None:
+    """Undo the backtick doubling SQLAlchemy's SHOW CREATE TABLE parser leaves in names (a``b -> a`b)."""
+
+    def fix(value: Any) -> Any:
+        return value.replace("``", "`") if isinstance(value, str) else value
+
+    for per_table in (reflected.columns, reflected.indexes, reflected.uniques, reflected.checks):
+        for records in per_table.values():
+            for record in records:
+                for key in ("name", "duplicates_index"):
+                    if key in record:
+                        record[key] = fix(record[key])
+                if "column_names" in record:
+                    record["column_names"] = [fix(c) for c in record["column_names"]]
+                lengths = (record.get("dialect_options") or {}).get("mysql_length")
+                if lengths:
+                    record["dialect_options"]["mysql_length"] = {fix(k): v for k, v in lengths.items()}
+    for pk in reflected.pks.values():
+        if pk and pk.get("constrained_columns"):
+            pk["constrained_columns"] = [fix(c) for c in pk["constrained_columns"]]
 
 
 def _mysql_checks_query(conn: Connection) -> str:
@@ -388,6 +443,8 @@ def _read_schema(inspector: Inspector, backend: _Backend, schema: str, extras: _
     reflect_schema = backend.reflect_schema(schema)
     views = set(inspector.get_view_names(reflect_schema))
     reflected = _bulk(inspector, reflect_schema)
+    if backend.kind == "mysql":
+        _unescape_mysql(reflected)
     for key in sorted(reflected.columns, key=lambda k: k[1]):
         name = key[1]
         is_view = name in views
@@ -437,7 +494,14 @@ def _table(
         kind=TableKind.TABLE,
         columns=columns,
         primary_key=pk,
-        foreign_keys=tuple(_foreign_key(schema, name, fk, extras) for fk in reflected.fks.get(key, [])),
+        foreign_keys=tuple(
+            _foreign_key(schema, name, fk, extras)
+            for fk in (
+                reflected.fks.get(key, [])
+                if extras.foreign_keys is None
+                else extras.foreign_keys.get(name, [])
+            )
+        ),
         uniques=uniques,
         checks=checks,
         indexes=_indexes(

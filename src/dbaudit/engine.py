@@ -111,10 +111,16 @@ def resolve_selection(
 
 
 def missing_requirement(rule_: Rule, ctx: RuleContext) -> str | None:
-    """The first of the rule's ``requires`` that neither the model nor the inputs provide."""
+    """The first of the rule's ``requires`` that neither the model nor the inputs provide.
+
+    An entry ``"models|code"`` is satisfied by any of its alternatives.
+    """
     model = ctx.model
     for need in rule_.requires:
-        if need == model.source.dialect or model.has(need) or ctx.inputs.get(need) is not None:
+        if any(
+            alt == model.source.dialect or model.has(alt) or ctx.inputs.get(alt) is not None
+            for alt in need.split("|")
+        ):
             continue
         return need
     return None
@@ -124,8 +130,8 @@ def _skip_note(rule_: Rule, need: str, ctx: RuleContext) -> Note:
     source = ctx.model.source
     if need == "postgresql":
         why = f"it is PostgreSQL-only and {source.name} is {source.dialect}"
-    elif need in ("code", "models", "statistics", "migrations"):
-        why = f"no {need} input was given"
+    elif set(need.split("|")) <= {"code", "models", "statistics", "migrations"}:
+        why = f"no {' or '.join(need.split('|'))} input was given"
     else:
         why = f"the {source.kind} source {source.name} does not provide {need}"
     return Note(f"{rule_.id} skipped: {why}", rule=rule_.id)

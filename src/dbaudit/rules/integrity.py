@@ -1,1 +1,918 @@
-"""Rules of the integrity category."""
+"""Rules of the integrity category: relations and keys the database should enforce but does not.
+
+The module also holds small helpers the other categories of this package share (object names,
+foreign-key DDL that works on partitioned tables, name-based parent resolution).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+from pglast import ast, parse_sql
+from pglast.enums.parsenodes import A_Expr_Kind
+from pglast.enums.primnodes import BoolExprType
+
+from dbaudit.findings import Finding, Severity
+from dbaudit.model.schema import (
+    Column,
+    ForeignKey,
+    Index,
+    Location,
+    ReferentialAction,
+    SchemaModel,
+    Table,
+    TableKind,
+)
+from dbaudit.rules.registry import RuleContext, rule
+from dbaudit.sqltext import column_list, ident, literal, qualified, regclass_literal, truncate_identifier
+
+PG_MANUAL = "https://www.postgresql.org/docs/current"
+_INTEGER_TYPES = frozenset({"int2", "int4", "int8"})
+
+# --------------------------------------------------------------------------------------------------
+# Shared helpers
+
+
+def col_obj(table: Table, column: str) -> str:
+    """The JSON contract's ``schema.table.column`` name."""
+    return f"{table.qualified_name}.{column}"
+
+
+def rel_obj(schema: str, name: str) -> str:
+    """``schema.name`` for an index, constraint or sequence."""
+    return f"{schema}.{name}"
+
+
+def tsql(table: Table) -> str:
+    """The table's quoted qualified name for generated SQL."""
+    return qualified(table.schema, table.name)
+
+
+def locations(*items: object) -> tuple[Location, ...]:
+    """The ``location`` of each object that has one, without duplicates."""
+    found = [getattr(item, "location", None) for item in items]
+    return tuple(dict.fromkeys(loc for loc in found if isinstance(loc, Location)))
+
+
+def generated_name(base: str, suffix: str) -> str:
+    """``base_suffix`` cut to 63 bytes, keeping the suffix (so two generated names cannot collide)."""
+    return truncate_identifier(base, 63 - len(suffix.encode()) - 1) + "_" + suffix
+
+
+def describe(column: Column) -> str:
+    text = f"{column.name} {column.type.sql}"
+    if not column.nullable:
+        text += " NOT NULL"
+    if column.default is not None:
+        text += f" DEFAULT {column.default}"
+    return text
+
+
+def fk_covering(table: Table, column: str) -> ForeignKey | None:
+    return next((fk for fk in table.foreign_keys if column in fk.columns), None)
+
+
+def single_keys(table: Table) -> tuple[str, ...]:
+    """Columns that alone are the primary key or a non-partial unique key of the table."""
+    keys: list[str] = []
+    if table.primary_key is not None and len(table.primary_key.columns) == 1:
+        keys.append(table.primary_key.columns[0])
+    keys.extend(u.columns[0] for u in table.uniques if len(u.columns) == 1)
+    keys.extend(
+        str(i.columns[0]) for i in table.indexes
+        if i.unique and i.predicate is None and len(i.elements) == 1 and i.is_plain and i.valid
+    )
+    return tuple(dict.fromkeys(keys))
+
+
+def has_unique_on(table: Table, columns: Iterable[str]) -> bool:
+    """A primary key, unique constraint or valid non-partial unique index on exactly these columns."""
+    wanted = set(columns)
+    if table.primary_key is not None and set(table.primary_key.columns) == wanted:
+        return True
+    if any(set(u.columns) == wanted for u in table.uniques):
+        return True
+    return any(
+        i.unique and i.valid and i.predicate is None and i.is_plain and set(i.columns) == wanted
+        for i in table.indexes
+    )
+
+
+def _plurals(stem: str) -> tuple[str, ...]:
+    out = [stem, stem + "s", stem + "es"]
+    if stem.endswith("y"):
+        out.append(stem[:-1] + "ies")
+    return tuple(out)
+
+
+def types_compatible(a: Column, b: Column) -> bool:
+    """Same base type, or both integers (PostgreSQL accepts foreign keys across integer widths)."""
+    if a.type.array_dims or b.type.array_dims:
+        return False
+    return a.type.name == b.type.name or {a.type.name, b.type.name} <= _INTEGER_TYPES
+
+
+def parent_by_name(model: SchemaModel, table: Table, column: Column) -> tuple[Table, Column] | None:
+    """The table a ``<stem>_id`` column names, and its single-column key of a compatible type.
+
+    ``instance_id`` -> ``instances.id`` (or a table ``instance``); a parent whose single-column
+    primary/unique key is the column's own name also counts (``session_id`` -> ``x.session_id``).
+    Tables of the same schema win; a name that matches several schemas is ambiguous (None).
+    """
+    if not column.name.endswith("_id") or len(column.name) <= 3:
+        return None
+    names = _plurals(column.name[:-3])
+    candidates = [
+        t for t in model.base_tables if t.name in names and t.qualified_name != table.qualified_name
+    ]
+    same_schema = [t for t in candidates if t.schema == table.schema]
+    pool = same_schema or candidates
+    if len(pool) != 1:
+        return None
+    parent = pool[0]
+    for key in single_keys(parent):
+        key_col = parent.column(key)
+        if key_col is not None and key in ("id", column.name) and types_compatible(column, key_col):
+            return parent, key_col
+    return None
+
+
+def fk_statements(
+    model: SchemaModel,
+    table: Table,
+    name: str,
+    *,
+    columns: tuple[str, ...],
+    ref: Table,
+    ref_columns: tuple[str, ...],
+    on_delete: ReferentialAction = ReferentialAction.NO_ACTION,
+) -> list[str]:
+    """Add a foreign key without a long lock: ``NOT VALID`` then ``VALIDATE CONSTRAINT``.
+
+    PostgreSQL (up to 17) refuses ``NOT VALID`` foreign keys on a partitioned table, so for one the
+    key is first added NOT VALID + validated on every leaf partition; adding it to the parent then
+    attaches those validated constraints instead of scanning again.
+    """
+    action = "" if on_delete is ReferentialAction.NO_ACTION else f" ON DELETE {on_delete.value}"
+    body = (
+        f"FOREIGN KEY ({column_list(columns)}) REFERENCES {tsql(ref)} ({column_list(ref_columns)}){action}"
+    )
+    if table.kind is not TableKind.PARTITIONED_TABLE:
+        return [
+            f"ALTER TABLE {tsql(table)} ADD CONSTRAINT {ident(name)} {body} NOT VALID;",
+            f"ALTER TABLE {tsql(table)} VALIDATE CONSTRAINT {ident(name)};",
+        ]
+    out: list[str] = []
+    for part in model.partitions_of(table.qualified_name):
+        suffix = name[len(table.name):] if name.startswith(table.name) else "_" + name
+        out += fk_statements(model, part, generated_name(part.name, suffix.lstrip("_")), columns=columns,
+                             ref=ref, ref_columns=ref_columns, on_delete=on_delete)
+    out.append(f"ALTER TABLE {tsql(table)} ADD CONSTRAINT {ident(name)} {body};")
+    return out
+
+
+def orphan_query(table: Table, columns: tuple[str, ...], ref: Table, ref_columns: tuple[str, ...]) -> str:
+    """Count child rows whose key matches no parent row (MATCH SIMPLE: rows with a NULL are fine)."""
+    join = " AND ".join(f"p.{ident(r)} = c.{ident(c)}" for c, r in zip(columns, ref_columns, strict=True))
+    not_null = " AND ".join(f"c.{ident(c)} IS NOT NULL" for c in columns)
+    return (
+        f"SELECT count(*) AS orphan_rows FROM {tsql(table)} AS c LEFT JOIN {tsql(ref)} AS p ON {join} "
+        f"WHERE {not_null} AND p.{ident(ref_columns[0])} IS NULL;"
+    )
+
+
+def models_table(ctx: RuleContext, table: Table) -> Table | None:
+    """The ORM models' version of a table, when a ``models`` input was given."""
+    models = ctx.inputs.get("models")
+    return models.table(table.qualified_name) if isinstance(models, SchemaModel) else None
+
+
+# --------------------------------------------------------------------------------------------------
+# fk-missing
+
+
+@rule("fk-missing", category="integrity", severity=Severity.P1, fix="always")
+def fk_missing(ctx: RuleContext) -> Iterator[Finding]:
+    """A `*_id` column names another table's key, but no foreign key enforces the relation.
+
+    ## What it does
+    Finds columns named `<table>_id` (or `<singular>_id`) whose name points at another table that has a
+    single-column primary or unique key of a compatible type (the same type, or both integers), while
+    no foreign key on the column exists in the database.
+
+    ## Why is this bad?
+    Without the constraint nothing stops rows that reference parents which never existed or were
+    deleted. Orphans make joins silently drop rows, aggregates drift, and they are expensive to find
+    once they exist. An ORM that declares the relation hides the gap until data goes wrong.
+
+    ## Example
+    ```sql
+    CREATE TABLE instances (id integer PRIMARY KEY);
+    CREATE TABLE database_size_aggregations (id bigint PRIMARY KEY, instance_id integer NOT NULL);
+    ```
+
+    ## Use instead
+    ```sql
+    ALTER TABLE database_size_aggregations
+      ADD CONSTRAINT database_size_aggregations_instance_id_fkey
+      FOREIGN KEY (instance_id) REFERENCES instances (id) NOT VALID;
+    ALTER TABLE database_size_aggregations
+      VALIDATE CONSTRAINT database_size_aggregations_instance_id_fkey;
+    ```
+    `NOT VALID` takes only a brief lock; `VALIDATE` scans with a lock that lets writes continue. On a
+    partitioned table the key is added NOT VALID and validated per partition first.
+
+    ## Known problems
+    The match is by name: a column such as `external_id` that names a table by coincidence is
+    reported. Silence it with a per-object ignore and a reason.
+
+    ## References
+    - https://www.postgresql.org/docs/current/ddl-constraints.html#DDL-CONSTRAINTS-FK
+    - https://www.postgresql.org/docs/current/sql-altertable.html
+    """
+    model = ctx.model
+    ignored = set(ctx.option("fk-missing", "ignore-columns", []) or [])
+    for table in model.base_tables:
+        for column in table.columns:
+            if column.name in ignored or fk_covering(table, column.name) is not None:
+                continue
+            match = parent_by_name(model, table, column)
+            if match is None:
+                continue
+            parent, key = match
+            yield _fk_missing_finding(ctx, table, column, parent, key)
+
+
+def _fk_missing_finding(
+    ctx: RuleContext, table: Table, column: Column, parent: Table, key: Column
+) -> Finding:
+    name = generated_name(table.name, f"{column.name}_fkey")
+    evidence = [
+        f"{col_obj(table, column.name)} is {column.type.sql}"
+        f"{' NOT NULL' if not column.nullable else ''} and its name points at {parent.qualified_name}",
+        f"{col_obj(parent, key.name)} ({key.type.sql}) is the single-column key of {parent.qualified_name}",
+        f"no foreign key of {table.qualified_name} covers {column.name}",
+    ]
+    locs = list(locations(column, table))
+    orm = models_table(ctx, table)
+    orm_fk = fk_covering(orm, column.name) if orm is not None else None
+    if orm_fk is not None:
+        where = f" ({orm_fk.location.path}:{orm_fk.location.line})" if orm_fk.location else ""
+        evidence.append(f"the ORM models declare {orm_fk.name or 'a foreign key'} on {column.name}{where}")
+        locs.extend(locations(orm_fk))
+    if table.kind is TableKind.PARTITIONED_TABLE:
+        evidence.append(f"{table.qualified_name} is partitioned: the fix validates partition by partition")
+    fix = fk_statements(ctx.model, table, name, columns=(column.name,), ref=parent, ref_columns=(key.name,))
+    return fk_missing.finding(
+        objects=[col_obj(table, column.name)],
+        title=f"{col_obj(table, column.name)} references {parent.qualified_name} without a foreign key",
+        evidence=evidence,
+        impact=(
+            f"Rows of {table.qualified_name} can point at {parent.qualified_name} rows that do not exist; "
+            "joins silently drop them and reports built on them are wrong."
+        ),
+        root_cause="The relation exists only in the column name (and maybe the ORM), never in the database.",
+        fix_sql="\n".join(fix),
+        verify_sql=orphan_query(table, (column.name,), parent, (key.name,)),
+        locations=tuple(dict.fromkeys(locs)),
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# redundant-column-without-consistency
+
+
+def _redundant_pairs(table: Table, fk: ForeignKey, parent: Table) -> Iterator[tuple[str, str]]:
+    """(child column, parent column) pairs that hold the same fact reachable through ``fk``."""
+    key = fk.columns[0]
+    for column in table.columns:
+        if column.name == key:
+            continue
+        child_fk = fk_covering(table, column.name)
+        # Same name and type in the parent, when the column is a key (FK or *_id), not a plain copy.
+        same = parent.column(column.name)
+        if (
+            same is not None and same.name not in fk.ref_columns and types_compatible(column, same)
+            and same.type.name == column.type.name
+            and (child_fk is not None or fk_covering(parent, same.name) is not None
+                 or column.name.endswith("_id"))
+        ):
+            yield column.name, same.name
+            continue
+        # Different names, but both reference the same grandparent key.
+        if child_fk is None or len(child_fk.columns) != 1:
+            continue
+        for parent_fk in parent.foreign_keys:
+            if (
+                len(parent_fk.columns) == 1 and parent_fk.ref_qualified == child_fk.ref_qualified
+                and parent_fk.ref_columns == child_fk.ref_columns
+                and parent_fk.columns[0] not in fk.ref_columns
+            ):
+                yield column.name, parent_fk.columns[0]
+                break
+
+
+def _enforced(table: Table, fk: ForeignKey, column: str, parent_column: str) -> bool:
+    """A composite FK over both columns to the parent, or a row trigger that mentions the column."""
+    for other in table.foreign_keys:
+        if other.ref_qualified == fk.ref_qualified and {fk.columns[0], column} <= set(other.columns):
+            pairs = dict(zip(other.columns, other.ref_columns, strict=False))
+            if pairs.get(column) == parent_column and pairs.get(fk.columns[0]) == fk.ref_columns[0]:
+                return True
+    for trigger in table.triggers:
+        if trigger.level != "ROW" or not {"INSERT", "UPDATE"} & set(trigger.events):
+            continue
+        source = trigger.function_source
+        if source is None or re.search(rf"\b{re.escape(column)}\b", source):
+            return True
+    return False
+
+
+@rule("redundant-column-without-consistency", category="integrity", severity=Severity.P1, fix="sometimes")
+def redundant_column_without_consistency(ctx: RuleContext) -> Iterator[Finding]:
+    """A table keeps two paths to the same parent, and nothing keeps them consistent.
+
+    ## What it does
+    Finds a table with a foreign key `A -> P` and a second column `B` holding a fact of `P` reachable
+    through `A` (the same name and type as a key column of `P`, or both referencing the same
+    grandparent), with no composite foreign key `(A, B) -> P (id, col)` and no row trigger on the
+    table that maintains `B`.
+
+    ## Why is this bad?
+    Denormalised copies drift: a bug or a race writes an `instance_id` that disagrees with the
+    `instance_account_id` row. Queries that join one way or the other then return different answers,
+    and the inconsistency is hard to notice and harder to repair.
+
+    ## Example
+    ```sql
+    CREATE TABLE instance_accounts (id integer PRIMARY KEY,
+                                    instance_id integer NOT NULL REFERENCES instances (id));
+    CREATE TABLE account_permission (
+        id integer PRIMARY KEY,
+        instance_id integer NOT NULL REFERENCES instances (id),
+        instance_account_id integer NOT NULL REFERENCES instance_accounts (id));
+    ```
+
+    ## Use instead
+    ```sql
+    CREATE UNIQUE INDEX CONCURRENTLY instance_accounts_id_instance_id_key
+        ON instance_accounts (id, instance_id);
+    ALTER TABLE instance_accounts ADD CONSTRAINT instance_accounts_id_instance_id_key
+        UNIQUE USING INDEX instance_accounts_id_instance_id_key;
+    ALTER TABLE account_permission ADD CONSTRAINT account_permission_instance_account_id_instance_id_fkey
+        FOREIGN KEY (instance_account_id, instance_id)
+        REFERENCES instance_accounts (id, instance_id) NOT VALID;
+    ALTER TABLE account_permission
+        VALIDATE CONSTRAINT account_permission_instance_account_id_instance_id_fkey;
+    ```
+    Or drop the redundant column and read it through the join.
+
+    ## Known problems
+    A trigger whose source is unknown, or that mentions the column, is taken as enforcement without
+    reading its logic. No fix is generated when the parent is partitioned (a unique key there must
+    include the partition key).
+
+    ## References
+    - https://www.postgresql.org/docs/current/ddl-constraints.html#DDL-CONSTRAINTS-FK
+    - https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-DESC-ADD-TABLE-CONSTRAINT-USING-INDEX
+    """
+    model = ctx.model
+    for table in model.base_tables:
+        for fk in table.foreign_keys:
+            parent = model.table(fk.ref_qualified)
+            if len(fk.columns) != 1 or parent is None or parent.qualified_name == table.qualified_name:
+                continue
+            seen: set[str] = set()
+            for column, parent_column in _redundant_pairs(table, fk, parent):
+                if column in seen or _enforced(table, fk, column, parent_column):
+                    continue
+                seen.add(column)
+                yield _redundant_finding(ctx, table, fk, parent, (column, parent_column))
+
+
+def _redundant_finding(
+    ctx: RuleContext, table: Table, fk: ForeignKey, parent: Table, pair: tuple[str, str]
+) -> Finding:
+    column, parent_column = pair
+    key, ref_key = fk.columns[0], fk.ref_columns[0]
+    statements: list[str] = []
+    if parent.kind is not TableKind.PARTITIONED_TABLE:
+        if not has_unique_on(parent, (ref_key, parent_column)):
+            uq = generated_name(parent.name, f"{ref_key}_{parent_column}_key")
+            statements += [
+                f"CREATE UNIQUE INDEX CONCURRENTLY {ident(uq)} ON {tsql(parent)} "
+                f"({column_list((ref_key, parent_column))});",
+                f"ALTER TABLE {tsql(parent)} ADD CONSTRAINT {ident(uq)} UNIQUE USING INDEX {ident(uq)};",
+            ]
+        on_delete = ReferentialAction.CASCADE if fk.on_delete is ReferentialAction.CASCADE else (
+            ReferentialAction.NO_ACTION)
+        statements += fk_statements(ctx.model, table, generated_name(table.name, f"{key}_{column}_fkey"),
+                                    columns=(key, column), ref=parent, ref_columns=(ref_key, parent_column),
+                                    on_delete=on_delete)
+    triggers = "triggers unknown for this source" if not ctx.model.has("triggers") else (
+        f"no row trigger on {table.qualified_name} maintains {column}")
+    return redundant_column_without_consistency.finding(
+        objects=[col_obj(table, column)],
+        title=f"{col_obj(table, column)} duplicates {col_obj(parent, parent_column)} "
+              f"reachable through {key}, unenforced",
+        evidence=[
+            f"{fk.name}: {table.qualified_name} ({key}) -> {parent.qualified_name} ({ref_key})",
+            f"{col_obj(table, column)} holds the same fact as {col_obj(parent, parent_column)}",
+            f"no composite foreign key ({key}, {column}) -> "
+            f"{parent.qualified_name} ({ref_key}, {parent_column})",
+            triggers,
+        ],
+        impact=(
+            f"A row can say {column} = X while its {key} row says {parent_column} = Y; queries joining "
+            "through one path or the other disagree and the bad rows are hard to find."
+        ),
+        root_cause=f"{column} was copied into {table.qualified_name} for query convenience without a "
+                   "constraint that keeps the copy equal to its source.",
+        fix_sql="\n".join(statements) or None,
+        verify_sql=(
+            f"SELECT count(*) AS mismatched_rows FROM {tsql(table)} AS c JOIN {tsql(parent)} AS p "
+            f"ON p.{ident(ref_key)} = c.{ident(key)} WHERE p.{ident(parent_column)} <> c.{ident(column)};"
+        ),
+        locations=locations(table.column(column), fk, table),
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# table-without-primary-key
+
+
+@rule("table-without-primary-key", category="integrity", severity=Severity.P1, fix="sometimes")
+def table_without_primary_key(ctx: RuleContext) -> Iterator[Finding]:
+    """A table (or partitioned parent) has no primary key.
+
+    ## What it does
+    Reports plain tables and partitioned parents without a primary key. Partitions are judged through
+    their parent. When a valid unique index over NOT NULL columns already exists, the fix promotes it.
+
+    ## Why is this bad?
+    Rows cannot be addressed reliably: ORMs need an identity, logical replication cannot replicate
+    UPDATE and DELETE without a replica identity, and duplicates creep in unnoticed.
+
+    ## Example
+    ```sql
+    CREATE TABLE events (event_id bigint NOT NULL, payload jsonb);
+    CREATE UNIQUE INDEX events_event_id_key ON events (event_id);
+    ```
+
+    ## Use instead
+    ```sql
+    ALTER TABLE events ADD CONSTRAINT events_event_id_key PRIMARY KEY USING INDEX events_event_id_key;
+    ```
+    Without such an index, build one with `CREATE UNIQUE INDEX CONCURRENTLY` first.
+
+    ## References
+    - https://www.postgresql.org/docs/current/ddl-constraints.html#DDL-CONSTRAINTS-PRIMARY-KEYS
+    - https://www.postgresql.org/docs/current/logical-replication-publication.html
+    """
+    for table in ctx.model.base_tables:
+        if table.primary_key is not None:
+            continue
+        candidate = _promotable_index(table)
+        fix = None
+        evidence = [f"{table.qualified_name} ({table.kind.value}) has no PRIMARY KEY constraint"]
+        if candidate is not None:
+            evidence.append(f"the unique index {candidate.name} over NOT NULL columns can become the key")
+            fix = (f"ALTER TABLE {tsql(table)} ADD CONSTRAINT {ident(candidate.name)} "
+                   f"PRIMARY KEY USING INDEX {ident(candidate.name)};")
+        yield table_without_primary_key.finding(
+            objects=[table.qualified_name],
+            title=f"{table.qualified_name} has no primary key",
+            evidence=evidence,
+            impact="Rows cannot be identified reliably: ORM identity, logical replication of UPDATE/DELETE "
+                   "and de-duplication all depend on a key.",
+            root_cause="The table was created without a key (or the key was dropped).",
+            fix_sql=fix,
+            verify_sql=(
+                "SELECT conname FROM pg_catalog.pg_constraint "
+                f"WHERE conrelid = {regclass_literal(table.schema, table.name)}::regclass AND contype = 'p';"
+            ),
+            locations=locations(table),
+        )
+
+
+def _promotable_index(table: Table) -> Index | None:
+    if table.kind is not TableKind.TABLE:
+        return None  # USING INDEX is not supported on partitioned tables
+    for index in table.indexes:
+        if (
+            index.unique and index.valid and index.predicate is None and index.is_plain
+            and index.method == "btree" and index.constraint is None and not index.include
+            and not any(e.descending or e.nulls_first or e.opclass or e.collation for e in index.elements)
+            and all((c := table.column(str(name))) is not None and not c.nullable for name in index.columns)
+        ):
+            return index
+    return None
+
+
+# --------------------------------------------------------------------------------------------------
+# unique-on-nullable-column
+
+
+def _unique_keys(table: Table) -> Iterator[tuple[str, tuple[str, ...], Index | None, bool]]:
+    """(name, columns, backing index, is_constraint) of each unique constraint and unique index."""
+    by_name = {i.name: i for i in table.indexes}
+    seen: set[str] = set()
+    for uq in table.uniques:
+        seen.add(uq.name)
+        index = by_name.get(uq.name)
+        if (index is None or not index.nulls_not_distinct) and not uq.nulls_not_distinct:
+            yield uq.name, uq.columns, index, True
+    for index in table.indexes:
+        if (
+            index.unique and not index.primary and index.name not in seen and index.constraint is None
+            and not index.nulls_not_distinct
+        ):
+            yield index.name, tuple(c for c in index.columns if c is not None), index, False
+
+
+def _server_major(model: SchemaModel) -> int | None:
+    version = model.source.server_version
+    match = re.match(r"(\d+)", version or "")
+    return int(match.group(1)) if match else None
+
+
+@rule("unique-on-nullable-column", category="integrity", severity=Severity.P2, fix="sometimes")
+def unique_on_nullable_column(ctx: RuleContext) -> Iterator[Finding]:
+    """A unique constraint or index covers a nullable column, so duplicate rows with NULL are allowed.
+
+    ## What it does
+    Reports unique constraints and unique indexes with at least one nullable key column and without
+    `NULLS NOT DISTINCT`. Partial indexes whose predicate requires the column `IS NOT NULL` are fine.
+
+    ## Why is this bad?
+    By default NULLs are distinct from each other, so `UNIQUE (tenant_id, email)` accepts any number
+    of rows `(NULL, 'a@b')`. The key that looks enforced is not, exactly for incomplete rows.
+
+    ## Example
+    ```sql
+    CREATE TABLE users (id bigint PRIMARY KEY, email text, CONSTRAINT users_email_key UNIQUE (email));
+    ```
+
+    ## Use instead
+    ```sql
+    -- PostgreSQL 15+: one NULL at most
+    CREATE UNIQUE INDEX CONCURRENTLY users_email_key_nnd ON users (email) NULLS NOT DISTINCT;
+    ALTER TABLE users DROP CONSTRAINT users_email_key,
+        ADD CONSTRAINT users_email_key UNIQUE USING INDEX users_email_key_nnd;
+    ```
+    Or make the column NOT NULL (`CHECK (email IS NOT NULL) NOT VALID`, `VALIDATE`, `SET NOT NULL`).
+
+    ## Known problems
+    No fix is generated before PostgreSQL 15, for partitioned tables, expression keys, or constraints
+    that foreign keys reference.
+
+    ## References
+    - https://www.postgresql.org/docs/current/ddl-constraints.html#DDL-CONSTRAINTS-UNIQUE-CONSTRAINTS
+    - https://www.postgresql.org/docs/current/sql-createindex.html
+    """
+    model = ctx.model
+    for table in model.base_tables:
+        for name, columns, index, is_constraint in _unique_keys(table):
+            nullable = [c for c in columns if (col := table.column(c)) is not None and col.nullable]
+            predicate = index.predicate if index is not None else None
+            nullable = [c for c in nullable if not _predicate_not_null(predicate, c)]
+            if not nullable:
+                continue
+            yield unique_on_nullable_column.finding(
+                objects=[rel_obj(table.schema, name), *(col_obj(table, c) for c in nullable)],
+                title=f"unique key {rel_obj(table.schema, name)} allows duplicate rows where "
+                      f"{', '.join(nullable)} IS NULL",
+                evidence=[
+                    f"{'constraint' if is_constraint else 'unique index'} {name} on "
+                    f"{table.qualified_name} ({', '.join(columns)})",
+                    *(f"{col_obj(table, c)} is nullable" for c in nullable),
+                    "NULLS NOT DISTINCT is not set",
+                ],
+                impact="Any number of rows with NULL in a key column pass the unique check.",
+                root_cause="SQL treats NULLs as distinct; the key columns were left nullable.",
+                fix_sql=_nnd_fix(model, table, name, columns=columns, index=index,
+                                         is_constraint=is_constraint),
+                verify_sql=_nnd_verify(table, columns, nullable),
+                locations=locations(index, table),
+            )
+
+
+def _predicate_not_null(predicate: str | None, column: str) -> bool:
+    if not predicate:
+        return False
+    return re.search(rf"\b{re.escape(ident(column))}\s+IS\s+NOT\s+NULL\b", predicate, re.I) is not None
+
+
+def _referenced(model: SchemaModel, table: Table, columns: tuple[str, ...]) -> bool:
+    return any(
+        fk.ref_qualified == table.qualified_name and set(fk.ref_columns) == set(columns)
+        for t in model.tables for fk in t.foreign_keys
+    )
+
+
+def _nnd_fix(
+    model: SchemaModel, table: Table, name: str, *, columns: tuple[str, ...], index: Index | None,
+    is_constraint: bool,
+) -> str | None:
+    major = _server_major(model)
+    if (
+        (major is not None and major < 15) or index is None or table.kind is not TableKind.TABLE
+        or not index.is_plain or index.method != "btree" or _referenced(model, table, columns)
+        or any(e.opclass or e.collation for e in index.elements)
+    ):
+        return None
+    tmp = generated_name(name, "nnd")
+    keys = ", ".join(ident(str(e.column)) + (" DESC" if e.descending else "") for e in index.elements)
+    include = f" INCLUDE ({column_list(index.include)})" if index.include else ""
+    where = f" WHERE {index.predicate}" if index.predicate else ""
+    create = (f"CREATE UNIQUE INDEX CONCURRENTLY {ident(tmp)} ON {tsql(table)} ({keys}){include} "
+              f"NULLS NOT DISTINCT{where};")
+    if is_constraint:
+        return "\n".join([
+            create,
+            f"ALTER TABLE {tsql(table)} DROP CONSTRAINT {ident(name)}, "
+            f"ADD CONSTRAINT {ident(name)} UNIQUE USING INDEX {ident(tmp)};",
+        ])
+    return "\n".join([
+        create,
+        f"DROP INDEX CONCURRENTLY {qualified(table.schema, name)};",
+        f"ALTER INDEX {qualified(table.schema, tmp)} RENAME TO {ident(name)};",
+    ])
+
+
+def _nnd_verify(table: Table, columns: tuple[str, ...], nullable: list[str]) -> str:
+    nulls = " OR ".join(f"{ident(c)} IS NULL" for c in nullable)
+    return (f"SELECT {column_list(columns)}, count(*) AS duplicate_rows FROM {tsql(table)} WHERE {nulls} "
+            f"GROUP BY {column_list(columns)} HAVING count(*) > 1;")
+
+
+# --------------------------------------------------------------------------------------------------
+# fk-not-validated
+
+
+@rule("fk-not-validated", category="integrity", severity=Severity.P2, fix="always")
+def fk_not_validated(ctx: RuleContext) -> Iterator[Finding]:
+    """A foreign key or check constraint was added NOT VALID and never validated.
+
+    ## What it does
+    Reports foreign keys and CHECK constraints whose `convalidated` is false.
+
+    ## Why is this bad?
+    `NOT VALID` is the first half of a safe migration: new rows are checked, existing rows are not.
+    Left unvalidated, old rows may violate the constraint, the planner cannot rely on it, and the next
+    person reading the schema assumes a guarantee that does not hold.
+
+    ## Example
+    ```sql
+    ALTER TABLE orders ADD CONSTRAINT orders_customer_id_fkey
+        FOREIGN KEY (customer_id) REFERENCES customers (id) NOT VALID;
+    ```
+
+    ## Use instead
+    ```sql
+    ALTER TABLE orders VALIDATE CONSTRAINT orders_customer_id_fkey;
+    ```
+    `VALIDATE CONSTRAINT` takes a SHARE UPDATE EXCLUSIVE lock: reads and writes continue.
+
+    ## References
+    - https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-DESC-VALIDATE-CONSTRAINT
+    """
+    model = ctx.model
+    for table in model.base_tables:
+        for fk in table.foreign_keys:
+            if fk.validated:
+                continue
+            parent = model.table(fk.ref_qualified)
+            verify = (orphan_query(table, fk.columns, parent, fk.ref_columns) if parent is not None
+                      else _convalidated(table, fk.name))
+            yield _not_valid_finding(table, fk.name, f"foreign key {fk.columns} -> {fk.ref_qualified}",
+                                     verify, fk)
+        for check in table.checks:
+            if not check.validated:
+                yield _not_valid_finding(table, check.name, f"check {check.expression}",
+                                         _convalidated(table, check.name), check)
+
+
+def _convalidated(table: Table, name: str) -> str:
+    return ("SELECT conname, convalidated FROM pg_catalog.pg_constraint "
+            f"WHERE conrelid = {regclass_literal(table.schema, table.name)}::regclass "
+            f"AND conname = {literal(name)};")
+
+
+def _not_valid_finding(table: Table, name: str, what: str, verify: str, item: Any) -> Finding:
+    return fk_not_validated.finding(
+        objects=[rel_obj(table.schema, name)],
+        title=f"constraint {rel_obj(table.schema, name)} on {table.qualified_name} is NOT VALID",
+        evidence=[f"{name} on {table.qualified_name}: {what}".replace("('", "(").replace("',)", ")"),
+                  "pg_constraint.convalidated = false"],
+        impact="Existing rows were never checked against the constraint; they may violate it.",
+        root_cause="The constraint was added NOT VALID (the safe first step) and VALIDATE never followed.",
+        fix_sql=f"ALTER TABLE {tsql(table)} VALIDATE CONSTRAINT {ident(name)};",
+        verify_sql=verify,
+        locations=locations(item, table),
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# check-values-drift
+
+
+def allowed_values(expression: str) -> dict[str, tuple[str, ...]]:
+    """Columns restricted to a list of string constants by a CHECK expression.
+
+    Understands ``col IN ('a', 'b')``, ``col = ANY (ARRAY['a', 'b'])`` (also with the casts
+    PostgreSQL prints back, ``(col)::text = ANY ((ARRAY['a'::character varying])::text[])``) and
+    ``col = 'a'``; anything else yields nothing. A leading ``CHECK`` and a trailing ``NOT VALID`` are
+    ignored.
+    """
+    text = re.sub(r"^\s*CHECK\s*", "", expression.strip(), flags=re.I)
+    text = re.sub(r"\s+NOT\s+VALID\s*$", "", text, flags=re.I)
+    try:
+        statements = parse_sql(f"SELECT {text}")
+    except Exception:  # a CHECK we cannot parse simply yields no values
+        return {}
+    target = statements[0].stmt.targetList[0].val  # type: ignore[union-attr]
+    out: dict[str, tuple[str, ...]] = {}
+    _collect(target, out)
+    return out
+
+
+def _strip_cast(node: Any) -> Any:
+    while isinstance(node, ast.TypeCast):
+        node = node.arg
+    return node
+
+
+def _constants(node: Any) -> tuple[str, ...] | None:
+    node = _strip_cast(node)
+    items = node.elements if isinstance(node, ast.A_ArrayExpr) else node
+    if not isinstance(items, tuple | list):
+        items = (items,)
+    values: list[str] = []
+    for raw in items:
+        item = _strip_cast(raw)
+        if not isinstance(item, ast.A_Const) or not isinstance(item.val, ast.String):
+            return None
+        values.append(str(item.val.sval))
+    return tuple(values)
+
+
+def _collect(node: Any, out: dict[str, tuple[str, ...]]) -> None:
+    if isinstance(node, ast.BoolExpr) and node.boolop == BoolExprType.AND_EXPR:
+        for arg in node.args or ():
+            _collect(arg, out)
+        return
+    if not isinstance(node, ast.A_Expr) or [n.sval for n in node.name or ()] != ["="]:
+        return
+    column = _strip_cast(node.lexpr)
+    fields = column.fields if isinstance(column, ast.ColumnRef) else None
+    if not fields or not isinstance(fields[-1], ast.String):
+        return
+    if node.kind not in (A_Expr_Kind.AEXPR_IN, A_Expr_Kind.AEXPR_OP_ANY, A_Expr_Kind.AEXPR_OP):
+        return
+    values = _constants(node.rexpr)
+    if values is not None:
+        out[str(fields[-1].sval)] = values
+
+
+def column_domains(model: SchemaModel, table: Table) -> dict[str, tuple[tuple[str, ...], str, str]]:
+    """column -> (allowed values, 'check'|'enum', constraint or type name) for one table."""
+    out: dict[str, tuple[tuple[str, ...], str, str]] = {}
+    for check in table.checks:
+        restricted = allowed_values(check.expression)
+        # a CHECK over several columns cannot be rewritten for one of them
+        kind = "check" if len(restricted) == 1 else "multi-column check"
+        for name, values in restricted.items():
+            if table.column(name) is not None:
+                out[name] = (values, kind, check.name)
+    enums = {e.qualified_name: e for e in model.enums}
+    for column in table.columns:
+        enum = enums.get(column.type.name) if column.type.is_enum else None
+        if enum is not None and column.type.array_dims == 0:
+            out[column.name] = (enum.values, "enum", enum.qualified_name)
+    return out
+
+
+def _code_values(ctx: RuleContext) -> dict[str, tuple[str, ...]]:
+    code = ctx.inputs.get("code")
+    facts = code if isinstance(code, Mapping) else getattr(code, "column_values", None)
+    if not isinstance(facts, Mapping):
+        return {}
+    return {str(k): tuple(sorted(str(v) for v in values)) for k, values in facts.items()}
+
+
+@rule("check-values-drift", category="integrity", severity=Severity.P1, fix="sometimes",
+      requires=("models|code",))
+def check_values_drift(ctx: RuleContext) -> Iterator[Finding]:
+    """The values a CHECK or enum allows differ from the values the ORM models or the code use.
+
+    ## What it does
+    Compares each column restricted by a CHECK list (`IN (...)`, `= ANY (ARRAY[...])`) or an enum
+    type with the same column in the ORM models (their CHECKs and enums) and with the values the
+    application code writes or compares (code scan). Values the application uses but the database
+    rejects are P1; values the database allows but the application never uses are P2.
+
+    ## Why is this bad?
+    A value missing from the database fails at INSERT time, in production, on the path that first
+    uses it. A value the application does not know about is a state the UI cannot display or filter.
+
+    ## Example
+    ```sql
+    CREATE TABLE sync_sessions (status varchar(20) NOT NULL,
+        CONSTRAINT sync_sessions_status_check CHECK (status IN ('running', 'completed', 'failed')));
+    -- the application also writes 'pending' and 'paused'
+    ```
+
+    ## Use instead
+    ```sql
+    ALTER TABLE sync_sessions ADD CONSTRAINT sync_sessions_status_check_new
+        CHECK (status IN ('completed', 'failed', 'paused', 'pending', 'running')) NOT VALID;
+    ALTER TABLE sync_sessions VALIDATE CONSTRAINT sync_sessions_status_check_new;
+    ALTER TABLE sync_sessions DROP CONSTRAINT sync_sessions_status_check;
+    ALTER TABLE sync_sessions RENAME CONSTRAINT sync_sessions_status_check_new TO sync_sessions_status_check;
+    ```
+    For an enum: `ALTER TYPE log_level ADD VALUE IF NOT EXISTS 'TRACE';`
+
+    ## Known problems
+    Needs the `models` or `code` input; skipped otherwise. Only lists of string constants are read.
+
+    ## References
+    - https://www.postgresql.org/docs/current/ddl-constraints.html#DDL-CONSTRAINTS-CHECK-CONSTRAINTS
+    - https://www.postgresql.org/docs/current/sql-altertype.html
+    """
+    model = ctx.model
+    models = ctx.inputs.get("models")
+    code = _code_values(ctx)
+    for table in model.base_tables:
+        domains = column_domains(model, table)
+        orm = models.table(table.qualified_name) if isinstance(models, SchemaModel) else None
+        orm_domains = column_domains(models, orm) if isinstance(models, SchemaModel) and orm else {}
+        for column, (values, kind, owner) in sorted(domains.items()):
+            used: dict[str, set[str]] = {}
+            if column in orm_domains:
+                for value in orm_domains[column][0]:
+                    used.setdefault(value, set()).add("ORM models")
+            for value in code.get(col_obj(table, column), ()):
+                used.setdefault(value, set()).add("code")
+            if used:
+                yield from _drift_findings(table, column, (values, kind, owner), used)
+
+
+def _drift_findings(
+    table: Table, column: str, domain: tuple[tuple[str, ...], str, str], used: dict[str, set[str]]
+) -> Iterator[Finding]:
+    values, kind, owner = domain
+    rejected = sorted(v for v in used if v not in values)
+    unused = sorted(v for v in values if v not in used)
+    obj = col_obj(table, column)
+    db_text = f"the database {kind} {owner} allows {', '.join(values)}"
+    if rejected:
+        yield check_values_drift.finding(
+            objects=[obj],
+            title=f"{obj}: the database rejects values the application uses: {', '.join(rejected)}",
+            evidence=[db_text, *(f"{v!r} is used by the {' and '.join(sorted(used[v]))}" for v in rejected)],
+            impact="Writes of these values fail with a check or enum violation at run time.",
+            root_cause="The allowed values were changed on one side (models or code) and not the other.",
+            fix_sql=_widen_fix(table, column, (values, kind, owner), rejected),
+            verify_sql=_values_query(table, column),
+            locations=locations(table.column(column), table),
+        )
+    if unused and not rejected:
+        yield check_values_drift.finding(
+            objects=[obj],
+            title=f"{obj}: the database allows values the application never uses: {', '.join(unused)}",
+            evidence=[db_text, f"the application uses {', '.join(sorted(used))}"],
+            impact="Rows may hold states the application cannot display or filter.",
+            root_cause="Values were removed from the models or code but not from the database.",
+            verify_sql=_values_query(table, column),
+            locations=locations(table.column(column), table),
+            severity=Severity.P2,
+        )
+
+
+def _values_query(table: Table, column: str) -> str:
+    return (f"SELECT {ident(column)}, count(*) AS row_count FROM {tsql(table)} "
+            f"GROUP BY {ident(column)} ORDER BY 2 DESC;")
+
+
+def _widen_fix(
+    table: Table, column: str, domain: tuple[tuple[str, ...], str, str], add: list[str]
+) -> str | None:
+    values, kind, owner = domain
+    if kind == "enum":
+        schema, _, name = owner.partition(".")
+        return "\n".join(f"ALTER TYPE {qualified(schema, name)} ADD VALUE IF NOT EXISTS {literal(v)};"
+                         for v in add)
+    if kind != "check":
+        return None
+    new = generated_name(owner, "new")
+    allowed = ", ".join(literal(v) for v in sorted({*values, *add}))
+    return "\n".join([
+        f"ALTER TABLE {tsql(table)} ADD CONSTRAINT {ident(new)} CHECK ({ident(column)} IN ({allowed})) "
+        "NOT VALID;",
+        f"ALTER TABLE {tsql(table)} VALIDATE CONSTRAINT {ident(new)};",
+        f"ALTER TABLE {tsql(table)} DROP CONSTRAINT {ident(owner)};",
+        f"ALTER TABLE {tsql(table)} RENAME CONSTRAINT {ident(new)} TO {ident(owner)};",
+    ])

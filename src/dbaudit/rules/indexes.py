@@ -506,14 +506,24 @@ def unused_index(ctx: RuleContext) -> Iterator[Finding]:
     ## Known problems
     Statistics are per server: an index used only on a replica, or only by a monthly report,
     shows zero scans here. Check the statistics age and the replicas before dropping.
-    Partitioned tables are skipped (scans are counted per partition).
+    Empty tables, and tables no query has read since the reset (no sequential and no index
+    scans), are skipped: their zeros say nothing. Partitioned tables are skipped (scans are counted per partition).
     """
     for table in ctx.model.tables:
-        if is_partitioned(table) or table.partition_of is not None:
+        if is_partitioned(table) or table.partition_of is not None or not _was_read(table):
             continue
         for index in table.indexes:
             if index.scans == 0 and index.valid and not index.unique and not backs_constraint(index):
                 yield _unused_finding(table, index)
+
+
+def _was_read(table: Table) -> bool:
+    """Zero index scans mean something only on a table that queries have read at all."""
+    stats = table.stats
+    if stats is None:
+        return False
+    rows = max(stats.n_live_tup or 0, stats.rows_estimate or 0)
+    return rows > 0 and (stats.seq_scan or 0) + (stats.idx_scan or 0) > 0
 
 
 def _unused_finding(table: Table, index: Index) -> Finding:

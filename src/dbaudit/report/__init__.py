@@ -1,1 +1,37 @@
+"""Reports: pure functions from the audit's view model to text (Markdown, HTML, JSON, SARIF).
 
+``build_context`` computes what every report shows once; ``render(context, fmt, lang)`` lays it out.
+Writing files is the caller's business (through :func:`dbaudit.atomic.write_text_atomic`).
+"""
+
+from __future__ import annotations
+
+from dbaudit.report.context import ReportContext, SourceRef, build_context
+
+FORMATS: dict[str, str] = {
+    "md": "report.md", "html": "report.html", "json": "report.json", "sarif": "report.sarif",
+}
+
+
+def render(context: ReportContext, fmt: str, *, lang: str = "en", docs_base_uri: str | None = None) -> str:
+    """The report in one format (``md``, ``html``, ``json``, ``sarif``)."""
+    if fmt == "md":
+        from dbaudit.report.markdown import render_markdown  # noqa: PLC0415 - Jinja2 only when needed
+
+        return render_markdown(context, lang)
+    if fmt == "html":
+        from dbaudit.report.html import render_html  # noqa: PLC0415
+
+        return render_html(context, lang)
+    if fmt == "json":
+        from dbaudit.report.json_report import render_json  # noqa: PLC0415
+
+        return render_json(context)
+    if fmt == "sarif":
+        from dbaudit.report.sarif import render_sarif  # noqa: PLC0415
+
+        return render_sarif(context, docs_base_uri=docs_base_uri)
+    raise ValueError(f"unknown report format {fmt!r} (expected one of {', '.join(FORMATS)})")
+
+
+__all__ = ["FORMATS", "ReportContext", "SourceRef", "build_context", "render"]

@@ -1,0 +1,515 @@
+"""The report's view model: everything every renderer shows, computed once, as plain values.
+
+``build_context`` is a pure function of the schema model, the findings, the notes and the list of
+sources; renderers (Markdown, HTML, JSON, SARIF, terminal) only lay it out. The date and the dbaudit
+version are parameters, so the same inputs always give byte-identical reports.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from dbaudit.findings import Finding, Note, Severity, sort_findings
+from dbaudit.model.schema import (
+    POSTGRES_CAPABILITIES,
+    Column,
+    ForeignKey,
+    Index,
+    Location,
+    ReferentialAction,
+    SchemaModel,
+    Table,
+    TableKind,
+)
+from dbaudit.report.erd import MAX_ERD_TABLES, Domain, display_name, domains, entities, mermaid_erd
+
+# Findings of these categories also go to the compatibility/fallback table, as in the expert report.
+COMPAT_CATEGORIES = frozenset({"governance", "compat", "compatibility", "drift"})
+MAX_ROADMAP = 8
+# Above this many P0+P1 findings the summary gives one line per rule instead of one per finding.
+MAX_SUMMARY_LINES = 15
+DOCS_RULES_PATH = "docs/rules/{id}.md"
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRef:
+    """One input of the run, as the report names it (URLs already without password)."""
+
+    kind: str
+    name: str
+    role: str = "target"
+
+    def to_json(self) -> dict[str, str]:
+        return {"kind": self.kind, "name": self.name, "role": self.role}
+
+
+@dataclass(frozen=True, slots=True)
+class RuleMeta:
+    """What the reports show about a rule: its catalogue entry, or what its findings say."""
+
+    id: str
+    title: str
+    category: str
+    severity: Severity
+    rationale: str
+    doc: str
+    help_path: str
+
+
+@dataclass(frozen=True, slots=True)
+class NumberedFinding:
+    """A finding with its number in the report (``P1-3``) and its rule's metadata."""
+
+    number: str
+    finding: Finding
+    rule: RuleMeta
+
+    @property
+    def anchor(self) -> str:
+        return self.number.lower()
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryLine:
+    severity: str
+    text: str
+    evidence: str
+    locations: tuple[str, ...]
+    numbers: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CompatRow:
+    location: str
+    type: str
+    description: str
+    recommendation: str
+    number: str
+
+
+@dataclass(frozen=True, slots=True)
+class SeverityGroup:
+    severity: str
+    findings: tuple[NumberedFinding, ...]
+    compat: tuple[CompatRow, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RoadmapItem:
+    """One action: fix every finding of one rule (or, last, the remaining rules together)."""
+
+    severity: str
+    rule: str
+    title: str
+    count: int
+    objects: tuple[str, ...]
+    numbers: tuple[str, ...]
+    rest_rules: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class TableDetail:
+    name: str
+    qualified_name: str
+    kind: str
+    comment: str | None
+    location: str | None
+    columns: tuple[str, ...]
+    primary_key: str | None
+    foreign_keys: tuple[str, ...]
+    uniques: tuple[str, ...]
+    checks: tuple[str, ...]
+    indexes: tuple[str, ...]
+    triggers: tuple[str, ...]
+    partitioning: str | None
+    partitions: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PathEntry:
+    """One key read/write path found by the code scan."""
+
+    label: str
+    location: str | None
+    tables: tuple[str, ...]
+    detail: str
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    generated_at: datetime
+    dbaudit_version: str
+    target: str
+    sources: tuple[SourceRef, ...]
+    capabilities: tuple[str, ...]
+    missing_capabilities: tuple[str, ...]
+    notes: tuple[Note, ...]
+    counts: dict[str, int]
+    summary: tuple[SummaryLine, ...]
+    domains: tuple[Domain, ...]
+    views: tuple[str, ...]
+    erd: str
+    erd_shown: int
+    erd_total: int
+    tables: tuple[TableDetail, ...]
+    paths: tuple[PathEntry, ...] | None
+    groups: tuple[SeverityGroup, ...]
+    roadmap: tuple[RoadmapItem, ...]
+    cited_files: tuple[str, ...]
+    cited_objects: tuple[str, ...]
+    findings: tuple[NumberedFinding, ...]
+    rules: tuple[RuleMeta, ...]
+    model: SchemaModel
+
+    @property
+    def date(self) -> str:
+        return self.generated_at.strftime("%Y-%m-%d")
+
+    @property
+    def categories(self) -> tuple[str, ...]:
+        return tuple(sorted({n.finding.category for n in self.findings}))
+
+
+def build_context(
+    model: SchemaModel,
+    findings: Iterable[Finding],
+    *,
+    generated_at: datetime,
+    dbaudit_version: str,
+    notes: Sequence[Note] = (),
+    sources: Sequence[SourceRef] = (),
+    code_facts: Any = None,
+    rule_lookup: dict[str, RuleMeta] | None = None,
+) -> ReportContext:
+    """The view model of one audit; ``rule_lookup`` defaults to the rule registry."""
+    ordered = sort_findings(tuple(findings))
+    catalogue = rule_lookup if rule_lookup is not None else registry_rules()
+    numbered = _number(ordered, catalogue)
+    tables = entities(model)
+    return ReportContext(
+        generated_at=generated_at,
+        dbaudit_version=dbaudit_version,
+        target=_target(model, sources),
+        sources=tuple(sources) or (SourceRef(model.source.kind, model.source.name),),
+        capabilities=tuple(c for c in model.source.capabilities),
+        missing_capabilities=tuple(c for c in POSTGRES_CAPABILITIES if not model.has(c)),
+        notes=tuple(notes),
+        counts={s.name: sum(1 for f in ordered if f.severity is s) for s in Severity},
+        summary=_summary(numbered),
+        domains=domains(model),
+        views=tuple(display_name(t, model) for t in model.tables
+                    if t.kind in (TableKind.VIEW, TableKind.MATERIALIZED_VIEW)),
+        erd=mermaid_erd(model),
+        erd_shown=min(len(tables), MAX_ERD_TABLES),
+        erd_total=len(tables),
+        tables=tuple(_table_detail(t, model) for t in tables),
+        paths=_paths(code_facts),
+        groups=_groups(numbered),
+        roadmap=roadmap(numbered),
+        cited_files=tuple(sorted({loc.path for f in ordered for loc in f.locations})),
+        cited_objects=tuple(sorted({o for f in ordered for o in f.objects})),
+        findings=numbered,
+        rules=tuple(_rules_used(numbered)),
+        model=model,
+    )
+
+
+def _target(model: SchemaModel, sources: Sequence[SourceRef]) -> str:
+    for source in sources:
+        if source.role == "target":
+            return source.name
+    return model.source.name
+
+
+# -- rules -----------------------------------------------------------------------------------------
+
+
+def registry_rules() -> dict[str, RuleMeta]:
+    """Metadata of every registered rule (importing the rule packages registers them)."""
+    import importlib  # noqa: PLC0415 - rule packages are heavy and optional here
+
+    from dbaudit.rules.registry import REGISTRY  # noqa: PLC0415
+
+    # A partly built tree (a rule module failing to import) still renders its findings.
+    with contextlib.suppress(ImportError):
+        importlib.import_module("dbaudit.rules")
+    return {r.id: _meta_from_rule(r) for r in REGISTRY}
+
+
+def _meta_from_rule(rule: Any) -> RuleMeta:
+    return RuleMeta(
+        id=rule.id, title=rule.title, category=rule.category, severity=rule.severity,
+        rationale=rule.rationale, doc=rule.doc, help_path=DOCS_RULES_PATH.format(id=rule.id),
+    )
+
+
+def _meta_for(finding: Finding, catalogue: dict[str, RuleMeta]) -> RuleMeta:
+    known = catalogue.get(finding.rule)
+    if known is not None:
+        return known
+    # Drift and migration findings may come from analyses with their own catalogues.
+    return RuleMeta(
+        id=finding.rule, title=finding.rule.replace("-", " ").capitalize(), category=finding.category,
+        severity=finding.severity, rationale="", doc="",
+        help_path=DOCS_RULES_PATH.format(id=finding.rule),
+    )
+
+
+def _rules_used(numbered: tuple[NumberedFinding, ...]) -> list[RuleMeta]:
+    seen: dict[str, RuleMeta] = {}
+    for n in numbered:
+        seen.setdefault(n.rule.id, n.rule)
+    return list(seen.values())
+
+
+def _number(ordered: tuple[Finding, ...], catalogue: dict[str, RuleMeta]) -> tuple[NumberedFinding, ...]:
+    counters = dict.fromkeys(Severity, 0)
+    out = []
+    for finding in ordered:
+        counters[finding.severity] += 1
+        out.append(NumberedFinding(f"{finding.severity.name}-{counters[finding.severity]}", finding,
+                                   _meta_for(finding, catalogue)))
+    return tuple(out)
+
+
+# -- summary, groups, roadmap ------------------------------------------------------------------------
+
+
+def location_text(loc: Location) -> str:
+    return f"{loc.path}:{loc.line}" if loc.line else loc.path
+
+
+def _summary(numbered: tuple[NumberedFinding, ...]) -> tuple[SummaryLine, ...]:
+    serious = [n for n in numbered if n.finding.severity <= Severity.P1]
+    if len(serious) <= MAX_SUMMARY_LINES:
+        return tuple(
+            SummaryLine(
+                severity=n.finding.severity.name,
+                text=n.finding.title,
+                evidence=n.finding.evidence[0] if n.finding.evidence else "",
+                locations=tuple(location_text(loc) for loc in n.finding.locations[:3]),
+                numbers=(n.number,),
+            )
+            for n in serious
+        )
+    return tuple(_summary_by_rule(group) for group in _by_rule(serious))
+
+
+def _summary_by_rule(group: list[NumberedFinding]) -> SummaryLine:
+    first = group[0]
+    objects = [o for n in group for o in n.finding.objects[:1]]
+    shown = ", ".join(objects[:4]) + (", …" if len(objects) > 4 else "")
+    return SummaryLine(
+        severity=first.finding.severity.name,
+        text=f"{first.rule.title} ({len(group)}): {shown}" if len(group) > 1 else first.finding.title,
+        evidence=first.finding.evidence[0] if first.finding.evidence else "",
+        locations=tuple(dict.fromkeys(location_text(loc) for n in group for loc in n.finding.locations))[:3],
+        numbers=tuple(n.number for n in group),
+    )
+
+
+def _by_rule(numbered: Iterable[NumberedFinding]) -> list[list[NumberedFinding]]:
+    """Findings grouped by rule, most severe group first, then the larger group, then rule id."""
+    groups: dict[str, list[NumberedFinding]] = {}
+    for n in numbered:
+        groups.setdefault(n.finding.rule, []).append(n)
+    return sorted(
+        groups.values(),
+        key=lambda g: (min(n.finding.severity.value for n in g), -len(g), g[0].finding.rule),
+    )
+
+
+def roadmap(numbered: Sequence[NumberedFinding], limit: int = MAX_ROADMAP) -> tuple[RoadmapItem, ...]:
+    """At most ``limit`` actions, one per rule, P0 first; the tail is folded into one last action."""
+    groups = _by_rule(numbered)
+    items = [_roadmap_item(g) for g in groups]
+    if len(items) <= limit:
+        return tuple(items)
+    head, tail = items[: limit - 1], groups[limit - 1 :]
+    rest = [n for g in tail for n in g]
+    worst = min(n.finding.severity for n in rest)
+    folded = RoadmapItem(
+        severity=worst.name, rule="", title="", count=len(rest),
+        objects=tuple(dict.fromkeys(n.finding.objects[0] for n in rest if n.finding.objects))[:5],
+        numbers=tuple(n.number for n in rest),
+        rest_rules=tuple(g[0].finding.rule for g in tail),
+    )
+    return (*head, folded)
+
+
+def _roadmap_item(group: list[NumberedFinding]) -> RoadmapItem:
+    worst = min(n.finding.severity for n in group)
+    return RoadmapItem(
+        severity=worst.name, rule=group[0].finding.rule, title=group[0].rule.title, count=len(group),
+        objects=tuple(dict.fromkeys(n.finding.objects[0] for n in group if n.finding.objects))[:5],
+        numbers=tuple(n.number for n in group),
+    )
+
+
+def _groups(numbered: tuple[NumberedFinding, ...]) -> tuple[SeverityGroup, ...]:
+    out = []
+    for severity in Severity:
+        members = tuple(n for n in numbered if n.finding.severity is severity)
+        compat = tuple(_compat_row(n) for n in members if n.finding.category in COMPAT_CATEGORIES)
+        out.append(SeverityGroup(severity.name, members, compat))
+    return tuple(out)
+
+
+def _compat_row(n: NumberedFinding) -> CompatRow:
+    f = n.finding
+    location = location_text(f.locations[0]) if f.locations else (f.objects[0] if f.objects else "")
+    return CompatRow(
+        location=location,
+        type=f"{f.category} / {f.rule}",
+        description=f.title,
+        recommendation=n.rule.rationale or f.root_cause or f.impact or _first_line(f.fix_sql),
+        number=n.number,
+    )
+
+
+def _first_line(text: str | None) -> str:
+    return text.strip().splitlines()[0] if text and text.strip() else ""
+
+
+# -- per-table detail --------------------------------------------------------------------------------
+
+
+def _table_detail(table: Table, model: SchemaModel) -> TableDetail:
+    constraint_indexes = {c.name for c in table.uniques}
+    if table.primary_key is not None:
+        constraint_indexes.add(table.primary_key.name)
+    unique_indexes = [
+        i for i in table.indexes if i.unique and not i.primary and i.name not in constraint_indexes
+    ]
+    plain_indexes = [i for i in table.indexes if not i.unique and not i.primary]
+    partitions = model.partitions_of(table.qualified_name)
+    return TableDetail(
+        name=display_name(table, model),
+        qualified_name=table.qualified_name,
+        kind=table.kind.value,
+        comment=table.comment,
+        location=location_text(table.location) if table.location else None,
+        columns=tuple(_column_text(c, table) for c in table.columns),
+        primary_key=(f"{table.primary_key.name}({', '.join(table.primary_key.columns)})"
+                     if table.primary_key else None),
+        foreign_keys=tuple(_fk_text(fk, table, model) for fk in table.foreign_keys),
+        uniques=(*(f"{u.name}({', '.join(u.columns)})" for u in table.uniques),
+                 *(_index_text(i) for i in unique_indexes)),
+        checks=tuple(
+            f"{c.name}: {c.expression}" + ("" if c.validated else " NOT VALID") for c in table.checks
+        ),
+        indexes=tuple(_index_text(i) for i in plain_indexes),
+        triggers=tuple(
+            f"{t.name} ({t.timing} {' OR '.join(t.events)}, {t.function})"
+            + ("" if t.enabled else " disabled")
+            for t in table.triggers
+        ),
+        partitioning=table.partitioning.key if table.partitioning else None,
+        partitions=tuple(
+            p.name + (f" {p.partition_bound}" if p.partition_bound else "") for p in partitions
+        ),
+    )
+
+
+def type_text(column: Column) -> str:
+    t = column.type
+    name = t.name.rsplit(".", 1)[-1] if t.is_enum else t.name
+    if t.length is not None:
+        name += f"({t.length})"
+    elif t.precision is not None:
+        name += f"({t.precision}" + (f",{t.scale})" if t.scale is not None else ")")
+    return name + "[]" * t.array_dims
+
+
+def _column_text(column: Column, table: Table) -> str:
+    parts = [column.name, type_text(column)]
+    if table.primary_key is not None and column.name in table.primary_key.columns:
+        parts.append("PK")
+    elif not column.nullable:
+        parts.append("NN")
+    if column.identity:
+        parts.append(f"identity {column.identity}")
+    if column.generated:
+        parts.append(f"generated {column.generated}")
+    elif column.default is not None and not column.serial_sequence:
+        parts.append(f"default {column.default}")
+    if column.serial_sequence:
+        parts.append(f"serial ({column.serial_sequence})")
+    return " ".join(parts)
+
+
+def _fk_text(fk: ForeignKey, table: Table, model: SchemaModel) -> str:
+    ref = fk.ref_table if len({t.schema for t in entities(model)}) <= 1 else fk.ref_qualified
+    text = f"{fk.name}({', '.join(fk.columns)} -> {ref}.{', '.join(fk.ref_columns)}"
+    if fk.on_delete is not ReferentialAction.NO_ACTION:
+        text += f", ON DELETE {fk.on_delete.value}"
+    text += ")"
+    return text + ("" if fk.validated else " NOT VALID")
+
+
+def _index_text(index: Index) -> str:
+    text = f"{index.name}({', '.join(e.label for e in index.elements)})"
+    if index.method != "btree":
+        text += f" USING {index.method}"
+    if index.include:
+        text += f" INCLUDE ({', '.join(index.include)})"
+    if index.predicate:
+        text += f" WHERE {index.predicate}"
+    if not index.valid:
+        text += " INVALID"
+    return text
+
+
+# -- key paths (code facts) --------------------------------------------------------------------------
+
+
+def _paths(code_facts: Any) -> tuple[PathEntry, ...] | None:
+    """Key paths from code-scan facts, read by attribute so any fact shape with the usual names works."""
+    if code_facts is None:
+        return None
+    facts = getattr(code_facts, "facts", code_facts)
+    try:
+        items = list(facts)
+    except TypeError:
+        return None
+    return tuple(_path_entry(f) for f in items)
+
+
+def _path_entry(fact: Any) -> PathEntry:
+    loc = getattr(fact, "location", None)
+    if loc is None and getattr(fact, "path", None):
+        loc = Location(str(fact.path), int(getattr(fact, "line", 0) or 0))
+    tables = getattr(fact, "tables", None) or ((fact.table,) if getattr(fact, "table", None) else ())
+    return PathEntry(
+        label=str(getattr(fact, "kind", None) or getattr(fact, "pattern", None) or type(fact).__name__),
+        location=location_text(loc) if isinstance(loc, Location) else (str(loc) if loc else None),
+        tables=tuple(str(t) for t in tables),
+        detail=str(
+            getattr(fact, "detail", None) or getattr(fact, "snippet", None) or getattr(fact, "text", "")
+        ),
+    )
+
+
+__all__ = [
+    "COMPAT_CATEGORIES",
+    "MAX_ROADMAP",
+    "CompatRow",
+    "NumberedFinding",
+    "PathEntry",
+    "ReportContext",
+    "RoadmapItem",
+    "RuleMeta",
+    "SeverityGroup",
+    "SourceRef",
+    "SummaryLine",
+    "TableDetail",
+    "build_context",
+    "location_text",
+    "registry_rules",
+    "roadmap",
+    "type_text",
+]

@@ -1,0 +1,44 @@
+"""The audit as JSON: the versioned contract of PRODUCT.md (format version 1).
+
+The required keys (``dbaudit_version``, ``format_version``, ``sources``, ``findings``, ``summary``)
+never change meaning; everything else (``generated_at``, ``target``, ``notes``, ``schema``) is
+additive. ``docs/report-schema-v1.json`` documents the shape and a test validates output against it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from dbaudit.model.fingerprint import schema_fingerprint
+from dbaudit.report.context import ReportContext
+
+FORMAT_VERSION = 1
+
+
+def report_dict(context: ReportContext) -> dict[str, Any]:
+    """The report as a JSON-ready dict, findings sorted most severe first."""
+    model = context.model
+    return {
+        "dbaudit_version": context.dbaudit_version,
+        "format_version": FORMAT_VERSION,
+        "generated_at": context.generated_at.isoformat(),
+        "target": context.target,
+        "sources": [s.to_json() for s in context.sources],
+        "findings": [n.finding.to_json() for n in context.findings],
+        "summary": dict(context.counts),
+        "notes": [{"message": n.message, "rule": n.rule} for n in context.notes],
+        "schema": {
+            "fingerprint": schema_fingerprint(model),
+            "tables": len(context.tables),
+            "capabilities": list(context.capabilities),
+        },
+    }
+
+
+def render_json(context: ReportContext) -> str:
+    """The JSON text, indented, ending with a newline (so ``> file`` and ``| jq`` both behave)."""
+    return json.dumps(report_dict(context), indent=2, ensure_ascii=False, default=str) + "\n"
+
+
+__all__ = ["FORMAT_VERSION", "render_json", "report_dict"]

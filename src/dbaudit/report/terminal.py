@@ -1,0 +1,50 @@
+"""A compact Rich table of findings and a one-line summary, for the terminal (stderr)."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from dbaudit.report.context import ReportContext
+
+STYLES = {"P0": "bold red", "P1": "yellow", "P2": "cyan"}
+MAX_ROWS = 200
+
+
+def findings_table(context: ReportContext, *, limit: int = MAX_ROWS) -> Table:
+    table = Table(show_header=True, header_style="bold", box=None, pad_edge=False, expand=False)
+    table.add_column("sev", no_wrap=True)
+    table.add_column("rule", no_wrap=True)
+    table.add_column("object", overflow="fold")
+    table.add_column("title", overflow="fold")
+    for n in context.findings[:limit]:
+        f = n.finding
+        sev = f.severity.name
+        table.add_row(Text(sev, style=STYLES[sev]), f.rule, f.objects[0] if f.objects else "", f.title)
+    return table
+
+
+def summary_text(context: ReportContext) -> Text:
+    counts = context.counts
+    text = Text(f"{sum(counts.values())} findings: ")
+    for i, sev in enumerate(("P0", "P1", "P2")):
+        text.append(f"{sev} {counts[sev]}", style=STYLES[sev] if counts[sev] else "dim")
+        if i < 2:
+            text.append(" · ")
+    if context.notes:
+        text.append(f"  ({len(context.notes)} notes)", style="dim")
+    return text
+
+
+def print_terminal(context: ReportContext, console: Console) -> None:
+    """The findings table (at most ``MAX_ROWS`` rows) then the summary line."""
+    if context.findings:
+        console.print(findings_table(context))
+        hidden = len(context.findings) - MAX_ROWS
+        if hidden > 0:
+            console.print(f"… {hidden} more findings in the report", style="dim")
+    console.print(summary_text(context))
+
+
+__all__ = ["findings_table", "print_terminal", "summary_text"]

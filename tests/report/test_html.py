@@ -1,0 +1,89 @@
+"""The HTML report: one self-contained offline file with every finding and the ERD."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+
+from dbaudit.report.html import render_html
+from tests.report.fixtures import small_context, small_findings
+
+
+class _Collector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.refs: list[str] = []
+        self.ids: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if name in ("src", "href") and value is not None:
+                self.refs.append(value)
+            if name == "id" and value is not None:
+                self.ids.append(value)
+
+
+@pytest.fixture(scope="module")
+def html() -> str:
+    return render_html(small_context(), "en")
+
+
+class TestSelfContained:
+    def test_no_external_reference(self, html: str) -> None:
+        """Nothing is loaded from the network: no http(s) URL, no src attribute, only local anchors."""
+        assert re.findall(r"https?://", html) == []
+        parser = _Collector()
+        parser.feed(html)
+        assert all(ref.startswith("#") for ref in parser.refs)
+
+    def test_one_document_with_inline_style_and_script(self, html: str) -> None:
+        """CSS and the filter script are inline."""
+        assert html.startswith("<!DOCTYPE html>")
+        assert html.count("<style>") == 1
+        assert html.count("<script>") == 1
+        assert "<link" not in html
+
+    def test_unique_ids(self, html: str) -> None:
+        """Anchors are unique so links to findings work."""
+        parser = _Collector()
+        parser.feed(html)
+        assert len(parser.ids) == len(set(parser.ids))
+
+
+class TestContent:
+    def test_every_finding_present_and_filterable(self, html: str) -> None:
+        """Each finding is an article carrying its severity, category and searchable text."""
+        articles = re.findall(
+            r'<article class="finding" id="([^"]+)" data-severity="(P\d)" data-category="([^"]+)"', html
+        )
+        assert articles == [("p0-1", "P0", "types"), ("p1-1", "P1", "indexes"), ("p1-2", "P1", "drift"),
+                            ("p2-1", "P2", "indexes")]
+        for finding in small_findings():
+            assert finding.title in html
+
+    def test_erd_rendered_as_svg(self, html: str) -> None:
+        """The ERD is inline SVG with one box per entity (partitions folded)."""
+        assert html.count('<g class="entity"') == 5
+        assert 'data-table="public.instance_size_stats_2025_12"' not in html
+        assert html.count('<path class="rel"') == 4
+
+    def test_escapes_hostile_text(self) -> None:
+        """Finding text cannot inject markup."""
+        from dataclasses import replace  # noqa: PLC0415
+
+        from dbaudit.report.context import build_context  # noqa: PLC0415
+        from tests.report.fixtures import GENERATED_AT, small_model  # noqa: PLC0415
+
+        evil = replace(small_findings()[0], title="<script>alert(1)</script>")
+        page = render_html(build_context(small_model(), [evil], generated_at=GENERATED_AT,
+                                         dbaudit_version="0"), "en")
+        assert "<script>alert(1)</script>" not in page
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+    def test_chinese(self) -> None:
+        """--lang zh translates the fixed text."""
+        page = render_html(small_context(), "zh")
+        assert '<html lang="zh">' in page
+        assert "III. 发现清单(按 P0/P1/P2)" in page

@@ -1,0 +1,178 @@
+"""The Markdown report: the expert report's structure, in English and Chinese."""
+
+from __future__ import annotations
+
+import re
+
+from dbaudit.report.markdown import cell, code, fenced, render_markdown
+from tests.report.fixtures import small_context
+
+EN_HEADINGS = [
+    "# Database audit report - 2025-12-26",
+    "## I. Summary",
+    "## II. Scope and method",
+    "### Scope",
+    "### Method",
+    "### A. Schema map",
+    "#### A1. Entities by domain",
+    "#### A2. Entity-relationship diagram",
+    "#### A3. Table detail",
+    "##### `credentials`",
+    "##### `instance_size_stats` (partitioned)",
+    "##### `instance_tags`",
+    "##### `instances`",
+    "##### `tags`",
+    "### B. Key read/write paths",
+    "## III. Findings by severity",
+    "### P0",
+    "#### P0-1 (types) credentials.password stores ciphertext in varchar(255)",
+    "### P1",
+    "#### P1-1 (indexes) FK instance_tags.tag_id has no index with tag_id leading",
+    "#### P1-2 (drift) ORM primary key (id) differs from database (id, collected_date)",
+    "#### Compatibility / fallback (P1)",
+    "### P2",
+    "#### P2-1 (indexes) ix_credentials_name duplicates credentials_name_key",
+    "## IV. Roadmap",
+    "### Minimal roadmap (at most 8 actions, P0 first)",
+    "## V. Sources",
+]
+
+ZH_TOP_HEADINGS = [
+    "# 数据库模型与迁移审计报告 - 2025-12-26",
+    "## I. 摘要结论",
+    "## II. 范围与方法",
+    "### A. Schema 地图",
+    "#### A1. 关键实体清单",
+    "#### A2. Schema 概览(ERD)",
+    "#### A3. Schema 明细(表/字段/约束/索引/触发器)",
+    "### B. 关键读写路径",
+    "## III. 发现清单(按 P0/P1/P2)",
+    "#### 兼容/防御/回退/适配清单 (P1)",
+    "## IV. 建议与后续行动",
+    "### 最小可执行路线图(<= 8 条, 按 P0 -> P2)",
+    "## V. 证据与数据来源",
+]
+
+
+def headings(text: str) -> list[str]:
+    """Heading lines outside fenced code blocks."""
+    out, fence = [], False
+    for line in text.splitlines():
+        if line.startswith("```"):
+            fence = not fence
+        elif not fence and line.startswith("#"):
+            out.append(line)
+    return out
+
+
+class TestStructure:
+    def test_english_headings(self) -> None:
+        """The English report has exactly the expert report's sections, in order."""
+        assert headings(render_markdown(small_context(), "en")) == EN_HEADINGS
+
+    def test_chinese_headings(self) -> None:
+        """The Chinese report uses the seed's own section titles; finding titles stay as produced."""
+        found = headings(render_markdown(small_context(), "zh"))
+        assert [h for h in found if not h.startswith(("##### ", "#### P", "### P", "### 范围", "### 方法"))] \
+            == ZH_TOP_HEADINGS
+        assert "#### P0-1 (types) credentials.password stores ciphertext in varchar(255)" in found
+
+    def test_summary_lists_p0_then_p1_with_evidence(self) -> None:
+        """Section I has one line per P0/P1 finding, P0 first, with evidence and locations."""
+        text = render_markdown(small_context(), "en")
+        summary = text.split("## I. Summary\n\n", 1)[1].split("\n\n## II.", 1)[0]
+        assert summary.splitlines() == [
+            "- P0: credentials.password stores ciphertext in varchar(255) — a 128-character password encrypts"
+            " to 348 characters > 255 (`app/models/credential.py:80`,"
+            " `migrations/versions/20251219161048_baseline_production_schema.py:373`) [P0-1]",
+            "- P1: FK instance_tags.tag_id has no index with tag_id leading — instance_tags_pkey covers"
+            " (instance_id, tag_id): tag_id is not leading"
+            " (`migrations/versions/20251219161048_baseline_production_schema.py:1452`) [P1-1]",
+            "- P1: ORM primary key (id) differs from database (id, collected_date) — database:"
+            " (id, collected_date) (`app/models/instance_size_stat.py:47`) [P1-2]",
+            "- P2: 1 further P2 findings in III.",
+        ]
+
+    def test_notes_appear_in_scope(self) -> None:
+        """Skipped rules are reported in section II with their rule id."""
+        text = render_markdown(small_context(), "en")
+        assert "  - `unused-index`: no statistics: unused-index skipped\n" in text
+
+    def test_paths_not_available_without_code(self) -> None:
+        """Section B says plainly that no code was scanned."""
+        text = render_markdown(small_context(), "en")
+        assert "### B. Key read/write paths\n\nNot available: no application code was scanned" in text
+
+
+class TestFinding:
+    def test_finding_with_sql_blocks(self) -> None:
+        """A finding renders rule, objects, evidence, impact, root cause, fix and verification SQL blocks."""
+        text = render_markdown(small_context(), "en")
+        block = text.split("#### P1-1 ", 1)[1].split("\n#### ", 1)[0]
+        assert block == (
+            "(indexes) FK instance_tags.tag_id has no index with tag_id leading\n"
+            "\n"
+            "- Rule: `fk-without-index` (`docs/rules/fk-without-index.md`)\n"
+            "- Objects: `public.instance_tags.tag_id`\n"
+            "- Evidence:\n"
+            "  - instance_tags_pkey covers (instance_id, tag_id): tag_id is not leading\n"
+            "- Impact: Deletes of tags scan instance_tags; joins from tags degrade.\n"
+            "- Root cause: The association table is indexed for one direction only.\n"
+            "- Fix:\n"
+            "\n"
+            "```sql\n"
+            "CREATE INDEX CONCURRENTLY ix_instance_tags_tag_id ON public.instance_tags (tag_id);\n"
+            "```\n"
+            "\n"
+            "- Verification:\n"
+            "\n"
+            "```sql\n"
+            "SELECT indexrelid::regclass FROM pg_index WHERE indrelid = 'public.instance_tags'::regclass;\n"
+            "```\n"
+            "\n"
+            "- Locations: `migrations/versions/20251219161048_baseline_production_schema.py:1452`\n"
+        )
+
+    def test_compat_table_lists_drift_findings(self) -> None:
+        """Drift findings also appear in the severity's compatibility/fallback table."""
+        text = render_markdown(small_context(), "en")
+        table = text.split("#### Compatibility / fallback (P1)\n\n", 1)[1].split("\n\n", 1)[0]
+        assert table.splitlines() == [
+            "| Location | Type | Description | Recommendation |",
+            "| --- | --- | --- | --- |",
+            "| `app/models/instance_size_stat.py:47` | drift / pk-mismatch | ORM primary key (id) differs"
+            " from database (id, collected_date) (see P1-2) |  |",
+        ]
+
+    def test_per_table_detail(self) -> None:
+        """A3 lists columns with type/NN/default, PK, FKs with actions, indexes and triggers."""
+        text = render_markdown(small_context(), "en")
+        block = text.split("##### `instances`\n\n", 1)[1].split("\n\n", 1)[0]
+        assert block.splitlines() == [
+            "- Columns: `id int4 PK serial (public.instances_id_seq)`; `name varchar(255) NN`;"
+            " `credential_id int4`; `is_active bool NN default true`; `updated_at timestamptz default now()`",
+            "- PK: `instances_pkey(id)`",
+            "- FKs: `instances_credential_id_fkey(credential_id -> credentials.id)`",
+            "- Indexes: (none)",
+            "- Triggers: `update_instances_updated_at (BEFORE UPDATE, public.set_updated_at)`",
+        ]
+
+    def test_erd_is_mermaid_block(self) -> None:
+        """A2 holds a fenced mermaid erDiagram."""
+        text = render_markdown(small_context(), "en")
+        assert re.search(r"```mermaid\nerDiagram\n", text)
+
+
+class TestEscaping:
+    def test_inline_code_with_backticks(self) -> None:
+        """Names containing backticks stay inside one inline code span."""
+        assert code("a`b") == "`` a`b ``"
+        assert code("plain") == "`plain`"
+
+    def test_cell_escapes_pipes_and_newlines(self) -> None:
+        """A table cell never breaks its row."""
+        assert cell("a|b\nc") == "a\\|b c"
+
+    def test_fence_longer_than_content(self) -> None:
+        """SQL containing a fence gets a longer fence."""
+        assert fenced("select '```'") == "````sql\nselect '```'\n````"

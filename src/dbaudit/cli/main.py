@@ -11,6 +11,7 @@ import click
 # command name -> "module:attribute"; a module holds one command and imports heavy parts lazily.
 COMMANDS: dict[str, str] = {
     "inspect": "dbaudit.cli.inspect_cmd:inspect_command",
+    "lint-migrations": "dbaudit.cli.lint_cmd:lint_command",
 }
 
 

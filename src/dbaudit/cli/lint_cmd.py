@@ -1,0 +1,108 @@
+"""``dbaudit lint-migrations PATH``: the migration safety review (static, and traced with --trace)."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from importlib.metadata import version
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from dbaudit.cli.common import EXIT_FINDINGS, EXIT_OK, guarded, progress, stdout
+from dbaudit.errors import UsageError
+from dbaudit.findings import Severity
+
+if TYPE_CHECKING:
+    from dbaudit.migrations import LintResult
+
+
+@click.command("lint-migrations")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--trace", is_flag=True, help="Also apply the revisions on a throw-away database and record locks.")
+@click.option("--since", metavar="REV", help="Lint only the revisions after REV (e.g. the base of a pull request).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write the report to FILE instead of stdout.")
+@click.option("--fail-on", default="P1", show_default=True, help="Exit 1 when a finding is at or above this.")
+@click.option("--scratch-url", metavar="URL", help="Server for throw-away databases (default: embedded).")
+@click.option("--rows", default=1000, show_default=True, help="Sample rows per table before a traced revision.")
+@guarded
+def lint_command(path: Path, trace: bool, since: str | None, fmt: str, output: Path | None, fail_on: str,
+                 scratch_url: str | None, rows: int) -> None:
+    """Review migrations for locks, rewrites, rollback and rolling-deploy safety."""
+    from dbaudit.atomic import write_text_atomic  # noqa: PLC0415 - keep --help fast
+    from dbaudit.migrations import lint_migrations  # noqa: PLC0415
+
+    try:
+        threshold = Severity.parse(fail_on)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    with progress("linting migrations" + (" and tracing locks" if trace else "")):
+        result = lint_migrations(path, trace=trace, since=since, scratch_url=scratch_url, rows=rows)
+    text = json.dumps(envelope(result, path), indent=2, ensure_ascii=False) + "\n" if fmt == "json" else None
+    if output is not None:
+        write_text_atomic(output, text if text is not None else render_text(result))
+    elif text is not None:
+        sys.stdout.write(text)
+    else:
+        render(result, stdout)
+    failing = any(f.severity.is_at_least(threshold) for f in result.findings)
+    sys.exit(EXIT_FINDINGS if failing else EXIT_OK)
+
+
+def envelope(result: LintResult, path: Path) -> dict[str, Any]:
+    """The JSON contract (format version 1), plus ``traces`` and ``notes``."""
+    kind = result.migrations.kind if result.migrations else "migrations"
+    summary = {s.name: sum(1 for f in result.findings if f.severity is s) for s in Severity}
+    return {
+        "dbaudit_version": version("dbaudit"),
+        "format_version": 1,
+        "sources": [{"kind": "alembic" if kind == "alembic" else "sql-migrations", "name": str(path)}],
+        "findings": [f.to_json() for f in result.findings],
+        "summary": summary,
+        "traces": [t.to_json() for t in result.traces],
+        "notes": [{"message": n.message, "rule": n.rule} for n in result.notes],
+    }
+
+
+def render_text(result: LintResult) -> str:
+    console = Console(file=io.StringIO(), width=160, highlight=False, color_system=None)
+    render(result, console)
+    return console.file.getvalue()  # type: ignore[attr-defined, no-any-return]
+
+
+def render(result: LintResult, console: Console) -> None:
+    table = Table(title="Migration safety review", show_lines=False)
+    for column in ("sev", "rule", "location", "finding"):
+        table.add_column(column, overflow="fold")
+    for f in result.findings:
+        loc = f"{Path(f.locations[0].path).name}:{f.locations[0].line}" if f.locations else ""
+        table.add_row(f.severity.name, f.rule, loc, f.title)
+    if result.findings:
+        console.print(table)
+    if result.traces:
+        console.print(trace_table(result))
+    for note in result.notes:
+        console.print(f"note: {note.message}", markup=False)
+    counts = ", ".join(f"{s.name}: {sum(1 for f in result.findings if f.severity is s)}" for s in Severity)
+    revisions = len(result.migrations.revisions) if result.migrations else 0
+    console.print(f"{len(result.findings)} finding(s) in {revisions} revision(s) ({counts})", markup=False)
+
+
+def trace_table(result: LintResult) -> Table:
+    from dbaudit.migrations.trace import describe_locks  # noqa: PLC0415
+
+    table = Table(title="Lock trace")
+    for column in ("revision", "line", "statement", "locks held", "rewrite", "ms", "blocks"):
+        table.add_column(column, overflow="fold")
+    for t in result.traces:
+        if not t.locks and not t.error:
+            continue
+        statement = t.statement if len(t.statement) <= 70 else t.statement[:69] + "…"
+        table.add_row(t.revision[:14], str(t.line), statement, t.error or describe_locks(t.locks, limit=2),
+                      "yes" if t.rewritten else "no", f"{t.duration_ms:.1f}", t.blocks)
+    return table

@@ -1,0 +1,239 @@
+"""Alembic projects: the revision graph from ``ScriptDirectory``, the SQL from offline mode.
+
+``alembic upgrade heads --sql`` is run once for the whole project (through ``alembic.command``),
+its output split at Alembic's ``-- Running upgrade A -> B`` markers, and every statement parsed by
+pglast. Each statement is then mapped back to the ``op.*`` call that emitted it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import logging
+import os
+import re
+from collections import deque
+from collections.abc import Iterator
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.script import Script, ScriptDirectory
+
+from dbaudit.errors import SourceError
+from dbaudit.migrations.parse.ops import OpCall, RevisionSource, read_revision_source
+from dbaudit.migrations.parse.statements import RawStatement, Statement, fingerprint, parse_statements
+from dbaudit.migrations.source import MigrationSet, Revision, track_transactions, transaction_change
+from dbaudit.migrations.sqlfacts import target_table
+
+# Offline mode never connects; the URL only tells SQLAlchemy which dialect to compile for.
+OFFLINE_URL = "postgresql://dbaudit@offline.invalid/offline"
+_MARKER = re.compile(r"^-- Running upgrade .*? -> ([^,\s]+)", re.MULTILINE)
+_VERSION_TABLE = "alembic_version"
+
+
+def load_alembic(root: Path, *, ini: Path | None = None, script_location: Path | None = None) -> MigrationSet:
+    cfg = _config(ini, script_location)
+    script = _script_directory(cfg, root)
+    ordered = _ordered_scripts(script, root)
+    sources = {s.revision: read_revision_source(Path(s.path), _rel(root, s.path)) for s in ordered}
+    notes: list[str] = []
+    try:
+        chunks = _offline_sql(cfg)
+    except Exception as exc:
+        notes.append(f"alembic offline mode (--sql) failed ({type(exc).__name__}: {exc}); "
+                     "only the SQL of op.execute() literals was linted")
+        chunks = None
+    revisions = [
+        _revision(s, root, sources[s.revision], chunks) for s in ordered
+    ]
+    if chunks is not None:
+        revisions = _with_transactions(revisions, chunks, sources)
+    env_text = _read(Path(script.dir) / "env.py")
+    return MigrationSet(
+        root=root, kind="alembic", revisions=tuple(revisions), heads=tuple(script.get_heads()),
+        notes=tuple(notes), lock_timeout_in_env="lock_timeout" in env_text,
+    )
+
+
+def _config(ini: Path | None, script_location: Path | None) -> Config:
+    cfg = Config(str(ini)) if ini else Config()
+    if script_location is not None:
+        cfg.set_main_option("script_location", str(script_location))
+    cfg.attributes["configure_logger"] = False
+    return cfg
+
+
+def _script_directory(cfg: Config, root: Path) -> ScriptDirectory:
+    try:
+        script = ScriptDirectory.from_config(cfg)
+    except Exception as exc:
+        raise SourceError(f"{root}: not a usable Alembic project: {exc}") from None
+    for location in script._version_locations:
+        for file in sorted(Path(location).glob("*.py")):
+            if file.name != "__init__.py":
+                read_revision_source(file, _rel(root, str(file)))  # a syntax error: one clear line
+    return script
+
+
+def _ordered_scripts(script: ScriptDirectory, root: Path) -> list[Script]:
+    try:
+        walked = list(script.walk_revisions("base", "heads"))
+    except Exception as exc:
+        raise SourceError(f"{root}: broken revision graph: {exc}") from None
+    return list(reversed(walked))
+
+
+def _rel(root: Path, path: str) -> str:
+    try:
+        return Path(path).resolve().relative_to(root).as_posix()
+    except ValueError:
+        return Path(path).as_posix()
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError:
+        return ""
+
+
+@contextlib.contextmanager
+def _offline_environment() -> Iterator[None]:
+    """Quiet Alembic's INFO logging and give env.py a URL if it only reads DATABASE_URL."""
+    set_env = "DATABASE_URL" not in os.environ
+    if set_env:
+        os.environ["DATABASE_URL"] = OFFLINE_URL
+    logging.disable(logging.INFO)
+    try:
+        yield
+    finally:
+        logging.disable(logging.NOTSET)
+        if set_env:
+            os.environ.pop("DATABASE_URL", None)
+
+
+def _offline_sql(cfg: Config) -> dict[str, str]:
+    """Revision id -> the SQL offline mode emits for it ("" key: what comes before the first)."""
+    buffer = io.StringIO()
+    cfg.output_buffer = buffer
+    cfg.set_main_option("sqlalchemy.url", OFFLINE_URL)
+    cfg.cmd_opts = argparse.Namespace(x=[f"url={OFFLINE_URL}"])
+    with _offline_environment():
+        command.upgrade(cfg, "heads", sql=True)
+    return split_offline_sql(buffer.getvalue())
+
+
+def split_offline_sql(text: str) -> dict[str, str]:
+    chunks: dict[str, str] = {}
+    markers = list(_MARKER.finditer(text))
+    chunks[""] = text[: markers[0].start()] if markers else text
+    for i, m in enumerate(markers):
+        end = markers[i + 1].start() if i + 1 < len(markers) else len(text)
+        chunks[m.group(1)] = text[m.end():end]
+    return chunks
+
+
+def _revision(s: Script, root: Path, src: RevisionSource, chunks: dict[str, str] | None) -> Revision:
+    rel = _rel(root, s.path)
+    down = s.down_revision
+    downs = tuple(down) if isinstance(down, tuple | list) else (down,) if down else ()
+    if chunks is None:
+        items = _literal_statements(src, rel)
+        statements = tuple(Statement(sql, node, line, in_transaction=True) for sql, node, line in items)
+    else:
+        statements = ()  # filled by _with_transactions, which needs the whole stream in order
+    return Revision(
+        id=s.revision, path=rel, down_revisions=downs, statements=statements, kind="alembic",
+        upgrade_line=src.upgrade_line, downgrade_line=src.downgrade_line,
+        has_downgrade=not src.downgrade_empty, message=(s.doc or "").strip(),
+    )
+
+
+def _literal_statements(src: RevisionSource, rel: str) -> list[tuple[str, object, int]]:
+    out: list[tuple[str, object, int]] = []
+    for op in src.ops:
+        if op.sql is not None:
+            for raw in parse_statements(op.sql, where=f"{rel}:{op.line}"):
+                out.append((raw.sql, raw.node, op.sql_line + raw.line_offset))
+    return out
+
+
+def _with_transactions(
+    revisions: list[Revision], chunks: dict[str, str], sources: dict[str, RevisionSource],
+) -> list[Revision]:
+    """Parse each revision's offline SQL in run order, carrying the open/closed transaction along."""
+    by_id = {r.id: r for r in revisions}
+    preamble = chunks.get("", "")
+    in_tx = _ends_in_transaction(parse_statements(preamble, where="alembic offline output"), start=False)
+    out: dict[str, Revision] = {}
+    for rev_id, text in chunks.items():
+        if rev_id == "" or rev_id not in by_id:
+            continue
+        rev = by_id[rev_id]
+        raws = parse_statements(text, where=rev.path)
+        lines = _LineMapper(sources[rev_id], rev.path)
+        items = [(raw.sql, raw.node, lines.line_for(raw.sql, raw.node)) for raw in raws]
+        tracked = track_transactions(items, in_transaction=in_tx)
+        in_tx = _ends_in_transaction(raws, start=in_tx)
+        kept = tuple(st for st in tracked if not _is_version_table(st.node))
+        out[rev_id] = Revision(
+            rev.id, rev.path, rev.down_revisions, kept, rev.kind, rev.upgrade_line,
+            rev.downgrade_line, rev.has_downgrade, rev.message,
+        )
+    return [out.get(r.id, r) for r in revisions]
+
+
+def _ends_in_transaction(raws: list[RawStatement], *, start: bool) -> bool:
+    state = start
+    for raw in raws:
+        change = transaction_change(raw.node)
+        state = state if change is None else change
+    return state
+
+
+def _is_version_table(node: object) -> bool:
+    table = target_table(node)
+    return table is not None and table.endswith("." + _VERSION_TABLE)
+
+
+class _LineMapper:
+    """Gives each emitted statement the line of the ``op.*`` call (or SQL literal) it came from."""
+
+    def __init__(self, src: RevisionSource, rel: str) -> None:
+        self.src = src
+        self.cursor = 0
+        self.literal_lines: dict[str, deque[int]] = {}
+        for op in src.ops:
+            if op.sql is None:
+                continue
+            try:
+                raws = parse_statements(op.sql, where=rel)
+            except SourceError:
+                continue
+            for raw in raws:
+                fp = fingerprint(raw.sql)
+                if fp is not None:
+                    self.literal_lines.setdefault(fp, deque()).append(op.sql_line + raw.line_offset)
+        self.table_ops: list[OpCall] = [op for op in src.ops if op.name != "execute" and op.table]
+        # ops whose table is a variable (loops over table names): the best line we have for them
+        self.dynamic_ops: list[OpCall] = [op for op in src.ops if op.name != "execute" and not op.table]
+
+    def line_for(self, sql: str, node: object) -> int:
+        if self.literal_lines:
+            fp = fingerprint(sql)
+            queue = self.literal_lines.get(fp or "")
+            if queue:
+                return queue.popleft()
+        table = target_table(node)
+        if table is not None:
+            bare = table.rpartition(".")[2]
+            ordered = self.table_ops[self.cursor:] + self.table_ops[: self.cursor]
+            for op in ordered:
+                if op.table and op.table.lower() == bare:
+                    self.cursor = self.table_ops.index(op)
+                    return op.line
+        if self.dynamic_ops:
+            return self.dynamic_ops[0].line
+        return self.src.upgrade_line

@@ -1,0 +1,59 @@
+"""SQL text -> parsed statements with their line, through pglast (PostgreSQL's own parser)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import pglast
+from pglast.parser import ParseError
+
+from dbaudit.errors import SourceError
+
+_LEADING_NOISE = re.compile(r"\A(?:\s+|--[^\n]*(?:\n|\Z)|/\*.*?\*/)*", re.DOTALL)
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """One SQL statement of a revision, where it comes from and whether a transaction is open."""
+
+    sql: str
+    node: Any  # a pglast.ast node; pglast ships no type stubs
+    line: int
+    in_transaction: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class RawStatement:
+    sql: str
+    node: Any
+    line_offset: int  # lines from the start of the text to the statement's first token
+
+
+def parse_statements(text: str, *, where: str) -> list[RawStatement]:
+    """Split and parse ``text``; a syntax error becomes one clear ``SourceError`` naming ``where``."""
+    try:
+        raw = pglast.parse_sql(text)
+    except ParseError as exc:
+        raise SourceError(f"{where}: unparsable SQL: {exc}") from None
+    out: list[RawStatement] = []
+    for item in raw:
+        # pglast reports character offsets (not libpg_query's byte offsets)
+        start = item.stmt_location or 0
+        end = start + item.stmt_len if item.stmt_len else len(text)
+        chunk = text[start:end]
+        skip = _LEADING_NOISE.match(chunk)
+        lead = skip.end() if skip else 0
+        body = chunk[lead:].strip()
+        line_offset = text.count("\n", 0, start + lead)
+        out.append(RawStatement(body, item.stmt, line_offset))
+    return out
+
+
+def fingerprint(sql: str) -> str | None:
+    """PostgreSQL's query fingerprint (constants ignored), to match emitted SQL to its source."""
+    try:
+        return str(pglast.parser.fingerprint(sql))
+    except ParseError:
+        return None

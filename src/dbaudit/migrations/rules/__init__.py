@@ -1,0 +1,1 @@
+"""Migration safety rules, one module per concern: locks, rewrites, rollback, deploy, graph."""

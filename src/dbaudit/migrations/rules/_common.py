@@ -1,0 +1,58 @@
+"""Helpers the migration rules share: locations, evidence text, quoting names, deparsing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pglast
+from pglast.stream import RawStream
+
+from dbaudit.migrations.source import Revision
+from dbaudit.migrations.state import StatementFacts
+from dbaudit.model.schema import Location
+from dbaudit.sqltext import literal, qualified_text
+
+EVIDENCE_LIMIT = 300
+BATCH = 10_000
+
+
+def location(rev: Revision, fact: StatementFacts | None = None) -> Location:
+    return Location(rev.path, fact.statement.line if fact else rev.upgrade_line)
+
+
+def statement_evidence(rev: Revision, fact: StatementFacts) -> str:
+    sql = " ".join(fact.statement.sql.split())
+    if len(sql) > EVIDENCE_LIMIT:
+        sql = sql[: EVIDENCE_LIMIT - 1] + "…"
+    return f"{rev.path}:{fact.statement.line} ({rev.id}): {sql}"
+
+
+def table_sql(name: str) -> str:
+    """``schema.table`` as quoted SQL."""
+    return qualified_text(name)
+
+
+def regclass(name: str) -> str:
+    return literal(table_sql(name)) + "::regclass"
+
+
+def deparse(node: Any) -> str:
+    return str(RawStream()(node))
+
+
+def fresh(sql: str) -> Any:
+    """A private copy of a statement's AST, safe to modify for a fix."""
+    return pglast.parse_sql(sql)[0].stmt
+
+
+def lock_timeout_prefix(rev: Revision) -> str:
+    if rev.kind == "alembic":
+        return "-- at the top of upgrade(): op.execute(\"SET lock_timeout = '5s'\")\nSET lock_timeout = '5s';\n"
+    return "SET lock_timeout = '5s';\n"
+
+
+def autocommit_note(rev: Revision) -> str:
+    if rev.kind != "alembic":
+        return "-- run outside a transaction block (no BEGIN/COMMIT around it)\n"
+    return ("-- Alembic: inside `with op.get_context().autocommit_block():`\n"
+            "-- (op.create_index(..., postgresql_concurrently=True) or op.execute of the SQL below)\n")

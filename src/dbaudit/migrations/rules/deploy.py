@@ -1,0 +1,108 @@
+"""Rules about rolling deploys: the previous release keeps running while the migration applies."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from pglast import ast
+from pglast.enums import AlterTableType, ObjectType
+
+from dbaudit.findings import Finding, Severity
+from dbaudit.migrations.rules._common import location, lock_timeout_prefix, statement_evidence, table_sql
+from dbaudit.migrations.rules.locks import existing
+from dbaudit.migrations.rules.registry import migration_rule
+from dbaudit.migrations.sqlfacts import names_to_qualified
+from dbaudit.migrations.state import AnalyzedRevision, StatementFacts
+from dbaudit.sqltext import ident
+
+
+@migration_rule("destructive-change", severity=Severity.P0, fix="sometimes")
+def destructive_change(rev: AnalyzedRevision) -> Iterator[Finding]:
+    """A column or table the running release may still use is dropped or renamed.
+
+    ## What it does
+    Flags `DROP TABLE`, `DROP COLUMN`, `RENAME TO` and `RENAME COLUMN` (Alembic `op.drop_table`,
+    `op.drop_column`, `op.rename_table`, `op.alter_column(new_column_name=...)`) on tables the same
+    revision did not create.
+
+    ## Why is this bad?
+    During a rolling deploy the previous release keeps running against the migrated schema: its
+    queries on the dropped or renamed object fail until every instance is replaced. A drop also
+    destroys the data, so rolling back the code does not bring it back.
+
+    ## Example
+    ```sql
+    ALTER TABLE users DROP COLUMN legacy_id;
+    ```
+
+    ## Use instead
+    ```sql
+    -- release N: stop reading and writing legacy_id (remove it from the models), deploy everywhere
+    -- release N+1:
+    SET lock_timeout = '5s';
+    ALTER TABLE users DROP COLUMN legacy_id;
+    ```
+    """
+    for fact in rev.facts:
+        yield from _drops(rev, fact)
+
+
+def _drops(rev: AnalyzedRevision, fact: StatementFacts) -> Iterator[Finding]:
+    node = fact.statement.node
+    if isinstance(node, ast.DropStmt) and node.removeType == ObjectType.OBJECT_TABLE:
+        for names in node.objects or ():
+            table = names_to_qualified(names)
+            if table == fact.table and fact.table_new:
+                continue  # created earlier in the same revision: nobody uses it yet
+            yield _finding(rev, fact, table, f"Table {table} is dropped",
+                           "Queries of the running release on the table fail; its rows are gone.",
+                           _contract_fix(rev, f"DROP TABLE {table_sql(table)};"))
+        return
+    if not existing(fact):
+        return
+    assert fact.table is not None
+    t = table_sql(fact.table)
+    if isinstance(node, ast.AlterTableStmt):
+        for cmd in node.cmds or ():
+            if cmd.subtype == AlterTableType.AT_DropColumn:
+                yield _finding(rev, fact, f"{fact.table}.{cmd.name}", f"Column {fact.table}.{cmd.name} is dropped",
+                               "Queries of the running release that name the column fail; its data is gone.",
+                               _contract_fix(rev, f"ALTER TABLE {t} DROP COLUMN {ident(cmd.name)};"))
+    elif isinstance(node, ast.RenameStmt) and node.renameType == ObjectType.OBJECT_COLUMN:
+        old, new = node.subname, node.newname
+        yield _finding(rev, fact, f"{fact.table}.{old}", f"Column {fact.table}.{old} is renamed to {new}",
+                       "Queries of the running release that name the old column fail until it is replaced.",
+                       "\n".join([
+                           f"ALTER TABLE {t} ADD COLUMN {ident(new)} <type of {ident(old)}>;",
+                           "-- release N: write both columns, backfill in batches, read the new one",
+                           f"-- release N+1: ALTER TABLE {t} DROP COLUMN {ident(old)};"]))
+    elif isinstance(node, ast.RenameStmt) and node.renameType == ObjectType.OBJECT_TABLE:
+        schema = fact.table.partition(".")[0]
+        new_name = f"{schema}.{node.newname}"
+        yield _finding(rev, fact, fact.table, f"Table {fact.table} is renamed to {node.newname}",
+                       "Queries of the running release on the old name fail until it is replaced.",
+                       "\n".join([lock_timeout_prefix(rev.revision).rstrip(),
+                                  f"ALTER TABLE {t} RENAME TO {ident(node.newname)};",
+                                  "-- keep the old name working for the running release (simple views are "
+                                  "updatable):",
+                                  f"CREATE VIEW {t} AS SELECT * FROM {table_sql(new_name)};",
+                                  f"-- next release: DROP VIEW {t};"]))
+
+
+def _finding(rev: AnalyzedRevision, fact: StatementFacts, obj: str, title: str, impact: str,
+             fix: str) -> Finding:
+    return destructive_change.finding(
+        objects=[obj],
+        title=title,
+        evidence=[statement_evidence(rev.revision, fact)],
+        impact=impact,
+        root_cause="Schema change and code change ship in one step instead of expand/contract.",
+        fix_sql=fix,
+        locations=[location(rev.revision, fact)],
+    )
+
+
+def _contract_fix(rev: AnalyzedRevision, statement: str) -> str:
+    return ("-- release N: stop using it in the code (models, queries), deploy everywhere\n"
+            "-- release N+1: this migration, with a lock_timeout\n"
+            + lock_timeout_prefix(rev.revision) + statement)

@@ -1,0 +1,468 @@
+"""Rules about locks: indexes, constraints and keys added in ways that block reads or writes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from pglast import ast
+from pglast.enums import AlterTableType, ConstrType
+
+from dbaudit.findings import Finding, Severity
+from dbaudit.migrations.rules._common import (
+    autocommit_note,
+    deparse,
+    fresh,
+    location,
+    lock_timeout_prefix,
+    regclass,
+    statement_evidence,
+    table_sql,
+)
+from dbaudit.migrations.rules.registry import migration_rule
+from dbaudit.migrations.sqlfacts import BLOCKS, LOCK_MODES, WRITE_BLOCKING, is_concurrent
+from dbaudit.migrations.state import AnalyzedRevision, StatementFacts
+from dbaudit.sqltext import column_list, ident, literal, truncate_identifier
+
+
+def existing(fact: StatementFacts) -> bool:
+    """The statement works on a table that was not created in the same revision."""
+    return fact.table is not None and not fact.table_new
+
+
+def added_constraints(fact: StatementFacts, contype: ConstrType) -> Iterator[Any]:
+    node = fact.statement.node
+    if isinstance(node, ast.AlterTableStmt):
+        for cmd in node.cmds or ():
+            if cmd.subtype == AlterTableType.AT_AddConstraint and cmd.def_.contype == contype:
+                yield cmd.def_
+
+
+@migration_rule("non-concurrent-index", severity=Severity.P1)
+def non_concurrent_index(rev: AnalyzedRevision) -> Iterator[Finding]:
+    """CREATE INDEX without CONCURRENTLY on an existing table.
+
+    ## What it does
+    Flags `CREATE INDEX` (Alembic `op.create_index` without `postgresql_concurrently=True`) on a table
+    that the same revision did not create.
+
+    ## Why is this bad?
+    A plain `CREATE INDEX` holds a SHARE lock for the whole index build: every INSERT, UPDATE and
+    DELETE on the table waits, for minutes on a large table.
+
+    ## Example
+    ```sql
+    CREATE INDEX ix_orders_customer ON orders (customer_id);
+    ```
+
+    ## Use instead
+    ```sql
+    -- Alembic: with op.get_context().autocommit_block():
+    CREATE INDEX CONCURRENTLY ix_orders_customer ON orders (customer_id);
+    ```
+    On a partitioned table (where CONCURRENTLY is not supported) create the index `ON ONLY` the parent,
+    build each partition's index concurrently and `ALTER INDEX ... ATTACH PARTITION` it.
+    """
+    for fact in rev.facts:
+        node = fact.statement.node
+        if not isinstance(node, ast.IndexStmt) or node.concurrent or not existing(fact):
+            continue
+        assert fact.table is not None
+        info = fact.table_info
+        partitioned = info is not None and info.partitioned
+        name = node.idxname or truncate_identifier(f"{fact.table.rpartition('.')[2]}_idx")
+        schema = fact.table.partition(".")[0]
+        yield non_concurrent_index.finding(
+            objects=[fact.table, f"{schema}.{name}"],
+            title=f"Index {name} is built without CONCURRENTLY on {fact.table}",
+            evidence=[statement_evidence(rev.revision, fact),
+                      "ShareLock held for the whole build" + (" on the parent and every partition"
+                                                            if partitioned else "")],
+            impact="Writes to the table (INSERT/UPDATE/DELETE) wait until the index is built.",
+            root_cause="The index is created inside the migration's transaction without CONCURRENTLY.",
+            fix_sql=_concurrent_index_fix(rev, fact, node, partitioned),
+            verify_sql=("SELECT indexrelid::regclass, indisvalid FROM pg_index WHERE indexrelid = "
+                        f"{literal(f'{ident(schema)}.{ident(name)}')}::regclass;"),
+            locations=[location(rev.revision, fact)],
+        )
+
+
+def _concurrent_index_fix(rev: AnalyzedRevision, fact: StatementFacts, node: Any, partitioned: bool) -> str:
+    if not partitioned:
+        copy = fresh(fact.statement.sql)
+        copy.concurrent = True
+        return autocommit_note(rev.revision) + deparse(copy) + ";"
+    assert fact.table is not None and fact.table_info is not None
+    copy = fresh(fact.statement.sql)
+    copy.relation.inh = False  # ON ONLY parent: an invalid index, no partition is touched
+    name = node.idxname or "parent_idx"
+    lines = [deparse(copy) + ";"]
+    columns = ", ".join(deparse(e) for e in node.indexParams)
+    unique = "UNIQUE " if node.unique else ""
+    partitions = fact.table_info.partitions or ("schema.partition_name",)
+    lines.append(autocommit_note(rev.revision).rstrip())
+    for part in partitions:
+        part_index = truncate_identifier(f"{part.rpartition('.')[2]}_{name}")
+        lines.append(f"CREATE {unique}INDEX CONCURRENTLY {ident(part_index)} ON {table_sql(part)} ({columns});")
+        lines.append(f"ALTER INDEX {ident(fact.table.partition('.')[0])}.{ident(name)} "
+                     f"ATTACH PARTITION {ident(part.partition('.')[0])}.{ident(part_index)};")
+    return "\n".join(lines)
+
+
+@migration_rule("concurrent-in-transaction", severity=Severity.P1)
+def concurrent_in_transaction(rev: AnalyzedRevision) -> Iterator[Finding]:
+    """A CONCURRENTLY statement runs inside a transaction block and will fail.
+
+    ## What it does
+    Flags `CREATE INDEX CONCURRENTLY`, `DROP INDEX CONCURRENTLY`, `REINDEX ... CONCURRENTLY` and
+    `DETACH PARTITION ... CONCURRENTLY` emitted while a transaction is open (Alembic wraps every
+    revision in one unless the statement sits in `op.get_context().autocommit_block()`).
+
+    ## Why is this bad?
+    PostgreSQL refuses these statements inside a transaction block ("cannot run inside a transaction
+    block"): the deploy fails at this revision.
+
+    ## Example
+    ```python
+    def upgrade():
+        op.create_index("ix_orders_customer", "orders", ["customer_id"], postgresql_concurrently=True)
+    ```
+
+    ## Use instead
+    ```python
+    def upgrade():
+        with op.get_context().autocommit_block():
+            op.create_index("ix_orders_customer", "orders", ["customer_id"], postgresql_concurrently=True)
+    ```
+    """
+    for fact in rev.facts:
+        if not fact.statement.in_transaction or not is_concurrent(fact.statement.node):
+            continue
+        objects = [fact.table] if fact.table else [rev.revision.id]
+        yield concurrent_in_transaction.finding(
+            objects=objects,
+            title="CONCURRENTLY statement inside a transaction block",
+            evidence=[statement_evidence(rev.revision, fact)],
+            impact="PostgreSQL rejects it: the migration fails and the deploy stops at this revision.",
+            root_cause="The migration runner opened a transaction around the revision.",
+            fix_sql=autocommit_note(rev.revision) + fact.statement.sql.rstrip(";") + ";",
+            locations=[location(rev.revision, fact)],
+        )
+
+
+@migration_rule("fk-without-not-valid", severity=Severity.P1)
+def fk_without_not_valid(rev: AnalyzedRevision) -> Iterator[Finding]:
+    """A foreign key is added to an existing table and validated in the same step.
+
+    ## What it does
+    Flags `ALTER TABLE ... ADD CONSTRAINT ... FOREIGN KEY` (Alembic `op.create_foreign_key`) without
+    `NOT VALID` on a table the same revision did not create.
+
+    ## Why is this bad?
+    Adding a validated foreign key scans the whole table while holding SHARE ROW EXCLUSIVE locks on
+    both the table and the referenced table: writes to both wait for the scan.
+
+    ## Example
+    ```sql
+    ALTER TABLE orders ADD CONSTRAINT orders_customer_fk FOREIGN KEY (customer_id) REFERENCES customers (id);
+    ```
+
+    ## Use instead
+    ```sql
+    ALTER TABLE orders ADD CONSTRAINT orders_customer_fk FOREIGN KEY (customer_id)
+        REFERENCES customers (id) NOT VALID;
+    ALTER TABLE orders VALIDATE CONSTRAINT orders_customer_fk;  -- later, SHARE UPDATE EXCLUSIVE only
+    ```
+    """
+    for fact in rev.facts:
+        if not existing(fact):
+            continue
+        for con in added_constraints(fact, ConstrType.CONSTR_FOREIGN):
+            if con.skip_validation:
+                continue
+            yield _not_valid_finding(fk_without_not_valid, rev, fact, con, "foreign key",
+                                     "Writes to the table and to the referenced table wait for a full scan.")
+
+
+@migration_rule("check-without-not-valid", severity=Severity.P1)
+def check_without_not_valid(rev: AnalyzedRevision) -> Iterator[Finding]:
+    """A CHECK constraint is added to an existing table and validated in the same step.
+
+    ## What it does
+    Flags `ALTER TABLE ... ADD CONSTRAINT ... CHECK (...)` (Alembic `op.create_check_constraint`)
+    without `NOT VALID` on a table the same revision did not create.
+
+    ## Why is this bad?
+    The constraint is checked against every row while ACCESS EXCLUSIVE is held: reads and writes
+    wait for the full scan.
+
+    ## Example
+    ```sql
+    ALTER TABLE orders ADD CONSTRAINT orders_amount_positive CHECK (amount > 0);
+    ```
+
+    ## Use instead
+    ```sql
+    ALTER TABLE orders ADD CONSTRAINT orders_amount_positive CHECK (amount > 0) NOT VALID;
+    ALTER TABLE orders VALIDATE CONSTRAINT orders_amount_positive;
+    ```
+    """
+    for fact in rev.facts:
+        if not existing(fact):
+            continue
+        for con in added_constraints(fact, ConstrType.CONSTR_CHECK):
+            if con.skip_validation:
+                continue
+            yield _not_valid_finding(check_without_not_valid, rev, fact, con, "check constraint",
+                                     "Reads and writes on the table wait for a full scan.")
+
+
+def _not_valid_finding(rule: Any, rev: AnalyzedRevision, fact: StatementFacts, con: Any, kind: str,
+                       impact: str) -> Finding:
+    assert fact.table is not None
+    table = fact.table.rpartition(".")[2]
+    cols = "_".join(a.sval for a in (con.fk_attrs or ()))
+    suffix = f"{cols}_fkey" if con.contype == ConstrType.CONSTR_FOREIGN else "check"
+    name = con.conname or truncate_identifier(f"{table}_{suffix}")
+    copy = fresh(fact.statement.sql)
+    for cmd in copy.cmds:
+        if cmd.subtype == AlterTableType.AT_AddConstraint and cmd.def_.contype == con.contype:
+            cmd.def_.skip_validation = True
+            cmd.def_.initially_valid = False
+            cmd.def_.conname = cmd.def_.conname or name
+    fix = (lock_timeout_prefix(rev.revision) + deparse(copy) + ";\n"
+           "-- in a later transaction (SHARE UPDATE EXCLUSIVE: reads and writes go on)\n"
+           f"ALTER TABLE {table_sql(fact.table)} VALIDATE CONSTRAINT {ident(name)};")
+    return rule.finding(  # type: ignore[no-any-return]
+        objects=[fact.table, f"{fact.table.partition('.')[0]}.{name}"],
+        title=f"{kind.capitalize()} {name} on {fact.table} is validated while it is added",
+        evidence=[statement_evidence(rev.revision, fact)],
+        impact=impact,
+        root_cause="The constraint is added without NOT VALID, so PostgreSQL checks every row under the lock.",
+        fix_sql=fix,
+        verify_sql=(f"SELECT conname, convalidated FROM pg_constraint WHERE conrelid = {regclass(fact.table)}"
+                    f" AND conname = {literal(name)};"),
+        locations=[location(rev.revision, fact)],
+    )
+
+
+@migration_rule("unique-constraint-without-index", severity=Severity.P1)
+def unique_constraint_without_index(rev: AnalyzedRevision) -> Iterator[Finding]:
+    """A UNIQUE constraint is added to an existing table without a concurrently built index.
+
+    ## What it does
+    Flags `ALTER TABLE ... ADD CONSTRAINT ... UNIQUE (...)` (Alembic `op.create_unique_constraint`) on
+    a table the same revision did not create, unless it is `UNIQUE USING INDEX`.
+
+    ## Why is this bad?
+    PostgreSQL builds the unique index inside the ALTER TABLE while holding ACCESS EXCLUSIVE: reads and
+    writes wait for the whole build.
+
+    ## Example
+    ```sql
+    ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email);
+    ```
+
+    ## Use instead
+    ```sql
+    CREATE UNIQUE INDEX CONCURRENTLY users_email_key ON users (email);
+    ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE USING INDEX users_email_key;
+    ```
+    """
+    for fact in rev.facts:
+        if not existing(fact):
+            continue
+        for con in added_constraints(fact, ConstrType.CONSTR_UNIQUE):
+            if con.indexname:
+                continue
+            assert fact.table is not None
+            keys = tuple(k.sval for k in con.keys or ())
+            name = con.conname or truncate_identifier(f"{fact.table.rpartition('.')[2]}_{'_'.join(keys)}_key")
+            schema = fact.table.partition(".")[0]
+            fix = (autocommit_note(rev.revision)
+                   + f"CREATE UNIQUE INDEX CONCURRENTLY {ident(name)} ON {table_sql(fact.table)} "
+                   f"({column_list(keys)});\n" + lock_timeout_prefix(rev.revision)
+                   + f"ALTER TABLE {table_sql(fact.table)} ADD CONSTRAINT {ident(name)} UNIQUE USING INDEX "
+                   f"{ident(name)};")
+            yield unique_constraint_without_index.finding(
+                objects=[fact.table, *(f"{fact.table}.{k}" for k in keys)],
+                title=f"Unique constraint {name} on {fact.table} builds its index under ACCESS EXCLUSIVE",
+                evidence=[statement_evidence(rev.revision, fact)],
+                impact="Reads and writes on the table wait while the unique index is built.",
+                root_cause="ADD CONSTRAINT ... UNIQUE builds a new index inside the locking ALTER TABLE.",
+                fix_sql=fix,
+                verify_sql=(f"SELECT conname, conindid::regclass FROM pg_constraint WHERE conrelid = "
+                            f"{regclass(fact.table)} AND contype = 'u' AND conname = "
+                            f"{literal(name)}; -- index of {ident(schema)}"),
+                locations=[location(rev.revision, fact)],
+            )
+
+
+@migration_rule("primary-key-on-existing-table", severity=Severity.P1)
+def primary_key_on_existing_table(rev: AnalyzedRevision) -> Iterator[Finding]:
+    """A primary key is added to an existing (possibly large or partitioned) table in one step.
+
+    ## What it does
+    Flags `ALTER TABLE ... ADD PRIMARY KEY (...)` (Alembic `op.create_primary_key`) on a table the
+    same revision did not create, unless it is `PRIMARY KEY USING INDEX`.
+
+    ## Why is this bad?
+    The statement holds ACCESS EXCLUSIVE while it checks the key columns for NULLs (a full scan when
+    they are nullable) and builds the unique index. On a partitioned table it takes that lock on the
+    parent and on every partition, so the whole table is unreadable and unwritable meanwhile.
+
+    ## Example
+    ```sql
+    ALTER TABLE events ADD CONSTRAINT events_pkey PRIMARY KEY (id, created_at);
+    ```
+
+    ## Use instead
+    ```sql
+    CREATE UNIQUE INDEX CONCURRENTLY events_pkey ON events (id, created_at);
+    ALTER TABLE events ADD CONSTRAINT events_pkey PRIMARY KEY USING INDEX events_pkey;
+    -- partitioned: do both steps on each partition, then ADD PRIMARY KEY on the parent,
+    -- which attaches the partitions' keys instead of building new indexes.
+    ```
+    """
+    for fact in rev.facts:
+        if not existing(fact):
+            continue
+        for con in added_constraints(fact, ConstrType.CONSTR_PRIMARY):
+            if con.indexname:
+                continue
+            yield _pk_finding(rev, fact, con)
+
+
+def _pk_finding(rev: AnalyzedRevision, fact: StatementFacts, con: Any) -> Finding:
+    assert fact.table is not None
+    info = fact.table_info
+    keys = tuple(k.sval for k in con.keys or ())
+    bare = fact.table.rpartition(".")[2]
+    name = con.conname or truncate_identifier(f"{bare}_pkey")
+    partitions = info.partitions if info is not None and info.partitioned else ()
+    partitioned = info is not None and info.partitioned
+    evidence = [statement_evidence(rev.revision, fact)]
+    if partitioned:
+        shown = ", ".join(partitions[:3]) + (", ..." if len(partitions) > 3 else "")
+        evidence.append(f"{fact.table} is partitioned: ACCESS EXCLUSIVE on the parent, and each of its "
+                        f"{len(partitions)} known partition(s) is locked while its index is built"
+                        + (f" ({shown})" if partitions else ""))
+    nullable = [k for k in keys if info is None or k not in info.not_null]
+    if nullable:
+        evidence.append("key column(s) not known to be NOT NULL, so SET NOT NULL scans under the lock: "
+                        + ", ".join(nullable))
+    return primary_key_on_existing_table.finding(
+        objects=[fact.table, *(f"{fact.table}.{k}" for k in keys)],
+        title=f"Primary key {name} added to existing {'partitioned ' if partitioned else ''}table {fact.table}",
+        evidence=evidence,
+        impact=("Reads and writes on the table" + (" and all its partitions" if partitioned else "")
+                + " wait while the key columns are scanned and the unique index is built."),
+        root_cause="ADD PRIMARY KEY builds the index and checks NOT NULL inside one ACCESS EXCLUSIVE lock.",
+        fix_sql=_pk_fix(rev, fact.table, name, keys, nullable, partitions if partitioned else None),
+        verify_sql=(f"SELECT conname, conrelid::regclass FROM pg_constraint WHERE contype = 'p' AND conrelid = "
+                    f"{regclass(fact.table)};"),
+        locations=[location(rev.revision, fact)],
+    )
+
+
+def _pk_fix(rev: AnalyzedRevision, table: str, name: str, keys: tuple[str, ...], nullable: list[str],
+            partitions: tuple[str, ...] | None) -> str:
+    lines: list[str] = []
+    targets = (partitions or ("schema.partition_name",)) if partitions is not None else (table,)
+    for target in targets:
+        lines.extend(_not_null_steps(target, nullable))
+        index = truncate_identifier(f"{target.rpartition('.')[2]}_pkey") if partitions is not None else name
+        lines.append(autocommit_note(rev.revision).rstrip())
+        lines.append(f"CREATE UNIQUE INDEX CONCURRENTLY {ident(index)} ON {table_sql(target)} ({column_list(keys)});")
+        lines.append(lock_timeout_prefix(rev.revision).rstrip())
+        lines.append(f"ALTER TABLE {table_sql(target)} ADD CONSTRAINT {ident(index)} PRIMARY KEY USING INDEX "
+                     f"{ident(index)};")
+    if partitions is not None:
+        lines.append("-- the parent: attaches the partitions' primary keys, builds nothing")
+        lines.append(f"ALTER TABLE {table_sql(table)} ADD CONSTRAINT {ident(name)} PRIMARY KEY ({column_list(keys)});")
+    return "\n".join(lines)
+
+
+def _not_null_steps(table: str, columns: list[str]) -> list[str]:
+    steps: list[str] = []
+    for col in columns:
+        check = truncate_identifier(f"{table.rpartition('.')[2]}_{col}_not_null")
+        steps += [
+            f"ALTER TABLE {table_sql(table)} ADD CONSTRAINT {ident(check)} CHECK ({ident(col)} IS NOT NULL) NOT VALID;",
+            f"ALTER TABLE {table_sql(table)} VALIDATE CONSTRAINT {ident(check)};",
+            f"ALTER TABLE {table_sql(table)} ALTER COLUMN {ident(col)} SET NOT NULL;",
+            f"ALTER TABLE {table_sql(table)} DROP CONSTRAINT {ident(check)};",
+        ]
+    return steps
+
+
+@migration_rule("missing-lock-timeout", severity=Severity.P1)
+def missing_lock_timeout(rev: AnalyzedRevision) -> Iterator[Finding]:
+    """A revision takes locks that block reads or writes without setting lock_timeout first.
+
+    ## What it does
+    Flags the first statement of a revision that asks for a SHARE lock or stronger (most ALTER TABLE,
+    CREATE INDEX, DROP, RENAME) on an existing table while no `lock_timeout` is in force (set in the
+    revision, or anywhere in env.py).
+
+    ## Why is this bad?
+    A DDL statement waiting for its lock (behind one long-running query) queues every later query on
+    that table behind it: the table is effectively down until the DDL gets its lock and finishes.
+    With `lock_timeout` the migration fails fast and can be retried instead.
+
+    ## Example
+    ```sql
+    ALTER TABLE orders ADD COLUMN note text;
+    ```
+
+    ## Use instead
+    ```sql
+    SET lock_timeout = '5s';
+    ALTER TABLE orders ADD COLUMN note text;
+    ```
+    """
+    if rev.lock_timeout_in_env:
+        return
+    for fact in rev.facts:
+        if fact.lock_timeout or not existing(fact) or fact.lock is None:
+            continue
+        if LOCK_MODES.index(fact.lock) < WRITE_BLOCKING:
+            continue
+        yield missing_lock_timeout.finding(
+            objects=[fact.table or rev.revision.id],
+            title=f"Revision {rev.revision.id} asks for {fact.lock} on {fact.table} without a lock_timeout",
+            evidence=[statement_evidence(rev.revision, fact), f"{fact.lock} blocks {BLOCKS[fact.lock]}"],
+            impact="While the statement waits for its lock, every later query on the table queues behind it.",
+            root_cause="No SET lock_timeout before the first locking statement of the revision.",
+            fix_sql=lock_timeout_prefix(rev.revision).rstrip(),
+            locations=[location(rev.revision, fact)],
+        )
+        return
+
+
+@migration_rule("access-exclusive-lock", severity=Severity.P1, scope="trace", fix="sometimes")
+def access_exclusive_lock(_: object) -> Iterator[Finding]:
+    """A traced statement held ACCESS EXCLUSIVE on an existing table.
+
+    ## What it does
+    Reported by lock tracing (`--trace`): the statement was run on a throw-away database holding
+    sample rows and `pg_locks` showed an AccessExclusiveLock on a table that existed before the
+    revision. The finding says whether the table was rewritten (its relfilenode changed) and how long
+    the statement ran. P1 when the table was rewritten, P2 otherwise (a short metadata-only lock).
+
+    ## Why is this bad?
+    ACCESS EXCLUSIVE blocks every query on the table, plain SELECTs included, for as long as the
+    statement runs; a rewrite makes that proportional to the table size.
+
+    ## Example
+    ```sql
+    ALTER TABLE orders ALTER COLUMN id TYPE bigint;  -- AccessExclusiveLock, table rewritten
+    ```
+
+    ## Use instead
+    ```sql
+    -- expand/contract: new column, backfill in batches, swap in a short lock with lock_timeout
+    ALTER TABLE orders ADD COLUMN id_new bigint;
+    ```
+    """
+    return iter(())

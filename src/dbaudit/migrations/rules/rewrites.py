@@ -1,0 +1,353 @@
+"""Rules about table rewrites and full scans under ACCESS EXCLUSIVE."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from pglast import ast
+from pglast.enums import AlterTableType, ConstrType
+
+from dbaudit.findings import Finding, Severity
+from dbaudit.migrations.rules._common import (
+    BATCH,
+    deparse,
+    location,
+    lock_timeout_prefix,
+    regclass,
+    statement_evidence,
+    table_sql,
+)
+from dbaudit.migrations.rules.locks import existing
+from dbaudit.migrations.rules.registry import migration_rule
+from dbaudit.migrations.sqlfacts import TypeSpec, column_has, default_expr, functions_in, is_serial, type_spec
+from dbaudit.migrations.state import AnalyzedRevision, StatementFacts
+from dbaudit.sqltext import ident, literal, truncate_identifier
+
+# Volatile built-ins: a column default calling one is evaluated per row, so ADD COLUMN rewrites.
+# now()/CURRENT_TIMESTAMP are STABLE: evaluated once, stored as the "missing value", no rewrite.
+VOLATILE_FUNCTIONS = frozenset({
+    "random", "gen_random_uuid", "uuid_generate_v1", "uuid_generate_v1mc", "uuid_generate_v4",
+    "clock_timestamp", "timeofday", "nextval", "setseed", "random_normal", "uuidv7", "uuidv4",
+    "txid_current", "pg_current_xact_id",
+})
+# Types whose length/precision modifier can grow without a rewrite (PostgreSQL's length-coercion
+# support functions prove the old values still fit).
+_GROWABLE = frozenset({"varchar", "numeric", "timestamp", "timestamptz", "time", "timetz", "interval",
+                       "varbit", "bit"})
+# Old -> new base types that are binary coercible (same on-disk representation, no rewrite).
+_BINARY_COMPATIBLE = frozenset({
+    ("varchar", "text"), ("text", "varchar"), ("cidr", "inet"), ("xml", "text"),
+})
+
+
+def subcommands(fact: StatementFacts, subtype: AlterTableType) -> Iterator[Any]:
+    node = fact.statement.node
+    if isinstance(node, ast.AlterTableStmt):
+        for cmd in node.cmds or ():
+            if cmd.subtype == subtype:
+                yield cmd
+
+
+def rewrite_reason(coldef: Any) -> str | None:
+    """Why ADD COLUMN with this definition rewrites the table (None: it is a catalog-only change)."""
+    if is_serial(coldef.typeName):
+        return f"type {coldef.typeName.names[-1].sval} has a nextval() default, evaluated per row"
+    for con in coldef.constraints or ():
+        if con.contype == ConstrType.CONSTR_IDENTITY:
+            return "an identity column is filled from its sequence row by row"
+        if con.contype == ConstrType.CONSTR_GENERATED:
+            return "a stored generated column is computed for every existing row"
+    volatile = sorted(set(functions_in(default_expr(coldef))) & VOLATILE_FUNCTIONS)
+    if volatile:
+        return f"default calls volatile {', '.join(f + '()' for f in volatile)}, evaluated per row"
+    return None
+
+
+@migration_rule("add-column-rewrite", severity=Severity.P1)
+def add_column_rewrite(rev: AnalyzedRevision) -> Iterator[Finding]:
+    """ADD COLUMN whose default forces a rewrite of an existing table.
+
+    ## What it does
+    Flags `ADD COLUMN` on an existing table when the new column's value must be computed row by row:
+    a volatile default (`random()`, `gen_random_uuid()`, `clock_timestamp()`, `nextval()`), a
+    `serial`/identity column, or a stored generated column. A constant or STABLE default (`0`,
+    `'new'`, `now()`) is stored once in the catalog on PostgreSQL 11+ and is not flagged.
+
+    ## Why is this bad?
+    The table and all its indexes are rewritten while ACCESS EXCLUSIVE is held: reads and writes wait
+    for a full copy of the table.
+
+    ## Example
+    ```sql
+    ALTER TABLE orders ADD COLUMN token uuid NOT NULL DEFAULT gen_random_uuid();
+    ```
+
+    ## Use instead
+    ```sql
+    ALTER TABLE orders ADD COLUMN token uuid;
+    ALTER TABLE orders ALTER COLUMN token SET DEFAULT gen_random_uuid();
+    -- backfill in batches, then CHECK (token IS NOT NULL) NOT VALID, VALIDATE, SET NOT NULL
+    ```
+    """
+    for fact in rev.facts:
+        if not existing(fact):
+            continue
+        for cmd in subcommands(fact, AlterTableType.AT_AddColumn):
+            reason = rewrite_reason(cmd.def_)
+            if reason is None:
+                continue
+            assert fact.table is not None
+            col = cmd.def_.colname
+            yield add_column_rewrite.finding(
+                objects=[f"{fact.table}.{col}"],
+                title=f"Adding {fact.table}.{col} rewrites the table",
+                evidence=[statement_evidence(rev.revision, fact), reason],
+                impact="Reads and writes wait while the whole table and its indexes are rewritten.",
+                root_cause=reason,
+                fix_sql=_add_column_fix(rev, fact.table, cmd.def_),
+                verify_sql=_column_verify(fact.table, col),
+                locations=[location(rev.revision, fact)],
+            )
+
+
+def _add_column_fix(rev: AnalyzedRevision, table: str, coldef: Any) -> str:
+    col = coldef.colname
+    type_text = deparse(coldef.typeName)
+    name = coldef.typeName.names[-1].sval.lower()
+    if is_serial(coldef.typeName):
+        type_text = {"bigserial": "bigint", "serial8": "bigint", "smallserial": "smallint",
+                     "serial2": "smallint"}.get(name, "integer")
+    default = default_expr(coldef)
+    value = deparse(default) if default is not None else f"nextval('<sequence of {col}>')"
+    t = table_sql(table)
+    lines = [
+        lock_timeout_prefix(rev.revision).rstrip(),
+        f"ALTER TABLE {t} ADD COLUMN {ident(col)} {type_text};",
+        f"ALTER TABLE {t} ALTER COLUMN {ident(col)} SET DEFAULT {value};  -- new rows only",
+        "-- backfill existing rows in batches, repeat until it updates 0 rows:",
+        f"UPDATE {t} SET {ident(col)} = {value} WHERE ctid IN "
+        f"(SELECT ctid FROM {t} WHERE {ident(col)} IS NULL LIMIT {BATCH});",
+    ]
+    if column_has(coldef, ConstrType.CONSTR_NOTNULL):
+        lines += not_null_steps(table, col)
+    return "\n".join(lines)
+
+
+def not_null_steps(table: str, col: str) -> list[str]:
+    t = table_sql(table)
+    check = ident(truncate_identifier(f"{table.rpartition('.')[2]}_{col}_not_null"))
+    return [
+        f"ALTER TABLE {t} ADD CONSTRAINT {check} CHECK ({ident(col)} IS NOT NULL) NOT VALID;",
+        f"ALTER TABLE {t} VALIDATE CONSTRAINT {check};  -- SHARE UPDATE EXCLUSIVE: reads and writes go on",
+        f"ALTER TABLE {t} ALTER COLUMN {ident(col)} SET NOT NULL;  -- PostgreSQL 12+: proven by the CHECK, no scan",
+        f"ALTER TABLE {t} DROP CONSTRAINT {check};",
+    ]
+
+
+def _column_verify(table: str, col: str) -> str:
+    return ("SELECT attname, format_type(atttypid, atttypmod), attnotnull FROM pg_attribute "
+            f"WHERE attrelid = {regclass(table)} AND attname = {literal(col)};")
+
+
+@migration_rule("not-null-without-default", severity=Severity.P1)
+def not_null_without_default(rev: AnalyzedRevision) -> Iterator[Finding]:
+    """ADD COLUMN ... NOT NULL without a default on an existing table.
+
+    ## What it does
+    Flags `ADD COLUMN c type NOT NULL` with no `DEFAULT` (Alembic `op.add_column` with
+    `nullable=False` and no `server_default`) on a table the same revision did not create.
+
+    ## Why is this bad?
+    Existing rows would get NULL, so PostgreSQL rejects the statement as soon as the table has a row:
+    the migration works on an empty development database and fails in production.
+
+    ## Example
+    ```sql
+    ALTER TABLE orders ADD COLUMN region text NOT NULL;
+    ```
+
+    ## Use instead
+    ```sql
+    ALTER TABLE orders ADD COLUMN region text NOT NULL DEFAULT 'eu';  -- constant: no rewrite on PG11+
+    -- or: add it nullable, backfill in batches, CHECK NOT VALID, VALIDATE, SET NOT NULL
+    ```
+    """
+    for fact in rev.facts:
+        if not existing(fact):
+            continue
+        for cmd in subcommands(fact, AlterTableType.AT_AddColumn):
+            coldef = cmd.def_
+            if not column_has(coldef, ConstrType.CONSTR_NOTNULL) and not column_has(coldef, ConstrType.CONSTR_PRIMARY):
+                continue
+            if default_expr(coldef) is not None or rewrite_reason(coldef) is not None:
+                continue
+            assert fact.table is not None
+            col = coldef.colname
+            t = table_sql(fact.table)
+            fix = [f"ALTER TABLE {t} ADD COLUMN {ident(col)} {deparse(coldef.typeName)};",
+                   f"-- backfill in batches of {BATCH} rows, then:", *not_null_steps(fact.table, col)]
+            yield not_null_without_default.finding(
+                objects=[f"{fact.table}.{col}"],
+                title=f"NOT NULL column {fact.table}.{col} added without a default",
+                evidence=[statement_evidence(rev.revision, fact)],
+                impact="The migration fails on any table that has rows (column contains null values).",
+                root_cause="A NOT NULL column needs a value for the existing rows.",
+                fix_sql="\n".join(fix),
+                verify_sql=_column_verify(fact.table, col),
+                locations=[location(rev.revision, fact)],
+            )
+
+
+@migration_rule("set-not-null-scan", severity=Severity.P1)
+def set_not_null_scan(rev: AnalyzedRevision) -> Iterator[Finding]:
+    """SET NOT NULL on an existing column scans the table under ACCESS EXCLUSIVE.
+
+    ## What it does
+    Flags `ALTER COLUMN ... SET NOT NULL` (Alembic `op.alter_column(..., nullable=False)`) on an
+    existing table unless a validated `CHECK (col IS NOT NULL)` already proves it (PostgreSQL 12+ then
+    skips the scan).
+
+    ## Why is this bad?
+    PostgreSQL reads every row to check for NULLs while holding ACCESS EXCLUSIVE: reads and writes
+    wait for a full table scan.
+
+    ## Example
+    ```sql
+    ALTER TABLE orders ALTER COLUMN customer_id SET NOT NULL;
+    ```
+
+    ## Use instead
+    ```sql
+    ALTER TABLE orders ADD CONSTRAINT orders_customer_id_not_null CHECK (customer_id IS NOT NULL) NOT VALID;
+    ALTER TABLE orders VALIDATE CONSTRAINT orders_customer_id_not_null;
+    ALTER TABLE orders ALTER COLUMN customer_id SET NOT NULL;
+    ALTER TABLE orders DROP CONSTRAINT orders_customer_id_not_null;
+    ```
+    """
+    for fact in rev.facts:
+        if not existing(fact):
+            continue
+        for cmd in subcommands(fact, AlterTableType.AT_SetNotNull):
+            assert fact.table is not None
+            info = fact.table_info
+            if info is not None and cmd.name in info.proven_not_null:
+                continue
+            yield set_not_null_scan.finding(
+                objects=[f"{fact.table}.{cmd.name}"],
+                title=f"SET NOT NULL on {fact.table}.{cmd.name} scans the table under ACCESS EXCLUSIVE",
+                evidence=[statement_evidence(rev.revision, fact)],
+                impact="Reads and writes wait while every row is checked for NULL.",
+                root_cause="No validated CHECK (col IS NOT NULL) constraint lets PostgreSQL skip the scan.",
+                fix_sql="\n".join([lock_timeout_prefix(rev.revision).rstrip(),
+                                   *not_null_steps(fact.table, cmd.name)]),
+                verify_sql=_column_verify(fact.table, cmd.name),
+                locations=[location(rev.revision, fact)],
+            )
+
+
+def type_change_rewrites(old: TypeSpec, new: TypeSpec) -> bool:
+    """False when PostgreSQL can change ``old`` to ``new`` without rewriting the table."""
+    if old.array != new.array:
+        return True
+    if old == new:
+        return False
+    if old.name == new.name and old.name in _GROWABLE:
+        if not new.mods:
+            return False  # dropping the limit: varchar(n) -> varchar, numeric(p,s) -> numeric
+        if not old.mods:
+            return True  # adding a limit: every value must be checked (and cast)
+        if old.name == "numeric":
+            old_scale = old.mods[1] if len(old.mods) > 1 else 0
+            new_scale = new.mods[1] if len(new.mods) > 1 else 0
+            return not (new.mods[0] >= old.mods[0] and new_scale == old_scale)
+        return new.mods[0] < old.mods[0]
+    if (old.name, new.name) in _BINARY_COMPATIBLE:
+        return new.name == "varchar" and bool(new.mods)
+    return True
+
+
+@migration_rule("column-type-rewrite", severity=Severity.P1)
+def column_type_rewrite(rev: AnalyzedRevision) -> Iterator[Finding]:
+    """ALTER COLUMN ... TYPE that rewrites an existing table.
+
+    ## What it does
+    Flags `ALTER COLUMN ... TYPE` (Alembic `op.alter_column(..., type_=...)`) on an existing table
+    unless the change is binary compatible: `varchar(n)` to `varchar(m >= n)`, `varchar` to `text`,
+    dropping a `varchar` length, `numeric(p,s)` to `numeric(p2 >= p, s)`, a larger timestamp
+    precision. `int` to `bigint` and `timestamp` to `timestamptz` are rewrites. When the previous type
+    is not known from the migrations, a rewrite is assumed.
+
+    ## Why is this bad?
+    The table and every index are rewritten while ACCESS EXCLUSIVE is held: reads and writes wait for a
+    full copy of the table.
+
+    ## Example
+    ```sql
+    ALTER TABLE orders ALTER COLUMN id TYPE bigint;
+    ```
+
+    ## Use instead
+    ```sql
+    ALTER TABLE orders ADD COLUMN id_new bigint;
+    -- write both columns (trigger or application), backfill in batches, then swap in a short lock:
+    ALTER TABLE orders RENAME COLUMN id TO id_old;
+    ALTER TABLE orders RENAME COLUMN id_new TO id;
+    ```
+    """
+    for fact in rev.facts:
+        if not existing(fact):
+            continue
+        for cmd in subcommands(fact, AlterTableType.AT_AlterColumnType):
+            finding = _type_finding(rev, fact, cmd)
+            if finding is not None:
+                yield finding
+
+
+def _type_finding(rev: AnalyzedRevision, fact: StatementFacts, cmd: Any) -> Finding | None:
+    assert fact.table is not None
+    new = type_spec(cmd.def_.typeName)
+    old = fact.table_info.column_type(cmd.name) if fact.table_info else None
+    using = cmd.def_.raw_default
+    if old is not None and not type_change_rewrites(old, new) and using is None:
+        return None
+    evidence = [statement_evidence(rev.revision, fact)]
+    if old is None:
+        evidence.append("previous type unknown (not created by these migrations): a rewrite is assumed")
+    else:
+        evidence.append(f"{old} -> {new} is not binary compatible: the table is rewritten")
+    if old is not None and {old.name, new.name} == {"timestamp", "timestamptz"}:
+        evidence.append("timestamp <-> timestamptz: PostgreSQL 12+ skips the rewrite only when the session "
+                        "TimeZone is UTC; treated as a rewrite")
+    partitioned = fact.table_info is not None and fact.table_info.partitioned
+    if partitioned:
+        evidence.append(f"{fact.table} is partitioned: every partition is rewritten")
+    return column_type_rewrite.finding(
+        objects=[f"{fact.table}.{cmd.name}"],
+        title=f"Changing the type of {fact.table}.{cmd.name} to {new} rewrites the table",
+        evidence=evidence,
+        impact="Reads and writes wait while the table and all its indexes are rewritten (ACCESS EXCLUSIVE).",
+        root_cause="The new type has a different on-disk representation, so every row is converted.",
+        fix_sql=_type_fix(rev, fact.table, cmd.name, deparse(cmd.def_.typeName),
+                          deparse(using) if using is not None else None),
+        verify_sql=_column_verify(fact.table, cmd.name),
+        locations=[location(rev.revision, fact)],
+    )
+
+
+def _type_fix(rev: AnalyzedRevision, table: str, col: str, new_type: str, using: str | None) -> str:
+    t = table_sql(table)
+    new_col = truncate_identifier(f"{col}_new")
+    old_col = truncate_identifier(f"{col}_old")
+    expr = using or f"{ident(col)}::{new_type}"
+    return "\n".join([
+        f"ALTER TABLE {t} ADD COLUMN {ident(new_col)} {new_type};",
+        "-- keep both columns in step (application double-write or a trigger), then backfill in batches:",
+        f"UPDATE {t} SET {ident(new_col)} = {expr} WHERE ctid IN (SELECT ctid FROM {t} "
+        f"WHERE {ident(new_col)} IS NULL AND {ident(col)} IS NOT NULL LIMIT {BATCH});",
+        "-- swap in one short transaction (recreate indexes on the new column CONCURRENTLY first):",
+        lock_timeout_prefix(rev.revision).rstrip(),
+        f"ALTER TABLE {t} RENAME COLUMN {ident(col)} TO {ident(old_col)};",
+        f"ALTER TABLE {t} RENAME COLUMN {ident(new_col)} TO {ident(col)};",
+        f"-- a release later: ALTER TABLE {t} DROP COLUMN {ident(old_col)};",
+    ])

@@ -1,0 +1,51 @@
+"""Rules about rolling back: every revision needs a way down."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from dbaudit.findings import Finding, Severity
+from dbaudit.migrations.rules.registry import migration_rule
+from dbaudit.migrations.state import AnalyzedRevision
+from dbaudit.model.schema import Location
+
+
+@migration_rule("missing-downgrade", severity=Severity.P2, fix="never")
+def missing_downgrade(rev: AnalyzedRevision) -> Iterator[Finding]:
+    """A revision has no downgrade (or one that does nothing).
+
+    ## What it does
+    Flags an Alembic revision whose `downgrade()` is missing or only contains `pass`, a docstring or a
+    `raise`, and a `NAME.up.sql` migration without its `NAME.down.sql`.
+
+    ## Why is this bad?
+    When a release goes wrong the schema cannot be taken back with the tool; rollback becomes a
+    hand-written, untested script written during the incident.
+
+    ## Example
+    ```python
+    def downgrade():
+        pass
+    ```
+
+    ## Use instead
+    ```python
+    def downgrade():
+        op.drop_index("ix_orders_customer", table_name="orders")
+    ```
+    """
+    r = rev.revision
+    if r.has_downgrade is None or r.has_downgrade:
+        return
+    line = r.downgrade_line or 1
+    what = "an empty downgrade()" if r.downgrade_line else "no downgrade()"
+    if r.kind == "sql":
+        what = f"no {r.id}.down.sql next to it"
+    yield missing_downgrade.finding(
+        objects=[r.id],
+        title=f"Revision {r.id} cannot be rolled back",
+        evidence=[f"{r.path}:{line} ({r.id}) has {what}"],
+        impact="A failed release cannot be undone with the migration tool; rollback is improvised.",
+        root_cause="The revision was written without its inverse.",
+        locations=[Location(r.path, line)],
+    )

@@ -1,0 +1,185 @@
+"""Small facts read off one parsed statement: its table, types, functions, and the lock it takes.
+
+Lock modes follow the PostgreSQL manual ("Explicit Locking", and each ALTER TABLE sub-command's
+documented lock level). They are what the statement *asks for*; tracing records what it really held.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pglast import ast
+from pglast.enums import AlterTableType, ConstrType, ObjectType
+from pglast.visitors import Visitor
+
+DEFAULT_SCHEMA = "public"
+
+# Weakest to strongest; the index is the "strength" used to pick the strongest of several.
+LOCK_MODES = (
+    "AccessShareLock", "RowShareLock", "RowExclusiveLock", "ShareUpdateExclusiveLock",
+    "ShareLock", "ShareRowExclusiveLock", "ExclusiveLock", "AccessExclusiveLock",
+)
+# What each mode keeps other sessions from doing while it is held (or queued).
+BLOCKS: dict[str, str] = {
+    "AccessShareLock": "ACCESS EXCLUSIVE only (DROP, TRUNCATE, most ALTER TABLE)",
+    "RowShareLock": "EXCLUSIVE and ACCESS EXCLUSIVE locks",
+    "RowExclusiveLock": "CREATE INDEX (non-concurrent) and stronger DDL",
+    "ShareUpdateExclusiveLock": "DDL only (other ALTER TABLE, CREATE INDEX CONCURRENTLY, VACUUM); reads and writes go on",
+    "ShareLock": "writes (INSERT/UPDATE/DELETE) and DDL; reads go on",
+    "ShareRowExclusiveLock": "writes (INSERT/UPDATE/DELETE) and DDL; reads go on",
+    "ExclusiveLock": "writes and SELECT FOR UPDATE/SHARE; plain reads go on",
+    "AccessExclusiveLock": "reads and writes (every SELECT, INSERT, UPDATE, DELETE) and DDL",
+}
+WRITE_BLOCKING = LOCK_MODES.index("ShareLock")
+
+_SUE_SUBCOMMANDS = {
+    AlterTableType.AT_ValidateConstraint, AlterTableType.AT_SetStatistics, AlterTableType.AT_ClusterOn,
+    AlterTableType.AT_DropCluster, AlterTableType.AT_SetRelOptions, AlterTableType.AT_ResetRelOptions,
+    AlterTableType.AT_AttachPartition,
+}
+_SRE_SUBCOMMANDS = {AlterTableType.AT_EnableTrig, AlterTableType.AT_DisableTrig}
+
+
+def rel_name(rv: Any) -> str:
+    """``schema.table`` for a pglast RangeVar (unqualified names are taken as ``public``)."""
+    return f"{rv.schemaname or DEFAULT_SCHEMA}.{rv.relname}"
+
+
+def names_to_qualified(names: tuple[Any, ...]) -> str:
+    parts = [n.sval for n in names]
+    return ".".join(parts) if len(parts) > 1 else f"{DEFAULT_SCHEMA}.{parts[0]}"
+
+
+def target_table(node: Any) -> str | None:
+    """The table a statement works on, as ``schema.table`` (None when it has none)."""
+    if isinstance(node, ast.AlterTableStmt | ast.IndexStmt | ast.CreateStmt | ast.RenameStmt
+                  | ast.InsertStmt | ast.UpdateStmt | ast.DeleteStmt | ast.CreateTrigStmt):
+        rv = node.relation
+        return rel_name(rv) if rv is not None else None
+    if isinstance(node, ast.DropStmt) and node.removeType == ObjectType.OBJECT_TABLE and node.objects:
+        return names_to_qualified(node.objects[0])
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class TypeSpec:
+    """A column type reduced to what decides binary compatibility."""
+
+    name: str  # canonical: int4, int8, varchar, text, numeric, timestamp, timestamptz, ...
+    mods: tuple[int, ...] = ()
+    array: bool = False
+
+    def __str__(self) -> str:
+        mods = f"({','.join(str(m) for m in self.mods)})" if self.mods else ""
+        return f"{self.name}{mods}{'[]' if self.array else ''}"
+
+
+_ALIASES = {
+    "integer": "int4", "int": "int4", "serial": "int4", "serial4": "int4", "bigint": "int8",
+    "bigserial": "int8", "serial8": "int8", "smallint": "int2", "smallserial": "int2", "serial2": "int2",
+    "boolean": "bool", "decimal": "numeric", "character varying": "varchar", "character": "bpchar",
+    "char": "bpchar", "double precision": "float8", "real": "float4", "float": "float8",
+    "timestamp with time zone": "timestamptz", "timestamp without time zone": "timestamp",
+    "time without time zone": "time", "time with time zone": "timetz",
+}
+
+
+def type_spec(tn: Any) -> TypeSpec:
+    raw = tn.names[-1].sval.lower()
+    mods = tuple(m.val.ival for m in (tn.typmods or ()) if isinstance(m, ast.A_Const)
+                 and isinstance(m.val, ast.Integer))
+    return TypeSpec(_ALIASES.get(raw, raw), mods, bool(tn.arrayBounds))
+
+
+def is_serial(tn: Any) -> bool:
+    return tn.names[-1].sval.lower() in {"serial", "serial4", "bigserial", "serial8", "smallserial", "serial2"}
+
+
+class _Funcs(Visitor):  # type: ignore[misc] - pglast is untyped
+    def __init__(self) -> None:
+        self.names: list[str] = []
+
+    def visit_FuncCall(self, ancestors: Any, node: Any) -> None:
+        self.names.append(node.funcname[-1].sval.lower())
+
+    def visit_SQLValueFunction(self, ancestors: Any, node: Any) -> None:
+        self.names.append("now")  # CURRENT_TIMESTAMP and friends: stable, like now()
+
+
+def functions_in(node: Any) -> list[str]:
+    if node is None:
+        return []
+    visitor = _Funcs()
+    visitor(node)
+    return visitor.names
+
+
+def constraints_of(coldef: Any) -> tuple[Any, ...]:
+    return tuple(coldef.constraints or ())
+
+
+def column_has(coldef: Any, contype: ConstrType) -> bool:
+    return any(c.contype == contype for c in constraints_of(coldef))
+
+
+def default_expr(coldef: Any) -> Any:
+    for c in constraints_of(coldef):
+        if c.contype == ConstrType.CONSTR_DEFAULT:
+            return c.raw_expr
+    return None
+
+
+def alter_lock(node: Any) -> str:
+    """The lock an ALTER TABLE asks for: the strongest of its sub-commands' documented levels."""
+    strongest = 0
+    for cmd in node.cmds or ():
+        strongest = max(strongest, LOCK_MODES.index(_subcommand_lock(cmd)))
+    return LOCK_MODES[strongest]
+
+
+def _subcommand_lock(cmd: Any) -> str:
+    if cmd.subtype in _SUE_SUBCOMMANDS:
+        return "ShareUpdateExclusiveLock"
+    if cmd.subtype in _SRE_SUBCOMMANDS:
+        return "ShareRowExclusiveLock"
+    if cmd.subtype == AlterTableType.AT_AddConstraint and cmd.def_.contype == ConstrType.CONSTR_FOREIGN:
+        return "ShareRowExclusiveLock"
+    if cmd.subtype == AlterTableType.AT_DetachPartition and getattr(cmd.def_, "concurrent", False):
+        return "ShareUpdateExclusiveLock"
+    return "AccessExclusiveLock"
+
+
+def statement_lock(node: Any) -> str | None:
+    """The table-level lock a statement asks for on its target table (None: none worth naming)."""
+    if isinstance(node, ast.AlterTableStmt):
+        return alter_lock(node)
+    if isinstance(node, ast.IndexStmt):
+        return "ShareUpdateExclusiveLock" if node.concurrent else "ShareLock"
+    if isinstance(node, ast.RenameStmt | ast.TruncateStmt | ast.ClusterStmt):
+        return "AccessExclusiveLock"
+    if isinstance(node, ast.DropStmt):
+        if node.removeType == ObjectType.OBJECT_INDEX:
+            return "ShareUpdateExclusiveLock" if node.concurrent else "AccessExclusiveLock"
+        if node.removeType == ObjectType.OBJECT_TABLE:
+            return "AccessExclusiveLock"
+        return None
+    if isinstance(node, ast.CreateTrigStmt):
+        return "ShareRowExclusiveLock"
+    if isinstance(node, ast.CreateStmt) and node.partbound is not None:
+        return "AccessExclusiveLock"  # CREATE TABLE ... PARTITION OF locks the parent
+    if isinstance(node, ast.VacuumStmt):
+        return "ShareUpdateExclusiveLock"
+    return None
+
+
+def is_concurrent(node: Any) -> bool:
+    """Statements that cannot run inside a transaction block because of CONCURRENTLY."""
+    if isinstance(node, ast.IndexStmt | ast.DropStmt):
+        return bool(node.concurrent)
+    if isinstance(node, ast.ReindexStmt):
+        return any(p.defname == "concurrently" for p in node.params or ())
+    if isinstance(node, ast.AlterTableStmt):
+        return any(c.subtype == AlterTableType.AT_DetachPartition and getattr(c.def_, "concurrent", False)
+                   for c in node.cmds or ())
+    return False

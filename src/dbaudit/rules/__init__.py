@@ -14,6 +14,7 @@ CATEGORY_MODULES = (
     "lifecycle",
     "naming",
     "house",
+    "governance",
 )
 
 for _module in CATEGORY_MODULES:

@@ -62,6 +62,34 @@ class EncryptedColumn:
     location: Location | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class EphemeralKey:
+    """An encryption key generated at run time when the configured one is missing."""
+
+    call: str
+    setting: str | None = None
+    location: Location | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CredentialInConfig:
+    """A password or secret written into code or configuration (the value itself is never kept)."""
+
+    kind: Literal["url-password", "secret-assignment"]
+    name: str
+    location: Location | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnValues:
+    """Literal values the application reads or writes for a column (status vocabularies)."""
+
+    table: str
+    column: str
+    values: tuple[str, ...]
+    location: Location | None = None
+
+
 @dataclass(frozen=True)
 class CodeFacts:
     searches: tuple[SearchPattern, ...] = ()
@@ -69,6 +97,10 @@ class CodeFacts:
     offsets: tuple[OffsetPagination, ...] = ()
     partition_tasks: tuple[PartitionTask, ...] = ()
     encrypted_columns: tuple[EncryptedColumn, ...] = field(default=())
+    ephemeral_keys: tuple[EphemeralKey, ...] = ()
+    credentials: tuple[CredentialInConfig, ...] = ()
+    column_values: tuple[ColumnValues, ...] = ()
+    files_scanned: int = 0
 
 
 def code_facts(inputs: dict[str, object]) -> CodeFacts:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import replace
 from typing import Any
 
 from pglast import ast, parse_sql
@@ -25,6 +26,7 @@ from dbaudit.model.schema import (
     Table,
     TableKind,
 )
+from dbaudit.rules._code_facts import resolve_table
 from dbaudit.rules.registry import RuleContext, rule
 from dbaudit.sqltext import column_list, ident, literal, qualified, regclass_literal, truncate_identifier
 
@@ -795,12 +797,24 @@ def column_domains(model: SchemaModel, table: Table) -> dict[str, tuple[tuple[st
     return out
 
 
-def _code_values(ctx: RuleContext) -> dict[str, tuple[str, ...]]:
+def _code_values(ctx: RuleContext) -> dict[str, tuple[tuple[str, ...], tuple[Location, ...]]]:
+    """``schema.table.column`` -> (values, locations) from the code input.
+
+    Accepts the code scan's :class:`~dbaudit.rules._code_facts.CodeFacts` (``column_values``) or a
+    plain mapping ``{"schema.table.column": {"a", "b"}}``.
+    """
     code = ctx.inputs.get("code")
-    facts = code if isinstance(code, Mapping) else getattr(code, "column_values", None)
-    if not isinstance(facts, Mapping):
-        return {}
-    return {str(k): tuple(sorted(str(v) for v in values)) for k, values in facts.items()}
+    if isinstance(code, Mapping):
+        return {str(k): (tuple(sorted(str(v) for v in values)), ()) for k, values in code.items()}
+    out: dict[str, tuple[tuple[str, ...], tuple[Location, ...]]] = {}
+    for item in getattr(code, "column_values", ()) or ():
+        table = resolve_table(ctx.model, item.table)
+        if table is None:
+            continue
+        key = col_obj(table, item.column)
+        values, locs = out.get(key, ((), ()))
+        out[key] = (tuple(sorted({*values, *item.values})), (*locs, *locations(item)))
+    return out
 
 
 @rule("check-values-drift", category="integrity", severity=Severity.P1, fix="sometimes",
@@ -854,10 +868,12 @@ def check_values_drift(ctx: RuleContext) -> Iterator[Finding]:
             if column in orm_domains:
                 for value in orm_domains[column][0]:
                     used.setdefault(value, set()).add("ORM models")
-            for value in code.get(col_obj(table, column), ()):
+            code_values, code_locations = code.get(col_obj(table, column), ((), ()))
+            for value in code_values:
                 used.setdefault(value, set()).add("code")
             if used:
-                yield from _drift_findings(table, column, (values, kind, owner), used)
+                for finding in _drift_findings(table, column, (values, kind, owner), used):
+                    yield replace(finding, locations=(*finding.locations, *code_locations))
 
 
 def _drift_findings(

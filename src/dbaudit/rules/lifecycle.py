@@ -1,1 +1,527 @@
-"""Rules of the lifecycle category."""
+"""Rules of the lifecycle category: soft delete, fact/dimension lifecycle, update timestamps, cascades."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from dbaudit.findings import Finding, Severity
+from dbaudit.model.schema import Column, Index, ReferentialAction, SchemaModel, Table, TableKind
+from dbaudit.rules.integrity import (
+    col_obj,
+    describe,
+    generated_name,
+    locations,
+    models_table,
+    parent_by_name,
+    rel_obj,
+    tsql,
+)
+from dbaudit.rules.registry import RuleContext, rule
+from dbaudit.sqltext import column_list, ident, literal, qualified, regclass_literal
+
+LIFECYCLE_COLUMNS = ("is_deleted", "deleted_at")
+DIMENSION_LIFECYCLE = ("is_active", "deleted_at", "is_deleted")
+FACT_SUFFIXES = ("_stats", "_history", "_log", "_logs", "_records", "_events", "_audit", "_snapshots")
+_TIME_PREFIXES = ("collected", "recorded", "captured", "measured", "logged", "observed", "sampled")
+_TIME_TYPES = frozenset({"date", "timestamp", "timestamptz"})
+UPDATED_AT_NAMES = ("updated_at", "modified_at", "updated_on", "last_modified", "last_updated_at")
+
+
+def mentions(text: str | None, column: str) -> bool:
+    """Whether SQL text (a predicate, a function body) names the column, bare or quoted."""
+    if not text:
+        return False
+    if re.search(rf"(?<![\w\"]){re.escape(column)}(?![\w\"])", text):
+        return True
+    return ident(column) != column and ident(column) in text
+
+
+def fact_reason(table: Table) -> str | None:
+    """Why a table looks like a fact/history table, or None."""
+    if table.partitioning is not None:
+        time_keys = [c for c in table.partitioning.columns
+                     if (col := table.column(c)) is not None and col.type.name in _TIME_TYPES]
+        if time_keys:
+            return f"it is partitioned by {table.partitioning.key}, a time column: rows are time-series facts"
+    if table.name.endswith(FACT_SUFFIXES):
+        stamp = next((c.name for c in table.columns if c.name.startswith(_TIME_PREFIXES)), None)
+        if stamp is not None:
+            return f"its name marks it as history and {stamp} records when each fact was captured"
+    return None
+
+
+def dimensions(model: SchemaModel, table: Table) -> Iterator[tuple[Table, str, tuple[str, ...]]]:
+    """(dimension table, linking column, its lifecycle columns) for each table this one references."""
+    seen: set[str] = set()
+    parents: list[tuple[Table, str]] = []
+    for fk in table.foreign_keys:
+        parent = model.table(fk.ref_qualified)
+        if parent is not None:
+            parents.append((parent, fk.columns[0]))
+    for column in table.columns:
+        match = parent_by_name(model, table, column)
+        if match is not None:
+            parents.append((match[0], column.name))
+    for parent, via in parents:
+        held = tuple(c for c in DIMENSION_LIFECYCLE if parent.column(c) is not None)
+        if held and parent.qualified_name not in seen and parent.qualified_name != table.qualified_name:
+            seen.add(parent.qualified_name)
+            yield parent, via, held
+
+
+# --------------------------------------------------------------------------------------------------
+# fact-table-lifecycle-columns
+
+
+@rule("fact-table-lifecycle-columns", category="lifecycle", severity=Severity.P2, fix="sometimes")
+def fact_table_lifecycle_columns(ctx: RuleContext) -> Iterator[Finding]:
+    """A fact/history table carries is_deleted/deleted_at that its dimension table already holds.
+
+    ## What it does
+    Finds fact-like tables (partitioned by a date/time column, or named `*_stats`, `*_history`,
+    `*_log`, `*_records`… with a `collected_*`/`recorded_*` timestamp) that have `is_deleted` or
+    `deleted_at`, while a table they reference (foreign key or `<name>_id`) already has `is_active`
+    or `deleted_at`.
+
+    ## Why is this bad?
+    Facts are immutable: a size collected on a day stays true even when the database it measured is
+    later removed. Lifecycle flags on the facts duplicate the dimension's state, drift from it, and
+    force every query to filter both. Whether a thing is live belongs to the dimension; queries join
+    it.
+
+    ## Example
+    ```sql
+    CREATE TABLE instance_size_stats (
+        id bigint, instance_id integer NOT NULL REFERENCES instances (id),
+        collected_date date NOT NULL, collected_at timestamptz NOT NULL DEFAULT now(),
+        is_deleted boolean NOT NULL DEFAULT false, deleted_at timestamptz,
+        PRIMARY KEY (id, collected_date)
+    ) PARTITION BY RANGE (collected_date);
+    ```
+
+    ## Use instead
+    ```sql
+    ALTER TABLE instance_size_stats DROP COLUMN is_deleted, DROP COLUMN deleted_at;
+    -- and filter through the dimension:
+    SELECT s.* FROM instance_size_stats s JOIN instances i ON i.id = s.instance_id
+    WHERE i.is_active AND i.deleted_at IS NULL;
+    ```
+    A unique index made partial on the flag (`WHERE is_deleted = false`) is rebuilt without the
+    predicate first (per partition, then attached), since dropping the column drops it.
+
+    ## Known problems
+    Fact tables are recognised by partitioning and naming; per-object ignores silence the rest.
+    Dropping columns breaks code that still reads them: deploy the code change first.
+
+    ## References
+    - https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-DESC-DROP-COLUMN
+    - https://www.postgresql.org/docs/current/ddl-partitioning.html
+    """
+    model = ctx.model
+    for table in model.base_tables:
+        carried = [c for c in LIFECYCLE_COLUMNS if table.column(c) is not None]
+        reason = fact_reason(table) if carried else None
+        if reason is None:
+            continue
+        dims = list(dimensions(model, table))
+        if not dims:
+            continue
+        dim, via, held = dims[0]
+        columns = [c for c in (table.column(n) for n in carried) if c is not None]
+        yield fact_table_lifecycle_columns.finding(
+            objects=[table.qualified_name],
+            title=f"fact table {table.qualified_name} carries lifecycle columns {', '.join(carried)} "
+                  f"that belong to {dim.qualified_name}",
+            evidence=[
+                f"{table.qualified_name} has {'; '.join(describe(c) for c in columns)}",
+                f"{table.qualified_name} is a fact table: {reason}",
+                f"{table.qualified_name}.{via} references {dim.qualified_name}, which holds the lifecycle: "
+                f"{', '.join(held)}",
+            ],
+            impact="Two sources of truth for whether a thing is live: they drift, every query must filter "
+                   "both, and history rows get 'deleted' although the facts they record stay true.",
+            root_cause="Lifecycle state was copied into the fact table instead of being read from the "
+                       "dimension through a join.",
+            fix_sql=_drop_lifecycle_fix(model, table, carried, dim, held),
+            verify_sql=(
+                "SELECT column_name FROM information_schema.columns "
+                f"WHERE table_schema = {literal(table.schema)} AND table_name = {literal(table.name)} "
+                f"AND column_name IN ({', '.join(literal(c) for c in carried)});"
+            ),
+            locations=locations(*columns, table),
+        )
+
+
+def _dependent_unique(table: Table, carried: list[str]) -> list[Index]:
+    """Unique indexes made partial on the lifecycle columns only (dropping the columns drops them)."""
+    out = []
+    for index in table.indexes:
+        if not (index.unique and index.predicate and index.is_plain and index.constraint is None):
+            continue
+        keys = [str(c) for c in index.columns]
+        if any(k in carried for k in keys) or not any(mentions(index.predicate, c) for c in carried):
+            continue
+        out.append(index)
+    return out
+
+
+def _rebuild_unique(model: SchemaModel, table: Table, index: Index) -> list[str] | None:
+    """Statements that build the same unique index without its predicate, without blocking writes."""
+    keys = column_list(tuple(str(c) for c in index.columns))
+    new = generated_name(index.name, "new")
+    if table.kind is TableKind.TABLE:
+        return [f"CREATE UNIQUE INDEX CONCURRENTLY {ident(new)} ON {tsql(table)} ({keys});"]
+    out = [f"CREATE UNIQUE INDEX {ident(new)} ON ONLY {tsql(table)} ({keys});"]
+    for part in model.partitions_of(table.qualified_name):
+        if part.kind is not TableKind.PARTITION or part.partitioning is not None:
+            return None  # sub-partitioned: attach per level is not generated
+        part_index = generated_name(part.name, f"{'_'.join(str(c) for c in index.columns)}_key")
+        out += [
+            f"CREATE UNIQUE INDEX CONCURRENTLY {ident(part_index)} ON {tsql(part)} ({keys});",
+            f"ALTER INDEX {qualified(table.schema, new)} ATTACH PARTITION {qualified(part.schema, part_index)};",
+        ]
+    return out
+
+
+def _drop_lifecycle_fix(
+    model: SchemaModel, table: Table, carried: list[str], dim: Table, held: tuple[str, ...]
+) -> str | None:
+    statements = [
+        f"-- filter through the dimension instead: JOIN {dim.qualified_name} and test {', '.join(held)}",
+    ]
+    renames = []
+    for index in _dependent_unique(table, carried):
+        rebuilt = _rebuild_unique(model, table, index)
+        if rebuilt is None:
+            return None
+        statements += rebuilt
+        new = generated_name(index.name, "new")
+        renames.append(f"ALTER INDEX {qualified(table.schema, new)} RENAME TO {ident(index.name)};")
+    drops = ", ".join(f"DROP COLUMN {ident(c)}" for c in carried)
+    statements.append(f"ALTER TABLE {tsql(table)} {drops};")
+    return "\n".join(statements + renames)
+
+
+# --------------------------------------------------------------------------------------------------
+# soft-delete-unique-not-partial
+
+
+def _soft_delete_flag(table: Table) -> str | None:
+    """The column that marks soft-deleted rows (``deleted_at`` preferred over ``is_deleted``)."""
+    return next((c for c in ("deleted_at", "is_deleted") if table.column(c) is not None), None)
+
+
+def _business_uniques(table: Table) -> Iterator[tuple[str, tuple[str, ...], Index | None, bool]]:
+    """(name, columns, index, is_constraint) of unique keys that are not the primary key."""
+    by_name = {i.name: i for i in table.indexes}
+    seen = set()
+    for uq in table.uniques:
+        seen.add(uq.name)
+        yield uq.name, uq.columns, by_name.get(uq.name), True
+    for index in table.indexes:
+        if index.unique and not index.primary and index.name not in seen and index.constraint is None:
+            yield index.name, tuple(str(c) for c in index.columns if c is not None), index, False
+
+
+@rule("soft-delete-unique-not-partial", category="lifecycle", severity=Severity.P2, fix="sometimes")
+def soft_delete_unique_not_partial(ctx: RuleContext) -> Iterator[Finding]:
+    """A soft-deleted table enforces uniqueness on all rows, deleted ones included.
+
+    ## What it does
+    For tables with `deleted_at` or `is_deleted`, reports unique constraints and unique indexes over
+    business columns that are not partial on the live rows (`WHERE deleted_at IS NULL`).
+
+    ## Why is this bad?
+    After a row is soft-deleted, creating a new row with the same name or key fails with a unique
+    violation: the "deleted" row still holds the key. Applications then resurrect old rows or
+    rename deleted ones, which corrupts history.
+
+    ## Example
+    ```sql
+    CREATE TABLE tags (id bigint PRIMARY KEY, name text NOT NULL, deleted_at timestamptz,
+                       CONSTRAINT tags_name_key UNIQUE (name));
+    ```
+
+    ## Use instead
+    ```sql
+    CREATE UNIQUE INDEX CONCURRENTLY tags_name_key_live ON tags (name) WHERE deleted_at IS NULL;
+    ALTER TABLE tags DROP CONSTRAINT tags_name_key;
+    ```
+
+    ## Known problems
+    A key referenced by foreign keys must stay non-partial; such keys are reported without a fix.
+    Keys of partitioned tables get no fix (CONCURRENTLY is not available there).
+
+    ## References
+    - https://www.postgresql.org/docs/current/indexes-partial.html
+    - https://www.postgresql.org/docs/current/sql-createindex.html#SQL-CREATEINDEX-CONCURRENTLY
+    """
+    model = ctx.model
+    for table in model.base_tables:
+        flag = _soft_delete_flag(table)
+        if flag is None:
+            continue
+        for name, columns, index, is_constraint in _business_uniques(table):
+            if set(columns) & {*LIFECYCLE_COLUMNS, "is_active"} or not columns:
+                continue
+            if index is not None and (mentions(index.predicate, flag) or not index.is_plain):
+                continue
+            referenced = any(
+                fk.ref_qualified == table.qualified_name and set(fk.ref_columns) == set(columns)
+                for t in model.tables for fk in t.foreign_keys
+            )
+            yield soft_delete_unique_not_partial.finding(
+                objects=[rel_obj(table.schema, name)],
+                title=f"unique key {rel_obj(table.schema, name)} also counts soft-deleted rows of "
+                      f"{table.qualified_name}",
+                evidence=[
+                    f"{'constraint' if is_constraint else 'unique index'} {name} on {table.qualified_name} "
+                    f"({', '.join(columns)}) has no predicate on {flag}",
+                    f"{table.qualified_name} soft-deletes rows through {flag}",
+                    *([f"foreign keys reference {table.qualified_name} ({', '.join(columns)})"]
+                      if referenced else []),
+                ],
+                impact=f"Re-creating a row with the same {', '.join(columns)} after a soft delete fails "
+                       "with a unique violation.",
+                root_cause="Soft delete was added without making the business keys partial on live rows.",
+                fix_sql=None if referenced or table.kind is not TableKind.TABLE else
+                _partial_fix(table, name, columns, flag, is_constraint=is_constraint),
+                verify_sql=(
+                    f"SELECT {column_list(columns)}, count(*) AS live_rows FROM {tsql(table)} "
+                    f"WHERE {_live_sql(flag)} GROUP BY {column_list(columns)} HAVING count(*) > 1;"
+                ),
+                locations=locations(index, table),
+            )
+
+
+def _live_sql(flag: str) -> str:
+    return f"{ident(flag)} IS NULL" if flag == "deleted_at" else f"{ident(flag)} = false"
+
+
+def _partial_fix(
+    table: Table, name: str, columns: tuple[str, ...], flag: str, *, is_constraint: bool
+) -> str:
+    new = generated_name(name, "live")
+    statements = [
+        f"CREATE UNIQUE INDEX CONCURRENTLY {ident(new)} ON {tsql(table)} ({column_list(columns)}) "
+        f"WHERE {_live_sql(flag)};",
+        f"ALTER TABLE {tsql(table)} DROP CONSTRAINT {ident(name)};" if is_constraint
+        else f"DROP INDEX CONCURRENTLY {qualified(table.schema, name)};",
+    ]
+    return "\n".join(statements)
+
+
+# --------------------------------------------------------------------------------------------------
+# updated-at-not-maintained
+
+
+def update_trigger(table: Table, column: str) -> str | None:
+    """The name of a BEFORE UPDATE row trigger that (as far as its source shows) sets the column."""
+    for trigger in table.triggers:
+        if (
+            trigger.timing == "BEFORE" and "UPDATE" in trigger.events and trigger.level == "ROW"
+            and trigger.enabled
+            and (trigger.function_source is None or mentions(trigger.function_source, column))
+        ):
+            return trigger.name
+    return None
+
+
+def updated_at_fix(table: Table, column: str) -> str | None:
+    """A trigger function setting the column to now() on UPDATE, and the trigger on the table."""
+    if "$fn$" in column:
+        return None
+    function = qualified(table.schema, generated_name("dbaudit_set", column))
+    trigger = generated_name(table.name, f"set_{column}")
+    return "\n".join([
+        f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS "
+        f"$fn$ BEGIN NEW.{ident(column)} := now(); RETURN NEW; END $fn$;",
+        f"CREATE TRIGGER {ident(trigger)} BEFORE UPDATE ON {tsql(table)} "
+        f"FOR EACH ROW EXECUTE FUNCTION {function}();",
+    ])
+
+
+def triggers_query(table: Table) -> str:
+    return ("SELECT tgname, pg_catalog.pg_get_triggerdef(oid) FROM pg_catalog.pg_trigger "
+            f"WHERE tgrelid = {regclass_literal(table.schema, table.name)}::regclass AND NOT tgisinternal;")
+
+
+def _orm_onupdate(ctx: RuleContext, table: Table, column: Column) -> bool:
+    if column.orm_onupdate:
+        return True
+    orm = models_table(ctx, table)
+    orm_column = orm.column(column.name) if orm is not None else None
+    return orm_column is not None and orm_column.orm_onupdate
+
+
+@rule("updated-at-not-maintained", category="lifecycle", severity=Severity.P2, fix="always",
+      requires=("triggers",))
+def updated_at_not_maintained(ctx: RuleContext) -> Iterator[Finding]:
+    """An updated_at column has no update trigger and no ORM onupdate: it keeps its insert time.
+
+    ## What it does
+    Reports `updated_at`-style columns (`updated_at`, `modified_at`, `updated_on`, `last_modified`,
+    or the rule option `columns`) on tables without a BEFORE UPDATE row trigger that sets them, when
+    the ORM models (if given) do not declare `onupdate` either.
+
+    ## Why is this bad?
+    A default of `now()` fills the column on INSERT only. Without a trigger or ORM hook the column
+    silently equals `created_at` forever, and incremental syncs, caches and audits that trust it
+    miss every change. Raw SQL updates bypass ORM hooks, so a trigger is the reliable option.
+
+    ## Example
+    ```sql
+    CREATE TABLE tags (id bigint PRIMARY KEY, name text,
+                       updated_at timestamptz NOT NULL DEFAULT now());
+    ```
+
+    ## Use instead
+    ```sql
+    CREATE OR REPLACE FUNCTION dbaudit_set_updated_at() RETURNS trigger LANGUAGE plpgsql AS
+    $fn$ BEGIN NEW.updated_at := now(); RETURN NEW; END $fn$;
+    CREATE TRIGGER tags_set_updated_at BEFORE UPDATE ON tags
+        FOR EACH ROW EXECUTE FUNCTION dbaudit_set_updated_at();
+    ```
+
+    ## Known problems
+    Needs the `triggers` capability of the source (skipped otherwise). Without the ORM models an
+    `onupdate` declared in Python is unknown: pass `--models` to take it into account.
+
+    ## References
+    - https://www.postgresql.org/docs/current/plpgsql-trigger.html
+    - https://docs.sqlalchemy.org/en/20/core/defaults.html#python-executed-functions
+    """
+    names = tuple(ctx.option("updated-at-not-maintained", "columns", None) or UPDATED_AT_NAMES)
+    has_models = ctx.inputs.get("models") is not None
+    for table in ctx.model.base_tables:
+        for column in table.columns:
+            if column.name not in names or update_trigger(table, column.name) is not None:
+                continue
+            if column.generated or _orm_onupdate(ctx, table, column):
+                continue
+            yield updated_at_not_maintained.finding(
+                objects=[col_obj(table, column.name)],
+                title=f"{col_obj(table, column.name)} is never updated: no trigger, no ORM onupdate",
+                evidence=[
+                    describe(column),
+                    f"no BEFORE UPDATE row trigger on {table.qualified_name} sets {column.name}",
+                    "the ORM models do not declare onupdate" if has_models
+                    else "no ORM models were given, so an ORM onupdate is unknown",
+                ],
+                impact=f"{column.name} keeps the insert time; consumers relying on it miss every update.",
+                root_cause="The column was added with a default only; nothing maintains it on UPDATE.",
+                fix_sql=updated_at_fix(table, column.name),
+                verify_sql=triggers_query(table),
+                locations=locations(column, table),
+            )
+
+
+# --------------------------------------------------------------------------------------------------
+# deep-cascade
+
+
+def cascade_edges(model: SchemaModel) -> dict[str, list[tuple[str, str]]]:
+    """parent -> [(child, fk name)] for every ON DELETE CASCADE foreign key (self references left out)."""
+    edges: dict[str, list[tuple[str, str]]] = {}
+    for table in model.base_tables:
+        for fk in table.foreign_keys:
+            if fk.on_delete is ReferentialAction.CASCADE and fk.ref_qualified != table.qualified_name:
+                edges.setdefault(fk.ref_qualified, []).append((table.qualified_name, fk.name))
+    return edges
+
+
+def _chains(edges: dict[str, list[tuple[str, str]]], root: str) -> list[list[tuple[str, str]]]:
+    """Every maximal cascade path from ``root`` (cycles cut), as lists of (child, fk name)."""
+    out: list[list[tuple[str, str]]] = []
+
+    def walk(node: str, path: list[tuple[str, str]], seen: frozenset[str]) -> None:
+        children = [(c, fk) for c, fk in edges.get(node, []) if c not in seen]
+        if not children:
+            if path:
+                out.append(path)
+            return
+        for child, fk in children:
+            walk(child, [*path, (child, fk)], seen | {child})
+
+    walk(root, [], frozenset({root}))
+    return out
+
+
+def _is_history(model: SchemaModel, name: str) -> bool:
+    table = model.table(name)
+    return table is not None and (table.name.endswith(FACT_SUFFIXES) or fact_reason(table) is not None)
+
+
+@rule("deep-cascade", category="lifecycle", severity=Severity.P2)
+def deep_cascade(ctx: RuleContext) -> Iterator[Finding]:
+    """One DELETE cascades through several levels, or into history, log or statistics tables.
+
+    ## What it does
+    Builds the graph of `ON DELETE CASCADE` foreign keys and reports each root table (one that no
+    cascade deletes) whose cascade chains reach 3 or more levels (rule option `max-depth`, default
+    2) or reach a history-like table (`*_stats`, `*_history`, `*_log`, `*_records`, time-partitioned
+    tables). The evidence lists every such chain.
+
+    ## Why is this bad?
+    A single `DELETE FROM instances WHERE id = 1` silently removes thousands of rows in tables the
+    author of the statement never looked at, holds locks on all of them for the whole transaction,
+    and destroys history that audits and capacity reports depend on. Nothing can undo it short of
+    a restore.
+
+    ## Example
+    ```sql
+    CREATE TABLE instances (id bigint PRIMARY KEY);
+    CREATE TABLE instance_size_stats (id bigint PRIMARY KEY,
+        instance_id bigint NOT NULL REFERENCES instances (id) ON DELETE CASCADE,
+        collected_at timestamptz NOT NULL);
+    ```
+
+    ## Use instead
+    ```sql
+    ALTER TABLE instance_size_stats DROP CONSTRAINT instance_size_stats_instance_id_fkey,
+        ADD CONSTRAINT instance_size_stats_instance_id_fkey FOREIGN KEY (instance_id)
+        REFERENCES instances (id) ON DELETE RESTRICT NOT VALID;
+    ALTER TABLE instance_size_stats VALIDATE CONSTRAINT instance_size_stats_instance_id_fkey;
+    -- and soft-delete instances (is_active / deleted_at) instead of deleting them
+    ```
+
+    ## Known problems
+    Whether a cascade is intended is a design decision, so no fix SQL is generated.
+
+    ## References
+    - https://www.postgresql.org/docs/current/ddl-constraints.html#DDL-CONSTRAINTS-FK
+    """
+    model = ctx.model
+    max_depth = int(ctx.option("deep-cascade", "max-depth", 2))
+    edges = cascade_edges(model)
+    cascaded = {child for children in edges.values() for child, _ in children}
+    for root in sorted(edges):
+        if root in cascaded:
+            continue
+        flagged = [
+            chain for chain in _chains(edges, root)
+            if len(chain) > max_depth or any(_is_history(model, child) for child, _ in chain)
+        ]
+        if not flagged:
+            continue
+        reached = sorted({child for chain in flagged for child, _ in chain})
+        history = [name for name in reached if _is_history(model, name)]
+        table = model.table(root)
+        yield deep_cascade.finding(
+            objects=[root],
+            title=f"deleting from {root} cascades {max(len(c) for c in flagged)} level(s) deep into "
+                  f"{len(reached)} table(s)" + (f", including {', '.join(history)}" if history else ""),
+            evidence=[root + "".join(f" -> {child} ({fk} ON DELETE CASCADE)" for child, fk in chain)
+                      for chain in flagged],
+            impact="One DELETE removes rows in every table of the chain, under lock, without a trace: "
+                   "history and statistics are lost with the parent.",
+            root_cause="ON DELETE CASCADE was chosen per foreign key without looking at the whole chain.",
+            verify_sql=(
+                "SELECT conrelid::regclass AS child, confrelid::regclass AS parent, conname "
+                "FROM pg_catalog.pg_constraint WHERE contype = 'f' AND confdeltype = 'c' AND confrelid IN ("
+                + ", ".join(f"{regclass_literal(*n.split('.', 1))}::regclass" for n in [root, *reached])
+                + ") ORDER BY 2, 1;"
+            ),
+            locations=locations(table),
+        )

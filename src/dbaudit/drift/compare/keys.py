@@ -1,0 +1,197 @@
+"""Key comparators: primary keys (``pk-mismatch``) and foreign keys (``fk-only-in-*``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from dbaudit.drift.dispatch import Side, TablePair, at, comparator, drift_finding
+from dbaudit.findings import Finding, Severity
+from dbaudit.model import ForeignKey, Location, ReferentialAction, Table, TableKind
+from dbaudit.sqltext import column_list, ident, qualified, qualified_text
+
+
+def _is_partitioned(side: Side, table: Table) -> bool:
+    return (
+        table.kind == TableKind.PARTITIONED_TABLE
+        or table.partitioning is not None
+        or bool(side.model.partitions_of(table.qualified_name))
+    )
+
+
+def _pk_text(table: Table) -> str:
+    pk = table.primary_key
+    if pk is None:
+        return "no primary key"
+    return f"PRIMARY KEY ({', '.join(pk.columns)}) as {pk.name}"
+
+
+# --- primary key -----------------------------------------------------------------------------------
+
+
+@comparator("table", "primary_key")
+def pk_mismatch(pair: TablePair) -> Iterator[Finding]:
+    left = set(pair.left.primary_key.columns) if pair.left.primary_key else set()
+    right = set(pair.right.primary_key.columns) if pair.right.primary_key else set()
+    if left == right:
+        return
+    sides = sorted(pair.both(), key=lambda item: not item[0].is_models)  # models first
+    # The realised schema's partitioning is the fact that matters, so it is cited first.
+    partitioned = [
+        (side, table)
+        for side, _t, table in sorted(pair.both(), key=lambda item: item[0].is_models)
+        if _is_partitioned(side, table)
+    ]
+    evidence = [f"{side.label}: {_pk_text(table)}{at(_pk_location(table))}" for side, _t, table in sides]
+    for side, table in partitioned[:1]:
+        how = f" by {table.partitioning.strategy} ({table.partitioning.key})" if table.partitioning else ""
+        evidence.append(f"{side.label}: {table.qualified_name} is partitioned{how}")
+    narrow_side, _n, narrow = min(pair.both(), key=lambda item: _pk_size(item[2]))
+    wide_side, _w, wide = max(pair.both(), key=lambda item: _pk_size(item[2]))
+    narrow_cols = narrow.primary_key.columns if narrow.primary_key else ()
+    wide_cols = wide.primary_key.columns if wide.primary_key else ()
+    yield drift_finding(
+        "pk-mismatch",
+        objects=(pair.table_name,),
+        title=(
+            f"Primary key of {pair.table_name} is ({', '.join(narrow_cols) or 'none'}) in "
+            f"{narrow_side.label} but ({', '.join(wide_cols) or 'none'}) in {wide_side.label}"
+        ),
+        evidence=tuple(evidence),
+        impact=_pk_impact(narrow_side, narrow_cols, bool(partitioned)),
+        root_cause=(
+            f"The primary key was changed in {wide_side.label} and {narrow_side.label} was not updated."
+            + (" Fix: declare every primary-key column with primary_key=True in the model (no database "
+               "change is needed)." if narrow_side.is_models else "")
+        ),
+        verify_sql=_duplicates_sql(pair.table_name, narrow_cols) if narrow_cols else None,
+        locations=tuple(_pk_location(table) or table.location for _s, _t, table in sides),
+        severity=Severity.P0 if partitioned else Severity.P1,
+    )
+
+
+def _pk_size(table: Table) -> int:
+    return len(table.primary_key.columns) if table.primary_key else 0
+
+
+def _pk_location(table: Table) -> Location | None:
+    return table.primary_key.location if table.primary_key else None
+
+
+def _pk_impact(narrow: Side, columns: tuple[str, ...], partitioned: bool) -> str:
+    key = ", ".join(columns)
+    if narrow.is_models and partitioned:
+        return (
+            f"The ORM identity map keys rows by ({key}) alone, but on a partitioned table the database only "
+            f"guarantees uniqueness together with the partition key: rows in different partitions can share "
+            f"({key}), so Session.get(), merge() and relationship loads return or overwrite the wrong row."
+        )
+    if narrow.is_models:
+        return (
+            f"The ORM identifies rows by ({key}); rows the database considers distinct collide in the "
+            "session."
+        )
+    return "The sources disagree on what identifies a row; upserts and identity lookups behave differently."
+
+
+def _duplicates_sql(table_name: str, columns: tuple[str, ...]) -> str:
+    cols = column_list(columns)
+    return f"SELECT {cols}, count(*) FROM {qualified_text(table_name)} GROUP BY {cols} HAVING count(*) > 1;"
+
+
+# --- foreign keys ----------------------------------------------------------------------------------
+
+FkKey = tuple[tuple[str, ...], str, str, tuple[str, ...]]
+
+
+def fk_key(fk: ForeignKey) -> FkKey:
+    """Foreign keys match by columns and target, never by name (conventions generate names)."""
+    return (fk.columns, fk.ref_schema, fk.ref_table, fk.ref_columns)
+
+
+@comparator("table", "foreign_keys")
+def fk_only_on_one_side(pair: TablePair) -> Iterator[Finding]:
+    # Set semantics: a duplicated key on one side is the duplicate rules' business, not drift.
+    left = {fk_key(fk) for fk in pair.left.foreign_keys}
+    right = {fk_key(fk) for fk in pair.right.foreign_keys}
+    for has, lacks, table, lacking_table, other_keys in (
+        (pair.ctx.left, pair.ctx.right, pair.left, pair.right, right),
+        (pair.ctx.right, pair.ctx.left, pair.right, pair.left, left),
+    ):
+        seen: set[FkKey] = set()
+        for fk in table.foreign_keys:
+            key = fk_key(fk)
+            if key not in other_keys and key not in seen:
+                seen.add(key)
+                yield _fk_finding(pair, fk, has, lacks, lacking_table)
+
+
+def _fk_text(fk: ForeignKey) -> str:
+    columns, ref_columns = ", ".join(fk.columns), ", ".join(fk.ref_columns)
+    text = f"FOREIGN KEY ({columns}) REFERENCES {fk.ref_qualified} ({ref_columns})"
+    if fk.on_delete != ReferentialAction.NO_ACTION:
+        text += f" ON DELETE {fk.on_delete.value}"
+    return text
+
+
+def _fk_finding(pair: TablePair, fk: ForeignKey, has: Side, lacks: Side, lacking_table: Table) -> Finding:
+    rule_id = "fk-only-in-models" if has.is_models else "fk-only-in-database"
+    objects = tuple(f"{pair.table_name}.{c}" for c in fk.columns)
+    others = [f"{other.name} ({', '.join(other.columns)})" for other in lacking_table.foreign_keys]
+    lacking_text = (
+        f"{lacks.label}: no foreign key on ({', '.join(fk.columns)})"
+        + (f"; its foreign keys are {', '.join(others)}" if others else "")
+    )
+    partitioned = _is_partitioned(lacks, lacking_table)
+    return drift_finding(
+        rule_id,
+        objects=objects,
+        title=(
+            f"Foreign key {pair.table_name}({', '.join(fk.columns)}) -> {fk.ref_qualified} exists in "
+            f"{has.label} but not in {lacks.label}"
+        ),
+        evidence=(f"{has.label}: {_fk_text(fk)}{at(fk.location)}", lacking_text),
+        impact=(
+            "The models assume referential integrity the database does not enforce: orphan rows can be "
+            "written by any path (bulk SQL, other services, races), joins silently drop them and ORM "
+            "relationships load None."
+            if has.is_models
+            else "The ORM does not know the dependency: flush ordering, cascades and autogenerate are wrong."
+        ),
+        root_cause=(
+            f"The foreign key was declared in {has.label} but never created in {lacks.label}."
+            if has.is_models
+            else f"The foreign key exists in {has.label} but {lacks.label} does not declare it."
+        ),
+        fix_sql=None if lacks.is_models else _add_fk_sql(pair.table_name, fk, partitioned=partitioned),
+        verify_sql=None if lacks.is_models else _orphans_sql(pair.table_name, fk),
+        locations=(fk.location, lacking_table.location),
+    )
+
+
+def _add_fk_sql(table_name: str, fk: ForeignKey, *, partitioned: bool) -> str:
+    table = qualified_text(table_name)
+    ref = qualified(fk.ref_schema, fk.ref_table)
+    name = ident(fk.name)
+    add = (
+        f"ALTER TABLE {table} ADD CONSTRAINT {name} FOREIGN KEY ({column_list(fk.columns)}) "
+        f"REFERENCES {ref} ({column_list(fk.ref_columns)})"
+    )
+    if fk.on_delete != ReferentialAction.NO_ACTION:
+        add += f" ON DELETE {fk.on_delete.value}"
+    if partitioned:
+        # PostgreSQL cannot add a NOT VALID foreign key to a partitioned table: check orphans first
+        # (verify query), then add it in a quiet period; it takes SHARE ROW EXCLUSIVE locks and scans.
+        return "-- partitioned table: NOT VALID is not supported; run the verify query first\n" + add + ";"
+    return f"{add} NOT VALID;\nALTER TABLE {table} VALIDATE CONSTRAINT {name};"
+
+
+def _orphans_sql(table_name: str, fk: ForeignKey) -> str:
+    child = qualified_text(table_name)
+    parent = qualified(fk.ref_schema, fk.ref_table)
+    not_null = " AND ".join(f"c.{ident(col)} IS NOT NULL" for col in fk.columns)
+    pairs = zip(fk.columns, fk.ref_columns, strict=True)
+    join = " AND ".join(f"p.{ident(r)} = c.{ident(c)}" for c, r in pairs)
+    return (
+        f"SELECT count(*) FROM {child} c WHERE {not_null} "
+        f"AND NOT EXISTS (SELECT 1 FROM {parent} p WHERE {join});"
+    )

@@ -156,7 +156,7 @@ def drift_finding(
     unique_locations = tuple(dict.fromkeys(loc for loc in locations if loc is not None))
     return Finding(
         rule=rule_id,
-        category="drift",
+        category=spec.category,
         severity=severity or spec.severity,
         objects=tuple(objects),
         title=title,

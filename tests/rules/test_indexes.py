@@ -1,0 +1,462 @@
+"""Rules of the indexes category: a triggering schema and near misses per rule, fixes executed."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from dbaudit.findings import Finding
+from dbaudit.model.schema import IndexElement, Location, SchemaModel, TableStats
+from dbaudit.rules._code_facts import CodeFacts, LatestRowQuery, OffsetPagination, SearchPattern
+from dbaudit.testing import SchemaBuilder, schema
+from tests.rules.conftest import HOSTILE_NAMES, assert_fix_round_trip, findings_for
+
+Brief = list[tuple[str, tuple[str, ...]]]
+
+
+def brief(findings: list[Finding]) -> Brief:
+    return [(f.severity.name, f.objects) for f in findings]
+
+
+def tags_schema() -> SchemaBuilder:
+    return (
+        schema()
+        .table("instances", {"id": "bigint identity"}, pk="id")
+        .table("tags", {"id": "bigint identity"}, pk="id")
+        .table("instance_tags", {"instance_id": "bigint not null", "tag_id": "bigint not null"},
+               pk=("instance_id", "tag_id"))
+        .fk("instance_tags", "instance_id", "instances")
+        .fk("instance_tags", "tag_id", "tags")
+    )
+
+
+# --------------------------------------------------------------------------------------------
+class TestFkWithoutIndex:
+    def test_second_pk_column_finds(self) -> None:
+        """tag_id is the second column of the PK (instance_id, tag_id): not covered."""
+        found = findings_for(tags_schema().build(), "fk-without-index")
+        assert brief(found) == [("P1", ("public.instance_tags.tag_id",))]
+        assert found[0].fix_sql == (
+            "CREATE INDEX CONCURRENTLY instance_tags_tag_id_idx ON public.instance_tags (tag_id);"
+        )
+
+    def test_leading_columns_of_composite_index_clean(self) -> None:
+        """An index (tag_id, instance_id) covers tag_id; the PK covers instance_id."""
+        model = tags_schema().index("instance_tags", ("tag_id", "instance_id")).build()
+        assert findings_for(model, "fk-without-index") == []
+
+    def test_multi_column_fk_covered_in_other_order_clean(self) -> None:
+        """FK (a, b) is covered by an index starting (b, a)."""
+        model = (
+            schema()
+            .table("p", {"a": "int", "b": "int"}, pk=("a", "b"))
+            .table("c", {"id": "int", "a": "int", "b": "int", "z": "int"}, pk="id")
+            .fk("c", ("a", "b"), "p", ("a", "b"))
+            .index("c", ("b", "a", "z"))
+            .build()
+        )
+        assert findings_for(model, "fk-without-index") == []
+
+    def test_partial_or_invalid_index_finds(self) -> None:
+        """A partial index or an invalid index on tag_id does not count as coverage."""
+        partial = tags_schema().index("instance_tags", "tag_id", predicate="tag_id > 0").build()
+        invalid = tags_schema().index("instance_tags", "tag_id", valid=False).build()
+        assert brief(findings_for(partial, "fk-without-index")) == [
+            ("P1", ("public.instance_tags.tag_id",))
+        ]
+        assert brief(findings_for(invalid, "fk-without-index")) == [
+            ("P1", ("public.instance_tags.tag_id",))
+        ]
+
+    def test_partitions_are_judged_by_their_parent(self) -> None:
+        """Only the partitioned parent is reported, with an ON ONLY + ATTACH plan."""
+        model = (
+            schema()
+            .table("instances", {"id": "bigint"}, pk="id")
+            .table("stats", {"id": "bigint", "instance_id": "bigint", "d": "date"},
+                   partition_by=("RANGE", "d"))
+            .table("stats_2025_01", {"id": "bigint", "instance_id": "bigint", "d": "date"},
+                   partition_of="stats")
+            .fk("stats", "instance_id", "instances")
+            .fk("stats_2025_01", "instance_id", "instances")
+            .build()
+        )
+        found = findings_for(model, "fk-without-index")
+        assert brief(found) == [("P1", ("public.stats.instance_id",))]
+        assert found[0].fix_sql is not None
+        assert found[0].fix_sql.splitlines()[3:] == [
+            "CREATE INDEX stats_instance_id_idx ON ONLY public.stats (instance_id);",
+            "CREATE INDEX CONCURRENTLY stats_2025_01_instance_id_idx ON public.stats_2025_01 (instance_id);",
+            "ALTER INDEX public.stats_instance_id_idx ATTACH PARTITION public.stats_2025_01_instance_id_idx;",
+        ]
+
+    @pytest.mark.parametrize("name", HOSTILE_NAMES)
+    def test_fix_round_trip_hostile_names(self, pg_url: str, name: str) -> None:
+        """The CREATE INDEX CONCURRENTLY fix executes and the finding disappears, whatever the name."""
+        q = '"' + name.replace('"', '""') + '"'
+        ddl = f"""
+            CREATE TABLE parent (id bigint PRIMARY KEY);
+            CREATE TABLE {q} (id bigint PRIMARY KEY, {q} bigint REFERENCES parent);
+            INSERT INTO parent VALUES (1); INSERT INTO {q} VALUES (1, 1);
+        """
+        assert_fix_round_trip(pg_url, ddl, "fk-without-index", [f"public.{name}.{name}"])
+
+    def test_partitioned_fix_round_trip(self, pg_url: str) -> None:
+        """ON ONLY parent index, concurrent partition indexes and ATTACH execute on PostgreSQL."""
+        ddl = """
+            CREATE SCHEMA "Mixed Schema";
+            CREATE TABLE "Mixed Schema".parent (id bigint PRIMARY KEY);
+            CREATE TABLE "Mixed Schema"."Stats" (id bigint, "Parent Id" bigint
+                REFERENCES "Mixed Schema".parent, d date, PRIMARY KEY (id, d)) PARTITION BY RANGE (d);
+            CREATE TABLE "Mixed Schema"."Stats_2025_01" PARTITION OF "Mixed Schema"."Stats"
+                FOR VALUES FROM ('2025-01-01') TO ('2025-02-01');
+            CREATE TABLE "Mixed Schema"."Stats_2025_02" PARTITION OF "Mixed Schema"."Stats"
+                FOR VALUES FROM ('2025-02-01') TO ('2025-03-01');
+        """
+        assert_fix_round_trip(pg_url, ddl, "fk-without-index", ["Mixed Schema.Stats.Parent Id"])
+
+
+# --------------------------------------------------------------------------------------------
+def table_with(*indexes: tuple[str, tuple[str, ...], dict[str, object]]) -> SchemaModel:
+    builder = schema().table(
+        "t", {"id": "bigint", "a": "text", "b": "text", "flag": "bool", "n": "int"}, pk="id"
+    )
+    for name, cols, kw in indexes:
+        builder = builder.index("t", cols, name=name, **kw)  # type: ignore[arg-type]
+    return builder.build()
+
+
+class TestDuplicateIndex:
+    def test_identical_indexes_finds(self) -> None:
+        """Of two identical indexes the second by name is the duplicate."""
+        model = table_with(("ix_a", ("a", "b"), {}), ("t_a_b_idx", ("a", "b"), {}))
+        found = findings_for(model, "duplicate-index")
+        assert brief(found) == [("P2", ("public.t_a_b_idx", "public.ix_a"))]
+        assert found[0].fix_sql == "DROP INDEX CONCURRENTLY public.t_a_b_idx;"
+
+    def test_near_misses_clean(self) -> None:
+        """Different predicate, method, uniqueness or column order: not duplicates."""
+        model = table_with(
+            ("i1", ("a",), {}),
+            ("i2", ("a",), {"predicate": "a <> ''"}),
+            ("i3", ("a",), {"method": "hash"}),
+            ("i4", ("a", "b"), {}),
+            ("i5", ("b", "a"), {}),
+            ("i6", ("n",), {}),
+            ("i7", ("n",), {"unique": True}),
+        )
+        assert findings_for(model, "duplicate-index") == []
+
+    def test_fix_round_trip(self, pg_url: str) -> None:
+        """DROP INDEX CONCURRENTLY of the duplicate executes; the kept one remains."""
+        ddl = """
+            CREATE TABLE "Ünï Table" (id bigint PRIMARY KEY, "select" text);
+            CREATE INDEX "a idx" ON "Ünï Table" ("select");
+            CREATE INDEX "b ""idx"" x" ON "Ünï Table" ("select");
+        """
+        assert_fix_round_trip(
+            pg_url, ddl, "duplicate-index", ['public.b "idx" x', "public.a idx"]
+        )
+
+
+class TestRedundantIndex:
+    def test_prefixes_find(self) -> None:
+        """(a) is a prefix of (a, b); (n) equals the keys of a unique index."""
+        model = table_with(
+            ("ix_a", ("a",), {}),
+            ("ix_ab", ("a", "b"), {}),
+            ("ix_n", ("n",), {}),
+            ("ux_n", ("n",), {"unique": True}),
+        )
+        assert brief(findings_for(model, "redundant-index")) == [
+            ("P2", ("public.ix_a", "public.ix_ab")),
+            ("P2", ("public.ix_n", "public.ux_n")),
+        ]
+
+    def test_prefix_of_a_unique_constraint_finds(self) -> None:
+        """A leading prefix of a UNIQUE constraint's index is redundant."""
+        model = (
+            schema()
+            .table("d", {"id": "int", "instance_id": "int", "name": "text"}, pk="id")
+            .unique("d", ("instance_id", "name"))
+            .index("d", "instance_id", name="ix_d_instance_id")
+            .build()
+        )
+        assert brief(findings_for(model, "redundant-index")) == [
+            ("P2", ("public.ix_d_instance_id", "public.d_instance_id_name_key"))
+        ]
+
+    def test_prefix_of_composite_pk_finds(self) -> None:
+        """(id) is a prefix of the (id, period_start) primary key."""
+        model = (
+            schema()
+            .table("agg", {"id": "bigint", "period_start": "date"}, pk=("id", "period_start"))
+            .index("agg", "id", name="ix_agg_id")
+            .build()
+        )
+        assert brief(findings_for(model, "redundant-index")) == [
+            ("P2", ("public.ix_agg_id", "public.agg_pkey"))
+        ]
+
+    def test_near_misses_clean(self) -> None:
+        """Unique short index, other predicate, opclass, collation, direction, method or invalid wider."""
+        base = (
+            schema()
+            .table("t", {"id": "bigint", "a": "text", "b": "text"}, pk="id")
+            .index("t", ("a", "b"), name="wide")
+            .build()
+        )
+        t = base.table("public.t")
+        assert t is not None
+        wide = t.indexes[-1]
+        variants = {
+            "unique": replace(wide, name="s", elements=wide.elements[:1], unique=True),
+            "predicate": replace(wide, name="s", elements=wide.elements[:1], predicate="a <> ''"),
+            "opclass": replace(wide, name="s", elements=(
+                IndexElement(column="a", opclass="pg_catalog.text_pattern_ops"),)),
+            "collation": replace(wide, name="s", elements=(
+                IndexElement(column="a", collation="pg_catalog.C"),)),
+            "desc": replace(wide, name="s", elements=(IndexElement(column="a", descending=True),)),
+            "hash": replace(wide, name="s", elements=wide.elements[:1], method="hash"),
+        }
+        results = {}
+        for label, short in variants.items():
+            model = replace(base, tables=(replace(t, indexes=(*t.indexes, short)),))
+            results[label] = findings_for(model, "redundant-index")
+        invalid_wide = replace(t, indexes=(t.indexes[0], replace(wide, valid=False),
+                                           replace(wide, name="s", elements=wide.elements[:1])))
+        results["invalid wider"] = findings_for(replace(base, tables=(invalid_wide,)), "redundant-index")
+        assert results == {label: [] for label in [*variants, "invalid wider"]}
+
+    def test_fix_round_trip(self, pg_url: str) -> None:
+        """DROP INDEX CONCURRENTLY of the prefix index executes."""
+        ddl = """
+            CREATE TABLE "MixedCase" (id bigint PRIMARY KEY, "order" int, "x y" int);
+            CREATE INDEX "Short" ON "MixedCase" ("order");
+            CREATE INDEX "Long" ON "MixedCase" ("order", "x y");
+        """
+        assert_fix_round_trip(pg_url, ddl, "redundant-index", ["public.Short", "public.Long"])
+
+    def test_partitioned_fix_round_trip(self, pg_url: str) -> None:
+        """On a partitioned parent the fix is a (non-concurrent) DROP INDEX, and it executes."""
+        ddl = """
+            CREATE TABLE s (id bigint, inst int, d date, PRIMARY KEY (id, d)) PARTITION BY RANGE (d);
+            CREATE TABLE s_1 PARTITION OF s FOR VALUES FROM ('2025-01-01') TO ('2025-02-01');
+            CREATE INDEX ix_s_inst ON s (inst);
+            CREATE INDEX ix_s_inst_d ON s (inst, d);
+        """
+        finding = assert_fix_round_trip(pg_url, ddl, "redundant-index",
+                                        ["public.ix_s_inst", "public.ix_s_inst_d"])
+        assert finding.fix_sql is not None
+        assert finding.fix_sql.splitlines()[-1] == "DROP INDEX public.ix_s_inst;"
+
+
+class TestIndexDuplicatesConstraint:
+    def test_plain_and_unique_index_on_constraint_columns_find(self) -> None:
+        """A plain index and a unique index on the unique constraint's column both duplicate it."""
+        model = (
+            schema()
+            .table("tags", {"id": "int", "name": "text", "code": "text"}, pk="id")
+            .unique("tags", "name")
+            .unique("tags", "code")
+            .index("tags", "name", name="ix_tags_name")
+            .index("tags", "code", name="ix_tags_code", unique=True)
+            .build()
+        )
+        assert brief(findings_for(model, "index-duplicates-constraint")) == [
+            ("P2", ("public.ix_tags_code", "public.tags_code_key")),
+            ("P2", ("public.ix_tags_name", "public.tags_name_key")),
+        ]
+
+    def test_near_misses_clean(self) -> None:
+        """Partial, pattern-opclass or wider indexes serve other queries than the constraint."""
+        model = (
+            schema()
+            .table("tags", {"id": "int", "name": "text"}, pk="id")
+            .unique("tags", "name")
+            .index("tags", "name", name="ix_partial", predicate="name <> ''")
+            .index("tags", ("name", "id"), name="ix_wide")
+            .index("tags", "(lower(name))", name="ix_lower")
+            .build()
+        )
+        t = model.table("public.tags")
+        assert t is not None
+        pattern = replace(t.indexes[-1], name="ix_pattern",
+                          elements=(IndexElement(column="name", opclass="pg_catalog.text_pattern_ops"),))
+        model = replace(model, tables=(replace(t, indexes=(*t.indexes, pattern)),))
+        assert findings_for(model, "index-duplicates-constraint") == []
+
+    def test_fix_round_trip(self, pg_url: str) -> None:
+        """Dropping the extra unique index keeps the constraint and clears the finding."""
+        ddl = """
+            CREATE TABLE "tëst" (id bigint PRIMARY KEY, "Name" text UNIQUE);
+            CREATE UNIQUE INDEX "ix tëst Name" ON "tëst" ("Name");
+        """
+        assert_fix_round_trip(pg_url, ddl, "index-duplicates-constraint",
+                              ["public.ix tëst Name", "public.tëst_Name_key"])
+
+
+class TestLowSelectivityIndex:
+    def test_boolean_index_finds(self) -> None:
+        """A full single-column btree on a boolean column."""
+        model = table_with(("ix_flag", ("flag",), {}))
+        assert brief(findings_for(model, "low-selectivity-index")) == [
+            ("P2", ("public.ix_flag", "public.t.flag"))
+        ]
+
+    def test_partial_composite_and_non_boolean_clean(self) -> None:
+        """Partial boolean index, boolean as a second key, and an integer column are fine."""
+        model = table_with(
+            ("ix_flag_partial", ("flag",), {"predicate": "flag"}),
+            ("ix_n_flag", ("n", "flag"), {}),
+            ("ix_n", ("n",), {}),
+        )
+        assert findings_for(model, "low-selectivity-index") == []
+
+    def test_fix_round_trip(self, pg_url: str) -> None:
+        """The DROP INDEX CONCURRENTLY fix executes."""
+        ddl = 'CREATE TABLE "select" (id int PRIMARY KEY, "Is Active" bool); ' \
+              'CREATE INDEX "ix""active" ON "select" ("Is Active");'
+        assert_fix_round_trip(pg_url, ddl, "low-selectivity-index",
+                              ['public.ix"active', "public.select.Is Active"])
+
+
+class TestInvalidIndex:
+    def test_invalid_finds_valid_clean(self) -> None:
+        """Only the invalid index is reported."""
+        model = table_with(("ix_bad", ("a",), {"valid": False}), ("ix_ok", ("b",), {}))
+        assert brief(findings_for(model, "invalid-index")) == [("P1", ("public.ix_bad",))]
+
+    def test_fix_round_trip(self, pg_url: str) -> None:
+        """Drop and concurrent re-creation of an invalid index executes and leaves it valid."""
+        ddl = """
+            CREATE TABLE "Weird ""T"" x" (id int PRIMARY KEY, "from" text);
+            CREATE INDEX "ix from" ON "Weird ""T"" x" ("from" text_pattern_ops);
+            UPDATE pg_index SET indisvalid = false WHERE indexrelid = '"ix from"'::regclass;
+        """
+        finding = assert_fix_round_trip(pg_url, ddl, "invalid-index", ["public.ix from"])
+        assert finding.fix_sql is not None
+        assert finding.fix_sql.splitlines()[-1] == (
+            'CREATE INDEX CONCURRENTLY "ix from" ON public."Weird ""T"" x" USING btree '
+            '("from" text_pattern_ops);'
+        )
+
+
+class TestUnusedIndex:
+    @staticmethod
+    def model(scans: int, *, rows: int = 100, unique: bool = False) -> SchemaModel:
+        base = table_with(("ix_a", ("a",), {"unique": unique}))
+        t = base.table("public.t")
+        assert t is not None
+        indexes = tuple(replace(ix, scans=scans if ix.name == "ix_a" else 5) for ix in t.indexes)
+        stats = TableStats(n_live_tup=rows, seq_scan=3, idx_scan=5)
+        return replace(base, tables=(replace(t, indexes=indexes, stats=stats),))
+
+    def test_zero_scans_finds(self) -> None:
+        """idx_scan = 0 on a table with rows and reads."""
+        found = findings_for(self.model(0), "unused-index")
+        assert brief(found) == [("P2", ("public.ix_a",))]
+        assert found[0].evidence[-1].startswith("statistics age caveat")
+
+    def test_used_unique_or_unread_table_clean(self) -> None:
+        """Scanned indexes, unique indexes and empty tables are not reported."""
+        assert [
+            findings_for(self.model(7), "unused-index"),
+            findings_for(self.model(0, unique=True), "unused-index"),
+            findings_for(self.model(0, rows=0), "unused-index"),
+        ] == [[], [], []]
+
+    def test_fix_round_trip(self, pg_url: str) -> None:
+        """With real statistics the index is reported and DROP INDEX CONCURRENTLY executes."""
+        ddl = """
+            CREATE TABLE "Ev ents" (id int PRIMARY KEY, note text);
+            CREATE INDEX "ix note" ON "Ev ents" (note);
+            INSERT INTO "Ev ents" SELECT g, 'x' FROM generate_series(1, 50) g;
+            ANALYZE "Ev ents";
+            SELECT count(*) FROM "Ev ents";
+        """
+        assert_fix_round_trip(pg_url, ddl, "unused-index", ["public.ix note"])
+
+
+# --------------------------------------------------------------------------------------------
+LOC = Location("app/repo.py", 12)
+
+
+class TestSearchWithoutTrigramIndex:
+    def test_contains_search_finds(self) -> None:
+        """A leading-wildcard search on a column with only a btree index."""
+        model = table_with(("ix_a", ("a",), {}))
+        code = CodeFacts(searches=(SearchPattern("t", "a", "contains", LOC),))
+        found = findings_for(model, "search-without-trigram-index", code=code)
+        assert brief(found) == [("P1", ("public.t.a",))]
+        assert found[0].locations == (LOC,)
+
+    def test_trigram_index_or_unknown_column_clean(self) -> None:
+        """A gin_trgm_ops index serves the search; unknown tables/columns are ignored."""
+        base = table_with()
+        t = base.table("public.t")
+        assert t is not None
+        trgm = replace(t.indexes[0], name="trgm", unique=False, primary=False, constraint=None,
+                       method="gin", elements=(IndexElement(column="a", opclass="public.gin_trgm_ops"),))
+        model = replace(base, tables=(replace(t, indexes=(*t.indexes, trgm)),))
+        code = CodeFacts(searches=(SearchPattern("t", "a", "ilike", LOC),
+                                   SearchPattern("t", "nope", "like", LOC),
+                                   SearchPattern("other", "a", "like", LOC)))
+        assert findings_for(model, "search-without-trigram-index", code=code) == []
+
+    def test_fix_round_trip(self, pg_url: str) -> None:
+        """CREATE EXTENSION pg_trgm + CREATE INDEX CONCURRENTLY ... USING gin executes."""
+        ddl = 'CREATE TABLE "Host Names" (id int PRIMARY KEY, "Name" text);'
+        code = CodeFacts(searches=(SearchPattern("Host Names", "Name", "ilike", LOC),))
+        assert_fix_round_trip(pg_url, ddl, "search-without-trigram-index",
+                              ["public.Host Names.Name"], code=code)
+
+
+class TestLatestRowWithoutIndex:
+    def stats(self) -> SchemaBuilder:
+        return schema().table(
+            "stats", {"id": "bigint", "instance_id": "int", "db": "text", "collected_at": "timestamptz"},
+            pk="id",
+        )
+
+    def test_group_by_max_without_index_finds(self) -> None:
+        """No (instance_id, db, collected_at) index."""
+        code = CodeFacts(latest_rows=(LatestRowQuery("stats", ("instance_id", "db"), "collected_at", LOC),))
+        found = findings_for(self.stats().index("stats", ("instance_id", "db")).build(),
+                             "latest-row-without-index", code=code)
+        assert brief(found) == [("P1", ("public.stats", "public.stats.instance_id", "public.stats.db",
+                                        "public.stats.collected_at"))]
+
+    def test_keys_then_time_index_clean(self) -> None:
+        """(db, instance_id, collected_at) serves the query (keys in any order, then time)."""
+        code = CodeFacts(latest_rows=(LatestRowQuery("stats", ("instance_id", "db"), "collected_at", LOC),))
+        model = self.stats().index("stats", ("db", "instance_id", "collected_at")).build()
+        assert findings_for(model, "latest-row-without-index", code=code) == []
+
+    def test_fix_round_trip(self, pg_url: str) -> None:
+        """The (keys…, time DESC) index is created concurrently on every partition and attached."""
+        ddl = """
+            CREATE TABLE "Size Stats" (id bigint, "Inst" int, d date, "at" timestamptz,
+                PRIMARY KEY (id, d)) PARTITION BY RANGE (d);
+            CREATE TABLE "Size Stats 1" PARTITION OF "Size Stats"
+                FOR VALUES FROM ('2025-01-01') TO ('2025-02-01');
+        """
+        code = CodeFacts(latest_rows=(LatestRowQuery("Size Stats", ("Inst",), "at", LOC),))
+        assert_fix_round_trip(pg_url, ddl, "latest-row-without-index",
+                              ["public.Size Stats", "public.Size Stats.Inst", "public.Size Stats.at"],
+                              code=code)
+
+
+class TestDeepOffsetPagination:
+    def test_offset_finds(self) -> None:
+        """Each unbounded OFFSET site is one finding, named by table when known."""
+        code = CodeFacts(offsets=(OffsetPagination("t", LOC), OffsetPagination(None, Location("a.py", 3))))
+        assert brief(findings_for(table_with(), "deep-offset-pagination", code=code)) == [
+            ("P2", ("a.py:3",)),
+            ("P2", ("public.t",)),
+        ]
+
+    def test_no_offsets_clean(self) -> None:
+        """No code facts, no findings."""
+        assert findings_for(table_with(), "deep-offset-pagination", code=CodeFacts()) == []

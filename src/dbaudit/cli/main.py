@@ -10,6 +10,8 @@ import click
 
 # command name -> "module:attribute"; a module holds one command and imports heavy parts lazily.
 COMMANDS: dict[str, str] = {
+    "audit": "dbaudit.cli.audit_cmd:audit_command",
+    "drift": "dbaudit.cli.drift_cmd:drift_command",
     "inspect": "dbaudit.cli.inspect_cmd:inspect_command",
     "lint-migrations": "dbaudit.cli.lint_cmd:lint_command",
 }

@@ -1,0 +1,15 @@
+# expect: concurrent-in-transaction
+"""a03 cic in transaction"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "a03_cic_in_transaction"
+down_revision = "corpus_base"
+
+
+def upgrade():
+    op.create_index("ix_orders_customer", "orders", ["customer_id"], postgresql_concurrently=True)
+
+
+def downgrade():
+    op.drop_index("ix_orders_customer", table_name="orders")

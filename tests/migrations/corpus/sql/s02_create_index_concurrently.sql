@@ -1,0 +1,2 @@
+-- expect: safe
+CREATE INDEX CONCURRENTLY ix_orders_customer ON orders (customer_id);

@@ -1,0 +1,3 @@
+-- expect: safe
+CREATE TABLE scratch_import (id int, raw text);
+DROP TABLE scratch_import;

@@ -1,0 +1,2 @@
+-- expect: safe
+DROP INDEX CONCURRENTLY ix_orders_status;

@@ -1,0 +1,3 @@
+-- expect: safe
+COMMENT ON TABLE orders IS 'customer orders';
+COMMENT ON COLUMN orders.code IS 'external code';

@@ -1,0 +1,5 @@
+-- expect: safe
+BEGIN;
+SET LOCAL lock_timeout = '5s';
+ALTER TABLE orders ADD COLUMN region text;
+COMMIT;

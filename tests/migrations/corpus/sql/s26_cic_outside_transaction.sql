@@ -1,0 +1,6 @@
+-- expect: safe
+BEGIN;
+SET LOCAL lock_timeout = '5s';
+ALTER TABLE orders ADD COLUMN batch integer;
+COMMIT;
+CREATE INDEX CONCURRENTLY ix_orders_batch ON orders (batch);

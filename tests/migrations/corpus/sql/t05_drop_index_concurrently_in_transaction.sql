@@ -1,0 +1,4 @@
+-- expect: concurrent-in-transaction
+BEGIN;
+DROP INDEX CONCURRENTLY ix_orders_status;
+COMMIT;

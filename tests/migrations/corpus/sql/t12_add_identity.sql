@@ -1,0 +1,3 @@
+-- expect: add-column-rewrite
+SET lock_timeout = '5s';
+ALTER TABLE audit_log ADD COLUMN n bigint GENERATED ALWAYS AS IDENTITY;

@@ -1,0 +1,3 @@
+-- expect: set-not-null-scan
+SET lock_timeout = '5s';
+ALTER TABLE orders ALTER COLUMN customer_id SET NOT NULL;

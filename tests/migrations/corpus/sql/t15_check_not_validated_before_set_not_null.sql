@@ -1,0 +1,4 @@
+-- expect: set-not-null-scan
+SET lock_timeout = '5s';
+ALTER TABLE orders ADD CONSTRAINT orders_customer_id_not_null CHECK (customer_id IS NOT NULL) NOT VALID;
+ALTER TABLE orders ALTER COLUMN customer_id SET NOT NULL;

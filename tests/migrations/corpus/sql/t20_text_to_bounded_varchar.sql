@@ -1,0 +1,3 @@
+-- expect: column-type-rewrite
+SET lock_timeout = '5s';
+ALTER TABLE orders ALTER COLUMN note TYPE varchar(50);

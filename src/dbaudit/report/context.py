@@ -467,30 +467,43 @@ def _index_text(index: Index) -> str:
 # -- key paths (code facts) --------------------------------------------------------------------------
 
 
+MAX_PATHS = 40
+
+
 def _paths(code_facts: Any) -> tuple[PathEntry, ...] | None:
-    """Key paths from code-scan facts, read by attribute so any fact shape with the usual names works."""
+    """Key read/write paths from the code scan's facts (searches, latest-row queries, OFFSET
+    pagination, partition tasks, ciphertext writes), in file order; read by attribute so the report
+    does not depend on the scanner's module."""
     if code_facts is None:
         return None
-    facts = getattr(code_facts, "facts", code_facts)
-    try:
-        items = list(facts)
-    except TypeError:
-        return None
-    return tuple(_path_entry(f) for f in items)
+    entries: list[PathEntry] = []
+    for fact in getattr(code_facts, "searches", ()):
+        entries.append(_entry(f"search: leading-wildcard {fact.kind} on {fact.column}", fact, (fact.table,)))
+    for fact in getattr(code_facts, "latest_rows", ()):
+        keys = ", ".join(fact.key_columns)
+        entries.append(_entry(f"latest row per ({keys}) by {fact.time_column}", fact, (fact.table,)))
+    for fact in getattr(code_facts, "offsets", ()):
+        entries.append(_entry("page-number OFFSET pagination", fact, (fact.table,) if fact.table else ()))
+    for fact in getattr(code_facts, "partition_tasks", ()):
+        entries.append(_entry("partition creation task", fact, tuple(fact.tables)))
+    for fact in getattr(code_facts, "encrypted_columns", ()):
+        entries.append(_entry(f"writes {fact.scheme} ciphertext to {fact.column}", fact, (fact.table,)))
+    entries.sort(key=_path_order)
+    return tuple(entries[:MAX_PATHS])
 
 
-def _path_entry(fact: Any) -> PathEntry:
+def _path_order(entry: PathEntry) -> tuple[str, int, str]:
+    path, _, line = (entry.location or "~").rpartition(":")
+    return (path, int(line), entry.label) if line.isdigit() else (entry.location or "~", 0, entry.label)
+
+
+def _entry(label: str, fact: Any, tables: tuple[str, ...]) -> PathEntry:
     loc = getattr(fact, "location", None)
-    if loc is None and getattr(fact, "path", None):
-        loc = Location(str(fact.path), int(getattr(fact, "line", 0) or 0))
-    tables = getattr(fact, "tables", None) or ((fact.table,) if getattr(fact, "table", None) else ())
     return PathEntry(
-        label=str(getattr(fact, "kind", None) or getattr(fact, "pattern", None) or type(fact).__name__),
-        location=location_text(loc) if isinstance(loc, Location) else (str(loc) if loc else None),
+        label=label,
+        location=location_text(loc) if isinstance(loc, Location) else None,
         tables=tuple(str(t) for t in tables),
-        detail=str(
-            getattr(fact, "detail", None) or getattr(fact, "snippet", None) or getattr(fact, "text", "")
-        ),
+        detail="",
     )
 
 

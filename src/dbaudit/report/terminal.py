@@ -12,13 +12,19 @@ STYLES = {"P0": "bold red", "P1": "yellow", "P2": "cyan"}
 MAX_ROWS = 200
 
 
-def findings_table(context: ReportContext, *, limit: int = MAX_ROWS) -> Table:
+def findings_table(context: ReportContext, *, width: int = 120, limit: int = MAX_ROWS) -> Table:
+    """One line per finding; names and titles too long for ``width`` end in an ellipsis."""
+    shown = context.findings[:limit]
+    # Fixed column widths: Rich drops whole columns when min widths do not fit, so size them here.
+    rule_w = min(max((len(n.finding.rule) for n in shown), default=4), 32)
+    object_w = min(max((len(n.finding.objects[0]) for n in shown if n.finding.objects), default=6), 40)
+    title_w = max(width - 3 - rule_w - object_w - 3 * 2, 12)
     table = Table(show_header=True, header_style="bold", box=None, pad_edge=False, expand=False)
-    table.add_column("sev", no_wrap=True)
-    table.add_column("rule", no_wrap=True)
-    table.add_column("object", overflow="fold")
-    table.add_column("title", overflow="fold")
-    for n in context.findings[:limit]:
+    table.add_column("sev", no_wrap=True, width=3)
+    table.add_column("rule", no_wrap=True, overflow="ellipsis", width=rule_w)
+    table.add_column("object", no_wrap=True, overflow="ellipsis", width=object_w)
+    table.add_column("title", no_wrap=True, overflow="ellipsis", width=title_w)
+    for n in shown:
         f = n.finding
         sev = f.severity.name
         table.add_row(Text(sev, style=STYLES[sev]), f.rule, f.objects[0] if f.objects else "", f.title)
@@ -40,7 +46,7 @@ def summary_text(context: ReportContext) -> Text:
 def print_terminal(context: ReportContext, console: Console) -> None:
     """The findings table (at most ``MAX_ROWS`` rows) then the summary line."""
     if context.findings:
-        console.print(findings_table(context))
+        console.print(findings_table(context, width=console.width))
         hidden = len(context.findings) - MAX_ROWS
         if hidden > 0:
             console.print(f"… {hidden} more findings in the report", style="dim")

@@ -1,0 +1,193 @@
+"""The full audit: every source the user named, every analysis, configuration applied once at the end.
+
+``audit(target, models=..., migrations=..., code=..., config=...)`` reads the audited database (a URL,
+a ``.sql`` file or a model JSON) and the optional inputs, runs the schema rules with those inputs,
+compares the target with the ORM models and with the migrations' head (drift), lints the migrations,
+and returns one :class:`AuditResult`. Analyses other helpers may not have built yet are imported lazily
+and, when missing, skipped with a note: the audit runs with what exists.
+
+Configuration (selection, severity overrides, per-object suppressions) is applied once over the
+findings of all analyses, so a suppression that matches only a drift finding is not reported unused.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from dbaudit.config import Config
+from dbaudit.errors import SourceError, UsageError
+from dbaudit.findings import Finding, Note, sort_findings
+from dbaudit.model.schema import SchemaModel
+from dbaudit.redact import redact_url
+from dbaudit.report.context import SourceRef
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class AuditResult:
+    """Everything a report needs: the audited model, findings (P0 first), notes and the inputs read."""
+
+    model: SchemaModel
+    findings: tuple[Finding, ...]
+    notes: tuple[Note, ...]
+    sources: tuple[SourceRef, ...]
+    inputs: dict[str, Any] = field(default_factory=dict)
+
+
+def _optional(module: str, attribute: str) -> Any | None:
+    """``module.attribute`` when that part of dbaudit exists in this build, else ``None``."""
+    try:
+        return getattr(importlib.import_module(module), attribute, None)
+    except ImportError as exc:
+        # Only a missing dbaudit module means "not built"; a missing third-party package is a real error.
+        if exc.name is not None and exc.name.startswith("dbaudit"):
+            return None
+        raise
+
+
+def load_target(spec: str, *, scratch_url: str | None = None) -> SchemaModel:
+    """The audited schema from a URL, a ``.sql`` file or a model JSON file."""
+    load_source = _optional("dbaudit.sources", "load_source")
+    if load_source is not None:
+        model: SchemaModel = load_source(spec, scratch_url=scratch_url)
+        return model
+    # Fallback while the generic loader is not built: model JSON and live PostgreSQL.
+    if spec.endswith(".json") and Path(spec).is_file():
+        from dbaudit.model import ModelFormatError, model_from_json  # noqa: PLC0415
+
+        try:
+            return model_from_json(Path(spec).read_text(encoding="utf-8"))
+        except ModelFormatError as exc:
+            raise SourceError(f"{spec}: {exc}") from None
+    if spec.startswith(("postgresql://", "postgres://")):
+        read_postgres = _optional("dbaudit.sources.postgres", "read_postgres")
+        if read_postgres is not None:
+            result: SchemaModel = read_postgres(spec)
+            return result
+    raise UsageError(f"cannot read {redact_url(spec)}: this build has no loader for that kind of source")
+
+
+def audit(
+    target_spec: str,
+    *,
+    models: str | None = None,
+    project_dir: str | None = None,
+    migrations: str | None = None,
+    code: str | None = None,
+    config: Config | None = None,
+    scratch_url: str | None = None,
+    progress: Progress | None = None,
+) -> AuditResult:
+    """Run the whole audit; raises :class:`dbaudit.errors.DbauditError` on unreadable inputs."""
+    step = progress or (lambda _text: None)
+    config = config or Config()
+    notes: list[Note] = []
+    step("reading the database")
+    model = load_target(target_spec, scratch_url=scratch_url)
+    sources = [SourceRef(model.source.kind, redact_url(model.source.name), "target")]
+    inputs: dict[str, Any] = {}
+    if models is not None:
+        step("reading the ORM models")
+        inputs["models"] = _read_models(models, project_dir, notes)
+        if inputs["models"] is not None:
+            sources.append(SourceRef("orm", models, "models"))
+    head: SchemaModel | None = None
+    if migrations is not None:
+        step("upgrading the migrations to head on a throw-away database")
+        head = _read_head(migrations, scratch_url, notes)
+        sources.append(SourceRef("alembic", migrations, "migrations"))
+    if code is not None:
+        step("scanning the application code")
+        inputs["code"] = _scan_code(code, model, notes)
+        if inputs["code"] is not None:
+            sources.append(SourceRef("code", code, "code"))
+    inputs = {k: v for k, v in inputs.items() if v is not None}
+    findings = _run_rules(model, inputs, config, notes, step)
+    findings += _drift(model, inputs.get("models"), head, notes, step)
+    if migrations is not None:
+        step("linting the migrations")
+        findings += _lint(migrations, scratch_url, notes)
+    if head is not None:
+        inputs["migrations"] = head
+    from dbaudit.engine import apply_config  # noqa: PLC0415
+
+    kept, config_notes = apply_config(findings, config)
+    return AuditResult(model, sort_findings(kept), (*notes, *config_notes), tuple(sources), inputs)
+
+
+def _read_models(spec: str, project_dir: str | None, notes: list[Note]) -> SchemaModel | None:
+    read_models = _optional("dbaudit.sources.orm", "read_models")
+    if read_models is None:
+        notes.append(Note("--models given but this build cannot read ORM models; skipped"))
+        return None
+    model: SchemaModel = read_models(spec, project_dir=project_dir)
+    return model
+
+
+def _read_head(path: str, scratch_url: str | None, notes: list[Note]) -> SchemaModel | None:
+    read_head = _optional("dbaudit.sources.alembic_head", "read_migrations_head")
+    if read_head is None:
+        notes.append(Note("--migrations given but this build cannot upgrade migrations; head drift skipped"))
+        return None
+    head, _graph = read_head(path, scratch_url=scratch_url)
+    model: SchemaModel = head
+    return model
+
+
+def _scan_code(path: str, model: SchemaModel, notes: list[Note]) -> Any | None:
+    scan_code = _optional("dbaudit.sources.code", "scan_code")
+    if scan_code is None:
+        notes.append(Note("--code given but this build has no code scanner; code rules skipped"))
+        return None
+    return scan_code(path, model)
+
+
+def _run_rules(
+    model: SchemaModel, inputs: dict[str, Any], config: Config, notes: list[Note], step: Progress
+) -> list[Finding]:
+    from dbaudit.engine import run_rules  # noqa: PLC0415
+    from dbaudit.rules import RuleContext  # noqa: PLC0415 - importing registers every rule
+
+    step("running the schema rules")
+    # Suppressions and severities are applied once, over every analysis, at the end.
+    selection_only = replace(config, per_object_ignores=(), severity=())
+    run = run_rules(RuleContext(model=model, inputs=inputs), selection_only, report_unused=False)
+    notes.extend(run.notes)
+    return list(run.findings)
+
+
+def _drift(
+    model: SchemaModel, orm: SchemaModel | None, head: SchemaModel | None, notes: list[Note], step: Progress
+) -> list[Finding]:
+    if orm is None and head is None:
+        return []
+    compare = _optional("dbaudit.drift", "compare")
+    if compare is None:
+        notes.append(Note("this build has no drift comparison; models/migrations were not compared"))
+        return []
+    out: list[Finding] = []
+    if orm is not None:
+        step("comparing the models with the database")
+        out += compare(orm, model, left_role="models", right_role="database")
+    if head is not None:
+        step("comparing the migrations' head with the database")
+        out += compare(head, model, left_role="migrations", right_role="database")
+    return out
+
+
+def _lint(path: str, scratch_url: str | None, notes: list[Note]) -> list[Finding]:
+    lint_migrations = _optional("dbaudit.migrations", "lint_migrations")
+    if lint_migrations is None:
+        notes.append(Note("this build has no migration lint; migrations were not reviewed"))
+        return []
+    result = lint_migrations(path, scratch_url=scratch_url)
+    notes.extend(result.notes)
+    return list(result.findings)
+
+
+__all__ = ["AuditResult", "Progress", "audit", "load_target"]

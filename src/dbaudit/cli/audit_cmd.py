@@ -1,0 +1,137 @@
+"""``dbaudit audit``: the full audit, reports in Markdown, HTML, JSON and SARIF.
+
+Output rules: with ``-o DIR`` every requested format is written there (all four by default), each
+file atomically. Without ``-o`` one format may go to stdout (``--format json`` pipes into ``jq``):
+stdout then carries that document and nothing else. Humans read stderr: progress, the findings
+table and the summary. Exit codes: 0 nothing at or above ``--fail-on``, 1 findings, 2 errors.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+
+from dbaudit.cli.common import EXIT_OK, guarded, progress, stderr
+from dbaudit.errors import UsageError
+
+ALL_FORMATS = ("md", "html", "json", "sarif")
+DOCS_URL_ENV = "DBAUDIT_DOCS_URL"
+
+
+def _split(values: tuple[str, ...]) -> list[str]:
+    """Repeated and comma-separated values alike: ``--select a,b --select c``."""
+    return [v.strip() for value in values for v in value.split(",") if v.strip()]
+
+
+def parse_formats(text: str | None, *, to_dir: bool) -> tuple[str, ...]:
+    if text is None:
+        return ALL_FORMATS if to_dir else ()
+    formats = tuple(dict.fromkeys(_split((text,))))
+    unknown = [f for f in formats if f not in ALL_FORMATS]
+    if unknown:
+        raise UsageError(f"unknown format {unknown[0]!r} (expected {', '.join(ALL_FORMATS)})")
+    if not to_dir and len(formats) > 1:
+        raise UsageError("several formats need an output directory: add -o DIR (stdout takes one format)")
+    return formats
+
+
+@click.command("audit")
+@click.argument("target", required=False)
+@click.option("--models", "models_spec", metavar="IMPORT", help="SQLAlchemy models: package.module:Base.")
+@click.option("--project", "project_dir", metavar="DIR", help="Project directory for --models imports.")
+@click.option("--migrations", metavar="DIR", help="Alembic project: upgraded to head on a throw-away database.")
+@click.option("--code", "code_dir", metavar="DIR", help="Application code to scan for query patterns.")
+@click.option("--format", "formats", metavar="LIST",
+              help="Comma-separated: md, html, json, sarif (default: all four with -o, none without).")
+@click.option("-o", "--output", "output_dir", metavar="DIR", help="Write report.md/.html/.json/.sarif here.")
+@click.option("--lang", type=click.Choice(["en", "zh"]), default=None, help="Report language (default en).")
+@click.option("--fail-on", type=click.Choice(["P0", "P1", "P2"], case_sensitive=False), default=None,
+              help="Exit 1 when a finding is at or above this severity (default P1).")
+@click.option("--select", multiple=True, metavar="RULES", help="Rules or categories to run (replaces config).")
+@click.option("--ignore", multiple=True, metavar="RULES", help="Rules or categories not to run.")
+@click.option("--config", "config_path", metavar="FILE", help="dbaudit.toml or pyproject.toml to read.")
+@click.option("--scratch-url", metavar="URL", help="Server for throw-away databases (default: embedded).")
+@click.option("--quiet", "-q", is_flag=True, help="No findings table on stderr (summary only).")
+@guarded
+def audit_command(  # noqa: PLR0917 - click passes every option as an argument
+    target: str | None, models_spec: str | None, project_dir: str | None, migrations: str | None,
+    code_dir: str | None, formats: str | None, output_dir: str | None, lang: str | None,
+    fail_on: str | None, select: tuple[str, ...], ignore: tuple[str, ...], config_path: str | None,
+    scratch_url: str | None, quiet: bool,
+) -> None:
+    """Audit a database (URL, .sql file or model JSON) with its models, migrations and code."""
+    from dbaudit.audit import audit  # noqa: PLC0415 - heavy imports after argument parsing
+    from dbaudit.config import load_config  # noqa: PLC0415
+    from dbaudit.engine import exit_code  # noqa: PLC0415
+
+    chosen = parse_formats(formats, to_dir=output_dir is not None)
+    config = load_config(config_path, start_dir=project_dir or ".").merged(
+        select=_split(select) or None, ignore=_split(ignore), fail_on=fail_on, lang=lang,  # type: ignore[arg-type]
+    )
+    target = target or _env(config.url_env, "TARGET (a database URL, .sql file or model JSON)")
+    scratch_url = scratch_url or (os.environ.get(config.scratch_url_env) if config.scratch_url_env else None)
+    with progress("auditing") as step:
+        result = audit(
+            target, models=models_spec, project_dir=project_dir, migrations=migrations, code=code_dir,
+            config=config, scratch_url=scratch_url, progress=step,
+        )
+        step("writing the reports")
+        _emit(result, chosen, output_dir, config.lang, quiet=quiet)
+    sys.exit(exit_code(result.findings, config.fail_on) if result.findings else EXIT_OK)
+
+
+def _env(name: str | None, what: str) -> str:
+    if name and os.environ.get(name):
+        return os.environ[name]
+    hint = f" or set {name}" if name else ""
+    raise UsageError(f"missing {what}{hint}")
+
+
+def _readable(path: Path) -> None:
+    """Reports are for sharing: give them the mode a plain ``open()`` would (the temporary file
+    behind the atomic write is private, 0600)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    path.chmod(0o666 & ~mask)
+
+
+def _emit(result: object, formats: tuple[str, ...], output_dir: str | None, lang: str, *, quiet: bool) -> None:
+    from dbaudit import __version__  # noqa: PLC0415
+    from dbaudit.atomic import write_text_atomic  # noqa: PLC0415
+    from dbaudit.audit import AuditResult  # noqa: PLC0415
+    from dbaudit.report import FORMATS, build_context, render  # noqa: PLC0415
+    from dbaudit.report.terminal import print_terminal, summary_text  # noqa: PLC0415
+
+    assert isinstance(result, AuditResult)
+    context = build_context(
+        result.model, result.findings, generated_at=datetime.now(UTC), dbaudit_version=__version__,
+        notes=result.notes, sources=result.sources, code_facts=result.inputs.get("code"),
+    )
+    docs_url = os.environ.get(DOCS_URL_ENV)
+    texts = {fmt: render(context, fmt, lang=lang, docs_base_uri=docs_url) for fmt in formats}
+    if output_dir is not None:
+        directory = Path(output_dir)
+        if directory.exists() and not directory.is_dir():
+            raise UsageError(f"output path {directory} exists and is not a directory")
+        try:
+            for fmt, text in texts.items():
+                _readable(write_text_atomic(directory / FORMATS[fmt], text))
+        except OSError as exc:
+            raise UsageError(f"cannot write reports to {directory}: {exc.strerror or exc}") from None
+    elif texts:
+        (text,) = texts.values()
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    if quiet:
+        stderr.print(summary_text(context))
+    else:
+        print_terminal(context, stderr)
+    if output_dir is not None:
+        stderr.print(f"reports written to {output_dir}: {', '.join(FORMATS[f] for f in formats)}")
+
+
+__all__ = ["audit_command", "parse_formats"]

@@ -1,0 +1,234 @@
+"""Rules of the types category: triggering schemas, near misses, fixes executed on PostgreSQL."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+from cryptography.fernet import Fernet
+
+from dbaudit.findings import Finding
+from dbaudit.model.schema import Location
+from dbaudit.rules._code_facts import CodeFacts, EncryptedColumn
+from dbaudit.rules.types import stored_lengths
+from dbaudit.testing import schema
+from tests.rules.conftest import HOSTILE_NAMES, assert_fix_round_trip, findings_for
+
+Brief = list[tuple[str, tuple[str, ...]]]
+
+
+def brief(findings: list[Finding]) -> Brief:
+    return [(f.severity.name, f.objects) for f in findings]
+
+
+def q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+class TestFernetLengths:
+    @pytest.mark.parametrize("size", [0, 15, 16, 64, 100, 128, 255])
+    def test_matches_real_fernet_tokens(self, size: int) -> None:
+        """The computed lengths equal those of real Fernet tokens and their base64."""
+        token = Fernet(Fernet.generate_key()).encrypt(b"p" * size)
+        assert stored_lengths(size) == (len(token), len(base64.b64encode(token)))
+
+
+class TestSecretInBoundedVarchar:
+    def test_credentials_password_is_p0_with_lengths(self) -> None:
+        """credentials.password varchar(255): a 128-char password's token (268) exceeds 255."""
+        model = schema().table("credentials", {"id": "bigint", "password": "varchar(255) not null"}).build()
+        found = findings_for(model, "secret-in-bounded-varchar")
+        assert brief(found) == [("P0", ("public.credentials.password",))]
+        assert dict(found[0].data) == {
+            "column_limit": 255,
+            "plaintext_lengths": (16, 64, 128),
+            "fernet_token_lengths": (120, 184, 268),
+            "base64_fernet_token_lengths": (160, 248, 360),
+            "reversible": True,
+        }
+        assert found[0].evidence[3] == (
+            "128-character plaintext: Fernet token 268 chars, base64(Fernet token) 360 chars -> "
+            "EXCEEDS 255 even single-encoded"
+        )
+
+    def test_ambiguous_or_roomy_columns_are_p1(self) -> None:
+        """users.password may be a hash (P1); a varchar(1024) secret fits (P1)."""
+        model = (
+            schema()
+            .table("users", {"id": "bigint", "password": "varchar(255)"})
+            .table("vault", {"id": "bigint", "api_key": "varchar(1024)"})
+            .build()
+        )
+        assert brief(findings_for(model, "secret-in-bounded-varchar")) == [
+            ("P1", ("public.users.password",)),
+            ("P1", ("public.vault.api_key",)),
+        ]
+
+    def test_code_scan_marks_ciphertext(self) -> None:
+        """The code scan's EncryptedColumn makes an innocuous name P0."""
+        model = schema().table("users", {"id": "bigint", "blob": "varchar(200)"}).build()
+        code = CodeFacts(encrypted_columns=(EncryptedColumn("users", "blob", location=Location("a.py", 1)),))
+        assert brief(findings_for(model, "secret-in-bounded-varchar", code=code)) == [
+            ("P0", ("public.users.blob",))
+        ]
+
+    def test_text_hash_and_unrelated_columns_clean(self) -> None:
+        """text secrets, hash columns, *_type and unrelated varchars are not reported."""
+        model = schema().table("users", {
+            "password": "text", "password_hash": "varchar(255)", "token_type": "varchar(20)",
+            "name": "varchar(50)",
+        }).build()
+        assert findings_for(model, "secret-in-bounded-varchar") == []
+
+    @pytest.mark.parametrize("name", ["select", "MixedCase", "n" * 51])
+    def test_fix_round_trip(self, pg_url: str, name: str) -> None:
+        """ALTER COLUMN TYPE text executes; the column is unbounded afterwards."""
+        table = f"{name}_credentials"
+        ddl = f"CREATE TABLE {q(table)} (id int PRIMARY KEY, {q(name + '_secret')} varchar(100));"
+        assert_fix_round_trip(pg_url, ddl, "secret-in-bounded-varchar", [f"public.{table}.{name}_secret"])
+
+
+class TestTimestampWithoutTimeZone:
+    def test_timestamp_finds_timestamptz_clean(self) -> None:
+        """Only the timestamp column is reported."""
+        model = schema().table("e", {"a": "timestamp", "b": "timestamptz", "c": "date"}).build()
+        assert brief(findings_for(model, "timestamp-without-time-zone")) == [("P2", ("public.e.a",))]
+
+    def test_fix_round_trip(self, pg_url: str) -> None:
+        """ALTER ... TYPE timestamptz USING ... AT TIME ZONE 'UTC' executes."""
+        ddl = 'CREATE TABLE "Évents" ("When" timestamp DEFAULT now()); INSERT INTO "Évents" DEFAULT VALUES;'
+        assert_fix_round_trip(pg_url, ddl, "timestamp-without-time-zone", ["public.Évents.When"])
+
+
+class TestInt4KeyOverflowRisk:
+    def test_serial_usage_sets_severity(self) -> None:
+        """A serial key 60% used is P1; one with unknown usage P2; bigint identity is clean."""
+        model = (
+            schema()
+            .table("hot", {"id": "serial"}, pk="id")
+            .table("cold", {"id": "int"}, pk="id")
+            .table("fine", {"id": "bigint identity"}, pk="id")
+            .sequence("hot_id_seq", owned_by="hot.id", data_type="integer", last_value=1_300_000_000)
+            .build()
+        )
+        found = findings_for(model, "int4-key-overflow-risk")
+        assert brief(found) == [("P1", ("public.hot.id",)), ("P2", ("public.cold.id",))]
+        assert dict(found[0].data) == {"column_max": 2147483647, "sequence_usage_percent": 60.536}
+
+    def test_narrow_fk_finds_composite_fk_pk_clean(self) -> None:
+        """An int4 FK to a bigint key is reported; a composite PK of FK columns is not a generator."""
+        model = (
+            schema()
+            .table("parent", {"id": "bigint identity"}, pk="id")
+            .table("link", {"a": "int not null", "b": "int not null", "parent_id": "int"}, pk=("a", "b"))
+            .fk("link", "parent_id", "parent")
+            .build()
+        )
+        assert brief(findings_for(model, "int4-key-overflow-risk")) == [
+            ("P2", ("public.link.parent_id", "public.parent.id"))
+        ]
+
+    @pytest.mark.parametrize("name", HOSTILE_NAMES)
+    def test_fix_round_trip_widens_key_and_referencing_fk(self, pg_url: str, name: str) -> None:
+        """ALTER TYPE bigint on the key, its sequence and the referencing FK column execute."""
+        child = f"{name[:50]}_c"
+        ddl = f"""
+            CREATE TABLE {q(name)} ({q(name)} serial PRIMARY KEY);
+            CREATE TABLE {q(child)} (id bigint PRIMARY KEY, ref int REFERENCES {q(name)});
+            INSERT INTO {q(name)} DEFAULT VALUES; INSERT INTO {q(child)} VALUES (1, 1);
+        """
+        finding = assert_fix_round_trip(pg_url, ddl, "int4-key-overflow-risk", [f"public.{name}.{name}"])
+        assert finding.evidence[-1] == f"referenced by: public.{child}.ref"
+
+    def test_narrow_fk_fix_round_trip(self, pg_url: str) -> None:
+        """Widening the narrow FK column executes and clears the finding."""
+        ddl = """
+            CREATE TABLE p (id bigint PRIMARY KEY);
+            CREATE TABLE "C c" ("P Id" int REFERENCES p);
+        """
+        assert_fix_round_trip(pg_url, ddl, "int4-key-overflow-risk", ["public.C c.P Id", "public.p.id"])
+
+
+class TestJsonNotJsonb:
+    def test_json_finds_jsonb_clean(self) -> None:
+        """Only the json column is reported."""
+        model = schema().table("l", {"a": "json", "b": "jsonb"}).build()
+        assert brief(findings_for(model, "json-not-jsonb")) == [("P2", ("public.l.a",))]
+
+    def test_fix_round_trip(self, pg_url: str) -> None:
+        """ALTER ... TYPE jsonb USING col::jsonb executes with data."""
+        ddl = """CREATE TABLE "l-og" ("Context" json); INSERT INTO "l-og" VALUES ('{"a": 1}');"""
+        assert_fix_round_trip(pg_url, ddl, "json-not-jsonb", ["public.l-og.Context"])
+
+
+class TestNullableWithDefault:
+    def test_flag_and_created_at_find(self) -> None:
+        """Nullable columns with a non-null default are reported."""
+        model = schema().table("t", {
+            "is_active": "bool default true", "created_at": "timestamptz default now()",
+            "ok": "bool not null default true", "deleted_at": "timestamptz", "x": "int default NULL::integer",
+            "id": "bigint identity",
+        }).build()
+        assert brief(findings_for(model, "nullable-with-default")) == [
+            ("P2", ("public.t.created_at",)), ("P2", ("public.t.is_active",)),
+        ]
+
+    def test_not_null_or_no_default_clean(self) -> None:
+        """NOT NULL with default, nullable without default: nothing to report."""
+        model = schema().table("t", {"a": "bool not null default true", "b": "timestamptz"}).build()
+        assert findings_for(model, "nullable-with-default") == []
+
+    def test_fix_round_trip_with_null_rows(self, pg_url: str) -> None:
+        """Backfill, CHECK NOT VALID, VALIDATE, SET NOT NULL, DROP CHECK execute on a table with NULLs."""
+        ddl = """
+            CREATE TABLE "select" ("Is Active" boolean DEFAULT true);
+            INSERT INTO "select" VALUES (NULL), (false);
+        """
+        finding = assert_fix_round_trip(pg_url, ddl, "nullable-with-default", ["public.select.Is Active"])
+        assert finding.fix_sql is not None
+        assert 'CHECK ("Is Active" IS NOT NULL) NOT VALID;' in finding.fix_sql
+
+    def test_partitioned_fix_round_trip(self, pg_url: str) -> None:
+        """The same steps work on a partitioned parent (they recurse to partitions)."""
+        ddl = """
+            CREATE TABLE s (d date NOT NULL, flag bool DEFAULT false) PARTITION BY RANGE (d);
+            CREATE TABLE s_1 PARTITION OF s FOR VALUES FROM ('2025-01-01') TO ('2025-02-01');
+            INSERT INTO s VALUES ('2025-01-05', NULL);
+        """
+        assert_fix_round_trip(pg_url, ddl, "nullable-with-default", ["public.s.flag"])
+
+
+class TestStatusWithoutCheck:
+    def test_status_like_text_finds(self) -> None:
+        """status, *_type and level text columns without CHECK are reported."""
+        model = schema().table("s", {
+            "status": "varchar(20)", "sync_type": "text", "level": "varchar(10)", "name": "text",
+        }).build()
+        assert brief(findings_for(model, "status-without-check")) == [
+            ("P2", ("public.s.level",)), ("P2", ("public.s.status",)), ("P2", ("public.s.sync_type",)),
+        ]
+
+    def test_check_enum_fk_and_integer_clean(self) -> None:
+        """A CHECK, an enum type, an FK to a lookup table, or an integer code: not reported."""
+        model = (
+            schema()
+            .enum("log_level", ["INFO", "ERROR"])
+            .table("kinds", {"code": "text"}, pk="code")
+            .table("s", {"status": "varchar(20)", "level": "log_level", "kind": "text", "state": "int"})
+            .check("s", "s_status_check", "status IN ('a', 'b')")
+            .fk("s", "kind", "kinds", "code")
+            .build()
+        )
+        assert findings_for(model, "status-without-check") == []
+
+
+class TestCharType:
+    def test_char_finds_varchar_clean(self) -> None:
+        """Only character(n) is reported."""
+        model = schema().table("c", {"code": "char(2)", "name": "varchar(2)"}).build()
+        assert brief(findings_for(model, "char-type")) == [("P2", ("public.c.code",))]
+
+    def test_fix_round_trip(self, pg_url: str) -> None:
+        """ALTER ... TYPE text executes."""
+        ddl = """CREATE TABLE "Cöuntry" ("ISO" char(2)); INSERT INTO "Cöuntry" VALUES ('de');"""
+        assert_fix_round_trip(pg_url, ddl, "char-type", ["public.Cöuntry.ISO"])

@@ -112,6 +112,11 @@ def read_migrations_head(
     return attach_locations(model, graph, project.root), graph
 
 
+def load_migrations_spec(spec: str, options: Any) -> SchemaModel:
+    """``load_source`` loader for ``migrations:PATH`` (the head schema; the graph is dropped)."""
+    return read_migrations_head(spec.split(":", 1)[1], scratch_url=getattr(options, "scratch_url", None))[0]
+
+
 def _display(project: AlembicProject) -> str:
     here = Path.cwd().resolve()
     target = project.ini.parent if project.ini else (project.script_location or project.root)

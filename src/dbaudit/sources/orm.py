@@ -152,3 +152,8 @@ def metadata_to_model(metadata: Any, *, name: str, project_dir: str) -> SchemaMo
     from dbaudit.sources import _orm_convert  # noqa: PLC0415 - keeps SQLAlchemy out of the parent
 
     return _orm_convert.convert(metadata, name=name, project_dir=project_dir)
+
+
+def load_models_spec(spec: str, options: object) -> SchemaModel:
+    """``load_source`` loader for ``models:package.module:Base`` (project directory: the cwd)."""
+    return read_models(spec.split(":", 1)[1])

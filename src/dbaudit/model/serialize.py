@@ -11,6 +11,7 @@ import dataclasses
 import json
 import types
 import typing
+from collections.abc import Callable
 from datetime import datetime
 from enum import Enum
 from functools import cache
@@ -27,24 +28,62 @@ class ModelFormatError(ValueError):
     """A model JSON document is not one this version of dbaudit can read."""
 
 
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+_NO_DEFAULT: Any = object()
+_ENCODERS: dict[type[Any], Callable[[Any], Any]] = {}
+
+
 def to_jsonable(value: Any) -> Any:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+    """Plain JSON values for a model object: dataclass fields equal to their default are left out.
+
+    Encoders are built once per class (a model of 5,000 tables has hundreds of thousands of objects,
+    so the generic ``dataclasses.fields`` walk per object was the slowest part of writing a model).
+    """
+    tp = type(value)
+    if tp in _SCALARS:
+        return value
+    encoder = _ENCODERS.get(tp)
+    if encoder is None:
+        encoder = _ENCODERS[tp] = _make_encoder(tp)
+    return encoder(value)
+
+
+def _make_encoder(tp: type[Any]) -> Callable[[Any], Any]:
+    if dataclasses.is_dataclass(tp):
+        return _dataclass_encoder(tp)
+    if issubclass(tp, Enum):
+        return lambda v: v.value
+    if issubclass(tp, datetime):
+        return lambda v: v.isoformat()
+    if issubclass(tp, tuple | list):
+        return lambda v: [item if type(item) in _SCALARS else to_jsonable(item) for item in v]
+    if issubclass(tp, str | int | float):
+        return lambda v: v
+    raise TypeError(f"cannot encode {tp.__name__} in a model")
+
+
+def _dataclass_encoder(cls: type[Any]) -> Callable[[Any], dict[str, Any]]:
+    spec: list[tuple[str, Any]] = []
+    klass: Any = cls
+    for f in _fields(klass):
+        if f.default is not dataclasses.MISSING:
+            spec.append((f.name, f.default))
+        elif f.default_factory is not dataclasses.MISSING:
+            spec.append((f.name, f.default_factory()))
+        else:
+            spec.append((f.name, _NO_DEFAULT))
+    scalars = _SCALARS
+
+    def encode(obj: Any) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        for f in _fields(type(value)):
-            item = getattr(value, f.name)
-            if f.default is not dataclasses.MISSING and item == f.default:
+        for name, default in spec:
+            item = getattr(obj, name)
+            if item is default or (default is not _NO_DEFAULT and item == default):
                 continue
-            if f.default_factory is not dataclasses.MISSING and item == f.default_factory():
-                continue
-            out[f.name] = to_jsonable(item)
+            out[name] = item if type(item) in scalars else to_jsonable(item)
         return out
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, tuple | list):
-        return [to_jsonable(v) for v in value]
-    return value
+
+    return encode
 
 
 def from_jsonable(cls: type[T], data: Any) -> T:
@@ -113,9 +152,29 @@ def _decode_dataclass(cls: Any, data: Any) -> Any:
         raise ModelFormatError(f"{cls.__name__}: {exc}") from None
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False)
+
+
 def model_to_json(model: SchemaModel, *, indent: int | None = 1) -> str:
-    document = {"dbaudit_model_version": MODEL_FORMAT_VERSION, "model": to_jsonable(model)}
-    return json.dumps(document, indent=indent, ensure_ascii=False, sort_keys=False)
+    """The model as a JSON document.
+
+    With ``indent`` (the default) every table, sequence, enum and extension sits on a line of its
+    own, so a diff of two model files points at the objects that changed, at the cost of compact
+    JSON (Python's indenting encoder is several times slower). ``indent=None`` gives one line.
+    """
+    data = to_jsonable(model)
+    if indent is None:
+        return _ENCODER.encode({"dbaudit_model_version": MODEL_FORMAT_VERSION, "model": data})
+    encode = _ENCODER.encode
+    pad = " " * indent
+    parts = []
+    for key, value in data.items():
+        if isinstance(value, list) and value:
+            items = f",\n{pad}{pad}".join(encode(item) for item in value)
+            parts.append(f"{pad}{encode(key)}: [\n{pad}{pad}{items}\n{pad}]")
+        else:
+            parts.append(f"{pad}{encode(key)}: {encode(value)}")
+    return f'{{"dbaudit_model_version": {MODEL_FORMAT_VERSION}, "model": {{\n' + ",\n".join(parts) + "\n}}\n"
 
 
 def model_from_json(text: str) -> SchemaModel:

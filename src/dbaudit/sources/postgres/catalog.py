@@ -1,0 +1,293 @@
+"""The catalog queries of the PostgreSQL source, one per object kind, as named constants.
+
+Every query covers all selected schemas at once (``%(ns)s`` is the array of namespace oids returned by
+:data:`NAMESPACES`), so the number of statements is the same for 10 tables or 10,000. Apart from
+NAMESPACES they do not depend on each other, so the reader sends them together (pipeline mode) and
+builds the model from one result while the server computes the next.
+Queries read ``pg_catalog`` directly instead of ``information_schema`` (whose views are slow and hide
+objects the role does not own) and decode ``pg_index`` themselves instead of calling
+``pg_get_indexdef`` per index, the costliest part of a naive reader.
+
+Only :data:`SIZES` / :data:`SIZES_EXACT` call functions that open relations (and so take locks);
+they skip relations on which a conflicting lock is held or awaited, so dbaudit never queues behind
+DDL. The reader runs them inside a savepoint and, should a lock still time out (taken between the
+check and the call), leaves sizes and sequence positions unknown instead of failing.
+
+Deparsing functions (``pg_get_expr`` with a relation, ``pg_get_viewdef``, ``pg_get_constraintdef``)
+open the relations they name for a moment; ``lock_timeout`` bounds any wait there.
+
+Version differences (PostgreSQL 14-17) are handled by small builders cached by server version.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+# Schemas that are never user schemas: catalogs, TOAST and temporary namespaces.
+NAMESPACES = """
+SELECT n.oid, n.nspname, d.description
+FROM pg_catalog.pg_namespace n
+LEFT JOIN pg_catalog.pg_description d
+       ON d.objoid = n.oid AND d.classoid = 'pg_catalog.pg_namespace'::regclass AND d.objsubid = 0
+WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
+  AND n.nspname !~ '^pg_toast'
+  AND n.nspname !~ '^pg_temp_'
+  AND (%(schemas)s::text[] IS NULL OR n.nspname = ANY(%(schemas)s::text[]))
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e
+                  WHERE e.classid = 'pg_catalog.pg_namespace'::regclass AND e.objid = n.oid
+                    AND e.deptype = 'e')
+"""
+
+# Relations with comment, view text, partition facts and planner/activity statistics.
+# Extension member relations (e.g. PostGIS's spatial_ref_sys) are left out, as pg_dump does.
+RELATIONS = """
+SELECT c.oid, c.relnamespace, c.relname, c.relkind, c.relispartition,
+       d.description,
+       CASE WHEN c.relkind IN ('v', 'm') THEN pg_catalog.pg_get_viewdef(c.oid) END,
+       CASE WHEN c.relispartition THEN pg_catalog.pg_get_expr(c.relpartbound, 0) END,
+       pn.nspname, pc.relname,
+       pt.partstrat::text,
+       CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END,
+       pt.partattrs::int2[],
+       c.reltuples::float8,
+       CASE WHEN c.relkind IN ('r', 'm', 'p') THEN pg_catalog.pg_stat_get_numscans(c.oid) END,
+       CASE WHEN c.relkind IN ('r', 'm', 'p') THEN pg_catalog.pg_stat_get_live_tuples(c.oid) END,
+       CASE WHEN c.relkind IN ('r', 'm', 'p') THEN pg_catalog.pg_stat_get_dead_tuples(c.oid) END,
+       CASE WHEN c.relkind IN ('r', 'm', 'p') THEN pg_catalog.pg_stat_get_last_analyze_time(c.oid) END,
+       CASE WHEN c.relkind IN ('r', 'm', 'p') THEN pg_catalog.pg_stat_get_last_autoanalyze_time(c.oid) END
+FROM pg_catalog.pg_class c
+LEFT JOIN pg_catalog.pg_description d
+       ON d.objoid = c.oid AND d.classoid = 'pg_catalog.pg_class'::regclass AND d.objsubid = 0
+LEFT JOIN pg_catalog.pg_inherits inh ON c.relispartition AND inh.inhrelid = c.oid
+LEFT JOIN pg_catalog.pg_class pc ON pc.oid = inh.inhparent
+LEFT JOIN pg_catalog.pg_namespace pn ON pn.oid = pc.relnamespace
+LEFT JOIN pg_catalog.pg_partitioned_table pt ON pt.partrelid = c.oid
+WHERE c.relnamespace = ANY(%(ns)s::oid[])
+  AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e
+                  WHERE e.classid = 'pg_catalog.pg_class'::regclass AND e.objid = c.oid
+                    AND e.deptype = 'e')
+"""
+
+# Columns in position order. The type is returned as format_type text plus its oid and typmod;
+# the reader decodes those once per distinct (type, typmod) through TYPES. Defaults cannot refer to
+# columns, so they are deparsed without a relation (relid 0): pg_get_expr with a relid opens the
+# relation to name its columns, which costs a relcache entry (and a lock) per table. Generated
+# columns do refer to columns and get their relation.
+COLUMNS = """
+SELECT a.attrelid, a.attnum, a.attname,
+       pg_catalog.format_type(a.atttypid, a.atttypmod), a.atttypid, a.atttypmod, a.attndims,
+       a.attnotnull, a.attidentity::text, a.attgenerated::text,
+       CASE WHEN a.atthasdef THEN pg_catalog.pg_get_expr(
+         ad.adbin, CASE WHEN a.attgenerated <> '' THEN ad.adrelid ELSE 0 END) END,
+       CASE WHEN a.attcollation <> t.typcollation THEN a.attcollation END,
+       d.description
+FROM pg_catalog.pg_attribute a
+JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
+JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+LEFT JOIN pg_catalog.pg_attrdef ad ON a.atthasdef AND ad.adrelid = a.attrelid AND ad.adnum = a.attnum
+LEFT JOIN pg_catalog.pg_description d
+       ON d.objoid = a.attrelid AND d.classoid = 'pg_catalog.pg_class'::regclass
+      AND d.objsubid = a.attnum
+WHERE c.relnamespace = ANY(%(ns)s::oid[])
+  AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+  AND a.attnum > 0 AND NOT a.attisdropped
+ORDER BY a.attrelid, a.attnum
+"""
+
+# The distinct column types: canonical name of the (element) type, enum-ness, array-ness.
+TYPES = """
+SELECT t.oid, tn.nspname, t.typname, t.typtype::text, t.typcollation,
+       e.oid IS NOT NULL, en.nspname, e.typname, e.typtype::text
+FROM pg_catalog.pg_type t
+JOIN pg_catalog.pg_namespace tn ON tn.oid = t.typnamespace
+LEFT JOIN pg_catalog.pg_type e ON e.oid = t.typelem AND e.typarray = t.oid
+LEFT JOIN pg_catalog.pg_namespace en ON en.oid = e.typnamespace
+WHERE t.oid IN (SELECT a.atttypid
+                FROM pg_catalog.pg_attribute a
+                JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
+                WHERE c.relnamespace = ANY(%(ns)s::oid[]) AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+                  AND a.attnum > 0 AND NOT a.attisdropped)
+"""
+
+# Primary key, foreign key, unique, check and exclusion constraints. Foreign-key clones that
+# PostgreSQL adds on the referencing table for each partition of a referenced partitioned table
+# (same name, parent constraint on the same table) are implementation detail and left out.
+_CONSTRAINTS = """
+SELECT con.conrelid, con.conname, con.contype::text, con.conkey::int2[],
+       rn.nspname, rc.relname,
+       CASE WHEN con.contype = 'f' THEN
+         ARRAY(SELECT ra.attname::text
+               FROM unnest(con.confkey) WITH ORDINALITY AS k(attnum, ord)
+               JOIN pg_catalog.pg_attribute ra ON ra.attrelid = con.confrelid AND ra.attnum = k.attnum
+               ORDER BY k.ord)
+       END,
+       con.confupdtype::text, con.confdeltype::text, con.confmatchtype::text,
+       con.condeferrable, con.condeferred, con.convalidated,
+       CASE WHEN con.contype = 'c' THEN pg_catalog.pg_get_expr(con.conbin, con.conrelid)
+            WHEN con.contype = 'x' THEN pg_catalog.pg_get_constraintdef(con.oid) END,
+       {nulls_not_distinct}
+FROM pg_catalog.pg_constraint con
+LEFT JOIN pg_catalog.pg_class rc ON rc.oid = con.confrelid
+LEFT JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace
+LEFT JOIN pg_catalog.pg_index ix ON con.contype = 'u' AND ix.indexrelid = con.conindid
+WHERE con.connamespace = ANY(%(ns)s::oid[])
+  AND con.conrelid <> 0
+  AND con.contype IN ('p', 'f', 'u', 'c', 'x')
+  AND NOT (con.contype = 'f' AND con.conparentid <> 0 AND EXISTS (
+        SELECT 1 FROM pg_catalog.pg_constraint pc
+        WHERE pc.oid = con.conparentid AND pc.conrelid = con.conrelid))
+"""
+
+# Indexes decoded from pg_index. Expression keys are printed one by one with
+# pg_get_indexdef(oid, column, true), which is only called for expression columns.
+_INDEXES = """
+SELECT i.indrelid, ic.relname, i.indisunique, i.indisprimary, am.amname,
+       i.indnkeyatts, i.indkey::int2[], i.indoption::int2[], i.indcollation::oid[], i.indclass::oid[],
+       CASE WHEN i.indexprs IS NOT NULL THEN
+         ARRAY(SELECT pg_catalog.pg_get_indexdef(i.indexrelid, k, true)
+               FROM generate_series(1, i.indnkeyatts) AS k
+               WHERE i.indkey[k - 1] = 0
+               ORDER BY k)
+       END,
+       pg_catalog.pg_get_expr(i.indpred, i.indrelid),
+       i.indisvalid, con.conname,
+       {nulls_not_distinct},
+       pg_catalog.pg_stat_get_numscans(i.indexrelid),
+       i.indexrelid
+FROM pg_catalog.pg_index i
+JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+JOIN pg_catalog.pg_am am ON am.oid = ic.relam
+LEFT JOIN pg_catalog.pg_constraint con
+       ON con.conindid = i.indexrelid AND con.conrelid = i.indrelid AND con.contype IN ('p', 'u', 'x')
+WHERE ic.relnamespace = ANY(%(ns)s::oid[])
+"""
+
+# Operator classes that are not the default for their type, and all collations: small lookups
+# that let the indexes and columns queries return oids instead of joining per key.
+LOOKUPS = """
+SELECT 'opclass', oc.oid, n.nspname, oc.opcname
+FROM pg_catalog.pg_opclass oc JOIN pg_catalog.pg_namespace n ON n.oid = oc.opcnamespace
+WHERE NOT oc.opcdefault
+UNION ALL
+SELECT 'collation', co.oid, n.nspname, co.collname
+FROM pg_catalog.pg_collation co JOIN pg_catalog.pg_namespace n ON n.oid = co.collnamespace
+"""
+
+# User triggers (internal ones, such as the triggers behind foreign keys, are left out) with the
+# trigger function and, for procedural languages, its source.
+TRIGGERS = """
+SELECT t.tgrelid, t.tgname, t.tgtype, t.tgenabled::text,
+       pn.nspname, p.proname, l.lanname,
+       CASE WHEN l.lanname NOT IN ('c', 'internal') THEN p.prosrc END,
+       pg_catalog.pg_get_triggerdef(t.oid)
+FROM pg_catalog.pg_trigger t
+JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid
+JOIN pg_catalog.pg_proc p ON p.oid = t.tgfoid
+JOIN pg_catalog.pg_namespace pn ON pn.oid = p.pronamespace
+JOIN pg_catalog.pg_language l ON l.oid = p.prolang
+WHERE c.relnamespace = ANY(%(ns)s::oid[]) AND NOT t.tgisinternal
+"""
+
+# Sequences with their owning column (serial: 'a' dependency, identity: 'i').
+SEQUENCES = """
+SELECT c.oid, c.relnamespace, c.relname, pg_catalog.format_type(s.seqtypid, NULL),
+       s.seqstart, s.seqincrement, s.seqmin, s.seqmax, s.seqcycle,
+       d.refobjid, d.refobjsubid, on_.nspname, oc.relname, oa.attname
+FROM pg_catalog.pg_sequence s
+JOIN pg_catalog.pg_class c ON c.oid = s.seqrelid
+LEFT JOIN pg_catalog.pg_depend d
+       ON d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = c.oid
+      AND d.refclassid = 'pg_catalog.pg_class'::regclass AND d.refobjsubid > 0
+      AND d.deptype IN ('a', 'i')
+LEFT JOIN pg_catalog.pg_class oc ON oc.oid = d.refobjid
+LEFT JOIN pg_catalog.pg_namespace on_ ON on_.oid = oc.relnamespace
+LEFT JOIN pg_catalog.pg_attribute oa ON oa.attrelid = d.refobjid AND oa.attnum = d.refobjsubid
+WHERE c.relnamespace = ANY(%(ns)s::oid[])
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e
+                  WHERE e.classid = 'pg_catalog.pg_class'::regclass AND e.objid = c.oid
+                    AND e.deptype = 'e')
+"""
+
+ENUMS = """
+SELECT t.typnamespace, t.typname, array_agg(e.enumlabel::text ORDER BY e.enumsortorder)
+FROM pg_catalog.pg_type t
+JOIN pg_catalog.pg_enum e ON e.enumtypid = t.oid
+WHERE t.typnamespace = ANY(%(ns)s::oid[])
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend x
+                  WHERE x.classid = 'pg_catalog.pg_type'::regclass AND x.objid = t.oid
+                    AND x.deptype = 'e')
+GROUP BY t.oid, t.typnamespace, t.typname
+"""
+
+# Extensions are database-wide: all of them are listed, whatever schemas were selected.
+EXTENSIONS = """
+SELECT e.extname, e.extversion, n.nspname
+FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace
+"""
+
+# Relations whose lock a reader would queue behind: an AccessExclusiveLock granted or awaited (DDL,
+# VACUUM FULL, REINDEX) on any relation, or for sequences (which pg_sequence_last_value opens with
+# RowExclusiveLock) any lock mode that conflicts with that.
+_BLOCKED = """
+WITH blocked AS MATERIALIZED (
+  SELECT DISTINCT l.relation
+  FROM pg_catalog.pg_locks l
+  WHERE l.locktype = 'relation' AND l.relation IS NOT NULL
+    AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())
+    AND l.pid <> pg_catalog.pg_backend_pid()
+    AND (l.mode = 'AccessExclusiveLock'
+         OR (l.mode IN ('ExclusiveLock', 'ShareRowExclusiveLock', 'ShareLock')
+             AND EXISTS (SELECT 1 FROM pg_catalog.pg_class s WHERE s.oid = l.relation AND s.relkind = 'S')))
+)
+"""
+
+# Sizes from pg_class.relpages (as of the last VACUUM/ANALYZE/CREATE INDEX: what the planner uses;
+# a table's size includes its TOAST table) and sequence positions. Only pg_sequence_last_value opens
+# relations, and locked sequences are skipped, so this never waits on a lock.
+SIZES = _BLOCKED + """
+SELECT c.oid, c.relkind::text,
+       CASE WHEN c.relkind IN ('r', 'm', 'p', 'i', 'I') THEN
+         (greatest(c.relpages, 0) + greatest(coalesce(t.relpages, 0), 0))::int8
+         * current_setting('block_size')::int8 END,
+       CASE WHEN c.relkind IN ('i', 'I') THEN greatest(c.relpages, 0)::int8 * current_setting('block_size')::int8 END,
+       CASE WHEN c.relkind = 'S' AND c.oid NOT IN (SELECT relation FROM blocked)
+                 AND pg_catalog.has_sequence_privilege(c.oid, 'SELECT,USAGE')
+            THEN pg_catalog.pg_sequence_last_value(c.oid) END
+FROM pg_catalog.pg_class c
+LEFT JOIN pg_catalog.pg_class t ON t.oid = c.reltoastrelid
+WHERE c.relnamespace = ANY(%(ns)s::oid[])
+  AND c.relkind IN ('r', 'm', 'p', 'i', 'I', 'S')
+"""
+
+# Exact sizes (read_postgres(exact_sizes=True)): pg_table_size / pg_relation_size open every table
+# and index (AccessShareLock, a relcache entry each: about 2 s for 5,000 tables). Relations that are
+# locked for DDL are skipped (NULL), so the reader still never queues behind DDL.
+SIZES_EXACT = _BLOCKED + """
+SELECT c.oid, c.relkind::text,
+       CASE WHEN c.oid IN (SELECT relation FROM blocked) THEN NULL
+            WHEN c.relkind IN ('i', 'I') THEN pg_catalog.pg_relation_size(c.oid)
+            WHEN c.relkind IN ('r', 'm', 'p') THEN pg_catalog.pg_table_size(c.oid) END,
+       CASE WHEN c.oid IN (SELECT relation FROM blocked) THEN NULL
+            WHEN c.relkind IN ('i', 'I') THEN pg_catalog.pg_table_size(c.oid) END,
+       CASE WHEN c.relkind = 'S' AND c.oid NOT IN (SELECT relation FROM blocked)
+                 AND pg_catalog.has_sequence_privilege(c.oid, 'SELECT,USAGE')
+            THEN pg_catalog.pg_sequence_last_value(c.oid) END
+FROM pg_catalog.pg_class c
+WHERE c.relnamespace = ANY(%(ns)s::oid[])
+  AND c.relkind IN ('r', 'm', 'p', 'i', 'I', 'S')
+"""
+
+
+@cache
+def constraints_query(server_version_num: int) -> str:
+    """CONSTRAINTS for this server (``NULLS NOT DISTINCT`` exists from PostgreSQL 15)."""
+    nnd = "COALESCE(ix.indnullsnotdistinct, false)" if server_version_num >= 150000 else "false"
+    return _CONSTRAINTS.format(nulls_not_distinct=nnd)
+
+
+@cache
+def indexes_query(server_version_num: int) -> str:
+    """INDEXES for this server (``NULLS NOT DISTINCT`` exists from PostgreSQL 15)."""
+    nnd = "i.indnullsnotdistinct" if server_version_num >= 150000 else "false"
+    return _INDEXES.format(nulls_not_distinct=nnd)

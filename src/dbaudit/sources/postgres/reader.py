@@ -1,0 +1,471 @@
+"""Build the schema model of a live PostgreSQL database from a fixed set of bulk catalog queries.
+
+The reader runs each query in :mod:`dbaudit.sources.postgres.catalog` once, in one read-only
+snapshot, whatever the number of tables (:data:`CATALOG_QUERIES` names them), then assembles the
+model in Python. The build is kept lean because it runs over hundreds of thousands of rows on large
+schemas: plain tuples, dictionaries keyed by oid, one shared :class:`ColumnType` per distinct type
+and no regular expressions per row.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from dbaudit.model.schema import (
+    POSTGRES_CAPABILITIES,
+    CheckConstraint,
+    Column,
+    ColumnType,
+    EnumType,
+    ExclusionConstraint,
+    Extension,
+    ForeignKey,
+    Index,
+    IndexElement,
+    Partitioning,
+    PrimaryKey,
+    ReferentialAction,
+    SchemaModel,
+    SourceInfo,
+    Table,
+    TableKind,
+    TableStats,
+    Trigger,
+    UniqueConstraint,
+)
+from dbaudit.model.schema import Sequence as SequenceModel
+from dbaudit.sources.postgres import catalog
+
+if TYPE_CHECKING:
+    import psycopg
+
+Row = tuple[Any, ...]
+
+# Names of the catalog queries: the whole read is this many statements (plus the session settings),
+# for any number of tables.
+CATALOG_QUERIES: tuple[str, ...] = (
+    "namespaces", "relations", "types", "lookups", "sequences", "sizes", "columns", "constraints",
+    "indexes", "triggers", "enums", "extensions",
+)
+
+_KINDS = {
+    "r": TableKind.TABLE, "p": TableKind.PARTITIONED_TABLE, "v": TableKind.VIEW,
+    "m": TableKind.MATERIALIZED_VIEW, "f": TableKind.FOREIGN_TABLE,
+}
+_ACTIONS = {
+    "a": ReferentialAction.NO_ACTION, "r": ReferentialAction.RESTRICT, "c": ReferentialAction.CASCADE,
+    "n": ReferentialAction.SET_NULL, "d": ReferentialAction.SET_DEFAULT,
+}
+_STRATEGIES: dict[str, Any] = {"r": "RANGE", "l": "LIST", "h": "HASH"}
+_IDENTITY: dict[str, Any] = {"a": "always", "d": "by default"}
+_STATS_KINDS = frozenset("rpm")
+_DEFAULT_COLLATION = 100  # pg_catalog."default"
+
+# pg_trigger.tgtype bits (include/catalog/pg_trigger.h)
+_TG_ROW, _TG_BEFORE, _TG_INSERT, _TG_DELETE, _TG_UPDATE, _TG_TRUNCATE, _TG_INSTEAD = 1, 2, 4, 8, 16, 32, 64
+# pg_index.indoption bits
+_IND_DESC, _IND_NULLS_FIRST = 1, 2
+
+
+def read_postgres(
+    url: str, *, schemas: Sequence[str] | None = None, name: str | None = None, exact_sizes: bool = False,
+) -> SchemaModel:
+    """The model of every user schema (or only ``schemas``) of the database at ``url``.
+
+    ``name`` names the source in the model; by default the URL without its password. Sizes come from
+    ``pg_class.relpages`` (as of the last VACUUM/ANALYZE) unless ``exact_sizes`` asks to open every
+    relation for its exact size, which costs about 2 s per 5,000 tables.
+    """
+    import psycopg  # noqa: PLC0415 - imported lazily for start-up time
+
+    from dbaudit.redact import redact_url  # noqa: PLC0415
+    from dbaudit.sources.postgres.connect import connect_readonly, connection_error  # noqa: PLC0415
+
+    conn = connect_readonly(url)
+    try:
+        return read_connection(conn, schemas=schemas, name=name or redact_url(url), exact_sizes=exact_sizes)
+    except psycopg.Error as exc:
+        raise connection_error(url, exc, during="reading the catalog") from None
+    finally:
+        conn.close()
+
+
+def read_connection(
+    conn: psycopg.Connection[Any], *, schemas: Sequence[str] | None = None, name: str = "postgresql",
+    exact_sizes: bool = False,
+) -> SchemaModel:
+    """The model read through an open connection (which :func:`read_postgres` makes read-only)."""
+    version_num = conn.info.server_version
+    namespaces = conn.execute(catalog.NAMESPACES, {"schemas": list(schemas) if schemas else None}).fetchall()
+    ns_names = {oid: nspname for oid, nspname, _ in namespaces}
+    params = {"ns": list(ns_names)}
+    plan = {
+        "relations": catalog.RELATIONS, "types": catalog.TYPES, "lookups": catalog.LOOKUPS,
+        "sequences": catalog.SEQUENCES, "sizes": catalog.SIZES_EXACT if exact_sizes else catalog.SIZES,
+        "columns": catalog.COLUMNS, "constraints": catalog.constraints_query(version_num),
+        "indexes": catalog.indexes_query(version_num), "triggers": catalog.TRIGGERS,
+        "enums": catalog.ENUMS, "extensions": catalog.EXTENSIONS,
+    }
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # hundreds of thousands of acyclic objects: collections would only cost time
+    try:
+        with conn.pipeline():
+            cursors = {key: conn.cursor().execute(query, params) for key, query in plan.items()}
+            rows = {key: cursors[key].fetchall() for key in ("relations", "types", "lookups", "sequences", "sizes")}
+            builder = _Builder(ns_names, rows["lookups"], rows["types"], rows["sizes"])
+            builder.add_relations(rows["relations"])
+            builder.add_columns(cursors["columns"].fetchall(), rows["sequences"])
+            builder.add_constraints(cursors["constraints"].fetchall())
+            builder.add_indexes(cursors["indexes"].fetchall())
+            builder.add_triggers(cursors["triggers"].fetchall())
+            enums = cursors["enums"].fetchall()
+            extensions = cursors["extensions"].fetchall()
+        conn.rollback()  # read-only: nothing to keep; ends the snapshot promptly
+        return _model(conn, name, namespaces, builder, sequences=rows["sequences"], enums=enums,
+                      extensions=extensions)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+
+
+def _model(
+    conn: psycopg.Connection[Any], name: str, namespaces: list[Row], builder: _Builder, *,
+    sequences: list[Row], enums: list[Row], extensions: list[Row],
+) -> SchemaModel:
+    ns_names = builder.ns_names
+    return SchemaModel(
+        source=SourceInfo(
+            kind="postgresql", name=name, dialect="postgresql",
+            server_version=conn.info.parameter_status("server_version"),
+            capabilities=POSTGRES_CAPABILITIES,
+        ),
+        schemas=tuple(sorted(ns_names.values())),
+        tables=builder.tables(),
+        sequences=builder.sequences(sequences),
+        enums=tuple(sorted(
+            (EnumType(ns_names[nsoid], typname, tuple(labels)) for nsoid, typname, labels in enums),
+            key=lambda e: (e.schema, e.name),
+        )),
+        extensions=tuple(sorted((Extension(*row) for row in extensions), key=lambda e: e.name)),
+        schema_comments=tuple(sorted((nspname, comment) for _, nspname, comment in namespaces if comment)),
+    )
+
+
+def _strip_parens(text: str) -> str:
+    """``(a > 0)`` -> ``a > 0``, only when the outer parentheses enclose the whole text."""
+    if not (text.startswith("(") and text.endswith(")")):
+        return text
+    depth = 0
+    quote = ""
+    for i, ch in enumerate(text):
+        if quote:
+            if ch == quote:
+                quote = ""
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0 and i != len(text) - 1:
+                return text
+    return text[1:-1]
+
+
+def _type_modifiers(base: str, typmod: int) -> tuple[int | None, int | None, int | None]:
+    """(length, precision, scale) decoded from a typmod, as format_type reads it."""
+    if typmod < 0:
+        return None, None, None
+    if base in ("varchar", "bpchar"):
+        return typmod - 4, None, None
+    if base in ("bit", "varbit"):
+        return typmod, None, None
+    if base == "numeric":
+        packed = typmod - 4
+        return None, (packed >> 16) & 0xFFFF, ((packed & 0x7FF) ^ 1024) - 1024
+    if base in ("timestamp", "timestamptz", "time", "timetz"):
+        return None, typmod, None
+    if base == "interval":
+        precision = typmod & 0xFFFF
+        return None, (None if precision == 0xFFFF else precision), None
+    return None, None, None
+
+
+class _Rel:
+    """What is known about one relation while the model is assembled."""
+
+    __slots__ = (
+        "attnames", "checks", "collations", "columns", "exclusions", "fks", "index_bytes", "index_scans",
+        "indexes", "kind", "name", "pk", "row", "schema", "triggers", "uniques",
+    )
+
+    def __init__(self, schema: str, name: str, kind: str, row: Row) -> None:
+        self.schema = schema
+        self.name = name
+        self.kind = kind
+        self.row = row
+        self.columns: list[Column] = []
+        self.attnames: dict[int, str] = {}
+        self.collations: dict[int, int] = {}
+        self.pk: PrimaryKey | None = None
+        self.fks: list[ForeignKey] = []
+        self.uniques: list[UniqueConstraint] = []
+        self.checks: list[CheckConstraint] = []
+        self.exclusions: list[ExclusionConstraint] = []
+        self.indexes: list[Index] = []
+        self.triggers: list[Trigger] = []
+        self.index_bytes: int | None = None
+        self.index_scans: int | None = None
+
+
+class _Builder:
+    def __init__(self, ns_names: dict[int, str], lookups: list[Row], types: list[Row], sizes: list[Row]) -> None:
+        self.ns_names = ns_names
+        self.rels: dict[int, _Rel] = {}
+        self.opclasses: dict[int, str] = {}
+        self.collations: dict[int, str] = {}
+        for kind, oid, nspname, objname in lookups:
+            label = objname if nspname == "pg_catalog" else f"{nspname}.{objname}"
+            (self.opclasses if kind == "opclass" else self.collations)[oid] = label
+        self.types = {row[0]: row for row in types}
+        self.type_collation = {row[0]: row[4] for row in types}
+        self.column_types: dict[tuple[int, int, int, str], ColumnType] = {}
+        # oid -> (main fork or table size, all forks of an index, sequence last value)
+        self.sizes: dict[int, tuple[int | None, int | None, int | None]] = {
+            oid: (main, forks, last) for oid, _kind, main, forks, last in sizes
+        }
+
+    # -- relations and columns -------------------------------------------------------------
+
+    def add_relations(self, rows: Iterable[Row]) -> None:
+        ns_names = self.ns_names
+        for row in rows:
+            self.rels[row[0]] = _Rel(ns_names[row[1]], row[2], row[3], row)
+
+    def column_type(self, sql: str, typid: int, typmod: int, ndims: int) -> ColumnType:
+        key = (typid, typmod, ndims, sql)
+        found = self.column_types.get(key)
+        if found is not None:
+            return found
+        info = self.types.get(typid)
+        if info is None:  # cannot happen for a consistent snapshot; keep the printed type
+            found = ColumnType(sql=sql, name=sql)
+        else:
+            _oid, nsp, typname, typtype, _coll, is_array, ensp, ename, etype = info
+            if is_array:
+                nsp, typname, typtype = ensp, ename, etype
+            base = typname if nsp == "pg_catalog" else f"{nsp}.{typname}"
+            length, precision, scale = _type_modifiers(typname if nsp == "pg_catalog" else "", typmod)
+            found = ColumnType(
+                sql=sql, name=base, length=length, precision=precision, scale=scale,
+                array_dims=max(ndims, 1) if is_array else 0, is_enum=typtype == "e",
+            )
+        self.column_types[key] = found
+        return found
+
+    def add_columns(self, rows: Iterable[Row], sequences: Iterable[Row]) -> None:
+        serials = {
+            (row[9], row[10]): f"{self.ns_names.get(row[1], '?')}.{row[2]}" for row in sequences if row[9]
+        }
+        rels = self.rels
+        collations = self.collations
+        column_type = self.column_type
+        type_collation = self.type_collation
+        for (relid, attnum, attname, sql, typid, typmod, ndims, notnull, identity, generated, default,
+             collation, comment) in rows:
+            rel = rels.get(relid)
+            if rel is None:
+                continue
+            rel.attnames[attnum] = attname
+            rel.collations[attnum] = collation or type_collation.get(typid, 0)
+            rel.columns.append(Column(
+                name=attname,
+                type=column_type(sql, typid, typmod, ndims),
+                nullable=not notnull,
+                default=None if generated else default,
+                identity=_IDENTITY.get(identity),
+                generated=default if generated else None,
+                serial_sequence=serials.get((relid, attnum)),
+                collation=collations.get(collation) if collation else None,
+                comment=comment,
+                position=attnum,
+            ))
+
+    # -- constraints, indexes, triggers --------------------------------------------------
+
+    def add_constraints(self, rows: Iterable[Row]) -> None:
+        rels = self.rels
+        for (relid, conname, contype, conkey, rschema, rtable, refcols, upd, dele, match, deferrable,
+             deferred, validated, expr, nnd) in rows:
+            rel = rels.get(relid)
+            if rel is None:
+                continue
+            names = rel.attnames
+            cols = tuple(names.get(n, str(n)) for n in conkey) if conkey else ()
+            if contype == "p":
+                rel.pk = PrimaryKey(conname, cols)
+            elif contype == "f":
+                rel.fks.append(ForeignKey(
+                    name=conname, columns=cols, ref_schema=rschema, ref_table=rtable,
+                    ref_columns=tuple(refcols), on_delete=_ACTIONS[dele], on_update=_ACTIONS[upd],
+                    deferrable=deferrable, initially_deferred=deferred, validated=validated,
+                    match_full=match == "f",
+                ))
+            elif contype == "u":
+                rel.uniques.append(UniqueConstraint(conname, cols, deferrable=deferrable, nulls_not_distinct=nnd))
+            elif contype == "c":
+                rel.checks.append(CheckConstraint(conname, _strip_parens(expr), cols, validated=validated))
+            else:
+                rel.exclusions.append(ExclusionConstraint(conname, expr))
+
+    def add_indexes(self, rows: Iterable[Row]) -> None:
+        from dbaudit.sqltext import column_list, ident, qualified  # noqa: PLC0415
+
+        rels = self.rels
+        sizes = self.sizes
+        opclasses = self.opclasses
+        collation_names = self.collations
+        for (relid, name, unique, primary, method, nkey, indkey, indoption, indcoll, indclass, exprs, pred,
+             valid, conname, nnd, scans, indexrelid) in rows:
+            rel = rels.get(relid)
+            if rel is None:
+                continue
+            names = rel.attnames
+            expr_iter = iter(exprs or ())
+            elements = []
+            for k in range(nkey):
+                attnum = indkey[k]
+                option = indoption[k]
+                coll = indcoll[k]
+                if attnum:
+                    column, expression = names.get(attnum, str(attnum)), None
+                    own_collation = rel.collations.get(attnum, 0)
+                else:
+                    column, expression = None, _strip_parens(next(expr_iter, "?"))
+                    own_collation = _DEFAULT_COLLATION
+                elements.append(IndexElement(
+                    column=column, expression=expression,
+                    descending=bool(option & _IND_DESC), nulls_first=bool(option & _IND_NULLS_FIRST),
+                    collation=collation_names.get(coll) if coll and coll != own_collation else None,
+                    opclass=opclasses.get(indclass[k]),
+                ))
+            include = tuple(names.get(n, str(n)) for n in indkey[nkey:])
+            predicate = _strip_parens(pred) if pred else None
+            main, forks, _ = sizes.get(indexrelid, (None, None, None))
+            if forks is not None:
+                rel.index_bytes = (rel.index_bytes or 0) + forks
+            if scans is not None:
+                rel.index_scans = (rel.index_scans or 0) + scans
+            definition = (
+                f"CREATE {'UNIQUE ' if unique else ''}INDEX {ident(name)} ON "
+                f"{'ONLY ' if rel.kind == 'p' else ''}{qualified(rel.schema, rel.name)} USING {method} "
+                f"({', '.join(_element_sql(e, ident) for e in elements)})"
+                + (f" INCLUDE ({column_list(include)})" if include else "")
+                + (" NULLS NOT DISTINCT" if nnd else "")
+                + (f" WHERE ({predicate})" if predicate else "")
+            )
+            rel.indexes.append(Index(
+                name=name, elements=tuple(elements), unique=unique, primary=primary, method=method,
+                predicate=predicate, include=include, valid=valid, constraint=conname,
+                nulls_not_distinct=nnd, definition=definition, size_bytes=main, scans=scans,
+            ))
+
+    def add_triggers(self, rows: Iterable[Row]) -> None:
+        rels = self.rels
+        for relid, name, tgtype, enabled, fn_schema, fn_name, language, source, definition in rows:
+            rel = rels.get(relid)
+            if rel is None:
+                continue
+            events = tuple(event for bit, event in (
+                (_TG_INSERT, "INSERT"), (_TG_DELETE, "DELETE"), (_TG_UPDATE, "UPDATE"), (_TG_TRUNCATE, "TRUNCATE"),
+            ) if tgtype & bit)
+            timing: Any = "INSTEAD OF" if tgtype & _TG_INSTEAD else "BEFORE" if tgtype & _TG_BEFORE else "AFTER"
+            rel.triggers.append(Trigger(
+                name=name, timing=timing, events=events, level="ROW" if tgtype & _TG_ROW else "STATEMENT",
+                function=f"{fn_schema}.{fn_name}", function_language=language, function_source=source,
+                enabled=enabled != "D", definition=definition,
+            ))
+
+    # -- assembly --------------------------------------------------------------------------
+
+    def tables(self) -> tuple[Table, ...]:
+        out = [self._table(rel) for rel in self.rels.values()]
+        out.sort(key=lambda t: (t.schema, t.name))
+        return tuple(out)
+
+    def _table(self, rel: _Rel) -> Table:
+        (_oid, _ns, _name, relkind, is_partition, comment, viewdef, bound, parent_schema, parent_name,
+         strategy, keydef, partattrs) = rel.row[:13]
+        partitioning = None
+        if strategy is not None:
+            key = keydef.split(" ", 1)[1] if keydef else ""
+            names = rel.attnames
+            partitioning = Partitioning(
+                strategy=_STRATEGIES[strategy], key=_strip_parens(key),
+                columns=tuple(names.get(n, str(n)) for n in partattrs or () if n),
+            )
+        kind = TableKind.PARTITION if relkind == "r" and is_partition else _KINDS[relkind]
+        by_name = _by_name
+        return Table(
+            schema=rel.schema, name=rel.name, kind=kind, columns=tuple(rel.columns), primary_key=rel.pk,
+            foreign_keys=tuple(sorted(rel.fks, key=by_name)),
+            uniques=tuple(sorted(rel.uniques, key=by_name)),
+            checks=tuple(sorted(rel.checks, key=by_name)),
+            exclusions=tuple(sorted(rel.exclusions, key=by_name)),
+            indexes=tuple(sorted(rel.indexes, key=by_name)),
+            triggers=tuple(sorted(rel.triggers, key=by_name)),
+            comment=comment, partitioning=partitioning,
+            partition_of=f"{parent_schema}.{parent_name}" if is_partition and parent_name else None,
+            partition_bound=bound,
+            view_definition=viewdef.strip() if viewdef is not None else None,
+            stats=self._stats(rel) if relkind in _STATS_KINDS else None,
+        )
+
+    def _stats(self, rel: _Rel) -> TableStats:
+        reltuples, seq_scan, live, dead, last_analyze, last_autoanalyze = rel.row[-6:]
+        table_bytes = self.sizes.get(rel.row[0], (None, None, None))[0]
+        index_bytes = rel.index_bytes
+        if index_bytes is None and table_bytes is not None and not rel.indexes:
+            index_bytes = 0
+        return TableStats(
+            rows_estimate=None if reltuples is None or reltuples < 0 else int(reltuples),
+            total_bytes=None if table_bytes is None or index_bytes is None else table_bytes + index_bytes,
+            table_bytes=table_bytes, index_bytes=index_bytes,
+            seq_scan=seq_scan, idx_scan=rel.index_scans, n_live_tup=live, n_dead_tup=dead,
+            last_analyze=last_analyze, last_autoanalyze=last_autoanalyze,
+        )
+
+    def sequences(self, rows: Iterable[Row]) -> tuple[SequenceModel, ...]:
+        out = []
+        for (oid, nsoid, name, data_type, start, increment, min_value, max_value, cycle, _owner, _attnum,
+             owner_schema, owner_table, owner_column) in rows:
+            out.append(SequenceModel(
+                schema=self.ns_names[nsoid], name=name, data_type=data_type, start=start, increment=increment,
+                min_value=min_value, max_value=max_value, cycle=cycle,
+                last_value=self.sizes.get(oid, (None, None, None))[2],
+                owned_by_table=f"{owner_schema}.{owner_table}" if owner_table else None,
+                owned_by_column=owner_column,
+            ))
+        out.sort(key=lambda s: (s.schema, s.name))
+        return tuple(out)
+
+
+def _by_name(obj: Any) -> str:
+    return str(obj.name)
+
+
+def _element_sql(element: IndexElement, ident: Any) -> str:
+    text = ident(element.column) if element.column is not None else f"({element.expression})"
+    if element.collation:
+        text += " COLLATE " + ".".join(ident(part) for part in element.collation.split(".", 1))
+    if element.opclass:
+        text += " " + ".".join(ident(part) for part in element.opclass.split(".", 1))
+    if element.descending:
+        text += " DESC"
+        if not element.nulls_first:
+            text += " NULLS LAST"
+    elif element.nulls_first:
+        text += " NULLS FIRST"
+    return text

@@ -265,7 +265,8 @@ def soft_delete_unique_not_partial(ctx: RuleContext) -> Iterator[Finding]:
         for name, columns, index, is_constraint in _business_uniques(table):
             if set(columns) & {*LIFECYCLE_COLUMNS, "is_active"} or not columns:
                 continue
-            if index is not None and (mentions(index.predicate, flag) or not index.is_plain):
+            partial_on_live = any(mentions(index.predicate, c) for c in LIFECYCLE_COLUMNS) if index else False
+            if index is not None and (partial_on_live or not index.is_plain):
                 continue
             referenced = any(
                 fk.ref_qualified == table.qualified_name and set(fk.ref_columns) == set(columns)

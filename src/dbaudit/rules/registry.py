@@ -173,7 +173,8 @@ def rule(
             requires=requires,
             status=status,
         )
-        return (registry or REGISTRY).add(rule_)
+        # not ``registry or REGISTRY``: an empty registry is falsy (it has ``__len__``)
+        return (registry if registry is not None else REGISTRY).add(rule_)
 
     return decorate
 

@@ -27,7 +27,8 @@ class TestCatalogue:
         assert isinstance(rule_.severity, Severity)
         assert rule_.fix in ("always", "sometimes", "never")
         assert rule_.status in ("stable", "preview", "removed")
-        assert rule_.title and not rule_.title.startswith("#")
+        assert rule_.title
+        assert not rule_.title.startswith("#")
 
     @pytest.mark.parametrize("rule_", ALL_RULES, ids=lambda r: r.id)
     def test_rule_doc_has_required_headings(self, rule_: Rule) -> None:

@@ -412,6 +412,18 @@ class TestSearchWithoutTrigramIndex:
         assert_fix_round_trip(pg_url, ddl, "search-without-trigram-index",
                               ["public.Host Names.Name"], code=code)
 
+    def test_jsonb_searched_as_text_round_trip(self, pg_url: str) -> None:
+        """A jsonb column searched as ``col::text LIKE`` gets an expression trigram index that executes."""
+        ddl = 'CREATE TABLE logs (id int PRIMARY KEY, "Context" jsonb);'
+        code = CodeFacts(searches=(SearchPattern("logs", "Context", "like", LOC),))
+        finding = assert_fix_round_trip(pg_url, ddl, "search-without-trigram-index",
+                                        ["public.logs.Context"], code=code)
+        assert finding.fix_sql is not None
+        assert finding.fix_sql.splitlines()[-1] == (
+            'CREATE INDEX CONCURRENTLY "logs_Context_trgm_idx" ON public.logs USING gin '
+            '((("Context")::text) gin_trgm_ops);'
+        )
+
 
 class TestLatestRowWithoutIndex:
     def stats(self) -> SchemaBuilder:

@@ -7,6 +7,7 @@ partitioned parent, whose indexes every partition inherits.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 
 from dbaudit.findings import Finding, Severity
@@ -125,9 +126,7 @@ def fk_without_index(ctx: RuleContext) -> Iterator[Finding]:
 
 
 def _fk_finding(model: SchemaModel, table: Table, fk: ForeignKey) -> Finding:
-    leading = sorted(
-        {ix.elements[0].column or "(expression)" for ix in effective_indexes(table) if ix.elements}
-    )
+    leading = sorted({ix.elements[0].column or "(expression)" for ix in effective_indexes(table) if ix.elements})
     evidence = [
         f"FK {fk.name}: {table.qualified_name}({', '.join(fk.columns)}) -> "
         f"{fk.ref_qualified}({', '.join(fk.ref_columns)}) ON DELETE {fk.on_delete.value}",
@@ -284,9 +283,7 @@ def redundant_index(ctx: RuleContext) -> Iterator[Finding]:
 def _redundant_finding(table: Table, index: Index, wider: Index) -> Finding:
     return redundant_index.finding(
         objects=[_ix_object(table, index), _ix_object(table, wider)],
-        title=(
-            f"Index {table.schema}.{index.name} is a leading prefix of {wider.name} on {table.qualified_name}"
-        ),
+        title=(f"Index {table.schema}.{index.name} is a leading prefix of {wider.name} on {table.qualified_name}"),
         evidence=[_describe(index), _describe(wider)],
         impact="Every write maintains an index that adds no access path the wider one lacks.",
         root_cause="A single-purpose index was kept after a wider composite or unique index.",
@@ -325,11 +322,7 @@ def index_duplicates_constraint(ctx: RuleContext) -> Iterator[Finding]:
             if backs_constraint(index) or index.include:
                 continue
             match = next(
-                (
-                    c
-                    for c in constraint_indexes
-                    if same_scope(index, c) and same_elements(index.elements, c.elements)
-                ),
+                (c for c in constraint_indexes if same_scope(index, c) and same_elements(index.elements, c.elements)),
                 None,
             )
             if match is not None:
@@ -412,8 +405,7 @@ def _low_selectivity_finding(table: Table, index: Index, column: str) -> Finding
         root_cause="index=True on a flag column instead of a partial index for the rare value.",
         fix_sql=partial + drop_index_sql(table, index),
         verify_sql=(
-            f"SELECT {qualified_column(column)}, count(*) FROM "
-            f"{qualified(table.schema, table.name)} GROUP BY 1;"
+            f"SELECT {qualified_column(column)}, count(*) FROM {qualified(table.schema, table.name)} GROUP BY 1;"
         ),
     )
 
@@ -550,13 +542,20 @@ def _unused_finding(table: Table, index: Index) -> Finding:
 _TRGM_OPCLASSES = ("gin_trgm_ops", "gist_trgm_ops")
 
 
+def _mentions(expression: str | None, column: str) -> bool:
+    """The expression references the column (as PostgreSQL prints it: quoted only when needed)."""
+    if expression is None:
+        return False
+    return re.search(rf"(?<![\w\"$]){re.escape(ident(column))}(?![\w\"$])", expression) is not None
+
+
 def _has_trigram_index(table: Table, column: str) -> bool:
     for index in table.indexes:
         if not index.valid or index.predicate is not None:
             continue
         for e in index.elements:
             opclass = (e.opclass or "").rsplit(".", 1)[-1]
-            mentions = e.column == column or (e.expression is not None and column in e.expression)
+            mentions = e.column == column or _mentions(e.expression, column)
             if opclass in _TRGM_OPCLASSES and mentions:
                 return True
     return False
@@ -613,12 +612,17 @@ def search_without_trigram_index(ctx: RuleContext) -> Iterator[Finding]:
         yield from findings
 
 
-def _trigram_finding(
-    model: SchemaModel, table: Table, column: str, kind: str, locations: list[Location]
-) -> Finding:
-    element = IndexElement(column=column, opclass="gin_trgm_ops")
+def _trigram_finding(model: SchemaModel, table: Table, column: str, kind: str, locations: list[Location]) -> Finding:
+    col = table.column(column)
+    textual = col is not None and col.type.name in ("text", "varchar", "bpchar") and not col.type.array_dims
+    # gin_trgm_ops indexes text; other types (jsonb searched as context::text) need an expression.
+    element = (
+        IndexElement(column=column, opclass="gin_trgm_ops")
+        if textual
+        else IndexElement(expression=f"({ident(column)})::text", opclass="gin_trgm_ops")
+    )
     name = unique_name(index_name(table.name, [column], "trgm_idx"), index_names_in(model, table.schema))
-    plan = _gin_plan(model, table, name, element)
+    plan = _gin_plan(model, table, name, element, column)
     return search_without_trigram_index.finding(
         objects=[f"{table.qualified_name}.{column}"],
         title=f"Leading-wildcard search on {table.qualified_name}.{column} without a trigram index",
@@ -638,23 +642,16 @@ def _trigram_finding(
     )
 
 
-def _gin_plan(model: SchemaModel, table: Table, name: str, element: IndexElement) -> str:
+def _gin_plan(model: SchemaModel, table: Table, name: str, element: IndexElement, column: str) -> str:
     if not is_partitioned(table):
         return create_index_sql(table.schema, table.name, name, [element], method="gin") + ";"
     lines = [
-        create_index_sql(
-            table.schema, table.name, name, [element], method="gin", concurrently=False, only=True
-        )
-        + ";"
+        create_index_sql(table.schema, table.name, name, [element], method="gin", concurrently=False, only=True) + ";"
     ]
     for part in model.partitions_of(table.qualified_name):
-        child = unique_name(
-            index_name(part.name, [element.column or ""], "trgm_idx"), index_names_in(model, part.schema)
-        )
+        child = unique_name(index_name(part.name, [column], "trgm_idx"), index_names_in(model, part.schema))
         lines.append(create_index_sql(part.schema, part.name, child, [element], method="gin") + ";")
-        lines.append(
-            f"ALTER INDEX {qualified(table.schema, name)} ATTACH PARTITION {qualified(part.schema, child)};"
-        )
+        lines.append(f"ALTER INDEX {qualified(table.schema, name)} ATTACH PARTITION {qualified(part.schema, child)};")
     return "\n".join(lines)
 
 

@@ -29,7 +29,7 @@ from dbaudit.migrations.sqlfacts import target_table
 
 # Offline mode never connects; the URL only tells SQLAlchemy which dialect to compile for.
 OFFLINE_URL = "postgresql://dbaudit@offline.invalid/offline"
-_MARKER = re.compile(r"^-- Running upgrade .*? -> ([^,\s]+)", re.MULTILINE)
+_MARKER = re.compile(r"^-- Running upgrade .*? -> ([^,\s]+).*$", re.MULTILINE)
 _VERSION_TABLE = "alembic_version"
 
 
@@ -81,7 +81,7 @@ def _ordered_scripts(script: ScriptDirectory, root: Path) -> list[Script]:
     try:
         walked = list(script.walk_revisions("base", "heads"))
     except Exception as exc:
-        raise SourceError(f"{root}: broken revision graph: {exc}") from None
+        raise SourceError(f"{root}: broken revision graph: {exc or type(exc).__name__}") from None
     return list(reversed(walked))
 
 

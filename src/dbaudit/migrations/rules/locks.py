@@ -367,19 +367,18 @@ def _pk_finding(rev: AnalyzedRevision, fact: StatementFacts, con: Any) -> Findin
 
 def _pk_fix(rev: AnalyzedRevision, table: str, name: str, keys: tuple[str, ...], nullable: list[str],
             partitions: tuple[str, ...] | None) -> str:
-    lines: list[str] = []
+    lines = [autocommit_note(rev.revision).rstrip(), "SET lock_timeout = '5s';"]
     targets = (partitions or ("schema.partition_name",)) if partitions is not None else (table,)
+    cols = column_list(keys)
     for target in targets:
         lines.extend(_not_null_steps(target, nullable))
         index = truncate_identifier(f"{target.rpartition('.')[2]}_pkey") if partitions is not None else name
-        lines.append(autocommit_note(rev.revision).rstrip())
-        lines.append(f"CREATE UNIQUE INDEX CONCURRENTLY {ident(index)} ON {table_sql(target)} ({column_list(keys)});")
-        lines.append(lock_timeout_prefix(rev.revision).rstrip())
-        lines.append(f"ALTER TABLE {table_sql(target)} ADD CONSTRAINT {ident(index)} PRIMARY KEY USING INDEX "
-                     f"{ident(index)};")
+        lines.append(f"CREATE UNIQUE INDEX CONCURRENTLY {ident(index)} ON {table_sql(target)} ({cols});")
+        lines.append(f"ALTER TABLE {table_sql(target)} ADD CONSTRAINT {ident(index)} "
+                     f"PRIMARY KEY USING INDEX {ident(index)};")
     if partitions is not None:
         lines.append("-- the parent: attaches the partitions' primary keys, builds nothing")
-        lines.append(f"ALTER TABLE {table_sql(table)} ADD CONSTRAINT {ident(name)} PRIMARY KEY ({column_list(keys)});")
+        lines.append(f"ALTER TABLE {table_sql(table)} ADD CONSTRAINT {ident(name)} PRIMARY KEY ({cols});")
     return "\n".join(lines)
 
 

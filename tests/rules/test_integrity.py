@@ -1,0 +1,419 @@
+"""Integrity rules: per rule a triggering schema, near misses, and fix round trips on PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+
+from dbaudit.findings import Finding, Severity
+from dbaudit.model.schema import SchemaModel, TableKind
+from dbaudit.rules._code_facts import CodeFacts, ColumnValues
+from dbaudit.sqltext import ident
+from dbaudit.testing import SchemaBuilder, schema
+from tests.rules.conftest import HOSTILE_NAMES, assert_fix_round_trip, findings_for, model_from_ddl, run_query
+
+
+def q(*parts: str) -> str:
+    return ".".join(ident(p) for p in parts)
+
+
+def brief(findings: list[Finding]) -> list[tuple[str, Severity, tuple[str, ...], str, str | None]]:
+    return [(f.rule, f.severity, f.objects, f.title, f.fix_sql) for f in findings]
+
+
+def instances() -> SchemaBuilder:
+    return schema().table("instances", cols={"id": "integer", "name": "text not null"}, pk="id")
+
+
+class TestFkMissing:
+    def test_fk_missing_finds(self) -> None:
+        """An integer *_id column naming a table's integer key without FK is reported in full."""
+        model = (instances().table("database_size_aggregations",
+                                   cols={"id": "bigint", "instance_id": "integer not null"}, pk="id").build())
+        assert findings_for(model, "fk-missing") == [Finding(
+            rule="fk-missing", category="integrity", severity=Severity.P1,
+            objects=("public.database_size_aggregations.instance_id",),
+            title="public.database_size_aggregations.instance_id references public.instances without a foreign key",
+            evidence=(
+                "public.database_size_aggregations.instance_id is integer NOT NULL and its name points at "
+                "public.instances",
+                "public.instances.id (integer) is the single-column key of public.instances",
+                "no foreign key of public.database_size_aggregations covers instance_id",
+            ),
+            impact="Rows of public.database_size_aggregations can point at public.instances rows that do not "
+                   "exist; joins silently drop them and reports built on them are wrong.",
+            root_cause="The relation exists only in the column name (and maybe the ORM), never in the database.",
+            fix_sql=(
+                "ALTER TABLE public.database_size_aggregations ADD CONSTRAINT "
+                "database_size_aggregations_instance_id_fkey FOREIGN KEY (instance_id) REFERENCES "
+                "public.instances (id) NOT VALID;\n"
+                "ALTER TABLE public.database_size_aggregations VALIDATE CONSTRAINT "
+                "database_size_aggregations_instance_id_fkey;"
+            ),
+            verify_sql=(
+                "SELECT count(*) AS orphan_rows FROM public.database_size_aggregations AS c LEFT JOIN "
+                "public.instances AS p ON p.id = c.instance_id WHERE c.instance_id IS NOT NULL AND p.id IS NULL;"
+            ),
+        )]
+
+    def test_fk_missing_finds_partitioned_with_per_partition_validation(self) -> None:
+        """On a partitioned table the FK is added NOT VALID + validated per partition, then on the parent."""
+        model = (
+            instances()
+            .table("aggs", cols={"id": "bigint", "instance_id": "int4 not null", "day": "date not null"},
+                   pk=("id", "day"), partition_by=("RANGE", "day"))
+            .table("aggs_2024", cols={"id": "bigint", "instance_id": "int4 not null", "day": "date not null"},
+                   partition_of="aggs")
+            .build()
+        )
+        [finding] = findings_for(model, "fk-missing")
+        assert finding.fix_sql == (
+            "ALTER TABLE public.aggs_2024 ADD CONSTRAINT aggs_2024_instance_id_fkey FOREIGN KEY (instance_id) "
+            "REFERENCES public.instances (id) NOT VALID;\n"
+            "ALTER TABLE public.aggs_2024 VALIDATE CONSTRAINT aggs_2024_instance_id_fkey;\n"
+            "ALTER TABLE public.aggs ADD CONSTRAINT aggs_instance_id_fkey FOREIGN KEY (instance_id) "
+            "REFERENCES public.instances (id);"
+        )
+
+    def test_fk_missing_clean(self) -> None:
+        """Near misses: an existing FK, a text column, an unknown stem, an ignored column, the key itself."""
+        model = (
+            instances()
+            .table("a", cols={"id": "bigint", "instance_id": "integer"}, pk="id").fk("a", "instance_id", "instances")
+            .table("b", cols={"id": "bigint", "instance_id": "text"}, pk="id")
+            .table("c", cols={"id": "bigint", "widget_id": "integer"}, pk="id")
+            .table("d", cols={"id": "bigint", "instance_id": "uuid"}, pk="id")
+            .build()
+        )
+        assert findings_for(model, "fk-missing") == []
+
+    def test_fk_missing_ignore_columns_option(self) -> None:
+        """The rule option ignore-columns leaves named columns alone."""
+        model = instances().table("a", cols={"id": "bigint", "instance_id": "integer"}, pk="id").build()
+        assert findings_for(model, "fk-missing", options={"ignore-columns": ["instance_id"]}) == []
+
+    def test_fk_missing_orm_evidence(self) -> None:
+        """When the ORM models declare the FK, the evidence says so."""
+        model = instances().table("a", cols={"id": "bigint", "instance_id": "integer"}, pk="id").build()
+        orm = (instances().table("a", cols={"id": "bigint", "instance_id": "integer"}, pk="id")
+               .fk("a", "instance_id", "instances", name="a_instance_id_fkey").build())
+        [finding] = findings_for(model, "fk-missing", models=orm)
+        assert finding.evidence[-1] == "the ORM models declare a_instance_id_fkey on instance_id"
+
+    @pytest.mark.parametrize("name", HOSTILE_NAMES)
+    def test_fk_missing_fix_round_trip(self, pg_url: str, name: str) -> None:
+        """The fix adds a validated FK for hostile schema/table names; the orphan query runs."""
+        s, t = ident(name), q(name, name)
+        ddl = f"""
+        CREATE SCHEMA {s};
+        CREATE TABLE {s}.widgets (id integer PRIMARY KEY);
+        CREATE TABLE {t} (id integer PRIMARY KEY, widget_id integer);
+        INSERT INTO {s}.widgets VALUES (1), (2);
+        INSERT INTO {t} VALUES (1, 1), (2, NULL), (3, 2);
+        """
+        assert_fix_round_trip(pg_url, ddl, "fk-missing", [f"{name}.{name}.widget_id"])
+
+    def test_fk_missing_partitioned_round_trip(self, pg_url: str) -> None:
+        """The per-partition fix runs on a real partitioned table and the parent ends with the FK."""
+        ddl = """
+        CREATE TABLE instances (id integer PRIMARY KEY);
+        CREATE TABLE "Aggs" (id bigint, instance_id integer NOT NULL, day date NOT NULL, PRIMARY KEY (id, day))
+            PARTITION BY RANGE (day);
+        CREATE TABLE "Aggs 2024" PARTITION OF "Aggs" FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+        CREATE TABLE aggs_2025 PARTITION OF "Aggs" FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+        INSERT INTO instances VALUES (1);
+        INSERT INTO "Aggs" VALUES (1, 1, '2024-05-01'), (2, 1, '2025-05-01');
+        """
+        assert_fix_round_trip(pg_url, ddl, "fk-missing", ["public.Aggs.instance_id"])
+        rows = run_query(pg_url, "SELECT conname FROM pg_constraint WHERE conrelid = '\"Aggs\"'::regclass "
+                                 "AND contype = 'f'")
+        assert rows == [("Aggs_instance_id_fkey",)]
+
+
+def account_schema() -> SchemaBuilder:
+    return (
+        instances()
+        .table("instance_accounts", cols={"id": "integer", "instance_id": "integer not null"}, pk="id")
+        .fk("instance_accounts", "instance_id", "instances")
+        .table("account_permission", cols={"id": "integer", "instance_id": "integer not null",
+                                           "instance_account_id": "integer not null", "db_type": "text"}, pk="id")
+        .fk("account_permission", "instance_id", "instances")
+        .fk("account_permission", "instance_account_id", "instance_accounts", on_delete="CASCADE")
+    )
+
+
+class TestRedundantColumn:
+    def test_redundant_column_finds(self) -> None:
+        """account_permission.instance_id duplicates instance_accounts.instance_id with no composite FK."""
+        [finding] = findings_for(account_schema().build(), "redundant-column-without-consistency")
+        assert brief([finding]) == [(
+            "redundant-column-without-consistency", Severity.P1, ("public.account_permission.instance_id",),
+            "public.account_permission.instance_id duplicates public.instance_accounts.instance_id reachable "
+            "through instance_account_id, unenforced",
+            "CREATE UNIQUE INDEX CONCURRENTLY instance_accounts_id_instance_id_key ON public.instance_accounts "
+            "(id, instance_id);\n"
+            "ALTER TABLE public.instance_accounts ADD CONSTRAINT instance_accounts_id_instance_id_key UNIQUE "
+            "USING INDEX instance_accounts_id_instance_id_key;\n"
+            "ALTER TABLE public.account_permission ADD CONSTRAINT "
+            "account_permission_instance_account_id_instance_id_fkey FOREIGN KEY (instance_account_id, "
+            "instance_id) REFERENCES public.instance_accounts (id, instance_id) ON DELETE CASCADE NOT VALID;\n"
+            "ALTER TABLE public.account_permission VALIDATE CONSTRAINT "
+            "account_permission_instance_account_id_instance_id_fkey;",
+        )]
+        assert finding.verify_sql == (
+            "SELECT count(*) AS mismatched_rows FROM public.account_permission AS c JOIN public.instance_accounts "
+            "AS p ON p.id = c.instance_account_id WHERE p.instance_id <> c.instance_id;"
+        )
+
+    def test_redundant_column_finds_through_common_grandparent(self) -> None:
+        """Different names that reference the same grandparent key are the same fact."""
+        model = (
+            instances()
+            .table("accounts", cols={"id": "integer", "instance_id": "integer not null"}, pk="id")
+            .fk("accounts", "instance_id", "instances")
+            .table("perms", cols={"id": "integer", "host_id": "integer", "account_id": "integer"}, pk="id")
+            .fk("perms", "host_id", "instances").fk("perms", "account_id", "accounts")
+            .build()
+        )
+        assert [f.objects for f in findings_for(model, "redundant-column-without-consistency")] == [
+            ("public.perms.host_id",)]
+
+    def test_redundant_column_clean_with_composite_fk(self) -> None:
+        """A composite FK (instance_account_id, instance_id) -> (id, instance_id) keeps them consistent."""
+        model = (account_schema().unique("instance_accounts", ("id", "instance_id"))
+                 .fk("account_permission", ("instance_account_id", "instance_id"), "instance_accounts",
+                     ("id", "instance_id")).build())
+        assert findings_for(model, "redundant-column-without-consistency") == []
+
+    def test_redundant_column_clean_with_trigger(self) -> None:
+        """A row trigger on INSERT/UPDATE that mentions the column counts as enforcement."""
+        model = account_schema().trigger("account_permission", "sync_instance", events=("INSERT", "UPDATE"),
+                                         function_source="BEGIN NEW.instance_id := 1; RETURN NEW; END").build()
+        assert findings_for(model, "redundant-column-without-consistency") == []
+
+    def test_redundant_column_clean_plain_copies(self) -> None:
+        """Same-named non-key columns (db_type) are not reported: only keys are judged."""
+        model = (instances()
+                 .table("accounts", cols={"id": "integer", "db_type": "text"}, pk="id")
+                 .table("perms", cols={"id": "integer", "account_id": "integer", "db_type": "text"}, pk="id")
+                 .fk("perms", "account_id", "accounts").build())
+        assert findings_for(model, "redundant-column-without-consistency") == []
+
+    @pytest.mark.parametrize("name", HOSTILE_NAMES)
+    def test_redundant_column_fix_round_trip(self, pg_url: str, name: str) -> None:
+        """The unique index + composite FK fix runs with hostile parent table and FK column names."""
+        s, parent, col = ident(name), q(name, name), ident(name)
+        ddl = f"""
+        CREATE SCHEMA {s};
+        CREATE TABLE {s}.instances (id integer PRIMARY KEY);
+        CREATE TABLE {parent} (id integer PRIMARY KEY, instance_id integer NOT NULL REFERENCES {s}.instances);
+        CREATE TABLE {s}.perms (id integer PRIMARY KEY, instance_id integer NOT NULL REFERENCES {s}.instances,
+                                {col} integer NOT NULL REFERENCES {parent} ON DELETE CASCADE);
+        INSERT INTO {s}.instances VALUES (1), (2);
+        INSERT INTO {parent} VALUES (10, 1), (20, 2);
+        INSERT INTO {s}.perms VALUES (1, 1, 10), (2, 2, 20);
+        """
+        finding = assert_fix_round_trip(pg_url, ddl, "redundant-column-without-consistency",
+                                        [f"{name}.perms.instance_id"])
+        assert run_query(pg_url, finding.verify_sql or "") == [(0,)]
+
+
+class TestTableWithoutPrimaryKey:
+    def test_table_without_primary_key_finds(self) -> None:
+        """Tables and partitioned parents without PK are reported; partitions are not."""
+        model = (schema()
+                 .table("events", cols={"event_id": "bigint not null", "payload": "jsonb"})
+                 .index("events", "event_id", name="events_event_id_key", unique=True)
+                 .table("logs", cols={"at": "date not null"}, partition_by=("RANGE", "at"))
+                 .table("logs_2024", cols={"at": "date not null"}, partition_of="logs")
+                 .build())
+        assert brief(findings_for(model, "table-without-primary-key")) == [
+            ("table-without-primary-key", Severity.P1, ("public.events",), "public.events has no primary key",
+             "ALTER TABLE public.events ADD CONSTRAINT events_event_id_key PRIMARY KEY USING INDEX "
+             "events_event_id_key;"),
+            ("table-without-primary-key", Severity.P1, ("public.logs",), "public.logs has no primary key", None),
+        ]
+
+    def test_table_without_primary_key_clean(self) -> None:
+        """Tables with a PK and views are not reported."""
+        model = schema().table("a", cols={"id": "bigint"}, pk="id").table(
+            "v", cols={"x": "int"}, kind=TableKind.VIEW).build()
+        assert findings_for(model, "table-without-primary-key") == []
+
+    @pytest.mark.parametrize("name", HOSTILE_NAMES)
+    def test_table_without_primary_key_fix_round_trip(self, pg_url: str, name: str) -> None:
+        """Promoting a unique index to the primary key works with hostile names."""
+        s, t, c = ident(name), q(name, name), ident(name)
+        ddl = f"""
+        CREATE SCHEMA {s};
+        CREATE TABLE {t} ({c} bigint NOT NULL, payload text);
+        CREATE UNIQUE INDEX {ident(name[:60] + "_ix")} ON {t} ({c});
+        INSERT INTO {t} VALUES (1, 'a'), (2, 'b');
+        """
+        assert_fix_round_trip(pg_url, ddl, "table-without-primary-key", [f"{name}.{name}"])
+
+
+class TestUniqueOnNullableColumn:
+    def test_unique_on_nullable_column_finds(self) -> None:
+        """A unique constraint and a unique index over nullable columns are both reported."""
+        model = (schema().table("users", cols={"id": "bigint", "email": "text", "tenant_id": "bigint not null",
+                                               "nick": "text"}, pk="id")
+                 .unique("users", "email")
+                 .index("users", ("tenant_id", "nick"), name="users_tenant_nick", unique=True)
+                 .build())
+        assert brief(findings_for(model, "unique-on-nullable-column")) == [
+            ("unique-on-nullable-column", Severity.P2, ("public.users_email_key", "public.users.email"),
+             "unique key public.users_email_key allows duplicate rows where email IS NULL",
+             "CREATE UNIQUE INDEX CONCURRENTLY users_email_key_nnd ON public.users (email) NULLS NOT DISTINCT;\n"
+             "ALTER TABLE public.users DROP CONSTRAINT users_email_key, ADD CONSTRAINT users_email_key UNIQUE "
+             "USING INDEX users_email_key_nnd;"),
+            ("unique-on-nullable-column", Severity.P2, ("public.users_tenant_nick", "public.users.nick"),
+             "unique key public.users_tenant_nick allows duplicate rows where nick IS NULL",
+             "CREATE UNIQUE INDEX CONCURRENTLY users_tenant_nick_nnd ON public.users (tenant_id, nick) "
+             "NULLS NOT DISTINCT;\nDROP INDEX CONCURRENTLY public.users_tenant_nick;\n"
+             "ALTER INDEX public.users_tenant_nick_nnd RENAME TO users_tenant_nick;"),
+        ]
+
+    def test_unique_on_nullable_column_clean(self) -> None:
+        """NOT NULL columns, NULLS NOT DISTINCT, and partial IS NOT NULL predicates are fine."""
+        model = (schema().table("users", cols={"id": "bigint", "email": "text not null", "nick": "text",
+                                               "code": "text"}, pk="id")
+                 .unique("users", "email").unique("users", "nick", nulls_not_distinct=True)
+                 .index("users", "code", name="users_code", unique=True, predicate="(code IS NOT NULL)")
+                 .build())
+        assert findings_for(model, "unique-on-nullable-column") == []
+
+    @pytest.mark.parametrize("name", HOSTILE_NAMES)
+    def test_unique_on_nullable_column_fix_round_trip(self, pg_url: str, name: str) -> None:
+        """Rebuilding the constraint with NULLS NOT DISTINCT works with hostile names."""
+        s, t, c = ident(name), q(name, name), ident(name)
+        ddl = f"""
+        CREATE SCHEMA {s};
+        CREATE TABLE {t} (id bigint PRIMARY KEY, {c} text, CONSTRAINT {ident(name[:58] + "_uq")} UNIQUE ({c}));
+        INSERT INTO {t} VALUES (1, 'a'), (2, NULL);
+        """
+        uq = (name[:58] + "_uq")
+        assert_fix_round_trip(pg_url, ddl, "unique-on-nullable-column", [f"{name}.{uq}", f"{name}.{name}.{name}"])
+
+    def test_unique_index_fix_round_trip(self, pg_url: str) -> None:
+        """A plain unique index (not a constraint) is rebuilt and renamed back."""
+        ddl = """
+        CREATE TABLE "T" (id bigint PRIMARY KEY, "A b" text, c int NOT NULL);
+        CREATE UNIQUE INDEX "Ix" ON "T" (c, "A b" DESC);
+        INSERT INTO "T" VALUES (1, NULL, 1), (2, 'x', 1);
+        """
+        assert_fix_round_trip(pg_url, ddl, "unique-on-nullable-column", ["public.Ix", "public.T.A b"])
+
+
+class TestFkNotValidated:
+    def test_fk_not_validated_finds(self) -> None:
+        """NOT VALID foreign keys and checks are reported with VALIDATE as the fix."""
+        model = (instances().table("a", cols={"id": "bigint", "instance_id": "integer", "n": "int"}, pk="id")
+                 .fk("a", "instance_id", "instances", validated=False)
+                 .check("a", "a_n_check", "(n > 0)", "n", validated=False).build())
+        assert brief(findings_for(model, "fk-not-validated")) == [
+            ("fk-not-validated", Severity.P2, ("public.a_instance_id_fkey",),
+             "constraint public.a_instance_id_fkey on public.a is NOT VALID",
+             "ALTER TABLE public.a VALIDATE CONSTRAINT a_instance_id_fkey;"),
+            ("fk-not-validated", Severity.P2, ("public.a_n_check",),
+             "constraint public.a_n_check on public.a is NOT VALID",
+             "ALTER TABLE public.a VALIDATE CONSTRAINT a_n_check;"),
+        ]
+
+    def test_fk_not_validated_clean(self) -> None:
+        """Validated constraints are not reported."""
+        model = (instances().table("a", cols={"id": "bigint", "instance_id": "integer"}, pk="id")
+                 .fk("a", "instance_id", "instances").check("a", "a_check", "(id > 0)").build())
+        assert findings_for(model, "fk-not-validated") == []
+
+    @pytest.mark.parametrize("name", HOSTILE_NAMES)
+    def test_fk_not_validated_fix_round_trip(self, pg_url: str, name: str) -> None:
+        """VALIDATE CONSTRAINT runs for hostile constraint names; the orphan query runs first."""
+        s, t = ident(name), q(name, name)
+        fk = name[:58] + "_fk"
+        ddl = f"""
+        CREATE SCHEMA {s};
+        CREATE TABLE {s}.p (id int PRIMARY KEY);
+        CREATE TABLE {t} (id int PRIMARY KEY, p_id int);
+        INSERT INTO {s}.p VALUES (1);
+        INSERT INTO {t} VALUES (1, 1);
+        ALTER TABLE {t} ADD CONSTRAINT {ident(fk)} FOREIGN KEY (p_id) REFERENCES {s}.p NOT VALID;
+        """
+        assert_fix_round_trip(pg_url, ddl, "fk-not-validated", [f"{name}.{fk}"])
+
+
+def status_schema(values: str = "(status IN ('running', 'done'))") -> SchemaBuilder:
+    return (schema().table("sync_sessions", cols={"id": "bigint", "status": "varchar(20) not null"}, pk="id")
+            .check("sync_sessions", "sync_sessions_status_check", values, "status"))
+
+
+class TestCheckValuesDrift:
+    def test_check_values_drift_finds_code_values(self) -> None:
+        """Values the code writes that the CHECK rejects are P1, with a NOT VALID replacement CHECK."""
+        code = {"public.sync_sessions.status": {"running", "done", "paused"}}
+        assert brief(findings_for(status_schema().build(), "check-values-drift", code=code)) == [(
+            "check-values-drift", Severity.P1, ("public.sync_sessions.status",),
+            "public.sync_sessions.status: the database rejects values the application uses: paused",
+            "ALTER TABLE public.sync_sessions ADD CONSTRAINT sync_sessions_status_check_new CHECK (status IN "
+            "('done', 'paused', 'running')) NOT VALID;\n"
+            "ALTER TABLE public.sync_sessions VALIDATE CONSTRAINT sync_sessions_status_check_new;\n"
+            "ALTER TABLE public.sync_sessions DROP CONSTRAINT sync_sessions_status_check;\n"
+            "ALTER TABLE public.sync_sessions RENAME CONSTRAINT sync_sessions_status_check_new TO "
+            "sync_sessions_status_check;",
+        )]
+
+    def test_check_values_drift_finds_orm_extra_values_p2(self) -> None:
+        """Values only the database allows (the ORM CHECK is narrower) are P2 without a fix."""
+        orm = status_schema("status IN ('running')").build()
+        assert brief(findings_for(status_schema().build(), "check-values-drift", models=orm)) == [(
+            "check-values-drift", Severity.P2, ("public.sync_sessions.status",),
+            "public.sync_sessions.status: the database allows values the application never uses: done", None,
+        )]
+
+    def test_check_values_drift_reads_code_facts_and_enums(self) -> None:
+        """CodeFacts column values (bare table names) are compared with enum values; the fix adds values."""
+        model = (schema().enum("log_level", ("DEBUG", "INFO"))
+                 .table("unified_logs", cols={"id": "bigint", "level": "log_level not null"}, pk="id").build())
+        facts = CodeFacts(column_values=(ColumnValues("unified_logs", "level", ("INFO", "TRACE")),))
+        assert brief(findings_for(model, "check-values-drift", code=facts)) == [(
+            "check-values-drift", Severity.P1, ("public.unified_logs.level",),
+            "public.unified_logs.level: the database rejects values the application uses: TRACE",
+            "ALTER TYPE public.log_level ADD VALUE IF NOT EXISTS 'TRACE';",
+        )]
+
+    def test_check_values_drift_clean(self) -> None:
+        """Same values on both sides, or columns the inputs do not mention, are not reported."""
+        orm = status_schema("status IN ('done', 'running')").build()
+        code = {"public.other.status": {"x"}}
+        assert findings_for(status_schema().build(), "check-values-drift", models=orm, code=code) == []
+
+    @pytest.mark.parametrize("name", HOSTILE_NAMES)
+    def test_check_values_drift_fix_round_trip(self, pg_url: str, name: str) -> None:
+        """The replacement CHECK is created, validated and renamed for hostile names and values."""
+        s, t, c = ident(name), q(name, name), ident(name)
+        ddl = f"""
+        CREATE SCHEMA {s};
+        CREATE TABLE {t} (id int PRIMARY KEY, {c} varchar(20) NOT NULL,
+                          CONSTRAINT {ident(name[:56] + "_check")} CHECK ({c} IN ('a', 'b''s')));
+        INSERT INTO {t} VALUES (1, 'a');
+        """
+        code = {f"{name}.{name}.{name}": {"a", "b's", "it's new"}}
+        assert_fix_round_trip(pg_url, ddl, "check-values-drift", [f"{name}.{name}.{name}"], code=code)
+
+    def test_check_values_drift_enum_round_trip(self, pg_url: str) -> None:
+        """ALTER TYPE ... ADD VALUE runs and the enum then holds the code's values."""
+        ddl = """
+        CREATE TYPE "Log Level" AS ENUM ('DEBUG', 'INFO');
+        CREATE TABLE logs (id int PRIMARY KEY, level "Log Level" NOT NULL);
+        """
+        assert_fix_round_trip(pg_url, ddl, "check-values-drift", ["public.logs.level"],
+                              code={"public.logs.level": {"DEBUG", "INFO", "TRACE"}})
+
+
+class TestOnTheCatalog:
+    def test_catalog_check_expression_is_parsed(self, pg_url: str) -> None:
+        """A CHECK written with IN is read back (as = ANY (ARRAY[...])) and compared correctly."""
+        model: SchemaModel = model_from_ddl(pg_url, """
+        CREATE TABLE s (id int PRIMARY KEY, status varchar(20) CHECK (status IN ('running', 'done')));
+        """)
+        found = findings_for(model, "check-values-drift", code={"public.s.status": {"running", "done", "x"}})
+        assert [f.title for f in found] == ["public.s.status: the database rejects values the application uses: x"]

@@ -106,14 +106,16 @@ def audit(
         inputs["code"] = _scan_code(code, model, notes)
         if inputs["code"] is not None:
             sources.append(SourceRef("code", code, "code"))
+    if head is not None:
+        inputs["migrations"] = head  # drift rules lend its migration locations to database objects
     inputs = {k: v for k, v in inputs.items() if v is not None}
+    # Models vs database drift runs inside the engine when the drift rules are in the catalogue.
+    drift_rules = inputs.get("models") is not None and _optional("dbaudit.drift.rules", "REGISTERED") is not None
     findings = _run_rules(model, inputs, config, notes, step)
-    findings += _drift(model, inputs.get("models"), head, notes, step)
+    findings += _drift(model, None if drift_rules else inputs.get("models"), head, notes, step)
     if migrations is not None:
         step("linting the migrations")
         findings += _lint(migrations, scratch_url, notes)
-    if head is not None:
-        inputs["migrations"] = head
     from dbaudit.engine import apply_config  # noqa: PLC0415
 
     kept, config_notes = apply_config(findings, config)

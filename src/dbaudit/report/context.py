@@ -8,6 +8,7 @@ version are parameters, so the same inputs always give byte-identical reports.
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -170,6 +171,11 @@ class ReportContext:
         return self.generated_at.strftime("%Y-%m-%d")
 
     @property
+    def folded_notes(self) -> tuple[Note, ...]:
+        """Notes for reading: "X skipped: <reason>" notes sharing a reason become one line."""
+        return fold_notes(self.notes)
+
+    @property
     def categories(self) -> tuple[str, ...]:
         return tuple(sorted({n.finding.category for n in self.findings}))
 
@@ -218,6 +224,29 @@ def build_context(
     )
 
 
+_SKIPPED = re.compile(r"(?P<rule>[a-z0-9-]+) skipped: (?P<why>.+)\Z", re.S)
+
+
+def fold_notes(notes: Iterable[Note]) -> tuple[Note, ...]:
+    """Skip notes grouped by reason (``skipped (no code input was given): a, b``), others as they are."""
+    out: list[Note] = []
+    by_reason: dict[str, list[str]] = {}
+    for note in notes:
+        match = _SKIPPED.match(note.message)
+        if match is None:
+            out.append(note)
+            continue
+        if match["why"] not in by_reason:
+            by_reason[match["why"]] = []
+            out.append(Note(match["why"]))  # placeholder keeps the first occurrence's position
+        by_reason[match["why"]].append(match["rule"])
+    return tuple(
+        Note(f"skipped ({n.message}): {', '.join(by_reason[n.message])}") if n.message in by_reason
+        and n.rule is None else n
+        for n in out
+    )
+
+
 def _target(model: SchemaModel, sources: Sequence[SourceRef]) -> str:
     for source in sources:
         if source.role == "target":
@@ -232,12 +261,27 @@ def registry_rules() -> dict[str, RuleMeta]:
     """Metadata of every registered rule (importing the rule packages registers them)."""
     import importlib  # noqa: PLC0415 - rule packages are heavy and optional here
 
-    from dbaudit.rules.registry import REGISTRY  # noqa: PLC0415
+    from dbaudit.rules.registry import REGISTRY, Rule  # noqa: PLC0415
 
     # A partly built tree (a rule module failing to import) still renders its findings.
     with contextlib.suppress(ImportError):
         importlib.import_module("dbaudit.rules")
-    return {r.id: _meta_from_rule(r) for r in REGISTRY}
+    metas = {r.id: _meta_from_rule(r) for r in REGISTRY}
+    # Drift and migration rules keep their own catalogues; read them without registering anything.
+    with contextlib.suppress(ImportError):
+        from dbaudit.drift.catalogue import DRIFT_RULES  # noqa: PLC0415
+
+        for spec in DRIFT_RULES.values():
+            metas.setdefault(spec.id, _meta_from_rule(Rule(
+                id=spec.id, category=spec.category, severity=spec.severity, check=lambda _ctx: (),
+                doc=spec.doc,
+            )))
+    with contextlib.suppress(ImportError):
+        from dbaudit.migrations.rules.registry import as_catalogue_rules  # noqa: PLC0415
+
+        for rule in as_catalogue_rules():
+            metas.setdefault(rule.id, _meta_from_rule(rule))
+    return metas
 
 
 def _meta_from_rule(rule: Any) -> RuleMeta:
@@ -296,7 +340,12 @@ def _summary(numbered: tuple[NumberedFinding, ...]) -> tuple[SummaryLine, ...]:
             )
             for n in serious
         )
-    return tuple(_summary_by_rule(group) for group in _by_rule(serious))
+    # One line per (severity, rule): a rule whose findings span P0 and P1 gets a line in each.
+    return tuple(
+        _summary_by_rule(group)
+        for severity in (Severity.P0, Severity.P1)
+        for group in _by_rule(n for n in serious if n.finding.severity is severity)
+    )
 
 
 def _summary_by_rule(group: list[NumberedFinding]) -> SummaryLine:
@@ -305,7 +354,7 @@ def _summary_by_rule(group: list[NumberedFinding]) -> SummaryLine:
     shown = ", ".join(objects[:4]) + (", …" if len(objects) > 4 else "")
     return SummaryLine(
         severity=first.finding.severity.name,
-        text=f"{first.rule.title} ({len(group)}): {shown}" if len(group) > 1 else first.finding.title,
+        text=f"{first.rule.title.rstrip('.')} ({len(group)}): {shown}" if len(group) > 1 else first.finding.title,
         evidence=first.finding.evidence[0] if first.finding.evidence else "",
         locations=tuple(dict.fromkeys(location_text(loc) for n in group for loc in n.finding.locations))[:3],
         numbers=tuple(n.number for n in group),

@@ -16,7 +16,7 @@ from dbaudit.model.schema import SchemaModel, Table
 from dbaudit.report.context import type_text
 from dbaudit.report.erd import MAX_ERD_TABLES, display_name, domains, entities, relationships
 
-BOX_W = 230
+BOX_W = 260
 GAP_X = 40
 GAP_Y = 40
 HEADER_H = 24
@@ -25,7 +25,7 @@ PAD = 20
 BAND_LABEL_H = 26
 COLUMNS = 4
 MAX_ROWS = 8
-MAX_CHARS = 34
+MAX_CHARS = 36
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,11 @@ def findings_table(context: ReportContext, *, width: int = 120, limit: int = MAX
     # Fixed column widths: Rich drops whole columns when min widths do not fit, so size them here.
     rule_w = min(max((len(n.finding.rule) for n in shown), default=4), 32)
     object_w = min(max((len(n.finding.objects[0]) for n in shown if n.finding.objects), default=6), 40)
-    title_w = max(width - 3 - rule_w - object_w - 3 * 2, 12)
+    room = width - 3 - 3 * 2  # the sev column and the padding between the four columns
+    # The title needs room most; narrow the object, then the rule column, to leave it 24 characters.
+    object_w = max(min(object_w, room - rule_w - 24), 16)
+    rule_w = max(min(rule_w, room - object_w - 24), 12)
+    title_w = max(room - rule_w - object_w, 12)
     table = Table(show_header=True, header_style="bold", box=None, pad_edge=False, expand=False)
     table.add_column("sev", no_wrap=True, width=3)
     table.add_column("rule", no_wrap=True, overflow="ellipsis", width=rule_w)

@@ -10,7 +10,7 @@ from pglast.stream import RawStream
 from dbaudit.migrations.source import Revision
 from dbaudit.migrations.state import StatementFacts
 from dbaudit.model.schema import Location
-from dbaudit.sqltext import literal, qualified_text
+from dbaudit.sqltext import literal, qualified_text, truncate_identifier
 
 EVIDENCE_LIMIT = 300
 BATCH = 10_000
@@ -56,3 +56,11 @@ def autocommit_note(rev: Revision) -> str:
         return "-- run outside a transaction block (no BEGIN/COMMIT around it)\n"
     return ("-- Alembic: inside `with op.get_context().autocommit_block():`\n"
             "-- (op.create_index(..., postgresql_concurrently=True) or op.execute of the SQL below)\n")
+
+
+def derived_name(stem: str, suffix: str) -> str:
+    """``stem_suffix`` within PostgreSQL's 63 bytes, cutting the stem so the suffix survives."""
+    budget = 63 - len(suffix.encode()) - 1
+    if budget <= 0:
+        return truncate_identifier(f"{stem}_{suffix}")
+    return f"{truncate_identifier(stem, budget)}_{suffix}"

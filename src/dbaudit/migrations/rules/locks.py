@@ -10,6 +10,7 @@ from pglast.enums import AlterTableType, ConstrType
 
 from dbaudit.findings import Finding, Severity
 from dbaudit.migrations.rules._common import (
+    derived_name,
     autocommit_note,
     deparse,
     fresh,
@@ -22,7 +23,7 @@ from dbaudit.migrations.rules._common import (
 from dbaudit.migrations.rules.registry import migration_rule
 from dbaudit.migrations.sqlfacts import BLOCKS, LOCK_MODES, WRITE_BLOCKING, is_concurrent
 from dbaudit.migrations.state import AnalyzedRevision, StatementFacts
-from dbaudit.sqltext import column_list, ident, literal, truncate_identifier
+from dbaudit.sqltext import column_list, ident, literal
 
 
 def existing(fact: StatementFacts) -> bool:
@@ -70,7 +71,7 @@ def non_concurrent_index(rev: AnalyzedRevision) -> Iterator[Finding]:
         assert fact.table is not None
         info = fact.table_info
         partitioned = info is not None and info.partitioned
-        name = node.idxname or truncate_identifier(f"{fact.table.rpartition('.')[2]}_idx")
+        name = node.idxname or derived_name(fact.table.rpartition(".")[2], "idx")
         schema = fact.table.partition(".")[0]
         yield non_concurrent_index.finding(
             objects=[fact.table, f"{schema}.{name}"],
@@ -102,7 +103,7 @@ def _concurrent_index_fix(rev: AnalyzedRevision, fact: StatementFacts, node: Any
     partitions = fact.table_info.partitions or ("schema.partition_name",)
     lines.append(autocommit_note(rev.revision).rstrip())
     for part in partitions:
-        part_index = truncate_identifier(f"{part.rpartition('.')[2]}_{name}")
+        part_index = derived_name(part.rpartition(".")[2], name)
         lines.append(f"CREATE {unique}INDEX CONCURRENTLY {ident(part_index)} ON {table_sql(part)} ({columns});")
         lines.append(f"ALTER INDEX {ident(fact.table.partition('.')[0])}.{ident(name)} "
                      f"ATTACH PARTITION {ident(part.partition('.')[0])}.{ident(part_index)};")
@@ -223,7 +224,7 @@ def _not_valid_finding(rule: Any, rev: AnalyzedRevision, fact: StatementFacts, c
     table = fact.table.rpartition(".")[2]
     cols = "_".join(a.sval for a in (con.fk_attrs or ()))
     suffix = f"{cols}_fkey" if con.contype == ConstrType.CONSTR_FOREIGN else "check"
-    name = con.conname or truncate_identifier(f"{table}_{suffix}")
+    name = con.conname or derived_name(table, suffix)
     copy = fresh(fact.statement.sql)
     for cmd in copy.cmds:
         if cmd.subtype == AlterTableType.AT_AddConstraint and cmd.def_.contype == con.contype:
@@ -277,7 +278,7 @@ def unique_constraint_without_index(rev: AnalyzedRevision) -> Iterator[Finding]:
                 continue
             assert fact.table is not None
             keys = tuple(k.sval for k in con.keys or ())
-            name = con.conname or truncate_identifier(f"{fact.table.rpartition('.')[2]}_{'_'.join(keys)}_key")
+            name = con.conname or derived_name(f"{fact.table.rpartition('.')[2]}_{'_'.join(keys)}", "key")
             schema = fact.table.partition(".")[0]
             fix = (autocommit_note(rev.revision)
                    + f"CREATE UNIQUE INDEX CONCURRENTLY {ident(name)} ON {table_sql(fact.table)} "
@@ -338,7 +339,7 @@ def _pk_finding(rev: AnalyzedRevision, fact: StatementFacts, con: Any) -> Findin
     info = fact.table_info
     keys = tuple(k.sval for k in con.keys or ())
     bare = fact.table.rpartition(".")[2]
-    name = con.conname or truncate_identifier(f"{bare}_pkey")
+    name = con.conname or derived_name(bare, "pkey")
     partitions = info.partitions if info is not None and info.partitioned else ()
     partitioned = info is not None and info.partitioned
     evidence = [statement_evidence(rev.revision, fact)]
@@ -372,7 +373,7 @@ def _pk_fix(rev: AnalyzedRevision, table: str, name: str, keys: tuple[str, ...],
     cols = column_list(keys)
     for target in targets:
         lines.extend(_not_null_steps(target, nullable))
-        index = truncate_identifier(f"{target.rpartition('.')[2]}_pkey") if partitions is not None else name
+        index = derived_name(target.rpartition(".")[2], "pkey") if partitions is not None else name
         lines.append(f"CREATE UNIQUE INDEX CONCURRENTLY {ident(index)} ON {table_sql(target)} ({cols});")
         lines.append(f"ALTER TABLE {table_sql(target)} ADD CONSTRAINT {ident(index)} "
                      f"PRIMARY KEY USING INDEX {ident(index)};")
@@ -385,7 +386,7 @@ def _pk_fix(rev: AnalyzedRevision, table: str, name: str, keys: tuple[str, ...],
 def _not_null_steps(table: str, columns: list[str]) -> list[str]:
     steps: list[str] = []
     for col in columns:
-        check = truncate_identifier(f"{table.rpartition('.')[2]}_{col}_not_null")
+        check = derived_name(f"{table.rpartition('.')[2]}_{col}", "not_null")
         steps += [
             f"ALTER TABLE {table_sql(table)} ADD CONSTRAINT {ident(check)} CHECK ({ident(col)} IS NOT NULL) NOT VALID;",
             f"ALTER TABLE {table_sql(table)} VALIDATE CONSTRAINT {ident(check)};",

@@ -10,6 +10,7 @@ from pglast.enums import AlterTableType, ConstrType
 
 from dbaudit.findings import Finding, Severity
 from dbaudit.migrations.rules._common import (
+    derived_name,
     BATCH,
     deparse,
     location,
@@ -22,7 +23,7 @@ from dbaudit.migrations.rules.locks import existing
 from dbaudit.migrations.rules.registry import migration_rule
 from dbaudit.migrations.sqlfacts import TypeSpec, column_has, default_expr, functions_in, is_serial, type_spec
 from dbaudit.migrations.state import AnalyzedRevision, StatementFacts
-from dbaudit.sqltext import ident, literal, truncate_identifier
+from dbaudit.sqltext import ident, literal
 
 # Volatile built-ins: a column default calling one is evaluated per row, so ADD COLUMN rewrites.
 # now()/CURRENT_TIMESTAMP are STABLE: evaluated once, stored as the "missing value", no rewrite.
@@ -136,7 +137,7 @@ def _add_column_fix(rev: AnalyzedRevision, table: str, coldef: Any) -> str:
 
 def not_null_steps(table: str, col: str) -> list[str]:
     t = table_sql(table)
-    check = ident(truncate_identifier(f"{table.rpartition('.')[2]}_{col}_not_null"))
+    check = ident(derived_name(f"{table.rpartition('.')[2]}_{col}", "not_null"))
     return [
         f"ALTER TABLE {t} ADD CONSTRAINT {check} CHECK ({ident(col)} IS NOT NULL) NOT VALID;",
         f"ALTER TABLE {t} VALIDATE CONSTRAINT {check};  -- SHARE UPDATE EXCLUSIVE: reads and writes go on",
@@ -150,7 +151,7 @@ def _column_verify(table: str, col: str) -> str:
             f"WHERE attrelid = {regclass(table)} AND attname = {literal(col)};")
 
 
-@migration_rule("not-null-without-default", severity=Severity.P1)
+@migration_rule("not-null-without-default", severity=Severity.P1, fix="sometimes")
 def not_null_without_default(rev: AnalyzedRevision) -> Iterator[Finding]:
     """ADD COLUMN ... NOT NULL without a default on an existing table.
 
@@ -185,8 +186,14 @@ def not_null_without_default(rev: AnalyzedRevision) -> Iterator[Finding]:
             assert fact.table is not None
             col = coldef.colname
             t = table_sql(fact.table)
-            fix = [f"ALTER TABLE {t} ADD COLUMN {ident(col)} {deparse(coldef.typeName)};",
-                   f"-- backfill in batches of {BATCH} rows, then:", *not_null_steps(fact.table, col)]
+            type_text = deparse(coldef.typeName)
+            fix = [f"-- either a constant default (catalog-only on PostgreSQL 11+): ALTER TABLE {t} ADD COLUMN "
+                   f"{ident(col)} {type_text} NOT NULL DEFAULT <value>;",
+                   "-- or nullable first, backfilled in batches, then NOT NULL proven without a long lock:",
+                   f"ALTER TABLE {t} ADD COLUMN {ident(col)} {type_text};",
+                   f"UPDATE {t} SET {ident(col)} = <value> WHERE ctid IN "
+                   f"(SELECT ctid FROM {t} WHERE {ident(col)} IS NULL LIMIT {BATCH});",
+                   *not_null_steps(fact.table, col)]
             yield not_null_without_default.finding(
                 objects=[f"{fact.table}.{col}"],
                 title=f"NOT NULL column {fact.table}.{col} added without a default",
@@ -337,8 +344,8 @@ def _type_finding(rev: AnalyzedRevision, fact: StatementFacts, cmd: Any) -> Find
 
 def _type_fix(rev: AnalyzedRevision, table: str, col: str, new_type: str, using: str | None) -> str:
     t = table_sql(table)
-    new_col = truncate_identifier(f"{col}_new")
-    old_col = truncate_identifier(f"{col}_old")
+    new_col = derived_name(col, "new")
+    old_col = derived_name(col, "old")
     expr = using or f"{ident(col)}::{new_type}"
     return "\n".join([
         f"ALTER TABLE {t} ADD COLUMN {ident(new_col)} {new_type};",

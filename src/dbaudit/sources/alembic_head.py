@@ -311,6 +311,8 @@ def mention_index(
     created: dict[str, Location] = {}
     last: dict[str, Location] = {}
     for revision in graph.revisions:
+        for name, number in _create_table_calls(root / revision.path):
+            created.setdefault(name, Location(revision.path, number))
         for number, line in _scanned_lines(root / revision.path):
             location = Location(revision.path, number)
             words = _WORD.findall(line)
@@ -320,6 +322,29 @@ def mention_index(
             for word in words:
                 last[word] = location
     return created, last
+
+
+def _create_table_calls(path: Path) -> list[tuple[str, int]]:
+    """(table, line) of every ``op.create_table("name", …)`` call outside ``downgrade()``."""
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        return []
+    out = []
+    for top in tree.body:
+        if isinstance(top, ast.FunctionDef) and top.name == "downgrade":
+            continue
+        for node in ast.walk(top):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "create_table"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[0].value, str)
+            ):
+                out.append((node.args[0].value, node.lineno))
+    return out
 
 
 def _scanned_lines(path: Path) -> list[tuple[int, str]]:

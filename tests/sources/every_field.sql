@@ -1,5 +1,4 @@
 -- A schema that uses every field of the model (tests/sources/test_postgres.py asserts it exactly).
-CREATE EXTENSION IF NOT EXISTS btree_gist;
 CREATE SCHEMA app;
 COMMENT ON SCHEMA app IS 'application schema';
 CREATE TYPE app.status AS ENUM ('new', 'paid', 'shipped');
@@ -29,9 +28,9 @@ CREATE TABLE app.orders (
     note text,
     payload jsonb,
     CONSTRAINT orders_customer_fk FOREIGN KEY (customer_id) REFERENCES app.customers (id)
-        ON DELETE CASCADE ON UPDATE SET NULL DEFERRABLE INITIALLY DEFERRED,
-    CONSTRAINT orders_total_check CHECK (total > 0) NOT VALID
+        ON DELETE CASCADE ON UPDATE SET NULL DEFERRABLE INITIALLY DEFERRED
 );
+ALTER TABLE app.orders ADD CONSTRAINT orders_total_check CHECK (total > 0) NOT VALID;
 ALTER TABLE app.orders ADD CONSTRAINT orders_customer_match_fk FOREIGN KEY (customer_id)
     REFERENCES app.customers (id) MATCH FULL ON DELETE RESTRICT NOT VALID;
 
@@ -45,7 +44,7 @@ CREATE INDEX orders_note_c ON app.orders (note COLLATE "C");
 CREATE TABLE app.bookings (
     room int NOT NULL,
     during tstzrange NOT NULL,
-    CONSTRAINT bookings_no_overlap EXCLUDE USING gist (room WITH =, during WITH &&)
+    CONSTRAINT bookings_no_overlap EXCLUDE USING gist (during WITH &&)
 );
 
 CREATE FUNCTION app.touch() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -66,6 +65,7 @@ CREATE TABLE app.events (
 ) PARTITION BY RANGE (created_at);
 CREATE TABLE app.events_2024 PARTITION OF app.events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
 CREATE TABLE app.events_default PARTITION OF app.events DEFAULT;
+ALTER TABLE app.events ADD PRIMARY KEY (id, created_at);
 
 CREATE VIEW app.big_orders AS SELECT id, total FROM app.orders WHERE total > 100;
 CREATE MATERIALIZED VIEW app.order_totals AS SELECT customer_id, sum(total) AS total FROM app.orders GROUP BY customer_id;

@@ -125,7 +125,12 @@ def connection_error(url: str, exc: BaseException, *, during: str | None = None)
     elif sqlstate in ("28P01", "28000") or "password authentication failed" in lowered \
             or ("role" in lowered and "does not exist" in lowered) or "no password supplied" in lowered:
         reason = "authentication failed (bad user name or password)"
-    elif sqlstate in ("57014", "55P03") or "timeout" in lowered or "timed out" in lowered:
+    elif sqlstate == "55P03":
+        reason = (f"gave up after lock_timeout waiting for a lock another session holds "
+                  f"(DDL in progress?); nothing was changed, retry later or raise {LOCK_TIMEOUT_ENV}")
+    elif sqlstate == "57014":
+        reason = f"a catalog query exceeded statement_timeout (raise {STATEMENT_TIMEOUT_ENV})"
+    elif "timeout" in lowered or "timed out" in lowered:
         reason = "timed out"
     elif during is not None:
         reason = f"failed while {during}"

@@ -1,0 +1,483 @@
+"""The live PostgreSQL source: every model field, hostile identifiers, a SELECT-only role, scale."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit, urlunsplit
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from dbaudit.errors import ConnectionFailed
+from dbaudit.model import (
+    CheckConstraint,
+    Column,
+    ColumnType,
+    EnumType,
+    ExclusionConstraint,
+    ForeignKey,
+    Index,
+    IndexElement,
+    Partitioning,
+    PrimaryKey,
+    ReferentialAction,
+    SchemaModel,
+    Sequence,
+    Table,
+    TableKind,
+    Trigger,
+    UniqueConstraint,
+    model_from_json,
+    model_to_json,
+)
+from dbaudit.sources.postgres import CATALOG_QUERIES, connect_readonly, read_postgres
+from dbaudit.sqltext import ident, literal, qualified
+from tests.sources.generated import generated_schema_sql
+
+Conn = psycopg.Connection[tuple[Any, ...]]
+EVERY_FIELD_SQL = (Path(__file__).parent / "every_field.sql").read_text()
+
+INT4 = ColumnType("integer", "int4")
+INT8 = ColumnType("bigint", "int8")
+TEXT = ColumnType("text", "text")
+NUMERIC = ColumnType("numeric", "numeric")
+DATE = ColumnType("date", "date")
+CHAR4 = ColumnType("character(4)", "bpchar", length=4)
+
+
+def structure(table: Table) -> Table:
+    """The table without the values that depend on activity and storage (checked separately)."""
+    return dataclasses.replace(
+        table, stats=None,
+        indexes=tuple(dataclasses.replace(i, size_bytes=None, scans=None) for i in table.indexes),
+    )
+
+
+def el(column: str | None = None, **kwargs: Any) -> IndexElement:
+    return IndexElement(column=column, **kwargs)
+
+
+def idx(name: str, definition: str, *elements: IndexElement, **kwargs: Any) -> Index:
+    return Index(name=name, elements=elements, definition=definition, **kwargs)
+
+
+@pytest.fixture
+def every_field(pg_exec: Conn, pg_url: str) -> SchemaModel:
+    pg_exec.execute(EVERY_FIELD_SQL)
+    return read_postgres(pg_url)
+
+
+def with_user(url: str, user: str) -> str:
+    """The same database URL, logging in as ``user`` (no password: the test servers trust local logins)."""
+    parts = urlsplit(url)
+    host = parts.netloc.rsplit("@", 1)[-1]
+    return urlunsplit((parts.scheme, f"{quote(user)}@{host}", parts.path, parts.query, parts.fragment))
+
+
+def viewdef(conn: Conn, name: str) -> str:
+    row = conn.execute("SELECT pg_get_viewdef(%s::regclass)", (name,)).fetchone()
+    assert row is not None
+    return str(row[0]).strip()
+
+
+class TestEveryField:
+    """A schema that uses every model field reads back as exactly these values."""
+
+    def test_customers(self, every_field: SchemaModel) -> None:
+        """Identity, varchar length, collation, numeric precision, arrays, generated column, comments."""
+        table = every_field.table("app.customers")
+        assert table is not None
+        assert structure(table) == Table(
+            schema="app", name="customers", comment="people who buy",
+            columns=(
+                Column("id", INT8, nullable=False, identity="always", serial_sequence="app.customers_id_seq",
+                       position=1),
+                Column("email", ColumnType("character varying(255)", "varchar", length=255), nullable=False,
+                       comment="login e-mail", position=2),
+                Column("name", TEXT, collation="C", position=3),
+                Column("balance", ColumnType("numeric(12,2)", "numeric", precision=12, scale=2), nullable=False,
+                       default="0", position=4),
+                Column("tags", ColumnType("text[]", "text", array_dims=1), position=5),
+                Column("matrix", ColumnType("integer[]", "int4", array_dims=2), position=6),
+                Column("created_at", ColumnType("timestamp(3) with time zone", "timestamptz", precision=3),
+                       default="now()", position=7),
+                Column("email_lower", TEXT, generated="lower((email)::text)", position=8),
+                Column("code", CHAR4, position=9),
+            ),
+            primary_key=PrimaryKey("customers_pkey", ("id",)),
+            uniques=(UniqueConstraint("customers_email_key", ("email",), nulls_not_distinct=True),),
+            checks=(CheckConstraint("customers_balance_check", "balance >= (0)::numeric", ("balance",)),),
+            indexes=(
+                idx("customers_email_key",
+                    "CREATE UNIQUE INDEX customers_email_key ON app.customers USING btree (email) NULLS NOT DISTINCT",
+                    el("email"), unique=True, constraint="customers_email_key", nulls_not_distinct=True),
+                idx("customers_pkey", "CREATE UNIQUE INDEX customers_pkey ON app.customers USING btree (id)",
+                    el("id"), unique=True, primary=True, constraint="customers_pkey"),
+            ),
+        )
+
+    def test_orders(self, every_field: SchemaModel) -> None:
+        """Serial, enum, FKs (actions, deferrable, NOT VALID, MATCH FULL), every index kind, triggers."""
+        table = every_field.table("app.orders")
+        assert table is not None
+        touch_source = "\nBEGIN\n    NEW.note := coalesce(NEW.note, '');\n    RETURN NEW;\nEND\n"
+        assert structure(table) == Table(
+            schema="app", name="orders",
+            columns=(
+                Column("id", INT4, nullable=False, default="nextval('app.orders_id_seq'::regclass)",
+                       serial_sequence="app.orders_id_seq", position=1),
+                Column("customer_id", INT8, nullable=False, position=2),
+                Column("ref_code", CHAR4, position=3),
+                Column("status", ColumnType("app.status", "app.status", is_enum=True), nullable=False,
+                       default="'new'::app.status", position=4),
+                Column("total", NUMERIC, position=5),
+                Column("note", TEXT, position=6),
+                Column("payload", ColumnType("jsonb", "jsonb"), position=7),
+            ),
+            primary_key=PrimaryKey("orders_pkey", ("id",)),
+            foreign_keys=(
+                ForeignKey("orders_customer_fk", ("customer_id",), "app", "customers", ("id",),
+                           on_delete=ReferentialAction.CASCADE, on_update=ReferentialAction.SET_NULL,
+                           deferrable=True, initially_deferred=True),
+                ForeignKey("orders_customer_match_fk", ("customer_id",), "app", "customers", ("id",),
+                           on_delete=ReferentialAction.RESTRICT, validated=False, match_full=True),
+            ),
+            checks=(CheckConstraint("orders_total_check", "total > (0)::numeric", ("total",), validated=False),),
+            indexes=(
+                idx("orders_id_brin", "CREATE INDEX orders_id_brin ON app.orders USING brin (id)",
+                    el("id"), method="brin"),
+                idx("orders_lower_note",
+                    "CREATE INDEX orders_lower_note ON app.orders USING btree "
+                    "((lower(note)) text_pattern_ops, (total + 1::numeric) NULLS FIRST)",
+                    el(expression="lower(note)", opclass="text_pattern_ops"),
+                    el(expression="total + 1::numeric", nulls_first=True)),
+                idx("orders_note_c", 'CREATE INDEX orders_note_c ON app.orders USING btree (note COLLATE "C")',
+                    el("note", collation="C")),
+                idx("orders_note_partial",
+                    "CREATE INDEX orders_note_partial ON app.orders USING btree (customer_id DESC, note) "
+                    "INCLUDE (total) WHERE (note IS NOT NULL)",
+                    el("customer_id", descending=True, nulls_first=True), el("note"),
+                    predicate="note IS NOT NULL", include=("total",)),
+                idx("orders_payload_gin",
+                    "CREATE INDEX orders_payload_gin ON app.orders USING gin (payload jsonb_path_ops)",
+                    el("payload", opclass="jsonb_path_ops"), method="gin"),
+                idx("orders_pkey", "CREATE UNIQUE INDEX orders_pkey ON app.orders USING btree (id)",
+                    el("id"), unique=True, primary=True, constraint="orders_pkey"),
+                idx("orders_ref_hash", "CREATE INDEX orders_ref_hash ON app.orders USING hash (ref_code)",
+                    el("ref_code"), method="hash"),
+            ),
+            triggers=(
+                Trigger("orders_audit", "AFTER", ("TRUNCATE",), "STATEMENT", "app.audit", "plpgsql",
+                        " BEGIN RETURN NULL; END ", enabled=False,
+                        definition="CREATE TRIGGER orders_audit AFTER TRUNCATE ON app.orders "
+                                   "FOR EACH STATEMENT EXECUTE FUNCTION app.audit()"),
+                Trigger("orders_touch", "BEFORE", ("INSERT", "UPDATE"), "ROW", "app.touch", "plpgsql",
+                        touch_source,
+                        definition="CREATE TRIGGER orders_touch BEFORE INSERT OR UPDATE ON app.orders "
+                                   "FOR EACH ROW EXECUTE FUNCTION app.touch()"),
+            ),
+        )
+
+    def test_exclusion_constraint(self, every_field: SchemaModel) -> None:
+        """An exclusion constraint keeps its definition and its gist index says which constraint it backs."""
+        table = every_field.table("app.bookings")
+        assert table is not None
+        assert structure(table) == Table(
+            schema="app", name="bookings",
+            columns=(Column("room", INT4, nullable=False, position=1),
+                     Column("during", ColumnType("tstzrange", "tstzrange"), nullable=False, position=2)),
+            exclusions=(ExclusionConstraint("bookings_no_overlap", "EXCLUDE USING gist (during WITH &&)"),),
+            indexes=(idx("bookings_no_overlap", "CREATE INDEX bookings_no_overlap ON app.bookings USING gist (during)",
+                         el("during"), method="gist", constraint="bookings_no_overlap"),),
+        )
+
+    def test_partitioned_table_and_partitions(self, every_field: SchemaModel) -> None:
+        """The partitioned table has its strategy and key; each partition its parent, bound and own PK."""
+        columns = (Column("id", INT8, nullable=False, position=1),
+                   Column("created_at", DATE, nullable=False, position=2),
+                   Column("kind", TEXT, position=3))
+
+        def pk(table: str, only: str = "") -> tuple[PrimaryKey, Index]:
+            return PrimaryKey(f"{table}_pkey", ("id", "created_at")), idx(
+                f"{table}_pkey", f"CREATE UNIQUE INDEX {table}_pkey ON {only}app.{table} USING btree (id, created_at)",
+                el("id"), el("created_at"), unique=True, primary=True, constraint=f"{table}_pkey")
+
+        parent_pk, parent_index = pk("events", "ONLY ")
+        assert [structure(t) for t in every_field.tables if t.name.startswith("events")] == [
+            Table(schema="app", name="events", kind=TableKind.PARTITIONED_TABLE, columns=columns,
+                  primary_key=parent_pk, indexes=(parent_index,),
+                  partitioning=Partitioning("RANGE", "created_at", ("created_at",))),
+            Table(schema="app", name="events_2024", kind=TableKind.PARTITION, columns=columns,
+                  primary_key=pk("events_2024")[0], indexes=(pk("events_2024")[1],), partition_of="app.events",
+                  partition_bound="FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')"),
+            Table(schema="app", name="events_default", kind=TableKind.PARTITION, columns=columns,
+                  primary_key=pk("events_default")[0], indexes=(pk("events_default")[1],),
+                  partition_of="app.events", partition_bound="DEFAULT"),
+        ]
+        assert [t.name for t in every_field.partitions_of("app.events")] == ["events_2024", "events_default"]
+
+    def test_views(self, every_field: SchemaModel, pg_exec: Conn) -> None:
+        """Views and materialized views carry columns and the server's definition; INSTEAD OF triggers."""
+        audit = Trigger("big_orders_instead", "INSTEAD OF", ("DELETE",), "ROW", "app.audit", "plpgsql",
+                        " BEGIN RETURN NULL; END ",
+                        definition="CREATE TRIGGER big_orders_instead INSTEAD OF DELETE ON "
+                                   "app.big_orders_view_trigger FOR EACH ROW EXECUTE FUNCTION app.audit()")
+        views = [structure(t) for t in every_field.tables if t.kind in (TableKind.VIEW, TableKind.MATERIALIZED_VIEW)]
+        assert views == [
+            Table(schema="app", name="big_orders", kind=TableKind.VIEW,
+                  columns=(Column("id", INT4, position=1), Column("total", NUMERIC, position=2)),
+                  view_definition=viewdef(pg_exec, "app.big_orders")),
+            Table(schema="app", name="big_orders_view_trigger", kind=TableKind.VIEW,
+                  columns=(Column("id", INT4, position=1),), triggers=(audit,),
+                  view_definition=viewdef(pg_exec, "app.big_orders_view_trigger")),
+            Table(schema="app", name="order_totals", kind=TableKind.MATERIALIZED_VIEW,
+                  columns=(Column("customer_id", INT8, position=1), Column("total", NUMERIC, position=2)),
+                  view_definition=viewdef(pg_exec, "app.order_totals")),
+        ]
+
+    def test_sequences_enums_extensions_schemas(self, every_field: SchemaModel, pg_exec: Conn) -> None:
+        """Sequences (type, bounds, cycle, last value, owner), enums, extensions and schema comments."""
+        assert every_field.sequences == (
+            Sequence("app", "customers_id_seq", "bigint", 1, 1, 1, 9223372036854775807,
+                     owned_by_table="app.customers", owned_by_column="id"),
+            Sequence("app", "invoice_no", "integer", 1000, 5, 1000, 99999, cycle=True, last_value=1000),
+            Sequence("app", "orders_id_seq", "integer", 1, 1, 1, 2147483647,
+                     owned_by_table="app.orders", owned_by_column="id"),
+        )
+        assert every_field.enums == (EnumType("app", "status", ("new", "paid", "shipped")),)
+        rows = pg_exec.execute("SELECT extname, extversion, extnamespace::regnamespace::text FROM pg_extension "
+                               "ORDER BY 1").fetchall()
+        assert [(e.name, e.version, e.schema) for e in every_field.extensions] == rows
+        assert every_field.schemas == ("app", "public")
+        assert dict(every_field.schema_comments)["app"] == "application schema"
+        assert every_field.source.kind == "postgresql"
+        assert every_field.source.server_version == pg_exec.info.parameter_status("server_version")
+        assert every_field.has("triggers")
+        assert every_field.has("statistics")
+
+    def test_statistics_and_exact_sizes(self, pg_exec: Conn, pg_url: str) -> None:
+        """After ANALYZE the estimate and page sizes are filled; exact_sizes matches pg_table_size."""
+        pg_exec.execute(EVERY_FIELD_SQL)
+        pg_exec.execute("INSERT INTO app.customers (email) SELECT 'u' || g FROM generate_series(1, 3) g")
+        pg_exec.execute("ANALYZE app.customers")
+        stats = read_postgres(pg_url).table("app.customers").stats  # type: ignore[union-attr]
+        assert stats is not None
+        assert stats.last_analyze is not None
+        assert (stats.rows_estimate, stats.table_bytes, stats.n_live_tup) == (3, 8192, 3)
+        assert stats.total_bytes == stats.table_bytes + (stats.index_bytes or 0)
+        exact = read_postgres(pg_url, exact_sizes=True).table("app.customers")
+        assert exact is not None
+        assert exact.stats is not None
+        row = pg_exec.execute("SELECT pg_table_size('app.customers'), pg_indexes_size('app.customers'), "
+                              "pg_relation_size('app.customers_pkey')").fetchone()
+        pkey = next(i for i in exact.indexes if i.name == "customers_pkey")
+        assert (exact.stats.table_bytes, exact.stats.index_bytes, pkey.size_bytes) == row
+        assert exact.stats.idx_scan == sum(i.scans or 0 for i in exact.indexes)
+
+    def test_foreign_table(self, pg_exec: Conn, pg_url: str) -> None:
+        """A foreign table (file_fdw) is read with its kind and columns."""
+        available = pg_exec.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'file_fdw'").fetchone()
+        if available is None:
+            pytest.skip("file_fdw is not available on this PostgreSQL server")
+        pg_exec.execute("CREATE EXTENSION file_fdw; CREATE SERVER files FOREIGN DATA WRAPPER file_fdw; "
+                        "CREATE FOREIGN TABLE public.ext_data (a int, b text) SERVER files "
+                        "OPTIONS (filename '/dev/null', format 'csv')")
+        table = read_postgres(pg_url).table("public.ext_data")
+        assert table == Table(schema="public", name="ext_data", kind=TableKind.FOREIGN_TABLE,
+                              columns=(Column("a", INT4, position=1), Column("b", TEXT, position=2)))
+
+    def test_schema_filter(self, every_field: SchemaModel, pg_url: str) -> None:
+        """Asking for one schema reads only that schema's objects."""
+        only = read_postgres(pg_url, schemas=["public"])
+        assert (only.schemas, only.tables, only.sequences, only.enums) == (("public",), (), (), ())
+
+    def test_json_round_trip(self, every_field: SchemaModel) -> None:
+        """The model of the every-field schema survives JSON and back unchanged, in both layouts."""
+        assert model_from_json(model_to_json(every_field)) == every_field
+        assert model_from_json(model_to_json(every_field, indent=None)) == every_field
+
+    def test_index_definitions_recreate_the_same_index(self, every_field: SchemaModel, pg_exec: Conn,
+                                                       pg_url: str) -> None:
+        """Each rebuilt non-constraint index definition executes and recreates an identical index."""
+        orders = every_field.table("app.orders")
+        assert orders is not None
+        for index in orders.indexes:
+            if index.constraint is None:
+                pg_exec.execute(sql.SQL("DROP INDEX app.{}").format(sql.Identifier(index.name)))
+                pg_exec.execute(str(index.definition))
+        again = read_postgres(pg_url).table("app.orders")
+        assert again is not None
+        assert structure(again) == structure(orders)
+
+
+HOSTILE_SCHEMA = 'Ünï "schema"'
+HOSTILE_TABLE = 'we"ird Table'
+LONG_NAME = "l" * 63
+LONG_UNICODE = "é" * 31 + "x"  # 63 bytes in UTF-8
+HOSTILE_COLUMNS = ("select", "Mixed Case", "with space", 'quo"te', LONG_NAME, LONG_UNICODE, "ñandú")
+
+
+class TestHostileIdentifiers:
+    """Quotes, spaces, Unicode, mixed case, reserved words and 63-byte names read back exactly."""
+
+    def test_names_read_back_exactly(self, pg_exec: Conn, pg_url: str) -> None:
+        """Every hostile name (schema, table, columns, constraints, index, enum, trigger) is unchanged."""
+        table = qualified(HOSTILE_SCHEMA, HOSTILE_TABLE)
+        columns = ", ".join(f"{ident(c)} int" for c in HOSTILE_COLUMNS)
+        enum = qualified(HOSTILE_SCHEMA, "Status Type")
+        pg_exec.execute(f"CREATE SCHEMA {ident(HOSTILE_SCHEMA)}")
+        labels = ", ".join(literal(label) for label in ("it's", "A B"))
+        pg_exec.execute(f"CREATE TYPE {enum} AS ENUM ({labels})")
+        pg_exec.execute(f"CREATE TABLE {table} ({columns}, state {enum}, "
+                        f"CONSTRAINT {ident('PK Ü')} PRIMARY KEY ({ident('select')}), "
+                        f"CONSTRAINT {ident(LONG_NAME)} CHECK ({ident('Mixed Case')} > 0))")
+        pg_exec.execute(f"CREATE TABLE {qualified(HOSTILE_SCHEMA, 'child')} ({ident('from')} int "
+                        f"CONSTRAINT {ident('fk to ' + HOSTILE_TABLE)} REFERENCES {table} ({ident('select')}))")
+        quote_column = ident('quo"te')
+        pg_exec.execute(f"CREATE INDEX {ident('Idx ' + LONG_UNICODE[:20])} ON {table} "
+                        f"({ident('with space')} DESC, lower({quote_column}::text)) WHERE {ident('ñandú')} > 1")
+        pg_exec.execute(f"CREATE FUNCTION {qualified(HOSTILE_SCHEMA, 'Trig Fn')}() RETURNS trigger "
+                        "LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$")
+        pg_exec.execute(f"CREATE TRIGGER {ident('Trig ' + HOSTILE_TABLE)} BEFORE INSERT ON {table} "
+                        f"FOR EACH ROW EXECUTE FUNCTION {qualified(HOSTILE_SCHEMA, 'Trig Fn')}()")
+        model = read_postgres(pg_url, schemas=[HOSTILE_SCHEMA])
+        read = model.table(f"{HOSTILE_SCHEMA}.{HOSTILE_TABLE}")
+        assert read is not None
+        assert [c.name for c in read.columns] == [*HOSTILE_COLUMNS, "state"]
+        assert read.primary_key == PrimaryKey("PK Ü", ("select",))
+        assert [(c.name, c.columns) for c in read.checks] == [(LONG_NAME, ("Mixed Case",))]
+        assert [(i.name, i.columns, i.predicate) for i in read.indexes] == [
+            ("Idx " + LONG_UNICODE[:20], ("with space", None), '"ñandú" > 1'),
+            ("PK Ü", ("select",), None),
+        ]
+        assert [t.name for t in read.triggers] == ["Trig " + HOSTILE_TABLE]
+        assert read.triggers[0].function == f"{HOSTILE_SCHEMA}.Trig Fn"
+        assert read.column("state") == Column("state", ColumnType(enum, f"{HOSTILE_SCHEMA}.Status Type",
+                                                                  is_enum=True), position=8)
+        assert model.enums == (EnumType(HOSTILE_SCHEMA, "Status Type", ("it's", "A B")),)
+        child = model.table(f"{HOSTILE_SCHEMA}.child")
+        assert child is not None
+        assert child.foreign_keys == (ForeignKey("fk to " + HOSTILE_TABLE, ("from",), HOSTILE_SCHEMA, HOSTILE_TABLE,
+                                                 ("select",)),)
+        # The rebuilt index definition quotes every name: dropping and re-running it gives the same index.
+        index = read.indexes[0]
+        pg_exec.execute(f"DROP INDEX {qualified(HOSTILE_SCHEMA, index.name)}")
+        pg_exec.execute(str(index.definition))
+        again = read_postgres(pg_url, schemas=[HOSTILE_SCHEMA]).table(read.qualified_name)
+        assert again is not None
+        assert structure(again).indexes == structure(read).indexes
+
+
+class TestSelectOnlyRole:
+    def test_select_only_role_reads_the_same_model(self, every_field: SchemaModel, pg_exec: Conn,
+                                                   pg_url: str) -> None:
+        """A role with only USAGE and SELECT reads the same model; sequence positions it may not see are None."""
+        role = f"dbaudit_ro_{uuid.uuid4().hex[:8]}"
+        pg_exec.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(role)))
+        try:
+            pg_exec.execute(sql.SQL("GRANT USAGE ON SCHEMA app TO {0}; GRANT SELECT ON ALL TABLES IN SCHEMA app TO {0}")
+                            .format(sql.Identifier(role)))
+            as_role = read_postgres(with_user(pg_url, role), name="ro")
+        finally:
+            pg_exec.execute(sql.SQL("DROP OWNED BY {0}; DROP ROLE {0}").format(sql.Identifier(role)))
+        expected = dataclasses.replace(
+            every_field, source=dataclasses.replace(every_field.source, name="ro"),
+            sequences=tuple(dataclasses.replace(s, last_value=None) for s in every_field.sequences),
+            tables=tuple(structure(t) for t in every_field.tables),
+        )
+        assert dataclasses.replace(as_role, tables=tuple(structure(t) for t in as_role.tables)) == expected
+
+
+class TestConnectionSafety:
+    def test_session_is_read_only_and_time_limited(self, pg_url: str) -> None:
+        """The reader's session refuses writes and carries the timeouts and application name."""
+        with connect_readonly(pg_url) as conn:
+            settings = conn.execute("SELECT current_setting('statement_timeout'), current_setting('lock_timeout'), "
+                                    "current_setting('idle_in_transaction_session_timeout'), "
+                                    "current_setting('application_name'), current_setting('transaction_read_only')"
+                                    ).fetchone()
+            assert settings == ("1min", "2s", "2min", "dbaudit", "on")
+            with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
+                conn.execute("CREATE TABLE nope (id int)")
+
+    def test_table_locked_for_ddl_does_not_block_the_read(self, every_field: SchemaModel, pg_url: str) -> None:
+        """A plain table under ACCESS EXCLUSIVE lock is read without waiting for the lock."""
+        with psycopg.connect(pg_url) as locker:
+            locker.execute("CREATE TABLE app.plain (id int PRIMARY KEY, v text)")
+            locker.commit()
+            locker.execute("LOCK TABLE app.plain IN ACCESS EXCLUSIVE MODE")
+            started = time.monotonic()
+            model = read_postgres(pg_url)
+            assert time.monotonic() - started < 1.5
+            locker.rollback()
+        table = model.table("app.plain")
+        assert table is not None
+        assert [c.name for c in table.columns] == ["id", "v"]
+
+    def test_lock_wait_gives_up_with_a_clear_error(self, every_field: SchemaModel, pg_url: str,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+        """When an expression must be deparsed on a locked table, lock_timeout ends the wait with one line."""
+        monkeypatch.setenv("DBAUDIT_LOCK_TIMEOUT", "200")
+        with psycopg.connect(pg_url) as locker:
+            locker.execute("LOCK TABLE app.customers IN ACCESS EXCLUSIVE MODE")
+            with pytest.raises(ConnectionFailed) as info:
+                read_postgres(pg_url)
+            locker.rollback()
+        assert "lock_timeout" in str(info.value)
+        assert "\n" not in str(info.value)
+
+
+def _count_statements(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    executed: list[str] = []
+    original = psycopg.Cursor.execute
+
+    def counting(self: psycopg.Cursor[Any], query: Any, *args: Any, **kwargs: Any) -> Any:
+        executed.append(str(query)[:60])
+        return original(self, query, *args, **kwargs)
+
+    monkeypatch.setattr(psycopg.Cursor, "execute", counting)
+    return executed
+
+
+class TestScale:
+    def test_statement_count_does_not_depend_on_table_count(self, pg_server: Any, pg_exec: Conn, pg_url: str,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+        """Reading 10 tables and 500 tables runs the same, fixed number of statements."""
+        pg_exec.execute(generated_schema_sql(10, schema="small"))
+        pg_exec.execute(generated_schema_sql(500, schema="large"))
+        executed = _count_statements(monkeypatch)
+        small = read_postgres(pg_url, schemas=["small"])
+        small_count = len(executed)
+        executed.clear()
+        large = read_postgres(pg_url, schemas=["large"])
+        assert (len(small.tables), len(large.tables)) == (10, 500)
+        assert small_count == len(executed) == len(CATALOG_QUERIES) + 1  # + the session settings
+
+    def test_counts_match_the_catalog(self, pg_exec: Conn, pg_url: str) -> None:
+        """A 300-table generated schema has exactly the catalog's tables, columns, FKs, indexes, checks, triggers."""
+        pg_exec.execute(generated_schema_sql(300))
+        model = read_postgres(pg_url, schemas=["gen"])
+        row = pg_exec.execute("""
+            WITH rel AS (SELECT oid FROM pg_class WHERE relnamespace = 'gen'::regnamespace
+                         AND relkind IN ('r', 'p', 'v', 'm', 'f'))
+            SELECT (SELECT count(*) FROM rel),
+                   (SELECT count(*) FROM pg_attribute WHERE attrelid IN (SELECT oid FROM rel)
+                      AND attnum > 0 AND NOT attisdropped),
+                   (SELECT count(*) FROM pg_constraint WHERE conrelid IN (SELECT oid FROM rel) AND contype = 'f'),
+                   (SELECT count(*) FROM pg_index WHERE indrelid IN (SELECT oid FROM rel)),
+                   (SELECT count(*) FROM pg_constraint WHERE conrelid IN (SELECT oid FROM rel) AND contype = 'c'),
+                   (SELECT count(*) FROM pg_trigger WHERE tgrelid IN (SELECT oid FROM rel) AND NOT tgisinternal)
+        """).fetchone()
+        tables = model.tables
+        assert (
+            len(tables), sum(len(t.columns) for t in tables), sum(len(t.foreign_keys) for t in tables),
+            sum(len(t.indexes) for t in tables), sum(len(t.checks) for t in tables),
+            sum(len(t.triggers) for t in tables),
+        ) == row
+        assert len(tables) == 300
+

@@ -8,7 +8,9 @@ Every connection dbaudit opens to a database it audits:
   queue behind DDL and block the writers queued after it) and
   ``idle_in_transaction_session_timeout``;
 - names itself ``application_name=dbaudit``;
-- turns JIT off: catalog queries are short, and compiling them costs more than running them.
+- turns JIT off: catalog queries are short, and compiling them costs more than running them;
+- empties ``search_path`` (as ``pg_dump`` does), so that types, defaults, view and trigger
+  definitions come out schema-qualified the same way whatever the role's own ``search_path``.
 
 Settings go through one ``set_config`` statement rather than the ``options`` startup parameter,
 which connection poolers such as PgBouncer reject.
@@ -66,7 +68,8 @@ SELECT pg_catalog.set_config('default_transaction_read_only', 'on', false),
        pg_catalog.set_config('statement_timeout', %(statement)s, false),
        pg_catalog.set_config('lock_timeout', %(lock)s, false),
        pg_catalog.set_config('idle_in_transaction_session_timeout', %(idle)s, false),
-       pg_catalog.set_config('jit', 'off', false)
+       pg_catalog.set_config('jit', 'off', false),
+       pg_catalog.set_config('search_path', '', false)
 """
 
 

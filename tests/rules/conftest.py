@@ -86,15 +86,18 @@ def assert_fix_round_trip(
     ddl: str,
     rule_id: str,
     objects: Sequence[str],
+    *,
+    options: dict[str, Any] | None = None,
     **inputs: Any,
 ) -> Finding:
     """DDL (with rows) -> the rule finds ``objects`` -> verify_sql runs -> fix_sql runs -> finding gone.
 
-    Returns the finding that was fixed, so the caller can also compare its text.
+    ``options`` and ``inputs`` are passed to :func:`findings_for`. Returns the finding that was fixed,
+    so the caller can also compare its text.
     """
     model = model_from_ddl(pg_url, ddl)
     wanted = tuple(objects)
-    before = [f for f in findings_for(model, rule_id, **inputs) if f.objects == wanted]
+    before = [f for f in findings_for(model, rule_id, options=options, **inputs) if f.objects == wanted]
     assert len(before) == 1, f"{rule_id} did not report exactly one finding on {wanted}: {before}"
     finding = before[0]
     assert finding.fix_sql, f"{rule_id} finding on {wanted} has no fix_sql"
@@ -103,7 +106,7 @@ def assert_fix_round_trip(
     execute_script(pg_url, finding.fix_sql)
     if finding.verify_sql:
         run_query(pg_url, finding.verify_sql)
-    after = [f for f in findings_for(read_model(pg_url), rule_id, **inputs) if f.objects == wanted]
+    after = [f for f in findings_for(read_model(pg_url), rule_id, options=options, **inputs) if f.objects == wanted]
     assert after == [], f"{rule_id} still reports {wanted} after its fix:\n{finding.fix_sql}"
     return finding
 

@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
-from dbaudit.findings import Finding, Severity
-from dbaudit.report.context import NumberedFinding, RoadmapItem, RuleMeta, roadmap
+from dbaudit.findings import Finding, Note, Severity
+from dbaudit.model.schema import Location
+from dbaudit.report.context import (
+    NumberedFinding,
+    PathEntry,
+    RoadmapItem,
+    RuleMeta,
+    fold_notes,
+    recommendation,
+    roadmap,
+)
 from dbaudit.report.erd import Domain, domains, mermaid_erd
+from dbaudit.rules._code_facts import CodeFacts, LatestRowQuery, OffsetPagination, SearchPattern
 from dbaudit.testing import schema
 from tests.report.fixtures import small_context, small_model
 
@@ -120,3 +130,55 @@ class TestMermaid:
             '    users |o--o{ posts : "user_id"\n'
             '    users ||--o| profiles : "user_id"\n'
         )
+
+
+class TestNotes:
+    def test_skip_notes_folded_by_reason(self) -> None:
+        """Rules skipped for the same reason share one line; other notes stay as they are."""
+        notes = [
+            Note("search-without-trigram-index skipped: no code input was given", rule="search-without-trigram-index"),
+            Note("unknown rule 'x'", rule="x"),
+            Note("deep-offset-pagination skipped: no code input was given", rule="deep-offset-pagination"),
+            Note("pk-mismatch skipped: no models input was given", rule="pk-mismatch"),
+        ]
+        assert fold_notes(notes) == (
+            Note("skipped (no code input was given): search-without-trigram-index, deep-offset-pagination"),
+            Note("unknown rule 'x'", rule="x"),
+            Note("skipped (no models input was given): pk-mismatch"),
+        )
+
+
+class TestPaths:
+    def test_code_facts_become_key_paths_in_file_order(self) -> None:
+        """Section B lists searches, latest-row queries and OFFSET pagination found by the code scan."""
+        facts = CodeFacts(
+            searches=(SearchPattern("public.instances", "name", "ilike", Location("app/repo.py", 120)),),
+            latest_rows=(LatestRowQuery("public.stats", ("instance_id",), "collected_at",
+                                        Location("app/repo.py", 88)),),
+            offsets=(OffsetPagination(None, Location("app/list.py", 9)),),
+        )
+        assert small_context(code_facts=facts).paths == (
+            PathEntry("page-number OFFSET pagination", "app/list.py:9", (), ""),
+            PathEntry("latest row per (instance_id) by collected_at", "app/repo.py:88", ("public.stats",), ""),
+            PathEntry("search: leading-wildcard ilike on name", "app/repo.py:120", ("public.instances",), ""),
+        )
+
+    def test_no_code_facts(self) -> None:
+        """Without a code scan section B has no entries (the report says so)."""
+        assert small_context().paths is None
+
+
+class TestRecommendation:
+    def test_prose_of_use_instead(self) -> None:
+        """The compatibility table recommends the prose of the rule's "Use instead" section."""
+        meta = RuleMeta("r", "R", "governance", Severity.P0, "Why.", "R\n\n## Use instead\n\nFail fast at start.\n\n"
+                        "```python\nraise SystemExit\n```\n", "docs/rules/r.md")
+        n = NumberedFinding("P0-1", Finding("r", "governance", Severity.P0, ("x",), "t"), meta)
+        assert recommendation(n) == "Fail fast at start."
+
+    def test_fix_line_when_no_prose(self) -> None:
+        """Without prose the first line of the fix is the recommendation."""
+        meta = RuleMeta("r", "R", "drift", Severity.P1, "Why it matters. More.", "", "docs/rules/r.md")
+        n = NumberedFinding("P1-1", Finding("r", "drift", Severity.P1, ("x",), "t", fix_sql="ALTER TABLE t;\n--"),
+                            meta)
+        assert recommendation(n) == "ALTER TABLE t;"

@@ -415,9 +415,28 @@ def _compat_row(n: NumberedFinding) -> CompatRow:
         location=location,
         type=f"{f.category} / {f.rule}",
         description=f.title,
-        recommendation=n.rule.rationale or f.root_cause or f.impact or _first_line(f.fix_sql),
+        recommendation=recommendation(n),
         number=n.number,
     )
+
+
+_FENCE = re.compile(r"```.*?```", re.S)
+MAX_RECOMMENDATION = 300
+
+
+def recommendation(n: NumberedFinding) -> str:
+    """What to do, in one short paragraph: the prose of the rule's "Use instead" section, else the
+    first line of the finding's fix, else the first sentence of the rule's rationale."""
+    from dbaudit.rules.registry import doc_sections  # noqa: PLC0415
+
+    prose = _FENCE.sub("", doc_sections(n.rule.doc).get("Use instead", "")).strip()
+    text = prose.split("\n\n")[0] if prose else ""
+    if not text and n.finding.fix_sql:
+        text = _first_line(n.finding.fix_sql)
+    if not text:
+        text = n.rule.rationale.split(". ")[0] or n.finding.impact
+    text = " ".join(text.split())
+    return text if len(text) <= MAX_RECOMMENDATION else text[: MAX_RECOMMENDATION - 1] + "…"
 
 
 def _first_line(text: str | None) -> str:

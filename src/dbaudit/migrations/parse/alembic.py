@@ -16,9 +16,10 @@ import re
 from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
-from alembic import command
 from alembic.config import Config
+from alembic.runtime.environment import EnvironmentContext
 from alembic.script import Script, ScriptDirectory
 
 from dbaudit.errors import SourceError
@@ -35,12 +36,15 @@ _VERSION_TABLE = "alembic_version"
 
 def load_alembic(root: Path, *, ini: Path | None = None, script_location: Path | None = None) -> MigrationSet:
     cfg = _config(ini, script_location)
-    script = _script_directory(cfg, root)
+    script, parsed = _script_directory(cfg, root)
     ordered = _ordered_scripts(script, root)
-    sources = {s.revision: read_revision_source(Path(s.path), _rel(root, s.path)) for s in ordered}
+    sources = {
+        s.revision: parsed.get(str(Path(s.path).resolve())) or read_revision_source(Path(s.path), _rel(root, s.path))
+        for s in ordered
+    }
     notes: list[str] = []
     try:
-        chunks = _offline_sql(cfg)
+        chunks = _offline_sql(cfg, script)
     except Exception as exc:
         notes.append(f"alembic offline mode (--sql) failed ({type(exc).__name__}: {exc}); "
                      "only the SQL of op.execute() literals was linted")
@@ -65,16 +69,18 @@ def _config(ini: Path | None, script_location: Path | None) -> Config:
     return cfg
 
 
-def _script_directory(cfg: Config, root: Path) -> ScriptDirectory:
+def _script_directory(cfg: Config, root: Path) -> tuple[ScriptDirectory, dict[str, RevisionSource]]:
+    """The script directory, and every revision file's AST facts (a syntax error: one clear line)."""
     try:
         script = ScriptDirectory.from_config(cfg)
     except Exception as exc:
         raise SourceError(f"{root}: not a usable Alembic project: {exc}") from None
+    parsed: dict[str, RevisionSource] = {}
     for location in script._version_locations:
         for file in sorted(Path(location).glob("*.py")):
             if file.name != "__init__.py":
-                read_revision_source(file, _rel(root, str(file)))  # a syntax error: one clear line
-    return script
+                parsed[str(file.resolve())] = read_revision_source(file, _rel(root, str(file)))
+    return script, parsed
 
 
 def _ordered_scripts(script: ScriptDirectory, root: Path) -> list[Script]:
@@ -114,14 +120,24 @@ def _offline_environment() -> Iterator[None]:
             os.environ.pop("DATABASE_URL", None)
 
 
-def _offline_sql(cfg: Config) -> dict[str, str]:
-    """Revision id -> the SQL offline mode emits for it ("" key: what comes before the first)."""
+def _offline_sql(cfg: Config, script: ScriptDirectory) -> dict[str, str]:
+    """Revision id -> the SQL offline mode emits for it ("" key: what comes before the first).
+
+    What ``alembic upgrade heads --sql`` (``alembic.command.upgrade``) does, but with the
+    ``ScriptDirectory`` already loaded, so the revision files are not imported a second time.
+    """
     buffer = io.StringIO()
     cfg.output_buffer = buffer
     cfg.set_main_option("sqlalchemy.url", OFFLINE_URL)
     cfg.cmd_opts = argparse.Namespace(x=[f"url={OFFLINE_URL}"])
-    with _offline_environment():
-        command.upgrade(cfg, "heads", sql=True)
+
+    def upgrade(rev: Any, context: Any) -> Any:
+        return script._upgrade_revs("heads", rev)
+
+    with _offline_environment(), EnvironmentContext(
+        cfg, script, fn=upgrade, as_sql=True, starting_rev=None, destination_rev="heads",
+    ):
+        script.run_env()
     return split_offline_sql(buffer.getvalue())
 
 

@@ -243,7 +243,8 @@ def _describe(exc: BaseException, mode: str, root: str) -> str:
 
     frames = [
         f for f in traceback.extract_tb(exc.__traceback__)
-        if Path(f.filename).resolve().is_relative_to(Path(root).resolve())
+        if Path(f.filename).is_absolute()
+        and Path(f.filename).resolve().is_relative_to(Path(root).resolve())
         and "site-packages" not in Path(f.filename).parts
     ]
     where = ""

@@ -110,6 +110,8 @@ def describe_exception(exc: BaseException, project: str) -> str:
 
 
 def _inside(path: str, project: str) -> bool:
+    if not Path(path).is_absolute():  # "<frozen importlib._bootstrap>" and the like
+        return False
     try:
         resolved = Path(path).resolve()
     except OSError:

@@ -50,7 +50,7 @@ def inspect_command(
     stderr.print(summary_header(model, elapsed), markup=False, highlight=False, soft_wrap=True)
     stderr.print(summary_table(model))
     if output is not None:
-        stderr.print(f"model written to {output}", markup=False, highlight=False)
+        stderr.print(f"model written to {output}", markup=False, highlight=False, soft_wrap=True)
 
 
 _COLUMNS = ("tables", "partitions", "views", "columns", "indexes", "FKs", "checks", "triggers",

@@ -118,7 +118,7 @@ def load_postgres_url(spec: str, options: LoadOptions) -> SchemaModel:
 def load_reflected_url(spec: str, options: LoadOptions) -> SchemaModel:
     from dbaudit.sources.reflect import read_reflected  # noqa: PLC0415
 
-    return read_reflected(spec)
+    return read_reflected(spec, schemas=options.schemas)
 
 
 def load_sql_file(spec: str, options: LoadOptions) -> SchemaModel:

@@ -14,6 +14,7 @@ COMMANDS: dict[str, str] = {
     "drift": "dbaudit.cli.drift_cmd:drift_command",
     "inspect": "dbaudit.cli.inspect_cmd:inspect_command",
     "lint-migrations": "dbaudit.cli.lint_cmd:lint_command",
+    "rules": "dbaudit.cli.rules_cmd:rules_command",
 }
 
 

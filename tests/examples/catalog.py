@@ -49,9 +49,7 @@ def _monthly_partitions(table: str, window: str) -> list[tuple[str, str]]:
     partitions, current = [], first
     while current <= last:
         following = _month_after(current)
-        partitions.append(
-            (f"{table}_{current:%Y_%m}", f"FOR VALUES FROM ('{current}') TO ('{following}')")
-        )
+        partitions.append((f"{table}_{current:%Y_%m}", f"FOR VALUES FROM ('{current}') TO ('{following}')"))
         current = following
     return partitions
 

@@ -1,4 +1,8 @@
-"""Fixtures for the bundled WhaleFall example project (src/dbaudit/examples/whalefall)."""
+"""Fixtures for the bundled WhaleFall example project (src/dbaudit/examples/whalefall).
+
+Migrating to head creates ~80 partitions and takes a few seconds, so it runs once per session into a
+template database; per-test databases are cloned from it (CREATE DATABASE ... TEMPLATE).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -20,11 +25,20 @@ if str(WHALEFALL_DIR) not in sys.path:
 
 
 def _load_script(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(f"whalefall_{name}", WHALEFALL_DIR / "scripts" / f"{name}.py")
-    assert spec is not None and spec.loader is not None
+    """scripts/<name>.py, registered under its own name (as build.py imports generate_data)."""
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, WHALEFALL_DIR / "scripts" / f"{name}.py")
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
+
+
+def _database_name(url: str) -> str:
+    return urlsplit(url).path.lstrip("/")
 
 
 @pytest.fixture(scope="session")
@@ -39,31 +53,38 @@ def whalefall_generate() -> ModuleType:
     return _load_script("generate_data")
 
 
+@pytest.fixture(scope="session")
+def whalefall_head_template(pg_server: ScratchServer, pg_template: str, whalefall_build: ModuleType) -> Iterator[str]:
+    """Name of a database migrated to head by build.upgrade(), used as a template."""
+    url = pg_server.create_database(template=pg_template, prefix="dbaudit_tpl_wf_")
+    try:
+        whalefall_build.upgrade(url)
+        yield _database_name(url)
+    finally:
+        pg_server.drop_database(url)
+
+
 @pytest.fixture
-def whalefall_url(pg_url: str, whalefall_build: ModuleType) -> str:
-    """A fresh database migrated to head (no data)."""
-    whalefall_build.upgrade(pg_url)
-    return pg_url
+def whalefall_url(pg_server: ScratchServer, whalefall_head_template: str) -> Iterator[str]:
+    """A fresh database at head (no data), owned by this test alone."""
+    url = pg_server.create_database(template=whalefall_head_template, prefix="dbaudit_t_")
+    yield url
+    pg_server.drop_database(url)
 
 
 @pytest.fixture(scope="module")
-def whalefall_head_url(
-    pg_server: ScratchServer, pg_template: str, whalefall_build: ModuleType
-) -> Iterator[str]:
-    """One database migrated to head (no data), shared by a test module that only reads it."""
-    url = pg_server.create_database(template=pg_template, prefix="dbaudit_t_")
-    try:
-        whalefall_build.upgrade(url)
-        yield url
-    finally:
-        pg_server.drop_database(url)
+def whalefall_head_url(pg_server: ScratchServer, whalefall_head_template: str) -> Iterator[str]:
+    """A database at head (no data), shared by a test module that only reads it."""
+    url = pg_server.create_database(template=whalefall_head_template, prefix="dbaudit_t_")
+    yield url
+    pg_server.drop_database(url)
 
 
 @pytest.fixture(scope="module")
 def whalefall_data_url(
     pg_server: ScratchServer, pg_template: str, whalefall_build: ModuleType
 ) -> Iterator[tuple[str, dict[str, int]]]:
-    """One database built at a small scale (migrations + data), shared by a test module."""
+    """One database built by build.build() (migrations + data, small scale), shared by a test module."""
     url = pg_server.create_database(template=pg_template, prefix="dbaudit_t_")
     try:
         yield url, whalefall_build.build(url, scale=0.05, seed=42)

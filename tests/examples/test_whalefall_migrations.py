@@ -31,7 +31,9 @@ def _primary_keys(catalog: dict[str, TableFacts], table: str) -> list[tuple[Any,
 
 
 class TestRevisionChain:
-    def test_downgrade_to_baseline_restores_exported_schema(self, whalefall_url: str, whalefall_build: ModuleType) -> None:
+    def test_downgrade_to_baseline_restores_exported_schema(
+        self, whalefall_url: str, whalefall_build: ModuleType
+    ) -> None:
         """Downgrading to the baseline brings back instance_ids, naive timestamps and PK-less capacity tables."""
         whalefall_build.downgrade(whalefall_url, BASELINE)
         catalog = _catalog(whalefall_url)

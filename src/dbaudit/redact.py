@@ -8,7 +8,7 @@ the reports: connection URLs lose their password, and any text that quotes a kno
 from __future__ import annotations
 
 import re
-from urllib.parse import SplitResult, urlsplit, urlunsplit
+from urllib.parse import SplitResult, unquote, urlsplit, urlunsplit
 
 MASK = "***"
 
@@ -32,7 +32,8 @@ def redact_url(url: str) -> str:
         userinfo = netloc[0].split(":", 1)[0]
         netloc_text = f"{userinfo}:{MASK}@{netloc[1]}"
         parts = SplitResult(parts.scheme, netloc_text, parts.path, parts.query, parts.fragment)
-    return _QUERY_PASSWORD.sub(lambda m: m["head"] + MASK, urlunsplit(parts))
+        url = urlunsplit(parts)  # rebuilt only when needed: urlunsplit turns sqlite:///x into sqlite:/x
+    return _QUERY_PASSWORD.sub(lambda m: m["head"] + MASK, url)
 
 
 def redact_text(text: str, secrets: tuple[str, ...] = ()) -> str:
@@ -47,8 +48,9 @@ def redact_text(text: str, secrets: tuple[str, ...] = ()) -> str:
 
 
 def url_password(url: str) -> str | None:
-    """The password a URL carries, so callers can scrub it from driver messages."""
+    """The password a URL carries (percent-decoded, as drivers see it), to scrub from driver messages."""
     try:
-        return urlsplit(url).password
+        password = urlsplit(url).password
     except ValueError:
         return None
+    return None if password is None else unquote(password)

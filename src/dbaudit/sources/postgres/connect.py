@@ -111,8 +111,14 @@ def connect_readonly(url: str, *, timeouts: Timeouts | None = None) -> psycopg.C
 
 
 def _secrets(url: str) -> tuple[str, ...]:
-    password = url_password(url)
-    return (password,) if password else ()
+    """The URL's password, decoded and as written, to scrub from any driver message."""
+    from urllib.parse import urlsplit  # noqa: PLC0415
+
+    try:
+        raw = urlsplit(url).password
+    except ValueError:
+        raw = None
+    return tuple({p for p in (url_password(url), raw) if p})
 
 
 def connection_error(url: str, exc: BaseException, *, during: str | None = None) -> ConnectionFailed:

@@ -210,3 +210,35 @@ class TestExitCode:
         assert exit_code(p2, Severity.P2) == 1
         assert exit_code([], Severity.P2) == 0
         assert exit_code([finding("x", "c", Severity.P0, "o")]) == 1
+
+
+class TestPlugins:
+    def test_plugin_module_registers_rules(self, tmp_path: object, monkeypatch: pytest.MonkeyPatch) -> None:
+        """A module named in plugins is imported before the rules run, and its rule runs."""
+        import sys  # noqa: PLC0415
+        from pathlib import Path  # noqa: PLC0415
+
+        assert isinstance(tmp_path, Path)
+        (tmp_path / "team_rules_plugin.py").write_text(
+            "from dbaudit.findings import Severity\n"
+            "from dbaudit.rules.registry import rule\n"
+            "from tests.test_engine import DOC\n"
+            "def check(ctx):\n"
+            "    return [team.finding(objects=[t.qualified_name], title='t') for t in ctx.model.tables]\n"
+            "check.__doc__ = DOC\n"
+            "team = rule('house-team-plugin', category='house', severity=Severity.P1,\n"
+            "            registry=__import__('tests.test_engine').test_engine.PLUGIN_REGISTRY)(check)\n",
+            encoding="utf-8",
+        )
+        monkeypatch.syspath_prepend(str(tmp_path))
+        monkeypatch.delitem(sys.modules, "team_rules_plugin", raising=False)
+        run = run_rules(RuleContext(MODEL), Config(plugins=("team_rules_plugin",)), registry=PLUGIN_REGISTRY)
+        assert ids(run) == [("house-team-plugin", ("public.a",)), ("house-team-plugin", ("public.b",))]
+
+    def test_missing_plugin_is_a_usage_error(self) -> None:
+        """A plugin that cannot be imported is a one-line UsageError."""
+        with pytest.raises(UsageError, match="cannot import rule plugin 'no_such_plugin_mod'"):
+            run_rules(RuleContext(MODEL), Config(plugins=("no_such_plugin_mod",)), registry=RuleRegistry())
+
+
+PLUGIN_REGISTRY = RuleRegistry()

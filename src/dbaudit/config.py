@@ -114,6 +114,8 @@ class Config:
     - ``house`` (see :class:`HouseConfig`): ``[tool.dbaudit.house]``.
     - ``rule-options`` (default ``{}``): per-rule options by rule id, read by rules through
       ``RuleContext.option``. ``[tool.dbaudit.rule-options.fk-missing] ignore-columns = ["external_id"]``
+    - ``plugins`` (default ``[]``): modules imported before the rules run, so that the team's own
+      ``@rule`` functions register. ``plugins = ["myproject.dbaudit_rules"]``
     """
 
     select: tuple[str, ...] = ("ALL",)
@@ -127,6 +129,7 @@ class Config:
     scratch_url_env: str | None = None
     house: HouseConfig = field(default_factory=HouseConfig)
     rule_options: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...] = ()
+    plugins: tuple[str, ...] = ()
     path: str | None = None
 
     @property
@@ -182,7 +185,7 @@ def _severity(text: str, where: str) -> Severity:
 
 _TOP_KEYS = (
     "select", "extend-select", "ignore", "severity", "per-object-ignores", "fail-on", "lang",
-    "url-env", "scratch-url-env", "house", "rule-options",
+    "url-env", "scratch-url-env", "house", "rule-options", "plugins",
 )
 _HOUSE_KEYS = (
     "required-columns", "pk-type", "table-name-pattern", "column-name-pattern", "index-name-pattern",
@@ -317,7 +320,7 @@ def config_from_mapping(data: Mapping[str, Any], path: Path, section: str = "too
 
 def _apply_key(cfg: Config, key: str, value: Any, reader: _Reader) -> Config:
     field_name = key.replace("-", "_")
-    if key in ("select", "extend-select", "ignore"):
+    if key in ("select", "extend-select", "ignore", "plugins"):
         selectors: dict[str, Any] = {field_name: reader.strings(value, key)}
         return replace(cfg, **selectors)
     if key == "severity":

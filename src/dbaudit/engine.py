@@ -18,6 +18,7 @@ to findings.
 from __future__ import annotations
 
 import difflib
+import importlib
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -110,6 +111,16 @@ def resolve_selection(
 # Running
 
 
+def load_plugins(config: Config) -> None:
+    """Import the configured ``plugins`` modules so that their ``@rule`` functions register."""
+    for module in config.plugins:
+        try:
+            importlib.import_module(module)
+        except ImportError as exc:
+            where = f" (from {config.path})" if config.path else ""
+            raise UsageError(f"cannot import rule plugin {module!r}{where}: {exc}") from None
+
+
 def missing_requirement(rule_: Rule, ctx: RuleContext) -> str | None:
     """The first of the rule's ``requires`` that neither the model nor the inputs provide.
 
@@ -163,6 +174,7 @@ def run_rules(
     ``strict``: unknown selectors are errors; ``report_unused``: see :func:`apply_config`.
     """
     config = config or Config()
+    load_plugins(config)
     rules, notes = resolve_selection(config, registry, strict=strict)
     options = config.options()
     for rule_id, values in ctx.options.items():
@@ -252,6 +264,7 @@ __all__ = [
     "apply_config",
     "exit_code",
     "is_selected",
+    "load_plugins",
     "missing_requirement",
     "resolve_selection",
     "run_rule",

@@ -26,7 +26,15 @@ from dbaudit.model.schema import (
     Table,
     TableKind,
 )
-from dbaudit.report.erd import MAX_ERD_TABLES, Domain, display_name, domains, entities, mermaid_erd
+from dbaudit.report.erd import (
+    MAX_ERD_TABLES,
+    Domain,
+    display_name,
+    domains,
+    entities,
+    is_multi_schema,
+    mermaid_erd,
+)
 
 # Findings of these categories also go to the compatibility/fallback table, as in the expert report.
 COMPAT_CATEGORIES = frozenset({"governance", "compat", "compatibility", "drift"})
@@ -196,6 +204,7 @@ def build_context(
     catalogue = rule_lookup if rule_lookup is not None else registry_rules()
     numbered = _number(ordered, catalogue)
     tables = entities(model)
+    multi = is_multi_schema(model)
     return ReportContext(
         generated_at=generated_at,
         dbaudit_version=dbaudit_version,
@@ -207,12 +216,12 @@ def build_context(
         counts={s.name: sum(1 for f in ordered if f.severity is s) for s in Severity},
         summary=_summary(numbered),
         domains=domains(model),
-        views=tuple(display_name(t, model) for t in model.tables
+        views=tuple(display_name(t, model, multi) for t in model.tables
                     if t.kind in (TableKind.VIEW, TableKind.MATERIALIZED_VIEW)),
         erd=mermaid_erd(model),
         erd_shown=min(len(tables), MAX_ERD_TABLES),
         erd_total=len(tables),
-        tables=tuple(_table_detail(t, model) for t in tables),
+        tables=tuple(_table_detail(t, model, multi) for t in tables),
         paths=_paths(code_facts),
         groups=_groups(numbered),
         roadmap=roadmap(numbered),
@@ -446,7 +455,7 @@ def _first_line(text: str | None) -> str:
 # -- per-table detail --------------------------------------------------------------------------------
 
 
-def _table_detail(table: Table, model: SchemaModel) -> TableDetail:
+def _table_detail(table: Table, model: SchemaModel, multi: bool) -> TableDetail:
     constraint_indexes = {c.name for c in table.uniques}
     if table.primary_key is not None:
         constraint_indexes.add(table.primary_key.name)
@@ -456,7 +465,7 @@ def _table_detail(table: Table, model: SchemaModel) -> TableDetail:
     plain_indexes = [i for i in table.indexes if not i.unique and not i.primary]
     partitions = model.partitions_of(table.qualified_name)
     return TableDetail(
-        name=display_name(table, model),
+        name=display_name(table, model, multi),
         qualified_name=table.qualified_name,
         kind=table.kind.value,
         comment=table.comment,
@@ -464,7 +473,7 @@ def _table_detail(table: Table, model: SchemaModel) -> TableDetail:
         columns=tuple(_column_text(c, table) for c in table.columns),
         primary_key=(f"{table.primary_key.name}({', '.join(table.primary_key.columns)})"
                      if table.primary_key else None),
-        foreign_keys=tuple(_fk_text(fk, table, model) for fk in table.foreign_keys),
+        foreign_keys=tuple(_fk_text(fk, multi) for fk in table.foreign_keys),
         uniques=(*(f"{u.name}({', '.join(u.columns)})" for u in table.uniques),
                  *(_index_text(i) for i in unique_indexes)),
         checks=tuple(
@@ -510,8 +519,8 @@ def _column_text(column: Column, table: Table) -> str:
     return " ".join(parts)
 
 
-def _fk_text(fk: ForeignKey, table: Table, model: SchemaModel) -> str:
-    ref = fk.ref_table if len({t.schema for t in entities(model)}) <= 1 else fk.ref_qualified
+def _fk_text(fk: ForeignKey, multi: bool) -> str:
+    ref = fk.ref_qualified if multi else fk.ref_table
     text = f"{fk.name}({', '.join(fk.columns)} -> {ref}.{', '.join(fk.ref_columns)}"
     if fk.on_delete is not ReferentialAction.NO_ACTION:
         text += f", ON DELETE {fk.on_delete.value}"

@@ -21,6 +21,7 @@ from dbaudit.model.schema import ForeignKey, SchemaModel, Table, TableKind
 MAX_ERD_TABLES = 150
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_SEPARATORS = re.compile(r"[_\s\-.]+")
 _TYPE_BAD = re.compile(r"[^A-Za-z0-9_\-\[\]()]")
 
 
@@ -49,18 +50,27 @@ def entities(model: SchemaModel) -> tuple[Table, ...]:
     return tuple(t for t in model.tables if t.kind in (TableKind.TABLE, TableKind.PARTITIONED_TABLE))
 
 
-def display_name(table: Table, model: SchemaModel) -> str:
-    """``name`` when the model has one schema, else ``schema.name``."""
-    return table.name if len(_schemas(model)) <= 1 else table.qualified_name
+def is_multi_schema(model: SchemaModel) -> bool:
+    """Whether drawn tables live in more than one schema (then names are shown qualified)."""
+    first: str | None = None
+    for table in entities(model):
+        if first is None:
+            first = table.schema
+        elif table.schema != first:
+            return True
+    return False
 
 
-def _schemas(model: SchemaModel) -> set[str]:
-    return {t.schema for t in entities(model)}
+def display_name(table: Table, model: SchemaModel, multi: bool | None = None) -> str:
+    """``name`` when the model has one schema, else ``schema.name``; pass ``multi`` in loops
+    (computing it walks every table)."""
+    multi = is_multi_schema(model) if multi is None else multi
+    return table.qualified_name if multi else table.name
 
 
 def _word(name: str) -> str:
     """The leading word of a table name, singular: ``instances`` -> ``instance``."""
-    word = re.split(r"[_\s\-.]+", name.strip("_").lower(), maxsplit=1)[0] or name.lower()
+    word = _SEPARATORS.split(name.strip("_").lower(), maxsplit=1)[0] or name.lower()
     if len(word) > 3 and word.endswith("ies"):
         return word[:-3] + "y"
     if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
@@ -120,10 +130,10 @@ def domains(model: SchemaModel) -> tuple[Domain, ...]:
             group[table.qualified_name] = key
             continue
         group[table.qualified_name] = _adopt(table.qualified_name, neighbours, word_of, sizes)
+    multi_schema = is_multi_schema(model)
     by_group: dict[tuple[str, str], list[str]] = {}
     for table in tables:
-        by_group.setdefault(group[table.qualified_name], []).append(display_name(table, model))
-    multi_schema = len(_schemas(model)) > 1
+        by_group.setdefault(group[table.qualified_name], []).append(display_name(table, model, multi_schema))
     result = [
         Domain(name=f"{schema}: {word}" if multi_schema and word != "other" else word, tables=tuple(names))
         for (schema, word), names in by_group.items()
@@ -161,7 +171,7 @@ def _adopt(
 def mermaid_erd(model: SchemaModel, *, limit: int = MAX_ERD_TABLES) -> str:
     """A Mermaid ``erDiagram`` of at most ``limit`` entities with their key columns."""
     tables = entities(model)[:limit]
-    ids = _entity_ids(tables, model)
+    ids = _entity_ids(tables, is_multi_schema(model))
     lines = ["erDiagram"]
     for table in tables:
         lines.extend(_entity_block(table, ids[table.qualified_name]))
@@ -172,12 +182,12 @@ def mermaid_erd(model: SchemaModel, *, limit: int = MAX_ERD_TABLES) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _entity_ids(tables: tuple[Table, ...], model: SchemaModel) -> dict[str, str]:
+def _entity_ids(tables: tuple[Table, ...], multi: bool) -> dict[str, str]:
     """Mermaid identifiers; names that are not plain identifiers get ``eN["label"]`` aliases."""
     ids: dict[str, str] = {}
     used: set[str] = set()
     for n, table in enumerate(tables, start=1):
-        label = display_name(table, model)
+        label = table.qualified_name if multi else table.name
         if _IDENT.match(label) and label not in used:
             ids[table.qualified_name] = label
         else:
@@ -229,6 +239,7 @@ __all__ = [
     "display_name",
     "domains",
     "entities",
+    "is_multi_schema",
     "mermaid_erd",
     "relationships",
 ]

@@ -14,7 +14,7 @@ from html import escape
 
 from dbaudit.model.schema import SchemaModel, Table
 from dbaudit.report.context import type_text
-from dbaudit.report.erd import MAX_ERD_TABLES, display_name, domains, entities, relationships
+from dbaudit.report.erd import MAX_ERD_TABLES, display_name, domains, entities, is_multi_schema, relationships
 
 BOX_W = 260
 GAP_X = 40
@@ -64,7 +64,8 @@ def _clip(text: str) -> str:
 def erd_svg(model: SchemaModel, *, limit: int = MAX_ERD_TABLES) -> str:
     """An ``<svg>`` element (no XML declaration, no external reference) drawing the schema."""
     drawn = {t.qualified_name: t for t in entities(model)[:limit]}
-    by_display = {display_name(t, model): t for t in drawn.values()}
+    multi = is_multi_schema(model)
+    by_display = {display_name(t, model, multi): t for t in drawn.values()}
     parts: list[str] = []
     boxes: dict[str, _Box] = {}
     y = PAD
@@ -82,7 +83,7 @@ def erd_svg(model: SchemaModel, *, limit: int = MAX_ERD_TABLES) -> str:
                 box_h = HEADER_H + ROW_H * max(len(_rows(table)), 1) + 8
                 box = _Box(PAD + i * (BOX_W + GAP_X), y, BOX_W, box_h)
                 boxes[table.qualified_name] = box
-                parts.append(_entity(table, box, model))
+                parts.append(_entity(table, box, display_name(table, model, multi)))
             y += row_h + GAP_Y
         parts.insert(0, f'<rect class="band" x="{PAD / 2}" y="{band_top}" width="{width - PAD}" '
                         f'height="{y - band_top - GAP_Y / 2}" rx="8"/>'
@@ -103,8 +104,8 @@ def erd_svg(model: SchemaModel, *, limit: int = MAX_ERD_TABLES) -> str:
     )
 
 
-def _entity(table: Table, box: _Box, model: SchemaModel) -> str:
-    name = escape(_clip(display_name(table, model)))
+def _entity(table: Table, box: _Box, label: str) -> str:
+    name = escape(_clip(label))
     out = [
         f'<g class="entity" data-table="{escape(table.qualified_name)}">',
         f'<rect class="box" x="{box.x}" y="{box.y}" width="{box.w}" height="{box.h}" rx="4"/>',

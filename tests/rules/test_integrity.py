@@ -128,6 +128,22 @@ class TestFkMissing:
                                  "AND contype = 'f'")
         assert rows == [("Aggs_instance_id_fkey",)]
 
+    def test_fk_missing_subpartitioned_round_trip(self, pg_url: str) -> None:
+        """Two partition levels: leaves validate NOT VALID keys, then each level attaches them."""
+        ddl = """
+        CREATE TABLE instances (id integer PRIMARY KEY);
+        CREATE TABLE aggs (id bigint, instance_id integer NOT NULL, day date NOT NULL, kind text NOT NULL,
+                           PRIMARY KEY (id, day, kind)) PARTITION BY RANGE (day);
+        CREATE TABLE aggs_2024 PARTITION OF aggs FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')
+            PARTITION BY LIST (kind);
+        CREATE TABLE aggs_2024_a PARTITION OF aggs_2024 FOR VALUES IN ('a');
+        CREATE TABLE aggs_2024_b PARTITION OF aggs_2024 FOR VALUES IN ('b');
+        INSERT INTO instances VALUES (1);
+        INSERT INTO aggs VALUES (1, 1, '2024-05-01', 'a'), (2, 1, '2024-06-01', 'b');
+        """
+        finding = assert_fix_round_trip(pg_url, ddl, "fk-missing", ["public.aggs.instance_id"])
+        assert (finding.fix_sql or "").count("NOT VALID") == 2
+
 
 def account_schema() -> SchemaBuilder:
     return (

@@ -161,7 +161,7 @@ def fk_statements(
     body = (
         f"FOREIGN KEY ({column_list(columns)}) REFERENCES {tsql(ref)} ({column_list(ref_columns)}){action}"
     )
-    if table.kind is not TableKind.PARTITIONED_TABLE:
+    if table.kind is not TableKind.PARTITIONED_TABLE and table.partitioning is None:
         return [
             f"ALTER TABLE {tsql(table)} ADD CONSTRAINT {ident(name)} {body} NOT VALID;",
             f"ALTER TABLE {tsql(table)} VALIDATE CONSTRAINT {ident(name)};",

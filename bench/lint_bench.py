@@ -103,7 +103,8 @@ def step(i: int) -> tuple[str, str, str]:
         return (f'    op.drop_column("{prev}", "col_{i - 4}")', "    pass",
                 f"ALTER TABLE {prev} DROP COLUMN col_{i - 4};")
     if kind == 6:
-        return (f'    op.alter_column("{t}", "c_int", nullable=False)', f'    op.alter_column("{t}", "c_int", nullable=True)',
+        return (f'    op.alter_column("{t}", "c_int", nullable=False)',
+                f'    op.alter_column("{t}", "c_int", nullable=True)',
                 f"ALTER TABLE {t} ALTER COLUMN c_int SET NOT NULL;")
     sql = f"UPDATE {t} SET c_code = 'x' WHERE id < 10;\nCREATE TABLE aux_{i} (id integer PRIMARY KEY, ref integer);"
     return f"    op.execute({sql!r})", f'    op.drop_table("aux_{i}")', sql

@@ -26,7 +26,8 @@ INSERT INTO "{LONG}" SELECT 'm' || g, g FROM generate_series(1, 50) g;
 T = '"Order ""Items"" ü"'
 CASES = {
     "non-concurrent-index": f'CREATE INDEX "Idx ""q""" ON {T} ("select");',
-    "fk-without-not-valid": f'ALTER TABLE {T} ADD CONSTRAINT "FK ü" FOREIGN KEY ("Customer Id") REFERENCES "Kunden" (id);',
+    "fk-without-not-valid": (
+        f'ALTER TABLE {T} ADD CONSTRAINT "FK ü" FOREIGN KEY ("Customer Id") REFERENCES "Kunden" (id);'),
     "check-without-not-valid": f'ALTER TABLE {T} ADD CHECK (amount > 0);',
     "set-not-null-scan": f'ALTER TABLE {T} ALTER COLUMN "select" SET NOT NULL;',
     "unique-constraint-without-index": f'ALTER TABLE "{LONG}" ADD UNIQUE ("Mixed Case");',

@@ -141,9 +141,8 @@ class TestAlembic:
         """When env.py sets lock_timeout, missing-lock-timeout stays silent and a note says why."""
         project = alembic_project(tmp_path)
         env = project / "migrations" / "env.py"
-        env.write_text(env.read_text(encoding="utf-8").replace(
-            "context.run_migrations()", "context.execute(\"SET lock_timeout = '5s'\")\n        context.run_migrations()"),
-            encoding="utf-8")
+        setting = "context.execute(\"SET lock_timeout = '5s'\")\n        context.run_migrations()"
+        env.write_text(env.read_text(encoding="utf-8").replace("context.run_migrations()", setting), encoding="utf-8")
         write_revision(project / "migrations" / "versions", "r1", "corpus_base",
                        '    op.add_column("orders", sa.Column("x", sa.Integer()))')
         result = lint_migrations(project, since="corpus_base")

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 @click.option("--scratch-url", metavar="URL", help="Server for throw-away databases (default: embedded).")
 @click.option("--rows", default=1000, show_default=True, help="Sample rows per table before a traced revision.")
 @guarded
-def lint_command(path: Path, trace: bool, since: str | None, fmt: str, output: Path | None, fail_on: str,
+def lint_command(*, path: Path, trace: bool, since: str | None, fmt: str, output: Path | None, fail_on: str,
                  scratch_url: str | None, rows: int) -> None:
     """Review migrations for locks, rewrites, rollback and rolling-deploy safety."""
     from dbaudit.atomic import write_text_atomic  # noqa: PLC0415 - keep --help fast

@@ -25,7 +25,8 @@ BLOCKS: dict[str, str] = {
     "AccessShareLock": "ACCESS EXCLUSIVE only (DROP, TRUNCATE, most ALTER TABLE)",
     "RowShareLock": "EXCLUSIVE and ACCESS EXCLUSIVE locks",
     "RowExclusiveLock": "CREATE INDEX (non-concurrent) and stronger DDL",
-    "ShareUpdateExclusiveLock": "DDL only (other ALTER TABLE, CREATE INDEX CONCURRENTLY, VACUUM); reads and writes go on",
+    "ShareUpdateExclusiveLock": (
+        "DDL only (other ALTER TABLE, CREATE INDEX CONCURRENTLY, VACUUM); reads and writes go on"),
     "ShareLock": "writes (INSERT/UPDATE/DELETE) and DDL; reads go on",
     "ShareRowExclusiveLock": "writes (INSERT/UPDATE/DELETE) and DDL; reads go on",
     "ExclusiveLock": "writes and SELECT FOR UPDATE/SHARE; plain reads go on",
@@ -87,7 +88,7 @@ _ALIASES = {
 
 def type_spec(tn: Any) -> TypeSpec:
     raw = tn.names[-1].sval.lower()
-    mods = tuple(m.val.ival for m in (tn.typmods or ()) if isinstance(m, ast.A_Const)
+    mods = tuple(int(m.val.ival or 0) for m in (tn.typmods or ()) if isinstance(m, ast.A_Const)
                  and isinstance(m.val, ast.Integer))
     return TypeSpec(_ALIASES.get(raw, raw), mods, bool(tn.arrayBounds))
 
@@ -96,7 +97,7 @@ def is_serial(tn: Any) -> bool:
     return tn.names[-1].sval.lower() in {"serial", "serial4", "bigserial", "serial8", "smallserial", "serial2"}
 
 
-class _Funcs(Visitor):  # type: ignore[misc] - pglast is untyped
+class _Funcs(Visitor):
     def __init__(self) -> None:
         self.names: list[str] = []
 

@@ -178,7 +178,7 @@ def _add_column(table: TableState, coldef: Any) -> None:
 def not_null_check_column(expr: Any) -> str | None:
     """``c IS NOT NULL`` -> ``c``: the CHECK that lets SET NOT NULL skip its scan (PostgreSQL 12+)."""
     if (isinstance(expr, ast.NullTest) and expr.nulltesttype == NullTestType.IS_NOT_NULL
-            and isinstance(expr.arg, ast.ColumnRef) and len(expr.arg.fields) == 1
+            and isinstance(expr.arg, ast.ColumnRef) and expr.arg.fields and len(expr.arg.fields) == 1
             and isinstance(expr.arg.fields[0], ast.String)):
         return str(expr.arg.fields[0].sval)
     return None

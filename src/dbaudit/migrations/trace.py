@@ -198,8 +198,7 @@ def access_exclusive_finding(entry: TraceEntry, rows: int) -> Finding | None:
         evidence=[
             f"{entry.path}:{entry.line} ({entry.revision}): {entry.statement[:300]}",
             f"traced: {describe_locks(entry.locks)}; rewrite: "
-            + (f"yes ({len(rewritten)} table(s): {', '.join(rewritten[:3])}{', ...' if len(rewritten) > 3 else ''})"
-               if rewritten else "no")
+            + _rewrite_text(tuple(rewritten))
             + f"; {entry.duration_ms:.1f} ms with up to {rows} sample rows per table",
             f"blocks: {BLOCKS['AccessExclusiveLock']}",
         ],
@@ -231,9 +230,15 @@ def _trace_line(e: TraceEntry) -> str:
     if e.error:
         return f"trace: statement failed on the scratch database: {e.error}"
     locks = describe_locks(e.locks) or "no lock on existing tables"
-    rewrite = (f"yes ({len(e.rewritten)} table(s): {', '.join(e.rewritten[:3])}{', ...' if len(e.rewritten) > 3 else ''})"
-               if e.rewritten else "no")
+    rewrite = _rewrite_text(e.rewritten)
     return f"trace: {locks}; rewrite: {rewrite}; {e.duration_ms:.1f} ms" + ("" if e.observed else " (documented lock)")
+
+
+def _rewrite_text(rewritten: tuple[str, ...]) -> str:
+    if not rewritten:
+        return "no"
+    more = ", ..." if len(rewritten) > 3 else ""
+    return f"yes ({len(rewritten)} table(s): {', '.join(rewritten[:3])}{more})"
 
 
 def describe_locks(locks: Iterable[LockHeld], *, limit: int = 3) -> str:
@@ -267,7 +272,7 @@ def fill_sample_rows(conn: psycopg.Connection[Any], rows: int) -> list[Note]:
     for oid in order:
         cols = columns[oid]
         table = qualified(cols[0][1], cols[0][2])
-        empty = conn.execute(f"SELECT NOT EXISTS (SELECT 1 FROM {table})").fetchone()  # type: ignore[arg-type]
+        empty = conn.execute(f"SELECT NOT EXISTS (SELECT 1 FROM {table})").fetchone()
         if not empty or not empty[0]:
             continue
         error = _insert(conn, table, cols, rows, required_only=False)
@@ -285,7 +290,7 @@ def _insert(conn: psycopg.Connection[Any], table: str, cols: list[tuple[Any, ...
     for _, _, _, name, fmt, typtype, category, typname, notnull, has_default, typmod, typid in cols:
         if has_default or (required_only and not notnull):
             continue
-        expr = sample_value(fmt, typtype, category, typname, typmod, typid)
+        expr = sample_value(fmt, typtype, category, typname, typmod=typmod, typid=typid)
         if expr is None:
             if notnull:
                 return f"no sample value for type {fmt}"
@@ -296,24 +301,27 @@ def _insert(conn: psycopg.Connection[Any], table: str, cols: list[tuple[Any, ...
                  f"FROM generate_series(1, {int(rows)}) AS g") if names else (
                  f"INSERT INTO {table} SELECT FROM generate_series(1, {int(rows)}) AS g")
     try:
-        conn.execute(statement)  # type: ignore[arg-type]
+        conn.execute(statement)
     except psycopg.Error as exc:
         return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return None
 
 
-def sample_value(fmt: str, typtype: str, category: str, typname: str, typmod: int, typid: int) -> str | None:
+_SIMPLE_VALUES = {
+    "int2": "(g % 30000)::int2", "int4": "g", "int8": "g", "bool": "(g % 2 = 0)", "uuid": "gen_random_uuid()",
+    "json": "'{}'::json", "jsonb": "'{}'::jsonb", "bytea": "'\\x00'::bytea", "interval": "make_interval(secs => g)",
+    "date": "(current_date - (g % 28))", "text": "('v' || g)", "inet": "'10.0.0.1'::inet",
+    "cidr": "'10.0.0.0/8'::cidr",
+}
+
+
+def sample_value(fmt: str, typtype: str, category: str, typname: str, *, typmod: int, typid: int) -> str | None:
     """A SQL expression of ``g`` (the row number) giving a plausible value of the column's type."""
     cast = f"::{fmt}"
     if typtype == "e":
         return f"(SELECT enumlabel FROM pg_enum WHERE enumtypid = {int(typid)} ORDER BY enumsortorder LIMIT 1){cast}"
-    simple = {
-        "int2": "(g % 30000)::int2", "int4": "g", "int8": "g", "bool": "(g % 2 = 0)", "uuid": "gen_random_uuid()",
-        "json": "'{}'::json", "jsonb": "'{}'::jsonb", "bytea": "'\\x00'::bytea", "interval": "make_interval(secs => g)",
-        "date": "(current_date - (g % 28))", "text": "('v' || g)", "inet": "'10.0.0.1'::inet", "cidr": "'10.0.0.0/8'::cidr",
-    }
-    if typname in simple:
-        return simple[typname]
+    if typname in _SIMPLE_VALUES:
+        return _SIMPLE_VALUES[typname]
     if category == "A":
         return f"'{{}}'{cast}"
     if category == "N":

@@ -55,8 +55,8 @@ def _drops(rev: AnalyzedRevision, fact: StatementFacts) -> Iterator[Finding]:
             if table == fact.table and fact.table_new:
                 continue  # created earlier in the same revision: nobody uses it yet
             yield _finding(rev, fact, table, f"Table {table} is dropped",
-                           "Queries of the running release on the table fail; its rows are gone.",
-                           _contract_fix(rev, f"DROP TABLE {table_sql(table)};"))
+                           impact="Queries of the running release on the table fail; its rows are gone.",
+                           fix=_contract_fix(rev, f"DROP TABLE {table_sql(table)};"))
         return
     if not existing(fact):
         return
@@ -66,30 +66,33 @@ def _drops(rev: AnalyzedRevision, fact: StatementFacts) -> Iterator[Finding]:
         for cmd in node.cmds or ():
             if cmd.subtype == AlterTableType.AT_DropColumn:
                 yield _finding(rev, fact, f"{fact.table}.{cmd.name}", f"Column {fact.table}.{cmd.name} is dropped",
-                               "Queries of the running release that name the column fail; its data is gone.",
-                               _contract_fix(rev, f"ALTER TABLE {t} DROP COLUMN {ident(cmd.name)};"))
+                               impact="Queries of the running release that name the column fail; its data is gone.",
+                               fix=_contract_fix(rev, f"ALTER TABLE {t} DROP COLUMN {ident(cmd.name)};"))
     elif isinstance(node, ast.RenameStmt) and node.renameType == ObjectType.OBJECT_COLUMN:
-        old, new = node.subname, node.newname
+        old, new = str(node.subname), str(node.newname)
+        known = fact.table_info.column_type(old) if fact.table_info else None
+        type_text = str(known) if known else f"<type of {ident(old)}>"
         yield _finding(rev, fact, f"{fact.table}.{old}", f"Column {fact.table}.{old} is renamed to {new}",
-                       "Queries of the running release that name the old column fail until it is replaced.",
-                       "\n".join([
-                           f"ALTER TABLE {t} ADD COLUMN {ident(new)} <type of {ident(old)}>;",
+                       impact="Queries of the running release that name the old column fail until it is replaced.",
+                       fix="\n".join([
+                           f"ALTER TABLE {t} ADD COLUMN {ident(new)} {type_text};",
                            "-- release N: write both columns, backfill in batches, read the new one",
                            f"-- release N+1: ALTER TABLE {t} DROP COLUMN {ident(old)};"]))
     elif isinstance(node, ast.RenameStmt) and node.renameType == ObjectType.OBJECT_TABLE:
         schema = fact.table.partition(".")[0]
-        new_name = f"{schema}.{node.newname}"
-        yield _finding(rev, fact, fact.table, f"Table {fact.table} is renamed to {node.newname}",
-                       "Queries of the running release on the old name fail until it is replaced.",
-                       "\n".join([lock_timeout_prefix(rev.revision).rstrip(),
-                                  f"ALTER TABLE {t} RENAME TO {ident(node.newname)};",
+        new_table = str(node.newname)
+        new_name = f"{schema}.{new_table}"
+        yield _finding(rev, fact, fact.table, f"Table {fact.table} is renamed to {new_table}",
+                       impact="Queries of the running release on the old name fail until it is replaced.",
+                       fix="\n".join([lock_timeout_prefix(rev.revision).rstrip(),
+                                  f"ALTER TABLE {t} RENAME TO {ident(new_table)};",
                                   "-- keep the old name working for the running release (simple views are "
                                   "updatable):",
                                   f"CREATE VIEW {t} AS SELECT * FROM {table_sql(new_name)};",
                                   f"-- next release: DROP VIEW {t};"]))
 
 
-def _finding(rev: AnalyzedRevision, fact: StatementFacts, obj: str, title: str, impact: str,
+def _finding(rev: AnalyzedRevision, fact: StatementFacts, obj: str, title: str, *, impact: str,
              fix: str) -> Finding:
     return destructive_change.finding(
         objects=[obj],

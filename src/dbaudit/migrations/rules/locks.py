@@ -10,9 +10,9 @@ from pglast.enums import AlterTableType, ConstrType
 
 from dbaudit.findings import Finding, Severity
 from dbaudit.migrations.rules._common import (
-    derived_name,
     autocommit_note,
     deparse,
+    derived_name,
     fresh,
     location,
     lock_timeout_prefix,
@@ -93,7 +93,8 @@ def _concurrent_index_fix(rev: AnalyzedRevision, fact: StatementFacts, node: Any
         copy = fresh(fact.statement.sql)
         copy.concurrent = True
         return autocommit_note(rev.revision) + deparse(copy) + ";"
-    assert fact.table is not None and fact.table_info is not None
+    assert fact.table is not None
+    assert fact.table_info is not None
     copy = fresh(fact.statement.sql)
     copy.relation.inh = False  # ON ONLY parent: an invalid index, no partition is touched
     name = node.idxname or "parent_idx"
@@ -181,8 +182,9 @@ def fk_without_not_valid(rev: AnalyzedRevision) -> Iterator[Finding]:
         for con in added_constraints(fact, ConstrType.CONSTR_FOREIGN):
             if con.skip_validation:
                 continue
-            yield _not_valid_finding(fk_without_not_valid, rev, fact, con, "foreign key",
-                                     "Writes to the table and to the referenced table wait for a full scan.")
+            yield _not_valid_finding(
+                fk_without_not_valid, rev, fact, con, kind="foreign key",
+                impact="Writes to the table and to the referenced table wait for a full scan.")
 
 
 @migration_rule("check-without-not-valid", severity=Severity.P1)
@@ -214,11 +216,12 @@ def check_without_not_valid(rev: AnalyzedRevision) -> Iterator[Finding]:
         for con in added_constraints(fact, ConstrType.CONSTR_CHECK):
             if con.skip_validation:
                 continue
-            yield _not_valid_finding(check_without_not_valid, rev, fact, con, "check constraint",
-                                     "Reads and writes on the table wait for a full scan.")
+            yield _not_valid_finding(
+                check_without_not_valid, rev, fact, con, kind="check constraint",
+                impact="Reads and writes on the table wait for a full scan.")
 
 
-def _not_valid_finding(rule: Any, rev: AnalyzedRevision, fact: StatementFacts, con: Any, kind: str,
+def _not_valid_finding(rule: Any, rev: AnalyzedRevision, fact: StatementFacts, con: Any, *, kind: str,
                        impact: str) -> Finding:
     assert fact.table is not None
     table = fact.table.rpartition(".")[2]
@@ -359,14 +362,15 @@ def _pk_finding(rev: AnalyzedRevision, fact: StatementFacts, con: Any) -> Findin
         impact=("Reads and writes on the table" + (" and all its partitions" if partitioned else "")
                 + " wait while the key columns are scanned and the unique index is built."),
         root_cause="ADD PRIMARY KEY builds the index and checks NOT NULL inside one ACCESS EXCLUSIVE lock.",
-        fix_sql=_pk_fix(rev, fact.table, name, keys, nullable, partitions if partitioned else None),
+        fix_sql=_pk_fix(rev, fact.table, name, keys, nullable=nullable,
+                        partitions=partitions if partitioned else None),
         verify_sql=(f"SELECT conname, conrelid::regclass FROM pg_constraint WHERE contype = 'p' AND conrelid = "
                     f"{regclass(fact.table)};"),
         locations=[location(rev.revision, fact)],
     )
 
 
-def _pk_fix(rev: AnalyzedRevision, table: str, name: str, keys: tuple[str, ...], nullable: list[str],
+def _pk_fix(rev: AnalyzedRevision, table: str, name: str, keys: tuple[str, ...], *, nullable: list[str],
             partitions: tuple[str, ...] | None) -> str:
     lines = [autocommit_note(rev.revision).rstrip(), "SET lock_timeout = '5s';"]
     targets = (partitions or ("schema.partition_name",)) if partitions is not None else (table,)

@@ -10,9 +10,9 @@ from pglast.enums import AlterTableType, ConstrType
 
 from dbaudit.findings import Finding, Severity
 from dbaudit.migrations.rules._common import (
-    derived_name,
     BATCH,
     deparse,
+    derived_name,
     location,
     lock_timeout_prefix,
     regclass,

@@ -1,6 +1,5 @@
 # expect: non-concurrent-index, missing-lock-timeout
 """a01 create index"""
-import sqlalchemy as sa
 from alembic import op
 
 revision = "a01_create_index"

@@ -1,6 +1,5 @@
 # expect: safe
 """a02 cic in autocommit block"""
-import sqlalchemy as sa
 from alembic import op
 
 revision = "a02_cic_in_autocommit_block"

@@ -1,6 +1,5 @@
 # expect: concurrent-in-transaction
 """a03 cic in transaction"""
-import sqlalchemy as sa
 from alembic import op
 
 revision = "a03_cic_in_transaction"

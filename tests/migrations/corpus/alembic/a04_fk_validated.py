@@ -1,6 +1,5 @@
 # expect: fk-without-not-valid
 """a04 fk validated"""
-import sqlalchemy as sa
 from alembic import op
 
 revision = "a04_fk_validated"

@@ -1,6 +1,5 @@
 # expect: safe
 """a05 fk not valid"""
-import sqlalchemy as sa
 from alembic import op
 
 revision = "a05_fk_not_valid"
@@ -9,7 +8,9 @@ down_revision = "corpus_base"
 
 def upgrade():
     op.execute("SET lock_timeout = '5s'")
-    op.create_foreign_key("orders_customer_fk", "orders", "customers", ["customer_id"], ["id"], postgresql_not_valid=True)
+    op.create_foreign_key("orders_customer_fk", "orders", "customers", ["customer_id"], ["id"],
+        postgresql_not_valid=True,
+    )
     op.execute("ALTER TABLE orders VALIDATE CONSTRAINT orders_customer_fk")
 
 

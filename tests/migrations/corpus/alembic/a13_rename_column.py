@@ -1,6 +1,5 @@
 # expect: destructive-change
 """a13 rename column"""
-import sqlalchemy as sa
 from alembic import op
 
 revision = "a13_rename_column"

@@ -1,6 +1,5 @@
 # expect: destructive-change
 """a14 rename table"""
-import sqlalchemy as sa
 from alembic import op
 
 revision = "a14_rename_table"

@@ -1,6 +1,5 @@
 # expect: unique-constraint-without-index
 """a15 unique constraint"""
-import sqlalchemy as sa
 from alembic import op
 
 revision = "a15_unique_constraint"

@@ -1,6 +1,5 @@
 # expect: primary-key-on-existing-table
 """a16 primary key partitioned"""
-import sqlalchemy as sa
 from alembic import op
 
 revision = "a16_primary_key_partitioned"

@@ -1,6 +1,5 @@
 # expect: destructive-change, missing-downgrade
 """a20 drop table"""
-import sqlalchemy as sa
 from alembic import op
 
 revision = "a20_drop_table"

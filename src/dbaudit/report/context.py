@@ -402,7 +402,7 @@ def roadmap(numbered: Sequence[NumberedFinding], limit: int = MAX_ROADMAP) -> tu
 def _roadmap_item(group: list[NumberedFinding]) -> RoadmapItem:
     worst = min(n.finding.severity for n in group)
     return RoadmapItem(
-        severity=worst.name, rule=group[0].finding.rule, title=group[0].rule.title, count=len(group),
+        severity=worst.name, rule=group[0].finding.rule, title=group[0].rule.title.rstrip("."), count=len(group),
         objects=tuple(dict.fromkeys(n.finding.objects[0] for n in group if n.finding.objects))[:5],
         numbers=tuple(n.number for n in group),
     )

@@ -134,4 +134,7 @@ def _emit(result: object, formats: tuple[str, ...], output_dir: str | None, lang
         stderr.print(f"reports written to {output_dir}: {', '.join(FORMATS[f] for f in formats)}")
 
 
-__all__ = ["audit_command", "parse_formats"]
+# The demo writes its reports exactly as the audit does.
+emit_reports = _emit
+
+__all__ = ["audit_command", "emit_reports", "parse_formats"]

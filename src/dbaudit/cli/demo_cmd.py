@@ -1,0 +1,93 @@
+"""``dbaudit demo``: the bundled WhaleFall example, built and audited end to end.
+
+Starts an embedded PostgreSQL (no server needed), upgrades the example's Alembic migrations to head,
+fills it with generated data, then audits it with everything dbaudit has: schema rules, drift
+against the example's models and migrations, the migration review and the code scan. Reports go to
+``./dbaudit-report/``. ``--database URL`` builds the example into that database and leaves it there.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from importlib.resources import as_file, files
+from pathlib import Path
+
+import click
+
+from dbaudit.cli.common import guarded, progress, stderr
+from dbaudit.errors import SourceError
+from dbaudit.redact import redact_text, redact_url
+
+EXAMPLE = "whalefall"
+MODELS_IMPORT = "app.models:Base"
+
+
+def example_dir() -> Path:
+    """Directory of the bundled example project (inside the installed package)."""
+    with as_file(files("dbaudit") / "examples" / EXAMPLE) as path:
+        return Path(path)
+
+
+def build_example(url: str, *, scale: float, seed: int) -> str:
+    """Run the example's own build script (migrations + data) in a child process; returns its output.
+
+    A child process keeps the example's ``app`` package out of dbaudit's own imports.
+    """
+    project = example_dir()
+    command = [sys.executable, str(project / "scripts" / "build.py"), url, "--scale", str(scale), "--seed", str(seed)]
+    env = {**os.environ, "PYTHONPATH": str(project)}
+    done = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        tail = "\n".join(done.stderr.strip().splitlines()[-3:])
+        raise SourceError(f"building the example failed: {redact_text(tail, (url,))}")
+    return done.stdout
+
+
+@click.command("demo")
+@click.option("--database", "database_url", metavar="URL",
+              help="Build the example into this database and leave it there (default: embedded, temporary).")
+@click.option("-o", "--output", "output_dir", default="dbaudit-report", show_default=True, metavar="DIR",
+              help="Where the reports are written.")
+@click.option("--scale", type=float, default=1.0, show_default=True, help="Size of the generated data.")
+@click.option("--seed", type=int, default=42, show_default=True, help="Seed of the data generator.")
+@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True)
+@click.option("--format", "formats", default="md,html,json,sarif", show_default=True, metavar="LIST")
+@click.option("--scratch-url", metavar="URL", help="Server for throw-away databases (default: embedded).")
+@guarded
+def demo_command(
+    database_url: str | None, output_dir: str, scale: float, seed: int, lang: str, formats: str,
+    scratch_url: str | None,
+) -> None:
+    """Build the bundled WhaleFall example and audit it (no database server needed)."""
+    from dbaudit.audit import audit  # noqa: PLC0415 - heavy imports after argument parsing
+    from dbaudit.cli.audit_cmd import emit_reports, parse_formats  # noqa: PLC0415
+    from dbaudit.config import Config  # noqa: PLC0415
+    from dbaudit.scratch import scratch_server  # noqa: PLC0415
+
+    chosen = parse_formats(formats, to_dir=True)
+    project = example_dir()
+    started = time.monotonic()
+    with progress("starting PostgreSQL") as step:
+        if database_url is None:
+            server = scratch_server(scratch_url)
+            stderr.print(f"[dim]PostgreSQL for the demo: {server.description}[/]")
+            url = server.create_database(prefix="dbaudit_demo_")
+        else:
+            url = database_url
+        step(f"building the WhaleFall example (migrations + data, scale {scale})")
+        build_example(url, scale=scale, seed=seed)
+        stderr.print(f"[green]built[/] the WhaleFall example into {redact_url(url)}")
+        result = audit(
+            url, models=MODELS_IMPORT, project_dir=str(project), migrations=str(project), code=str(project),
+            config=Config(), scratch_url=scratch_url, progress=step,
+        )
+        step("writing the reports")
+        emit_reports(result, chosen, output_dir, lang, quiet=False)
+    elapsed = time.monotonic() - started
+    report = Path(output_dir) / "report.md"
+    stderr.print(f"[bold]demo finished in {elapsed:.0f} s[/]: open {report} (also .html, .json, .sarif)")
+    if database_url is not None:
+        stderr.print(f"the example database stays at {redact_url(database_url)} for you to explore")

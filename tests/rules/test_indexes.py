@@ -472,3 +472,21 @@ class TestDeepOffsetPagination:
     def test_no_offsets_clean(self) -> None:
         """No code facts, no findings."""
         assert findings_for(table_with(), "deep-offset-pagination", code=CodeFacts()) == []
+
+
+class TestFkVerifyQuery:
+    def test_verify_returns_a_row_until_fixed(self, pg_url: str) -> None:
+        """verify_sql shows the problem (one row) before the fix and its absence (no row) after."""
+        from tests.rules.conftest import execute_script, model_from_ddl, run_query  # noqa: PLC0415
+
+        ddl = """
+            CREATE TABLE parent (a int, b int, PRIMARY KEY (a, b));
+            CREATE TABLE child (id int PRIMARY KEY, a int, b int, FOREIGN KEY (b, a) REFERENCES parent (b, a));
+            CREATE INDEX child_a_partial ON child (a, b) WHERE a > 0;
+        """
+        (finding,) = findings_for(model_from_ddl(pg_url, ddl), "fk-without-index")
+        assert finding.verify_sql is not None
+        assert finding.fix_sql is not None
+        before = run_query(pg_url, finding.verify_sql)
+        execute_script(pg_url, finding.fix_sql)
+        assert (before, run_query(pg_url, finding.verify_sql)) == ([("public.child", ["b", "a"])], [])

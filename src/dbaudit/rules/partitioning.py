@@ -267,7 +267,7 @@ _CREATES_PARTITION = re.compile(
     category=CATEGORY,
     severity=Severity.P2,
     fix="always",
-    requires=("triggers",),
+    requires=("partitions", "triggers"),
 )
 def partition_created_by_trigger(ctx: RuleContext) -> Iterator[Finding]:
     """Partitions created by an INSERT trigger (and possibly also by the application).
@@ -466,7 +466,7 @@ def _orm_table(orm: SchemaModel, table: Table) -> Table | None:
     "partitioned-orm-key-mismatch",
     category=CATEGORY,
     severity=Severity.P0,
-    requires=("models",),
+    requires=("models", "partitions"),
 )
 def partitioned_orm_key_mismatch(ctx: RuleContext) -> Iterator[Finding]:
     """ORM primary key of a partitioned table does not include the partition key.

@@ -150,6 +150,23 @@ class TestAlembic:
         assert [n.rule for n in result.notes] == ["missing-lock-timeout"]
 
 
+    def test_offline_failure_falls_back_to_literals(self, tmp_path: Path) -> None:
+        """When env.py cannot run offline, op.execute literals are still linted, with a note."""
+        project = alembic_project(tmp_path)
+        (project / "migrations" / "env.py").write_text("raise RuntimeError('needs a live database')\n",
+                                                       encoding="utf-8")
+        body = ('    op.add_column("orders", sa.Column("x", sa.Integer()))\n'
+                '    with op.get_context().autocommit_block():\n'
+                '        op.execute("CREATE INDEX CONCURRENTLY ix_x ON orders (x)")\n'
+                '    op.execute("CREATE INDEX CONCURRENTLY ix_y ON orders (x)")')
+        write_revision(project / "migrations" / "versions", "r1", "corpus_base", body)
+        result = lint_migrations(project, since="corpus_base")
+        assert [(f.rule, f.locations[0].line) for f in result.findings] == [("concurrent-in-transaction", 13)]
+        assert [n.message for n in result.notes] == [
+            "alembic offline mode (--sql) failed (RuntimeError: needs a live database); "
+            "only the SQL of op.execute() literals was linted"]
+
+
 class TestTypeChanges:
     @pytest.mark.parametrize(("old", "new", "rewrites"), [
         (TypeSpec("varchar", (10,)), TypeSpec("varchar", (20,)), False),

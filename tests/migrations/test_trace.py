@@ -111,7 +111,8 @@ class TestSampleRows:
         """Generic sample rows satisfy foreign keys, enums, bounded varchar and partitions."""
         pg_exec.execute("""
             CREATE TYPE mood AS ENUM ('ok', 'sad');
-            CREATE TABLE child (id serial PRIMARY KEY, parent_id int NOT NULL REFERENCES parent_t (id));
+            CREATE TABLE child (id serial PRIMARY KEY, parent_id int NOT NULL REFERENCES parent_t (id),
+                                kind text NOT NULL CHECK (kind IN ('it''s', 'b')));
         """.replace("CREATE TABLE child", "CREATE TABLE parent_t (id serial PRIMARY KEY, code varchar(3) NOT NULL,"
                     " m mood NOT NULL, at timestamptz NOT NULL, doc jsonb, n numeric(5,2));\nCREATE TABLE child"))
         pg_exec.execute("CREATE TABLE ev (at date NOT NULL) PARTITION BY RANGE (at)")
@@ -119,3 +120,4 @@ class TestSampleRows:
         notes = fill_sample_rows(pg_exec, 25)
         counts = [pg_exec.execute(f"SELECT count(*) FROM {t}").fetchone() for t in ("parent_t", "child", "ev")]
         assert (notes, counts) == ([], [(25,), (25,), (25,)])
+        assert pg_exec.execute("SELECT DISTINCT kind FROM child").fetchall() == [("it's",)]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import graphlib
+import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ from dbaudit.migrations.sqlfacts import BLOCKS, LOCK_MODES, is_concurrent, state
 from dbaudit.model.schema import Location
 from dbaudit.redact import redact_text
 from dbaudit.scratch import scratch_server
-from dbaudit.sqltext import ident, qualified
+from dbaudit.sqltext import ident, literal, qualified
 
 _RELATIONS = """
 SELECT c.oid, n.nspname || '.' || c.relname, c.relfilenode, c.relkind
@@ -42,7 +43,9 @@ WHERE pid = pg_backend_pid() AND locktype = 'relation' AND granted
 _COLUMNS = """
 SELECT c.oid, n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod), t.typtype,
        t.typcategory, t.typname, a.attnotnull, a.atthasdef OR a.attidentity <> '' OR a.attgenerated <> '',
-       a.atttypmod, a.atttypid
+       a.atttypmod, a.atttypid,
+       (SELECT pg_get_constraintdef(k.oid) FROM pg_constraint k
+         WHERE k.conrelid = c.oid AND k.contype = 'c' AND k.conkey = ARRAY[a.attnum] LIMIT 1)
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
 JOIN pg_type t ON t.oid = a.atttypid
@@ -50,6 +53,8 @@ WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition
   AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'
 ORDER BY c.oid, a.attnum
 """
+# CHECK (status IN ('a', 'b')) as pg_get_constraintdef prints it: the first allowed value is used.
+_CHECK_VALUE = re.compile(r"= ANY \(+ARRAY\[\s*\(*'((?:[^']|'')*)'")
 _FOREIGN_KEYS = "SELECT conrelid, confrelid FROM pg_constraint WHERE contype = 'f' AND conrelid <> confrelid"
 
 
@@ -287,10 +292,12 @@ def _insert(conn: psycopg.Connection[Any], table: str, cols: list[tuple[Any, ...
             required_only: bool) -> str | None:
     names: list[str] = []
     values: list[str] = []
-    for _, _, _, name, fmt, typtype, category, typname, notnull, has_default, typmod, typid in cols:
+    for _, _, _, name, fmt, typtype, category, typname, notnull, has_default, typmod, typid, check in cols:
         if has_default or (required_only and not notnull):
             continue
-        expr = sample_value(fmt, typtype, category, typname, typmod=typmod, typid=typid)
+        allowed = _CHECK_VALUE.search(check or "")
+        expr = (f"{literal(allowed.group(1).replace(chr(39) * 2, chr(39)))}::{fmt}" if allowed
+                else sample_value(fmt, typtype, category, typname, typmod=typmod, typid=typid))
         if expr is None:
             if notnull:
                 return f"no sample value for type {fmt}"

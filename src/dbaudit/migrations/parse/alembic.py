@@ -155,11 +155,8 @@ def _revision(s: Script, root: Path, src: RevisionSource, chunks: dict[str, str]
     rel = _rel(root, s.path)
     down = s.down_revision
     downs = tuple(down) if isinstance(down, tuple | list) else (down,) if down else ()
-    if chunks is None:
-        items = _literal_statements(src, rel)
-        statements = tuple(Statement(sql, node, line, in_transaction=True) for sql, node, line in items)
-    else:
-        statements = ()  # filled by _with_transactions, which needs the whole stream in order
+    # with offline SQL, statements are filled by _with_transactions (it needs the whole stream in order)
+    statements = tuple(_literal_statements(src, rel)) if chunks is None else ()
     return Revision(
         id=s.revision, path=rel, down_revisions=downs, statements=statements, kind="alembic",
         upgrade_line=src.upgrade_line, downgrade_line=src.downgrade_line,
@@ -167,12 +164,14 @@ def _revision(s: Script, root: Path, src: RevisionSource, chunks: dict[str, str]
     )
 
 
-def _literal_statements(src: RevisionSource, rel: str) -> list[tuple[str, object, int]]:
-    out: list[tuple[str, object, int]] = []
+def _literal_statements(src: RevisionSource, rel: str) -> list[Statement]:
+    """Fallback when offline mode fails: the SQL of op.execute literals, in Alembic's transaction."""
+    out: list[Statement] = []
     for op in src.ops:
         if op.sql is not None:
             for raw in parse_statements(op.sql, where=f"{rel}:{op.line}"):
-                out.append((raw.sql, raw.node, op.sql_line + raw.line_offset))
+                out.append(Statement(raw.sql, raw.node, op.sql_line + raw.line_offset,
+                                     in_transaction=not op.autocommit))
     return out
 
 
@@ -190,7 +189,7 @@ def _with_transactions(
         rev = by_id[rev_id]
         raws = parse_statements(text, where=rev.path)
         lines = _LineMapper(sources[rev_id], rev.path)
-        items = [(raw.sql, raw.node, lines.line_for(raw.sql, raw.node)) for raw in raws]
+        items = [(sql, raw.node, line) for raw in raws for line, sql in [lines.source_of(raw.sql, raw.node)]]
         tracked = track_transactions(items, in_transaction=in_tx)
         in_tx = _ends_in_transaction(raws, start=in_tx)
         kept = tuple(st for st in tracked if not _is_version_table(st.node))
@@ -220,7 +219,8 @@ class _LineMapper:
     def __init__(self, src: RevisionSource, rel: str) -> None:
         self.src = src
         self.cursor = 0
-        self.literal_lines: dict[str, deque[int]] = {}
+        # fingerprint -> (line, text) of each statement written in an op.execute literal
+        self.literal_lines: dict[str, deque[tuple[int, str]]] = {}
         for op in src.ops:
             if op.sql is None:
                 continue
@@ -231,17 +231,26 @@ class _LineMapper:
             for raw in raws:
                 fp = fingerprint(raw.sql)
                 if fp is not None:
-                    self.literal_lines.setdefault(fp, deque()).append(op.sql_line + raw.line_offset)
+                    self.literal_lines.setdefault(fp, deque()).append((op.sql_line + raw.line_offset, raw.sql))
         self.table_ops: list[OpCall] = [op for op in src.ops if op.name != "execute" and op.table]
         # ops whose table is a variable (loops over table names): the best line we have for them
         self.dynamic_ops: list[OpCall] = [op for op in src.ops if op.name != "execute" and not op.table]
 
-    def line_for(self, sql: str, node: object) -> int:
+    def source_of(self, sql: str, node: object) -> tuple[int, str]:
+        """The line and the text of an emitted statement.
+
+        For SQL written in op.execute the text is the author's, not the offline output: with a
+        pyformat driver (psycopg) offline mode doubles every ``%``, which would change PL/pgSQL
+        ``RAISE`` formats and LIKE patterns when the statement is traced.
+        """
         if self.literal_lines:
             fp = fingerprint(sql)
             queue = self.literal_lines.get(fp or "")
             if queue:
                 return queue.popleft()
+        return self.line_for(node), sql
+
+    def line_for(self, node: object) -> int:
         table = target_table(node)
         if table is not None:
             bare = table.rpartition(".")[2]

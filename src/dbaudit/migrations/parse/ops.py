@@ -31,6 +31,7 @@ class OpCall:
     table: str | None = None
     sql: str | None = None  # the SQL of ``op.execute`` when it is a literal (or a module constant)
     sql_line: int = 0  # line where that literal starts
+    autocommit: bool = False  # inside ``with op.get_context().autocommit_block():``
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,8 +87,21 @@ def _is_empty(func: ast.FunctionDef) -> bool:
     return True
 
 
+def _autocommit_lines(func: ast.FunctionDef) -> set[int]:
+    """Lines inside ``with ...autocommit_block():`` blocks."""
+    lines: set[int] = set()
+    for node in ast.walk(func):
+        if isinstance(node, ast.With) and any(
+            isinstance(item.context_expr, ast.Call) and isinstance(item.context_expr.func, ast.Attribute)
+            and item.context_expr.func.attr == "autocommit_block" for item in node.items
+        ):
+            lines.update(range(node.lineno, (node.end_lineno or node.lineno) + 1))
+    return lines
+
+
 def _op_calls(func: ast.FunctionDef, constants: dict[str, tuple[str, int]]) -> list[OpCall]:
     calls: list[OpCall] = []
+    autocommit = _autocommit_lines(func)
     for node in ast.walk(func):
         if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
             continue
@@ -100,7 +114,7 @@ def _op_calls(func: ast.FunctionDef, constants: dict[str, tuple[str, int]]) -> l
             sql = _string(node.args[0], constants)
         calls.append(OpCall(
             name=name, line=node.lineno, table=_table_arg(name, node),
-            sql=sql[0] if sql else None, sql_line=sql[1] if sql else 0,
+            sql=sql[0] if sql else None, sql_line=sql[1] if sql else 0, autocommit=node.lineno in autocommit,
         ))
     calls.sort(key=lambda c: c.line)
     return calls

@@ -9,6 +9,9 @@ Every verification query must run read-only on the example database.
 from __future__ import annotations
 
 import importlib.util
+import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -120,6 +123,18 @@ class TestWhalefallAcceptance:
             "second creation path: application partition task at "
             "app/services/partition_management_service.py:51"
         ]
+
+    def test_cli_json_reports_done_when_findings(self, example_url: str) -> None:
+        """``dbaudit audit URL --format json`` (as the issue states it) carries every Done-when finding."""
+        proc = subprocess.run(
+            [sys.executable, "-c", "from dbaudit.cli.main import main; main()", "audit", example_url,
+             "--format", "json"],
+            capture_output=True, text=True, timeout=300, check=False,
+        )
+        report = json.loads(proc.stdout)
+        present = {(f["severity"], f["rule"], f["objects"][0]) for f in report["findings"] if f["objects"]}
+        present |= {(None, rule, obj) for _, rule, obj in present}
+        assert (proc.returncode, [e for e in DONE_WHEN if e not in present]) == (1, [])
 
     def test_objects_follow_the_json_contract(self, schema_run: RuleRun) -> None:
         """Every object is ``schema.name`` or ``schema.table.column``, never a bare name."""

@@ -57,7 +57,7 @@ def build_example(url: str, *, scale: float, seed: int) -> str:
 @click.option("--format", "formats", default="md,html,json,sarif", show_default=True, metavar="LIST")
 @click.option("--scratch-url", metavar="URL", help="Server for throw-away databases (default: embedded).")
 @guarded
-def demo_command(
+def demo_command(  # noqa: PLR0917 - click passes every option as an argument
     database_url: str | None, output_dir: str, scale: float, seed: int, lang: str, formats: str,
     scratch_url: str | None,
 ) -> None:

@@ -1,0 +1,55 @@
+"""``dbaudit demo``: the bundled example built and audited end to end, in a fresh process."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from dbaudit.scratch import ScratchServer
+
+# What the expert report found (section III), as (severity, rule, object): the demo must find them all.
+EXPECTED = {
+    ("P0", "secret-in-bounded-varchar", "public.credentials.password"),
+    ("P0", "ephemeral-encryption-key", "PASSWORD_ENCRYPTION_KEY"),
+    ("P0", "pk-mismatch", "public.database_size_stats"),
+    ("P0", "pk-mismatch", "public.database_size_aggregations"),
+    ("P1", "fk-without-index", "public.instance_tags.tag_id"),
+    ("P1", "search-without-trigram-index", "public.account_permission.username"),
+    ("P1", "search-without-trigram-index", "public.instances.name"),
+    ("P1", "search-without-trigram-index", "public.instances.host"),
+    ("P1", "search-without-trigram-index", "public.unified_logs.message"),
+    ("P1", "latest-row-without-index", "public.database_size_stats"),
+    ("P1", "fk-missing", "public.database_size_aggregations.instance_id"),
+    ("P1", "fk-only-in-models", "public.database_size_aggregations.instance_id"),
+    ("P1", "redundant-column-without-consistency", "public.account_permission.instance_id"),
+    ("P1", "check-values-drift", "public.sync_sessions.status"),
+    ("P2", "index-duplicates-constraint", "public.ix_instances_name"),
+    ("P2", "index-duplicates-constraint", "public.ix_credentials_name"),
+    ("P2", "index-duplicates-constraint", "public.ix_tags_name"),
+    ("P2", "sequence-name-mismatch", "public.current_account_sync_data_id_seq"),
+    ("P2", "partition-created-by-trigger", "public.instance_size_stats"),
+    ("P2", "missing-downgrade", "20251219161048"),
+}
+
+
+@pytest.mark.slow
+class TestDemo:
+    def test_demo_reproduces_the_expert_report(self, tmp_path: Path, pg_server: ScratchServer) -> None:
+        """The demo writes all four reports, holding every finding of the expert report."""
+        env = {**os.environ, "DBAUDIT_SCRATCH_URL": pg_server.admin_url}
+        done = subprocess.run(
+            [sys.executable, "-m", "dbaudit.cli", "demo", "--scale", "0.1", "-o", str(tmp_path / "out")],
+            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600, check=False,
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+        out = tmp_path / "out"
+        assert sorted(p.name for p in out.iterdir()) == ["report.html", "report.json", "report.md", "report.sarif"]
+        report = json.loads((out / "report.json").read_text())
+        found = {(f["severity"], f["rule"], f["objects"][0]) for f in report["findings"]}
+        assert EXPECTED - found == set()
+        assert "demo finished" in done.stderr

@@ -11,10 +11,11 @@ from dbaudit.findings import Finding, Severity
 from dbaudit.migrations import lint_migrations
 from dbaudit.migrations.parse.alembic import split_offline_sql
 from dbaudit.migrations.parse.statements import parse_statements
-from dbaudit.migrations.rules.registry import REQUIRED_DOC_HEADINGS, all_rules, doc_sections
+from dbaudit.migrations.rules.registry import REQUIRED_DOC_HEADINGS, all_rules, as_catalogue_rules, doc_sections
 from dbaudit.migrations.rules.rewrites import type_change_rewrites
 from dbaudit.migrations.sqlfacts import TypeSpec
 from dbaudit.model.schema import Location
+from dbaudit.rules.registry import RuleRegistry
 from tests.migrations.helpers import BASE_SQL, alembic_project
 
 REVISION = '''"""{doc}"""
@@ -199,6 +200,15 @@ class TestRegistry:
             assert rule.category == "migrations"
             assert set(REQUIRED_DOC_HEADINGS) <= set(doc_sections(rule.doc)), rule.id
             assert rule.rationale, rule.id
+
+    def test_merges_into_the_global_catalogue_shape(self) -> None:
+        """as_catalogue_rules() gives dbaudit.rules.registry.Rule values a RuleRegistry accepts."""
+        registry = RuleRegistry()
+        for rule in as_catalogue_rules():
+            registry.add(rule)
+        merged = registry.resolve("migrations")
+        assert [r.id for r in merged] == list(all_rules())
+        assert {(r.requires, r.title != r.id) for r in merged} == {(("migrations",), True)}
 
     def test_base_schema_is_valid_sql(self) -> None:
         """The corpus base schema parses (it is also executed by the tracing tests)."""

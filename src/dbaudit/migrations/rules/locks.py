@@ -349,7 +349,7 @@ def _pk_finding(rev: AnalyzedRevision, fact: StatementFacts, con: Any) -> Findin
     if partitioned:
         shown = ", ".join(partitions[:3]) + (", ..." if len(partitions) > 3 else "")
         evidence.append(f"{fact.table} is partitioned: ACCESS EXCLUSIVE on the parent, and each of its "
-                        f"{len(partitions)} known partition(s) is locked while its index is built"
+                        f"{len(partitions)} known partition(s) is locked (SHARE: writes wait) while its index is built"
                         + (f" ({shown})" if partitions else ""))
     nullable = [k for k in keys if info is None or k not in info.not_null]
     if nullable:

@@ -348,14 +348,16 @@ def bench_size(args: argparse.Namespace, size: int, tools: dict[str, str], audit
             reflect_ratio = reflect.median("wall") / series["dbaudit"].median("wall")
     result = SizeResult(size, database_name(size, args.seed), counts, series, ratios, reflect_ratio)
     if audit:
-        audit_s = Series("audit", [tools["dbaudit"], "audit", url, "--format", "json"])
+        audit_s = Series(
+            "audit", [tools["dbaudit"], "audit", url, "--format", "json", "-o", str(out_dir / "report"), "-q"]
+        )
         inspect_a = Series("inspect", [tools["dbaudit"], "inspect", url, "-o", str(out_dir / "model2.json")])
-        log(f"[{size}] dbaudit audit vs dbaudit inspect, {args.runs} pairs")
+        log(f"[{size}] dbaudit audit vs dbaudit inspect, {args.audit_runs} pair(s)")
         # The audit exits 1 when it has findings: that is a result, not a failure.
         cwd = os.getcwd()
         os.chdir(out_dir)
         try:
-            result.audit_ratios = paired(audit_s, inspect_a, args.runs, args.warmup, ok_codes=(0, 1))
+            result.audit_ratios = paired(audit_s, inspect_a, args.audit_runs, 0, ok_codes=(0, 1))
         finally:
             os.chdir(cwd)
         series["audit"], series["inspect_a"] = audit_s, inspect_a
@@ -374,6 +376,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--reflect-runs", type=int, default=1, help="runs of MetaData.reflect() (slow); 0 skips")
     p.add_argument("--audit", action="store_true", help="also time dbaudit audit vs inspect")
     p.add_argument("--audit-sizes", default="5000", help="sizes for --audit")
+    p.add_argument("--audit-runs", type=int, default=1, help="pairs of audit and inspect (no warm-up)")
     p.add_argument("--generate-only", action="store_true", help="only make sure the databases exist")
     p.add_argument("--json", type=Path, help="also write the raw results as JSON here")
     return p.parse_args(argv)

@@ -20,7 +20,12 @@ PostgreSQL-only rules (triggers, sequences, partitions, index validity) skip wit
 Conventions where the backend leaves a gap:
 
 - a constraint the backend leaves unnamed (SQLite) gets PostgreSQL's default name
-  (``t_pkey``, ``t_a_fkey``, ``t_a_key``, ``t_check``), so findings can still name it;
+  (``t_pkey``, ``t_a_fkey``, ``t_a_key``, ``t_check``), so findings can still name it; SQLite keeps
+  no constraint names in its catalog, and SQLAlchemy recovers them from the table's SQL text except
+  for column-level ``REFERENCES`` clauses and names containing a double quote;
+- MySQL foreign keys come from ``information_schema`` (one query) because SQLAlchemy's
+  ``SHOW CREATE TABLE`` parser drops those whose names contain a backtick, and leaves backticks
+  doubled in the other names it parses (undone here);
 - every primary key and unique constraint also appears as the index that backs it (``constraint``
   set), as the PostgreSQL source reports them;
 - MySQL ``AUTO_INCREMENT`` and SQLite's ``INTEGER PRIMARY KEY`` (the rowid alias) are reported as

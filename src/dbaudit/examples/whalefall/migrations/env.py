@@ -1,6 +1,7 @@
 """Alembic environment of the WhaleFall example project.
 
-The URL comes from, first match wins: ``-x url=...``, ``sqlalchemy.url`` set on the config (empty in
+A connection passed in ``config.attributes["connection"]`` is used as is. Otherwise the URL comes
+from, first match wins: ``-x url=...``, ``sqlalchemy.url`` set on the config (empty in
 alembic.ini, set programmatically by scripts/build.py), the ``DATABASE_URL`` environment variable, and
 finally ``app.settings.DATABASE_URL``. Plain ``postgresql://`` URLs are switched to the psycopg 3 driver.
 """
@@ -32,7 +33,7 @@ target_metadata = Base.metadata
 def _sqlalchemy_url(url: str) -> str:
     for prefix in ("postgresql://", "postgres://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 
@@ -50,6 +51,13 @@ def run_migrations_offline() -> None:
 
 
 def run_migrations_online() -> None:
+    # A tool may hand over its own connection (config.attributes["connection"], the Alembic recipe).
+    shared = config.attributes.get("connection")
+    if shared is not None:
+        context.configure(connection=shared, target_metadata=target_metadata)
+        with context.begin_transaction():
+            context.run_migrations()
+        return
     engine = create_engine(database_url(), poolclass=pool.NullPool)
     with engine.connect() as connection:
         context.configure(connection=connection, target_metadata=target_metadata)

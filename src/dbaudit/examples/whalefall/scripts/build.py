@@ -56,10 +56,11 @@ def downgrade(url: str, revision: str) -> None:
 def build(url: str, *, scale: float = 1.0, seed: int = 42) -> dict[str, int]:
     """Upgrade ``url`` to head and fill it with generated data; returns row counts per table."""
     _ensure_project_on_path()
-    from generate_data import generate  # noqa: PLC0415
+    from generate_data import generate  # type: ignore[import-not-found]  # noqa: PLC0415
 
     upgrade(url)
-    return generate(url, scale=scale, seed=seed)
+    counts: dict[str, int] = generate(url, scale=scale, seed=seed)
+    return counts
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -54,9 +54,7 @@ class ClassificationRule(Base):
 class AccountClassificationAssignment(Base):
     __tablename__ = "account_classification_assignments"
     __table_args__ = (
-        UniqueConstraint(
-            "account_id", "classification_id", "batch_id", name="unique_account_classification_batch"
-        ),
+        UniqueConstraint("account_id", "classification_id", "batch_id", name="unique_account_classification_batch"),
         Index("idx_account_classification_assignments_account_id", "account_id"),
         Index("idx_account_classification_assignments_classification_id", "classification_id"),
         Index("idx_account_classification_assignments_is_active", "is_active"),
@@ -66,9 +64,7 @@ class AccountClassificationAssignment(Base):
     account_id: Mapped[int] = mapped_column(ForeignKey("account_permission.id"), nullable=False)
     classification_id: Mapped[int] = mapped_column(ForeignKey("account_classifications.id"), nullable=False)
     rule_id: Mapped[int | None] = mapped_column(
-        ForeignKey(
-            "classification_rules.id", name="fk_account_classification_assignments_rule_id", ondelete="SET NULL"
-        )
+        ForeignKey("classification_rules.id", name="fk_account_classification_assignments_rule_id", ondelete="SET NULL")
     )
     assigned_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     assignment_type: Mapped[str] = mapped_column(String(20), nullable=False, server_default="auto")

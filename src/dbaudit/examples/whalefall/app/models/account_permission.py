@@ -57,13 +57,9 @@ class AccountPermission(Base):
     type_specific: Mapped[Any] = mapped_column(JSONB)
     last_sync_time: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), server_default=func.now())
     last_change_type: Mapped[str | None] = mapped_column(String(20), server_default="add")
-    last_change_time: Mapped[datetime | None] = mapped_column(
-        DateTime(timezone=True), server_default=func.now()
-    )
+    last_change_time: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), server_default=func.now())
     instance_account_id: Mapped[int] = mapped_column(
-        ForeignKey(
-            "instance_accounts.id", name="fk_account_permission_instance_account", ondelete="CASCADE"
-        ),
+        ForeignKey("instance_accounts.id", name="fk_account_permission_instance_account", ondelete="CASCADE"),
         nullable=False,
     )
     is_locked: Mapped[bool] = mapped_column(Boolean, nullable=False, index=True)

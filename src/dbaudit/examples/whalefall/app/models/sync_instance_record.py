@@ -30,9 +30,7 @@ class SyncInstanceRecord(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    session_id: Mapped[str] = mapped_column(
-        ForeignKey("sync_sessions.session_id", ondelete="CASCADE"), nullable=False
-    )
+    session_id: Mapped[str] = mapped_column(ForeignKey("sync_sessions.session_id", ondelete="CASCADE"), nullable=False)
     instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"), nullable=False)
     instance_name: Mapped[str | None] = mapped_column(String(255))
     sync_category: Mapped[str] = mapped_column(String(20), nullable=False, server_default="account")

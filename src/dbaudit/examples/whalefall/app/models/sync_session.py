@@ -33,9 +33,7 @@ SYNC_CATEGORIES: tuple[str, ...] = ("account", "capacity", "config", "aggregatio
 class SyncSession(Base):
     __tablename__ = "sync_sessions"
     __table_args__ = (
-        CheckConstraint(
-            "status IN ('running', 'completed', 'failed', 'cancelled')", name="sync_sessions_status_check"
-        ),
+        CheckConstraint("status IN ('running', 'completed', 'failed', 'cancelled')", name="sync_sessions_status_check"),
         CheckConstraint(
             "sync_type IN ('manual_single', 'manual_batch', 'manual_task', 'scheduled_task')",
             name="sync_sessions_sync_type_check",

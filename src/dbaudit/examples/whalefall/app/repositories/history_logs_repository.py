@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Text, cast, func, or_, select
 from sqlalchemy.orm import Session
@@ -26,7 +26,7 @@ class HistoryLogsRepository:
         self.session = session
 
     def search(self, filters: LogSearchFilters) -> tuple[list[UnifiedLog], int]:
-        since = datetime.now(timezone.utc) - timedelta(hours=filters.hours)
+        since = datetime.now(UTC) - timedelta(hours=filters.hours)
         query = select(UnifiedLog).where(UnifiedLog.timestamp >= since)
         if filters.level:
             query = query.where(UnifiedLog.level == filters.level)
@@ -43,8 +43,6 @@ class HistoryLogsRepository:
             )
         total = self.session.scalar(select(func.count()).select_from(query.subquery())) or 0
         logs = self.session.scalars(
-            query.order_by(UnifiedLog.timestamp.desc())
-            .offset((filters.page - 1) * filters.limit)
-            .limit(filters.limit)
+            query.order_by(UnifiedLog.timestamp.desc()).offset((filters.page - 1) * filters.limit).limit(filters.limit)
         ).all()
         return list(logs), total

@@ -94,7 +94,7 @@ class PartitionManagementService:
 
     def missing_partitions(self, today: date, months_ahead: int = 1) -> list[str]:
         """Partitions that should exist (this month and the next ``months_ahead``) but do not."""
-        missing = []
+        missing: list[str] = []
         for offset in range(months_ahead + 1):
             month = add_months(month_start(today), offset)
             missing.extend(

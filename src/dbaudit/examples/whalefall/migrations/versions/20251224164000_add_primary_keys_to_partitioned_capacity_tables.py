@@ -21,9 +21,7 @@ depends_on = None
 
 def upgrade() -> None:
     op.create_primary_key("database_size_stats_pkey", "database_size_stats", ["id", "collected_date"])
-    op.create_primary_key(
-        "database_size_aggregations_pkey", "database_size_aggregations", ["id", "period_start"]
-    )
+    op.create_primary_key("database_size_aggregations_pkey", "database_size_aggregations", ["id", "period_start"])
 
 
 def downgrade() -> None:

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Unpack
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from app.models import AccountPermission, Instance, InstanceAccount, Tag, instance_tags
+
+if TYPE_CHECKING:
+    # Any row shape: the ledgers select several entities per row.
+    Rows = Select[Unpack[tuple[Any, ...]]]
 
 
 @dataclass(frozen=True)
@@ -27,7 +31,7 @@ class AccountsLedgerRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def _base_query(self, filters: AccountLedgerFilters) -> Select[Any]:
+    def _base_query(self, filters: AccountLedgerFilters) -> Rows:
         query = (
             select(AccountPermission, InstanceAccount, Instance)
             .join(InstanceAccount, InstanceAccount.id == AccountPermission.instance_account_id)
@@ -39,7 +43,7 @@ class AccountsLedgerRepository:
             query = query.where(AccountPermission.db_type == filters.db_type)
         return query
 
-    def _apply_search(self, query: Select[Any], search: str) -> Select[Any]:
+    def _apply_search(self, query: Rows, search: str) -> Rows:
         # contains() renders LIKE '%search%': a leading wildcard no btree index can serve.
         if search:
             query = query.where(
@@ -49,7 +53,7 @@ class AccountsLedgerRepository:
             )
         return query
 
-    def _apply_tags(self, query: Select[Any], tags: list[str]) -> Select[Any]:
+    def _apply_tags(self, query: Rows, tags: list[str]) -> Rows:
         # Joins instance_tags on tag_id; the only index there is the PK (instance_id, tag_id).
         if tags:
             query = (

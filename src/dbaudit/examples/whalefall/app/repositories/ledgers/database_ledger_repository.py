@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Unpack
 
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.models import DatabaseSizeStat, Instance, InstanceDatabase, Tag, instance_tags
+
+if TYPE_CHECKING:
+    # Any row shape: the ledgers select several entities per row.
+    Rows = Select[Unpack[tuple[Any, ...]]]
 
 
 @dataclass(frozen=True)
@@ -27,7 +31,7 @@ class DatabaseLedgerRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def _base_query(self, filters: DatabaseLedgerFilters) -> Select[Any]:
+    def _base_query(self, filters: DatabaseLedgerFilters) -> Rows:
         query = (
             select(InstanceDatabase, Instance)
             .join(Instance, Instance.id == InstanceDatabase.instance_id)
@@ -39,7 +43,7 @@ class DatabaseLedgerRepository:
             query = query.where(Instance.id == filters.instance_id)
         return query
 
-    def _apply_search(self, query: Select[Any], search: str) -> Select[Any]:
+    def _apply_search(self, query: Rows, search: str) -> Rows:
         term = search.strip()
         if term:
             pattern = f"%{term}%"
@@ -52,7 +56,7 @@ class DatabaseLedgerRepository:
             )
         return query
 
-    def _apply_tags(self, query: Select[Any], tags: list[str]) -> Select[Any]:
+    def _apply_tags(self, query: Rows, tags: list[str]) -> Rows:
         if tags:
             query = (
                 query.join(instance_tags, instance_tags.c.instance_id == Instance.id)

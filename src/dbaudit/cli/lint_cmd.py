@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import sys
@@ -14,7 +15,6 @@ from rich.console import Console
 from rich.table import Table
 
 from dbaudit.cli.common import EXIT_FINDINGS, EXIT_OK, guarded, progress, stdout
-from dbaudit.errors import UsageError
 from dbaudit.findings import Severity
 
 if TYPE_CHECKING:
@@ -27,22 +27,31 @@ if TYPE_CHECKING:
 @click.option("--since", metavar="REV", help="Lint only the revisions after REV (e.g. the base of a pull request).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write the report to FILE instead of stdout.")
-@click.option("--fail-on", default="P1", show_default=True, help="Exit 1 when a finding is at or above this.")
+@click.option("--fail-on", type=click.Choice(["P0", "P1", "P2"], case_sensitive=False), default=None,
+              help="Exit 1 when a finding is at or above this severity (default P1, or the config's).")
+@click.option("--select", multiple=True, metavar="RULES", help="Rules or categories to report (replaces config).")
+@click.option("--ignore", multiple=True, metavar="RULES", help="Rules or categories not to report.")
+@click.option("--config", "config_path", metavar="FILE", help="dbaudit.toml or pyproject.toml to read.")
 @click.option("--scratch-url", metavar="URL", help="Server for throw-away databases (default: embedded).")
 @click.option("--rows", default=1000, show_default=True, help="Sample rows per table before a traced revision.")
 @guarded
-def lint_command(*, path: Path, trace: bool, since: str | None, fmt: str, output: Path | None, fail_on: str,
+def lint_command(*, path: Path, trace: bool, since: str | None, fmt: str, output: Path | None,
+                 fail_on: str | None, select: tuple[str, ...], ignore: tuple[str, ...], config_path: str | None,
                  scratch_url: str | None, rows: int) -> None:
     """Review migrations for locks, rewrites, rollback and rolling-deploy safety."""
     from dbaudit.atomic import write_text_atomic  # noqa: PLC0415 - keep --help fast
+    from dbaudit.config import load_config  # noqa: PLC0415
+    from dbaudit.engine import apply_config  # noqa: PLC0415
     from dbaudit.migrations import lint_migrations  # noqa: PLC0415
 
-    try:
-        threshold = Severity.parse(fail_on)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
+    project = path if path.is_dir() else path.parent
+    config = load_config(config_path, start_dir=project).merged(
+        select=_split(select) or None, ignore=_split(ignore), fail_on=fail_on)
     with progress("linting migrations" + (" and tracing locks" if trace else "")):
         result = lint_migrations(path, trace=trace, since=since, scratch_url=scratch_url, rows=rows)
+    kept, config_notes = apply_config(result.findings, config)
+    result = dataclasses.replace(result, findings=kept, notes=result.notes + config_notes)
+    threshold = config.fail_on
     text = json.dumps(envelope(result, path), indent=2, ensure_ascii=False) + "\n" if fmt == "json" else None
     if output is not None:
         write_text_atomic(output, text if text is not None else render_text(result))
@@ -52,6 +61,10 @@ def lint_command(*, path: Path, trace: bool, since: str | None, fmt: str, output
         render(result, stdout)
     failing = any(f.severity.is_at_least(threshold) for f in result.findings)
     sys.exit(EXIT_FINDINGS if failing else EXIT_OK)
+
+
+def _split(values: tuple[str, ...]) -> list[str]:
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
 
 
 def envelope(result: LintResult, path: Path) -> dict[str, Any]:

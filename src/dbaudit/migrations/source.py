@@ -75,6 +75,8 @@ def load_migrations(path: Path) -> MigrationSet:
     if (path / "alembic.ini").is_file():
         return alembic_source.load_alembic(path, ini=path / "alembic.ini")
     if (path / "env.py").is_file():
+        if (path.parent / "alembic.ini").is_file():  # the script directory of a project: use its ini
+            return alembic_source.load_alembic(path.parent, ini=path.parent / "alembic.ini")
         return alembic_source.load_alembic(path, script_location=path)
     if (path / "migrations" / "env.py").is_file():
         return alembic_source.load_alembic(path, script_location=path / "migrations")

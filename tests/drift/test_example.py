@@ -20,6 +20,7 @@ PROJECT = (Path(dbaudit.__file__).parent / "examples" / "whalefall").resolve()
 SHOWN = PROJECT.relative_to(Path.cwd().resolve()).as_posix() if PROJECT.is_relative_to(Path.cwd().resolve()) \
     else str(PROJECT)
 PK_REVISION = "migrations/versions/20251224164000_add_primary_keys_to_partitioned_capacity_tables.py"
+AGGS_MODEL = "app/models/database_size_aggregation.py"
 BASELINE = "migrations/versions/20251219161048_baseline_production_schema.py"
 
 # Disagreements the example really has besides the ones it was built to show (reported, not hidden):
@@ -65,6 +66,12 @@ def head(sides: tuple[SchemaModel, SchemaModel]) -> SchemaModel:
     return sides[1]
 
 
+def _line(path: str, needle: str) -> Location:
+    """Where ``needle`` first appears in a project file (the example's line numbers may move)."""
+    lines = (PROJECT / path).read_text(encoding="utf-8").splitlines()
+    return Location(path, next(i for i, text in enumerate(lines, 1) if needle in text))
+
+
 def _one(findings: list[Finding], rule: str, obj: str) -> Finding:
     (found,) = [f for f in findings if f.rule == rule and f.objects[0] == obj]
     return found
@@ -86,14 +93,16 @@ class TestWhalefallDrift:
         """Both composite keys are P0 with the model line and the revision that added the key."""
         stats = _one(findings, "pk-mismatch", "public.database_size_stats")
         aggs = _one(findings, "pk-mismatch", "public.database_size_aggregations")
+        stats_model = _line("app/models/database_size_stat.py", "    id: Mapped[int]")
+        stats_pk = _line(PK_REVISION, '"database_size_stats_pkey"')
         assert (stats.locations, aggs.locations, stats.evidence, stats.verify_sql) == (
-            (Location("app/models/database_size_stat.py", 29), Location(PK_REVISION, 23)),
-            (Location("app/models/database_size_aggregation.py", 43), Location(PK_REVISION, 25)),
+            (stats_model, stats_pk),
+            (_line(AGGS_MODEL, "    id: Mapped[int]"), _line(PK_REVISION, '"database_size_aggregations_pkey"')),
             (
                 "models (app.models:Base): PRIMARY KEY (id) as database_size_stats_pkey at "
-                "app/models/database_size_stat.py:29",
+                f"app/models/database_size_stat.py:{stats_model.line}",
                 f"migrations head ({SHOWN}): PRIMARY KEY (id, collected_date) as database_size_stats_pkey at "
-                f"{PK_REVISION}:23",
+                f"{PK_REVISION}:{stats_pk.line}",
                 f"migrations head ({SHOWN}): public.database_size_stats is partitioned by RANGE (collected_date)",
             ),
             "SELECT id, count(*) FROM public.database_size_stats GROUP BY id HAVING count(*) > 1;",
@@ -103,7 +112,8 @@ class TestWhalefallDrift:
         """The instance_id foreign key is P1 with the model line; the fix respects partitioning."""
         found = _one(findings, "fk-only-in-models", "public.database_size_aggregations.instance_id")
         assert (found.locations, found.fix_sql) == (
-            (Location("app/models/database_size_aggregation.py", 44), Location(BASELINE, 326)),
+            (_line(AGGS_MODEL, "    instance_id: Mapped[int]"),
+             _line(BASELINE, "CREATE TABLE public.database_size_aggregations (")),
             "-- partitioned table: NOT VALID is not supported; run the verify query first\n"
             "ALTER TABLE public.database_size_aggregations ADD CONSTRAINT database_size_aggregations_instance_id_fkey "
             "FOREIGN KEY (instance_id) REFERENCES public.instances (id);",
@@ -116,9 +126,9 @@ class TestWhalefallDrift:
             f"public.sync_sessions.status: 'pending', 'paused' used by models (app.models:Base) but not allowed "
             f"by migrations head ({SHOWN})",
             (
-                Location("app/models/sync_session.py", 36),
-                Location("app/models/sync_session.py", 19),
-                Location(BASELINE, 673),
+                _line("app/models/sync_session.py", "CheckConstraint("),
+                _line("app/models/sync_session.py", "class SyncStatus("),
+                _line(BASELINE, "CONSTRAINT sync_sessions_status_check"),
             ),
         )
 

@@ -33,11 +33,13 @@ if TYPE_CHECKING:
 @click.option("--ignore", multiple=True, metavar="RULES", help="Rules or categories not to report.")
 @click.option("--config", "config_path", metavar="FILE", help="dbaudit.toml or pyproject.toml to read.")
 @click.option("--scratch-url", metavar="URL", help="Server for throw-away databases (default: embedded).")
+@click.option("--assume-in-transaction", is_flag=True,
+              help="Plain .sql files each run inside a transaction (as Flyway and sqitch run them).")
 @click.option("--rows", default=1000, show_default=True, help="Sample rows per table before a traced revision.")
 @guarded
 def lint_command(*, path: Path, trace: bool, since: str | None, fmt: str, output: Path | None,
                  fail_on: str | None, select: tuple[str, ...], ignore: tuple[str, ...], config_path: str | None,
-                 scratch_url: str | None, rows: int) -> None:
+                 scratch_url: str | None, rows: int, assume_in_transaction: bool) -> None:
     """Review migrations for locks, rewrites, rollback and rolling-deploy safety."""
     from dbaudit.atomic import write_text_atomic  # noqa: PLC0415 - keep --help fast
     from dbaudit.config import load_config  # noqa: PLC0415
@@ -48,7 +50,8 @@ def lint_command(*, path: Path, trace: bool, since: str | None, fmt: str, output
     config = load_config(config_path, start_dir=project).merged(
         select=_split(select) or None, ignore=_split(ignore), fail_on=fail_on)
     with progress("linting migrations" + (" and tracing locks" if trace else "")):
-        result = lint_migrations(path, trace=trace, since=since, scratch_url=scratch_url, rows=rows)
+        result = lint_migrations(path, trace=trace, since=since, scratch_url=scratch_url, rows=rows,
+                                 assume_in_transaction=assume_in_transaction)
     kept, config_notes = apply_config(result.findings, config)
     result = dataclasses.replace(result, findings=kept, notes=result.notes + config_notes)
     threshold = config.fail_on

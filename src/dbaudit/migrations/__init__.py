@@ -37,14 +37,16 @@ def lint_migrations(
     scratch_url: str | None = None,
     rows: int = 1000,
     fill: Callable[[str, str], None] | None = None,
+    assume_in_transaction: bool = False,
 ) -> LintResult:
     """Lint the migrations at ``path``; ``since`` keeps only revisions after that one.
 
     With ``trace``, revisions are applied on a throw-away database (``scratch_url`` or the embedded
     server) filled with ``rows`` sample rows per table before each linted revision, or by
-    ``fill(url, revision_id)`` when given.
+    ``fill(url, revision_id)`` when given. ``assume_in_transaction``: plain ``.sql`` files run inside
+    a transaction each (as Flyway and sqitch do), so CONCURRENTLY in them fails.
     """
-    migrations = load_migrations(Path(path))
+    migrations = load_migrations(Path(path), assume_in_transaction=assume_in_transaction)
     return lint_loaded(migrations, trace=trace, since=since, scratch_url=scratch_url, rows=rows, fill=fill)
 
 

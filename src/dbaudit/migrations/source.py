@@ -59,8 +59,12 @@ class MigrationSet:
         return seen
 
 
-def load_migrations(path: Path) -> MigrationSet:
-    """Recognise the project at ``path`` (alembic.ini, an Alembic script directory, or ``.sql`` files)."""
+def load_migrations(path: Path, *, assume_in_transaction: bool = False) -> MigrationSet:
+    """Recognise the project at ``path`` (alembic.ini, an Alembic script directory, or ``.sql`` files).
+
+    ``assume_in_transaction``: the runner of plain ``.sql`` files wraps each file in a transaction
+    (Flyway, sqitch do; psql -f does not). Alembic's own transactions are read from its output.
+    """
     from dbaudit.migrations.parse import alembic as alembic_source  # noqa: PLC0415 - alembic is heavy
 
     path = path.resolve()
@@ -68,7 +72,7 @@ def load_migrations(path: Path) -> MigrationSet:
         raise UsageError(f"{path}: no such file or directory")
     if path.is_file():
         if path.suffix == ".sql":
-            return load_sql_files(path.parent, [path])
+            return load_sql_files(path.parent, [path], assume_in_transaction=assume_in_transaction)
         if path.name == "alembic.ini":
             return alembic_source.load_alembic(path.parent, ini=path)
         raise UsageError(f"{path}: expected a directory, alembic.ini or a .sql file")
@@ -82,11 +86,11 @@ def load_migrations(path: Path) -> MigrationSet:
         return alembic_source.load_alembic(path, script_location=path / "migrations")
     files = sorted(p for p in path.glob("*.sql") if not p.name.endswith(".down.sql"))
     if files:
-        return load_sql_files(path, files)
+        return load_sql_files(path, files, assume_in_transaction=assume_in_transaction)
     raise UsageError(f"{path}: no alembic.ini, Alembic env.py or .sql migration files found")
 
 
-def load_sql_files(root: Path, files: list[Path]) -> MigrationSet:
+def load_sql_files(root: Path, files: list[Path], *, assume_in_transaction: bool = False) -> MigrationSet:
     """Plain SQL migrations, applied in file-name order; ``x.up.sql`` expects a ``x.down.sql``."""
     revisions: list[Revision] = []
     previous: tuple[str, ...] = ()
@@ -100,7 +104,8 @@ def load_sql_files(root: Path, files: list[Path]) -> MigrationSet:
         rev_id = file.name.removesuffix(".sql").removesuffix(".up")
         has_down = (file.parent / f"{rev_id}.down.sql").is_file() if up else None
         statements = tuple(track_transactions(
-            [(raw.sql, raw.node, 1 + raw.line_offset) for raw in parse_statements(text, where=rel)]
+            [(raw.sql, raw.node, 1 + raw.line_offset) for raw in parse_statements(text, where=rel)],
+            in_transaction=assume_in_transaction,
         ))
         revisions.append(Revision(rev_id, rel, previous, statements, "sql", has_downgrade=has_down))
         previous = (rev_id,)

@@ -81,14 +81,14 @@ def non_concurrent_index(rev: AnalyzedRevision) -> Iterator[Finding]:
                                                             if partitioned else "")],
             impact="Writes to the table (INSERT/UPDATE/DELETE) wait until the index is built.",
             root_cause="The index is created inside the migration's transaction without CONCURRENTLY.",
-            fix_sql=_concurrent_index_fix(rev, fact, node, partitioned),
+            fix_sql=_concurrent_index_fix(rev, fact, node, partitioned=partitioned),
             verify_sql=("SELECT indexrelid::regclass, indisvalid FROM pg_index WHERE indexrelid = "
                         f"{literal(f'{ident(schema)}.{ident(name)}')}::regclass;"),
             locations=[location(rev.revision, fact)],
         )
 
 
-def _concurrent_index_fix(rev: AnalyzedRevision, fact: StatementFacts, node: Any, partitioned: bool) -> str:
+def _concurrent_index_fix(rev: AnalyzedRevision, fact: StatementFacts, node: Any, *, partitioned: bool) -> str:
     if not partitioned:
         copy = fresh(fact.statement.sql)
         copy.concurrent = True
@@ -97,6 +97,7 @@ def _concurrent_index_fix(rev: AnalyzedRevision, fact: StatementFacts, node: Any
     assert fact.table_info is not None
     copy = fresh(fact.statement.sql)
     copy.relation.inh = False  # ON ONLY parent: an invalid index, no partition is touched
+    copy.concurrent = False
     name = node.idxname or "parent_idx"
     lines = [deparse(copy) + ";"]
     columns = ", ".join(deparse(e) for e in node.indexParams)
@@ -148,6 +149,49 @@ def concurrent_in_transaction(rev: AnalyzedRevision) -> Iterator[Finding]:
             impact="PostgreSQL rejects it: the migration fails and the deploy stops at this revision.",
             root_cause="The migration runner opened a transaction around the revision.",
             fix_sql=autocommit_note(rev.revision) + fact.statement.sql.rstrip(";") + ";",
+            locations=[location(rev.revision, fact)],
+        )
+
+
+@migration_rule("concurrent-index-on-partitioned-table", severity=Severity.P1)
+def concurrent_index_on_partitioned_table(rev: AnalyzedRevision) -> Iterator[Finding]:
+    """CREATE INDEX CONCURRENTLY on a partitioned table, which PostgreSQL rejects.
+
+    ## What it does
+    Flags `CREATE INDEX CONCURRENTLY` whose table is partitioned (declared `PARTITION BY` in the
+    migrations).
+
+    ## Why is this bad?
+    PostgreSQL (up to 17) refuses it ("cannot create index on partitioned table ... concurrently"): the
+    migration fails at deploy time even though the intent, not blocking writes, was right.
+
+    ## Example
+    ```sql
+    CREATE INDEX CONCURRENTLY ix_events_created ON events (created_at);
+    ```
+
+    ## Use instead
+    ```sql
+    CREATE INDEX ix_events_created ON ONLY events (created_at);            -- invalid, instant
+    CREATE INDEX CONCURRENTLY ix_events_2025_created ON events_2025 (created_at);
+    ALTER INDEX ix_events_created ATTACH PARTITION ix_events_2025_created;  -- per partition
+    ```
+    """
+    for fact in rev.facts:
+        node = fact.statement.node
+        info = fact.table_info
+        if not isinstance(node, ast.IndexStmt) or not node.concurrent or info is None or not info.partitioned:
+            continue
+        assert fact.table is not None
+        name = node.idxname or derived_name(fact.table.rpartition(".")[2], "idx")
+        yield concurrent_index_on_partitioned_table.finding(
+            objects=[fact.table, f"{fact.table.partition('.')[0]}.{name}"],
+            title=f"CREATE INDEX CONCURRENTLY on partitioned table {fact.table} fails",
+            evidence=[statement_evidence(rev.revision, fact),
+                      f"{fact.table} is partitioned ({len(info.partitions)} known partition(s))"],
+            impact="PostgreSQL rejects the statement: the migration fails and the deploy stops here.",
+            root_cause="CONCURRENTLY is not supported on a partitioned table's parent.",
+            fix_sql=_concurrent_index_fix(rev, fact, node, partitioned=True),
             locations=[location(rev.revision, fact)],
         )
 

@@ -9,7 +9,10 @@ and no regular expressions per row.
 
 from __future__ import annotations
 
+import contextlib
 import gc
+import queue
+import threading
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -110,24 +113,66 @@ def read_connection(
     }
     gc_was_enabled = gc.isenabled()
     gc.disable()  # hundreds of thousands of acyclic objects: collections would only cost time
+    results = _Prefetch(conn, plan, params)
     try:
-        with conn.pipeline():
-            cursors = {key: conn.cursor().execute(query, params) for key, query in plan.items()}
-            rows = {key: cursors[key].fetchall() for key in ("relations", "types", "lookups", "sequences", "sizes")}
-            builder = _Builder(ns_names, rows["lookups"], rows["types"], rows["sizes"])
-            builder.add_relations(rows["relations"])
-            builder.add_columns(cursors["columns"].fetchall(), rows["sequences"])
-            builder.add_constraints(cursors["constraints"].fetchall())
-            builder.add_indexes(cursors["indexes"].fetchall())
-            builder.add_triggers(cursors["triggers"].fetchall())
-            enums = cursors["enums"].fetchall()
-            extensions = cursors["extensions"].fetchall()
+        rows = {key: results.get(key) for key in ("relations", "types", "lookups", "sequences", "sizes")}
+        builder = _Builder(ns_names, rows["lookups"], rows["types"], rows["sizes"])
+        builder.add_relations(rows["relations"])
+        builder.add_columns(results.get("columns"), rows["sequences"])
+        builder.add_constraints(results.get("constraints"))
+        builder.add_indexes(results.get("indexes"))
+        builder.add_triggers(results.get("triggers"))
+        enums, extensions = results.get("enums"), results.get("extensions")
         conn.rollback()  # read-only: nothing to keep; ends the snapshot promptly
         return _model(conn, name, namespaces, builder, sequences=rows["sequences"], enums=enums,
                       extensions=extensions)
     finally:
+        results.close()
         if gc_was_enabled:
             gc.enable()
+
+
+class _Prefetch:
+    """Runs the queries in order on a worker thread while the caller builds from earlier results.
+
+    The server computes query N+1 while Python turns the rows of query N into model objects; the
+    driver waits for the network without holding the GIL, so the two overlap.
+    """
+
+    def __init__(self, conn: psycopg.Connection[Any], plan: dict[str, str], params: dict[str, Any]) -> None:
+        self._queue: queue.Queue[tuple[str, list[Row] | BaseException]] = queue.Queue()
+        self._ready: dict[str, list[Row]] = {}
+        self._stop = threading.Event()
+        self._conn = conn
+        self._thread = threading.Thread(target=self._run, args=(conn, plan, params), daemon=True,
+                                        name="dbaudit-catalog")
+        self._thread.start()
+
+    def _run(self, conn: psycopg.Connection[Any], plan: dict[str, str], params: dict[str, Any]) -> None:
+        try:
+            cur = conn.cursor()
+            for key, query in plan.items():
+                if self._stop.is_set():
+                    return
+                self._queue.put((key, cur.execute(query, params).fetchall()))
+        except BaseException as exc:  # handed to the caller's thread and raised there
+            self._queue.put(("", exc))
+
+    def get(self, key: str) -> list[Row]:
+        while key not in self._ready:
+            got, rows = self._queue.get()
+            if isinstance(rows, BaseException):
+                raise rows
+            self._ready[got] = rows
+        return self._ready.pop(key)
+
+    def close(self) -> None:
+        """Stop early (the caller failed or was interrupted): cancel the running query, then wait."""
+        self._stop.set()
+        if self._thread.is_alive():
+            with contextlib.suppress(Exception):
+                self._conn.cancel_safe(timeout=5)
+        self._thread.join()
 
 
 def _model(
@@ -157,6 +202,9 @@ def _strip_parens(text: str) -> str:
     """``(a > 0)`` -> ``a > 0``, only when the outer parentheses enclose the whole text."""
     if not (text.startswith("(") and text.endswith(")")):
         return text
+    inner = text[1:-1]
+    if "(" not in inner and ")" not in inner:
+        return inner
     depth = 0
     quote = ""
     for i, ch in enumerate(text):
@@ -273,6 +321,7 @@ class _Builder:
         collations = self.collations
         column_type = self.column_type
         type_collation = self.type_collation
+        interned: dict[tuple[Any, ...], Column] = {}  # equal columns (id, created_at…) share one object
         for (relid, attnum, attname, sql, typid, typmod, ndims, notnull, identity, generated, default,
              collation, comment) in rows:
             rel = rels.get(relid)
@@ -280,18 +329,19 @@ class _Builder:
                 continue
             rel.attnames[attnum] = attname
             rel.collations[attnum] = collation or type_collation.get(typid, 0)
-            rel.columns.append(Column(
-                name=attname,
-                type=column_type(sql, typid, typmod, ndims),
-                nullable=not notnull,
-                default=None if generated else default,
-                identity=_IDENTITY.get(identity),
-                generated=default if generated else None,
-                serial_sequence=serials.get((relid, attnum)),
-                collation=collations.get(collation) if collation else None,
-                comment=comment,
-                position=attnum,
-            ))
+            ctype = column_type(sql, typid, typmod, ndims)
+            serial = serials.get((relid, attnum))
+            key = (attname, id(ctype), notnull, identity, generated, default, collation, comment, attnum, serial)
+            column = interned.get(key)
+            if column is None:
+                column = interned[key] = Column(
+                    name=attname, type=ctype, nullable=not notnull,
+                    default=None if generated else default, identity=_IDENTITY.get(identity),
+                    generated=default if generated else None, serial_sequence=serial,
+                    collation=collations.get(collation) if collation else None, comment=comment,
+                    position=attnum,
+                )
+            rel.columns.append(column)
 
     # -- constraints, indexes, triggers --------------------------------------------------
 
@@ -321,8 +371,17 @@ class _Builder:
                 rel.exclusions.append(ExclusionConstraint(conname, expr))
 
     def add_indexes(self, rows: Iterable[Row]) -> None:
-        from dbaudit.sqltext import column_list, ident, qualified  # noqa: PLC0415
+        from dbaudit.sqltext import ident as quote  # noqa: PLC0415
 
+        quoted: dict[str, str] = {}
+
+        def ident(name: str) -> str:
+            text = quoted.get(name)
+            if text is None:
+                text = quoted[name] = quote(name)
+            return text
+
+        elements_seen: dict[tuple[Any, ...], IndexElement] = {}
         rels = self.rels
         sizes = self.sizes
         opclasses = self.opclasses
@@ -337,7 +396,6 @@ class _Builder:
             elements = []
             for k in range(nkey):
                 attnum = indkey[k]
-                option = indoption[k]
                 coll = indcoll[k]
                 if attnum:
                     column, expression = names.get(attnum, str(attnum)), None
@@ -345,12 +403,17 @@ class _Builder:
                 else:
                     column, expression = None, _strip_parens(next(expr_iter, "?"))
                     own_collation = _DEFAULT_COLLATION
-                elements.append(IndexElement(
-                    column=column, expression=expression,
-                    descending=bool(option & _IND_DESC), nulls_first=bool(option & _IND_NULLS_FIRST),
-                    collation=collation_names.get(coll) if coll and coll != own_collation else None,
-                    opclass=opclasses.get(indclass[k]),
-                ))
+                key = (column, expression, indoption[k], coll if coll != own_collation else 0, indclass[k])
+                element = elements_seen.get(key)
+                if element is None:
+                    option = indoption[k]
+                    element = elements_seen[key] = IndexElement(
+                        column=column, expression=expression,
+                        descending=bool(option & _IND_DESC), nulls_first=bool(option & _IND_NULLS_FIRST),
+                        collation=collation_names.get(coll) if coll and coll != own_collation else None,
+                        opclass=opclasses.get(indclass[k]),
+                    )
+                elements.append(element)
             include = tuple(names.get(n, str(n)) for n in indkey[nkey:])
             predicate = _strip_parens(pred) if pred else None
             main, forks, _ = sizes.get(indexrelid, (None, None, None))
@@ -360,9 +423,9 @@ class _Builder:
                 rel.index_scans = (rel.index_scans or 0) + scans
             definition = (
                 f"CREATE {'UNIQUE ' if unique else ''}INDEX {ident(name)} ON "
-                f"{'ONLY ' if rel.kind == 'p' else ''}{qualified(rel.schema, rel.name)} USING {method} "
+                f"{'ONLY ' if rel.kind == 'p' else ''}{ident(rel.schema)}.{ident(rel.name)} USING {method} "
                 f"({', '.join(_element_sql(e, ident) for e in elements)})"
-                + (f" INCLUDE ({column_list(include)})" if include else "")
+                + (f" INCLUDE ({', '.join(ident(c) for c in include)})" if include else "")
                 + (" NULLS NOT DISTINCT" if nnd else "")
                 + (f" WHERE ({predicate})" if predicate else "")
             )

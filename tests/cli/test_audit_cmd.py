@@ -137,3 +137,25 @@ class TestModelJson:
         assert result.exit_code == 0
         assert result.stdout.startswith("# Database audit report - ")
         assert "#### P1-1 (indexes) " in result.stdout
+
+
+class TestConfiguration:
+    def test_url_from_environment_and_config_fail_on(
+        self, audited: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Without TARGET the URL comes from the variable named by url-env; fail-on comes from the file."""
+        config = tmp_path / "dbaudit.toml"
+        config.write_text('url-env = "APP_DATABASE_URL"\nfail-on = "P0"\n', encoding="utf-8")
+        monkeypatch.setenv("APP_DATABASE_URL", audited)
+        result = run("--config", str(config), "--format", "json")
+        assert result.exit_code == 0
+        assert json.loads(result.stdout)["target"] == audited
+
+    def test_missing_target(self, tmp_path: Path) -> None:
+        """No TARGET and no url-env: a usage error naming what is missing."""
+        config = tmp_path / "dbaudit.toml"
+        config.write_text('fail-on = "P1"\n', encoding="utf-8")
+        result = run("--format", "json", "--config", str(config))
+        assert (result.exit_code, result.stderr) == (
+            2, "error: missing TARGET (a database URL, .sql file or model JSON)\n"
+        )

@@ -321,6 +321,16 @@ class TestLowSelectivityIndex:
         assert_fix_round_trip(pg_url, ddl, "low-selectivity-index",
                               ['public.ix"active', "public.select.Is Active"])
 
+    def test_line_break_in_a_name_stays_inside_the_comment(self, pg_url: str) -> None:
+        """A column named with a line break cannot escape the advisory comment of the fix."""
+        ddl = 'CREATE TABLE t (id int PRIMARY KEY, "x\nDROP TABLE t; --" bool); CREATE INDEX ix_x ON t ("x\nDROP TABLE t; --");'
+        finding = assert_fix_round_trip(pg_url, ddl, "low-selectivity-index",
+                                        ["public.ix_x", "public.t.x\nDROP TABLE t; --"])
+        assert finding.fix_sql is not None
+        assert [line for line in finding.fix_sql.splitlines() if not line.startswith("--")] == [
+            "DROP INDEX CONCURRENTLY public.ix_x;"
+        ]
+
 
 class TestInvalidIndex:
     def test_invalid_finds_valid_clean(self) -> None:

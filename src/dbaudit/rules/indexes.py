@@ -393,9 +393,12 @@ def _single_bool_column(table: Table, index: Index) -> str | None:
 
 def _low_selectivity_finding(table: Table, index: Index, column: str) -> Finding:
     partial = (
-        f"-- If queries filter on the rare value, replace it with a partial index, e.g.\n"
-        f"-- CREATE INDEX CONCURRENTLY ... ON {qualified(table.schema, table.name)} "
-        f"(<searched columns>) WHERE {qualified(table.schema, table.name)}.<rare value>;\n"
+        "-- If queries filter on the rare value, replace it with a partial index, e.g.\n"
+        + " ".join(
+            f"-- CREATE INDEX CONCURRENTLY ... ON {qualified(table.schema, table.name)} "
+            f"(<searched columns>) WHERE {ident(column)} (or NOT {ident(column)});".splitlines()
+        )
+        + "\n"
     )
     return low_selectivity_index.finding(
         objects=[_ix_object(table, index), f"{table.qualified_name}.{column}"],

@@ -331,6 +331,11 @@ _WIDEN_PLAN = (
 )
 
 
+def _widen_plan(column: str) -> str:
+    # An identifier inside a SQL comment must not carry a line break out of the comment.
+    return _WIDEN_PLAN.format(col=" ".join(ident(column).splitlines()))
+
+
 def _key_finding(model: SchemaModel, table: Table, column: Column) -> Finding:
     seq, usage = _usage(model, table, column)
     severity = Severity.P1 if usage is not None and usage > 50 else Severity.P2
@@ -360,7 +365,7 @@ def _key_finding(model: SchemaModel, table: Table, column: Column) -> Finding:
         evidence=evidence,
         impact="When the sequence passes the int4 range, every insert fails until the key is widened.",
         root_cause="`Integer` primary key / `serial` instead of `BigInteger` / bigint identity.",
-        fix_sql=_WIDEN_PLAN.format(col=column.name) + "\n".join(statements),
+        fix_sql=_widen_plan(column.name) + "\n".join(statements),
         verify_sql=_sequence_sql(seq) if seq is not None else _column_facts_sql(table, column),
         severity=severity,
         data=data,
@@ -408,7 +413,7 @@ def _narrow_fk_finding(table: Table, col: Column, ref: Table, ref_col: Column, f
         ],
         impact="Rows referencing keys beyond the narrow range cannot be inserted.",
         root_cause="The FK column was declared `Integer` while the referenced key is `BigInteger`.",
-        fix_sql=_WIDEN_PLAN.format(col=col.name) + _alter_column(table, col, f"TYPE {ref_col.type.sql}"),
+        fix_sql=_widen_plan(col.name) + _alter_column(table, col, f"TYPE {ref_col.type.sql}"),
         verify_sql=_column_facts_sql(table, col),
     )
 

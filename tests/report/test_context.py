@@ -182,3 +182,16 @@ class TestRecommendation:
         n = NumberedFinding("P1-1", Finding("r", "drift", Severity.P1, ("x",), "t", fix_sql="ALTER TABLE t;\n--"),
                             meta)
         assert recommendation(n) == "ALTER TABLE t;"
+
+
+class TestSecrets:
+    def test_source_urls_lose_their_password(self) -> None:
+        """A source named by a URL with a password is shown without it in every report."""
+        from dbaudit.report import build_context, render  # noqa: PLC0415
+        from dbaudit.report.context import SourceRef  # noqa: PLC0415
+        from tests.report.fixtures import GENERATED_AT  # noqa: PLC0415
+
+        context = build_context(small_model(), [], generated_at=GENERATED_AT, dbaudit_version="0",
+                                sources=[SourceRef("postgresql", "postgresql://app:hunter2@db/x")])
+        assert context.target == "postgresql://app:***@db/x"
+        assert all("hunter2" not in render(context, fmt) for fmt in ("md", "html", "json", "sarif"))

@@ -26,6 +26,7 @@ from dbaudit.model.schema import (
     Table,
     TableKind,
 )
+from dbaudit.redact import redact_url
 from dbaudit.report.erd import (
     MAX_ERD_TABLES,
     Domain,
@@ -209,7 +210,8 @@ def build_context(
         generated_at=generated_at,
         dbaudit_version=dbaudit_version,
         target=_target(model, sources),
-        sources=tuple(sources) or (SourceRef(model.source.kind, model.source.name),),
+        sources=tuple(SourceRef(s.kind, redact_url(s.name), s.role) for s in sources)
+        or (SourceRef(model.source.kind, redact_url(model.source.name)),),
         capabilities=tuple(c for c in model.source.capabilities),
         missing_capabilities=tuple(c for c in POSTGRES_CAPABILITIES if not model.has(c)),
         notes=tuple(notes),
@@ -259,8 +261,8 @@ def fold_notes(notes: Iterable[Note]) -> tuple[Note, ...]:
 def _target(model: SchemaModel, sources: Sequence[SourceRef]) -> str:
     for source in sources:
         if source.role == "target":
-            return source.name
-    return model.source.name
+            return redact_url(source.name)
+    return redact_url(model.source.name)
 
 
 # -- rules -----------------------------------------------------------------------------------------

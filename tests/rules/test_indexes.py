@@ -323,7 +323,8 @@ class TestLowSelectivityIndex:
 
     def test_line_break_in_a_name_stays_inside_the_comment(self, pg_url: str) -> None:
         """A column named with a line break cannot escape the advisory comment of the fix."""
-        ddl = 'CREATE TABLE t (id int PRIMARY KEY, "x\nDROP TABLE t; --" bool); CREATE INDEX ix_x ON t ("x\nDROP TABLE t; --");'
+        name = '"x\nDROP TABLE t; --"'
+        ddl = f"CREATE TABLE t (id int PRIMARY KEY, {name} bool); CREATE INDEX ix_x ON t ({name});"
         finding = assert_fix_round_trip(pg_url, ddl, "low-selectivity-index",
                                         ["public.ix_x", "public.t.x\nDROP TABLE t; --"])
         assert finding.fix_sql is not None

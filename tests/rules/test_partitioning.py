@@ -13,7 +13,14 @@ from dbaudit.model.schema import Location, SchemaModel, Table
 from dbaudit.rules._code_facts import CodeFacts, PartitionTask
 from dbaudit.rules.partitioning import Bound, add_months, gaps, parse_range_bound
 from dbaudit.testing import schema
-from tests.rules.conftest import assert_fix_round_trip, findings_for
+from tests.rules.conftest import (
+    assert_fix_round_trip,
+    execute_script,
+    findings_for,
+    model_from_ddl,
+    read_model,
+    run_query,
+)
 
 Brief = list[tuple[str, tuple[str, ...]]]
 TODAY = {"today": "2025-02-10"}
@@ -117,8 +124,6 @@ class TestPartitionsMissingAhead:
 def _round_trip_with_options(
     pg_url: str, ddl: str, rule_id: str, objects: tuple[str, ...], options: dict[str, str]
 ) -> None:
-    from tests.rules.conftest import execute_script, model_from_ddl, read_model, run_query  # noqa: PLC0415
-
     before = [f for f in findings_for(model_from_ddl(pg_url, ddl), rule_id, options=options) if f.objects == objects]
     assert len(before) == 1
     assert before[0].fix_sql
@@ -240,3 +245,28 @@ class TestPartitionedOrmKeyMismatch:
         """The ORM's composite key includes the partition key."""
         orm = schema().table("stats", {"id": "bigint", "d": "date"}, pk=("id", "d")).build()
         assert findings_for(self.db(), "partitioned-orm-key-mismatch", models=orm) == []
+
+
+class TestLongNames:
+    def test_63_byte_parent_gets_distinct_hashed_partition_names(self, pg_url: str) -> None:
+        """Partitions of a 63-byte parent get hashed names that fit and do not collide, and execute."""
+        parent = "p" * 63
+        ddl = f"""
+            CREATE TABLE {parent} (id bigint, d date NOT NULL) PARTITION BY RANGE (d);
+            CREATE TABLE part_1 PARTITION OF {parent} FOR VALUES FROM ('2025-01-01') TO ('2025-02-01');
+        """
+        _round_trip_with_options(pg_url, ddl, "partitions-missing-ahead", (f"public.{parent}",), TODAY)
+        names = [t.name for t in read_model(pg_url).tables if t.partition_of == f"public.{parent}"]
+        assert (len(names), all(len(n.encode()) <= 63 for n in names)) == (4, True)
+
+    def test_63_byte_partitions_get_distinct_index_names(self, pg_url: str) -> None:
+        """fk-without-index on partitions whose names differ only after 54 bytes: the plan executes."""
+        base = "s" * 58
+        ddl = f"""
+            CREATE TABLE parent (id bigint PRIMARY KEY);
+            CREATE TABLE {base} (id bigint, parent_id bigint REFERENCES parent, d date NOT NULL)
+                PARTITION BY RANGE (d);
+            CREATE TABLE {base}_2025 PARTITION OF {base} FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+            CREATE TABLE {base}_2026 PARTITION OF {base} FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+        """
+        assert_fix_round_trip(pg_url, ddl, "fk-without-index", [f"public.{base}.parent_id"])

@@ -95,7 +95,9 @@ WHERE c.relnamespace = ANY(%(ns)s::oid[])
 ORDER BY a.attrelid, a.attnum
 """
 
-# The distinct column types: canonical name of the (element) type, enum-ness, array-ness.
+# Every type a column can have, except the row types of tables and their arrays (one pair per table,
+# rarely a column type): canonical name of the (element) type, enum-ness, array-ness. Columns of a
+# type not listed here keep their format_type text as canonical name.
 TYPES = """
 SELECT t.oid, tn.nspname, t.typname, t.typtype::text, t.typcollation,
        e.oid IS NOT NULL, en.nspname, e.typname, e.typtype::text
@@ -103,11 +105,7 @@ FROM pg_catalog.pg_type t
 JOIN pg_catalog.pg_namespace tn ON tn.oid = t.typnamespace
 LEFT JOIN pg_catalog.pg_type e ON e.oid = t.typelem AND e.typarray = t.oid
 LEFT JOIN pg_catalog.pg_namespace en ON en.oid = e.typnamespace
-WHERE t.oid IN (SELECT a.atttypid
-                FROM pg_catalog.pg_attribute a
-                JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
-                WHERE c.relnamespace = ANY(%(ns)s::oid[]) AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
-                  AND a.attnum > 0 AND NOT a.attisdropped)
+WHERE t.typrelid = 0 AND (e.oid IS NULL OR e.typrelid = 0)
 """
 
 # Primary key, foreign key, unique, check and exclusion constraints. Foreign-key clones that

@@ -181,17 +181,29 @@ class TestRedundantColumn:
         )
 
     def test_redundant_column_finds_through_common_grandparent(self) -> None:
-        """Different names that reference the same grandparent key are the same fact."""
+        """Different spellings, both named after the grandparent they reference, are the same fact."""
         model = (
             instances()
             .table("accounts", cols={"id": "integer", "instance_id": "integer not null"}, pk="id")
             .fk("accounts", "instance_id", "instances")
-            .table("perms", cols={"id": "integer", "host_id": "integer", "account_id": "integer"}, pk="id")
-            .fk("perms", "host_id", "instances").fk("perms", "account_id", "accounts")
+            .table("perms", cols={"id": "integer", "instances_id": "integer", "account_id": "integer"}, pk="id")
+            .fk("perms", "instances_id", "instances").fk("perms", "account_id", "accounts")
             .build()
         )
         assert [f.objects for f in findings_for(model, "redundant-column-without-consistency")] == [
-            ("public.perms.host_id",)]
+            ("public.perms.instances_id",)]
+
+    def test_redundant_column_clean_different_roles(self) -> None:
+        """author_id and assignee_id both reference users but are different facts: not reported."""
+        model = (
+            schema().table("users", cols={"id": "bigint"}, pk="id")
+            .table("tasks", cols={"id": "bigint", "assignee_id": "bigint"}, pk="id")
+            .fk("tasks", "assignee_id", "users")
+            .table("task_comments", cols={"id": "bigint", "task_id": "bigint", "author_id": "bigint"}, pk="id")
+            .fk("task_comments", "task_id", "tasks").fk("task_comments", "author_id", "users")
+            .build()
+        )
+        assert findings_for(model, "redundant-column-without-consistency") == []
 
     def test_redundant_column_clean_with_composite_fk(self) -> None:
         """A composite FK (instance_account_id, instance_id) -> (id, instance_id) keeps them consistent."""

@@ -287,7 +287,11 @@ def _fk_missing_finding(
 
 
 def _redundant_pairs(table: Table, fk: ForeignKey, parent: Table) -> Iterator[tuple[str, str]]:
-    """(child column, parent column) pairs that hold the same fact reachable through ``fk``."""
+    """(child column, parent column) pairs that hold the same fact reachable through ``fk``.
+
+    Same name and type in the parent (when the column is a key: an FK or ``*_id``), or two columns
+    named after the same grandparent they both reference.
+    """
     key = fk.columns[0]
     for column in table.columns:
         if column.name == key:
@@ -303,17 +307,25 @@ def _redundant_pairs(table: Table, fk: ForeignKey, parent: Table) -> Iterator[tu
         ):
             yield column.name, same.name
             continue
-        # Different names, but both reference the same grandparent key.
-        if child_fk is None or len(child_fk.columns) != 1:
+        # Different names, both referencing the same grandparent key, and both named after it
+        # (instances_id / instance_id). Role names (author_id, assignee_id -> users) are different
+        # facts that merely point at the same table, so they are not paired.
+        if child_fk is None or len(child_fk.columns) != 1 or not _named_after(column.name, child_fk):
             continue
         for parent_fk in parent.foreign_keys:
             if (
                 len(parent_fk.columns) == 1 and parent_fk.ref_qualified == child_fk.ref_qualified
                 and parent_fk.ref_columns == child_fk.ref_columns
                 and parent_fk.columns[0] not in fk.ref_columns
+                and _named_after(parent_fk.columns[0], parent_fk)
             ):
                 yield column.name, parent_fk.columns[0]
                 break
+
+
+def _named_after(column: str, fk: ForeignKey) -> bool:
+    """Whether ``<stem>_id`` names the table the foreign key references (``instance_id`` -> instances)."""
+    return column.endswith("_id") and fk.ref_table in _plurals(column[:-3])
 
 
 def _enforced(table: Table, fk: ForeignKey, column: str, parent_column: str) -> bool:

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from dbaudit.findings import Finding
+from dbaudit.findings import Finding, Severity
 from dbaudit.model.schema import IndexElement, Location, SchemaModel, TableStats
 from dbaudit.rules._code_facts import CodeFacts, LatestRowQuery, OffsetPagination, SearchPattern
 from dbaudit.testing import SchemaBuilder, schema
@@ -40,6 +40,40 @@ class TestFkWithoutIndex:
         assert found[0].fix_sql == (
             "CREATE INDEX CONCURRENTLY instance_tags_tag_id_idx ON public.instance_tags (tag_id);"
         )
+
+    def test_whole_finding(self) -> None:
+        """The complete finding: objects, evidence, impact, root cause, fix and verification."""
+        rel = "'public.instance_tags'::regclass"
+        assert findings_for(tags_schema().build(), "fk-without-index") == [
+            Finding(
+                rule="fk-without-index", category="indexes", severity=Severity.P1,
+                objects=("public.instance_tags.tag_id",),
+                title="FK public.instance_tags(tag_id) has no supporting index",
+                evidence=(
+                    "FK instance_tags_tag_id_fkey: public.instance_tags(tag_id) -> public.tags(id) "
+                    "ON DELETE NO ACTION",
+                    "no valid non-partial btree index has these columns as its leading keys",
+                    "leading columns of existing indexes: instance_id",
+                ),
+                impact=(
+                    "Deletes/updates of public.tags keys scan public.instance_tags sequentially, and joins "
+                    "or filters from the parent side cannot use an index."
+                ),
+                root_cause="The FK was declared without an index on the referencing columns.",
+                fix_sql="CREATE INDEX CONCURRENTLY instance_tags_tag_id_idx ON public.instance_tags (tag_id);",
+                verify_sql=(
+                    "SELECT 'public.instance_tags' AS table_name, ARRAY['tag_id'] AS fk_columns\n"
+                    "WHERE NOT EXISTS (\n"
+                    "  SELECT 1 FROM pg_index i\n"
+                    "  JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am am ON am.oid = c.relam\n"
+                    f"  WHERE i.indrelid = {rel} AND i.indisvalid AND i.indpred IS NULL\n"
+                    "    AND am.amname = 'btree'\n"
+                    "    AND (SELECT array_agg(k ORDER BY k) FROM unnest(i.indkey[0:0]) k)\n"
+                    "      = (SELECT array_agg(a.attnum ORDER BY a.attnum) FROM pg_attribute a\n"
+                    f"         WHERE a.attrelid = {rel} AND a.attname = ANY (ARRAY['tag_id']::text[])));"
+                ),
+            )
+        ]
 
     def test_leading_columns_of_composite_index_clean(self) -> None:
         """An index (tag_id, instance_id) covers tag_id; the PK covers instance_id."""

@@ -7,7 +7,7 @@ import base64
 import pytest
 from cryptography.fernet import Fernet
 
-from dbaudit.findings import Finding
+from dbaudit.findings import Finding, Severity
 from dbaudit.model.schema import Location
 from dbaudit.rules._code_facts import CodeFacts, EncryptedColumn
 from dbaudit.rules.types import stored_lengths
@@ -50,6 +50,46 @@ class TestSecretInBoundedVarchar:
             "128-character plaintext: Fernet token 268 chars, base64(Fernet token) 360 chars -> "
             "EXCEEDS 255 even single-encoded"
         )
+
+    def test_whole_p0_finding(self) -> None:
+        """The complete P0 finding, with the computed lengths in evidence and data."""
+        model = schema().table("credentials", {"id": "bigint", "password": "varchar(255) not null"}).build()
+        assert findings_for(model, "secret-in-bounded-varchar") == [
+            Finding(
+                rule="secret-in-bounded-varchar", category="types", severity=Severity.P0,
+                objects=("public.credentials.password",),
+                title="Secret column public.credentials.password is character varying(255): ciphertext outgrows it",
+                evidence=(
+                    "public.credentials.password is character varying(255) (limit 255 characters)",
+                    "16-character plaintext: Fernet token 120 chars, base64(Fernet token) 160 chars -> fits 255",
+                    "64-character plaintext: Fernet token 184 chars, base64(Fernet token) 248 chars -> fits 255",
+                    "128-character plaintext: Fernet token 268 chars, base64(Fernet token) 360 chars -> "
+                    "EXCEEDS 255 even single-encoded",
+                    "column holds reversible ciphertext (by name/table/code)",
+                ),
+                impact=(
+                    "Long secrets fail to save or are truncated; a truncated ciphertext cannot be decrypted, "
+                    "so connections using it break with no automatic recovery."
+                ),
+                root_cause="The column length was sized for the plaintext, not for the encrypted encoding.",
+                fix_sql=(
+                    "-- varchar(n) -> text is binary-compatible: no table rewrite, no index rebuild; only a\n"
+                    "-- brief ACCESS EXCLUSIVE lock (run with a short lock_timeout and retry).\n"
+                    "ALTER TABLE public.credentials ALTER COLUMN password TYPE text;"
+                ),
+                verify_sql=(
+                    "SELECT max(length(password)) AS longest, 255 AS column_limit, "
+                    "count(*) FILTER (WHERE length(password) >= 255) AS at_limit\nFROM public.credentials;"
+                ),
+                data=(
+                    ("base64_fernet_token_lengths", (160, 248, 360)),
+                    ("column_limit", 255),
+                    ("fernet_token_lengths", (120, 184, 268)),
+                    ("plaintext_lengths", (16, 64, 128)),
+                    ("reversible", True),
+                ),
+            )
+        ]
 
     def test_ambiguous_or_roomy_columns_are_p1(self) -> None:
         """users.password may be a hash (P1); a varchar(1024) secret fits (P1)."""

@@ -120,8 +120,9 @@ def load_migrations_spec(spec: str, options: Any) -> SchemaModel:
 def _display(project: AlembicProject) -> str:
     here = Path.cwd().resolve()
     target = project.ini.parent if project.ini else (project.script_location or project.root)
-    inside = target.is_relative_to(here) and target != here
-    return target.relative_to(here).as_posix() if inside else str(target)
+    if target == here:
+        return "."
+    return target.relative_to(here).as_posix() if target.is_relative_to(here) else str(target)
 
 
 # --- child process ---------------------------------------------------------------------------------

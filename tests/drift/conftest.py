@@ -23,7 +23,7 @@ def read_db(pg_exec: psycopg.Connection[tuple[object, ...]], pg_url: str) -> Rea
 
     def read(ddl: str) -> SchemaModel:
         if ddl.strip():
-            pg_exec.execute(ddl)  # type: ignore[arg-type]
+            pg_exec.execute(ddl)
         return read_postgres(pg_url, name="db")
 
     return read

@@ -25,7 +25,7 @@ from dbaudit.sources.postgres import read_postgres
 from tests.drift.conftest import ReadDb, keys, orm
 
 
-def _users(md: sa.MetaData, *extra: sa.SchemaItem) -> sa.Table:
+def _users(md: sa.MetaData, *extra: sa.schema.SchemaItem) -> sa.Table:
     return sa.Table("users", md, sa.Column("id", sa.Integer, primary_key=True), *extra)
 
 
@@ -147,7 +147,7 @@ class TestNullable:
         db = read_db("CREATE TABLE users (id serial PRIMARY KEY, email text);")
         fix = compare(orm(md), db)[0].fix_sql
         assert fix is not None
-        pg_exec.execute(fix)  # type: ignore[arg-type]
+        pg_exec.execute(fix)
         assert compare(orm(md), read_db("")) == []
 
     def test_primary_key_columns_clean(self, read_db: ReadDb) -> None:
@@ -279,7 +279,7 @@ class TestForeignKeys:
         db = read_db(_PARENT + "CREATE TABLE aggs (id serial PRIMARY KEY, instance_id int NOT NULL);")
         fix = compare(orm(self._models()), db)[0].fix_sql
         assert fix is not None
-        pg_exec.execute(fix)  # type: ignore[arg-type]
+        pg_exec.execute(fix)
         assert compare(orm(self._models()), read_db("")) == []
 
     def test_names_from_conventions_clean(self, read_db: ReadDb) -> None:
@@ -391,7 +391,7 @@ class TestCheckValues:
                      "CONSTRAINT users_status_check CHECK (status IN ('on', 'off')));")
         fix = compare(orm(md), db)[0].fix_sql
         assert fix is not None
-        pg_exec.execute(fix)  # type: ignore[arg-type]
+        pg_exec.execute(fix)
         assert compare(orm(md), read_db("")) == []
 
     def test_check_lists_differ_finds_p2(self, read_db: ReadDb) -> None:

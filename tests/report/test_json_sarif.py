@@ -105,14 +105,41 @@ class TestSarif:
         assert first["partialFingerprints"] == {"dbauditFinding/v1": fingerprint(small_findings()[1])}
 
     def test_result_without_file_location(self) -> None:
-        """A finding on a live database only names its object as a logical location."""
+        """A finding on a live database names its object as a logical location and gets a placeholder
+        physical location (GitHub rejects a log with any result lacking one)."""
         results = sarif_dict(small_context())["runs"][0]["results"]
         dup = next(r for r in results if r["ruleId"] == "index-duplicates-constraint")
         assert dup["level"] == "note"
-        assert dup["locations"] == [{"logicalLocations": [
-            {"name": "ix_credentials_name", "fullyQualifiedName": "public.ix_credentials_name",
-             "kind": "index"},
-        ]}]
+        assert dup["locations"] == [{
+            "physicalLocation": {"artifactLocation": {"uri": ".dbaudit/database/public.ix_credentials_name",
+                                                      "uriBaseId": "%SRCROOT%"}},
+            "logicalLocations": [{"name": "ix_credentials_name", "fullyQualifiedName": "public.ix_credentials_name",
+                                  "kind": "index"}],
+        }]
+
+    def test_anchored_where_models_declare_the_object(self) -> None:
+        """With the ORM model as a locator, a finding without file:line points at the declaration."""
+        from dataclasses import replace  # noqa: PLC0415
+
+        from dbaudit.model.schema import Location  # noqa: PLC0415
+        from tests.report.fixtures import small_model  # noqa: PLC0415
+
+        model = small_model()
+        orm = replace(model, tables=tuple(
+            replace(t, location=Location("app/models/credential.py", 12)) if t.name == "credentials" else t
+            for t in model.tables
+        ))
+        results = sarif_dict(small_context(locators=[orm]))["runs"][0]["results"]
+        dup = next(r for r in results if r["ruleId"] == "index-duplicates-constraint")
+        assert dup["locations"][0]["physicalLocation"] == {
+            "artifactLocation": {"uri": "app/models/credential.py", "uriBaseId": "%SRCROOT%"},
+            "region": {"startLine": 12},
+        }
+
+    def test_every_result_has_a_physical_location(self) -> None:
+        """GitHub code scanning needs a physical location on every result."""
+        results = sarif_dict(small_context())["runs"][0]["results"]
+        assert all("physicalLocation" in r["locations"][0] for r in results)
 
     def test_rule_index_points_at_rule(self) -> None:
         """Each result's ruleIndex names the descriptor with its ruleId."""

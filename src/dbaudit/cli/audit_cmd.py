@@ -103,6 +103,7 @@ def _emit(result: object, formats: tuple[str, ...], output_dir: str | None, lang
     from dbaudit import __version__  # noqa: PLC0415
     from dbaudit.atomic import write_text_atomic  # noqa: PLC0415
     from dbaudit.audit import AuditResult  # noqa: PLC0415
+    from dbaudit.model import SchemaModel  # noqa: PLC0415
     from dbaudit.report import FORMATS, build_context, render  # noqa: PLC0415
     from dbaudit.report.terminal import print_terminal, summary_text  # noqa: PLC0415
 
@@ -110,6 +111,8 @@ def _emit(result: object, formats: tuple[str, ...], output_dir: str | None, lang
     context = build_context(
         result.model, result.findings, generated_at=datetime.now(UTC), dbaudit_version=__version__,
         notes=result.notes, sources=result.sources, code_facts=result.inputs.get("code"),
+        locators=[m for m in (result.inputs.get("models"), result.inputs.get("migrations"))
+                  if isinstance(m, SchemaModel)],
     )
     docs_url = os.environ.get(DOCS_URL_ENV)
     texts = {fmt: render(context, fmt, lang=lang, docs_base_uri=docs_url) for fmt in formats}

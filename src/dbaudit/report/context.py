@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -174,6 +174,9 @@ class ReportContext:
     findings: tuple[NumberedFinding, ...]
     rules: tuple[RuleMeta, ...]
     model: SchemaModel
+    # Where other sources (models, migrations) declare the audited objects, by object name: SARIF
+    # anchors a finding that has no file:line of its own there.
+    object_locations: dict[str, Location] = field(default_factory=dict)
 
     @property
     def date(self) -> str:
@@ -199,8 +202,10 @@ def build_context(
     sources: Sequence[SourceRef] = (),
     code_facts: Any = None,
     rule_lookup: dict[str, RuleMeta] | None = None,
+    locators: Sequence[SchemaModel] = (),
 ) -> ReportContext:
-    """The view model of one audit; ``rule_lookup`` defaults to the rule registry."""
+    """The view model of one audit; ``rule_lookup`` defaults to the rule registry; ``locators`` are
+    models that know file:line of objects (ORM models, migrations head), first one wins."""
     ordered = sort_findings(tuple(findings))
     catalogue = rule_lookup if rule_lookup is not None else registry_rules()
     numbered = _number(ordered, catalogue)
@@ -232,7 +237,28 @@ def build_context(
         findings=numbered,
         rules=tuple(_rules_used(numbered)),
         model=model,
+        object_locations=object_locations((model, *locators)),
     )
+
+
+def object_locations(models: Iterable[SchemaModel]) -> dict[str, Location]:
+    """Object name (as findings spell it) -> where a source declares it; earlier models win."""
+    out: dict[str, Location] = {}
+    for model in models:
+        for table in model.tables:
+            prefix = table.schema
+            named: list[tuple[str, Location | None]] = [(table.qualified_name, table.location)]
+            named += [(f"{table.qualified_name}.{c.name}", c.location or table.location) for c in table.columns]
+            named += [(f"{prefix}.{i.name}", i.location or table.location) for i in table.indexes]
+            named += [(f"{prefix}.{c.name}", c.location or table.location) for c in table.foreign_keys]
+            named += [(f"{prefix}.{c.name}", c.location or table.location) for c in table.uniques]
+            named += [(f"{prefix}.{c.name}", c.location or table.location) for c in table.checks]
+            if table.primary_key is not None:
+                named.append((f"{prefix}.{table.primary_key.name}", table.primary_key.location or table.location))
+            for name, loc in named:
+                if loc is not None:
+                    out.setdefault(name, loc)
+    return out
 
 
 _SKIPPED = re.compile(r"(?P<rule>[a-z0-9-]+) skipped: (?P<why>.+)\Z", re.S)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import quote
 
@@ -46,7 +47,9 @@ def sarif_dict(context: ReportContext, *, docs_base_uri: str | None = None) -> d
                         "rules": [_descriptor(r, docs_base_uri) for r in rules],
                     }
                 },
-                "results": [_result(n, index[n.rule.id], context.model, kinds) for n in context.findings],
+                "results": [
+                    _result(n, index[n.rule.id], context, kinds) for n in context.findings
+                ],
                 "columnKind": "unicodeCodePoints",
                 "properties": {
                     "target": context.target,
@@ -78,19 +81,19 @@ def _descriptor(rule: RuleMeta, docs_base_uri: str | None) -> dict[str, Any]:
     return out
 
 
-def _result(n: NumberedFinding, rule_index: int, model: SchemaModel, kinds: dict[str, str]) -> dict[str, Any]:
+def _result(n: NumberedFinding, rule_index: int, context: ReportContext, kinds: dict[str, str]) -> dict[str, Any]:
     f = n.finding
-    logical = [_logical(obj, model, kinds) for obj in f.objects]
-    physical = [_physical(loc) for loc in f.locations]
-    first: dict[str, Any] = {"logicalLocations": logical} if logical else {}
-    if physical:
-        first = {"physicalLocation": physical[0], **first}
+    logical = [_logical(obj, context.model, kinds) for obj in f.objects]
+    physical = [_physical(loc) for loc in f.locations] or [anchor(f, context)]
+    first: dict[str, Any] = {"physicalLocation": physical[0]}
+    if logical:
+        first["logicalLocations"] = logical
     result: dict[str, Any] = {
         "ruleId": f.rule,
         "ruleIndex": rule_index,
         "level": LEVELS[f.severity],
         "message": {"text": _message(f)},
-        "locations": [first] if first else [],
+        "locations": [first],
         "partialFingerprints": {FINGERPRINT_KEY: fingerprint(f)},
         "properties": {
             "severity": f.severity.name,
@@ -108,6 +111,25 @@ def _result(n: NumberedFinding, rule_index: int, model: SchemaModel, kinds: dict
     return result
 
 
+PLACEHOLDER_DIR = ".dbaudit/database"
+
+
+def anchor(f: Finding, context: ReportContext) -> dict[str, Any]:
+    """A physical location for a finding without file:line, because GitHub code scanning rejects
+    the whole log when one result lacks one: where the models or migrations declare the object (or
+    its table), else the audited file, else a placeholder path naming the object."""
+    for obj in f.objects:
+        for name in (obj, obj.rpartition(".")[0]):
+            loc = context.object_locations.get(name)
+            if loc is not None:
+                return _physical(loc)
+    target = context.target
+    if "://" not in target and target.endswith((".sql", ".json")):
+        return _physical(Location(target, 0))
+    name = f.objects[0] if f.objects else f.rule
+    return _physical(Location(f"{PLACEHOLDER_DIR}/{name}", 0))
+
+
 def _message(f: Finding) -> str:
     text = f.title.rstrip(".") + "."
     if f.evidence:
@@ -122,7 +144,11 @@ def fingerprint(f: Finding) -> str:
 
 def _physical(loc: Location) -> dict[str, Any]:
     path = loc.path.replace("\\", "/")
-    out: dict[str, Any] = {"artifactLocation": {"uri": quote(path, safe="/-._~"), "uriBaseId": "%SRCROOT%"}}
+    artifact = (
+        {"uri": PurePosixPath(path).as_uri()} if path.startswith("/")
+        else {"uri": quote(path, safe="/-._~"), "uriBaseId": "%SRCROOT%"}
+    )
+    out: dict[str, Any] = {"artifactLocation": artifact}
     if loc.line and loc.line > 0:
         out["region"] = {"startLine": loc.line}
     return out

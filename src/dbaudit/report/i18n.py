@@ -29,9 +29,10 @@ _EN: dict[str, str] = {
     "scope_notes": "Notes (skipped rules, missing inputs)",
     "scope_none": "none",
     "method_text": (
-        "Every source was loaded into one schema model; the schema rules, drift comparison and "
-        "migration lint ran on that model. Findings are exhaustive for what the sources show: each "
-        "object was checked, not sampled."
+        "Every source was loaded into one schema model and analysed there: the schema rules always, "
+        "drift against the models and the migrations' head and the migration lint when those inputs "
+        "are given. Findings are exhaustive for what the sources show: each object was checked, not "
+        "sampled."
     ),
     "s_map": "A. Schema map",
     "s_domains": "A1. Entities by domain",
@@ -113,8 +114,8 @@ _ZH: dict[str, str] = {
     "scope_notes": "说明(跳过的规则, 缺失的输入)",
     "scope_none": "无",
     "method_text": (
-        "所有数据源加载为同一个 schema 模型, 规则检查, 漂移对比与迁移检查都在该模型上执行. "
-        "对数据源能体现的问题逐个对象检查, 而非抽样."
+        "所有数据源加载为同一个 schema 模型并在其上分析: 始终执行 schema 规则; 提供 ORM 模型与迁移时, "
+        "还执行与模型/迁移 head 的漂移对比和迁移检查. 对数据源能体现的问题逐个对象检查, 而非抽样."
     ),
     "s_map": "A. Schema 地图",
     "s_domains": "A1. 关键实体清单",

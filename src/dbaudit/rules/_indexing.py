@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 
 from dbaudit.model.schema import Index, IndexElement, SchemaModel, Table, TableKind
 from dbaudit.sqltext import ident, qualified, qualified_text
@@ -135,7 +135,7 @@ def bounded_name(name: str) -> str:
     return f"{head}_{digest}"
 
 
-def unique_name(name: str, taken: set[str]) -> str:
+def unique_name(name: str, taken: Container[str]) -> str:
     if name not in taken:
         return name
     for i in range(2, 1000):
@@ -147,12 +147,45 @@ def unique_name(name: str, taken: set[str]) -> str:
     raise ValueError(f"no free name for {name!r}")  # pragma: no cover - 1000 collisions
 
 
-def index_names_in(model: SchemaModel, schema: str) -> set[str]:
+class NameSet:
+    """Relation names already used in a schema plus the ones a fix plan is about to create."""
+
+    def __init__(self, existing: frozenset[str]) -> None:
+        self._existing = existing
+        self._new: set[str] = set()
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._existing or name in self._new
+
+    def add(self, name: str) -> None:
+        self._new.add(name)
+
+
+# One model is audited at a time; its per-schema relation names are computed once, not per finding
+# (a 5,000-table schema with thousands of findings would otherwise rescan every table each time).
+_NAMES_CACHE: dict[int, tuple[SchemaModel, dict[str, frozenset[str]]]] = {}
+
+
+def _relation_names(model: SchemaModel) -> dict[str, frozenset[str]]:
+    cached = _NAMES_CACHE.get(id(model))
+    if cached is not None and cached[0] is model:
+        return cached[1]
+    names: dict[str, set[str]] = {}
+    for t in model.tables:
+        bucket = names.setdefault(t.schema, set())
+        bucket.add(t.name)
+        bucket.update(ix.name for ix in t.indexes)
+    for seq in model.sequences:
+        names.setdefault(seq.schema, set()).add(seq.name)
+    frozen = {k: frozenset(v) for k, v in names.items()}
+    _NAMES_CACHE.clear()
+    _NAMES_CACHE[id(model)] = (model, frozen)
+    return frozen
+
+
+def index_names_in(model: SchemaModel, schema: str) -> NameSet:
     """Relation names of a schema (indexes share the namespace with tables and sequences)."""
-    names = {t.name for t in model.tables if t.schema == schema}
-    names |= {ix.name for t in model.tables if t.schema == schema for ix in t.indexes}
-    names |= {s.name for s in model.sequences if s.schema == schema}
-    return names
+    return NameSet(_relation_names(model).get(schema, frozenset()))
 
 
 def element_sql(e: IndexElement) -> str:
@@ -280,7 +313,7 @@ def _partitioned_index_lines(
     parent_name: str,
     elements: Sequence[IndexElement],
     unique: bool,
-    taken: set[str],
+    taken: NameSet,
 ) -> list[str]:
     lines = [
         create_index_sql(

@@ -236,7 +236,7 @@ def _ahead_finding(
 def _create_partitions_sql(
     model: SchemaModel, table: Table, fix_gaps: list[tuple[date, date]], has_default: bool
 ) -> str:
-    taken = {t.name for t in model.tables if t.schema == table.schema}
+    taken = index_names_in(model, table.schema)
     lines = [
         "-- CREATE TABLE ... PARTITION OF locks the parent briefly (ACCESS EXCLUSIVE); run it",
         "-- ahead of time with a short lock_timeout.",

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator
 
 from dbaudit.findings import Finding, Severity
-from dbaudit.model.schema import Column, SchemaModel, Sequence, Table
+from dbaudit.model.schema import Column, ForeignKey, SchemaModel, Sequence, Table
 from dbaudit.rules._code_facts import code_facts, resolve_table
 from dbaudit.rules._indexing import audited_tables, bounded_name
 from dbaudit.rules.registry import RuleContext, rule
@@ -294,9 +294,15 @@ def int4_key_overflow_risk(ctx: RuleContext) -> Iterator[Finding]:
     `ALTER TYPE` (small tables) and the zero-downtime plan (large tables).
     """
     model = ctx.model
-    for table in audited_tables(model):
+    tables = audited_tables(model)
+    incoming: dict[str, list[tuple[Table, ForeignKey]]] = {}
+    for other in tables:
+        for fk in other.foreign_keys:
+            incoming.setdefault(fk.ref_qualified, []).append((other, fk))
+    for table in tables:
         for column in _key_columns(table):
-            yield _key_finding(model, table, column)
+            referencing = _referencing(incoming.get(table.qualified_name, []), column)
+            yield _key_finding(model, table, column, referencing)
         yield from _narrow_fk_findings(model, table)
 
 
@@ -308,16 +314,16 @@ def _usage(model: SchemaModel, table: Table, column: Column) -> tuple[Sequence |
     return seq, 100.0 * seq.last_value / limit
 
 
-def _referencing(model: SchemaModel, table: Table, column: Column) -> list[tuple[Table, str]]:
+def _referencing(incoming: list[tuple[Table, ForeignKey]], column: Column) -> list[tuple[Table, str]]:
+    """Narrow FK columns of other tables that reference ``column``."""
     out = []
-    for other in audited_tables(model):
-        for fk in other.foreign_keys:
-            if fk.ref_qualified != table.qualified_name or column.name not in fk.ref_columns:
-                continue
-            local = fk.columns[fk.ref_columns.index(column.name)]
-            local_col = other.column(local)
-            if local_col is not None and local_col.type.name in NARROW_INTS:
-                out.append((other, local))
+    for other, fk in incoming:
+        if column.name not in fk.ref_columns:
+            continue
+        local = fk.columns[fk.ref_columns.index(column.name)]
+        local_col = other.column(local)
+        if local_col is not None and local_col.type.name in NARROW_INTS:
+            out.append((other, local))
     return out
 
 
@@ -336,7 +342,9 @@ def _widen_plan(column: str) -> str:
     return _WIDEN_PLAN.format(col=" ".join(ident(column).splitlines()))
 
 
-def _key_finding(model: SchemaModel, table: Table, column: Column) -> Finding:
+def _key_finding(
+    model: SchemaModel, table: Table, column: Column, referencing: list[tuple[Table, str]]
+) -> Finding:
     seq, usage = _usage(model, table, column)
     severity = Severity.P1 if usage is not None and usage > 50 else Severity.P2
     evidence = [f"{_col_object(table, column)} is {column.type.sql} (max {NARROW_INTS[column.type.name]:,})"]
@@ -345,7 +353,6 @@ def _key_finding(model: SchemaModel, table: Table, column: Column) -> Finding:
             f"sequence {seq.qualified_name}: last_value {seq.last_value}, max_value {seq.max_value}"
             + (f" -> {usage:.2f}% of the column's range used" if usage is not None else "")
         )
-    referencing = _referencing(model, table, column)
     if referencing:
         evidence.append("referenced by: " + ", ".join(f"{t.qualified_name}.{c}" for t, c in referencing))
     statements = [_alter_column(table, column, "TYPE bigint")]

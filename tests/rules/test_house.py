@@ -50,7 +50,9 @@ class TestRequiredColumns:
         assert brief(found) == [(
             "house-required-columns", Severity.P2, ("public.Tags",),
             "public.Tags lacks required column(s) created_at",
-            'ALTER TABLE public."Tags" ADD COLUMN created_at timestamptz NOT NULL DEFAULT now();',
+            "SET lock_timeout = '5s';\n"
+            'ALTER TABLE public."Tags" ADD COLUMN created_at timestamptz NOT NULL DEFAULT now();\n'
+            "RESET lock_timeout;",
         )]
 
     def test_non_timestamp_column_has_no_fix(self) -> None:

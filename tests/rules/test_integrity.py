@@ -43,9 +43,11 @@ class TestFkMissing:
                    "exist; joins silently drop them and reports built on them are wrong.",
             root_cause="The relation exists only in the column name (and maybe the ORM), never in the database.",
             fix_sql=(
+                "SET lock_timeout = '5s';\n"
                 "ALTER TABLE public.database_size_aggregations ADD CONSTRAINT "
                 "database_size_aggregations_instance_id_fkey FOREIGN KEY (instance_id) REFERENCES "
                 "public.instances (id) NOT VALID;\n"
+                "RESET lock_timeout;\n"
                 "ALTER TABLE public.database_size_aggregations VALIDATE CONSTRAINT "
                 "database_size_aggregations_instance_id_fkey;"
             ),
@@ -67,11 +69,15 @@ class TestFkMissing:
         )
         [finding] = findings_for(model, "fk-missing")
         assert finding.fix_sql == (
+            "SET lock_timeout = '5s';\n"
             "ALTER TABLE public.aggs_2024 ADD CONSTRAINT aggs_2024_instance_id_fkey FOREIGN KEY (instance_id) "
             "REFERENCES public.instances (id) NOT VALID;\n"
+            "RESET lock_timeout;\n"
             "ALTER TABLE public.aggs_2024 VALIDATE CONSTRAINT aggs_2024_instance_id_fkey;\n"
+            "SET lock_timeout = '5s';\n"
             "ALTER TABLE public.aggs ADD CONSTRAINT aggs_instance_id_fkey FOREIGN KEY (instance_id) "
-            "REFERENCES public.instances (id);"
+            "REFERENCES public.instances (id);\n"
+            "RESET lock_timeout;"
         )
 
     def test_fk_missing_clean(self) -> None:
@@ -167,11 +173,13 @@ class TestRedundantColumn:
             "through instance_account_id, unenforced",
             "CREATE UNIQUE INDEX CONCURRENTLY instance_accounts_id_instance_id_key ON public.instance_accounts "
             "(id, instance_id);\n"
+            "SET lock_timeout = '5s';\n"
             "ALTER TABLE public.instance_accounts ADD CONSTRAINT instance_accounts_id_instance_id_key UNIQUE "
             "USING INDEX instance_accounts_id_instance_id_key;\n"
             "ALTER TABLE public.account_permission ADD CONSTRAINT "
             "account_permission_instance_account_id_instance_id_fkey FOREIGN KEY (instance_account_id, "
             "instance_id) REFERENCES public.instance_accounts (id, instance_id) ON DELETE CASCADE NOT VALID;\n"
+            "RESET lock_timeout;\n"
             "ALTER TABLE public.account_permission VALIDATE CONSTRAINT "
             "account_permission_instance_account_id_instance_id_fkey;",
         )]
@@ -256,8 +264,9 @@ class TestTableWithoutPrimaryKey:
                  .build())
         assert brief(findings_for(model, "table-without-primary-key")) == [
             ("table-without-primary-key", Severity.P1, ("public.events",), "public.events has no primary key",
+             "SET lock_timeout = '5s';\n"
              "ALTER TABLE public.events ADD CONSTRAINT events_event_id_key PRIMARY KEY USING INDEX "
-             "events_event_id_key;"),
+             "events_event_id_key;\nRESET lock_timeout;"),
             ("table-without-primary-key", Severity.P1, ("public.logs",), "public.logs has no primary key", None),
         ]
 
@@ -292,13 +301,15 @@ class TestUniqueOnNullableColumn:
             ("unique-on-nullable-column", Severity.P2, ("public.users_email_key", "public.users.email"),
              "unique key public.users_email_key allows duplicate rows where email IS NULL",
              "CREATE UNIQUE INDEX CONCURRENTLY users_email_key_nnd ON public.users (email) NULLS NOT DISTINCT;\n"
+             "SET lock_timeout = '5s';\n"
              "ALTER TABLE public.users DROP CONSTRAINT users_email_key, ADD CONSTRAINT users_email_key UNIQUE "
-             "USING INDEX users_email_key_nnd;"),
+             "USING INDEX users_email_key_nnd;\nRESET lock_timeout;"),
             ("unique-on-nullable-column", Severity.P2, ("public.users_tenant_nick", "public.users.nick"),
              "unique key public.users_tenant_nick allows duplicate rows where nick IS NULL",
              "CREATE UNIQUE INDEX CONCURRENTLY users_tenant_nick_nnd ON public.users (tenant_id, nick) "
              "NULLS NOT DISTINCT;\nDROP INDEX CONCURRENTLY public.users_tenant_nick;\n"
-             "ALTER INDEX public.users_tenant_nick_nnd RENAME TO users_tenant_nick;"),
+             "SET lock_timeout = '5s';\n"
+             "ALTER INDEX public.users_tenant_nick_nnd RENAME TO users_tenant_nick;\nRESET lock_timeout;"),
         ]
 
     def test_unique_on_nullable_column_clean(self) -> None:
@@ -381,12 +392,16 @@ class TestCheckValuesDrift:
         assert brief(findings_for(status_schema().build(), "check-values-drift", code=code)) == [(
             "check-values-drift", Severity.P1, ("public.sync_sessions.status",),
             "public.sync_sessions.status: the database rejects values the application uses: paused",
+            "SET lock_timeout = '5s';\n"
             "ALTER TABLE public.sync_sessions ADD CONSTRAINT sync_sessions_status_check_new CHECK (status IN "
             "('done', 'paused', 'running')) NOT VALID;\n"
+            "RESET lock_timeout;\n"
             "ALTER TABLE public.sync_sessions VALIDATE CONSTRAINT sync_sessions_status_check_new;\n"
+            "SET lock_timeout = '5s';\n"
             "ALTER TABLE public.sync_sessions DROP CONSTRAINT sync_sessions_status_check;\n"
             "ALTER TABLE public.sync_sessions RENAME CONSTRAINT sync_sessions_status_check_new TO "
-            "sync_sessions_status_check;",
+            "sync_sessions_status_check;\n"
+            "RESET lock_timeout;",
         )]
 
     def test_check_values_drift_finds_orm_extra_values_p2(self) -> None:
@@ -405,7 +420,8 @@ class TestCheckValuesDrift:
         assert brief(findings_for(model, "check-values-drift", code=facts)) == [(
             "check-values-drift", Severity.P1, ("public.unified_logs.level",),
             "public.unified_logs.level: the database rejects values the application uses: TRACE",
-            "ALTER TYPE public.log_level ADD VALUE IF NOT EXISTS 'TRACE';",
+            "SET lock_timeout = '5s';\nALTER TYPE public.log_level ADD VALUE IF NOT EXISTS 'TRACE';\n"
+            "RESET lock_timeout;",
         )]
 
     def test_check_values_drift_clean(self) -> None:

@@ -61,15 +61,19 @@ class TestFactTableLifecycleColumns:
                        "through a join.",
             fix_sql=(
                 "-- filter through the dimension instead: JOIN public.instances and test is_active, deleted_at\n"
+                "SET lock_timeout = '5s';\n"
                 "CREATE UNIQUE INDEX uq_instance_size_stats_instance_date_new ON ONLY public.instance_size_stats "
                 "(instance_id, collected_date);\n"
+                "RESET lock_timeout;\n"
                 "CREATE UNIQUE INDEX CONCURRENTLY instance_size_stats_2024_instance_id_collected_date_key ON "
                 "public.instance_size_stats_2024 (instance_id, collected_date);\n"
+                "SET lock_timeout = '5s';\n"
                 "ALTER INDEX public.uq_instance_size_stats_instance_date_new ATTACH PARTITION "
                 "public.instance_size_stats_2024_instance_id_collected_date_key;\n"
                 "ALTER TABLE public.instance_size_stats DROP COLUMN is_deleted, DROP COLUMN deleted_at;\n"
                 "ALTER INDEX public.uq_instance_size_stats_instance_date_new RENAME TO "
-                "uq_instance_size_stats_instance_date;"
+                "uq_instance_size_stats_instance_date;\n"
+                "RESET lock_timeout;"
             ),
             verify_sql=(
                 "SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' AND "
@@ -86,7 +90,7 @@ class TestFactTableLifecycleColumns:
             "fact-table-lifecycle-columns", Severity.P2, ("public.db_stats",),
             "fact table public.db_stats carries lifecycle columns deleted_at that belong to public.dbs",
             "-- filter through the dimension instead: JOIN public.dbs and test is_active\n"
-            "ALTER TABLE public.db_stats DROP COLUMN deleted_at;",
+            "SET lock_timeout = '5s';\nALTER TABLE public.db_stats DROP COLUMN deleted_at;\nRESET lock_timeout;",
         )]
 
     def test_fact_table_lifecycle_columns_clean(self) -> None:
@@ -144,7 +148,8 @@ class TestSoftDeleteUniqueNotPartial:
             ("soft-delete-unique-not-partial", Severity.P2, ("public.tags_name_key",),
              "unique key public.tags_name_key also counts soft-deleted rows of public.tags",
              "CREATE UNIQUE INDEX CONCURRENTLY tags_name_key_live ON public.tags (name) WHERE deleted_at IS NULL;\n"
-             "ALTER TABLE public.tags DROP CONSTRAINT tags_name_key;"),
+             "SET lock_timeout = '5s';\nALTER TABLE public.tags DROP CONSTRAINT tags_name_key;\n"
+             "RESET lock_timeout;"),
             ("soft-delete-unique-not-partial", Severity.P2, ("public.t_code",),
              "unique key public.t_code also counts soft-deleted rows of public.t",
              "CREATE UNIQUE INDEX CONCURRENTLY t_code_live ON public.t (code) WHERE is_deleted = false;\n"
@@ -196,8 +201,10 @@ class TestUpdatedAtNotMaintained:
             "public.tags.updated_at is never updated: no trigger, no ORM onupdate",
             "CREATE OR REPLACE FUNCTION public.dbaudit_set_updated_at() RETURNS trigger LANGUAGE plpgsql AS "
             "$fn$ BEGIN NEW.updated_at := now(); RETURN NEW; END $fn$;\n"
+            "SET lock_timeout = '5s';\n"
             "CREATE TRIGGER tags_set_updated_at BEFORE UPDATE ON public.tags FOR EACH ROW EXECUTE FUNCTION "
-            "public.dbaudit_set_updated_at();",
+            "public.dbaudit_set_updated_at();\n"
+            "RESET lock_timeout;",
         )]
 
     def test_trigger_setting_another_column_does_not_count(self) -> None:

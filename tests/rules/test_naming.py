@@ -55,8 +55,10 @@ class TestSequenceNameMismatch:
                    "and is invisible to pg_get_serial_sequence.",
             root_cause="The table or column was renamed (or the sequence created by hand) and the sequence was "
                        "not renamed or re-owned with it.",
-            fix_sql="ALTER SEQUENCE public.current_account_sync_data_id_seq OWNED BY public.account_permission.id;\n"
-                    "ALTER SEQUENCE public.current_account_sync_data_id_seq RENAME TO account_permission_id_seq;",
+            fix_sql="SET lock_timeout = '5s';\n"
+                    "ALTER SEQUENCE public.current_account_sync_data_id_seq OWNED BY public.account_permission.id;\n"
+                    "ALTER SEQUENCE public.current_account_sync_data_id_seq RENAME TO account_permission_id_seq;\n"
+                    "RESET lock_timeout;",
             verify_sql="SELECT pg_catalog.pg_get_serial_sequence('public.account_permission', 'id') AS "
                        "owned_sequence;",
         )]
@@ -100,17 +102,20 @@ class TestNonSnakeCase:
                  .index("OrderItems", "OrderId", name="ix order").build())
         assert brief(findings_for(model, "non-snake-case")) == [
             ("non-snake-case", Severity.P2, ("public.OrderItems",), "table public.OrderItems is not snake_case",
-             '-- change the application code first\nALTER TABLE public."OrderItems" RENAME TO order_items;'),
+             "-- change the application code first\nSET lock_timeout = '5s';\n"
+             'ALTER TABLE public."OrderItems" RENAME TO order_items;\nRESET lock_timeout;'),
             ("non-snake-case", Severity.P2, ("public.OrderItems.OrderId",),
              "column public.OrderItems.OrderId is not snake_case",
-             '-- change the application code first\nALTER TABLE public."OrderItems" RENAME COLUMN "OrderId" TO '
-             "order_id;"),
+             "-- change the application code first\nSET lock_timeout = '5s';\n"
+             'ALTER TABLE public."OrderItems" RENAME COLUMN "OrderId" TO order_id;\nRESET lock_timeout;'),
             ("non-snake-case", Severity.P2, ("public.OrderItems_pkey",),
              "constraint public.OrderItems_pkey is not snake_case",
-             '-- change the application code first\nALTER TABLE public."OrderItems" RENAME CONSTRAINT '
-             '"OrderItems_pkey" TO order_items_pkey;'),
+             "-- change the application code first\nSET lock_timeout = '5s';\n"
+             'ALTER TABLE public."OrderItems" RENAME CONSTRAINT "OrderItems_pkey" TO order_items_pkey;\n'
+             "RESET lock_timeout;"),
             ("non-snake-case", Severity.P2, ("public.ix order",), "index public.ix order is not snake_case",
-             '-- change the application code first\nALTER INDEX public."ix order" RENAME TO ix_order;'),
+             "-- change the application code first\nSET lock_timeout = '5s';\n"
+             'ALTER INDEX public."ix order" RENAME TO ix_order;\nRESET lock_timeout;'),
         ]
 
     def test_non_snake_case_taken_name_has_no_fix(self) -> None:

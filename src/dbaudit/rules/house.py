@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 from dbaudit.findings import Finding, Severity
 from dbaudit.model.schema import Column, Table
-from dbaudit.rules.integrity import col_obj, describe, fk_covering, locations, tsql
+from dbaudit.rules.integrity import col_obj, describe, fk_covering, locations, lock_guarded, tsql
 from dbaudit.rules.lifecycle import triggers_query, update_trigger, updated_at_fix
 from dbaudit.rules.naming import named_objects
 from dbaudit.rules.registry import RuleContext, rule
@@ -85,7 +85,7 @@ def house_required_columns(ctx: RuleContext) -> Iterator[Finding]:
             impact="The table does not follow the project's conventions; tooling that relies on them "
                    "skips or mishandles it.",
             root_cause="The table was created without the project's standard columns.",
-            fix_sql="\n".join(fixes) if len(fixes) == len(missing) else None,
+            fix_sql=lock_guarded("\n".join(fixes)) if len(fixes) == len(missing) else None,
             verify_sql=_columns_query(table, missing),
             locations=locations(table),
         )

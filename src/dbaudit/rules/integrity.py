@@ -63,6 +63,40 @@ def generated_name(base: str, suffix: str) -> str:
     return truncate_identifier(base, 63 - len(suffix.encode()) - 1) + "_" + suffix
 
 
+LOCK_TIMEOUT = "SET lock_timeout = '5s';"
+_BRIEF_LOCK = re.compile(
+    r"^(ALTER (TABLE|INDEX|SEQUENCE|VIEW|MATERIALIZED VIEW|FOREIGN TABLE|TYPE)\b|CREATE TRIGGER\b"
+    r"|DROP INDEX (?!CONCURRENTLY)|CREATE (UNIQUE )?INDEX (?!CONCURRENTLY))"
+)
+
+
+def lock_guarded(script: str | None) -> str | None:
+    """Give statements that take a brief strong lock a short ``lock_timeout``.
+
+    A quick catalog change (ADD CONSTRAINT ... NOT VALID, RENAME, DROP COLUMN, CREATE TRIGGER) still
+    queues behind a long transaction, and every write queues behind it: with a lock timeout it fails
+    fast instead (retry later). ``CONCURRENTLY`` statements and ``VALIDATE CONSTRAINT`` run without
+    it: their waits do not block writes, and a timeout would leave an invalid index behind.
+    One statement per line, as every fix of this package is written.
+    """
+    if not script:
+        return script
+    out: list[str] = []
+    guarded = False
+    for line in script.split("\n"):
+        brief = bool(_BRIEF_LOCK.match(line)) and "VALIDATE CONSTRAINT" not in line
+        if brief and not guarded:
+            out.append(LOCK_TIMEOUT)
+            guarded = True
+        elif guarded and not brief and not line.startswith("--") and "CREATE OR REPLACE FUNCTION" not in line:
+            out.append("RESET lock_timeout;")
+            guarded = False
+        out.append(line)
+    if guarded:
+        out.append("RESET lock_timeout;")
+    return "\n".join(out)
+
+
 def describe(column: Column) -> str:
     text = f"{column.name} {column.type.sql}"
     if not column.nullable:
@@ -276,7 +310,7 @@ def _fk_missing_finding(
             "joins silently drop them and reports built on them are wrong."
         ),
         root_cause="The relation exists only in the column name (and maybe the ORM), never in the database.",
-        fix_sql="\n".join(fix),
+        fix_sql=lock_guarded("\n".join(fix)),
         verify_sql=orphan_query(table, (column.name,), parent, (key.name,)),
         locations=tuple(dict.fromkeys(locs)),
     )
@@ -444,7 +478,7 @@ def _redundant_finding(
         ),
         root_cause=f"{column} was copied into {table.qualified_name} for query convenience without a "
                    "constraint that keeps the copy equal to its source.",
-        fix_sql="\n".join(statements) or None,
+        fix_sql=lock_guarded("\n".join(statements)) or None,
         verify_sql=(
             f"SELECT count(*) AS mismatched_rows FROM {tsql(table)} AS c JOIN {tsql(parent)} AS p "
             f"ON p.{ident(ref_key)} = c.{ident(key)} WHERE p.{ident(parent_column)} <> c.{ident(column)};"
@@ -502,7 +536,7 @@ def table_without_primary_key(ctx: RuleContext) -> Iterator[Finding]:
             impact="Rows cannot be identified reliably: ORM identity, logical replication of UPDATE/DELETE "
                    "and de-duplication all depend on a key.",
             root_cause="The table was created without a key (or the key was dropped).",
-            fix_sql=fix,
+            fix_sql=lock_guarded(fix),
             verify_sql=(
                 "SELECT conname FROM pg_catalog.pg_constraint "
                 f"WHERE conrelid = {regclass_literal(table.schema, table.name)}::regclass AND contype = 'p';"
@@ -606,8 +640,8 @@ def unique_on_nullable_column(ctx: RuleContext) -> Iterator[Finding]:
                 ],
                 impact="Any number of rows with NULL in a key column pass the unique check.",
                 root_cause="SQL treats NULLs as distinct; the key columns were left nullable.",
-                fix_sql=_nnd_fix(model, table, name, columns=columns, index=index,
-                                         is_constraint=is_constraint),
+                fix_sql=lock_guarded(_nnd_fix(model, table, name, columns=columns, index=index,
+                                                      is_constraint=is_constraint)),
                 verify_sql=_nnd_verify(table, columns, nullable),
                 locations=locations(index, table),
             )
@@ -903,7 +937,7 @@ def _drift_findings(
             evidence=[db_text, *(f"{v!r} is used by the {' and '.join(sorted(used[v]))}" for v in rejected)],
             impact="Writes of these values fail with a check or enum violation at run time.",
             root_cause="The allowed values were changed on one side (models or code) and not the other.",
-            fix_sql=_widen_fix(table, column, (values, kind, owner), rejected),
+            fix_sql=lock_guarded(_widen_fix(table, column, (values, kind, owner), rejected)),
             verify_sql=_values_query(table, column),
             locations=locations(table.column(column), table),
         )

@@ -12,6 +12,7 @@ from dbaudit.rules.integrity import (
     describe,
     generated_name,
     locations,
+    lock_guarded,
     models_table,
     parent_by_name,
     rel_obj,
@@ -143,7 +144,7 @@ def fact_table_lifecycle_columns(ctx: RuleContext) -> Iterator[Finding]:
                    "both, and history rows get 'deleted' although the facts they record stay true.",
             root_cause="Lifecycle state was copied into the fact table instead of being read from the "
                        "dimension through a join.",
-            fix_sql=_drop_lifecycle_fix(model, table, carried, dim, held),
+            fix_sql=lock_guarded(_drop_lifecycle_fix(model, table, carried, dim, held)),
             verify_sql=(
                 "SELECT column_name FROM information_schema.columns "
                 f"WHERE table_schema = {literal(table.schema)} AND table_name = {literal(table.name)} "
@@ -287,7 +288,7 @@ def soft_delete_unique_not_partial(ctx: RuleContext) -> Iterator[Finding]:
                        "with a unique violation.",
                 root_cause="Soft delete was added without making the business keys partial on live rows.",
                 fix_sql=None if referenced or table.kind is not TableKind.TABLE else
-                _partial_fix(table, name, columns, flag, is_constraint=is_constraint),
+                lock_guarded(_partial_fix(table, name, columns, flag, is_constraint=is_constraint)),
                 verify_sql=(
                     f"SELECT {column_list(columns)}, count(*) AS live_rows FROM {tsql(table)} "
                     f"WHERE {_live_sql(flag)} GROUP BY {column_list(columns)} HAVING count(*) > 1;"
@@ -335,12 +336,12 @@ def updated_at_fix(table: Table, column: str) -> str | None:
         return None
     function = qualified(table.schema, generated_name("dbaudit_set", column))
     trigger = generated_name(table.name, f"set_{column}")
-    return "\n".join([
+    return lock_guarded("\n".join([
         f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS "
         f"$fn$ BEGIN NEW.{ident(column)} := now(); RETURN NEW; END $fn$;",
         f"CREATE TRIGGER {ident(trigger)} BEFORE UPDATE ON {tsql(table)} "
         f"FOR EACH ROW EXECUTE FUNCTION {function}();",
-    ])
+    ]))
 
 
 def triggers_query(table: Table) -> str:

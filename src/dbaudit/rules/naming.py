@@ -10,7 +10,7 @@ from typing import Literal
 
 from dbaudit.findings import Finding, Severity
 from dbaudit.model.schema import Column, SchemaModel, Sequence, Table, TableKind
-from dbaudit.rules.integrity import col_obj, locations, rel_obj, tsql
+from dbaudit.rules.integrity import col_obj, locations, lock_guarded, rel_obj, tsql
 from dbaudit.rules.registry import RuleContext, rule
 from dbaudit.sqltext import ident, literal, qualified, truncate_identifier
 
@@ -192,7 +192,7 @@ def _sequence_finding(
                "column and is invisible to pg_get_serial_sequence.",
         root_cause="The table or column was renamed (or the sequence created by hand) and the sequence "
                    "was not renamed or re-owned with it.",
-        fix_sql="\n".join(statements) or None,
+        fix_sql=lock_guarded("\n".join(statements)) or None,
         verify_sql=(
             "SELECT pg_catalog.pg_get_serial_sequence("
             f"{literal(qualified(table.schema, table.name))}, {literal(column)}) AS owned_sequence;"
@@ -323,7 +323,7 @@ def non_snake_case(ctx: RuleContext) -> Iterator[Finding]:
             impact="Every statement must quote the name exactly; tools, ORMs and people get it wrong.",
             root_cause="The name was created quoted (by an ORM or a GUI) with capitals or special "
                        "characters.",
-            fix_sql=f"-- change the application code first\n{obj.rename_sql} {ident(suggestion)};"
+            fix_sql=lock_guarded(f"-- change the application code first\n{obj.rename_sql} {ident(suggestion)};")
             if fixable else None,
             verify_sql=_exists_query(obj),
             locations=locations(obj.table) if obj.kind == "table" else (),

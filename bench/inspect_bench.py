@@ -187,8 +187,22 @@ class Series:
         return min(values), max(values)
 
 
-def run_once(command: Sequence[str], ok_codes: tuple[int, ...] = (0,)) -> Run:
-    """One child process: wall clock around it, CPU time and peak RSS from the kernel (wait4)."""
+def run_once(command: Sequence[str], ok_codes: tuple[int, ...] = (0,), retries: int = 1) -> Run:
+    """One child process: wall clock around it, CPU time and peak RSS from the kernel (wait4).
+
+    A failed run is retried once (the server is shared: another session can, say, fill the lock
+    table for a moment); a second failure ends the benchmark with the command's error output.
+    """
+    try:
+        return _run_child(command, ok_codes)
+    except RuntimeError as exc:
+        if retries <= 0:
+            raise SystemExit(str(exc)) from None
+        log(f"    retrying after a failed run: {str(exc).splitlines()[-1]}")
+        return run_once(command, ok_codes, retries - 1)
+
+
+def _run_child(command: Sequence[str], ok_codes: tuple[int, ...]) -> Run:
     with tempfile.TemporaryFile() as err:
         started = time.perf_counter()
         proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=err)
@@ -198,7 +212,7 @@ def run_once(command: Sequence[str], ok_codes: tuple[int, ...] = (0,)) -> Run:
         if proc.returncode not in ok_codes:
             err.seek(0)
             tail = err.read().decode(errors="replace")[-2000:]
-            raise SystemExit(f"command failed ({proc.returncode}): {' '.join(command)}\n{tail}")
+            raise RuntimeError(f"command failed ({proc.returncode}): {' '.join(command)}\n{tail.strip()}")
     # ru_maxrss is in KiB on Linux.
     return Run(wall, usage.ru_utime, usage.ru_stime, usage.ru_maxrss / 1024, proc.returncode)
 

@@ -242,3 +242,16 @@ class TestPlugins:
 
 
 PLUGIN_REGISTRY = RuleRegistry()
+
+
+class TestOtherDialects:
+    def test_fix_sql_dropped_for_non_postgresql_models(self) -> None:
+        """Findings on a MySQL model keep their facts but lose PostgreSQL fix/verify SQL, with a note."""
+        model = (schema(dialect="mysql", capabilities=())
+                 .table("instances", cols={"id": "integer"}, pk="id")
+                 .table("stats", cols={"id": "integer", "instance_id": "integer"}, pk="id").build())
+        run = run_rules(RuleContext(model), Config(select=("fk-missing",)))
+        assert [(f.objects, f.fix_sql, f.verify_sql) for f in run.findings] == [
+            (("public.stats.instance_id",), None, None)]
+        assert run.notes == (Note("fix and verification SQL omitted: it is written for PostgreSQL and "
+                                  "dbaudit.testing is mysql"),)

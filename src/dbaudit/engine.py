@@ -195,8 +195,21 @@ def run_rules(
         findings.extend(run_rule(rule_, ctx))
         timings.append((rule_.id, time.perf_counter() - started))
         ran.append(rule_.id)
+    findings, dialect_notes = _postgresql_sql_only(ctx, findings)
+    all_notes.extend(dialect_notes)
     kept, config_notes = apply_config(findings, config, report_unused=report_unused)
     return RuleRun(kept, (*all_notes, *config_notes), tuple(ran), tuple(skipped), tuple(timings))
+
+
+def _postgresql_sql_only(ctx: RuleContext, findings: list[Finding]) -> tuple[list[Finding], list[Note]]:
+    """Fix and verification SQL is PostgreSQL's (CONCURRENTLY, NOT VALID, pg_catalog): drop it for
+    models of other dialects, with one note, rather than hand out SQL that cannot run there."""
+    dialect = ctx.model.source.dialect
+    if dialect == "postgresql" or not any(f.fix_sql or f.verify_sql for f in findings):
+        return findings, []
+    stripped = [replace(f, fix_sql=None, verify_sql=None) for f in findings]
+    return stripped, [Note(f"fix and verification SQL omitted: it is written for PostgreSQL and "
+                           f"{ctx.model.source.name} is {dialect}")]
 
 
 # --------------------------------------------------------------------------------------------------

@@ -66,10 +66,9 @@ class TestTrace:
                            "ALTER TABLE orders ADD COLUMN token uuid DEFAULT gen_random_uuid();")
         traced = [(t.statement.split(" ADD COLUMN ")[-1].split()[0], t.rewritten) for t in result.traces[1:]]
         assert traced == [("at", ()), ("token", ("public.orders",))]
-        assert sorted((f.rule, f.severity, f.objects) for f in result.findings) == [
-            ("access-exclusive-lock", Severity.P1, ("public.orders",)),
-            ("access-exclusive-lock", Severity.P2, ("public.orders",)),
-            ("add-column-rewrite", Severity.P1, ("public.orders.token",)),
+        assert sorted((f.rule, f.severity, f.objects, f.locations[0].line) for f in result.findings) == [
+            ("access-exclusive-lock", Severity.P2, ("public.orders",), 2),  # only the trace reports line 2
+            ("add-column-rewrite", Severity.P1, ("public.orders.token",), 3),  # with the trace's evidence
         ]
 
     def test_concurrent_index_runs_outside_transaction(self, tmp_path: Path, pg_server: ScratchServer) -> None:

@@ -72,10 +72,10 @@ def lint_loaded(
                           rule="missing-lock-timeout"))
     traces: tuple[TraceEntry, ...] = ()
     if trace:
-        from dbaudit.migrations.trace import confirm_findings, trace_migrations  # noqa: PLC0415
+        from dbaudit.migrations.trace import confirm_findings, trace_migrations, uncovered  # noqa: PLC0415
 
         traces, trace_notes, trace_findings = trace_migrations(
             migrations, selected, scratch_url=scratch_url, rows=rows, fill=fill)
-        findings = confirm_findings(findings, traces) + trace_findings
+        findings = confirm_findings(findings, traces) + uncovered(trace_findings, findings)
         notes.extend(trace_notes)
     return LintResult(sort_findings(findings), traces, tuple(notes), migrations)

@@ -231,6 +231,14 @@ def confirm_findings(findings: Iterable[Finding], entries: tuple[TraceEntry, ...
     return out
 
 
+def uncovered(trace_findings: Iterable[Finding], static: Iterable[Finding]) -> list[Finding]:
+    """Trace findings on statements no static finding reports already (those carry the trace as evidence)."""
+    covered = {(loc.path, loc.line, ".".join(obj.split(".")[:2]))
+               for f in static for loc in f.locations for obj in f.objects}
+    return [f for f in trace_findings
+            if not any((loc.path, loc.line, obj) in covered for loc in f.locations for obj in f.objects)]
+
+
 def _trace_line(e: TraceEntry) -> str:
     if e.error:
         return f"trace: statement failed on the scratch database: {e.error}"

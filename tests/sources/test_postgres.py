@@ -35,7 +35,7 @@ from dbaudit.model import (
     model_from_json,
     model_to_json,
 )
-from dbaudit.sources.postgres import CATALOG_QUERIES, connect_readonly, read_postgres
+from dbaudit.sources.postgres import STATEMENTS_PER_READ, connect_readonly, read_connection, read_postgres
 from dbaudit.sqltext import ident, literal, qualified
 from tests.sources.generated import generated_schema_sql
 
@@ -444,6 +444,30 @@ def _count_statements(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return executed
 
 
+class TestReadPlan:
+    def test_one_connection_when_a_second_cannot_be_had(self, every_field: SchemaModel, pg_url: str) -> None:
+        """If the helper connection fails (connection limits, poolers), one connection reads the same model."""
+        def refuse() -> psycopg.Connection[Any]:
+            raise psycopg.OperationalError("too many connections")
+
+        with connect_readonly(pg_url) as conn:
+            single = read_connection(conn, name=every_field.source.name, helper=refuse)
+        with connect_readonly(pg_url) as conn:
+            plain = read_connection(conn, name=every_field.source.name)
+        strip = [structure(t) for t in every_field.tables]
+        assert [structure(t) for t in single.tables] == [structure(t) for t in plain.tables] == strip
+
+    def test_sequence_positions_only_where_32_bits_can_run_out(self, pg_exec: Conn, pg_url: str) -> None:
+        """last_value is read for int4 (or int4-owned) sequences, not for bigint ones (no lock taken on them)."""
+        pg_exec.execute("CREATE TABLE t (a serial, b bigserial, c int); CREATE SEQUENCE big; "
+                        "CREATE SEQUENCE owned_big OWNED BY t.c; "
+                        "SELECT nextval('t_a_seq'), nextval('t_b_seq'), nextval('big'), nextval('owned_big')")
+        model = read_postgres(pg_url)
+        assert [(s.name, s.data_type, s.last_value) for s in model.sequences] == [
+            ("big", "bigint", None), ("owned_big", "bigint", 1), ("t_a_seq", "integer", 1), ("t_b_seq", "bigint", None),
+        ]
+
+
 class TestScale:
     def test_statement_count_does_not_depend_on_table_count(self, pg_server: Any, pg_exec: Conn, pg_url: str,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
@@ -456,7 +480,7 @@ class TestScale:
         executed.clear()
         large = read_postgres(pg_url, schemas=["large"])
         assert (len(small.tables), len(large.tables)) == (10, 500)
-        assert small_count == len(executed) == len(CATALOG_QUERIES) + 1  # + the session settings
+        assert small_count == len(executed) == STATEMENTS_PER_READ
 
     def test_counts_match_the_catalog(self, pg_exec: Conn, pg_url: str) -> None:
         """A 300-table generated schema has exactly the catalog's tables, columns, FKs, indexes, checks, triggers."""

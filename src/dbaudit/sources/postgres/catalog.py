@@ -227,6 +227,11 @@ FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n ON n.oid = e.extna
 # Relations whose lock a reader would queue behind: an AccessExclusiveLock granted or awaited (DDL,
 # VACUUM FULL, REINDEX) on any relation, or for sequences (which pg_sequence_last_value opens with
 # RowExclusiveLock) any lock mode that conflicts with that.
+#
+# Sequence positions are read only for sequences that can run out within a 32-bit range (maximum at
+# most 2^31-1, or owned by an int2/int4 column): pg_sequence_last_value keeps a lock on every sequence
+# it reads until the transaction ends, and thousands of bigint sequences would fill the server's lock
+# table (and hold up ALTER SEQUENCE) for a value no rule needs. Other sequences report last_value None.
 _BLOCKED = """
 WITH blocked AS MATERIALIZED (
   SELECT DISTINCT l.relation
@@ -237,8 +242,21 @@ WITH blocked AS MATERIALIZED (
     AND (l.mode = 'AccessExclusiveLock'
          OR (l.mode IN ('ExclusiveLock', 'ShareRowExclusiveLock', 'ShareLock')
              AND EXISTS (SELECT 1 FROM pg_catalog.pg_class s WHERE s.oid = l.relation AND s.relkind = 'S')))
+),
+narrow AS MATERIALIZED (
+  SELECT s.seqrelid AS oid
+  FROM pg_catalog.pg_sequence s
+  LEFT JOIN pg_catalog.pg_depend d
+         ON d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = s.seqrelid
+        AND d.refclassid = 'pg_catalog.pg_class'::regclass AND d.refobjsubid > 0 AND d.deptype IN ('a', 'i')
+  LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+  WHERE s.seqmax <= 2147483647 OR a.atttypid IN ('pg_catalog.int2'::regtype, 'pg_catalog.int4'::regtype)
 )
 """
+_LAST_VALUE = """CASE WHEN c.relkind = 'S' AND c.oid NOT IN (SELECT relation FROM blocked)
+                 AND c.oid IN (SELECT oid FROM narrow)
+                 AND pg_catalog.has_sequence_privilege(c.oid, 'SELECT,USAGE')
+            THEN pg_catalog.pg_sequence_last_value(c.oid) END"""
 
 # Sizes from pg_class.relpages (as of the last VACUUM/ANALYZE/CREATE INDEX: what the planner uses;
 # a table's size includes its TOAST table) and sequence positions. Only pg_sequence_last_value opens
@@ -249,9 +267,7 @@ SELECT c.oid, c.relkind::text,
          (greatest(c.relpages, 0) + greatest(coalesce(t.relpages, 0), 0))::int8
          * current_setting('block_size')::int8 END,
        CASE WHEN c.relkind IN ('i', 'I') THEN greatest(c.relpages, 0)::int8 * current_setting('block_size')::int8 END,
-       CASE WHEN c.relkind = 'S' AND c.oid NOT IN (SELECT relation FROM blocked)
-                 AND pg_catalog.has_sequence_privilege(c.oid, 'SELECT,USAGE')
-            THEN pg_catalog.pg_sequence_last_value(c.oid) END
+       """ + _LAST_VALUE + """
 FROM pg_catalog.pg_class c
 LEFT JOIN pg_catalog.pg_class t ON t.oid = c.reltoastrelid
 WHERE c.relnamespace = ANY(%(ns)s::oid[])
@@ -268,13 +284,16 @@ SELECT c.oid, c.relkind::text,
             WHEN c.relkind IN ('r', 'm', 'p') THEN pg_catalog.pg_table_size(c.oid) END,
        CASE WHEN c.oid IN (SELECT relation FROM blocked) THEN NULL
             WHEN c.relkind IN ('i', 'I') THEN pg_catalog.pg_table_size(c.oid) END,
-       CASE WHEN c.relkind = 'S' AND c.oid NOT IN (SELECT relation FROM blocked)
-                 AND pg_catalog.has_sequence_privilege(c.oid, 'SELECT,USAGE')
-            THEN pg_catalog.pg_sequence_last_value(c.oid) END
+       """ + _LAST_VALUE + """
 FROM pg_catalog.pg_class c
 WHERE c.relnamespace = ANY(%(ns)s::oid[])
   AND c.relkind IN ('r', 'm', 'p', 'i', 'I', 'S')
 """
+
+
+# The reader splits its queries over two connections that must see the same snapshot.
+EXPORT_SNAPSHOT = "SELECT pg_catalog.pg_export_snapshot()"
+IMPORT_SNAPSHOT = "SET TRANSACTION SNAPSHOT {}"
 
 
 @cache

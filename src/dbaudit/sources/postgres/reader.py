@@ -13,7 +13,7 @@ import contextlib
 import gc
 import queue
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from dbaudit.model.schema import (
@@ -46,12 +46,14 @@ if TYPE_CHECKING:
 
 Row = tuple[Any, ...]
 
-# Names of the catalog queries: the whole read is this many statements (plus the session settings),
-# for any number of tables.
+# Names of the catalog queries: one each per read, for any number of tables.
 CATALOG_QUERIES: tuple[str, ...] = (
     "namespaces", "relations", "types", "lookups", "sequences", "sizes", "columns", "constraints",
     "indexes", "triggers", "enums", "extensions",
 )
+# Every statement of a read_postgres call: the catalog queries, plus per connection (two) its
+# session settings, plus exporting and importing the shared snapshot.
+STATEMENTS_PER_READ = len(CATALOG_QUERIES) + 2 + 2
 
 _KINDS = {
     "r": TableKind.TABLE, "p": TableKind.PARTITIONED_TABLE, "v": TableKind.VIEW,
@@ -88,7 +90,8 @@ def read_postgres(
 
     conn = connect_readonly(url)
     try:
-        return read_connection(conn, schemas=schemas, name=name or redact_url(url), exact_sizes=exact_sizes)
+        return read_connection(conn, schemas=schemas, name=name or redact_url(url), exact_sizes=exact_sizes,
+                               helper=lambda: connect_readonly(url))
     except psycopg.Error as exc:
         raise connection_error(url, exc, during="reading the catalog") from None
     finally:
@@ -97,23 +100,37 @@ def read_postgres(
 
 def read_connection(
     conn: psycopg.Connection[Any], *, schemas: Sequence[str] | None = None, name: str = "postgresql",
-    exact_sizes: bool = False,
+    exact_sizes: bool = False, helper: Callable[[], psycopg.Connection[Any]] | None = None,
 ) -> SchemaModel:
-    """The model read through an open connection (which :func:`read_postgres` makes read-only)."""
+    """The model read through an open connection (which :func:`read_postgres` makes read-only).
+
+    With ``helper`` (a factory of a second read-only connection to the same database), the queries
+    are split over both connections, which share one snapshot (``pg_export_snapshot``), so the server
+    works on two cores. Without it, or if the second connection cannot be had (connection limits,
+    poolers), everything runs on ``conn``.
+    """
     version_num = conn.info.server_version
     namespaces = conn.execute(catalog.NAMESPACES, {"schemas": list(schemas) if schemas else None}).fetchall()
     ns_names = {oid: nspname for oid, nspname, _ in namespaces}
     params = {"ns": list(ns_names)}
-    plan = {
+    # Lane 1: plain catalog reads. Lane 2: the queries that deparse expressions (and so build a
+    # relcache entry per table), about half the server's work.
+    lane1 = {
         "relations": catalog.RELATIONS, "types": catalog.TYPES, "lookups": catalog.LOOKUPS,
         "sequences": catalog.SEQUENCES, "sizes": catalog.SIZES_EXACT if exact_sizes else catalog.SIZES,
-        "columns": catalog.COLUMNS, "constraints": catalog.constraints_query(version_num),
-        "indexes": catalog.indexes_query(version_num), "triggers": catalog.TRIGGERS,
-        "enums": catalog.ENUMS, "extensions": catalog.EXTENSIONS,
+        "columns": catalog.COLUMNS,
     }
+    lane2 = {
+        "constraints": catalog.constraints_query(version_num), "indexes": catalog.indexes_query(version_num),
+        "triggers": catalog.TRIGGERS, "enums": catalog.ENUMS, "extensions": catalog.EXTENSIONS,
+    }
+    snapshot = None
+    if helper is not None:
+        exported = conn.execute(catalog.EXPORT_SNAPSHOT).fetchone()
+        snapshot = str(exported[0]) if exported else None
     gc_was_enabled = gc.isenabled()
     gc.disable()  # hundreds of thousands of acyclic objects: collections would only cost time
-    results = _Prefetch(conn, plan, params)
+    results = _Prefetch(conn, lane1, lane2, params, helper=helper if snapshot else None, snapshot=snapshot)
     try:
         rows = {key: results.get(key) for key in ("relations", "types", "lookups", "sequences", "sizes")}
         builder = _Builder(ns_names, rows["lookups"], rows["types"], rows["sizes"])
@@ -123,6 +140,7 @@ def read_connection(
         builder.add_indexes(results.get("indexes"))
         builder.add_triggers(results.get("triggers"))
         enums, extensions = results.get("enums"), results.get("extensions")
+        results.close()
         conn.rollback()  # read-only: nothing to keep; ends the snapshot promptly
         return _model(conn, name, namespaces, builder, sequences=rows["sequences"], enums=enums,
                       extensions=extensions)
@@ -133,30 +151,74 @@ def read_connection(
 
 
 class _Prefetch:
-    """Runs the queries in order on a worker thread while the caller builds from earlier results.
+    """Runs the queries on worker threads while the caller builds the model from earlier results.
 
-    The server computes query N+1 while Python turns the rows of query N into model objects; the
-    driver waits for the network without holding the GIL, so the two overlap.
+    The server computes the next query while Python turns the rows of the previous one into model
+    objects (the driver waits for the network without holding the GIL). Lane 2 runs on a second
+    connection that imports lane 1's snapshot when a helper factory is given, else after lane 1 on
+    the same connection.
     """
 
-    def __init__(self, conn: psycopg.Connection[Any], plan: dict[str, str], params: dict[str, Any]) -> None:
+    def __init__(
+        self, conn: psycopg.Connection[Any], lane1: dict[str, str], lane2: dict[str, str], params: dict[str, Any],
+        *, helper: Callable[[], psycopg.Connection[Any]] | None, snapshot: str | None,
+    ) -> None:
         self._queue: queue.Queue[tuple[str, list[Row] | BaseException]] = queue.Queue()
         self._ready: dict[str, list[Row]] = {}
         self._stop = threading.Event()
-        self._conn = conn
-        self._thread = threading.Thread(target=self._run, args=(conn, plan, params), daemon=True,
-                                        name="dbaudit-catalog")
-        self._thread.start()
+        self._helper_done = threading.Event()
+        self._helper_failed = helper is None
+        self._conns: list[psycopg.Connection[Any]] = [conn]
+        self._threads = [threading.Thread(target=self._lane1, args=(conn, lane1, lane2, params), daemon=True,
+                                          name="dbaudit-catalog-1")]
+        if helper is not None:
+            self._threads.append(threading.Thread(target=self._lane2, args=(helper, snapshot, lane2, params),
+                                                  daemon=True, name="dbaudit-catalog-2"))
+        else:
+            self._helper_done.set()
+        for thread in self._threads:
+            thread.start()
 
     def _run(self, conn: psycopg.Connection[Any], plan: dict[str, str], params: dict[str, Any]) -> None:
+        cur = conn.cursor()
+        for key, query in plan.items():
+            if self._stop.is_set():
+                return
+            self._queue.put((key, cur.execute(query, params).fetchall()))
+
+    def _lane1(self, conn: psycopg.Connection[Any], lane1: dict[str, str], lane2: dict[str, str],
+               params: dict[str, Any]) -> None:
         try:
-            cur = conn.cursor()
-            for key, query in plan.items():
-                if self._stop.is_set():
-                    return
-                self._queue.put((key, cur.execute(query, params).fetchall()))
+            self._run(conn, lane1, params)
+            self._helper_done.wait()
+            if self._helper_failed:
+                self._run(conn, lane2, params)
         except BaseException as exc:  # handed to the caller's thread and raised there
             self._queue.put(("", exc))
+
+    def _lane2(self, helper: Callable[[], psycopg.Connection[Any]], snapshot: str, lane2: dict[str, str],
+               params: dict[str, Any]) -> None:
+        from psycopg import sql  # noqa: PLC0415
+
+        conn = None
+        try:
+            conn = helper()
+            conn.execute(sql.SQL(catalog.IMPORT_SNAPSHOT).format(sql.Literal(snapshot)))
+        except Exception:  # no second connection: lane 1 runs these queries itself
+            if conn is not None:
+                conn.close()
+            self._helper_failed = True
+            self._helper_done.set()
+            return
+        self._conns.append(conn)
+        self._helper_done.set()
+        try:
+            self._run(conn, lane2, params)
+        except BaseException as exc:  # handed to the caller's thread and raised there
+            self._queue.put(("", exc))
+        finally:
+            with contextlib.suppress(Exception):
+                conn.rollback()
 
     def get(self, key: str) -> list[Row]:
         while key not in self._ready:
@@ -167,12 +229,17 @@ class _Prefetch:
         return self._ready.pop(key)
 
     def close(self) -> None:
-        """Stop early (the caller failed or was interrupted): cancel the running query, then wait."""
+        """Wait for the workers; when stopping early (error, interrupt) cancel their queries first."""
         self._stop.set()
-        if self._thread.is_alive():
-            with contextlib.suppress(Exception):
-                self._conn.cancel_safe(timeout=5)
-        self._thread.join()
+        if any(thread.is_alive() for thread in self._threads):
+            for conn in self._conns:
+                with contextlib.suppress(Exception):
+                    conn.cancel_safe(timeout=5)
+        for thread in self._threads:
+            thread.join()
+        for conn in self._conns[1:]:
+            conn.close()
+        del self._conns[1:]
 
 
 def _model(

@@ -48,6 +48,11 @@ class ColumnType:
     ``sql`` is the type as ``format_type`` prints it (``character varying(255)``, ``integer[]``);
     ``name`` is the canonical base type (``varchar``, ``int4``, ``timestamptz``, an enum's qualified
     name) so that rules compare types without parsing text.
+
+    For arrays ``name`` is the element type and ``array_dims`` the declared dimensions. Types outside
+    ``pg_catalog`` (enums, domains, extension types such as ``citext``) are named ``schema.type``.
+    ``length`` is set for ``varchar``/``bpchar``/``bit``; ``precision`` for ``numeric`` and the
+    time types (fractional seconds); ``scale`` for ``numeric``.
     """
 
     sql: str
@@ -138,7 +143,13 @@ class ExclusionConstraint:
 
 @dataclass(frozen=True, slots=True)
 class IndexElement:
-    """One key of an index: a column or an expression, with its ordering and operator class."""
+    """One key of an index: a column or an expression, with its ordering and operator class.
+
+    ``nulls_first`` is the order in effect, not only an explicit ``NULLS FIRST``: PostgreSQL sorts
+    NULLs first for ``DESC`` keys by default, so a plain ``DESC`` key has ``descending=True,
+    nulls_first=True``. ``collation`` and ``opclass`` are set only when they are not the default for
+    the key (the column's collation, the type's default operator class).
+    """
 
     column: str | None = None
     expression: str | None = None
@@ -167,6 +178,8 @@ class Index:
     valid: bool = True
     constraint: str | None = None
     nulls_not_distinct: bool = False
+    # The CREATE INDEX statement; the PostgreSQL reader rebuilds it from pg_index (equivalent to
+    # pg_get_indexdef, which is too slow to call per index on large schemas).
     definition: str | None = None
     size_bytes: int | None = None
     scans: int | None = None

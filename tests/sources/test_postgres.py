@@ -35,7 +35,14 @@ from dbaudit.model import (
     model_from_json,
     model_to_json,
 )
-from dbaudit.sources.postgres import STATEMENTS_PER_READ, connect_readonly, read_connection, read_postgres
+from dbaudit.sources.postgres import (
+    STATEMENTS_PER_READ,
+    Timeouts,
+    connect_readonly,
+    read_connection,
+    read_postgres,
+)
+from dbaudit.sources.postgres.connect import connection_error
 from dbaudit.sqltext import ident, literal, qualified
 from tests.sources.generated import generated_schema_sql
 
@@ -404,6 +411,29 @@ class TestConnectionSafety:
             assert settings == ("1min", "2s", "2min", "dbaudit", "on")
             with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
                 conn.execute("CREATE TABLE nope (id int)")
+
+    def test_statement_timeout_is_one_clear_line(self, pg_url: str) -> None:
+        """A query cut by statement_timeout is reported as such, naming the setting to raise."""
+        with connect_readonly(pg_url, timeouts=Timeouts(statement_ms=50)) as conn, \
+                pytest.raises(psycopg.errors.QueryCanceled) as info:
+            conn.execute("SELECT pg_sleep(2)")
+        error = connection_error(pg_url, info.value, during="reading the catalog")
+        assert str(error) == (f"cannot read {pg_url}: a catalog query exceeded statement_timeout "
+                              "(raise DBAUDIT_STATEMENT_TIMEOUT) (canceling statement due to statement timeout)")
+
+    @pytest.mark.parametrize(("message", "reason"), [
+        ("connection timeout expired", "timed out"),
+        ('connection failed: connection to server at "10.0.0.1", port 5432 failed: FATAL:  password '
+         'authentication failed for user "app"', "authentication failed (bad user name or password)"),
+        ("could not translate host name \"nowhere\" to address", "server unreachable"),
+    ])
+    def test_driver_failures_are_named_and_scrubbed(self, message: str, reason: str) -> None:
+        """Each kind of connection failure gets its name; the password (raw or decoded) never shows."""
+        url = "postgresql://app:p%40ss@10.0.0.1/db"
+        error = connection_error(url, psycopg.OperationalError(f"{message} (password p@ss, raw p%40ss)"))
+        assert str(error).startswith(f"cannot read postgresql://app:***@10.0.0.1/db: {reason} (")
+        assert "p@ss" not in str(error)
+        assert "p%40ss" not in str(error)
 
     def test_table_locked_for_ddl_does_not_block_the_read(self, every_field: SchemaModel, pg_url: str) -> None:
         """A plain table under ACCESS EXCLUSIVE lock is read without waiting for the lock."""

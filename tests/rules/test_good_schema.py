@@ -48,13 +48,6 @@ class TestGoodSchema:
         run = run_rules(RuleContext(model=good_model))
         assert [(f.severity.name, f.rule, f.objects) for f in run.findings if f.category in OWN_CATEGORIES] == []
 
-    @pytest.mark.xfail(
-        reason=(
-            "redundant-column-without-consistency (integrity, owned by rules-1) reports FKs with different "
-            "roles to the same table as duplicates: task_comments.author_id vs tasks.assignee_id (both -> users)"
-        ),
-        strict=False,
-    )
     def test_whole_registry_reports_no_p0_or_p1(self, good_model: SchemaModel) -> None:
         """The whole registry reports no P0 or P1 finding on the well-designed schema."""
         assert serious(run_rules(RuleContext(model=good_model))) == []

@@ -35,6 +35,7 @@ from dbaudit.model import (
     model_from_json,
     model_to_json,
 )
+from dbaudit.redact import redact_url
 from dbaudit.sources.postgres import (
     STATEMENTS_PER_READ,
     Timeouts,
@@ -418,7 +419,7 @@ class TestConnectionSafety:
                 pytest.raises(psycopg.errors.QueryCanceled) as info:
             conn.execute("SELECT pg_sleep(2)")
         error = connection_error(pg_url, info.value, during="reading the catalog")
-        assert str(error) == (f"cannot read {pg_url}: a catalog query exceeded statement_timeout "
+        assert str(error) == (f"cannot read {redact_url(pg_url)}: a catalog query exceeded statement_timeout "
                               "(raise DBAUDIT_STATEMENT_TIMEOUT) (canceling statement due to statement timeout)")
 
     @pytest.mark.parametrize(("message", "reason"), [

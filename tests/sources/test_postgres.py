@@ -39,6 +39,7 @@ from dbaudit.redact import redact_url
 from dbaudit.sources.postgres import (
     STATEMENTS_PER_READ,
     Timeouts,
+    catalog,
     connect_readonly,
     read_connection,
     read_postgres,
@@ -487,6 +488,13 @@ class TestReadPlan:
             plain = read_connection(conn, name=every_field.source.name)
         strip = [structure(t) for t in every_field.tables]
         assert [structure(t) for t in single.tables] == [structure(t) for t in plain.tables] == strip
+
+    def test_one_connection_when_the_snapshot_cannot_be_exported(self, every_field: SchemaModel, pg_url: str,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+        """A server that refuses pg_export_snapshot (standby, pooler) still yields the whole model."""
+        monkeypatch.setattr(catalog, "EXPORT_SNAPSHOT", "SELECT no_such_function_dbaudit()")
+        model = read_postgres(pg_url)
+        assert [structure(t) for t in model.tables] == [structure(t) for t in every_field.tables]
 
     def test_sequence_positions_only_where_32_bits_can_run_out(self, pg_exec: Conn, pg_url: str) -> None:
         """last_value is read for int4 (or int4-owned) sequences, not for bigint ones (no lock taken on them)."""

@@ -110,6 +110,9 @@ def read_connection(
     poolers), everything runs on ``conn``.
     """
     version_num = conn.info.server_version
+    # First statement of the read transaction, so that a server that refuses (a standby, a pooler)
+    # costs only a rollback of an empty transaction.
+    snapshot = _export_snapshot(conn) if helper is not None else None
     namespaces = conn.execute(catalog.NAMESPACES, {"schemas": list(schemas) if schemas else None}).fetchall()
     ns_names = {oid: nspname for oid, nspname, _ in namespaces}
     params = {"ns": list(ns_names)}
@@ -124,10 +127,6 @@ def read_connection(
         "constraints": catalog.constraints_query(version_num), "indexes": catalog.indexes_query(version_num),
         "triggers": catalog.TRIGGERS, "enums": catalog.ENUMS, "extensions": catalog.EXTENSIONS,
     }
-    snapshot = None
-    if helper is not None:
-        exported = conn.execute(catalog.EXPORT_SNAPSHOT).fetchone()
-        snapshot = str(exported[0]) if exported else None
     gc_was_enabled = gc.isenabled()
     gc.disable()  # hundreds of thousands of acyclic objects: collections would only cost time
     results = _Prefetch(conn, lane1, lane2, params, helper=helper if snapshot else None, snapshot=snapshot)
@@ -148,6 +147,18 @@ def read_connection(
         results.close()
         if gc_was_enabled:
             gc.enable()
+
+
+def _export_snapshot(conn: psycopg.Connection[Any]) -> str | None:
+    """The snapshot id for a helper connection, or None where the server cannot export one."""
+    import psycopg  # noqa: PLC0415
+
+    try:
+        exported = conn.execute(catalog.EXPORT_SNAPSHOT).fetchone()
+    except psycopg.Error:
+        conn.rollback()  # nothing was read yet; the next statement starts a fresh transaction
+        return None
+    return str(exported[0]) if exported else None
 
 
 class _Prefetch:

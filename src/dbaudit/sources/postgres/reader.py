@@ -1,10 +1,15 @@
 """Build the schema model of a live PostgreSQL database from a fixed set of bulk catalog queries.
 
 The reader runs each query in :mod:`dbaudit.sources.postgres.catalog` once, in one read-only
-snapshot, whatever the number of tables (:data:`CATALOG_QUERIES` names them), then assembles the
-model in Python. The build is kept lean because it runs over hundreds of thousands of rows on large
-schemas: plain tuples, dictionaries keyed by oid, one shared :class:`ColumnType` per distinct type
-and no regular expressions per row.
+snapshot, whatever the number of tables (:data:`CATALOG_QUERIES` names them), and assembles the
+model in Python while the server is still answering:
+
+- the queries run on worker threads, split over two read-only connections that share one exported
+  snapshot (so the server uses two cores), and the main thread builds the model from each result as
+  it arrives; where a second connection or snapshot export is refused, one connection does it all;
+- the build is lean because it runs over hundreds of thousands of rows on large schemas: plain
+  tuples, dictionaries keyed by oid, one shared object per distinct column type, column and index
+  key, and no regular expressions per row; the garbage collector is paused meanwhile.
 """
 
 from __future__ import annotations

@@ -120,9 +120,13 @@ class TestFkWithoutIndex:
         assert brief(found) == [("P1", ("public.stats.instance_id",))]
         assert found[0].fix_sql is not None
         assert found[0].fix_sql.splitlines()[3:] == [
+            "SET lock_timeout = '5s';",
             "CREATE INDEX stats_instance_id_idx ON ONLY public.stats (instance_id);",
+            "RESET lock_timeout;",
             "CREATE INDEX CONCURRENTLY stats_2025_01_instance_id_idx ON public.stats_2025_01 (instance_id);",
+            "SET lock_timeout = '5s';",
             "ALTER INDEX public.stats_instance_id_idx ATTACH PARTITION public.stats_2025_01_instance_id_idx;",
+            "RESET lock_timeout;",
         ]
 
     @pytest.mark.parametrize("name", HOSTILE_NAMES)
@@ -283,7 +287,9 @@ class TestRedundantIndex:
         finding = assert_fix_round_trip(pg_url, ddl, "redundant-index",
                                         ["public.ix_s_inst", "public.ix_s_inst_d"])
         assert finding.fix_sql is not None
-        assert finding.fix_sql.splitlines()[-1] == "DROP INDEX public.ix_s_inst;"
+        assert finding.fix_sql.splitlines()[-3:] == [
+            "SET lock_timeout = '5s';", "DROP INDEX public.ix_s_inst;", "RESET lock_timeout;"
+        ]
 
 
 class TestIndexDuplicatesConstraint:

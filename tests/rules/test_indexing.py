@@ -7,6 +7,7 @@ import time
 from dbaudit.model.schema import Index, IndexElement, PrimaryKey, Table
 from dbaudit.rules import REGISTRY, RuleContext
 from dbaudit.rules._indexing import (
+    Locking,
     bounded_name,
     covering_index,
     covers_columns,
@@ -17,6 +18,7 @@ from dbaudit.rules._indexing import (
     is_prefix,
     normalize_predicate,
     recreate_index_sql,
+    render,
     unique_name,
 )
 from dbaudit.testing import schema
@@ -127,11 +129,30 @@ class TestDdl:
         table = model.table("public.s")
         assert table is not None
         assert create_index_plan(model, table, [IndexElement(column="id")]).splitlines()[3:] == [
+            "SET lock_timeout = '5s';",
             "CREATE INDEX s_id_idx ON ONLY public.s (id);",
+            "RESET lock_timeout;",
             "CREATE INDEX CONCURRENTLY s_2025_01_id_idx ON public.s_2025_01 (id);",
+            "SET lock_timeout = '5s';",
             "ALTER INDEX public.s_id_idx ATTACH PARTITION public.s_2025_01_id_idx;",
+            "RESET lock_timeout;",
             "CREATE INDEX CONCURRENTLY s_2025_02_id_idx ON public.s_2025_02 (id);",
+            "SET lock_timeout = '5s';",
             "ALTER INDEX public.s_id_idx ATTACH PARTITION public.s_2025_02_id_idx;",
+            "RESET lock_timeout;",
+        ]
+
+    def test_render_guards_only_locking_statements(self) -> None:
+        """Runs of strong-lock statements get SET/RESET lock_timeout; comments stay inside a run."""
+        assert render(["-- c", Locking("ALTER TABLE t ADD x int;"), "-- why", Locking("ALTER TABLE t DROP y;"),
+                       "UPDATE t SET x = 1;"]).splitlines() == [
+            "-- c",
+            "SET lock_timeout = '5s';",
+            "ALTER TABLE t ADD x int;",
+            "-- why",
+            "ALTER TABLE t DROP y;",
+            "RESET lock_timeout;",
+            "UPDATE t SET x = 1;",
         ]
 
 

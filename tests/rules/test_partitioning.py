@@ -87,10 +87,12 @@ class TestPartitionsMissingAhead:
         )
         assert found[0].fix_sql is not None
         assert [line.strip() for line in found[0].fix_sql.splitlines()[2:]] == [
+            "SET lock_timeout = '5s';",
             "CREATE TABLE public.stats_2025_03 PARTITION OF public.stats",
             "FOR VALUES FROM ('2025-03-01') TO ('2025-04-01');",
             "CREATE TABLE public.stats_2025_04 PARTITION OF public.stats",
             "FOR VALUES FROM ('2025-04-01') TO ('2025-05-01');",
+            "RESET lock_timeout;",
         ]
 
     def test_default_partition_lowers_severity(self) -> None:

@@ -74,8 +74,10 @@ class TestSecretInBoundedVarchar:
                 root_cause="The column length was sized for the plaintext, not for the encrypted encoding.",
                 fix_sql=(
                     "-- varchar(n) -> text is binary-compatible: no table rewrite, no index rebuild; only a\n"
-                    "-- brief ACCESS EXCLUSIVE lock (run with a short lock_timeout and retry).\n"
-                    "ALTER TABLE public.credentials ALTER COLUMN password TYPE text;"
+                    "-- brief ACCESS EXCLUSIVE lock (retry if the lock timeout expires).\n"
+                    "SET lock_timeout = '5s';\n"
+                    "ALTER TABLE public.credentials ALTER COLUMN password TYPE text;\n"
+                    "RESET lock_timeout;"
                 ),
                 verify_sql=(
                     "SELECT max(length(password)) AS longest, 255 AS column_limit, "

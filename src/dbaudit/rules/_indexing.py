@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Container, Iterable, Sequence
+from dataclasses import dataclass
 
 from dbaudit.model.schema import Index, IndexElement, SchemaModel, Table, TableKind
 from dbaudit.sqltext import ident, qualified, qualified_text
@@ -262,11 +263,13 @@ def drop_index_sql(table: Table, index: Index) -> str:
     """``DROP INDEX CONCURRENTLY``; on a partitioned parent it cannot be concurrent, and says so."""
     target = qualified(table.schema, index.name)
     if is_partitioned(table):
-        return (
-            "-- DROP INDEX on a partitioned table cannot be CONCURRENTLY: it takes an ACCESS\n"
-            "-- EXCLUSIVE lock on the parent and every partition briefly; run it off-peak\n"
-            "-- with a short lock_timeout and retry.\n"
-            f"DROP INDEX {target};"
+        return render(
+            [
+                "-- DROP INDEX on a partitioned table cannot be CONCURRENTLY: it takes an ACCESS\n"
+                "-- EXCLUSIVE lock on the parent and every partition briefly; run it off-peak and retry\n"
+                "-- if the lock timeout expires.",
+                Locking(f"DROP INDEX {target};"),
+            ]
         )
     return f"DROP INDEX CONCURRENTLY {target};"
 
@@ -278,6 +281,9 @@ def create_index_plan(
     *,
     name: str | None = None,
     unique: bool = False,
+    method: str = "btree",
+    label: Sequence[str] | None = None,
+    suffix: str = "idx",
 ) -> str:
     """Statements that add an index without blocking writes, partition by partition when needed.
 
@@ -287,65 +293,101 @@ def create_index_plan(
     valid once every partition's index is attached.
     """
     taken = index_names_in(model, table.schema)
-    cols = [e.column or "expr" for e in elements]
-    parent_name = name or unique_name(index_name(table.name, cols), taken)
+    spec = _IndexSpec(tuple(elements), unique, method, tuple(label or [e.column or "expr" for e in elements]), suffix)
+    parent_name = name or unique_name(index_name(table.name, spec.label, suffix), taken)
     taken.add(parent_name)
     if not is_partitioned(table):
-        stmt = create_index_sql(
-            table.schema, table.name, parent_name, elements, unique=unique, concurrently=True
-        )
-        return stmt + ";"
+        return spec.create(table.schema, table.name, parent_name, concurrently=True)
     lines = [
         "-- Partitioned table: CREATE INDEX CONCURRENTLY is not supported on the parent, so",
         "-- create the parent index ON ONLY (catalog only), build each partition's index",
         "-- concurrently, then attach it; the parent index becomes valid when all are attached.",
     ]
-    lines += _partitioned_index_lines(
-        model, table, parent_name=parent_name, elements=elements, unique=unique, taken=taken
-    )
-    return "\n".join(lines)
+    lines += _partitioned_index_lines(model, table, parent_name=parent_name, spec=spec, taken=taken)
+    return render(lines)
+
+
+@dataclass(frozen=True)
+class _IndexSpec:
+    elements: tuple[IndexElement, ...]
+    unique: bool
+    method: str
+    label: tuple[str, ...]
+    suffix: str
+
+    def create(self, schema: str, table: str, name: str, *, concurrently: bool, only: bool = False) -> str:
+        return (
+            create_index_sql(
+                schema,
+                table,
+                name,
+                self.elements,
+                unique=self.unique,
+                method=self.method,
+                concurrently=concurrently,
+                only=only,
+            )
+            + ";"
+        )
 
 
 def _partitioned_index_lines(
-    model: SchemaModel,
-    table: Table,
-    *,
-    parent_name: str,
-    elements: Sequence[IndexElement],
-    unique: bool,
-    taken: NameSet,
+    model: SchemaModel, table: Table, *, parent_name: str, spec: _IndexSpec, taken: NameSet
 ) -> list[str]:
-    lines = [
-        create_index_sql(
-            table.schema,
-            table.name,
-            parent_name,
-            elements,
-            unique=unique,
-            concurrently=False,
-            only=True,
-        )
-        + ";"
-    ]
+    lines: list[str] = [Locking(spec.create(table.schema, table.name, parent_name, concurrently=False, only=True))]
     for part in model.partitions_of(table.qualified_name):
         part_taken = taken if part.schema == table.schema else index_names_in(model, part.schema)
-        cols = [e.column or "expr" for e in elements]
-        child_name = unique_name(index_name(part.name, cols), part_taken)
+        child_name = unique_name(index_name(part.name, spec.label, spec.suffix), part_taken)
         part_taken.add(child_name)
         if is_partitioned(part):
-            lines += _partitioned_index_lines(
-                model, part, parent_name=child_name, elements=elements, unique=unique, taken=part_taken
-            )
+            lines += _partitioned_index_lines(model, part, parent_name=child_name, spec=spec, taken=part_taken)
         else:
-            stmt = create_index_sql(
-                part.schema, part.name, child_name, elements, unique=unique, concurrently=True
-            )
-            lines.append(stmt + ";")
-        lines.append(
-            f"ALTER INDEX {qualified(table.schema, parent_name)} "
-            f"ATTACH PARTITION {qualified(part.schema, child_name)};"
-        )
+            lines.append(spec.create(part.schema, part.name, child_name, concurrently=True))
+        lines.append(attach_sql(table.schema, parent_name, part.schema, child_name))
     return lines
+
+
+def attach_sql(schema: str, parent_index: str, child_schema: str, child_index: str) -> Locking:
+    return Locking(
+        f"ALTER INDEX {qualified(schema, parent_index)} ATTACH PARTITION {qualified(child_schema, child_index)};"
+    )
+
+
+# --- lock timeouts ------------------------------------------------------------------------------
+
+LOCK_TIMEOUT = "SET lock_timeout = '5s';"
+RESET_LOCK_TIMEOUT = "RESET lock_timeout;"
+
+
+class Locking(str):
+    """A statement that takes a strong lock (briefly, or for a rewrite).
+
+    While it waits for its lock every later write on the table queues behind it, so it runs with
+    a short ``lock_timeout`` and fails fast instead (retry later). ``CONCURRENTLY`` statements and
+    ``VALIDATE CONSTRAINT`` are plain strings: their waits do not block writes, and a timeout on a
+    concurrent build would leave an invalid index behind.
+    """
+
+    __slots__ = ()
+
+
+def render(items: Iterable[str]) -> str:
+    """Join fix statements and comments; wrap each run of :class:`Locking` statements in
+    ``SET lock_timeout`` / ``RESET lock_timeout``."""
+    out: list[str] = []
+    guarded = False
+    for item in items:
+        locking = isinstance(item, Locking)
+        if locking and not guarded:
+            out.append(LOCK_TIMEOUT)
+            guarded = True
+        elif guarded and not locking and not item.startswith("--"):
+            out.append(RESET_LOCK_TIMEOUT)
+            guarded = False
+        out.append(item)
+    if guarded:
+        out.append(RESET_LOCK_TIMEOUT)
+    return "\n".join(out)
 
 
 def regclass(table: Table) -> str:

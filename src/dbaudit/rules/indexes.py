@@ -18,7 +18,6 @@ from dbaudit.rules._indexing import (
     backs_constraint,
     covering_index,
     create_index_plan,
-    create_index_sql,
     drop_index_sql,
     effective_indexes,
     identical,
@@ -625,7 +624,7 @@ def _trigram_finding(model: SchemaModel, table: Table, column: str, kind: str, l
         else IndexElement(expression=f"({ident(column)})::text", opclass="gin_trgm_ops")
     )
     name = unique_name(index_name(table.name, [column], "trgm_idx"), index_names_in(model, table.schema))
-    plan = _gin_plan(model, table, name, element, column)
+    plan = create_index_plan(model, table, [element], name=name, method="gin", label=[column], suffix="trgm_idx")
     return search_without_trigram_index.finding(
         objects=[f"{table.qualified_name}.{column}"],
         title=f"Leading-wildcard search on {table.qualified_name}.{column} without a trigram index",
@@ -643,19 +642,6 @@ def _trigram_finding(model: SchemaModel, table: Table, column: str, kind: str, l
         ),
         locations=locations,
     )
-
-
-def _gin_plan(model: SchemaModel, table: Table, name: str, element: IndexElement, column: str) -> str:
-    if not is_partitioned(table):
-        return create_index_sql(table.schema, table.name, name, [element], method="gin") + ";"
-    lines = [
-        create_index_sql(table.schema, table.name, name, [element], method="gin", concurrently=False, only=True) + ";"
-    ]
-    for part in model.partitions_of(table.qualified_name):
-        child = unique_name(index_name(part.name, [column], "trgm_idx"), index_names_in(model, part.schema))
-        lines.append(create_index_sql(part.schema, part.name, child, [element], method="gin") + ";")
-        lines.append(f"ALTER INDEX {qualified(table.schema, name)} ATTACH PARTITION {qualified(part.schema, child)};")
-    return "\n".join(lines)
 
 
 def _serves_latest(index: Index, keys: Sequence[str], time_column: str) -> bool:

@@ -11,6 +11,8 @@ from dbaudit.findings import Finding, Severity
 from dbaudit.model.schema import Index, SchemaModel, Table, TableKind
 from dbaudit.rules._code_facts import code_facts, resolve_table
 from dbaudit.rules._indexing import (
+    Locking,
+    attach_sql,
     bounded_name,
     create_index_sql,
     identical,
@@ -18,6 +20,7 @@ from dbaudit.rules._indexing import (
     index_names_in,
     index_regclass,
     regclass,
+    render,
     unique_name,
 )
 from dbaudit.rules.registry import RuleContext, rule
@@ -237,9 +240,9 @@ def _create_partitions_sql(
     model: SchemaModel, table: Table, fix_gaps: list[tuple[date, date]], has_default: bool
 ) -> str:
     taken = index_names_in(model, table.schema)
-    lines = [
+    lines: list[str] = [
         "-- CREATE TABLE ... PARTITION OF locks the parent briefly (ACCESS EXCLUSIVE); run it",
-        "-- ahead of time with a short lock_timeout.",
+        "-- ahead of time, and retry if the lock timeout expires.",
     ]
     if has_default:
         lines.append("-- With a DEFAULT partition, rows already there for these ranges must be moved first.")
@@ -248,18 +251,18 @@ def _create_partitions_sql(
         name = unique_name(bounded_name(f"{table.name}_{suffix}"), taken)
         taken.add(name)
         lines.append(
-            f"CREATE TABLE {qualified(table.schema, name)} PARTITION OF "
-            f"{qualified(table.schema, table.name)}\n"
-            f"    FOR VALUES FROM ({literal(lower.isoformat())}) TO ({literal(upper.isoformat())});"
+            Locking(
+                f"CREATE TABLE {qualified(table.schema, name)} PARTITION OF "
+                f"{qualified(table.schema, table.name)}\n"
+                f"    FOR VALUES FROM ({literal(lower.isoformat())}) TO ({literal(upper.isoformat())});"
+            )
         )
-    return "\n".join(lines)
+    return render(lines)
 
 
 # --- partition-created-by-trigger ---------------------------------------------------------------
 
-_CREATES_PARTITION = re.compile(
-    r"CREATE\s+TABLE[\s\S]*?PARTITION\s+OF|EXECUTE\s+format\s*\(\s*'CREATE\s+TABLE", re.I
-)
+_CREATES_PARTITION = re.compile(r"CREATE\s+TABLE[\s\S]*?PARTITION\s+OF|EXECUTE\s+format\s*\(\s*'CREATE\s+TABLE", re.I)
 
 
 @rule(
@@ -321,10 +324,12 @@ def partition_created_by_trigger(ctx: RuleContext) -> Iterator[Finding]:
                 evidence=evidence,
                 impact=("Inserts run DDL and take locks on the parent; two creation paths drift apart."),
                 root_cause="Partition management kept in a legacy trigger next to an application task.",
-                fix_sql=(
-                    "-- Make sure a scheduled job creates partitions ahead (partitions-missing-ahead)\n"
-                    "-- before removing the trigger; the function can be dropped afterwards.\n"
-                    f"DROP TRIGGER {ident(trigger.name)} ON {qualified(table.schema, table.name)};"
+                fix_sql=render(
+                    [
+                        "-- Make sure a scheduled job creates partitions ahead (partitions-missing-ahead)\n"
+                        "-- before removing the trigger; the function can be dropped afterwards.",
+                        Locking(f"DROP TRIGGER {ident(trigger.name)} ON {qualified(table.schema, table.name)};"),
+                    ]
                 ),
                 verify_sql=(
                     "SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger\n"
@@ -379,9 +384,7 @@ def partition_index_misaligned(ctx: RuleContext) -> Iterator[Finding]:
                     yield _extra_unique_finding(table, part, index)
 
 
-def _unattached_finding(
-    model: SchemaModel, parent: Table, index: Index, partitions: tuple[Table, ...]
-) -> Finding:
+def _unattached_finding(model: SchemaModel, parent: Table, index: Index, partitions: tuple[Table, ...]) -> Finding:
     lines: list[str] = []
     missing: list[str] = []
     for part in partitions:
@@ -405,10 +408,7 @@ def _unattached_finding(
             )
         else:
             name = match.name
-        lines.append(
-            f"ALTER INDEX {qualified(parent.schema, index.name)} "
-            f"ATTACH PARTITION {qualified(part.schema, name)};"
-        )
+        lines.append(attach_sql(parent.schema, index.name, part.schema, name))
     return partition_index_misaligned.finding(
         objects=[f"{parent.schema}.{index.name}", parent.qualified_name],
         title=f"Index {parent.schema}.{index.name} is not attached on every partition",
@@ -418,10 +418,12 @@ def _unattached_finding(
         ],
         impact="Queries on the partitions lacking it scan them; the parent index stays unusable.",
         root_cause="CREATE INDEX ... ON ONLY without creating and attaching every partition's index.",
-        fix_sql=(
-            "-- Build missing partition indexes concurrently, then attach each (attaching an\n"
-            "-- already-attached index is a no-op); the parent index turns valid at the end.\n"
-            + "\n".join(lines)
+        fix_sql=render(
+            [
+                "-- Build missing partition indexes concurrently, then attach each (attaching an\n"
+                "-- already-attached index is a no-op); the parent index turns valid at the end.",
+                *lines,
+            ]
         ),
         verify_sql=(
             "SELECT c.oid::regclass AS partition_without_index\n"

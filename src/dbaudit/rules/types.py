@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dbaudit.findings import Finding, Severity
 from dbaudit.model.schema import Column, ForeignKey, SchemaModel, Sequence, Table
 from dbaudit.rules._code_facts import code_facts, resolve_table
-from dbaudit.rules._indexing import audited_tables, bounded_name
+from dbaudit.rules._indexing import Locking, audited_tables, bounded_name, render
 from dbaudit.rules.registry import RuleContext, rule
 from dbaudit.sqltext import ident, literal, qualified
 
@@ -29,8 +29,8 @@ def _col_object(table: Table, column: Column) -> str:
     return f"{table.qualified_name}.{column.name}"
 
 
-def _alter_column(table: Table, column: Column, clause: str) -> str:
-    return f"ALTER TABLE {qualified(table.schema, table.name)} ALTER COLUMN {ident(column.name)} {clause};"
+def _alter_column(table: Table, column: Column, clause: str) -> Locking:
+    return Locking(f"ALTER TABLE {qualified(table.schema, table.name)} ALTER COLUMN {ident(column.name)} {clause};")
 
 
 def _column_facts_sql(table: Table, column: Column) -> str:
@@ -151,10 +151,12 @@ def _secret_finding(table: Table, column: Column, n: int, *, coded: bool) -> Fin
             "so connections using it break with no automatic recovery."
         ),
         root_cause="The column length was sized for the plaintext, not for the encrypted encoding.",
-        fix_sql=(
-            "-- varchar(n) -> text is binary-compatible: no table rewrite, no index rebuild; only a\n"
-            "-- brief ACCESS EXCLUSIVE lock (run with a short lock_timeout and retry).\n"
-            + _alter_column(table, column, "TYPE text")
+        fix_sql=render(
+            [
+                "-- varchar(n) -> text is binary-compatible: no table rewrite, no index rebuild; only a\n"
+                "-- brief ACCESS EXCLUSIVE lock (retry if the lock timeout expires).",
+                _alter_column(table, column, "TYPE text"),
+            ]
         ),
         verify_sql=(
             f"SELECT max(length({ident(column.name)})) AS longest, {n} AS column_limit, "
@@ -216,10 +218,13 @@ def _timestamp_finding(table: Table, column: Column) -> Finding:
         evidence=[f"{_col_object(table, column)} type {column.type.sql}"],
         impact="Values are ambiguous across time zones and DST; comparisons depend on the session.",
         root_cause="`DateTime` without `timezone=True` (or `timestamp`) in the model/migration.",
-        fix_sql=(
-            "-- Assumes the stored values are UTC; change the zone if they are not. This rewrites\n"
-            "-- the table under an ACCESS EXCLUSIVE lock: on a large table add a timestamptz column,\n"
-            "-- backfill it in batches, and swap instead.\n" + _alter_column(table, column, using)
+        fix_sql=render(
+            [
+                "-- Assumes the stored values are UTC; change the zone if they are not. This rewrites\n"
+                "-- the table under an ACCESS EXCLUSIVE lock: on a large table add a timestamptz column,\n"
+                "-- backfill it in batches, and swap instead.",
+                _alter_column(table, column, using),
+            ]
         ),
         verify_sql=_column_facts_sql(table, column),
     )
@@ -230,17 +235,13 @@ def _timestamp_finding(table: Table, column: Column) -> Finding:
 
 def _generated_key(column: Column) -> bool:
     return bool(
-        column.identity
-        or column.serial_sequence
-        or (column.default and column.default.lower().startswith("nextval("))
+        column.identity or column.serial_sequence or (column.default and column.default.lower().startswith("nextval("))
     )
 
 
 def _sequence_for(model: SchemaModel, table: Table, column: Column) -> Sequence | None:
     if column.serial_sequence:
-        found = model.sequence(column.serial_sequence) or model.sequence(
-            f"{table.schema}.{column.serial_sequence}"
-        )
+        found = model.sequence(column.serial_sequence) or model.sequence(f"{table.schema}.{column.serial_sequence}")
         if found is not None:
             return found
     for seq in model.sequences:
@@ -333,7 +334,7 @@ _WIDEN_PLAN = (
     "-- (4) CREATE UNIQUE INDEX CONCURRENTLY on {col}_new; (5) in one short transaction drop the\n"
     "-- old constraint, ADD PRIMARY KEY USING INDEX, rename the columns, move the sequence.\n"
     "-- The statements below are the simple form: ALTER COLUMN TYPE bigint REWRITES the table\n"
-    "-- and its indexes under an ACCESS EXCLUSIVE lock - only for small tables or a window.\n"
+    "-- and its indexes under an ACCESS EXCLUSIVE lock - only for small tables or a window."
 )
 
 
@@ -342,9 +343,7 @@ def _widen_plan(column: str) -> str:
     return _WIDEN_PLAN.format(col=" ".join(ident(column).splitlines()))
 
 
-def _key_finding(
-    model: SchemaModel, table: Table, column: Column, referencing: list[tuple[Table, str]]
-) -> Finding:
+def _key_finding(model: SchemaModel, table: Table, column: Column, referencing: list[tuple[Table, str]]) -> Finding:
     seq, usage = _usage(model, table, column)
     severity = Severity.P1 if usage is not None and usage > 50 else Severity.P2
     evidence = [f"{_col_object(table, column)} is {column.type.sql} (max {NARROW_INTS[column.type.name]:,})"]
@@ -357,9 +356,9 @@ def _key_finding(
         evidence.append("referenced by: " + ", ".join(f"{t.qualified_name}.{c}" for t, c in referencing))
     statements = [_alter_column(table, column, "TYPE bigint")]
     if seq is not None and not column.identity:
-        statements.append(f"ALTER SEQUENCE {qualified(seq.schema, seq.name)} AS bigint;")
+        statements.append(Locking(f"ALTER SEQUENCE {qualified(seq.schema, seq.name)} AS bigint;"))
     statements += [
-        f"ALTER TABLE {qualified(t.schema, t.name)} ALTER COLUMN {ident(c)} TYPE bigint;"
+        Locking(f"ALTER TABLE {qualified(t.schema, t.name)} ALTER COLUMN {ident(c)} TYPE bigint;")
         for t, c in referencing
     ]
     data: dict[str, object] = {"column_max": NARROW_INTS[column.type.name]}
@@ -372,7 +371,7 @@ def _key_finding(
         evidence=evidence,
         impact="When the sequence passes the int4 range, every insert fails until the key is widened.",
         root_cause="`Integer` primary key / `serial` instead of `BigInteger` / bigint identity.",
-        fix_sql=_widen_plan(column.name) + "\n".join(statements),
+        fix_sql=render([_widen_plan(column.name), *statements]),
         verify_sql=_sequence_sql(seq) if seq is not None else _column_facts_sql(table, column),
         severity=severity,
         data=data,
@@ -420,7 +419,7 @@ def _narrow_fk_finding(table: Table, col: Column, ref: Table, ref_col: Column, f
         ],
         impact="Rows referencing keys beyond the narrow range cannot be inserted.",
         root_cause="The FK column was declared `Integer` while the referenced key is `BigInteger`.",
-        fix_sql=_widen_plan(col.name) + _alter_column(table, col, f"TYPE {ref_col.type.sql}"),
+        fix_sql=render([_widen_plan(col.name), _alter_column(table, col, f"TYPE {ref_col.type.sql}")]),
         verify_sql=_column_facts_sql(table, col),
     )
 
@@ -461,10 +460,12 @@ def json_not_jsonb(ctx: RuleContext) -> Iterator[Finding]:
                     evidence=[f"{_col_object(table, column)} type {column.type.sql}"],
                     impact="Every access re-parses the text; no equality, no GIN containment index.",
                     root_cause="`JSON` instead of `postgresql.JSONB` in the model.",
-                    fix_sql=(
-                        "-- Rewrites the table under an ACCESS EXCLUSIVE lock; on a large table add a\n"
-                        "-- jsonb column, backfill in batches and swap instead.\n"
-                        + _alter_column(table, column, f"TYPE jsonb USING {ident(column.name)}::jsonb")
+                    fix_sql=render(
+                        [
+                            "-- Rewrites the table under an ACCESS EXCLUSIVE lock; on a large table add a\n"
+                            "-- jsonb column, backfill in batches and swap instead.",
+                            _alter_column(table, column, f"TYPE jsonb USING {ident(column.name)}::jsonb"),
+                        ]
                     ),
                     verify_sql=_column_facts_sql(table, column),
                 )
@@ -515,16 +516,16 @@ def _nullable_finding(table: Table, column: Column) -> Finding:
     target = qualified(table.schema, table.name)
     check = ident(bounded_name(f"{table.name}_{column.name}_not_null"))
     col = ident(column.name)
-    fix = "\n".join(
+    fix = render(
         [
             "-- Backfill existing NULLs first (batch this on a large table).",
             f"UPDATE {target} SET {col} = DEFAULT WHERE {col} IS NULL;",
-            f"ALTER TABLE {target} ADD CONSTRAINT {check} CHECK ({col} IS NOT NULL) NOT VALID;",
+            Locking(f"ALTER TABLE {target} ADD CONSTRAINT {check} CHECK ({col} IS NOT NULL) NOT VALID;"),
             "-- VALIDATE scans without blocking writes (SHARE UPDATE EXCLUSIVE lock).",
             f"ALTER TABLE {target} VALIDATE CONSTRAINT {check};",
             "-- SET NOT NULL uses the validated CHECK instead of scanning the table.",
-            f"ALTER TABLE {target} ALTER COLUMN {col} SET NOT NULL;",
-            f"ALTER TABLE {target} DROP CONSTRAINT {check};",
+            Locking(f"ALTER TABLE {target} ALTER COLUMN {col} SET NOT NULL;"),
+            Locking(f"ALTER TABLE {target} DROP CONSTRAINT {check};"),
         ]
     )
     return nullable_with_default.finding(
@@ -601,9 +602,7 @@ def _status_finding(table: Table, column: Column) -> Finding:
         ],
         impact="Any string is accepted; invalid states reach readers and reports.",
         root_cause="Allowed values are defined only in application code.",
-        verify_sql=(
-            f"SELECT {col}, count(*) FROM {qualified(table.schema, table.name)} GROUP BY 1 ORDER BY 2 DESC;"
-        ),
+        verify_sql=(f"SELECT {col}, count(*) FROM {qualified(table.schema, table.name)} GROUP BY 1 ORDER BY 2 DESC;"),
     )
 
 
@@ -640,10 +639,12 @@ def char_type(ctx: RuleContext) -> Iterator[Finding]:
                     evidence=[f"{_col_object(table, column)} type {column.type.sql}"],
                     impact="Blank padding makes comparisons and lengths surprising.",
                     root_cause="`CHAR(n)` chosen for fixed-length codes.",
-                    fix_sql=(
-                        "-- char(n) -> text strips the padding and REWRITES the table under an\n"
-                        "-- ACCESS EXCLUSIVE lock; schedule it, or add a column and swap on large tables.\n"
-                        + _alter_column(table, column, "TYPE text")
+                    fix_sql=render(
+                        [
+                            "-- char(n) -> text strips the padding and REWRITES the table under an\n"
+                            "-- ACCESS EXCLUSIVE lock; schedule it, or add a column and swap on large tables.",
+                            _alter_column(table, column, "TYPE text"),
+                        ]
                     ),
                     verify_sql=_column_facts_sql(table, column),
                 )

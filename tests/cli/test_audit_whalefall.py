@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
+import contextlib
+import subprocess
+import sys
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,27 +23,40 @@ WHALEFALL = Path(__file__).resolve().parents[2] / "src" / "dbaudit" / "examples"
 
 
 def _upgrade(url: str) -> None:
-    spec = importlib.util.spec_from_file_location("whalefall_build_audit", WHALEFALL / "scripts" / "build.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    module.upgrade(url)
+    """Migrate to head in a child process: the example's env.py imports its ``app`` package, which must
+    not land in this process's ``sys.modules`` (other tests import another ``app``)."""
+    subprocess.run([sys.executable, str(WHALEFALL / "scripts" / "build.py"), url, "--no-data"],
+                   check=True, capture_output=True, timeout=300)
 
 
 @pytest.fixture(scope="module")
-def result(pg_server: ScratchServer, pg_template: str) -> object:
+def result(pg_server: ScratchServer, pg_template: str) -> Iterator[tuple[AuditResult, str, list[str]]]:
     url = pg_server.create_database(template=pg_template, prefix="dbaudit_t_")
     try:
         _upgrade(url)
         steps: list[str] = []
-        outcome = audit(
-            url, models="app.models:Base", project_dir=str(WHALEFALL), migrations=str(WHALEFALL),
-            code=str(WHALEFALL), config=Config(), scratch_url=pg_server.admin_url, progress=steps.append,
-        )
+        with _isolated_imports():
+            outcome = audit(
+                url, models="app.models:Base", project_dir=str(WHALEFALL), migrations=str(WHALEFALL),
+                code=str(WHALEFALL), config=Config(), scratch_url=pg_server.admin_url, progress=steps.append,
+            )
         yield outcome, url, steps
     finally:
         pg_server.drop_database(url)
+
+
+@contextlib.contextmanager
+def _isolated_imports() -> Iterator[None]:
+    """Undo what the migration lint leaves in this process (Alembic's offline mode runs the example's
+    env.py here, importing its ``app`` package): other tests import an ``app`` of their own."""
+    path = list(sys.path)
+    try:
+        yield
+    finally:
+        sys.path[:] = path
+        for name, module in list(sys.modules.items()):
+            if str(getattr(module, "__file__", None) or "").startswith(str(WHALEFALL)):
+                del sys.modules[name]
 
 
 def keys(res: AuditResult) -> set[tuple[str, str, str]]:

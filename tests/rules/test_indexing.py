@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+from dbaudit.engine import run_rules
 from dbaudit.model.schema import Index, IndexElement, PrimaryKey, Table
 from dbaudit.rules import REGISTRY, RuleContext
 from dbaudit.rules._indexing import (
@@ -175,3 +176,22 @@ class TestScale:
         }
         elapsed = time.perf_counter() - started
         assert (counts["fk-without-index"], counts["int4-key-overflow-risk"], elapsed < 20) == (2999, 3000, True)
+
+
+class TestDialects:
+    def test_other_dialects_keep_findings_without_postgres_sql(self) -> None:
+        """On a MySQL model a general rule still reports, without PostgreSQL fix/verify SQL; PostgreSQL-only
+        rules are skipped by the engine with a note."""
+        model = (
+            schema(dialect="mysql", capabilities=())
+            .table("p", {"id": "bigint"}, pk="id")
+            .table("c", {"id": "bigint", "p_id": "bigint", "doc": "json"}, pk=("id", "p_id"))
+            .fk("c", "p_id", "p")
+            .build()
+        )
+        run = run_rules(RuleContext(model=model))
+        fk = [f for f in run.findings if f.rule == "fk-without-index"]
+        assert ([(f.objects, f.fix_sql, f.verify_sql) for f in fk], "json-not-jsonb" in run.rules_skipped) == (
+            [(("public.c.p_id",), None, None)],
+            True,
+        )

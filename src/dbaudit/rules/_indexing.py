@@ -7,12 +7,15 @@ uniqueness. Invalid indexes never count as coverage.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
-from collections.abc import Container, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Container, Iterable, Sequence
+from dataclasses import dataclass, replace
 
+from dbaudit.findings import Finding
 from dbaudit.model.schema import Index, IndexElement, SchemaModel, Table, TableKind
+from dbaudit.rules.registry import RuleContext
 from dbaudit.sqltext import ident, qualified, qualified_text
 
 NAME_LIMIT = 63
@@ -388,6 +391,20 @@ def render(items: Iterable[str]) -> str:
     if guarded:
         out.append(RESET_LOCK_TIMEOUT)
     return "\n".join(out)
+
+
+def sql_for_postgres(check: Callable[[RuleContext], Iterable[Finding]]) -> Callable[[RuleContext], Iterable[Finding]]:
+    """For rules that judge any dialect: on a non-PostgreSQL model keep the finding but drop the fix
+    and verification SQL, which are PostgreSQL syntax (CONCURRENTLY, pg_catalog)."""
+
+    @functools.wraps(check)
+    def wrapper(ctx: RuleContext) -> Iterable[Finding]:
+        findings = check(ctx)
+        if ctx.model.source.dialect == "postgresql":
+            return findings
+        return (replace(f, fix_sql=None, verify_sql=None) for f in findings)
+
+    return wrapper
 
 
 def regclass(table: Table) -> str:

@@ -31,6 +31,7 @@ from dbaudit.rules._indexing import (
     regclass,
     same_elements,
     same_scope,
+    sql_for_postgres,
     unique_name,
 )
 from dbaudit.rules.registry import RuleContext, rule
@@ -85,6 +86,7 @@ def _table_indexes_sql(table: Table) -> str:
 
 
 @rule("fk-without-index", category=CATEGORY, severity=Severity.P1, fix="always")
+@sql_for_postgres
 def fk_without_index(ctx: RuleContext) -> Iterator[Finding]:
     """Foreign key without an index on its referencing columns.
 
@@ -176,6 +178,7 @@ def _rank(index: Index) -> tuple[int, str]:
 
 
 @rule("duplicate-index", category=CATEGORY, severity=Severity.P2, fix="sometimes")
+@sql_for_postgres
 def duplicate_index(ctx: RuleContext) -> Iterator[Finding]:
     """Two indexes with the same definition.
 
@@ -243,6 +246,7 @@ def _covering_wider(table: Table, index: Index, candidates: Sequence[Index]) -> 
 
 
 @rule("redundant-index", category=CATEGORY, severity=Severity.P2, fix="always")
+@sql_for_postgres
 def redundant_index(ctx: RuleContext) -> Iterator[Finding]:
     """A btree index whose keys are a leading prefix of another index.
 
@@ -292,6 +296,7 @@ def _redundant_finding(table: Table, index: Index, wider: Index) -> Finding:
 
 
 @rule("index-duplicates-constraint", category=CATEGORY, severity=Severity.P2, fix="always")
+@sql_for_postgres
 def index_duplicates_constraint(ctx: RuleContext) -> Iterator[Finding]:
     """An index with exactly the keys of a primary-key or unique constraint's index.
 
@@ -350,6 +355,7 @@ def _constraint_dup_finding(table: Table, index: Index, match: Index) -> Finding
 
 
 @rule("low-selectivity-index", category=CATEGORY, severity=Severity.P2, fix="always")
+@sql_for_postgres
 def low_selectivity_index(ctx: RuleContext) -> Iterator[Finding]:
     """A full single-column btree index on a boolean column.
 
@@ -416,7 +422,7 @@ def qualified_column(column: str) -> str:
     return ident(column)
 
 
-@rule("invalid-index", category=CATEGORY, severity=Severity.P1, fix="always")
+@rule("invalid-index", category=CATEGORY, severity=Severity.P1, fix="always", requires=("postgresql",))
 def invalid_index(ctx: RuleContext) -> Iterator[Finding]:
     """An invalid index, left behind by a failed `CREATE INDEX CONCURRENTLY`.
 
@@ -568,7 +574,10 @@ def _has_trigram_index(table: Table, column: str) -> bool:
     category=CATEGORY,
     severity=Severity.P1,
     fix="always",
-    requires=("code",),
+    requires=(
+        "postgresql",
+        "code",
+    ),
 )
 def search_without_trigram_index(ctx: RuleContext) -> Iterator[Finding]:
     """Leading-wildcard search on a column that has no trigram index.
@@ -661,6 +670,7 @@ def _serves_latest(index: Index, keys: Sequence[str], time_column: str) -> bool:
     fix="always",
     requires=("code",),
 )
+@sql_for_postgres
 def latest_row_without_index(ctx: RuleContext) -> Iterator[Finding]:
     """A "latest row per key" query without a `(key…, time DESC)` index.
 
@@ -740,6 +750,7 @@ def _latest_finding(
     fix="never",
     requires=("code",),
 )
+@sql_for_postgres
 def deep_offset_pagination(ctx: RuleContext) -> Iterator[Finding]:
     """Pagination with an unbounded `OFFSET`.
 

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dbaudit.findings import Finding, Severity
 from dbaudit.model.schema import Column, ForeignKey, SchemaModel, Sequence, Table
 from dbaudit.rules._code_facts import code_facts, resolve_table
-from dbaudit.rules._indexing import Locking, audited_tables, bounded_name, render
+from dbaudit.rules._indexing import Locking, audited_tables, bounded_name, render, sql_for_postgres
 from dbaudit.rules.registry import RuleContext, rule
 from dbaudit.sqltext import ident, literal, qualified
 
@@ -81,6 +81,7 @@ def _is_secret(column: Column) -> bool:
 
 
 @rule("secret-in-bounded-varchar", category=CATEGORY, severity=Severity.P1, fix="always")
+@sql_for_postgres
 def secret_in_bounded_varchar(ctx: RuleContext) -> Iterator[Finding]:
     """Encrypted secret stored in a `varchar(n)` that the ciphertext can outgrow.
 
@@ -177,7 +178,7 @@ def _secret_finding(table: Table, column: Column, n: int, *, coded: bool) -> Fin
 # --- timestamp-without-time-zone ----------------------------------------------------------------
 
 
-@rule("timestamp-without-time-zone", category=CATEGORY, severity=Severity.P2, fix="always")
+@rule("timestamp-without-time-zone", category=CATEGORY, severity=Severity.P2, fix="always", requires=("postgresql",))
 def timestamp_without_time_zone(ctx: RuleContext) -> Iterator[Finding]:
     """`timestamp without time zone` column.
 
@@ -266,6 +267,7 @@ def _key_columns(table: Table) -> list[Column]:
 
 
 @rule("int4-key-overflow-risk", category=CATEGORY, severity=Severity.P2, fix="always")
+@sql_for_postgres
 def int4_key_overflow_risk(ctx: RuleContext) -> Iterator[Finding]:
     """Integer (int4) key that can run out, or an FK narrower than the key it references.
 
@@ -427,7 +429,7 @@ def _narrow_fk_finding(table: Table, col: Column, ref: Table, ref_col: Column, f
 # --- json-not-jsonb -----------------------------------------------------------------------------
 
 
-@rule("json-not-jsonb", category=CATEGORY, severity=Severity.P2, fix="always")
+@rule("json-not-jsonb", category=CATEGORY, severity=Severity.P2, fix="always", requires=("postgresql",))
 def json_not_jsonb(ctx: RuleContext) -> Iterator[Finding]:
     """`json` column instead of `jsonb`.
 
@@ -480,6 +482,7 @@ def _non_null_default(column: Column) -> bool:
 
 
 @rule("nullable-with-default", category=CATEGORY, severity=Severity.P2, fix="always")
+@sql_for_postgres
 def nullable_with_default(ctx: RuleContext) -> Iterator[Finding]:
     """Nullable column with a non-null default.
 
@@ -555,6 +558,7 @@ def _in_fk(table: Table, column: Column) -> bool:
 
 
 @rule("status-without-check", category=CATEGORY, severity=Severity.P2)
+@sql_for_postgres
 def status_without_check(ctx: RuleContext) -> Iterator[Finding]:
     """Status-like text column with no CHECK constraint or enum.
 
@@ -609,7 +613,7 @@ def _status_finding(table: Table, column: Column) -> Finding:
 # --- char-type ----------------------------------------------------------------------------------
 
 
-@rule("char-type", category=CATEGORY, severity=Severity.P2, fix="always")
+@rule("char-type", category=CATEGORY, severity=Severity.P2, fix="always", requires=("postgresql",))
 def char_type(ctx: RuleContext) -> Iterator[Finding]:
     """`character(n)` column.
 

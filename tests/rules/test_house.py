@@ -55,6 +55,13 @@ class TestRequiredColumns:
             "RESET lock_timeout;",
         )]
 
+    def test_house_required_columns_clean(self) -> None:
+        """Tables that have every required column (partitions are judged through their parent) are fine."""
+        model = (schema().table("t", cols={"id": "bigint", "created_at": "timestamptz"}, pk="id")
+                 .table("p", cols={"at": "date", "created_at": "timestamptz"}, partition_by=("RANGE", "at"))
+                 .table("p_1", cols={"at": "date"}, partition_of="p").build())
+        assert findings_for(model, "house-required-columns", options={"columns": ["created_at"]}) == []
+
     def test_non_timestamp_column_has_no_fix(self) -> None:
         """A required column that is not *_at needs a type decision: no fix."""
         found = findings_for(MODEL, "house-required-columns", options={"columns": ["tenant_id"]})

@@ -255,3 +255,27 @@ class TestOtherDialects:
             (("public.stats.instance_id",), None, None)]
         assert run.notes == (Note("fix and verification SQL omitted: it is written for PostgreSQL and "
                                   "dbaudit.testing is mysql"),)
+
+
+class TestCrashingRule:
+    def registry(self) -> RuleRegistry:
+        registry = RuleRegistry()
+
+        def boom(ctx: RuleContext) -> list[Finding]:
+            raise ZeroDivisionError("division by zero")
+
+        boom.__doc__ = DOC
+        rule("boom", category="x", severity=Severity.P2, registry=registry)(boom)
+        return registry
+
+    def test_crash_becomes_a_note(self) -> None:
+        """A rule that raises is skipped with a note naming it; the run goes on."""
+        run = run_rules(RuleContext(MODEL), Config(), registry=self.registry())
+        assert (run.findings, run.notes, run.rules_skipped) == (
+            (), (Note("boom failed and reported nothing: ZeroDivisionError: division by zero", rule="boom"),),
+            ("boom",))
+
+    def test_raise_errors(self) -> None:
+        """raise_errors=True lets the exception through (for tests and debugging)."""
+        with pytest.raises(ZeroDivisionError):
+            run_rules(RuleContext(MODEL), Config(), registry=self.registry(), raise_errors=True)

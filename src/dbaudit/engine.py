@@ -27,6 +27,7 @@ from fnmatch import fnmatchcase
 from dbaudit.config import Config, ObjectIgnore
 from dbaudit.errors import UsageError
 from dbaudit.findings import Finding, Note, Severity, sort_findings
+from dbaudit.redact import redact_text
 from dbaudit.rules.registry import REGISTRY, Rule, RuleContext, RuleRegistry
 
 UNUSED_SUPPRESSION = "unused-suppression"
@@ -167,11 +168,13 @@ def run_rules(
     registry: RuleRegistry = REGISTRY,
     strict: bool = False,
     report_unused: bool = True,
+    raise_errors: bool = False,
 ) -> RuleRun:
     """Run the selected rules on ``ctx`` and apply ``config`` (severities, suppressions) to the result.
 
     Options from the configuration (house rules, ``rule-options``) are merged under ``ctx.options``.
-    ``strict``: unknown selectors are errors; ``report_unused``: see :func:`apply_config`.
+    ``strict``: unknown selectors are errors; ``report_unused``: see :func:`apply_config`;
+    ``raise_errors``: a rule that raises stops the run (otherwise it is skipped with a note).
     """
     config = config or Config()
     load_plugins(config)
@@ -192,7 +195,18 @@ def run_rules(
             skipped.append(rule_.id)
             continue
         started = time.perf_counter()
-        findings.extend(run_rule(rule_, ctx))
+        try:
+            findings.extend(run_rule(rule_, ctx))
+        except TypeError:
+            raise  # a rule breaking the contract is a bug to fix, not a run-time condition
+        except Exception as exc:
+            if raise_errors:
+                raise
+            # one broken rule must not cost the whole audit; the note makes the gap visible
+            all_notes.append(Note(f"{rule_.id} failed and reported nothing: "
+                                  f"{type(exc).__name__}: {redact_text(str(exc))}", rule=rule_.id))
+            skipped.append(rule_.id)
+            continue
         timings.append((rule_.id, time.perf_counter() - started))
         ran.append(rule_.id)
     findings, dialect_notes = _postgresql_sql_only(ctx, findings)

@@ -30,7 +30,10 @@ class ModelFormatError(ValueError):
 
 _SCALARS = frozenset({str, int, float, bool, type(None)})
 _NO_DEFAULT: Any = object()
-_ENCODERS: dict[type[Any], Callable[[Any], Any]] = {}
+# Classes whose instances sources share between tables (equal columns, types, index keys): their
+# JSON value is computed once per object and reused.
+_SHARED_CLASSES = frozenset({"Column", "ColumnType", "IndexElement"})
+_ENCODERS: dict[type[Any], Callable[[Any, dict[int, Any]], Any]] = {}
 
 
 def to_jsonable(value: Any) -> Any:
@@ -38,31 +41,38 @@ def to_jsonable(value: Any) -> Any:
 
     Encoders are built once per class (a model of 5,000 tables has hundreds of thousands of objects,
     so the generic ``dataclasses.fields`` walk per object was the slowest part of writing a model).
+    Model objects are immutable and sources share equal ones (a column type, an ``id`` column), so
+    each distinct object is encoded once per call and its JSON value reused: treat the result as
+    read-only.
     """
+    return _encode(value, {})
+
+
+def _encode(value: Any, memo: dict[int, Any]) -> Any:
     tp = type(value)
     if tp in _SCALARS:
         return value
     encoder = _ENCODERS.get(tp)
     if encoder is None:
         encoder = _ENCODERS[tp] = _make_encoder(tp)
-    return encoder(value)
+    return encoder(value, memo)
 
 
-def _make_encoder(tp: type[Any]) -> Callable[[Any], Any]:
+def _make_encoder(tp: type[Any]) -> Callable[[Any, dict[int, Any]], Any]:
     if dataclasses.is_dataclass(tp):
         return _dataclass_encoder(tp)
     if issubclass(tp, Enum):
-        return lambda v: v.value
+        return lambda v, _memo: v.value
     if issubclass(tp, datetime):
-        return lambda v: v.isoformat()
+        return lambda v, _memo: v.isoformat()
     if issubclass(tp, tuple | list):
-        return lambda v: [item if type(item) in _SCALARS else to_jsonable(item) for item in v]
+        return lambda v, memo: [item if type(item) in _SCALARS else _encode(item, memo) for item in v]
     if issubclass(tp, str | int | float):
-        return lambda v: v
+        return lambda v, _memo: v
     raise TypeError(f"cannot encode {tp.__name__} in a model")
 
 
-def _dataclass_encoder(cls: type[Any]) -> Callable[[Any], dict[str, Any]]:
+def _dataclass_encoder(cls: type[Any]) -> Callable[[Any, dict[int, Any]], dict[str, Any]]:
     spec: list[tuple[str, Any]] = []
     klass: Any = cls
     for f in _fields(klass):
@@ -74,16 +84,25 @@ def _dataclass_encoder(cls: type[Any]) -> Callable[[Any], dict[str, Any]]:
             spec.append((f.name, _NO_DEFAULT))
     scalars = _SCALARS
 
-    def encode(obj: Any) -> dict[str, Any]:
+    def encode(obj: Any, memo: dict[int, Any]) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for name, default in spec:
             item = getattr(obj, name)
             if item is default or (default is not _NO_DEFAULT and item == default):
                 continue
-            out[name] = item if type(item) in scalars else to_jsonable(item)
+            out[name] = item if type(item) in scalars else _encode(item, memo)
         return out
 
-    return encode
+    if cls.__name__ not in _SHARED_CLASSES:
+        return encode
+
+    def encode_shared(obj: Any, memo: dict[int, Any]) -> dict[str, Any]:
+        done: dict[str, Any] | None = memo.get(id(obj))
+        if done is None:
+            done = memo[id(obj)] = encode(obj, memo)
+        return done
+
+    return encode_shared
 
 
 def from_jsonable(cls: type[T], data: Any) -> T:
@@ -101,32 +120,64 @@ def _hints(cls: Any) -> dict[str, Any]:
 
 
 def _decode(tp: Any, data: Any) -> Any:
+    return _decoder(tp)(data)
+
+
+@cache
+def _decoder(tp: Any) -> Callable[[Any], Any]:
+    """A function that decodes JSON data into ``tp``, built once per type hint."""
     origin = get_origin(tp)
     if origin in (typing.Union, types.UnionType):
         members = [a for a in get_args(tp) if a is not type(None)]
-        if data is None:
-            return None
-        return _decode(members[0], data) if len(members) == 1 else data
+        if len(members) != 1:
+            return lambda data: data
+        inner = _decoder(members[0])
+        return lambda data: None if data is None else inner(data)
     if origin is typing.Literal:
-        if data not in get_args(tp):
-            raise ModelFormatError(f"unexpected value {data!r}, expected one of {get_args(tp)}")
-        return data
+        allowed = get_args(tp)
+        return lambda data: _literal(data, allowed)
     if origin is tuple:
         args = get_args(tp)
         if len(args) == 2 and args[1] is Ellipsis:
-            return tuple(_decode(args[0], item) for item in _as_list(data))
-        return tuple(_decode(a, item) for a, item in zip(args, _as_list(data), strict=True))
+            item_decoder = _decoder(args[0])
+            return lambda data: tuple([item_decoder(item) for item in _as_list(data)])
+        decoders = [_decoder(a) for a in args]
+        return lambda data: tuple(d(item) for d, item in zip(decoders, _as_list(data), strict=True))
     if isinstance(tp, type) and dataclasses.is_dataclass(tp):
-        return _decode_dataclass(tp, data)
+        return _dataclass_decoder(tp)
     if isinstance(tp, type) and issubclass(tp, Enum):
-        return tp(data)
+        return tp
     if tp is datetime:
-        return None if data is None else datetime.fromisoformat(data)
-    if tp is bool and not isinstance(data, bool):
+        return lambda data: None if data is None else datetime.fromisoformat(data)
+    if tp is bool:
+        return _bool
+    if tp is int:
+        return _int
+    if tp is str:
+        return _str
+    return lambda data: data
+
+
+def _literal(data: Any, allowed: tuple[Any, ...]) -> Any:
+    if data not in allowed:
+        raise ModelFormatError(f"unexpected value {data!r}, expected one of {allowed}")
+    return data
+
+
+def _bool(data: Any) -> bool:
+    if not isinstance(data, bool):
         raise ModelFormatError(f"expected a boolean, got {data!r}")
-    if tp is int and (isinstance(data, bool) or not isinstance(data, int)):
+    return data
+
+
+def _int(data: Any) -> int:
+    if isinstance(data, bool) or not isinstance(data, int):
         raise ModelFormatError(f"expected an integer, got {data!r}")
-    if tp is str and not isinstance(data, str):
+    return data
+
+
+def _str(data: Any) -> str:
+    if not isinstance(data, str):
         raise ModelFormatError(f"expected a string, got {data!r}")
     return data
 
@@ -137,19 +188,32 @@ def _as_list(data: Any) -> list[Any]:
     return data
 
 
-def _decode_dataclass(cls: Any, data: Any) -> Any:
-    if not isinstance(data, dict):
-        raise ModelFormatError(f"expected an object for {cls.__name__}, got {type(data).__name__}")
+def _dataclass_decoder(cls: Any) -> Callable[[Any], Any]:
     hints = _hints(cls)
-    known = {f.name for f in _fields(cls)}
-    unknown = set(data) - known
-    if unknown:
-        raise ModelFormatError(f"unknown field(s) for {cls.__name__}: {', '.join(sorted(unknown))}")
-    kwargs = {name: _decode(hints[name], value) for name, value in data.items()}
-    try:
-        return cls(**kwargs)
-    except TypeError as exc:
-        raise ModelFormatError(f"{cls.__name__}: {exc}") from None
+    fields: dict[str, Callable[[Any], Any]] = {}
+
+    def field_decoder(name: str) -> Callable[[Any], Any]:
+        # Resolved on first use: the model's classes refer to each other (and to themselves).
+        found = fields.get(name)
+        if found is None:
+            found = fields[name] = _decoder(hints[name])
+        return found
+
+    known = frozenset(f.name for f in _fields(cls))
+
+    def decode(data: Any) -> Any:
+        if not isinstance(data, dict):
+            raise ModelFormatError(f"expected an object for {cls.__name__}, got {type(data).__name__}")
+        if not known.issuperset(data):
+            unknown = set(data) - known
+            raise ModelFormatError(f"unknown field(s) for {cls.__name__}: {', '.join(sorted(unknown))}")
+        kwargs = {name: field_decoder(name)(value) for name, value in data.items()}
+        try:
+            return cls(**kwargs)
+        except TypeError as exc:
+            raise ModelFormatError(f"{cls.__name__}: {exc}") from None
+
+    return decode
 
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False)

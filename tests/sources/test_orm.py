@@ -242,3 +242,13 @@ class TestErrors:
         """A spec without ``:attribute`` is a usage mistake reported before anything is imported."""
         with pytest.raises(SourceError, match="not an import path"):
             read_models("app.models", project_dir=str(tmp_path))
+
+
+class TestLoadSource:
+    def test_models_prefix(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        """``load_source("models:…")`` reads the models with the working directory as project."""
+        from dbaudit.sources import load_source  # noqa: PLC0415
+
+        monkeypatch.chdir(_project(tmp_path))
+        model = load_source("models:app.models:Base")
+        assert (model.source.kind, [t.name for t in model.tables]) == ("models", ["stats", "tags", "users"])

@@ -226,6 +226,14 @@ class TestRedundantColumn:
                                          function_source="BEGIN NEW.instance_id := 1; RETURN NEW; END").build()
         assert findings_for(model, "redundant-column-without-consistency") == []
 
+    def test_redundant_column_clean_same_name_other_tables(self) -> None:
+        """Same-named FK columns that reference different tables are different facts."""
+        model = (schema().table("x", cols={"id": "bigint"}, pk="id").table("y", cols={"id": "bigint"}, pk="id")
+                 .table("p", cols={"id": "bigint", "owner_id": "bigint"}, pk="id").fk("p", "owner_id", "x")
+                 .table("c", cols={"id": "bigint", "p_id": "bigint", "owner_id": "bigint"}, pk="id")
+                 .fk("c", "p_id", "p").fk("c", "owner_id", "y").build())
+        assert findings_for(model, "redundant-column-without-consistency") == []
+
     def test_redundant_column_clean_plain_copies(self) -> None:
         """Same-named non-key columns (db_type) are not reported: only keys are judged."""
         model = (instances()

@@ -37,6 +37,59 @@ _INTEGER_TYPES = frozenset({"int2", "int4", "int8"})
 # Shared helpers
 
 
+# One model is audited at a time: indexes over it (tables by name, referenced keys, relation names)
+# are built once per model instead of rescanning every table per column or finding, which matters on
+# 5,000-table schemas. A single entry holds the last model only.
+_CACHE: list[tuple[SchemaModel, dict[str, Any]]] = []
+
+
+def model_cache(model: SchemaModel) -> dict[str, Any]:
+    """A scratch dict tied to this model object (replaced when another model comes)."""
+    if _CACHE and _CACHE[0][0] is model:
+        return _CACHE[0][1]
+    _CACHE[:] = [(model, {})]
+    return _CACHE[0][1]
+
+
+def tables_named(model: SchemaModel, name: str) -> list[Table]:
+    """Base tables with this bare name, in any schema."""
+    cache = model_cache(model)
+    if "by_name" not in cache:
+        by_name: dict[str, list[Table]] = {}
+        for t in model.base_tables:
+            by_name.setdefault(t.name, []).append(t)
+        cache["by_name"] = by_name
+    found: list[Table] = cache["by_name"].get(name, [])
+    return found
+
+
+def referenced_keys(model: SchemaModel) -> set[tuple[str, frozenset[str]]]:
+    """(table, referenced column set) of every foreign key: keys that must stay non-partial."""
+    cache = model_cache(model)
+    if "referenced" not in cache:
+        cache["referenced"] = {
+            (fk.ref_qualified, frozenset(fk.ref_columns)) for t in model.tables for fk in t.foreign_keys
+        }
+    keys: set[tuple[str, frozenset[str]]] = cache["referenced"]
+    return keys
+
+
+def relation_names(model: SchemaModel, schema: str) -> set[str]:
+    """Names taken in a schema's relation namespace (tables, views, indexes, sequences)."""
+    cache = model_cache(model)
+    if "relations" not in cache:
+        names: dict[str, set[str]] = {}
+        for t in model.tables:
+            bucket = names.setdefault(t.schema, set())
+            bucket.add(t.name)
+            bucket.update(i.name for i in t.indexes)
+        for seq in model.sequences:
+            names.setdefault(seq.schema, set()).add(seq.name)
+        cache["relations"] = names
+    found: set[str] = cache["relations"].get(schema, set())
+    return found
+
+
 def col_obj(table: Table, column: str) -> str:
     """The JSON contract's ``schema.table.column`` name."""
     return f"{table.qualified_name}.{column}"
@@ -159,9 +212,9 @@ def parent_by_name(model: SchemaModel, table: Table, column: Column) -> tuple[Ta
     """
     if not column.name.endswith("_id") or len(column.name) <= 3:
         return None
-    names = _plurals(column.name[:-3])
     candidates = [
-        t for t in model.base_tables if t.name in names and t.qualified_name != table.qualified_name
+        t for name in _plurals(column.name[:-3]) for t in tables_named(model, name)
+        if t.qualified_name != table.qualified_name
     ]
     same_schema = [t for t in candidates if t.schema == table.schema]
     pool = same_schema or candidates
@@ -327,17 +380,19 @@ def _redundant_pairs(table: Table, fk: ForeignKey, parent: Table) -> Iterator[tu
     named after the same grandparent they both reference.
     """
     key = fk.columns[0]
+    fk_by_column = {c: f for f in reversed(table.foreign_keys) for c in f.columns}
     for column in table.columns:
         if column.name == key:
             continue
-        child_fk = fk_covering(table, column.name)
+        child_fk = fk_by_column.get(column.name)
         # Same name and type in the parent, when the column is a key (FK or *_id), not a plain copy.
         same = parent.column(column.name)
+        parent_fk = fk_covering(parent, column.name) if same is not None else None
         if (
-            same is not None and same.name not in fk.ref_columns and types_compatible(column, same)
-            and same.type.name == column.type.name
-            and (child_fk is not None or fk_covering(parent, same.name) is not None
-                 or column.name.endswith("_id"))
+            same is not None and same.name not in fk.ref_columns and same.type.name == column.type.name
+            and (child_fk is not None or parent_fk is not None or column.name.endswith("_id"))
+            # two foreign keys of the same name to different tables hold different facts
+            and (child_fk is None or parent_fk is None or child_fk.ref_qualified == parent_fk.ref_qualified)
         ):
             yield column.name, same.name
             continue
@@ -654,10 +709,7 @@ def _predicate_not_null(predicate: str | None, column: str) -> bool:
 
 
 def _referenced(model: SchemaModel, table: Table, columns: tuple[str, ...]) -> bool:
-    return any(
-        fk.ref_qualified == table.qualified_name and set(fk.ref_columns) == set(columns)
-        for t in model.tables for fk in t.foreign_keys
-    )
+    return (table.qualified_name, frozenset(columns)) in referenced_keys(model)
 
 
 def _nnd_fix(

@@ -15,6 +15,7 @@ from dbaudit.rules.integrity import (
     lock_guarded,
     models_table,
     parent_by_name,
+    referenced_keys,
     rel_obj,
     tsql,
 )
@@ -269,10 +270,7 @@ def soft_delete_unique_not_partial(ctx: RuleContext) -> Iterator[Finding]:
             partial_on_live = any(mentions(index.predicate, c) for c in LIFECYCLE_COLUMNS) if index else False
             if index is not None and (partial_on_live or not index.is_plain):
                 continue
-            referenced = any(
-                fk.ref_qualified == table.qualified_name and set(fk.ref_columns) == set(columns)
-                for t in model.tables for fk in t.foreign_keys
-            )
+            referenced = (table.qualified_name, frozenset(columns)) in referenced_keys(model)
             yield soft_delete_unique_not_partial.finding(
                 objects=[rel_obj(table.schema, name)],
                 title=f"unique key {rel_obj(table.schema, name)} also counts soft-deleted rows of "
@@ -433,11 +431,17 @@ def cascade_edges(model: SchemaModel) -> dict[str, list[tuple[str, str]]]:
     return edges
 
 
+MAX_EVIDENCE = 10
+MAX_CHAINS = 200  # maximal paths can grow exponentially in dense graphs; enough to judge and show
+
+
 def _chains(edges: dict[str, list[tuple[str, str]]], root: str) -> list[list[tuple[str, str]]]:
-    """Every maximal cascade path from ``root`` (cycles cut), as lists of (child, fk name)."""
+    """Maximal cascade paths from ``root`` (cycles cut, at most MAX_CHAINS), as (child, fk name) lists."""
     out: list[list[tuple[str, str]]] = []
 
     def walk(node: str, path: list[tuple[str, str]], seen: frozenset[str]) -> None:
+        if len(out) >= MAX_CHAINS:
+            return
         children = [(c, fk) for c, fk in edges.get(node, []) if c not in seen]
         if not children:
             if path:
@@ -514,8 +518,11 @@ def deep_cascade(ctx: RuleContext) -> Iterator[Finding]:
             objects=[root],
             title=f"deleting from {root} cascades {max(len(c) for c in flagged)} level(s) deep into "
                   f"{len(reached)} table(s)" + (f", including {', '.join(history)}" if history else ""),
-            evidence=[root + "".join(f" -> {child} ({fk} ON DELETE CASCADE)" for child, fk in chain)
-                      for chain in flagged],
+            evidence=[
+                *(root + "".join(f" -> {child} ({fk} ON DELETE CASCADE)" for child, fk in chain)
+                  for chain in flagged[:MAX_EVIDENCE]),
+                *([f"... and {len(flagged) - MAX_EVIDENCE} more chain(s)"] if len(flagged) > MAX_EVIDENCE else []),
+            ],
             impact="One DELETE removes rows in every table of the chain, under lock, without a trace: "
                    "history and statistics are lost with the parent.",
             root_cause="ON DELETE CASCADE was chosen per foreign key without looking at the whole chain.",

@@ -10,7 +10,7 @@ from typing import Literal
 
 from dbaudit.findings import Finding, Severity
 from dbaudit.model.schema import Column, SchemaModel, Sequence, Table, TableKind
-from dbaudit.rules.integrity import col_obj, locations, lock_guarded, rel_obj, tsql
+from dbaudit.rules.integrity import col_obj, locations, lock_guarded, rel_obj, relation_names, tsql
 from dbaudit.rules.registry import RuleContext, rule
 from dbaudit.sqltext import ident, literal, qualified, truncate_identifier
 
@@ -79,14 +79,6 @@ def fed_sequence(model: SchemaModel, table: Table, column: Column) -> str | None
         if model.sequence(f"{candidate}.{name}") is not None:
             return f"{candidate}.{name}"
     return f"{schema or table.schema}.{name}"
-
-
-def relation_names(model: SchemaModel, schema: str) -> set[str]:
-    """Names taken in a schema's relation namespace (tables, views, indexes, sequences)."""
-    names = {t.name for t in model.tables if t.schema == schema}
-    names |= {i.name for t in model.tables if t.schema == schema for i in t.indexes}
-    names |= {s.name for s in model.sequences if s.schema == schema}
-    return names
 
 
 # --------------------------------------------------------------------------------------------------
@@ -215,7 +207,22 @@ class NamedObject:
     object_name: str
     name: str
     table: Table | None
-    rename_sql: str  # the ALTER statement up to "RENAME ... TO"
+    schema: str
+
+    @property
+    def rename_sql(self) -> str:
+        """The ALTER statement up to ``RENAME ... TO`` (built only for reported names: it is costly)."""
+        table = self.table
+        if self.kind == "index":
+            return f"ALTER INDEX {qualified(self.schema, self.name)} RENAME TO"
+        if self.kind == "sequence" or table is None:
+            return f"ALTER SEQUENCE {qualified(self.schema, self.name)} RENAME TO"
+        if self.kind == "constraint":
+            return f"ALTER TABLE {tsql(table)} RENAME CONSTRAINT {ident(self.name)} TO"
+        verb = _RELKIND_SQL.get(table.kind, "ALTER TABLE")
+        if self.kind == "column":
+            return f"{verb} {tsql(table)} RENAME COLUMN {ident(self.name)} TO"
+        return f"{verb} {tsql(table)} RENAME TO"
 
 
 _RELKIND_SQL = {
@@ -238,25 +245,21 @@ def named_objects(model: SchemaModel) -> Iterator[NamedObject]:
     Partitions' columns and constraints are inherited from the parent, so only the parent's count.
     """
     for table in model.tables:
-        verb = _RELKIND_SQL.get(table.kind, "ALTER TABLE")
-        yield NamedObject("table", table.qualified_name, table.name, table,
-                          f"{verb} {tsql(table)} RENAME TO")
+        schema, qualified_name = table.schema, table.qualified_name
+        yield NamedObject("table", qualified_name, table.name, table, schema)
         if table.kind is TableKind.PARTITION:
             continue
         for column in table.columns:
-            yield NamedObject("column", col_obj(table, column.name), column.name, table,
-                              f"{verb} {tsql(table)} RENAME COLUMN {ident(column.name)} TO")
+            yield NamedObject("column", f"{qualified_name}.{column.name}", column.name, table, schema)
         constraints = constraint_names(table)
         for name in constraints:
-            yield NamedObject("constraint", rel_obj(table.schema, name), name, table,
-                              f"ALTER TABLE {tsql(table)} RENAME CONSTRAINT {ident(name)} TO")
+            yield NamedObject("constraint", f"{schema}.{name}", name, table, schema)
+        taken = set(constraints)
         for index in table.indexes:
-            if index.constraint is None and index.name not in constraints:
-                yield NamedObject("index", rel_obj(table.schema, index.name), index.name, table,
-                                  f"ALTER INDEX {qualified(table.schema, index.name)} RENAME TO")
+            if index.constraint is None and index.name not in taken:
+                yield NamedObject("index", f"{schema}.{index.name}", index.name, table, schema)
     for seq in model.sequences:
-        yield NamedObject("sequence", seq.qualified_name, seq.name, None,
-                          f"ALTER SEQUENCE {qualified(seq.schema, seq.name)} RENAME TO")
+        yield NamedObject("sequence", seq.qualified_name, seq.name, None, seq.schema)
 
 
 def snake_case(name: str) -> str:
@@ -273,10 +276,9 @@ def _taken(model: SchemaModel, obj: NamedObject) -> set[str]:
     table = obj.table
     if obj.kind == "column" and table is not None:
         return {c.name for c in table.columns}
-    schema = table.schema if table is not None else obj.object_name.split(".", 1)[0]
-    names = relation_names(model, schema)
+    names = relation_names(model, obj.schema)
     if obj.kind == "constraint" and table is not None:
-        names |= set(constraint_names(table))
+        return names | set(constraint_names(table))  # a new set: the cached one stays untouched
     return names
 
 
@@ -337,6 +339,6 @@ def _exists_query(obj: NamedObject) -> str:
     if obj.kind == "constraint" and obj.table is not None:
         return ("SELECT conname FROM pg_catalog.pg_constraint WHERE conrelid = "
                 f"{literal(tsql(obj.table))}::regclass ORDER BY conname;")
-    schema = obj.object_name.split(".", 1)[0]
+    schema = obj.schema
     return ("SELECT c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = "
             f"c.relnamespace WHERE n.nspname = {literal(schema)} AND c.relname = {literal(obj.name)};")

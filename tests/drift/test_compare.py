@@ -304,6 +304,31 @@ class TestForeignKeys:
         ]
 
 
+class TestForeignKeyActions:
+    def _models(self, ondelete: str) -> sa.MetaData:
+        md = sa.MetaData()
+        sa.Table("instances", md, sa.Column("id", sa.Integer, primary_key=True))
+        sa.Table("aggs", md, sa.Column("id", sa.Integer, primary_key=True),
+                 sa.Column("instance_id", sa.Integer, sa.ForeignKey("instances.id", ondelete=ondelete)))
+        return md
+
+    def test_on_delete_differs_finds(self, read_db: ReadDb) -> None:
+        """ON DELETE CASCADE in the models but NO ACTION in the database is fk-action-mismatch P2."""
+        db = read_db(_PARENT + "CREATE TABLE aggs (id serial PRIMARY KEY, instance_id int REFERENCES instances);")
+        findings = compare(orm(self._models("CASCADE")), db)
+        assert [(f.rule, f.severity.name, f.objects, f.title) for f in findings] == [(
+            "fk-action-mismatch", "P2", ("public.aggs.instance_id",),
+            "Foreign key public.aggs(instance_id) -> public.instances is ON DELETE CASCADE in models "
+            "(test.models:Base) but ON DELETE NO ACTION in database (db)",
+        )]
+
+    def test_same_action_other_spelling_clean(self, read_db: ReadDb) -> None:
+        """ondelete="cascade" (lower case) and ON DELETE CASCADE are the same action."""
+        db = read_db(_PARENT + "CREATE TABLE aggs (id serial PRIMARY KEY, "
+                     "instance_id int REFERENCES instances ON DELETE CASCADE);")
+        assert compare(orm(self._models("cascade")), db) == []
+
+
 class TestIndexes:
     def test_index_only_in_models_finds(self, read_db: ReadDb) -> None:
         """An index the models declare and the database lacks is reported with CREATE INDEX CONCURRENTLY."""

@@ -122,6 +122,17 @@ _RULES = (
         "-- database: FOREIGN KEY (tag_id) REFERENCES tags (id)\n-- models: tag_id = mapped_column(Integer)",
         "-- models: tag_id = mapped_column(ForeignKey('tags.id'))",
     ), fix="sometimes"),
+    DriftRule("fk-action-mismatch", Severity.P2, _doc(
+        "A foreign key present on both sides has different ON DELETE / ON UPDATE actions.",
+        "For foreign keys matched by columns and target, compares the referential actions.",
+        "Deleting a parent cascades on one side and fails (or leaves rows) on the other: the code's "
+        "expectation of what a delete does is wrong.",
+        "-- models: ForeignKey('instances.id', ondelete='CASCADE')\n"
+        "-- database: REFERENCES instances (id)  -- NO ACTION",
+        "-- align the model's ondelete= with the database, or replace the constraint:\n"
+        "ALTER TABLE t ADD CONSTRAINT t_instance_id_fkey_new FOREIGN KEY (instance_id)\n"
+        "  REFERENCES instances (id) ON DELETE CASCADE NOT VALID;",
+    )),
     DriftRule("index-mismatch", Severity.P2, _doc(
         "An index or unique constraint exists on one side only.",
         "Matches indexes by keys, uniqueness, method and predicate, not by name; a unique constraint and "

@@ -125,11 +125,45 @@ def fk_only_on_one_side(pair: TablePair) -> Iterator[Finding]:
                 yield _fk_finding(pair, fk, has, lacks, lacking_table)
 
 
-def _fk_text(fk: ForeignKey) -> str:
+@comparator("table", "foreign_key_actions")
+def fk_action_mismatch(pair: TablePair) -> Iterator[Finding]:
+    right = {fk_key(fk): fk for fk in pair.right.foreign_keys}
+    seen: set[FkKey] = set()
+    for fk in pair.left.foreign_keys:
+        other = right.get(fk_key(fk))
+        if other is None or fk_key(fk) in seen:
+            continue
+        seen.add(fk_key(fk))
+        if (fk.on_delete, fk.on_update) == (other.on_delete, other.on_update):
+            continue
+        yield drift_finding(
+            "fk-action-mismatch",
+            objects=tuple(f"{pair.table_name}.{c}" for c in fk.columns),
+            title=(
+                f"Foreign key {pair.table_name}({', '.join(fk.columns)}) -> {fk.ref_qualified} is ON DELETE "
+                f"{fk.on_delete.value} in {pair.ctx.left.label} but ON DELETE {other.on_delete.value} in "
+                f"{pair.ctx.right.label}"
+                if fk.on_delete != other.on_delete
+                else f"Foreign key {pair.table_name}({', '.join(fk.columns)}) -> {fk.ref_qualified} has ON UPDATE "
+                f"{fk.on_update.value} in {pair.ctx.left.label} but {other.on_update.value} in {pair.ctx.right.label}"
+            ),
+            evidence=(
+                f"{pair.ctx.left.label}: {_fk_text(fk, actions=True)}{at(fk.location)}",
+                f"{pair.ctx.right.label}: {_fk_text(other, actions=True)}{at(other.location)}",
+            ),
+            impact="Deleting or re-keying a parent row does something else than one side expects.",
+            root_cause="The referential action was changed in one source only.",
+            locations=(fk.location, other.location),
+        )
+
+
+def _fk_text(fk: ForeignKey, *, actions: bool = False) -> str:
     columns, ref_columns = ", ".join(fk.columns), ", ".join(fk.ref_columns)
     text = f"FOREIGN KEY ({columns}) REFERENCES {fk.ref_qualified} ({ref_columns})"
-    if fk.on_delete != ReferentialAction.NO_ACTION:
+    if actions or fk.on_delete != ReferentialAction.NO_ACTION:
         text += f" ON DELETE {fk.on_delete.value}"
+    if actions and fk.on_update != ReferentialAction.NO_ACTION:
+        text += f" ON UPDATE {fk.on_update.value}"
     return text
 
 

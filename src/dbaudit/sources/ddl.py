@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dbaudit.errors import SourceError
+from dbaudit.errors import ScratchError, SourceError
 from dbaudit.model.schema import SchemaModel
 
 # SQLSTATEs a privilege statement may fail with on a scratch server: undefined_object (the role does
@@ -98,7 +98,12 @@ def run_statements(url: str, statements: list[Statement], origin: str | Path) ->
     import psycopg  # noqa: PLC0415
     from psycopg.pq import TransactionStatus  # noqa: PLC0415
 
-    with psycopg.connect(url, autocommit=True) as conn:
+    try:
+        conn = psycopg.connect(url, autocommit=True)
+    except psycopg.Error as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ScratchError(f"cannot connect to the throw-away database: {first}") from None
+    with conn:
         for statement in statements:
             guard = statement.privileges_only and conn.info.transaction_status == TransactionStatus.INTRANS
             try:

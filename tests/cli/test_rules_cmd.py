@@ -12,7 +12,7 @@ from dbaudit.cli.rules_cmd import catalogue, rule_markdown
 
 
 def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, ["rules", *args], env={"COLUMNS": "200"})
+    result = CliRunner().invoke(cli, ["rules", *args], env={"COLUMNS": "80"})
     return result.exit_code, result.stdout, result.stderr
 
 

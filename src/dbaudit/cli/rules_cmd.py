@@ -11,6 +11,7 @@ import difflib
 import json
 
 import click
+from rich.console import Console
 from rich.markdown import Markdown
 from rich.table import Table
 
@@ -102,7 +103,9 @@ def rules_command(selector: str | None, fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps([rule_json(r) for r in rules], indent=2, ensure_ascii=False))
         return
-    stdout.print(_table(rules))
+    # piped output is not cut to 80 columns: ids would be truncated and unsearchable
+    console = stdout if stdout.is_terminal else Console(width=200, highlight=False)
+    console.print(_table(rules))
 
 
 __all__ = ["catalogue", "rule_json", "rule_markdown", "rules_command"]

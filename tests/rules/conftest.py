@@ -15,6 +15,7 @@ names, which return the functions).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -50,11 +51,22 @@ def findings_for(
     return list(sort_findings(out))
 
 
-def execute_script(pg_url: str, sql_text: str) -> None:
-    """Execute a multi-statement script, one statement at a time in autocommit mode."""
+def execute_script(pg_url: str, sql_text: str, *, retries: int = 20) -> None:
+    """Execute a multi-statement script, one statement at a time in autocommit mode.
+
+    Fixes set a short ``lock_timeout``; on a busy test server (autovacuum, parallel tests) a statement
+    may time out waiting for its lock, and is retried the way an operator would.
+    """
     with psycopg.connect(pg_url, autocommit=True) as conn:
         for statement in split(sql_text):
-            conn.execute(statement.encode())  # bytes: psycopg must not interpret % placeholders
+            for attempt in range(retries + 1):
+                try:
+                    conn.execute(statement.encode())  # bytes: psycopg must not interpret % placeholders
+                    break
+                except psycopg.errors.LockNotAvailable:
+                    if attempt == retries:
+                        raise
+                    time.sleep(0.25)
 
 
 def read_model(pg_url: str) -> SchemaModel:

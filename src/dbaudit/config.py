@@ -246,6 +246,8 @@ def _reject_urls(value: Any, reader: _Reader, key: str) -> None:
         )
     if isinstance(value, Mapping):
         for sub, item in value.items():
+            if _URL.match(str(sub).strip()):
+                raise reader.fail(f"a key under {key} is a URL: database URLs are not allowed in configuration")
             _reject_urls(item, reader, f"{key}.{sub}")
     elif isinstance(value, list):
         for item in value:

@@ -65,7 +65,7 @@ def load_migrations(path: Path, *, assume_in_transaction: bool = False) -> Migra
     ``assume_in_transaction``: the runner of plain ``.sql`` files wraps each file in a transaction
     (Flyway, sqitch do; psql -f does not). Alembic's own transactions are read from its output.
     """
-    from dbaudit.migrations.parse import alembic as alembic_source  # noqa: PLC0415 - alembic is heavy
+    from dbaudit.migrations.parse import isolated as alembic_source  # noqa: PLC0415 - a child process
 
     path = path.resolve()
     if not path.exists():

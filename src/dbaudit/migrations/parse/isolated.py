@@ -1,0 +1,111 @@
+"""Run the Alembic loader in a child process: the user's env.py and revision modules are imported
+there, never in dbaudit's own process (no ``sys.modules``/``sys.path``/logging side effects, and a
+crashing or exiting env.py cannot take dbaudit down).
+
+The child (``child_main``) runs :func:`dbaudit.migrations.parse.alembic.load_alembic` and writes the
+result as JSON (statements as SQL text with line and transaction state); the parent parses the SQL
+again with pglast, which is cheap next to importing the revisions.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from dbaudit.errors import SourceError
+from dbaudit.migrations.parse.statements import Statement, parse_statements
+from dbaudit.migrations.source import MigrationSet, Revision
+
+CHILD_TIMEOUT_SECONDS = 600
+_ERROR_MARK = "DBAUDIT-SOURCE-ERROR:"
+_CHILD_CODE = "from dbaudit.migrations.parse.isolated import child_main; child_main()"
+
+
+def load_alembic(root: Path, *, ini: Path | None = None, script_location: Path | None = None) -> MigrationSet:
+    """The Alembic project at ``root``, loaded in a child process."""
+    with tempfile.TemporaryDirectory(prefix="dbaudit-alembic-") as tmp:
+        out = Path(tmp) / "migrations.json"
+        args = json.dumps({"root": str(root), "ini": str(ini) if ini else None,
+                           "script_location": str(script_location) if script_location else None})
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(root), env.get("PYTHONPATH", "")) if p)
+        env.setdefault("PYTHONDONTWRITEBYTECODE", "1")
+        try:
+            proc = subprocess.run([sys.executable, "-c", _CHILD_CODE, args, str(out)], cwd=root, env=env,
+                                  capture_output=True, text=True, timeout=CHILD_TIMEOUT_SECONDS, check=False)
+        except subprocess.TimeoutExpired:
+            raise SourceError(
+                f"{root}: loading the Alembic project took longer than {CHILD_TIMEOUT_SECONDS}s") from None
+        if proc.returncode != 0 or not out.exists():
+            raise SourceError(_child_error(proc.stderr, root))
+        return _from_json(json.loads(out.read_text(encoding="utf-8")), root)
+
+
+def _child_error(stderr: str, root: Path) -> str:
+    for line in stderr.splitlines():
+        if line.startswith(_ERROR_MARK):
+            return line[len(_ERROR_MARK):].strip()
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    return f"{root}: loading the Alembic project failed: {lines[-1].strip() if lines else 'no message'}"
+
+
+def _from_json(data: dict[str, Any], root: Path) -> MigrationSet:
+    revisions = []
+    for r in data["revisions"]:
+        statements = tuple(_statement(sql, line, in_tx, r["path"]) for sql, line, in_tx in r["statements"])
+        revisions.append(Revision(
+            id=r["id"], path=r["path"], down_revisions=tuple(r["down_revisions"]), statements=statements,
+            kind="alembic", upgrade_line=r["upgrade_line"], downgrade_line=r["downgrade_line"],
+            has_downgrade=r["has_downgrade"], message=r["message"],
+        ))
+    return MigrationSet(root=root, kind="alembic", revisions=tuple(revisions), heads=tuple(data["heads"]),
+                        notes=tuple(data["notes"]), lock_timeout_in_env=data["lock_timeout_in_env"])
+
+
+def _statement(sql: str, line: int, in_transaction: bool, path: str) -> Statement:
+    raws = parse_statements(sql, where=f"{path}:{line}")
+    node = raws[0].node if raws else None
+    return Statement(sql, node, line, in_transaction)
+
+
+def _to_json(migrations: MigrationSet) -> dict[str, Any]:
+    return {
+        "revisions": [{
+            "id": r.id, "path": r.path, "down_revisions": list(r.down_revisions), "upgrade_line": r.upgrade_line,
+            "downgrade_line": r.downgrade_line, "has_downgrade": r.has_downgrade, "message": r.message,
+            "statements": [[s.sql, s.line, s.in_transaction] for s in r.statements],
+        } for r in migrations.revisions],
+        "heads": list(migrations.heads), "notes": list(migrations.notes),
+        "lock_timeout_in_env": migrations.lock_timeout_in_env,
+    }
+
+
+# --- child side ---------------------------------------------------------------------------------
+
+
+def child_main() -> None:
+    """``ARGS_JSON OUT_FILE``: load the project in this process and write it as JSON."""
+    from dbaudit.migrations.parse import alembic  # noqa: PLC0415 - child only: imports alembic
+
+    args, out = json.loads(sys.argv[1]), sys.argv[2]
+    root = Path(args["root"])
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+    try:
+        migrations = alembic.load_alembic(
+            root, ini=Path(args["ini"]) if args["ini"] else None,
+            script_location=Path(args["script_location"]) if args["script_location"] else None,
+        )
+    except SourceError as exc:
+        sys.stderr.write(f"{_ERROR_MARK} {' '.join(str(exc).split())}\n")
+        sys.exit(3)
+    except Exception as exc:
+        sys.stderr.write(f"{_ERROR_MARK} {root}: loading the Alembic project failed: "
+                         f"{type(exc).__name__}: {' '.join(str(exc).split())}\n")
+        sys.exit(3)
+    Path(out).write_text(json.dumps(_to_json(migrations)), encoding="utf-8")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -158,6 +159,17 @@ class TestAlembic:
         assert result.findings == ()
         assert [n.rule for n in result.notes] == ["missing-lock-timeout"]
 
+
+    def test_user_code_stays_out_of_this_process(self, tmp_path: Path) -> None:
+        """env.py and its imports run in a child process: dbaudit's sys.modules and sys.path are untouched."""
+        project = alembic_project(tmp_path)
+        (project / "lint_marker_pkg_5f1c.py").write_text("VALUE = 1\n", encoding="utf-8")
+        env = project / "migrations" / "env.py"
+        env.write_text("import sys\nsys.path.insert(0, 'x-added-by-env')\nimport lint_marker_pkg_5f1c\n"
+                       + env.read_text(encoding="utf-8"), encoding="utf-8")
+        result = lint_migrations(project, since="corpus_base")
+        assert (result.findings, result.notes) == ((), ())
+        assert ("lint_marker_pkg_5f1c" in sys.modules, "x-added-by-env" in sys.path) == (False, False)
 
     def test_offline_failure_falls_back_to_literals(self, tmp_path: Path) -> None:
         """When env.py cannot run offline, op.execute literals are still linted, with a note."""

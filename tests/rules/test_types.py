@@ -170,17 +170,23 @@ class TestInt4KeyOverflowRisk:
             ("P2", ("public.link.parent_id", "public.parent.id"))
         ]
 
-    @pytest.mark.parametrize("name", HOSTILE_NAMES)
-    def test_fix_round_trip_widens_key_and_referencing_fk(self, pg_url: str, name: str) -> None:
-        """ALTER TYPE bigint on the key, its sequence and the referencing FK column execute."""
-        child = f"{name[:50]}_c"
-        ddl = f"""
-            CREATE TABLE {q(name)} ({q(name)} serial PRIMARY KEY);
-            CREATE TABLE {q(child)} (id bigint PRIMARY KEY, ref int REFERENCES {q(name)});
-            INSERT INTO {q(name)} DEFAULT VALUES; INSERT INTO {q(child)} VALUES (1, 1);
-        """
-        finding = assert_fix_round_trip(pg_url, ddl, "int4-key-overflow-risk", [f"public.{name}.{name}"])
-        assert finding.evidence[-1] == f"referenced by: public.{child}.ref"
+    def test_fix_round_trip_widens_key_and_referencing_fk(self, pg_url: str) -> None:
+        """ALTER TYPE bigint on the key, its sequence and the referencing FK column execute, for every
+        hostile name (one database; the first round trip creates all tables)."""
+        ddl = ""
+        for name in HOSTILE_NAMES:
+            child = f"{name[:50]}_c"
+            ddl += f"""
+                CREATE TABLE {q(name)} ({q(name)} serial PRIMARY KEY);
+                CREATE TABLE {q(child)} (id bigint PRIMARY KEY, ref int REFERENCES {q(name)});
+                INSERT INTO {q(name)} DEFAULT VALUES; INSERT INTO {q(child)} VALUES (1, 1);
+            """
+        evidence = []
+        for i, name in enumerate(HOSTILE_NAMES):
+            finding = assert_fix_round_trip(pg_url, ddl if i == 0 else "", "int4-key-overflow-risk",
+                                            [f"public.{name}.{name}"])
+            evidence.append(finding.evidence[-1])
+        assert evidence == [f"referenced by: public.{name[:50]}_c.ref" for name in HOSTILE_NAMES]
 
     def test_narrow_fk_fix_round_trip(self, pg_url: str) -> None:
         """Widening the narrow FK column executes and clears the finding."""

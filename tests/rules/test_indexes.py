@@ -8,7 +8,7 @@ from dbaudit.findings import Finding, Severity
 from dbaudit.model.schema import IndexElement, Location, SchemaModel, TableStats
 from dbaudit.rules._code_facts import CodeFacts, LatestRowQuery, OffsetPagination, SearchPattern
 from dbaudit.testing import SchemaBuilder, schema
-from tests.rules.conftest import HOSTILE_NAMES, assert_fix_round_trip, findings_for
+from tests.rules.conftest import HOSTILE_NAMES, assert_fix_round_trip, findings_for, read_model
 
 Brief = list[tuple[str, tuple[str, ...]]]
 
@@ -541,3 +541,28 @@ class TestFkVerifyQuery:
         before = run_query(pg_url, finding.verify_sql)
         execute_script(pg_url, finding.fix_sql)
         assert (before, run_query(pg_url, finding.verify_sql)) == ([("public.child", ["b", "a"])], [])
+
+
+class TestInvalidTwin:
+    def test_invalid_copy_of_a_valid_index_is_dropped_not_rebuilt(self, pg_url: str) -> None:
+        """A failed retry left an invalid twin: duplicate-index stays silent, invalid-index only drops it."""
+        ddl = """
+            CREATE TABLE t (id int PRIMARY KEY, a text);
+            CREATE INDEX t_a ON t (a);
+            CREATE INDEX t_a_ccnew ON t (a);
+            UPDATE pg_index SET indisvalid = false WHERE indexrelid = 't_a_ccnew'::regclass;
+        """
+        finding = assert_fix_round_trip(pg_url, ddl, "invalid-index", ["public.t_a_ccnew"])
+        model = read_model(pg_url)
+        names = [ix.name for ix in model.tables[0].indexes]
+        assert (finding.fix_sql, findings_for(model, "duplicate-index"), names) == (
+            "-- A valid identical index already serves this definition: drop the leftover only.\n"
+            "DROP INDEX CONCURRENTLY public.t_a_ccnew;",
+            [],
+            ["t_a", "t_pkey"],
+        )
+
+    def test_duplicate_index_ignores_invalid_copies(self) -> None:
+        """An invalid identical index is not reported as a duplicate."""
+        model = table_with(("ix_a", ("a",), {}), ("ix_a_ccnew", ("a",), {"valid": False}))
+        assert findings_for(model, "duplicate-index") == []

@@ -23,7 +23,6 @@ from dbaudit.rules._indexing import (
     identical,
     index_name,
     index_names_in,
-    index_regclass,
     is_partitioned,
     is_prefix,
     normalize_predicate,
@@ -203,7 +202,8 @@ def duplicate_index(ctx: RuleContext) -> Iterator[Finding]:
     ```
     """
     for table in audited_tables(ctx.model):
-        indexes = sorted(effective_indexes(table), key=_rank)
+        # Invalid copies are invalid-index's business (its fix then drops them without rebuilding).
+        indexes = sorted((ix for ix in effective_indexes(table) if ix.valid), key=_rank)
         for i, dup in enumerate(indexes):
             keep = next((k for k in indexes[:i] if identical(k, dup)), None)
             if keep is None:
@@ -454,14 +454,20 @@ def invalid_index(ctx: RuleContext) -> Iterator[Finding]:
 
 
 def _invalid_finding(table: Table, index: Index) -> Finding:
-    fix = "\n".join(
-        [
-            "-- Rebuild: drop the invalid index, then create it again concurrently (fix the",
-            "-- cause first, e.g. duplicate rows for a unique index).",
-            f"DROP INDEX CONCURRENTLY {qualified(table.schema, index.name)};",
-            recreate_index_sql(table, index) + ";",
-        ]
-    )
+    drop = f"DROP INDEX CONCURRENTLY {qualified(table.schema, index.name)};"
+    twin = next((ix for ix in table.indexes if ix.valid and identical(ix, index)), None)
+    if twin is not None:
+        # A valid identical index exists (a retried CONCURRENTLY build): only the leftover goes.
+        fix = f"-- A valid identical index already serves this definition: drop the leftover only.\n{drop}"
+    else:
+        fix = "\n".join(
+            [
+                "-- Rebuild: drop the invalid index, then create it again concurrently (fix the",
+                "-- cause first, e.g. duplicate rows for a unique index).",
+                drop,
+                recreate_index_sql(table, index) + ";",
+            ]
+        )
     return invalid_index.finding(
         objects=[_ix_object(table, index)],
         title=f"Index {table.schema}.{index.name} is invalid",
@@ -470,8 +476,10 @@ def _invalid_finding(table: Table, index: Index) -> Finding:
         root_cause="CREATE INDEX CONCURRENTLY (or REINDEX CONCURRENTLY) failed or was cancelled.",
         fix_sql=fix,
         verify_sql=(
-            "SELECT indexrelid::regclass AS index FROM pg_index\n"
-            f"WHERE indexrelid = {index_regclass(table.schema, index.name)} AND NOT indisvalid;"
+            # By name, not ::regclass: the query must still run once the index is dropped.
+            "SELECT c.oid::regclass AS invalid_index FROM pg_index i\n"
+            "JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace\n"
+            f"WHERE n.nspname = {literal(table.schema)} AND c.relname = {literal(index.name)} AND NOT i.indisvalid;"
         ),
     )
 

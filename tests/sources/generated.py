@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 def generated_schema_sql(tables: int, *, schema: str = "gen") -> str:
     """DDL for ``tables`` tables: PKs, FKs, checks, plain/partial/expression/GIN indexes, triggers.
@@ -51,3 +53,14 @@ def generated_schema_sql(tables: int, *, schema: str = "gen") -> str:
         made += 1
         i += 1
     return "\n".join(out)
+
+
+def create_generated_schema(conn: Any, tables: int, *, schema: str = "gen", chunk: int = 40) -> None:
+    """Create the generated schema through an autocommit connection, a few statements per transaction.
+
+    One transaction for hundreds of tables would hold a lock per object until it commits and can
+    exhaust the server's lock table (max_locks_per_transaction) on a busy shared server.
+    """
+    lines = generated_schema_sql(tables, schema=schema).splitlines()
+    for start in range(0, len(lines), chunk):
+        conn.execute("\n".join(lines[start:start + chunk]))

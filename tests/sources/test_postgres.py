@@ -46,7 +46,7 @@ from dbaudit.sources.postgres import (
 )
 from dbaudit.sources.postgres.connect import connection_error
 from dbaudit.sqltext import ident, literal, qualified
-from tests.sources.generated import generated_schema_sql
+from tests.sources.generated import create_generated_schema
 
 Conn = psycopg.Connection[tuple[Any, ...]]
 EVERY_FIELD_SQL = (Path(__file__).parent / "every_field.sql").read_text()
@@ -511,8 +511,8 @@ class TestScale:
     def test_statement_count_does_not_depend_on_table_count(self, pg_server: Any, pg_exec: Conn, pg_url: str,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
         """Reading 10 tables and 500 tables runs the same, fixed number of statements."""
-        pg_exec.execute(generated_schema_sql(10, schema="small"))
-        pg_exec.execute(generated_schema_sql(500, schema="large"))
+        create_generated_schema(pg_exec, 10, schema="small")
+        create_generated_schema(pg_exec, 500, schema="large")
         executed = _count_statements(monkeypatch)
         small = read_postgres(pg_url, schemas=["small"])
         small_count = len(executed)
@@ -523,7 +523,7 @@ class TestScale:
 
     def test_counts_match_the_catalog(self, pg_exec: Conn, pg_url: str) -> None:
         """A 300-table generated schema has exactly the catalog's tables, columns, FKs, indexes, checks, triggers."""
-        pg_exec.execute(generated_schema_sql(300))
+        create_generated_schema(pg_exec, 300)
         model = read_postgres(pg_url, schemas=["gen"])
         row = pg_exec.execute("""
             WITH rel AS (SELECT oid FROM pg_class WHERE relnamespace = 'gen'::regnamespace

@@ -469,3 +469,23 @@ class TestOnTheCatalog:
         """)
         found = findings_for(model, "check-values-drift", code={"public.s.status": {"running", "done", "x"}})
         assert [f.title for f in found] == ["public.s.status: the database rejects values the application uses: x"]
+
+
+class TestLockGuarded:
+    def test_brief_locks_get_a_timeout_concurrent_steps_do_not(self) -> None:
+        """SET lock_timeout wraps ALTER runs; CONCURRENTLY and VALIDATE steps run without it."""
+        from dbaudit.rules.integrity import lock_guarded  # noqa: PLC0415
+
+        script = "\n".join([
+            "-- note", "CREATE UNIQUE INDEX CONCURRENTLY a ON t (x);",
+            "ALTER TABLE t ADD CONSTRAINT c UNIQUE USING INDEX a;",
+            "ALTER TABLE u ADD CONSTRAINT f FOREIGN KEY (x) REFERENCES t (x) NOT VALID;",
+            "ALTER TABLE u VALIDATE CONSTRAINT f;",
+        ])
+        assert lock_guarded(script) == "\n".join([
+            "-- note", "CREATE UNIQUE INDEX CONCURRENTLY a ON t (x);", "SET lock_timeout = '5s';",
+            "ALTER TABLE t ADD CONSTRAINT c UNIQUE USING INDEX a;",
+            "ALTER TABLE u ADD CONSTRAINT f FOREIGN KEY (x) REFERENCES t (x) NOT VALID;",
+            "RESET lock_timeout;", "ALTER TABLE u VALIDATE CONSTRAINT f;",
+        ])
+        assert lock_guarded(None) is None

@@ -114,9 +114,13 @@ class TestSampleRows:
                                 kind text NOT NULL CHECK (kind IN ('it''s', 'b')));
         """.replace("CREATE TABLE child", "CREATE TABLE parent_t (id serial PRIMARY KEY, code varchar(3) NOT NULL,"
                     " m mood NOT NULL, at timestamptz NOT NULL, doc jsonb, n numeric(5,2));\nCREATE TABLE child"))
-        pg_exec.execute("CREATE TABLE ev (at date NOT NULL) PARTITION BY RANGE (at)")
-        pg_exec.execute("CREATE TABLE ev_all PARTITION OF ev FOR VALUES FROM ('2000-01-01') TO ('2100-01-01')")
-        notes = fill_sample_rows(pg_exec, 25)
-        counts = [pg_exec.execute(f"SELECT count(*) FROM {t}").fetchone() for t in ("parent_t", "child", "ev")]
-        assert (notes, counts) == ([], [(25,), (25,), (25,)])
+        pg_exec.execute("CREATE TABLE ev (at date NOT NULL, k text) PARTITION BY RANGE (at)")
+        pg_exec.execute("CREATE TABLE ev_1990 PARTITION OF ev FOR VALUES FROM ('1990-01-01') TO ('1990-02-01')")
+        pg_exec.execute("CREATE TABLE ev_1991 PARTITION OF ev FOR VALUES FROM ('1991-01-01') TO ('1991-02-01')")
+        pg_exec.execute("CREATE TABLE li (k text NOT NULL) PARTITION BY LIST (k)")
+        pg_exec.execute("CREATE TABLE li_a PARTITION OF li FOR VALUES IN ('a', 'b')")
+        notes = fill_sample_rows(pg_exec, 24)
+        counts = [pg_exec.execute(f"SELECT count(*) FROM {t}").fetchone()
+                  for t in ("parent_t", "child", "ev_1990", "ev_1991", "li_a")]
+        assert (notes, counts) == ([], [(24,), (24,), (12,), (12,), (24,)])
         assert pg_exec.execute("SELECT DISTINCT kind FROM child").fetchall() == [("it's",)]

@@ -55,6 +55,17 @@ ORDER BY c.oid, a.attnum
 """
 # CHECK (status IN ('a', 'b')) as pg_get_constraintdef prints it: the first allowed value is used.
 _CHECK_VALUE = re.compile(r"= ANY \(+ARRAY\[\s*\(*'((?:[^']|'')*)'")
+# Direct partitions of a partitioned table with their bound, and the parent's single key column.
+_PARTITIONS = """
+SELECT n.nspname, c.relname, pg_get_expr(c.relpartbound, c.oid), a.attname
+FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_partitioned_table p ON p.partrelid = i.inhparent
+JOIN pg_attribute a ON a.attrelid = i.inhparent AND a.attnum = p.partattrs[0]
+WHERE i.inhparent = %s AND c.relkind = 'r' AND p.partnatts = 1
+ORDER BY c.relname
+"""
+# The first value a partition accepts: FROM ('2025-06-01') / IN ('a', ...) as pg_get_expr prints them.
+_BOUND_VALUE = re.compile(r"(?:FROM|IN) \(('(?:[^']|'')*'|-?[\d.]+)")
 _FOREIGN_KEYS = "SELECT conrelid, confrelid FROM pg_constraint WHERE contype = 'f' AND conrelid <> confrelid"
 
 
@@ -288,24 +299,43 @@ def fill_sample_rows(conn: psycopg.Connection[Any], rows: int) -> list[Note]:
         empty = conn.execute(f"SELECT NOT EXISTS (SELECT 1 FROM {table})").fetchone()
         if not empty or not empty[0]:
             continue
-        error = _insert(conn, table, cols, rows, required_only=False)
-        if error is not None:
-            error = _insert(conn, table, cols, rows, required_only=True)
-        if error is not None:
-            notes.append(Note(f"trace: could not fill {cols[0][1]}.{cols[0][2]} with sample rows: {error}"))
+        for target, per_table, key in _fill_targets(conn, oid, table, rows):
+            error = _insert(conn, target, cols, per_table, required_only=False, fixed=key)
+            if error is not None:
+                error = _insert(conn, target, cols, per_table, required_only=True, fixed=key)
+            if error is not None:
+                notes.append(Note(f"trace: could not fill {target} with sample rows: {error}"))
     return notes
 
 
+def _fill_targets(conn: psycopg.Connection[Any], oid: int, table: str, rows: int,
+                  ) -> list[tuple[str, int, dict[str, str]]]:
+    """Where to insert: each range/list partition directly, its key set to the first value it accepts
+    (so rows land whatever today's date), or the table itself."""
+    parts = conn.execute(_PARTITIONS, (oid,)).fetchall()
+    targets: list[tuple[str, int, dict[str, str]]] = []
+    for schema, name, bound, key_column in parts:
+        value = _BOUND_VALUE.search(bound or "")
+        if value is not None:
+            targets.append((qualified(schema, name), max(1, rows // len(parts)), {key_column: value.group(1)}))
+    return targets or [(table, rows, {})]
+
+
 def _insert(conn: psycopg.Connection[Any], table: str, cols: list[tuple[Any, ...]], rows: int, *,
-            required_only: bool) -> str | None:
+            required_only: bool, fixed: dict[str, str]) -> str | None:
     names: list[str] = []
     values: list[str] = []
     for _, _, _, name, fmt, typtype, category, typname, notnull, has_default, typmod, typid, check in cols:
-        if has_default or (required_only and not notnull):
+        if (has_default and name not in fixed) or (required_only and not notnull and name not in fixed):
             continue
         allowed = _CHECK_VALUE.search(check or "")
-        expr = (f"{literal(allowed.group(1).replace(chr(39) * 2, chr(39)))}::{fmt}" if allowed
-                else sample_value(fmt, typtype, category, typname, typmod=typmod, typid=typid))
+        expr: str | None
+        if name in fixed:  # a partition key: a literal as pg_get_expr printed it
+            expr = f"{fixed[name]}::{fmt}"
+        elif allowed:
+            expr = f"{literal(allowed.group(1).replace(chr(39) * 2, chr(39)))}::{fmt}"
+        else:
+            expr = sample_value(fmt, typtype, category, typname, typmod=typmod, typid=typid)
         if expr is None:
             if notnull:
                 return f"no sample value for type {fmt}"

@@ -79,6 +79,13 @@ class TestFactTableLifecycleColumns:
                 "SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' AND "
                 "table_name = 'instance_size_stats' AND column_name IN ('is_deleted', 'deleted_at');"
             ),
+            data=(
+                ("column_defaults", ("false", None)),
+                ("column_nullable", (False, True)),
+                ("column_types", ("boolean", "timestamp with time zone")),
+                ("columns", ("is_deleted", "deleted_at")),
+                ("dimension", "public.instances"),
+            ),
         )]
 
     def test_fact_table_by_name_finds(self) -> None:
@@ -286,3 +293,11 @@ class TestDeepCascade:
         """)
         [finding] = findings_for(model, "deep-cascade")
         assert run_query(pg_url, finding.verify_sql or "") == [('"we""ird_log"', '"A b"', 'we"ird_log_a_fkey')]
+
+
+class TestFindingsStayHashable:
+    def test_findings_with_data_hash(self) -> None:
+        """Findings (data included) stay hashable, so reports can de-duplicate them in sets."""
+        found = [*findings_for(capacity().build(), "fact-table-lifecycle-columns"),
+                 *findings_for(capacity().build(), "deep-cascade")]
+        assert len({hash(f) for f in found}) == 2

@@ -61,6 +61,8 @@ class TestSequenceNameMismatch:
                     "RESET lock_timeout;",
             verify_sql="SELECT pg_catalog.pg_get_serial_sequence('public.account_permission', 'id') AS "
                        "owned_sequence;",
+            data=(("column", "public.account_permission.id"), ("expected_name", "account_permission_id_seq"),
+                  ("owned", False)),
         )]
 
     def test_owned_but_misnamed_and_name_taken(self) -> None:

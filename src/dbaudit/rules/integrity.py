@@ -366,6 +366,7 @@ def _fk_missing_finding(
         fix_sql=lock_guarded("\n".join(fix)),
         verify_sql=orphan_query(table, (column.name,), parent, (key.name,)),
         locations=tuple(dict.fromkeys(locs)),
+        data={"references": col_obj(parent, key.name), "constraint": name},
     )
 
 

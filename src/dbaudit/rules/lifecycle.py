@@ -152,6 +152,14 @@ def fact_table_lifecycle_columns(ctx: RuleContext) -> Iterator[Finding]:
                 f"AND column_name IN ({', '.join(literal(c) for c in carried)});"
             ),
             locations=locations(*columns, table),
+            # what a migration generator needs for upgrade and downgrade (tuples: findings stay hashable)
+            data={
+                "dimension": dim.qualified_name,
+                "columns": tuple(c.name for c in columns),
+                "column_types": tuple(c.type.sql for c in columns),
+                "column_nullable": tuple(c.nullable for c in columns),
+                "column_defaults": tuple(c.default for c in columns),
+            },
         )
 
 
@@ -533,4 +541,5 @@ def deep_cascade(ctx: RuleContext) -> Iterator[Finding]:
                 + ") ORDER BY 2, 1;"
             ),
             locations=locations(table),
+            data={"depth": max(len(c) for c in flagged), "tables": tuple(reached)},
         )

@@ -190,6 +190,7 @@ def _sequence_finding(
             f"{literal(qualified(table.schema, table.name))}, {literal(column)}) AS owned_sequence;"
         ),
         locations=locations(table.column(column), table),
+        data={"column": col_obj(table, column), "expected_name": expected, "owned": owned},
     )
 
 

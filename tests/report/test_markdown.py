@@ -176,3 +176,11 @@ class TestEscaping:
     def test_fence_longer_than_content(self) -> None:
         """SQL containing a fence gets a longer fence."""
         assert fenced("select '```'") == "````sql\nselect '```'\n````"
+
+
+class TestTableFindings:
+    def test_table_detail_links_its_findings(self) -> None:
+        """A3 lists the findings on a table, its columns and its indexes."""
+        text = render_markdown(small_context(), "en")
+        block = text.split("##### `credentials`\n\n", 1)[1].split("\n\n", 1)[0]
+        assert block.splitlines()[-1] == "- Findings: P0-1, P2-1"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -137,6 +137,8 @@ class TableDetail:
     triggers: tuple[str, ...]
     partitioning: str | None
     partitions: tuple[str, ...]
+    # Numbers of the findings on this table, its columns, indexes and constraints (``P1-3``).
+    findings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,6 +213,8 @@ def build_context(
     numbered = _number(ordered, catalogue)
     tables = entities(model)
     multi = is_multi_schema(model)
+    locations = object_locations((model, *locators))
+    by_table = _findings_by_table(numbered, tables)
     return ReportContext(
         generated_at=generated_at,
         dbaudit_version=dbaudit_version,
@@ -228,7 +232,11 @@ def build_context(
         erd=mermaid_erd(model),
         erd_shown=min(len(tables), MAX_ERD_TABLES),
         erd_total=len(tables),
-        tables=tuple(_table_detail(t, model, multi) for t in tables),
+        tables=tuple(
+            replace(_table_detail(t, model, multi), findings=by_table.get(t.qualified_name, ()),
+                    location=_declared_at(t, locations))
+            for t in tables
+        ),
         paths=_paths(code_facts),
         groups=_groups(numbered),
         roadmap=roadmap(numbered),
@@ -237,8 +245,34 @@ def build_context(
         findings=numbered,
         rules=tuple(_rules_used(numbered)),
         model=model,
-        object_locations=object_locations((model, *locators)),
+        object_locations=locations,
     )
+
+
+def _declared_at(table: Table, locations: dict[str, Location]) -> str | None:
+    """Where the table is declared: by the audited source itself, else by the models or migrations."""
+    loc = table.location or locations.get(table.qualified_name)
+    return location_text(loc) if loc is not None else None
+
+
+def _findings_by_table(
+    numbered: tuple[NumberedFinding, ...], tables: tuple[Table, ...]
+) -> dict[str, tuple[str, ...]]:
+    """Finding numbers per table, through the table's own name, its columns, indexes and constraints."""
+    owner: dict[str, str] = {}
+    for t in tables:
+        owner[t.qualified_name] = t.qualified_name
+        names = [i.name for i in t.indexes] + [c.name for c in t.foreign_keys] + [c.name for c in t.uniques]
+        names += [c.name for c in t.checks] + ([t.primary_key.name] if t.primary_key else [])
+        for name in names:
+            owner.setdefault(f"{t.schema}.{name}", t.qualified_name)
+    out: dict[str, list[str]] = {}
+    for n in numbered:
+        hit = {owner.get(o) or owner.get(o.rpartition(".")[0]) for o in n.finding.objects} - {None}
+        for table in hit:
+            assert table is not None
+            out.setdefault(table, []).append(n.number)
+    return {k: tuple(v) for k, v in out.items()}
 
 
 def object_locations(models: Iterable[SchemaModel]) -> dict[str, Location]:

@@ -45,6 +45,7 @@ from dbaudit.sources.postgres import (
     read_postgres,
 )
 from dbaudit.sources.postgres.connect import connection_error
+from dbaudit.sources.postgres.reader import _strip_parens
 from dbaudit.sqltext import ident, literal, qualified
 from tests.sources.generated import create_generated_schema
 
@@ -544,3 +545,17 @@ class TestScale:
         ) == row
         assert len(tables) == 300
 
+
+
+class TestExpressionText:
+    @pytest.mark.parametrize(("text", "expected"), [
+        ("(a > 0)", "a > 0"),
+        ("((a > 0) AND (b > 0))", "(a > 0) AND (b > 0)"),
+        ("(a) AND (b)", "(a) AND (b)"),
+        ("(x = ')')", "x = ')'"),
+        ('("a)" > 0)', '"a)" > 0'),
+        ("lower(x)", "lower(x)"),
+    ])
+    def test_outer_parentheses_are_dropped_only_when_they_wrap_everything(self, text: str, expected: str) -> None:
+        """Check and predicate texts lose one wrapping pair of parentheses, never a meaningful one."""
+        assert _strip_parens(text) == expected

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import queue
+import re
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -75,6 +76,7 @@ _DEFAULT_COLLATION = 100  # pg_catalog."default"
 
 # pg_trigger.tgtype bits (include/catalog/pg_trigger.h)
 _TG_ROW, _TG_BEFORE, _TG_INSERT, _TG_DELETE, _TG_UPDATE, _TG_TRUNCATE, _TG_INSTEAD = 1, 2, 4, 8, 16, 32, 64
+_PAREN_OR_QUOTE = re.compile(r"[()'\"]")
 # pg_index.indoption bits
 _IND_DESC, _IND_NULLS_FIRST = 1, 2
 
@@ -129,7 +131,7 @@ def read_connection(
         "columns": catalog.COLUMNS,
     }
     lane2 = {
-        "constraints": catalog.constraints_query(version_num), "indexes": catalog.indexes_query(version_num),
+        "indexes": catalog.indexes_query(version_num), "constraints": catalog.constraints_query(version_num),
         "triggers": catalog.TRIGGERS, "enums": catalog.ENUMS, "extensions": catalog.EXTENSIONS,
     }
     gc_was_enabled = gc.isenabled()
@@ -140,8 +142,8 @@ def read_connection(
         builder = _Builder(ns_names, rows["lookups"], rows["types"], rows["sizes"])
         builder.add_relations(rows["relations"])
         builder.add_columns(results.get("columns"), rows["sequences"])
-        builder.add_constraints(results.get("constraints"))
         builder.add_indexes(results.get("indexes"))
+        builder.add_constraints(results.get("constraints"))
         builder.add_triggers(results.get("triggers"))
         enums, extensions = results.get("enums"), results.get("extensions")
         results.close()
@@ -290,19 +292,21 @@ def _strip_parens(text: str) -> str:
         return inner
     depth = 0
     quote = ""
-    for i, ch in enumerate(text):
+    last = len(text) - 1
+    for match in _PAREN_OR_QUOTE.finditer(text):  # scans in C; only parentheses and quotes matter
+        char = match.group()
         if quote:
-            if ch == quote:
+            if char == quote:
                 quote = ""
-        elif ch in "'\"":
-            quote = ch
-        elif ch == "(":
+        elif char in "'\"":
+            quote = char
+        elif char == "(":
             depth += 1
-        elif ch == ")":
+        else:
             depth -= 1
-            if depth == 0 and i != len(text) - 1:
+            if depth == 0 and match.start() != last:
                 return text
-    return text[1:-1]
+    return inner
 
 
 def _type_modifiers(base: str, typmod: int) -> tuple[int | None, int | None, int | None]:

@@ -259,19 +259,17 @@ _LAST_VALUE = """CASE WHEN c.relkind = 'S' AND c.oid NOT IN (SELECT relation FRO
             THEN pg_catalog.pg_sequence_last_value(c.oid) END"""
 
 # Sizes from pg_class.relpages (as of the last VACUUM/ANALYZE/CREATE INDEX: what the planner uses;
-# a table's size includes its TOAST table) and sequence positions. Only pg_sequence_last_value opens
-# relations, and locked sequences are skipped, so this never waits on a lock.
-SIZES = _BLOCKED + """
+# a table's size includes its TOAST table). Opens no relation and takes no lock.
+SIZES = """
 SELECT c.oid, c.relkind::text,
        CASE WHEN c.relkind IN ('r', 'm', 'p', 'i', 'I') THEN
          (greatest(c.relpages, 0) + greatest(coalesce(t.relpages, 0), 0))::int8
          * current_setting('block_size')::int8 END,
-       CASE WHEN c.relkind IN ('i', 'I') THEN greatest(c.relpages, 0)::int8 * current_setting('block_size')::int8 END,
-       """ + _LAST_VALUE + """
+       CASE WHEN c.relkind IN ('i', 'I') THEN greatest(c.relpages, 0)::int8 * current_setting('block_size')::int8 END
 FROM pg_catalog.pg_class c
 LEFT JOIN pg_catalog.pg_class t ON t.oid = c.reltoastrelid
 WHERE c.relnamespace = ANY(%(ns)s::oid[])
-  AND c.relkind IN ('r', 'm', 'p', 'i', 'I', 'S')
+  AND c.relkind IN ('r', 'm', 'p', 'i', 'I')
 """
 
 # Exact sizes (read_postgres(exact_sizes=True)): pg_table_size / pg_relation_size open every table
@@ -283,11 +281,18 @@ SELECT c.oid, c.relkind::text,
             WHEN c.relkind IN ('i', 'I') THEN pg_catalog.pg_relation_size(c.oid)
             WHEN c.relkind IN ('r', 'm', 'p') THEN pg_catalog.pg_table_size(c.oid) END,
        CASE WHEN c.oid IN (SELECT relation FROM blocked) THEN NULL
-            WHEN c.relkind IN ('i', 'I') THEN pg_catalog.pg_table_size(c.oid) END,
-       """ + _LAST_VALUE + """
+            WHEN c.relkind IN ('i', 'I') THEN pg_catalog.pg_table_size(c.oid) END
 FROM pg_catalog.pg_class c
 WHERE c.relnamespace = ANY(%(ns)s::oid[])
-  AND c.relkind IN ('r', 'm', 'p', 'i', 'I', 'S')
+  AND c.relkind IN ('r', 'm', 'p', 'i', 'I')
+"""
+
+# Sequence positions. The reader runs this last on its second connection, whose transaction ends
+# right after, so the locks pg_sequence_last_value keeps are held for a moment only.
+SEQUENCE_VALUES = _BLOCKED + """
+SELECT c.oid, """ + _LAST_VALUE + """
+FROM pg_catalog.pg_class c
+WHERE c.relnamespace = ANY(%(ns)s::oid[]) AND c.relkind = 'S'
 """
 
 

@@ -54,8 +54,8 @@ Row = tuple[Any, ...]
 
 # Names of the catalog queries: one each per read, for any number of tables.
 CATALOG_QUERIES: tuple[str, ...] = (
-    "namespaces", "relations", "types", "lookups", "sequences", "sizes", "columns", "constraints",
-    "indexes", "triggers", "enums", "extensions",
+    "namespaces", "relations", "types", "lookups", "sequences", "sizes", "columns", "indexes",
+    "constraints", "triggers", "enums", "extensions", "sequence_values",
 )
 # Every statement of a read_postgres call: the catalog queries, plus per connection (two) its
 # session settings, plus exporting and importing the shared snapshot.
@@ -133,6 +133,7 @@ def read_connection(
     lane2 = {
         "indexes": catalog.indexes_query(version_num), "constraints": catalog.constraints_query(version_num),
         "triggers": catalog.TRIGGERS, "enums": catalog.ENUMS, "extensions": catalog.EXTENSIONS,
+        "sequence_values": catalog.SEQUENCE_VALUES,  # last: its locks end with the transaction
     }
     gc_was_enabled = gc.isenabled()
     gc.disable()  # hundreds of thousands of acyclic objects: collections would only cost time
@@ -146,10 +147,11 @@ def read_connection(
         builder.add_constraints(results.get("constraints"))
         builder.add_triggers(results.get("triggers"))
         enums, extensions = results.get("enums"), results.get("extensions")
+        last_values: dict[int, int | None] = dict(results.get("sequence_values"))
         results.close()
         conn.rollback()  # read-only: nothing to keep; ends the snapshot promptly
         return _model(conn, name, namespaces, builder, sequences=rows["sequences"], enums=enums,
-                      extensions=extensions)
+                      extensions=extensions, last_values=last_values)
     finally:
         results.close()
         if gc_was_enabled:
@@ -262,7 +264,7 @@ class _Prefetch:
 
 def _model(
     conn: psycopg.Connection[Any], name: str, namespaces: list[Row], builder: _Builder, *,
-    sequences: list[Row], enums: list[Row], extensions: list[Row],
+    sequences: list[Row], enums: list[Row], extensions: list[Row], last_values: dict[int, int | None],
 ) -> SchemaModel:
     ns_names = builder.ns_names
     return SchemaModel(
@@ -273,7 +275,7 @@ def _model(
         ),
         schemas=tuple(sorted(ns_names.values())),
         tables=builder.tables(),
-        sequences=builder.sequences(sequences),
+        sequences=builder.sequences(sequences, last_values),
         enums=tuple(sorted(
             (EnumType(ns_names[nsoid], typname, tuple(labels)) for nsoid, typname, labels in enums),
             key=lambda e: (e.schema, e.name),
@@ -367,9 +369,9 @@ class _Builder:
         self.types = {row[0]: row for row in types}
         self.type_collation = {row[0]: row[4] for row in types}
         self.column_types: dict[tuple[int, int, int, str], ColumnType] = {}
-        # oid -> (main fork or table size, all forks of an index, sequence last value)
-        self.sizes: dict[int, tuple[int | None, int | None, int | None]] = {
-            oid: (main, forks, last) for oid, _kind, main, forks, last in sizes
+        # oid -> (table size or an index's main fork, all forks of an index)
+        self.sizes: dict[int, tuple[int | None, int | None]] = {
+            oid: (main, forks) for oid, _kind, main, forks in sizes
         }
 
     # -- relations and columns -------------------------------------------------------------
@@ -503,7 +505,7 @@ class _Builder:
                 elements.append(element)
             include = tuple(names.get(n, str(n)) for n in indkey[nkey:])
             predicate = _strip_parens(pred) if pred else None
-            main, forks, _ = sizes.get(indexrelid, (None, None, None))
+            main, forks = sizes.get(indexrelid, (None, None))
             if forks is not None:
                 rel.index_bytes = (rel.index_bytes or 0) + forks
             if scans is not None:
@@ -575,7 +577,7 @@ class _Builder:
 
     def _stats(self, rel: _Rel) -> TableStats:
         reltuples, seq_scan, live, dead, last_analyze, last_autoanalyze = rel.row[-6:]
-        table_bytes = self.sizes.get(rel.row[0], (None, None, None))[0]
+        table_bytes = self.sizes.get(rel.row[0], (None, None))[0]
         index_bytes = rel.index_bytes
         if index_bytes is None and table_bytes is not None and not rel.indexes:
             index_bytes = 0
@@ -587,14 +589,14 @@ class _Builder:
             last_analyze=last_analyze, last_autoanalyze=last_autoanalyze,
         )
 
-    def sequences(self, rows: Iterable[Row]) -> tuple[SequenceModel, ...]:
+    def sequences(self, rows: Iterable[Row], last_values: dict[int, int | None]) -> tuple[SequenceModel, ...]:
         out = []
         for (oid, nsoid, name, data_type, start, increment, min_value, max_value, cycle, _owner, _attnum,
              owner_schema, owner_table, owner_column) in rows:
             out.append(SequenceModel(
                 schema=self.ns_names[nsoid], name=name, data_type=data_type, start=start, increment=increment,
                 min_value=min_value, max_value=max_value, cycle=cycle,
-                last_value=self.sizes.get(oid, (None, None, None))[2],
+                last_value=last_values.get(oid),
                 owned_by_table=f"{owner_schema}.{owner_table}" if owner_table else None,
                 owned_by_column=owner_column,
             ))

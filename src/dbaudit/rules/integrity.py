@@ -374,14 +374,15 @@ def _fk_missing_finding(
 # redundant-column-without-consistency
 
 
-def _redundant_pairs(table: Table, fk: ForeignKey, parent: Table) -> Iterator[tuple[str, str]]:
+def _redundant_pairs(
+    table: Table, fk: ForeignKey, parent: Table, fk_by_column: dict[str, ForeignKey]
+) -> Iterator[tuple[str, str]]:
     """(child column, parent column) pairs that hold the same fact reachable through ``fk``.
 
     Same name and type in the parent (when the column is a key: an FK or ``*_id``), or two columns
     named after the same grandparent they both reference.
     """
     key = fk.columns[0]
-    fk_by_column = {c: f for f in reversed(table.foreign_keys) for c in f.columns}
     for column in table.columns:
         if column.name == key:
             continue
@@ -484,12 +485,15 @@ def redundant_column_without_consistency(ctx: RuleContext) -> Iterator[Finding]:
     """
     model = ctx.model
     for table in model.base_tables:
+        if len(table.foreign_keys) == 0:
+            continue
+        fk_by_column = {c: f for f in reversed(table.foreign_keys) for c in f.columns}
         for fk in table.foreign_keys:
             parent = model.table(fk.ref_qualified)
             if len(fk.columns) != 1 or parent is None or parent.qualified_name == table.qualified_name:
                 continue
             seen: set[str] = set()
-            for column, parent_column in _redundant_pairs(table, fk, parent):
+            for column, parent_column in _redundant_pairs(table, fk, parent, fk_by_column):
                 if column in seen or _enforced(table, fk, column, parent_column):
                     continue
                 seen.add(column)

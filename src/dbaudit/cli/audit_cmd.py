@@ -91,14 +91,6 @@ def _env(name: str | None, what: str) -> str:
     raise UsageError(f"missing {what}{hint}")
 
 
-def _readable(path: Path) -> None:
-    """Reports are for sharing: give them the mode a plain ``open()`` would (the temporary file
-    behind the atomic write is private, 0600)."""
-    mask = os.umask(0)
-    os.umask(mask)
-    path.chmod(0o666 & ~mask)
-
-
 def _emit(result: object, formats: tuple[str, ...], output_dir: str | None, lang: str, *, quiet: bool) -> None:
     from dbaudit import __version__  # noqa: PLC0415
     from dbaudit.atomic import write_text_atomic  # noqa: PLC0415
@@ -122,7 +114,7 @@ def _emit(result: object, formats: tuple[str, ...], output_dir: str | None, lang
             raise UsageError(f"output path {directory} exists and is not a directory")
         try:
             for fmt, text in texts.items():
-                _readable(write_text_atomic(directory / FORMATS[fmt], text))
+                write_text_atomic(directory / FORMATS[fmt], text)
         except OSError as exc:
             raise UsageError(f"cannot write reports to {directory}: {exc.strerror or exc}") from None
     elif texts:

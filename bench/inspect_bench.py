@@ -187,18 +187,24 @@ class Series:
         return min(values), max(values)
 
 
-def run_once(command: Sequence[str], ok_codes: tuple[int, ...] = (0,), retries: int = 1) -> Run:
+class RunFailed(Exception):
+    """A command kept failing; its size is reported as failed and the benchmark goes on."""
+
+
+def run_once(command: Sequence[str], ok_codes: tuple[int, ...] = (0,), retries: int = 2) -> Run:
     """One child process: wall clock around it, CPU time and peak RSS from the kernel (wait4).
 
-    A failed run is retried once (the server is shared: another session can, say, fill the lock
-    table for a moment); a second failure ends the benchmark with the command's error output.
+    A failed run is retried after a pause (the server is shared: other sessions can fill the lock
+    table for a while, and pg_dump takes a lock per table); when it keeps failing, RunFailed.
     """
     try:
         return _run_child(command, ok_codes)
     except RuntimeError as exc:
+        last = str(exc).strip().splitlines()[-1]
         if retries <= 0:
-            raise SystemExit(str(exc)) from None
-        log(f"    retrying after a failed run: {str(exc).splitlines()[-1]}")
+            raise RunFailed(f"{Path(command[0]).name}: {last}") from None
+        log(f"    retrying in 5 s after a failed run: {last}")
+        time.sleep(5)
         return run_once(command, ok_codes, retries - 1)
 
 
@@ -413,7 +419,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.audit and not audit:
         log("skipping --audit: `dbaudit audit` does not exist yet")
     audit_sizes = {int(s) for s in args.audit_sizes.split(",") if s}
-    results = [bench_size(args, size, tools, audit and size in audit_sizes) for size in sizes]
+    failures: list[str] = []
+    results = []
+    for size in sizes:
+        try:
+            results.append(bench_size(args, size, tools, audit and size in audit_sizes))
+        except RunFailed as exc:
+            log(f"[{size}] failed: {exc}")
+            failures.append(f"{size:,} tables: {exc}")
     facts = machine_facts(pg_version)
     print(f"Date: {facts['date']}; machine: {facts['nproc']} CPUs ({facts['cpu']}), {facts['memory_gb']} GB;")
     print(f"Python {facts['python']}, SQLAlchemy {facts['sqlalchemy']}, psycopg {facts['psycopg']};")
@@ -422,6 +435,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"Command: {' '.join(['python', 'bench/inspect_bench.py', *given])}")
     print()
     print(markdown(results))
+    for failure in failures:
+        print(f"\nFailed: {failure}")
     if args.json:
         raw = {"facts": facts, "results": [asdict(r) for r in results]}
         args.json.write_text(json.dumps(raw, indent=1, default=str))

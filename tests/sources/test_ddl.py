@@ -74,6 +74,15 @@ class TestErrors:
             f'{tmp_path / "select.sql"}:4: column "missing" does not exist',
         ]
 
+    def test_missing_extension_names_the_way_out(self, tmp_path: Path, pg_server: ScratchServer) -> None:
+        """An extension the scratch server lacks is reported with its line and how to name another server."""
+        path = write(tmp_path, "\nCREATE EXTENSION no_such_extension_dbaudit;\n")
+        with pytest.raises(SourceError) as info:
+            read_sql_file(path, scratch_url=pg_server.admin_url)
+        message = str(info.value)
+        assert message.startswith(f'{path}:2: extension "no_such_extension_dbaudit" is not available')
+        assert message.endswith("name a server that has it with --scratch-url or DBAUDIT_SCRATCH_URL)")
+
     def test_unreadable_files(self, tmp_path: Path) -> None:
         """A missing file, a directory and non-UTF-8 bytes are one-line source errors."""
         binary = tmp_path / "binary.sql"

@@ -31,6 +31,11 @@ from dbaudit.model.schema import SchemaModel
 # SQLSTATEs a privilege statement may fail with on a scratch server: undefined_object (the role does
 # not exist), insufficient_privilege, invalid_grant_operation.
 _TOLERATED_SQLSTATES = frozenset({"42704", "42501", "0LP01"})
+# Extra advice for failures that come from the scratch server rather than from the file.
+_HINTS = {
+    "CreateExtensionStmt": " (the throw-away PostgreSQL lacks this extension: name a server that has it "
+                           "with --scratch-url or DBAUDIT_SCRATCH_URL)",
+}
 _META_COMMAND = re.compile(r"^\\.*$", re.MULTILINE)
 _PRIVILEGE_NODES = frozenset({"AlterOwnerStmt", "GrantStmt", "GrantRoleStmt", "AlterDefaultPrivilegesStmt"})
 
@@ -43,6 +48,7 @@ class Statement:
     line: int
     privileges_only: bool
     start_line: int = 0
+    kind: str = ""  # the parser's node name, e.g. CreateStmt
 
 
 def read_sql_file(path: str | Path, *, scratch_url: str | None = None) -> SchemaModel:
@@ -88,7 +94,7 @@ def parse_sql_text(text: str, origin: str = "<sql>") -> list[Statement]:
     slices = list(parser.split(text, with_parser=True, only_slices=True))
     return [
         Statement(text[piece], _first_line(text, piece.start), _privileges_only(node.stmt),
-                  text.count("\n", 0, piece.start) + 1)
+                  text.count("\n", 0, piece.start) + 1, type(node.stmt).__name__)
         for node, piece in zip(nodes, slices, strict=True)
     ]
 
@@ -113,7 +119,8 @@ def run_statements(url: str, statements: list[Statement], origin: str | Path) ->
                     if guard:
                         conn.execute("ROLLBACK TO SAVEPOINT dbaudit_privileges")
                     continue
-                raise SourceError(f"{origin}:{_error_line(statement, exc)}: {_message(exc)}") from None
+                hint = _HINTS.get(statement.kind, "")
+                raise SourceError(f"{origin}:{_error_line(statement, exc)}: {_message(exc)}{hint}") from None
         if conn.info.transaction_status == TransactionStatus.INTRANS:
             conn.execute("COMMIT")  # a script that leaves its transaction open still describes its schema
 

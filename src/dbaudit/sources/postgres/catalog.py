@@ -2,19 +2,20 @@
 
 Every query covers all selected schemas at once (``%(ns)s`` is the array of namespace oids returned by
 :data:`NAMESPACES`), so the number of statements is the same for 10 tables or 10,000. Apart from
-NAMESPACES they do not depend on each other, so the reader sends them together (pipeline mode) and
-builds the model from one result while the server computes the next.
+NAMESPACES they do not depend on each other: the reader runs them on two connections sharing one
+snapshot and builds the model from each result while the server computes the next.
+
 Queries read ``pg_catalog`` directly instead of ``information_schema`` (whose views are slow and hide
 objects the role does not own) and decode ``pg_index`` themselves instead of calling
 ``pg_get_indexdef`` per index, the costliest part of a naive reader.
 
-Only :data:`SIZES` / :data:`SIZES_EXACT` call functions that open relations (and so take locks);
-they skip relations on which a conflicting lock is held or awaited, so dbaudit never queues behind
-DDL. The reader runs them inside a savepoint and, should a lock still time out (taken between the
-check and the call), leaves sizes and sequence positions unknown instead of failing.
-
-Deparsing functions (``pg_get_expr`` with a relation, ``pg_get_viewdef``, ``pg_get_constraintdef``)
-open the relations they name for a moment; ``lock_timeout`` bounds any wait there.
+Locks. Deparsing functions (``pg_get_expr`` with a relation, ``pg_get_constraintdef``,
+``pg_get_indexdef`` for expression keys, ``pg_get_partkeydef``) open the table they describe for a
+moment (AccessShareLock, released at once); ``pg_get_viewdef`` locks the tables a view reads until the
+transaction ends. ``lock_timeout`` bounds any wait behind DDL, and the reader turns it into one clear
+error. Sizes come from ``pg_class.relpages`` and take no lock; :data:`SIZES_EXACT` and
+:data:`SEQUENCE_VALUES` open relations, and skip those on which a conflicting lock is held or
+awaited, so they never queue behind DDL.
 
 Version differences (PostgreSQL 14-17) are handled by small builders cached by server version.
 """

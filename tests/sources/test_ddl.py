@@ -116,6 +116,22 @@ class TestTolerances:
         model = read_sql_file(path, scratch_url=pg_server.admin_url)
         assert [t.name for t in model.tables] == ["t", "u"]
 
+    def test_full_dump_with_copy_data_reads_the_schema(self, tmp_path: Path, pg_server: ScratchServer) -> None:
+        """COPY … FROM stdin blocks of a data dump are skipped; statements after them still run."""
+        path = write(tmp_path, (
+            "CREATE TABLE public.a (id int PRIMARY KEY, note text);\n"
+            "COPY public.a (id, note) FROM stdin;\n"
+            "1\thello; world\n"
+            "2\t\\N\n"
+            "\\.\n"
+            "\n"
+            "CREATE INDEX a_note ON public.a (note);\n"
+        ))
+        model = read_sql_file(path, scratch_url=pg_server.admin_url)
+        table = model.table("public.a")
+        assert table is not None
+        assert [i.name for i in table.indexes] == ["a_note", "a_pkey"]
+
     def test_other_errors_in_privilege_statements_still_fail(self, tmp_path: Path,
                                                              pg_server: ScratchServer) -> None:
         """Only missing-role errors are tolerated: OWNER TO on a missing table is the file's error."""

@@ -12,7 +12,8 @@ in a throw-away database:
 - ``ALTER … OWNER TO``, ``GRANT``, ``REVOKE`` and ``ALTER DEFAULT PRIVILEGES`` statements that fail
   because a role does not exist on the scratch server (or may not be granted) are skipped;
 - ``psql`` meta-commands (lines starting with a backslash, such as ``\\connect`` or the
-  ``\\restrict`` lines of recent ``pg_dump`` versions) are ignored.
+  ``\\restrict`` lines of recent ``pg_dump`` versions) are ignored, and so are the ``COPY … FROM
+  stdin`` blocks of a dump that includes data (only the schema is read).
 
 Anything else that fails is the file's error, reported with its line.
 """
@@ -37,6 +38,10 @@ _HINTS = {
                            "with --scratch-url or DBAUDIT_SCRATCH_URL)",
 }
 _META_COMMAND = re.compile(r"^\\.*$", re.MULTILINE)
+# A data dump's COPY blocks: the statement line, then rows up to the "\." line.
+_COPY_DATA = re.compile(r"(?P<head>^COPY\b[^;]*\bFROM\s+stdin\b[^;]*;[ \t]*\n)(?P<data>.*?^\\\.[ \t]*$)",
+                        re.MULTILINE | re.DOTALL | re.IGNORECASE)
+_COPY_FROM_STDIN = re.compile(r"(?is)^\s*COPY\b.*\bFROM\s+stdin\b")
 _PRIVILEGE_NODES = frozenset({"AlterOwnerStmt", "GrantStmt", "GrantRoleStmt", "AlterDefaultPrivilegesStmt"})
 
 
@@ -111,6 +116,8 @@ def run_statements(url: str, statements: list[Statement], origin: str | Path) ->
         raise ScratchError(f"cannot connect to the throw-away database: {first}") from None
     with conn:
         for statement in statements:
+            if statement.kind == "CopyStmt" and _COPY_FROM_STDIN.match(statement.text):
+                continue  # table data of a full dump: the schema is all dbaudit reads
             guard = statement.privileges_only and conn.info.transaction_status == TransactionStatus.INTRANS
             try:
                 _execute(conn, statement.text, guard)
@@ -143,10 +150,16 @@ def _privileges_only(node: Any) -> bool:
 
 
 def _blank_meta_commands(text: str) -> str:
-    """psql meta-commands (``\\connect``, ``\\restrict``…) become spaces, keeping every offset."""
+    """psql meta-commands (``\\connect``, ``\\restrict``…) and the data rows of ``COPY … FROM stdin``
+    blocks become blanks, keeping every offset and line number."""
     if "\\" not in text:
         return text
+    text = _COPY_DATA.sub(lambda m: m["head"] + _blank(m["data"]), text)
     return _META_COMMAND.sub(lambda m: " " * len(m.group()), text)
+
+
+def _blank(text: str) -> str:
+    return "".join(ch if ch == "\n" else " " for ch in text)
 
 
 def _line_column(text: str, offset: int) -> tuple[int, int]:

@@ -23,7 +23,7 @@ def _strip(value: Any) -> Any:
 
 def table_fingerprint(table: Table) -> str:
     """SHA-256 of one table's structure."""
-    payload = json.dumps(_strip(to_jsonable(table)), sort_keys=True, ensure_ascii=False)
+    payload = json.dumps(to_jsonable(table, exclude=_VOLATILE_KEYS), sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
@@ -37,5 +37,5 @@ def schema_fingerprint(model: SchemaModel) -> str:
         enums=tuple(sorted(model.enums, key=lambda e: (e.schema, e.name))),
         extensions=tuple(sorted(model.extensions, key=lambda e: e.name)),
     )
-    payload = json.dumps(_strip(to_jsonable(structural)), sort_keys=True, ensure_ascii=False)
+    payload = json.dumps(to_jsonable(structural, exclude=_VOLATILE_KEYS), sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(payload.encode()).hexdigest()

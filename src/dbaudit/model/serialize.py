@@ -36,16 +36,17 @@ _SHARED_CLASSES = frozenset({"Column", "ColumnType", "IndexElement"})
 _ENCODERS: dict[type[Any], Callable[[Any, dict[int, Any]], Any]] = {}
 
 
-def to_jsonable(value: Any) -> Any:
+def to_jsonable(value: Any, *, exclude: frozenset[str] = frozenset()) -> Any:
     """Plain JSON values for a model object: dataclass fields equal to their default are left out.
 
     Encoders are built once per class (a model of 5,000 tables has hundreds of thousands of objects,
     so the generic ``dataclasses.fields`` walk per object was the slowest part of writing a model).
     Model objects are immutable and sources share equal ones (a column type, an ``id`` column), so
     each distinct object is encoded once per call and its JSON value reused: treat the result as
-    read-only.
+    read-only. Fields named in ``exclude`` are left out at every level (the fingerprint drops
+    statistics and locations this way).
     """
-    return _encode(value, {})
+    return _encode(value, {}) if not exclude else _Excluding(exclude).encode(value)
 
 
 def _encode(value: Any, memo: dict[int, Any]) -> Any:
@@ -58,24 +59,56 @@ def _encode(value: Any, memo: dict[int, Any]) -> Any:
     return encoder(value, memo)
 
 
-def _make_encoder(tp: type[Any]) -> Callable[[Any, dict[int, Any]], Any]:
+_EXCLUDING_ENCODERS: dict[frozenset[str], dict[type[Any], Callable[[Any, dict[int, Any]], Any]]] = {}
+
+
+class _Excluding:
+    """An encoding pass that leaves out some field names, with its own per-class encoders."""
+
+    def __init__(self, exclude: frozenset[str]) -> None:
+        self.exclude = exclude
+        self.encoders = _EXCLUDING_ENCODERS.setdefault(exclude, {})
+        self.memo: dict[int, Any] = {}
+
+    def encode(self, value: Any) -> Any:
+        return self._encode(value, self.memo)
+
+    def _encode(self, value: Any, memo: dict[int, Any]) -> Any:
+        tp = type(value)
+        if tp in _SCALARS:
+            return value
+        encoder = self.encoders.get(tp)
+        if encoder is None:
+            encoder = self.encoders[tp] = _make_encoder(tp, self.exclude, self._encode)
+        return encoder(value, memo)
+
+
+def _make_encoder(
+    tp: type[Any], exclude: frozenset[str] = frozenset(),
+    recurse: Callable[[Any, dict[int, Any]], Any] | None = None,
+) -> Callable[[Any, dict[int, Any]], Any]:
+    again = recurse or _encode
     if dataclasses.is_dataclass(tp):
-        return _dataclass_encoder(tp)
+        return _dataclass_encoder(tp, exclude, again)
     if issubclass(tp, Enum):
         return lambda v, _memo: v.value
     if issubclass(tp, datetime):
         return lambda v, _memo: v.isoformat()
     if issubclass(tp, tuple | list):
-        return lambda v, memo: [item if type(item) in _SCALARS else _encode(item, memo) for item in v]
+        return lambda v, memo: [item if type(item) in _SCALARS else again(item, memo) for item in v]
     if issubclass(tp, str | int | float):
         return lambda v, _memo: v
     raise TypeError(f"cannot encode {tp.__name__} in a model")
 
 
-def _dataclass_encoder(cls: type[Any]) -> Callable[[Any, dict[int, Any]], dict[str, Any]]:
+def _dataclass_encoder(
+    cls: type[Any], exclude: frozenset[str], again: Callable[[Any, dict[int, Any]], Any],
+) -> Callable[[Any, dict[int, Any]], dict[str, Any]]:
     spec: list[tuple[str, Any]] = []
     klass: Any = cls
     for f in _fields(klass):
+        if f.name in exclude:
+            continue
         if f.default is not dataclasses.MISSING:
             spec.append((f.name, f.default))
         elif f.default_factory is not dataclasses.MISSING:
@@ -90,7 +123,7 @@ def _dataclass_encoder(cls: type[Any]) -> Callable[[Any, dict[int, Any]], dict[s
             item = getattr(obj, name)
             if item is default or (default is not _NO_DEFAULT and item == default):
                 continue
-            out[name] = item if type(item) in scalars else _encode(item, memo)
+            out[name] = item if type(item) in scalars else again(item, memo)
         return out
 
     if cls.__name__ not in _SHARED_CLASSES:

@@ -111,6 +111,14 @@ class TestFailures:
         assert result.exit_code == 2
         assert error_line(result) == f'error: {ddl}:2:1: invalid SQL: syntax error at or near "CREAT"'
 
+    def test_unwritable_output(self, pg_url: str, tmp_path: Path) -> None:
+        """An output path that cannot be written is one line and exit 2, not a traceback."""
+        blocker = tmp_path / "file"
+        blocker.write_text("")
+        result = run(pg_url, "-o", str(blocker / "model.json"))
+        assert result.exit_code == 2
+        assert error_line(result).startswith(f"error: cannot write {blocker / 'model.json'}: ")
+
     def test_unreadable_file_and_unknown_spec(self, tmp_path: Path) -> None:
         """A missing .sql file and an unrecognised spec both end with exit 2 and one line."""
         missing = run(str(tmp_path / "none.sql"))

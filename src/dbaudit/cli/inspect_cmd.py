@@ -46,7 +46,12 @@ def inspect_command(
         from dbaudit.atomic import write_text_atomic  # noqa: PLC0415
         from dbaudit.model.serialize import model_to_json  # noqa: PLC0415
 
-        write_text_atomic(output, model_to_json(model))
+        try:
+            write_text_atomic(output, model_to_json(model))
+        except OSError as exc:
+            from dbaudit.errors import UsageError  # noqa: PLC0415
+
+            raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
     stderr.print(summary_header(model, elapsed), markup=False, highlight=False, soft_wrap=True)
     stderr.print(summary_table(model))
     if output is not None:
@@ -85,9 +90,13 @@ def schema_counts(model: SchemaModel) -> dict[str, dict[str, int]]:
     return counts
 
 
+_DIALECTS = {"postgresql": "PostgreSQL", "sqlite": "SQLite", "mysql": "MySQL", "mariadb": "MariaDB"}
+
+
 def summary_header(model: SchemaModel, elapsed: float) -> str:
     source = model.source
-    version = f", PostgreSQL {source.server_version.split(' ')[0]}" if source.server_version else ""
+    server = _DIALECTS.get(source.dialect, source.dialect)
+    version = f", {server} {source.server_version.split(' ')[0]}" if source.server_version else ""
     return f"{source.name} ({source.kind}{version}) read in {elapsed:.2f} s"
 
 

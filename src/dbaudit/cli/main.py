@@ -4,7 +4,6 @@ so that ``dbaudit --version`` and ``dbaudit rules`` start fast."""
 from __future__ import annotations
 
 import importlib
-from importlib.metadata import version
 
 import click
 
@@ -34,7 +33,7 @@ class LazyGroup(click.Group):
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(version("dbaudit"), "--version", prog_name="dbaudit")
+@click.version_option(None, "--version", package_name="dbaudit", prog_name="dbaudit")
 def cli() -> None:
     """Audit a database the way a senior DBA would."""
 

@@ -1,12 +1,41 @@
-"""dbaudit: audit a project's database the way a senior DBA would."""
+"""dbaudit: audit a project's database the way a senior DBA would.
 
-from typing import Any
+The public API. Names are resolved on first use, so ``import dbaudit`` (and every CLI start-up)
+stays cheap: the sources, rules and reports load only when asked for.
+"""
 
-__all__ = ["__version__"]
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from dbaudit.audit import audit
+    from dbaudit.config import Config, load_config
+    from dbaudit.drift import compare
+    from dbaudit.findings import Finding, Severity
+    from dbaudit.model import SchemaModel
+    from dbaudit.rules.registry import Rule, RuleContext, rule
+    from dbaudit.sources import load_source
+
+_EXPORTS = {
+    "audit": "dbaudit.audit",
+    "Config": "dbaudit.config",
+    "load_config": "dbaudit.config",
+    "compare": "dbaudit.drift",
+    "Finding": "dbaudit.findings",
+    "Severity": "dbaudit.findings",
+    "SchemaModel": "dbaudit.model",
+    "Rule": "dbaudit.rules.registry",
+    "RuleContext": "dbaudit.rules.registry",
+    "rule": "dbaudit.rules.registry",
+    "load_source": "dbaudit.sources",
+}
+
+__all__ = sorted([*_EXPORTS, "__version__"])
 
 
 def __getattr__(name: str) -> Any:
-    # Resolved on first use: reading package metadata costs start-up time every command would pay.
     if name == "__version__":
         from importlib.metadata import PackageNotFoundError, version  # noqa: PLC0415
 
@@ -14,4 +43,6 @@ def __getattr__(name: str) -> Any:
             return version("dbaudit")
         except PackageNotFoundError:  # pragma: no cover - a source tree without install
             return "0.0.0"
-    raise AttributeError(name)
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'dbaudit' has no attribute {name!r}")

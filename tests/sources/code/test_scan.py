@@ -8,7 +8,7 @@ import pytest
 
 from dbaudit.errors import SourceError
 from dbaudit.model.schema import Location
-from dbaudit.rules._code_facts import (
+from dbaudit.model.code_facts import (
     ColumnValues,
     CredentialInConfig,
     EncryptedColumn,

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dbaudit.model.schema import Location
-from dbaudit.rules._code_facts import (
+from dbaudit.model.code_facts import (
     ColumnValues,
     CredentialInConfig,
     EncryptedColumn,

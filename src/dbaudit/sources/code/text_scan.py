@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 from dbaudit.model.schema import Location
-from dbaudit.rules._code_facts import ColumnValues, CredentialInConfig
+from dbaudit.model.code_facts import ColumnValues, CredentialInConfig
 from dbaudit.sources.code.python_scan import URL_WITH_PASSWORD
 
 # `const STATUS_META = {` / `const SESSION_STATUSES = [` : a name that says which column it lists.

@@ -32,7 +32,20 @@ _EXPORTS = {
     "load_source": "dbaudit.sources",
 }
 
-__all__ = sorted([*_EXPORTS, "__version__"])
+__all__ = [
+    "Config",
+    "Finding",
+    "Rule",
+    "RuleContext",
+    "SchemaModel",
+    "Severity",
+    "__version__",
+    "audit",
+    "compare",
+    "load_config",
+    "load_source",
+    "rule",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -26,7 +26,8 @@ if TYPE_CHECKING:
 @click.option("--trace", is_flag=True, help="Also apply the revisions on a throw-away database and record locks.")
 @click.option("--since", metavar="REV", help="Lint only the revisions after REV (e.g. the base of a pull request).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
-@click.option("-o", "--output", type=click.Path(path_type=Path), metavar="FILE", help="Write the report to FILE instead of stdout.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), metavar="FILE",
+              help="Write the report to FILE instead of stdout.")
 @click.option("--fail-on", type=click.Choice(["P0", "P1", "P2"], case_sensitive=False), default=None,
               help="Exit 1 when a finding is at or above this severity (default P1, or the config's).")
 @click.option("--select", multiple=True, metavar="RULES", help="Rules or categories to report (replaces config).")

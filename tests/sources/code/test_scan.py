@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 from dbaudit.errors import SourceError
-from dbaudit.model.schema import Location
 from dbaudit.model.code_facts import (
     ColumnValues,
     CredentialInConfig,
@@ -18,6 +17,7 @@ from dbaudit.model.code_facts import (
     PartitionTask,
     SearchPattern,
 )
+from dbaudit.model.schema import Location
 from dbaudit.sources.code import scan_code
 from dbaudit.testing import schema
 

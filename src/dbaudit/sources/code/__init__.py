@@ -12,8 +12,8 @@ import os
 from pathlib import Path
 
 from dbaudit.errors import SourceError
-from dbaudit.model.schema import SchemaModel
 from dbaudit.model.code_facts import CodeFacts
+from dbaudit.model.schema import SchemaModel
 from dbaudit.sources.code.python_scan import collect_orm_map, scan_python
 from dbaudit.sources.code.text_scan import CONFIG_SUFFIXES, FRONTEND_SUFFIXES, scan_config, scan_frontend
 

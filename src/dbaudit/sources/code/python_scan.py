@@ -12,7 +12,6 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dbaudit.model.schema import Location
 from dbaudit.model.code_facts import (
     ColumnValues,
     CredentialInConfig,
@@ -24,6 +23,7 @@ from dbaudit.model.code_facts import (
     SearchKind,
     SearchPattern,
 )
+from dbaudit.model.schema import Location
 
 _SEARCH_METHODS: dict[str, SearchKind] = {
     "contains": "contains",

@@ -8,8 +8,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from dbaudit.model.schema import Location
 from dbaudit.model.code_facts import ColumnValues, CredentialInConfig
+from dbaudit.model.schema import Location
 from dbaudit.sources.code.python_scan import URL_WITH_PASSWORD
 
 # `const STATUS_META = {` / `const SESSION_STATUSES = [` : a name that says which column it lists.

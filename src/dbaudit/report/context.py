@@ -10,8 +10,9 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from dbaudit.findings import Finding, Note, Severity, sort_findings
@@ -162,23 +163,69 @@ class ReportContext:
     notes: tuple[Note, ...]
     counts: dict[str, int]
     summary: tuple[SummaryLine, ...]
-    domains: tuple[Domain, ...]
-    views: tuple[str, ...]
-    erd: str
-    erd_shown: int
-    erd_total: int
-    tables: tuple[TableDetail, ...]
     paths: tuple[PathEntry, ...] | None
     groups: tuple[SeverityGroup, ...]
     roadmap: tuple[RoadmapItem, ...]
-    cited_files: tuple[str, ...]
-    cited_objects: tuple[str, ...]
     findings: tuple[NumberedFinding, ...]
     rules: tuple[RuleMeta, ...]
     model: SchemaModel
-    # Where other sources (models, migrations) declare the audited objects, by object name: SARIF
-    # anchors a finding that has no file:line of its own there.
-    object_locations: dict[str, Location] = field(default_factory=dict)
+    # Models that know where objects are declared (ORM models, migrations head), first one wins.
+    locators: tuple[SchemaModel, ...] = ()
+
+    # The schema map is computed on first use: a JSON or SARIF report of a 5,000-table schema never
+    # needs the ERD or the per-table detail, and building them costs as much as the rules.
+
+    @cached_property
+    def _entities(self) -> tuple[Table, ...]:
+        return entities(self.model)
+
+    @cached_property
+    def _multi_schema(self) -> bool:
+        return is_multi_schema(self.model)
+
+    @cached_property
+    def domains(self) -> tuple[Domain, ...]:
+        return domains(self.model)
+
+    @cached_property
+    def views(self) -> tuple[str, ...]:
+        return tuple(display_name(t, self.model, self._multi_schema) for t in self.model.tables
+                     if t.kind in (TableKind.VIEW, TableKind.MATERIALIZED_VIEW))
+
+    @cached_property
+    def erd(self) -> str:
+        return mermaid_erd(self.model)
+
+    @property
+    def erd_shown(self) -> int:
+        return min(len(self._entities), MAX_ERD_TABLES)
+
+    @property
+    def erd_total(self) -> int:
+        return len(self._entities)
+
+    @cached_property
+    def object_locations(self) -> dict[str, Location]:
+        """Where the sources declare the audited objects, by object name: SARIF anchors a finding that
+        has no file:line of its own there."""
+        return object_locations((self.model, *self.locators))
+
+    @cached_property
+    def tables(self) -> tuple[TableDetail, ...]:
+        by_table = _findings_by_table(self.findings, self._entities)
+        return tuple(
+            replace(_table_detail(t, self.model, self._multi_schema), findings=by_table.get(t.qualified_name, ()),
+                    location=_declared_at(t, self.object_locations))
+            for t in self._entities
+        )
+
+    @cached_property
+    def cited_files(self) -> tuple[str, ...]:
+        return tuple(sorted({loc.path for n in self.findings for loc in n.finding.locations}))
+
+    @cached_property
+    def cited_objects(self) -> tuple[str, ...]:
+        return tuple(sorted({o for n in self.findings for o in n.finding.objects}))
 
     @property
     def date(self) -> str:
@@ -211,10 +258,6 @@ def build_context(
     ordered = sort_findings(tuple(findings))
     catalogue = rule_lookup if rule_lookup is not None else registry_rules()
     numbered = _number(ordered, catalogue)
-    tables = entities(model)
-    multi = is_multi_schema(model)
-    locations = object_locations((model, *locators))
-    by_table = _findings_by_table(numbered, tables)
     return ReportContext(
         generated_at=generated_at,
         dbaudit_version=dbaudit_version,
@@ -226,26 +269,13 @@ def build_context(
         notes=tuple(notes),
         counts={s.name: sum(1 for f in ordered if f.severity is s) for s in Severity},
         summary=_summary(numbered),
-        domains=domains(model),
-        views=tuple(display_name(t, model, multi) for t in model.tables
-                    if t.kind in (TableKind.VIEW, TableKind.MATERIALIZED_VIEW)),
-        erd=mermaid_erd(model),
-        erd_shown=min(len(tables), MAX_ERD_TABLES),
-        erd_total=len(tables),
-        tables=tuple(
-            replace(_table_detail(t, model, multi), findings=by_table.get(t.qualified_name, ()),
-                    location=_declared_at(t, locations))
-            for t in tables
-        ),
         paths=_paths(code_facts),
         groups=_groups(numbered),
         roadmap=roadmap(numbered),
-        cited_files=tuple(sorted({loc.path for f in ordered for loc in f.locations})),
-        cited_objects=tuple(sorted({o for f in ordered for o in f.objects})),
         findings=numbered,
         rules=tuple(_rules_used(numbered)),
         model=model,
-        object_locations=locations,
+        locators=tuple(locators),
     )
 
 

@@ -28,7 +28,7 @@ def report_dict(context: ReportContext) -> dict[str, Any]:
         "notes": [{"message": n.message, "rule": n.rule} for n in context.notes],
         # No fingerprint here: it costs a second per 5,000 tables; snapshots carry it.
         "schema": {
-            "tables": len(context.tables),
+            "tables": context.erd_total,
             "capabilities": list(context.capabilities),
         },
     }

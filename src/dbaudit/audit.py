@@ -21,7 +21,8 @@ from typing import Any
 from dbaudit.config import Config
 from dbaudit.errors import SourceError, UsageError
 from dbaudit.findings import Finding, Note, sort_findings
-from dbaudit.model.schema import SchemaModel
+from dbaudit.model.locate import object_locations
+from dbaudit.model.schema import Location, SchemaModel
 from dbaudit.redact import redact_url
 from dbaudit.report.context import SourceRef
 
@@ -119,7 +120,18 @@ def audit(
     from dbaudit.engine import apply_config  # noqa: PLC0415
 
     kept, config_notes = apply_config(findings, config)
-    return AuditResult(model, sort_findings(kept), (*notes, *config_notes), tuple(sources), inputs)
+    declared = [object_locations((m,)) for m in (inputs.get("models"), head) if m is not None]
+    located = [with_declarations(f, declared) for f in kept]
+    return AuditResult(model, sort_findings(located), (*notes, *config_notes), tuple(sources), inputs)
+
+
+def with_declarations(finding: Finding, declared: list[dict[str, Location]]) -> Finding:
+    """A finding about a database object, with no file:line of its own, gets the lines where the models
+    and the migrations declare that object: the place a developer will change."""
+    if finding.locations or not finding.objects:
+        return finding
+    found = [loc for locations in declared if (loc := locations.get(finding.objects[0])) is not None]
+    return replace(finding, locations=tuple(dict.fromkeys(found))) if found else finding
 
 
 def _read_models(spec: str, project_dir: str | None, notes: list[Note]) -> SchemaModel | None:

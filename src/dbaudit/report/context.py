@@ -16,6 +16,7 @@ from functools import cached_property
 from typing import Any
 
 from dbaudit.findings import Finding, Note, Severity, sort_findings
+from dbaudit.model.locate import object_locations
 from dbaudit.model.schema import (
     POSTGRES_CAPABILITIES,
     Column,
@@ -303,26 +304,6 @@ def _findings_by_table(
             assert table is not None
             out.setdefault(table, []).append(n.number)
     return {k: tuple(v) for k, v in out.items()}
-
-
-def object_locations(models: Iterable[SchemaModel]) -> dict[str, Location]:
-    """Object name (as findings spell it) -> where a source declares it; earlier models win."""
-    out: dict[str, Location] = {}
-    for model in models:
-        for table in model.tables:
-            prefix = table.schema
-            named: list[tuple[str, Location | None]] = [(table.qualified_name, table.location)]
-            named += [(f"{table.qualified_name}.{c.name}", c.location or table.location) for c in table.columns]
-            named += [(f"{prefix}.{i.name}", i.location or table.location) for i in table.indexes]
-            named += [(f"{prefix}.{c.name}", c.location or table.location) for c in table.foreign_keys]
-            named += [(f"{prefix}.{c.name}", c.location or table.location) for c in table.uniques]
-            named += [(f"{prefix}.{c.name}", c.location or table.location) for c in table.checks]
-            if table.primary_key is not None:
-                named.append((f"{prefix}.{table.primary_key.name}", table.primary_key.location or table.location))
-            for name, loc in named:
-                if loc is not None:
-                    out.setdefault(name, loc)
-    return out
 
 
 _SKIPPED = re.compile(r"(?P<rule>[a-z0-9-]+) skipped: (?P<why>.+)\Z", re.S)

@@ -1,0 +1,27 @@
+"""Where sources declare objects: the file:line an ORM model or a migration gives each object name."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from dbaudit.model.schema import Location, SchemaModel
+
+
+def object_locations(models: Iterable[SchemaModel]) -> dict[str, Location]:
+    """Object name (as findings spell it) -> where a source declares it; earlier models win."""
+    out: dict[str, Location] = {}
+    for model in models:
+        for table in model.tables:
+            prefix = table.schema
+            named: list[tuple[str, Location | None]] = [(table.qualified_name, table.location)]
+            named += [(f"{table.qualified_name}.{c.name}", c.location or table.location) for c in table.columns]
+            named += [(f"{prefix}.{i.name}", i.location or table.location) for i in table.indexes]
+            named += [(f"{prefix}.{c.name}", c.location or table.location) for c in table.foreign_keys]
+            named += [(f"{prefix}.{c.name}", c.location or table.location) for c in table.uniques]
+            named += [(f"{prefix}.{c.name}", c.location or table.location) for c in table.checks]
+            if table.primary_key is not None:
+                named.append((f"{prefix}.{table.primary_key.name}", table.primary_key.location or table.location))
+            for name, loc in named:
+                if loc is not None:
+                    out.setdefault(name, loc)
+    return out

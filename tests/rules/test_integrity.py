@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from dbaudit.findings import Finding, Severity
-from dbaudit.model.schema import SchemaModel, TableKind
+from dbaudit.model.schema import Location, SchemaModel, TableKind
 from dbaudit.rules._code_facts import CodeFacts, ColumnValues
 from dbaudit.sqltext import ident
 from dbaudit.testing import SchemaBuilder, schema
@@ -421,6 +423,21 @@ class TestCheckValuesDrift:
             "check-values-drift", Severity.P2, ("public.sync_sessions.status",),
             "public.sync_sessions.status: the database allows values the application never uses: done", None,
         )]
+
+    def test_check_values_drift_reads_model_enum_values(self) -> None:
+        """Values of the application enum a model ties to the column count as used, with its location."""
+        enum_at = Location("app/models/sync_session.py", 19)
+        orm = status_schema().build()
+        table = orm.tables[0]
+        status = replace(table.column("status"), model_values=("running", "done", "paused"),
+                         model_values_location=enum_at)
+        orm = replace(orm, tables=(replace(table, columns=tuple(
+            status if c.name == "status" else c for c in table.columns)),))
+        (finding,) = findings_for(status_schema().build(), "check-values-drift", models=orm)
+        assert (finding.severity, finding.title, finding.locations[-1]) == (
+            Severity.P1, "public.sync_sessions.status: the database rejects values the application uses: paused",
+            enum_at,
+        )
 
     def test_check_values_drift_reads_code_facts_and_enums(self) -> None:
         """CodeFacts column values (bare table names) are compared with enum values; the fix adds values."""

@@ -971,7 +971,13 @@ def check_values_drift(ctx: RuleContext) -> Iterator[Finding]:
             if column in orm_domains:
                 for value in orm_domains[column][0]:
                     used.setdefault(value, set()).add("ORM models")
+            # The values of the application enum a model ties to the column (``Column.model_values``).
+            orm_column = orm.column(column) if orm is not None else None
+            for value in orm_column.model_values if orm_column is not None else ():
+                used.setdefault(value, set()).add("ORM models")
             code_values, code_locations = code.get(col_obj(table, column), ((), ()))
+            if orm_column is not None and orm_column.model_values_location is not None:
+                code_locations = (*code_locations, orm_column.model_values_location)
             for value in code_values:
                 used.setdefault(value, set()).add("code")
             if used:

@@ -80,6 +80,17 @@ def pg_exec(pg_url: str) -> Iterator[psycopg.Connection[tuple[object, ...]]]:
 
 
 @pytest.fixture
+def pg_trgm_url(pg_url: str) -> str:
+    """``pg_url`` on a server that ships pg_trgm; skips with the reason otherwise (the embedded
+    pgserver build has no contrib extensions)."""
+    with psycopg.connect(pg_url) as conn:
+        row = conn.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'pg_trgm'").fetchone()
+    if row is None:
+        pytest.skip("pg_trgm is not available on this PostgreSQL server (the embedded pgserver has no contrib)")
+    return pg_url
+
+
+@pytest.fixture
 def mysql_url() -> Iterator[str]:
     """URL of a fresh MySQL/MariaDB database; skips with a reason when no server answers."""
     import sqlalchemy as sa  # noqa: PLC0415

@@ -456,18 +456,18 @@ class TestSearchWithoutTrigramIndex:
                                    SearchPattern("other", "a", "like", LOC)))
         assert findings_for(model, "search-without-trigram-index", code=code) == []
 
-    def test_fix_round_trip(self, pg_url: str) -> None:
+    def test_fix_round_trip(self, pg_trgm_url: str) -> None:
         """CREATE EXTENSION pg_trgm + CREATE INDEX CONCURRENTLY ... USING gin executes."""
         ddl = 'CREATE TABLE "Host Names" (id int PRIMARY KEY, "Name" text);'
         code = CodeFacts(searches=(SearchPattern("Host Names", "Name", "ilike", LOC),))
-        assert_fix_round_trip(pg_url, ddl, "search-without-trigram-index",
+        assert_fix_round_trip(pg_trgm_url, ddl, "search-without-trigram-index",
                               ["public.Host Names.Name"], code=code)
 
-    def test_jsonb_searched_as_text_round_trip(self, pg_url: str) -> None:
+    def test_jsonb_searched_as_text_round_trip(self, pg_trgm_url: str) -> None:
         """A jsonb column searched as ``col::text LIKE`` gets an expression trigram index that executes."""
         ddl = 'CREATE TABLE logs (id int PRIMARY KEY, "Context" jsonb);'
         code = CodeFacts(searches=(SearchPattern("logs", "Context", "like", LOC),))
-        finding = assert_fix_round_trip(pg_url, ddl, "search-without-trigram-index",
+        finding = assert_fix_round_trip(pg_trgm_url, ddl, "search-without-trigram-index",
                                         ["public.logs.Context"], code=code)
         assert finding.fix_sql is not None
         assert finding.fix_sql.splitlines()[-1] == (

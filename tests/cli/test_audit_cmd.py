@@ -150,7 +150,8 @@ class TestConfiguration:
         monkeypatch.setenv("APP_DATABASE_URL", audited)
         result = run("--config", str(config), "--format", "json")
         assert result.exit_code == 0
-        assert json.loads(result.stdout)["target"] == redact_url(audited)  # embedded servers have an empty password: masked too
+        # an embedded server has an empty password in its URL: that is masked too
+        assert json.loads(result.stdout)["target"] == redact_url(audited)
 
     def test_missing_target(self, tmp_path: Path) -> None:
         """No TARGET and no url-env: a usage error naming what is missing."""

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from dbaudit.scratch import ScratchServer
@@ -41,6 +42,7 @@ EXPECTED = {
 class TestDemo:
     def test_demo_reproduces_the_expert_report(self, tmp_path: Path, pg_server: ScratchServer) -> None:
         """The demo writes all four reports, holding every finding of the expert report."""
+        before = _scratch_databases(pg_server)
         env = {**os.environ, "DBAUDIT_SCRATCH_URL": pg_server.admin_url}
         done = subprocess.run(
             [sys.executable, "-m", "dbaudit.cli", "demo", "--scale", "0.1", "-o", str(tmp_path / "out")],
@@ -53,3 +55,10 @@ class TestDemo:
         found = {(f["severity"], f["rule"], f["objects"][0]) for f in report["findings"]}
         assert EXPECTED - found == set()
         assert "demo finished" in done.stderr
+        assert _scratch_databases(pg_server) == before, "the demo's throw-away databases are dropped"
+
+
+def _scratch_databases(server: ScratchServer) -> set[str]:
+    with psycopg.connect(server.admin_url) as conn:
+        rows = conn.execute("SELECT datname FROM pg_database WHERE datname LIKE 'dbaudit_scratch_%'").fetchall()
+    return {row[0] for row in rows}

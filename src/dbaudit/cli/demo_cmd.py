@@ -8,6 +8,7 @@ against the example's models and migrations, the migration review and the code s
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -70,11 +71,12 @@ def demo_command(  # noqa: PLR0917 - click passes every option as an argument
     chosen = parse_formats(formats, to_dir=True)
     project = example_dir()
     started = time.monotonic()
-    with progress("starting PostgreSQL") as step:
+    with progress("starting PostgreSQL") as step, contextlib.ExitStack() as cleanup:
         if database_url is None:
             server = scratch_server(scratch_url)
             stderr.print(f"[dim]PostgreSQL for the demo: {server.description}[/]")
-            url = server.create_database(prefix="dbaudit_demo_")
+            # A throw-away database, dropped at the end even on a named server.
+            url = cleanup.enter_context(server.database())
         else:
             url = database_url
         step(f"building the WhaleFall example (migrations + data, scale {scale})")

@@ -66,3 +66,19 @@ def truncate_identifier(name: str, limit: int = 63) -> str:
     if len(encoded) <= limit:
         return name
     return encoded[:limit].decode(errors="ignore")
+
+
+def strip_outer_parens(text: str) -> str:
+    """``((a = 1))`` -> ``a = 1``: parentheses that wrap the whole expression, however many."""
+    while text.startswith("(") and text.endswith(")") and _balanced(text[1:-1]):
+        text = text[1:-1].strip()
+    return text
+
+
+def _balanced(text: str) -> bool:
+    depth = 0
+    for char in text:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth < 0:
+            return False
+    return depth == 0

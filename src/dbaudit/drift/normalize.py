@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 
 from dbaudit.model import CheckConstraint, Column, ColumnType, Index, SchemaModel
+from dbaudit.sqltext import strip_outer_parens
 
 _ALIASES = {
     "integer": "int4", "int": "int4", "serial": "int4", "serial4": "int4",
@@ -98,26 +99,13 @@ def normalize_sql(text: str | None) -> str | None:
     body = re.sub(r'"([a-z_][a-z0-9_$]*)"', r"\1", body)
     body = re.sub(r"\s+", " ", body).strip()
     body = re.sub(r"\s*([(),=<>])\s*", r"\1", body)
-    body = _strip_outer_parens(body)
+    body = strip_outer_parens(body)
     body = re.sub(r"\(([a-z_][a-z0-9_]*|\x00\d+\x00)\)", r"\1", body)
     for _ in range(3):
         body = re.sub(r"\(\(([^()]*)\)\)", r"(\1)", body)
     return re.sub(r"\x00(\d+)\x00", lambda m: literals[int(m.group(1))], body)
 
 
-def _strip_outer_parens(body: str) -> str:
-    while body.startswith("(") and body.endswith(")") and _balanced(body[1:-1]):
-        body = body[1:-1].strip()
-    return body
-
-
-def _balanced(text: str) -> bool:
-    depth = 0
-    for char in text:
-        depth += {"(": 1, ")": -1}.get(char, 0)
-        if depth < 0:
-            return False
-    return depth == 0
 
 
 _SCALAR_LITERAL = re.compile(r"'(-?\d+(?:\.\d+)?|true|false)'", re.I)

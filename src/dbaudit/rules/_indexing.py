@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from dbaudit.findings import Finding
 from dbaudit.model.schema import Index, IndexElement, SchemaModel, Table, TableKind
 from dbaudit.rules.registry import RuleContext
-from dbaudit.sqltext import ident, qualified, qualified_text
+from dbaudit.sqltext import ident, qualified, qualified_text, strip_outer_parens
 
 NAME_LIMIT = 63
 
@@ -27,18 +27,7 @@ def normalize_predicate(predicate: str | None) -> str | None:
         return None
     text = " ".join(predicate.split())
     # pg_get_expr wraps the whole predicate in parentheses; a hand-built model may not.
-    while text.startswith("(") and text.endswith(")") and _balanced(text[1:-1]):
-        text = text[1:-1].strip()
-    return text or None
-
-
-def _balanced(text: str) -> bool:
-    depth = 0
-    for char in text:
-        depth += {"(": 1, ")": -1}.get(char, 0)
-        if depth < 0:
-            return False
-    return depth == 0
+    return strip_outer_parens(text) or None
 
 
 def same_elements(a: Sequence[IndexElement], b: Sequence[IndexElement]) -> bool:

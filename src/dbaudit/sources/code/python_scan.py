@@ -35,7 +35,7 @@ _SEARCH_METHODS: dict[str, SearchKind] = {
 }
 _SECRET_NAME = re.compile(r"(?:^|_)(PASSWORD|PASSWD|SECRET|SECRET_KEY|API_KEY|TOKEN|PRIVATE_KEY)$", re.I)
 URL_WITH_PASSWORD = re.compile(r"[a-z][a-z0-9+.\-]*://[^\s:/@'\"]+:([^\s@/'\"]+)@[^\s'\"]+", re.I)
-_PLACEHOLDER = re.compile(r"^(\$\{.*\}|\*+|x+|<.*>|%\(.*\)s|\{.*\}|changeme|password)$", re.I)
+PLACEHOLDER = re.compile(r"^(\$\{.*\}|\*+|x+|<.*>|%\(.*\)s|\{.*\}|changeme|password)$", re.I)
 _KEY_GENERATORS = ("generate_key", "token_bytes", "token_urlsafe", "urandom", "token_hex")
 
 
@@ -267,12 +267,12 @@ class _ModuleScanner:
             if "PARTITION OF" in text.upper():
                 self._partition_task(node)
             match = URL_WITH_PASSWORD.search(text)
-            if match and not _PLACEHOLDER.match(match.group(1)):
+            if match and not PLACEHOLDER.match(match.group(1)):
                 self.facts.credentials.append(CredentialInConfig("url-password", _url_host(text), self.loc(node)))
         for node in ast.walk(self.tree):
             target, value = _assignment(node) if isinstance(node, ast.stmt) else (None, None)
             secret = _const_str(value)
-            if target and _SECRET_NAME.search(target) and secret and not _PLACEHOLDER.match(secret):
+            if target and _SECRET_NAME.search(target) and secret and not PLACEHOLDER.match(secret):
                 self.facts.credentials.append(CredentialInConfig("secret-assignment", target, self.loc(node)))
 
     def _partition_task(self, node: ast.AST) -> None:

@@ -10,13 +10,12 @@ from pathlib import Path
 
 from dbaudit.model.code_facts import ColumnValues, CredentialInConfig
 from dbaudit.model.schema import Location
-from dbaudit.sources.code.python_scan import URL_WITH_PASSWORD
+from dbaudit.sources.code.python_scan import PLACEHOLDER, URL_WITH_PASSWORD
 
 # `const STATUS_META = {` / `const SESSION_STATUSES = [` : a name that says which column it lists.
 _VOCABULARY = re.compile(r"\b(?:const|let|var)\s+((?:[A-Z0-9]+_)*(STATUS|STATE)(?:ES)?(?:_[A-Z0-9]+)*)\s*=\s*([\[{])")
 _OBJECT_KEY = re.compile(r"^\s*['\"]?([A-Za-z_][A-Za-z0-9_]*)['\"]?\s*:", re.M)
 _STRING = re.compile(r"['\"]([A-Za-z_][A-Za-z0-9_]*)['\"]")
-_PLACEHOLDER = re.compile(r"^(\$\{.*\}|\*+|x+|<.*>|%\(.*\)s|\{.*\}|changeme|password)$", re.I)
 
 FRONTEND_SUFFIXES = (".js", ".jsx", ".ts", ".tsx", ".vue")
 CONFIG_SUFFIXES = (".ini", ".cfg", ".toml", ".env", ".yaml", ".yml", ".json", ".conf")
@@ -83,7 +82,7 @@ def scan_config(path: Path, rel: str) -> list[CredentialInConfig]:
         if line.lstrip().startswith(("#", ";", "//")):
             continue
         match = URL_WITH_PASSWORD.search(line)
-        if match and not _PLACEHOLDER.match(match.group(1)):
+        if match and not PLACEHOLDER.match(match.group(1)):
             host = match.group(0).rsplit("@", 1)[-1]
             out.append(CredentialInConfig("url-password", host, Location(rel, number)))
     return out

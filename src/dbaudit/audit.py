@@ -15,11 +15,9 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any
 
 from dbaudit.config import Config
-from dbaudit.errors import SourceError, UsageError
 from dbaudit.findings import Finding, Note, sort_findings
 from dbaudit.model.locate import object_locations
 from dbaudit.model.schema import Location, SchemaModel
@@ -53,24 +51,9 @@ def _optional(module: str, attribute: str) -> Any | None:
 
 def load_target(spec: str, *, scratch_url: str | None = None) -> SchemaModel:
     """The audited schema from a URL, a ``.sql`` file or a model JSON file."""
-    load_source = _optional("dbaudit.sources", "load_source")
-    if load_source is not None:
-        model: SchemaModel = load_source(spec, scratch_url=scratch_url)
-        return model
-    # Fallback while the generic loader is not built: model JSON and live PostgreSQL.
-    if spec.endswith(".json") and Path(spec).is_file():
-        from dbaudit.model import ModelFormatError, model_from_json  # noqa: PLC0415
+    from dbaudit.sources import load_source  # noqa: PLC0415 - sources load lazily
 
-        try:
-            return model_from_json(Path(spec).read_text(encoding="utf-8"))
-        except ModelFormatError as exc:
-            raise SourceError(f"{spec}: {exc}") from None
-    if spec.startswith(("postgresql://", "postgres://")):
-        read_postgres = _optional("dbaudit.sources.postgres", "read_postgres")
-        if read_postgres is not None:
-            result: SchemaModel = read_postgres(spec)
-            return result
-    raise UsageError(f"cannot read {redact_url(spec)}: this build has no loader for that kind of source")
+    return load_source(spec, scratch_url=scratch_url)
 
 
 def audit(

@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 
 from dbaudit.cli.common import EXIT_FINDINGS, EXIT_OK, guarded, progress, stdout
-from dbaudit.errors import SourceError, UsageError
+from dbaudit.errors import UsageError
 from dbaudit.findings import Finding, Severity
 from dbaudit.model import SchemaModel
 
@@ -75,36 +75,9 @@ def load_spec(spec: str, *, project: Path | None = None, scratch_url: str | None
         from dbaudit.sources.orm import read_models  # noqa: PLC0415
 
         return read_models(spec[len("models:"):], project_dir=str(project) if project else None)
-    if spec.startswith("migrations:"):
-        from dbaudit.sources.alembic_head import read_migrations_head  # noqa: PLC0415
+    from dbaudit.sources import load_source  # noqa: PLC0415 - URLs, .sql, model JSON, migrations:PATH
 
-        return read_migrations_head(spec[len("migrations:"):], scratch_url=scratch_url)[0]
-    return _load_other(spec, scratch_url)
-
-
-def _load_other(spec: str, scratch_url: str | None) -> SchemaModel:
-    """URLs, .sql files and model JSON through the shared source dispatcher when it is available."""
-    from dbaudit import sources  # noqa: PLC0415
-
-    load_source = getattr(sources, "load_source", None)
-    if load_source is not None:
-        model = load_source(spec, scratch_url=scratch_url)
-        assert isinstance(model, SchemaModel)
-        return model
-    if spec.endswith(".json") and Path(spec).is_file():
-        from dbaudit.model import ModelFormatError, model_from_json  # noqa: PLC0415
-
-        try:
-            return model_from_json(Path(spec).read_text(encoding="utf-8"))
-        except ModelFormatError as exc:
-            raise SourceError(f"{spec}: {exc}") from None
-    if "://" in spec:
-        from dbaudit.sources.postgres import read_postgres  # noqa: PLC0415
-
-        return read_postgres(spec)
-    raise UsageError(
-        f"cannot read {spec!r}: expected a URL, a .sql or .json file, models:IMPORT or migrations:PATH"
-    )
+    return load_source(spec, scratch_url=scratch_url)
 
 
 def emit(findings: list[Finding], left: SchemaModel, right: SchemaModel, formats: tuple[str, ...],

@@ -28,6 +28,7 @@ from typing import Any
 
 from dbaudit.errors import ScratchError, SourceError
 from dbaudit.model.schema import SchemaModel
+from dbaudit.textpos import LineIndex
 
 # SQLSTATEs a privilege statement may fail with on a scratch server: undefined_object (the role does
 # not exist), insufficient_privilege, invalid_grant_operation.
@@ -94,12 +95,13 @@ def parse_sql_text(text: str, origin: str = "<sql>") -> list[Statement]:
         nodes = parser.parse_sql(text)
     except parser.ParseError as exc:
         message, location = exc.args[0], exc.args[1] if len(exc.args) > 1 else 0
-        line, column = _line_column(text, int(location))
+        line, column = LineIndex(text).line_column(int(location))
         raise SourceError(f"{origin}:{line}:{column}: invalid SQL: {message}") from None
     slices = list(parser.split(text, with_parser=True, only_slices=True))
+    lines = LineIndex(text)
     return [
-        Statement(text[piece], _first_line(text, piece.start), _privileges_only(node.stmt),
-                  text.count("\n", 0, piece.start) + 1, type(node.stmt).__name__)
+        Statement(text[piece], lines.line(_first_token(text, piece.start)), _privileges_only(node.stmt),
+                  lines.line(piece.start), type(node.stmt).__name__)
         for node, piece in zip(nodes, slices, strict=True)
     ]
 
@@ -162,15 +164,8 @@ def _blank(text: str) -> str:
     return "".join(ch if ch == "\n" else " " for ch in text)
 
 
-def _line_column(text: str, offset: int) -> tuple[int, int]:
-    offset = max(0, min(offset, len(text)))
-    line = text.count("\n", 0, offset) + 1
-    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
-    return line, column
-
-
-def _first_line(text: str, start: int) -> int:
-    """Line of the statement's first token (leading blanks and ``--`` comments skipped)."""
+def _first_token(text: str, start: int) -> int:
+    """Offset of the statement's first token (leading blanks and ``--`` comments skipped)."""
     position = start
     while position < len(text):
         if text[position].isspace():
@@ -180,7 +175,7 @@ def _first_line(text: str, start: int) -> int:
             position = len(text) if end < 0 else end + 1
         else:
             break
-    return text.count("\n", 0, min(position, len(text))) + 1
+    return position
 
 
 def _error_line(statement: Statement, exc: Any) -> int:

@@ -10,6 +10,7 @@ import pglast
 from pglast.parser import ParseError
 
 from dbaudit.errors import SourceError
+from dbaudit.textpos import LineIndex
 
 _LEADING_NOISE = re.compile(r"\A(?:\s+|--[^\n]*(?:\n|\Z)|/\*.*?\*/)*", re.DOTALL)
 
@@ -38,6 +39,7 @@ def parse_statements(text: str, *, where: str) -> list[RawStatement]:
     except ParseError as exc:
         raise SourceError(f"{where}: unparsable SQL: {exc}") from None
     out: list[RawStatement] = []
+    lines = LineIndex(text)
     for item in raw:
         # pglast reports character offsets (not libpg_query's byte offsets)
         start = item.stmt_location or 0
@@ -46,7 +48,7 @@ def parse_statements(text: str, *, where: str) -> list[RawStatement]:
         skip = _LEADING_NOISE.match(chunk)
         lead = skip.end() if skip else 0
         body = chunk[lead:].strip()
-        line_offset = text.count("\n", 0, start + lead)
+        line_offset = lines.line(start + lead) - 1
         out.append(RawStatement(body, item.stmt, line_offset))
     return out
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from dbaudit.model.code_facts import ColumnValues, CredentialInConfig
 from dbaudit.model.schema import Location
 from dbaudit.sources.code.python_scan import PLACEHOLDER, URL_WITH_PASSWORD
+from dbaudit.textpos import LineIndex
 
 # `const STATUS_META = {` / `const SESSION_STATUSES = [` : a name that says which column it lists.
 _VOCABULARY = re.compile(r"\b(?:const|let|var)\s+((?:[A-Z0-9]+_)*(STATUS|STATE)(?:ES)?(?:_[A-Z0-9]+)*)\s*=\s*([\[{])")
@@ -28,6 +29,7 @@ def scan_frontend(path: Path, rel: str, tables: dict[str, set[str]]) -> list[Col
         return []
     text = path.read_text(encoding="utf-8", errors="replace")
     out: list[ColumnValues] = []
+    lines = LineIndex(text)
     for match in _VOCABULARY.finditer(text):
         column = match.group(2).lower()
         if column not in tables[table]:
@@ -35,7 +37,7 @@ def scan_frontend(path: Path, rel: str, tables: dict[str, set[str]]) -> list[Col
         body = _balanced(text, match.end() - 1)
         values = _OBJECT_KEY.findall(body) if match.group(3) == "{" else _STRING.findall(body)
         if values:
-            line = text.count("\n", 0, match.start()) + 1
+            line = lines.line(match.start())
             out.append(ColumnValues(table, column, tuple(dict.fromkeys(values)), Location(rel, line)))
     return out
 

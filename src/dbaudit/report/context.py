@@ -15,7 +15,7 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any
 
-from dbaudit.findings import Finding, Note, Severity, sort_findings
+from dbaudit.findings import Finding, Note, Severity
 from dbaudit.model.locate import object_locations
 from dbaudit.model.schema import (
     POSTGRES_CAPABILITIES,
@@ -38,13 +38,14 @@ from dbaudit.report.erd import (
     is_multi_schema,
     mermaid_erd,
 )
+from dbaudit.report.grouping import FindingGroup
+from dbaudit.report.grouping import group as group_findings
+from dbaudit.report.writing import CompatRow, RoadmapItem, SummaryLine, Writing, say, write
 
-# Findings of these categories also go to the compatibility/fallback table, as in the expert report.
-COMPAT_CATEGORIES = frozenset({"governance", "compat", "compatibility", "drift"})
 MAX_ROADMAP = 8
-# Above this many P0+P1 findings the summary gives one line per rule instead of one per finding.
-MAX_SUMMARY_LINES = 15
 DOCS_RULES_PATH = "docs/rules/{id}.md"
+# The note the audit leaves when it summarises the hazards of revisions the database already ran.
+HISTORY_NOTE_RULE = "migration-history"
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,11 +75,13 @@ class RuleMeta:
 
 @dataclass(frozen=True, slots=True)
 class NumberedFinding:
-    """A finding with its number in the report (``P1-3``) and its rule's metadata."""
+    """One (rule, object) entry with the number of the report finding (group) it is part of."""
 
     number: str
     finding: Finding
     rule: RuleMeta
+    id: str = ""
+    group: str = ""
 
     @property
     def anchor(self) -> str:
@@ -86,42 +89,41 @@ class NumberedFinding:
 
 
 @dataclass(frozen=True, slots=True)
-class SummaryLine:
-    severity: str
-    text: str
-    evidence: str
-    locations: tuple[str, ...]
-    numbers: tuple[str, ...]
+class TableReach:
+    """The blast radius of a finding on one table: its size when live statistics exist, whether the
+    models map it (``mapped_at``: ``None`` = no models read, ``""`` = not mapped) and where the
+    scanned code queries it."""
+
+    name: str
+    rows: int | None = None
+    bytes: int | None = None
+    mapped_at: str | None = None
+    queried_at: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
-class CompatRow:
-    location: str
-    type: str
-    description: str
-    recommendation: str
+class NumberedGroup:
+    """One numbered finding of the report (``P1-3``): a group of entries about one problem."""
+
     number: str
+    group: FindingGroup
+    rule: RuleMeta
+    findings: tuple[NumberedFinding, ...]
+    reach: tuple[TableReach, ...] = ()
+
+    @property
+    def anchor(self) -> str:
+        return self.number.lower()
+
+    @property
+    def rule_metas(self) -> tuple[RuleMeta, ...]:
+        return tuple(dict.fromkeys(n.rule for n in self.findings))
 
 
 @dataclass(frozen=True, slots=True)
 class SeverityGroup:
     severity: str
-    findings: tuple[NumberedFinding, ...]
-    compat: tuple[CompatRow, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class RoadmapItem:
-    """One action: fix every finding of one rule (or, last, the remaining rules together)."""
-
-    severity: str
-    rule: str
-    title: str
-    count: int
-    objects: tuple[str, ...]
-    numbers: tuple[str, ...]
-    rest_rules: tuple[str, ...] = ()
-
+    findings: tuple[NumberedGroup, ...]
 
 @dataclass(frozen=True, slots=True)
 class TableDetail:
@@ -162,11 +164,10 @@ class ReportContext:
     capabilities: tuple[str, ...]
     missing_capabilities: tuple[str, ...]
     notes: tuple[Note, ...]
+    # Entries (one per rule and object) per severity: the JSON contract's "summary".
     counts: dict[str, int]
-    summary: tuple[SummaryLine, ...]
     paths: tuple[PathEntry, ...] | None
     groups: tuple[SeverityGroup, ...]
-    roadmap: tuple[RoadmapItem, ...]
     findings: tuple[NumberedFinding, ...]
     rules: tuple[RuleMeta, ...]
     model: SchemaModel
@@ -241,6 +242,38 @@ class ReportContext:
     def categories(self) -> tuple[str, ...]:
         return tuple(sorted({n.finding.category for n in self.findings}))
 
+    @cached_property
+    def numbered_groups(self) -> tuple[NumberedGroup, ...]:
+        return tuple(ng for g in self.groups for ng in g.findings)
+
+    @property
+    def group_counts(self) -> dict[str, int]:
+        """Numbered findings (problems) per severity."""
+        return {s.name: sum(1 for ng in self.numbered_groups if ng.group.severity is s) for s in Severity}
+
+    @property
+    def history(self) -> tuple[Note, ...]:
+        """The one-line summaries of applied migration history (see :mod:`dbaudit.migrations.history`)."""
+        return tuple(n for n in self.notes if n.rule == HISTORY_NOTE_RULE)
+
+    def writing(self, lang: str = "en") -> Writing:
+        """The report's prose in ``lang`` (headings, summary, roadmap, gap map, compatibility)."""
+        cache: dict[str, Writing] = self.__dict__.setdefault("_writing", {})
+        if lang not in cache:
+            p2 = self.group_counts["P2"]
+            p2_line = say(lang, "summary.p2_more", n=p2) if p2 else None
+            fallback = {n.rule.id: recommendation(n) for n in self.findings}
+            cache[lang] = write(self.numbered_groups, lang, p2_line=p2_line, fallback_recommendations=fallback)
+        return cache[lang]
+
+    @property
+    def summary(self) -> tuple[SummaryLine, ...]:
+        return self.writing("en").summary
+
+    @property
+    def roadmap(self) -> tuple[RoadmapItem, ...]:
+        return self.writing("en").roadmap
+
 
 def build_context(
     model: SchemaModel,
@@ -253,12 +286,16 @@ def build_context(
     code_facts: Any = None,
     rule_lookup: dict[str, RuleMeta] | None = None,
     locators: Sequence[SchemaModel] = (),
+    models: SchemaModel | None = None,
 ) -> ReportContext:
     """The view model of one audit; ``rule_lookup`` defaults to the rule registry; ``locators`` are
-    models that know file:line of objects (ORM models, migrations head), first one wins."""
-    ordered = sort_findings(tuple(findings))
+    models that know file:line of objects (ORM models, migrations head), first one wins; ``models``
+    (the ORM's model) tells which tables the application maps, for each finding's blast radius."""
     catalogue = rule_lookup if rule_lookup is not None else registry_rules()
-    numbered = _number(ordered, catalogue)
+    groups = group_findings(findings)
+    numbered = _number(groups, catalogue, _Reach(model, models, code_facts))
+    flat = tuple(n for ng in numbered for n in ng.findings)
+    ordered = tuple(sorted(flat, key=lambda n: n.finding.sort_key))
     return ReportContext(
         generated_at=generated_at,
         dbaudit_version=dbaudit_version,
@@ -268,13 +305,12 @@ def build_context(
         capabilities=tuple(c for c in model.source.capabilities),
         missing_capabilities=tuple(c for c in POSTGRES_CAPABILITIES if not model.has(c)),
         notes=tuple(notes),
-        counts={s.name: sum(1 for f in ordered if f.severity is s) for s in Severity},
-        summary=_summary(numbered),
+        counts={s.name: sum(1 for n in ordered if n.finding.severity is s) for s in Severity},
         paths=_paths(code_facts),
-        groups=_groups(numbered),
-        roadmap=roadmap(numbered),
-        findings=numbered,
-        rules=tuple(_rules_used(numbered)),
+        groups=tuple(SeverityGroup(s.name, tuple(ng for ng in numbered if ng.group.severity is s))
+                     for s in Severity),
+        findings=ordered,
+        rules=tuple(_rules_used(ordered)),
         model=model,
         locators=tuple(locators),
     )
@@ -286,10 +322,8 @@ def _declared_at(table: Table, locations: dict[str, Location]) -> str | None:
     return location_text(loc) if loc is not None else None
 
 
-def _findings_by_table(
-    numbered: tuple[NumberedFinding, ...], tables: tuple[Table, ...]
-) -> dict[str, tuple[str, ...]]:
-    """Finding numbers per table, through the table's own name, its columns, indexes and constraints."""
+def _owners(tables: Iterable[Table]) -> dict[str, str]:
+    """The table each table, index and constraint name belongs to (``schema.name`` -> table)."""
     owner: dict[str, str] = {}
     for t in tables:
         owner[t.qualified_name] = t.qualified_name
@@ -297,12 +331,21 @@ def _findings_by_table(
         names += [c.name for c in t.checks] + ([t.primary_key.name] if t.primary_key else [])
         for name in names:
             owner.setdefault(f"{t.schema}.{name}", t.qualified_name)
+    return owner
+
+
+def _findings_by_table(
+    numbered: tuple[NumberedFinding, ...], tables: tuple[Table, ...]
+) -> dict[str, tuple[str, ...]]:
+    """Finding numbers per table, through the table's own name, its columns, indexes and constraints."""
+    owner = _owners(tables)
     out: dict[str, list[str]] = {}
     for n in numbered:
         hit = {owner.get(o) or owner.get(o.rpartition(".")[0]) for o in n.finding.objects} - {None}
         for table in hit:
             assert table is not None
-            out.setdefault(table, []).append(n.number)
+            if n.number not in out.setdefault(table, []):
+                out[table].append(n.number)
     return {k: tuple(v) for k, v in out.items()}
 
 
@@ -392,114 +435,65 @@ def _rules_used(numbered: tuple[NumberedFinding, ...]) -> list[RuleMeta]:
     return list(seen.values())
 
 
-def _number(ordered: tuple[Finding, ...], catalogue: dict[str, RuleMeta]) -> tuple[NumberedFinding, ...]:
+def _number(
+    groups: tuple[FindingGroup, ...], catalogue: dict[str, RuleMeta], reach: _Reach
+) -> tuple[NumberedGroup, ...]:
     counters = dict.fromkeys(Severity, 0)
     out = []
-    for finding in ordered:
-        counters[finding.severity] += 1
-        out.append(NumberedFinding(f"{finding.severity.name}-{counters[finding.severity]}", finding,
-                                   _meta_for(finding, catalogue)))
+    for group in groups:
+        counters[group.severity] += 1
+        number = f"{group.severity.name}-{counters[group.severity]}"
+        members = tuple(
+            NumberedFinding(number, e.finding, _meta_for(e.finding, catalogue), id=e.id, group=e.group)
+            for e in group.entries
+        )
+        out.append(NumberedGroup(number, group, members[0].rule, members, reach.of(group)))
     return tuple(out)
 
 
-# -- summary, groups, roadmap ------------------------------------------------------------------------
+class _Reach:
+    """Blast radius of groups: the tables their objects belong to, with size, mapping and queries."""
+
+    def __init__(self, model: SchemaModel, models: SchemaModel | None, code_facts: Any) -> None:
+        self.model = model
+        self.models = models
+        self.owner = _owners(model.tables)
+        self.mapped = object_locations((models,)) if models is not None else {}
+        self.queried: dict[str, list[str]] = {}
+        for kind in ("searches", "latest_rows", "offsets", "encrypted_columns", "column_values"):
+            for fact in getattr(code_facts, kind, ()):
+                loc = getattr(fact, "location", None)
+                table = getattr(fact, "table", None)
+                if table and isinstance(loc, Location):
+                    name = table if "." in table else f"public.{table}"
+                    self.queried.setdefault(name, []).append(location_text(loc))
+
+    def table_of(self, obj: str) -> str | None:
+        return self.owner.get(obj) or self.owner.get(obj.rpartition(".")[0])
+
+    def of(self, group: FindingGroup) -> tuple[TableReach, ...]:
+        tables = dict.fromkeys(t for o in group.objects if (t := self.table_of(o)) is not None)
+        out = []
+        for name in tables:
+            table = self.model.table(name)
+            stats = table.stats if table is not None else None
+            mapped: str | None = None
+            if self.models is not None:
+                where = self.mapped.get(name)
+                mapped = location_text(where) if where is not None else (
+                    "" if self.models.table(name) is None else name)
+            out.append(TableReach(
+                name=name,
+                rows=stats.rows_estimate if stats is not None else None,
+                bytes=stats.total_bytes if stats is not None else None,
+                mapped_at=mapped,
+                queried_at=tuple(dict.fromkeys(self.queried.get(name, ()))),
+            ))
+        return tuple(out)
 
 
 def location_text(loc: Location) -> str:
     return f"{loc.path}:{loc.line}" if loc.line else loc.path
-
-
-def _summary(numbered: tuple[NumberedFinding, ...]) -> tuple[SummaryLine, ...]:
-    serious = [n for n in numbered if n.finding.severity <= Severity.P1]
-    if len(serious) <= MAX_SUMMARY_LINES:
-        return tuple(
-            SummaryLine(
-                severity=n.finding.severity.name,
-                text=n.finding.title,
-                evidence=n.finding.evidence[0] if n.finding.evidence else "",
-                locations=tuple(location_text(loc) for loc in n.finding.locations[:3]),
-                numbers=(n.number,),
-            )
-            for n in serious
-        )
-    # One line per (severity, rule): a rule whose findings span P0 and P1 gets a line in each.
-    return tuple(
-        _summary_by_rule(group)
-        for severity in (Severity.P0, Severity.P1)
-        for group in _by_rule(n for n in serious if n.finding.severity is severity)
-    )
-
-
-def _summary_by_rule(group: list[NumberedFinding]) -> SummaryLine:
-    first = group[0]
-    objects = [o for n in group for o in n.finding.objects[:1]]
-    shown = ", ".join(objects[:4]) + (", …" if len(objects) > 4 else "")
-    return SummaryLine(
-        severity=first.finding.severity.name,
-        text=f"{first.rule.title.rstrip('.')} ({len(group)}): {shown}" if len(group) > 1 else first.finding.title,
-        evidence=first.finding.evidence[0] if first.finding.evidence else "",
-        locations=tuple(dict.fromkeys(location_text(loc) for n in group for loc in n.finding.locations))[:3],
-        numbers=tuple(n.number for n in group),
-    )
-
-
-def _by_rule(numbered: Iterable[NumberedFinding]) -> list[list[NumberedFinding]]:
-    """Findings grouped by rule, most severe group first, then the larger group, then rule id."""
-    groups: dict[str, list[NumberedFinding]] = {}
-    for n in numbered:
-        groups.setdefault(n.finding.rule, []).append(n)
-    return sorted(
-        groups.values(),
-        key=lambda g: (min(n.finding.severity.value for n in g), -len(g), g[0].finding.rule),
-    )
-
-
-def roadmap(numbered: Sequence[NumberedFinding], limit: int = MAX_ROADMAP) -> tuple[RoadmapItem, ...]:
-    """At most ``limit`` actions, one per rule, P0 first; the tail is folded into one last action."""
-    groups = _by_rule(numbered)
-    items = [_roadmap_item(g) for g in groups]
-    if len(items) <= limit:
-        return tuple(items)
-    head, tail = items[: limit - 1], groups[limit - 1 :]
-    rest = [n for g in tail for n in g]
-    worst = min(n.finding.severity for n in rest)
-    folded = RoadmapItem(
-        severity=worst.name, rule="", title="", count=len(rest),
-        objects=tuple(dict.fromkeys(n.finding.objects[0] for n in rest if n.finding.objects))[:5],
-        numbers=tuple(n.number for n in rest),
-        rest_rules=tuple(g[0].finding.rule for g in tail),
-    )
-    return (*head, folded)
-
-
-def _roadmap_item(group: list[NumberedFinding]) -> RoadmapItem:
-    worst = min(n.finding.severity for n in group)
-    return RoadmapItem(
-        severity=worst.name, rule=group[0].finding.rule, title=group[0].rule.title.rstrip("."), count=len(group),
-        objects=tuple(dict.fromkeys(n.finding.objects[0] for n in group if n.finding.objects))[:5],
-        numbers=tuple(n.number for n in group),
-    )
-
-
-def _groups(numbered: tuple[NumberedFinding, ...]) -> tuple[SeverityGroup, ...]:
-    out = []
-    for severity in Severity:
-        members = tuple(n for n in numbered if n.finding.severity is severity)
-        compat = tuple(_compat_row(n) for n in members if n.finding.category in COMPAT_CATEGORIES)
-        out.append(SeverityGroup(severity.name, members, compat))
-    return tuple(out)
-
-
-def _compat_row(n: NumberedFinding) -> CompatRow:
-    f = n.finding
-    location = location_text(f.locations[0]) if f.locations else (f.objects[0] if f.objects else "")
-    return CompatRow(
-        location=location,
-        type=f"{f.category} / {f.rule}",
-        description=f.title,
-        recommendation=recommendation(n),
-        number=n.number,
-    )
 
 
 _FENCE = re.compile(r"```.*?```", re.S)
@@ -658,10 +652,11 @@ def _entry(label: str, fact: Any, tables: tuple[str, ...]) -> PathEntry:
 
 
 __all__ = [
-    "COMPAT_CATEGORIES",
+    "HISTORY_NOTE_RULE",
     "MAX_ROADMAP",
     "CompatRow",
     "NumberedFinding",
+    "NumberedGroup",
     "PathEntry",
     "ReportContext",
     "RoadmapItem",
@@ -670,9 +665,9 @@ __all__ = [
     "SourceRef",
     "SummaryLine",
     "TableDetail",
+    "TableReach",
     "build_context",
     "location_text",
     "registry_rules",
-    "roadmap",
     "type_text",
 ]

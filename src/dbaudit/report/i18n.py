@@ -96,6 +96,17 @@ _EN: dict[str, str] = {
     "html_all_categories": "all categories",
     "html_shown": "shown",
     "html_mermaid_source": "Mermaid source",
+    "entries_count": "{n} entries, one per rule and object, in the JSON",
+    "c_object": "Object",
+    "c_severity": "Severity",
+    "c_finding": "Finding",
+    "s_gaps": "Gap map (standards and ADRs to write)",
+    "gap_shown_by": "shown by",
+    "gaps_none": "No gap shown by the findings.",
+    "l_risk": "risk",
+    "l_closes": "closes",
+    "history_title": "Migration history",
+    "reach_title": "Blast radius",
 }
 
 _ZH: dict[str, str] = {
@@ -176,6 +187,17 @@ _ZH: dict[str, str] = {
     "html_all_categories": "全部类别",
     "html_shown": "显示",
     "html_mermaid_source": "Mermaid 源码",
+    "entries_count": "JSON 中共 {n} 条记录, 每条对应一个规则与对象",
+    "c_object": "对象",
+    "c_severity": "级别",
+    "c_finding": "问题",
+    "s_gaps": "缺口地图(建议补写的建模规范/ADR 标题)",
+    "gap_shown_by": "依据",
+    "gaps_none": "发现中未显示规范缺口.",
+    "l_risk": "风险",
+    "l_closes": "关闭",
+    "history_title": "迁移历史",
+    "reach_title": "影响面",
 }
 
 TEXT: dict[Lang, dict[str, str]] = {"en": _EN, "zh": _ZH}

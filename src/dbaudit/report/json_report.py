@@ -23,8 +23,15 @@ def report_dict(context: ReportContext) -> dict[str, Any]:
         "generated_at": context.generated_at.isoformat(),
         "target": context.target,
         "sources": [s.to_json() for s in context.sources],
-        "findings": [n.finding.to_json() for n in context.findings],
+        "findings": [{"id": n.id, "group": n.group, **n.finding.to_json()} for n in context.findings],
         "summary": dict(context.counts),
+        # The numbered findings of the Markdown/HTML report: one per problem, listing entry ids.
+        "groups": [
+            {"key": ng.group.key, "number": ng.number, "severity": ng.group.severity.name,
+             "title": context.writing("en").headings[ng.number], "rules": list(ng.group.rules),
+             "objects": list(ng.group.objects), "ids": [n.id for n in ng.findings]}
+            for ng in context.numbered_groups
+        ],
         "notes": [{"message": n.message, "rule": n.rule} for n in context.notes],
         # No fingerprint here: it costs a second per 5,000 tables; snapshots carry it.
         "schema": {

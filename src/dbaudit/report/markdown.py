@@ -62,7 +62,7 @@ def environment() -> jinja2.Environment:
 def render_markdown(context: ReportContext, lang: str = "en") -> str:
     """The whole report as Markdown text."""
     t = texts(lang)
-    text = environment().get_template("report.md.j2").render(c=context, t=t)
+    text = environment().get_template("report.md.j2").render(c=context, t=t, w=context.writing(lang))
     # Templates leave blank-line runs where optional parts are empty; one blank line is enough.
     return re.sub(r"\n{3,}", "\n\n", text)
 

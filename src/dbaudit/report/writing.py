@@ -1,0 +1,339 @@
+"""The report's prose, per language: headings, summary, roadmap, gap map, compatibility table.
+
+Everything here is derived from the numbered groups (:class:`dbaudit.report.context.NumberedGroup`)
+and the rule profiles; the words come from :mod:`dbaudit.report.phrases`. Limits follow the expert
+report: at most 8 summary bullets (P0/P1 first, one sentence each, about 200 characters with its
+evidence link) and at most 8 roadmap actions (P0 first, each naming the findings it closes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from dbaudit.findings import Severity
+from dbaudit.report.phrases import phrase
+from dbaudit.rules.families import FAMILY_ORDER, profile
+
+if TYPE_CHECKING:
+    from dbaudit.report.context import NumberedGroup, TableReach
+
+MAX_SUMMARY = 8
+MAX_ROADMAP = 8
+MAX_BULLET = 200
+_RISK_ORDER = ("risk.none", "risk.low", "risk.review", "risk.medium")
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryLine:
+    severity: str
+    text: str
+    numbers: tuple[str, ...]
+    location: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RoadmapItem:
+    """One action: imperative clauses in the order to do them, the risk, the findings it closes."""
+
+    severity: str
+    text: str
+    risk: str
+    numbers: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class GapItem:
+    family: str
+    title: str
+    numbers: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CompatRow:
+    location: str
+    type: str
+    description: str
+    recommendation: str
+    number: str
+    severity: str = ""
+
+
+@dataclass(frozen=True)
+class Writing:
+    """All prose of one report in one language."""
+
+    lang: str
+    headings: dict[str, str]
+    reach: dict[str, str]
+    summary: tuple[SummaryLine, ...]
+    roadmap: tuple[RoadmapItem, ...]
+    gaps: tuple[GapItem, ...]
+    compat: tuple[CompatRow, ...]
+
+    def compat_for(self, severity: str) -> tuple[CompatRow, ...]:
+        return tuple(r for r in self.compat if r.severity == severity)
+
+
+def say(lang: str, key: str, **values: object) -> str:
+    """``key`` in ``lang`` (English when that language lacks it), formatted with ``values``."""
+    text = phrase(lang, key) or phrase("en", key) or key
+    return text.format(**values) if values else text
+
+
+def has(lang: str, key: str) -> bool:
+    return phrase(lang, key) is not None or phrase("en", key) is not None
+
+
+def rule_title(ng: NumberedGroup, lang: str) -> str:
+    """The lead rule's title in ``lang`` (``rule.<id>.title``), else its English title."""
+    return (phrase(lang, f"rule.{ng.rule.id}.title") or ng.rule.title).rstrip(".")
+
+
+def short(obj: str) -> str:
+    """``public.credentials.password`` -> ``credentials.password`` (the schema everyone assumes)."""
+    return obj.removeprefix("public.")
+
+
+def object_list(objects: Sequence[str], lang: str, budget: int) -> str:
+    """As many objects as fit in ``budget`` characters, then "and N more"."""
+    names = [short(o) for o in dict.fromkeys(objects)]
+    for count in range(len(names), 0, -1):
+        shown = ", ".join(names[:count])
+        text = shown if count == len(names) else say(lang, "objects.more", shown=shown, more=len(names) - count, total=len(names))
+        if len(text) <= budget or count == 1:
+            return text
+    return ""
+
+
+def _template(ng: NumberedGroup, kind: str, lang: str) -> str | None:
+    """The ``kind.<group>`` text, else the family's (``summary.migrations``), else ``None``."""
+    for key in (f"{kind}.{ng.group.key}", f"{kind}.{ng.rule.id}"):
+        if has(lang, key):
+            return key
+    if profile(ng.rule.id).applies_once and has(lang, f"{kind}.migrations"):
+        return f"{kind}.migrations"
+    return None
+
+
+def heading(ng: NumberedGroup, lang: str) -> str:
+    """The finding's heading: the rule's own title for one object, the group's for several."""
+    if len(ng.group.rows) == 1 and lang == "en":
+        return ng.group.lead.finding.title
+    key = f"heading.{ng.group.key}"
+    if has(lang, key):
+        text = say(lang, key)
+        return text if len(ng.group.rows) == 1 else f"{text} ({len(ng.group.rows)})"
+    if len(ng.group.rows) == 1:
+        return ng.group.lead.finding.title
+    return say(lang, "fallback.heading", title=rule_title(ng, lang), n=len(ng.group.rows))
+
+
+def _sentence(ng: NumberedGroup, kind: str, lang: str, budget: int) -> str:
+    """One sentence of ``kind`` (summary, action) about the group, its object list cut to fit."""
+    key = _template(ng, kind, lang) or f"fallback.{kind}"
+    fixed = say(lang, key, objects="", n=len(ng.group.rows), title=rule_title(ng, lang))
+    objects = object_list(ng.group.objects, lang, max(budget - len(fixed), 24))
+    return say(lang, key, objects=objects, n=len(ng.group.rows), title=rule_title(ng, lang))
+
+
+# -- I. summary ----------------------------------------------------------------------------------------
+
+
+def _bare_heading(ng: NumberedGroup, lang: str) -> str:
+    key = f"heading.{ng.group.key}"
+    return say(lang, key) if has(lang, key) else rule_title(ng, lang)
+
+
+def summary(groups: Sequence[NumberedGroup], lang: str, p2_line: str | None) -> tuple[SummaryLine, ...]:
+    """P0 and P1 groups, one sentence each, the rest folded into one line; the P2 count last when
+    there is room."""
+    serious = [g for g in groups if g.group.severity <= Severity.P1]
+    if len(serious) >= MAX_SUMMARY:
+        p2_line = None
+    room = MAX_SUMMARY - (1 if p2_line else 0)
+    shown = serious if len(serious) <= room else serious[: room - 1]
+    lines = []
+    for ng in shown:
+        location = ng.group.locations[0] if ng.group.locations else None
+        # "- P0: " + sentence + " ([P0-1](#p0-1), `path:line`)"
+        overhead = 6 + len(ng.number) * 2 + 8 + (len(location) + 4 if location else 0)
+        text = _sentence(ng, "summary", lang, MAX_BULLET - overhead)
+        lines.append(SummaryLine(ng.group.severity.name, text, (ng.number,), location))
+    rest = serious[len(shown):]
+    if rest:
+        worst = min(g.group.severity for g in rest)
+        budget = MAX_BULLET - 10 - sum(len(g.number) * 2 + 6 for g in rest)
+        fixed = len(say(lang, "summary.more", n=len(rest), items=""))
+        items = object_list([_bare_heading(g, lang) for g in rest], lang, max(budget - fixed, 40))
+        lines.append(SummaryLine(worst.name, say(lang, "summary.more", n=len(rest), items=items),
+                                 tuple(g.number for g in rest)))
+    if p2_line:
+        lines.append(SummaryLine("P2", p2_line, ()))
+    return tuple(lines)
+
+
+# -- IV. roadmap ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Action:
+    """Groups closed by one action; those sharing a template become one clause over all objects."""
+
+    family: str
+    groups: list[NumberedGroup]
+    fold: bool = False
+
+    @property
+    def severity(self) -> Severity:
+        return min(g.group.severity for g in self.groups)
+
+
+def _risk_level(ng: NumberedGroup, lang: str) -> str:
+    key = _template(ng, "risk", lang)
+    level = say(lang, key) if key else "risk.review"
+    return level if level in _RISK_ORDER else "risk.review"
+
+
+def _clauses(action: _Action, lang: str) -> list[str]:
+    if action.fold:
+        items = ", ".join(say(lang, "action.fold_item", title=_bare_heading(g, lang), n=len(g.group.rows))
+                          for g in action.groups)
+        key = "action.fold" if action.severity > Severity.P1 else "action.fold_serious"
+        return [say(lang, key, items=items)]
+    by_template: dict[str, list[NumberedGroup]] = {}
+    for g in action.groups:
+        by_template.setdefault(_template(g, "action", lang) or f"fallback:{g.number}", []).append(g)
+    clauses = []
+    for key, members in by_template.items():
+        objects = [o for g in members for o in g.group.objects]
+        template = key if not key.startswith("fallback:") else "fallback.action"
+        fixed = len(say(lang, template, objects="", title=rule_title(members[0], lang)))
+        clauses.append(say(lang, template, objects=object_list(objects, lang, max(150 - fixed, 40)),
+                           title=rule_title(members[0], lang)))
+    return clauses
+
+
+def _merge_by_family(actions: list[_Action]) -> list[_Action]:
+    merged: dict[str, _Action] = {}
+    for a in actions:
+        if a.family in merged:
+            merged[a.family].groups += a.groups
+        else:
+            merged[a.family] = _Action(a.family, list(a.groups))
+    return sorted(merged.values(), key=lambda a: a.severity.value)
+
+
+def roadmap(groups: Sequence[NumberedGroup], lang: str) -> tuple[RoadmapItem, ...]:
+    """At most 8 actions, P0 first: one per P0/P1 problem (merged by family when too many), then the
+    P2 problems, the tail folded into one maintenance action."""
+    serious = [g for g in groups if g.group.severity <= Severity.P1]
+    minor = [g for g in groups if g.group.severity > Severity.P1]
+    actions = [_Action(profile(g.rule.id).family or g.group.key, [g]) for g in serious]
+    if len(actions) > MAX_ROADMAP - 1:
+        actions = _merge_by_family(actions)
+    if len(actions) > MAX_ROADMAP:
+        tail = [g for a in actions[MAX_ROADMAP - 1:] for g in a.groups]
+        actions = [*actions[: MAX_ROADMAP - 1], _Action("", tail, fold=True)]
+    room = MAX_ROADMAP - len(actions)
+    if minor and room > 0:
+        if len(minor) <= room:
+            actions += [_Action("", [g]) for g in minor]
+        else:
+            chosen = [g for g in minor if _template(g, "action", lang)][: room - 1]
+            actions += [_Action("", [g]) for g in chosen]
+            actions.append(_Action("", [g for g in minor if g not in chosen], fold=True))
+    return tuple(
+        RoadmapItem(
+            severity=a.severity.name, text="; ".join(_clauses(a, lang)),
+            risk=say(lang, max((_risk_level(g, lang) for g in a.groups), key=_RISK_ORDER.index)),
+            numbers=tuple(g.number for g in a.groups),
+        )
+        for a in actions
+    )
+
+
+# -- gap map, compatibility table, blast radius --------------------------------------------------------
+
+
+def gaps(groups: Sequence[NumberedGroup], lang: str) -> tuple[GapItem, ...]:
+    """The standards/ADRs missing, from the families of the rules that fired, in the expert's order."""
+    by_family: dict[str, list[str]] = {}
+    for ng in groups:
+        for rule_id in ng.group.rules:
+            family = profile(rule_id).family
+            if family is not None and ng.number not in by_family.get(family, []):
+                by_family.setdefault(family, []).append(ng.number)
+    return tuple(GapItem(f, say(lang, f"gap.{f}"), tuple(by_family[f])) for f in FAMILY_ORDER if f in by_family)
+
+
+def compat(groups: Sequence[NumberedGroup], lang: str, fallback: dict[str, str]) -> tuple[CompatRow, ...]:
+    """Rows for entries of rules that describe a fallback or a compatibility shim."""
+    rows = []
+    for ng in groups:
+        for entry in ng.group.entries:
+            kind = profile(entry.rule).compat
+            if kind is None:
+                continue
+            f = entry.finding
+            location = f"{f.locations[0].path}:{f.locations[0].line}" if f.locations else entry.object
+            rec_key = next((k for k in (f"compat.rec.{entry.rule}", f"compat.rec.{kind}") if has(lang, k)), None)
+            rows.append(CompatRow(
+                location=location, type=say(lang, f"compat.{kind}"), description=f.title,
+                recommendation=say(lang, rec_key) if rec_key else fallback.get(entry.rule, ""),
+                number=ng.number, severity=ng.group.severity.name,
+            ))
+    return tuple(rows)
+
+
+def _size(value: int) -> str:
+    size = float(value)
+    for unit in ("B", "kB", "MB", "GB"):
+        if size < 1024:
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size:.1f} TB"
+
+
+MAX_REACH_TABLES = 4
+
+
+def reach_text(tables: Sequence[TableReach], lang: str) -> str:
+    """Rows and size of the tables involved, and whether the models map them / the code queries them."""
+    parts = []
+    for t in tables[:MAX_REACH_TABLES]:
+        facts = []
+        if t.rows is not None and t.bytes is not None:
+            facts.append(say(lang, "reach.rows", rows=f"{t.rows:,}", size=_size(t.bytes)))
+        elif t.rows is not None:
+            facts.append(say(lang, "reach.rows_only", rows=f"{t.rows:,}"))
+        else:
+            facts.append(say(lang, "reach.no_stats"))
+        if t.mapped_at is not None:
+            facts.append(say(lang, "reach.mapped", where=t.mapped_at) if t.mapped_at else say(lang, "reach.not_mapped"))
+        if t.queried_at:
+            facts.append(say(lang, "reach.queried", where=", ".join(t.queried_at[:2])))
+        parts.append(f"{short(t.name)} ({'; '.join(facts)})")
+    if len(tables) > MAX_REACH_TABLES:
+        parts.append(say(lang, "reach.more_tables", n=len(tables) - MAX_REACH_TABLES))
+    return ", ".join(parts)
+
+
+def write(groups: Sequence[NumberedGroup], lang: str, *, p2_line: str | None,
+          fallback_recommendations: dict[str, str]) -> Writing:
+    return Writing(
+        lang=lang,
+        headings={ng.number: heading(ng, lang) for ng in groups},
+        reach={ng.number: reach_text(ng.reach, lang) for ng in groups if ng.reach},
+        summary=summary(groups, lang, p2_line),
+        roadmap=roadmap(groups, lang),
+        gaps=gaps(groups, lang),
+        compat=compat(groups, lang, fallback_recommendations),
+    )
+
+
+__all__ = [
+    "MAX_ROADMAP", "MAX_SUMMARY", "CompatRow", "GapItem", "RoadmapItem", "SummaryLine", "Writing",
+    "heading", "object_list", "reach_text", "roadmap", "say", "summary", "write",
+]

@@ -66,8 +66,13 @@ def audit(
     config: Config | None = None,
     scratch_url: str | None = None,
     progress: Progress | None = None,
+    since: str | None = None,
 ) -> AuditResult:
-    """Run the whole audit; raises :class:`dbaudit.errors.DbauditError` on unreadable inputs."""
+    """Run the whole audit; raises :class:`dbaudit.errors.DbauditError` on unreadable inputs.
+
+    Migration hazards of revisions the database already ran are summarised in one note; those not
+    yet applied (by the database's ``alembic_version``) and those after ``since`` are reported.
+    """
     step = progress or (lambda _text: None)
     config = config or Config()
     notes: list[Note] = []
@@ -99,7 +104,7 @@ def audit(
     findings += _drift(model, None if drift_rules else inputs.get("models"), head, notes, step)
     if migrations is not None:
         step("linting the migrations")
-        findings += _lint(migrations, scratch_url, notes)
+        findings += _lint(migrations, scratch_url, notes, applied_versions(target_spec, model), since)
     from dbaudit.engine import apply_config  # noqa: PLC0415
 
     kept, config_notes = apply_config(findings, config)
@@ -177,14 +182,46 @@ def _drift(
     return out
 
 
-def _lint(path: str, scratch_url: str | None, notes: list[Note]) -> list[Finding]:
+def _lint(
+    path: str, scratch_url: str | None, notes: list[Note], versions: tuple[str, ...] | None, since: str | None
+) -> list[Finding]:
     lint_migrations = _optional("dbaudit.migrations", "lint_migrations")
     if lint_migrations is None:
         notes.append(Note("this build has no migration lint; migrations were not reviewed"))
         return []
+    from dbaudit.migrations.history import applied_revisions, split_history  # noqa: PLC0415
+
     result = lint_migrations(path, scratch_url=scratch_url)
     notes.extend(result.notes)
-    return list(result.findings)
+    if result.migrations is None:
+        return list(result.findings)
+    applied = applied_revisions(result.migrations, versions) if versions is not None else None
+    if versions is None:
+        notes.append(Note("the audited database has no readable alembic_version: every revision is linted "
+                          "as pending"))
+    kept, history = split_history(result.findings, result.migrations, applied=applied, since=since, where=path)
+    notes.extend(history)
+    return kept
+
+
+def applied_versions(target_spec: str, model: SchemaModel) -> tuple[str, ...] | None:
+    """The revisions in the audited database's ``alembic_version`` table (read-only), or ``None``
+    when the target is not a live PostgreSQL database or has no such table."""
+    table = next((t for t in model.tables if t.name == "alembic_version"), None)
+    if table is None or model.source.kind != "postgresql":
+        return None
+    import psycopg  # noqa: PLC0415
+
+    from dbaudit.errors import DbauditError  # noqa: PLC0415
+    from dbaudit.sources.postgres.connect import connect_readonly  # noqa: PLC0415
+    from dbaudit.sqltext import qualified  # noqa: PLC0415
+
+    try:
+        with connect_readonly(target_spec) as conn:
+            rows = conn.execute(f"SELECT version_num FROM {qualified(table.schema, table.name)}").fetchall()
+    except (DbauditError, psycopg.Error):  # unknown version: every revision is linted in full
+        return None
+    return tuple(str(row[0]) for row in rows)
 
 
 __all__ = ["AuditResult", "Progress", "audit", "load_target"]

@@ -45,6 +45,7 @@ def parse_formats(text: str | None, *, to_dir: bool) -> tuple[str, ...]:
 @click.option("--project", "project_dir", metavar="DIR", help="Project directory for --models imports.")
 @click.option("--migrations", metavar="DIR", help="Alembic project: upgraded to head on a throw-away database.")
 @click.option("--code", "code_dir", metavar="DIR", help="Application code to scan for query patterns.")
+@click.option("--since", metavar="REV", help="Lint revisions after REV in full even if the database ran them.")
 @click.option("--format", "formats", metavar="LIST",
               help="Comma-separated: md, html, json, sarif (default: all four with -o, none without).")
 @click.option("-o", "--output", "output_dir", metavar="DIR", help="Write report.md/.html/.json/.sarif here.")
@@ -55,11 +56,11 @@ def parse_formats(text: str | None, *, to_dir: bool) -> tuple[str, ...]:
 @click.option("--ignore", multiple=True, metavar="RULES", help="Rules or categories not to run.")
 @click.option("--config", "config_path", metavar="FILE", help="dbaudit.toml or pyproject.toml to read.")
 @click.option("--scratch-url", metavar="URL", help="Server for throw-away databases (default: embedded).")
-@click.option("--quiet", "-q", is_flag=True, help="No findings table on stderr (summary only).")
+@click.option("--quiet", "-q", is_flag=True, help="No list of findings on stderr (the counts only).")
 @guarded
 def audit_command(  # noqa: PLR0917 - click passes every option as an argument
     target: str | None, models_spec: str | None, project_dir: str | None, migrations: str | None,
-    code_dir: str | None, formats: str | None, output_dir: str | None, lang: str | None,
+    code_dir: str | None, since: str | None, formats: str | None, output_dir: str | None, lang: str | None,
     fail_on: str | None, select: tuple[str, ...], ignore: tuple[str, ...], config_path: str | None,
     scratch_url: str | None, quiet: bool,
 ) -> None:
@@ -77,7 +78,7 @@ def audit_command(  # noqa: PLR0917 - click passes every option as an argument
     with progress("auditing") as step:
         result = audit(
             target, models=models_spec, project_dir=project_dir, migrations=migrations, code=code_dir,
-            config=config, scratch_url=scratch_url, progress=step,
+            config=config, scratch_url=scratch_url, progress=step, since=since,
         )
         step("writing the reports")
         _emit(result, chosen, output_dir, config.lang, quiet=quiet)
@@ -97,7 +98,7 @@ def _emit(result: object, formats: tuple[str, ...], output_dir: str | None, lang
     from dbaudit.audit import AuditResult  # noqa: PLC0415
     from dbaudit.model import SchemaModel  # noqa: PLC0415
     from dbaudit.report import FORMATS, build_context, render  # noqa: PLC0415
-    from dbaudit.report.terminal import print_terminal, summary_text  # noqa: PLC0415
+    from dbaudit.report.terminal import print_terminal  # noqa: PLC0415
 
     assert isinstance(result, AuditResult)
     context = build_context(
@@ -105,6 +106,7 @@ def _emit(result: object, formats: tuple[str, ...], output_dir: str | None, lang
         notes=result.notes, sources=result.sources, code_facts=result.inputs.get("code"),
         locators=[m for m in (result.inputs.get("models"), result.inputs.get("migrations"))
                   if isinstance(m, SchemaModel)],
+        models=models if isinstance(models := result.inputs.get("models"), SchemaModel) else None,
     )
     docs_url = os.environ.get(DOCS_URL_ENV)
     texts = {fmt: render(context, fmt, lang=lang, docs_base_uri=docs_url) for fmt in formats}
@@ -121,10 +123,7 @@ def _emit(result: object, formats: tuple[str, ...], output_dir: str | None, lang
         (text,) = texts.values()
         sys.stdout.write(text)
         sys.stdout.flush()
-    if quiet:
-        stderr.print(summary_text(context))
-    else:
-        print_terminal(context, stderr)
+    print_terminal(context, stderr, quiet=quiet)
     if output_dir is not None:
         stderr.print(f"reports written to {output_dir}: {', '.join(FORMATS[f] for f in formats)}")
 

@@ -57,10 +57,11 @@ def build_example(url: str, *, scale: float, seed: int) -> str:
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True)
 @click.option("--format", "formats", default="md,html,json,sarif", show_default=True, metavar="LIST")
 @click.option("--scratch-url", metavar="URL", help="Server for throw-away databases (default: embedded).")
+@click.option("--quiet", "-q", is_flag=True, help="No list of findings on stderr (the counts only).")
 @guarded
 def demo_command(  # noqa: PLR0917 - click passes every option as an argument
     database_url: str | None, output_dir: str, scale: float, seed: int, lang: str, formats: str,
-    scratch_url: str | None,
+    scratch_url: str | None, quiet: bool,
 ) -> None:
     """Build the bundled WhaleFall example and audit it (no database server needed)."""
     from dbaudit.audit import audit  # noqa: PLC0415 - heavy imports after argument parsing
@@ -87,7 +88,7 @@ def demo_command(  # noqa: PLR0917 - click passes every option as an argument
             config=Config(), scratch_url=scratch_url, progress=step,
         )
         step("writing the reports")
-        emit_reports(result, chosen, output_dir, lang, quiet=False)
+        emit_reports(result, chosen, output_dir, lang, quiet=quiet)
     elapsed = time.monotonic() - started
     report = Path(output_dir) / "report.md"
     stderr.print(f"[bold]demo finished in {elapsed:.0f} s[/]: open {report} (also .html, .json, .sarif)")

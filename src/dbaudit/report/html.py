@@ -31,7 +31,8 @@ def environment() -> jinja2.Environment:
 def render_html(context: ReportContext, lang: str = "en") -> str:
     """The whole report as one HTML document."""
     svg = Markup(erd_svg(context.model))  # built from escaped parts in erd_svg
-    return environment().get_template("report.html.j2").render(c=context, t=texts(lang), lang=lang, svg=svg)
+    template = environment().get_template("report.html.j2")
+    return template.render(c=context, t=texts(lang), w=context.writing(lang), lang=lang, svg=svg)
 
 
 __all__ = ["render_html"]

@@ -101,7 +101,8 @@ def object_list(objects: Sequence[str], lang: str, budget: int) -> str:
     names = [short(o) for o in dict.fromkeys(objects)]
     for count in range(len(names), 0, -1):
         shown = ", ".join(names[:count])
-        text = shown if count == len(names) else say(lang, "objects.more", shown=shown, more=len(names) - count, total=len(names))
+        more = len(names) - count
+        text = shown if not more else say(lang, "objects.more", shown=shown, more=more, total=len(names))
         if len(text) <= budget or count == 1:
             return text
     return ""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import statistics
 import subprocess
 import sys
 from pathlib import Path
@@ -35,6 +37,10 @@ EXPECTED = {
     ("P2", "sequence-name-mismatch", "public.current_account_sync_data_id_seq"),
     ("P2", "partition-created-by-trigger", "public.instance_size_stats"),
     ("P2", "missing-downgrade", "20251219161048"),
+    # the expert report's redundant indexes and boolean indexes (section A3 / P2-1)
+    ("P2", "index-duplicates-constraint", "public.idx_sync_sessions_session_id"),
+    ("P2", "redundant-index", "public.ix_instance_databases_instance_id"),
+    ("P2", "low-selectivity-index", "public.ix_instance_accounts_active"),
 }
 
 
@@ -54,6 +60,14 @@ class TestDemo:
         report = json.loads((out / "report.json").read_text())
         found = {(f["severity"], f["rule"], f["objects"][0]) for f in report["findings"]}
         assert EXPECTED - found == set()
+        keys = [(f["rule"], f["objects"][0]) for f in report["findings"]]
+        assert len(keys) == len(set(keys)), "one JSON entry per (rule, object)"
+        markdown = (out / "report.md").read_text()
+        numbers = re.findall(r"^#### (P[012])-\d+ ", markdown, re.M)
+        assert (len(numbers) <= 45, numbers.count("P0") <= 4) == (True, True), numbers
+        summary = markdown.split("## I. Summary\n\n", 1)[1].split("\n## ", 1)[0]
+        bullets = [line for line in summary.splitlines() if line.startswith("- ")]
+        assert len(bullets) <= 8 and statistics.median(len(b) for b in bullets) <= 200
         assert "demo finished" in done.stderr
         assert _scratch_databases(pg_server) == before, "the demo's throw-away databases are dropped"
 

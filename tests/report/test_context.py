@@ -7,11 +7,9 @@ from dbaudit.model.schema import Location
 from dbaudit.report.context import (
     NumberedFinding,
     PathEntry,
-    RoadmapItem,
     RuleMeta,
     fold_notes,
     recommendation,
-    roadmap,
 )
 from dbaudit.report.erd import Domain, domains, mermaid_erd
 from dbaudit.rules._code_facts import CodeFacts, LatestRowQuery, OffsetPagination, SearchPattern
@@ -19,54 +17,27 @@ from dbaudit.testing import schema
 from tests.report.fixtures import small_context, small_model
 
 
-def numbered(rule: str, severity: Severity, count: int, start: int = 1) -> list[NumberedFinding]:
-    meta = RuleMeta(rule, rule.title(), "indexes", severity, "", "", f"docs/rules/{rule}.md")
-    return [
-        NumberedFinding(f"{severity.name}-{start + i}",
-                        Finding(rule, "indexes", severity, (f"public.t{i}",), f"{rule} on t{i}"), meta)
-        for i in range(count)
-    ]
-
-
 class TestRoadmap:
-    def test_one_action_per_rule_p0_first_then_count(self) -> None:
-        """Actions group findings by rule, most severe first, larger groups first within a severity."""
-        items = roadmap([*numbered("b-rule", Severity.P1, 1), *numbered("a-rule", Severity.P2, 3),
-                         *numbered("c-rule", Severity.P1, 2, start=2), *numbered("z-rule", Severity.P0, 1)])
-        assert [(i.severity, i.rule, i.count) for i in items] == [
-            ("P0", "z-rule", 1), ("P1", "c-rule", 2), ("P1", "b-rule", 1), ("P2", "a-rule", 3),
-        ]
-
-    def test_at_most_eight_actions_tail_folded(self) -> None:
-        """With more than eight rules the eighth action gathers the remaining rules."""
-        findings = [n for i in range(11) for n in numbered(f"rule-{i:02d}", Severity.P2, 1)]
-        findings += numbered("urgent", Severity.P0, 1)
-        items = roadmap(findings)
-        assert len(items) == 8
-        assert items[0].rule == "urgent"
-        assert items[-1] == RoadmapItem(
-            severity="P2", rule="", title="", count=5,
-            objects=("public.t0",), numbers=("P2-1",) * 5,
-            rest_rules=("rule-06", "rule-07", "rule-08", "rule-09", "rule-10"),
-        )
-
     def test_context_roadmap_from_fixture(self) -> None:
-        """The small fixture yields one action per rule, P0 first."""
+        """The small fixture yields one action per problem, P0 first, each naming what it closes."""
         items = small_context().roadmap
-        assert [(i.severity, i.rule) for i in items] == [
-            ("P0", "secret-in-bounded-varchar"), ("P1", "fk-without-index"), ("P1", "pk-mismatch"),
-            ("P2", "index-duplicates-constraint"),
+        assert [(i.severity, i.numbers) for i in items] == [
+            ("P0", ("P0-1",)), ("P1", ("P1-1",)), ("P1", ("P1-2",)), ("P2", ("P2-1",)),
         ]
+        assert items[1].text.startswith("Create indexes CONCURRENTLY on instance_tags.tag_id")
+        assert items[1].risk.startswith("low")
 
 
 class TestNumbering:
     def test_numbers_per_severity(self) -> None:
-        """Findings are numbered P0-1, P1-1, P1-2… in severity, rule, object order."""
+        """Groups are numbered P0-1, P1-1, P1-2… most severe first; entries carry their group's number."""
         assert [n.number for n in small_context().findings] == ["P0-1", "P1-1", "P1-2", "P2-1"]
 
     def test_counts(self) -> None:
-        """The summary counts each severity."""
-        assert small_context().counts == {"P0": 1, "P1": 2, "P2": 1}
+        """``counts`` counts entries per severity (the JSON summary), ``group_counts`` numbered findings."""
+        context = small_context()
+        assert context.counts == {"P0": 1, "P1": 2, "P2": 1}
+        assert context.group_counts == {"P0": 1, "P1": 2, "P2": 1}
 
 
 class TestDomains:

@@ -5,7 +5,10 @@ from __future__ import annotations
 import re
 
 from dbaudit.report.markdown import cell, code, fenced, render_markdown
-from tests.report.fixtures import small_context
+from dbaudit.findings import Finding, Severity
+from dbaudit.model.schema import Location
+from dbaudit.report.context import build_context
+from tests.report.fixtures import BASELINE, GENERATED_AT, RULES, small_context, small_findings, small_model
 
 EN_HEADINGS = [
     "# Database audit report - 2025-12-26",
@@ -29,10 +32,10 @@ EN_HEADINGS = [
     "### P1",
     "#### P1-1 (indexes) FK instance_tags.tag_id has no index with tag_id leading",
     "#### P1-2 (drift) ORM primary key (id) differs from database (id, collected_date)",
-    "#### Compatibility / fallback (P1)",
     "### P2",
     "#### P2-1 (indexes) ix_credentials_name duplicates credentials_name_key",
     "## IV. Roadmap",
+    "### Gap map (standards and ADRs to write)",
     "### Minimal roadmap (at most 8 actions, P0 first)",
     "## V. Sources",
 ]
@@ -47,8 +50,8 @@ ZH_TOP_HEADINGS = [
     "#### A3. Schema 明细(表/字段/约束/索引/触发器)",
     "### B. 关键读写路径",
     "## III. 发现清单(按 P0/P1/P2)",
-    "#### 兼容/防御/回退/适配清单 (P1)",
     "## IV. 建议与后续行动",
+    "### 缺口地图(建议补写的建模规范/ADR 标题)",
     "### 最小可执行路线图(<= 8 条, 按 P0 -> P2)",
     "## V. 证据与数据来源",
 ]
@@ -75,23 +78,25 @@ class TestStructure:
         found = headings(render_markdown(small_context(), "zh"))
         assert [h for h in found if not h.startswith(("##### ", "#### P", "### P", "### 范围", "### 方法"))] \
             == ZH_TOP_HEADINGS
-        assert "#### P0-1 (types) credentials.password stores ciphertext in varchar(255)" in found
+        assert "#### P0-1 (types) 凭据密文长度与密钥管理存在\"数据不可用\"风险" in found
 
     def test_summary_lists_p0_then_p1_with_evidence(self) -> None:
-        """Section I has one line per P0/P1 finding, P0 first, with evidence and locations."""
+        """Section I has one sentence per P0/P1 problem, P0 first, linking its finding and evidence."""
         text = render_markdown(small_context(), "en")
         summary = text.split("## I. Summary\n\n", 1)[1].split("\n\n## II.", 1)[0]
-        assert summary.splitlines() == [
-            "- P0: credentials.password stores ciphertext in varchar(255) — a 128-character password encrypts"
-            " to 348 characters > 255 (`app/models/credential.py:80`,"
-            " `migrations/versions/20251219161048_baseline_production_schema.py:373`) [P0-1]",
-            "- P1: FK instance_tags.tag_id has no index with tag_id leading — instance_tags_pkey covers"
-            " (instance_id, tag_id): tag_id is not leading"
-            " (`migrations/versions/20251219161048_baseline_production_schema.py:1452`) [P1-1]",
-            "- P1: ORM primary key (id) differs from database (id, collected_date) — database:"
-            " (id, collected_date) (`app/models/instance_size_stat.py:47`) [P1-2]",
-            "- P2: 1 further P2 findings in III.",
-        ]
+        lines = summary.splitlines()
+        assert [line[:6] for line in lines] == ["- P0: ", "- P1: ", "- P1: ", "- P2: "]
+        assert lines[0] == (
+            "- P0: Secrets can become undecryptable: credentials.password (ciphertext outgrows varchar, or the key"
+            " is generated at start-up) ([P0-1](#p0-1), `app/models/credential.py:80`)")
+        assert lines[-1] == "- P2: 1 further P2 findings in III."
+        assert all(len(line) <= 200 for line in lines)
+        assert '<a id="p0-1"></a>' in text
+
+    def test_summary_in_chinese(self) -> None:
+        """The Chinese summary is written in Chinese, not only its heading."""
+        summary = render_markdown(small_context(), "zh").split("## I. 摘要结论\n\n", 1)[1].split("\n\n## II.")[0]
+        assert summary.splitlines()[0].startswith("- P0: 凭据存在不可解密风险: credentials.password")
 
     def test_notes_appear_in_scope(self) -> None:
         """Skipped rules are reported in section II with their rule id."""
@@ -108,7 +113,7 @@ class TestFinding:
     def test_finding_with_sql_blocks(self) -> None:
         """A finding renders rule, objects, evidence, impact, root cause, fix and verification SQL blocks."""
         text = render_markdown(small_context(), "en")
-        block = text.split("#### P1-1 ", 1)[1].split("\n#### ", 1)[0]
+        block = text.split("#### P1-1 ", 1)[1].split("\n<a id=", 1)[0]
         assert block == (
             "(indexes) FK instance_tags.tag_id has no index with tag_id leading\n"
             "\n"
@@ -133,16 +138,20 @@ class TestFinding:
             "- Locations: `migrations/versions/20251219161048_baseline_production_schema.py:1452`\n"
         )
 
-    def test_compat_table_lists_drift_findings(self) -> None:
-        """Drift findings also appear in the severity's compatibility/fallback table."""
-        text = render_markdown(small_context(), "en")
-        table = text.split("#### Compatibility / fallback (P1)\n\n", 1)[1].split("\n\n", 1)[0]
-        assert table.splitlines() == [
-            "| Location | Type | Description | Recommendation |",
-            "| --- | --- | --- | --- |",
-            "| `app/models/instance_size_stat.py:47` | drift / pk-mismatch | ORM primary key (id) differs"
-            " from database (id, collected_date) (see P1-2) |  |",
-        ]
+    def test_compat_table_lists_fallbacks(self) -> None:
+        """Findings of rules that describe a fallback get a row with a real recommendation."""
+        findings = [*small_findings(), Finding(
+            rule="missing-downgrade", category="migrations", severity=Severity.P2, objects=("20251219161048",),
+            title="Revision 20251219161048 cannot be rolled back", locations=(Location(BASELINE, 1046),),
+        )]
+        context = build_context(small_model(), findings, generated_at=GENERATED_AT, dbaudit_version="0",
+                                rule_lookup=RULES)
+        text = render_markdown(context, "en")
+        table = text.split("#### Compatibility / fallback (P2)\n\n", 1)[1].split("\n\n", 1)[0]
+        assert table.splitlines()[2].startswith(
+            f"| `{BASELINE}:1046` | migration rollback | Revision 20251219161048 cannot be rolled back (see P2-")
+        assert "rollback is a new forward revision" in table
+        assert "| 迁移回退 |" in render_markdown(context, "zh")
 
     def test_per_table_detail(self) -> None:
         """A3 lists columns with type/NN/default, PK, FKs with actions, indexes and triggers."""

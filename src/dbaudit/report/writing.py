@@ -135,7 +135,7 @@ def _sentence(ng: NumberedGroup, kind: str, lang: str, budget: int) -> str:
     """One sentence of ``kind`` (summary, action) about the group, its object list cut to fit."""
     key = _template(ng, kind, lang) or f"fallback.{kind}"
     fixed = say(lang, key, objects="", n=len(ng.group.rows), title=rule_title(ng, lang))
-    objects = object_list(ng.group.objects, lang, max(budget - len(fixed), 24))
+    objects = object_list(ng.group.objects, lang, max(budget - len(fixed), 12))
     return say(lang, key, objects=objects, n=len(ng.group.rows), title=rule_title(ng, lang))
 
 
@@ -145,6 +145,11 @@ def _sentence(ng: NumberedGroup, kind: str, lang: str, budget: int) -> str:
 def _bare_heading(ng: NumberedGroup, lang: str) -> str:
     key = f"heading.{ng.group.key}"
     return say(lang, key) if has(lang, key) else rule_title(ng, lang)
+
+
+def _overhead(number: str, location: str | None) -> int:
+    """Characters of a Markdown bullet around its sentence: ``- P0: `` and `` ([P0-1](#p0-1), `f:1`)``."""
+    return 6 + 2 + (len(number) + 2) + (len(number) + 3) + 1 + (len(location) + 4 if location else 0)
 
 
 def summary(groups: Sequence[NumberedGroup], lang: str, p2_line: str | None) -> tuple[SummaryLine, ...]:
@@ -158,9 +163,10 @@ def summary(groups: Sequence[NumberedGroup], lang: str, p2_line: str | None) -> 
     lines = []
     for ng in shown:
         location = ng.group.locations[0] if ng.group.locations else None
-        # "- P0: " + sentence + " ([P0-1](#p0-1), `path:line`)"
-        overhead = 6 + len(ng.number) * 2 + 8 + (len(location) + 4 if location else 0)
-        text = _sentence(ng, "summary", lang, MAX_BULLET - overhead)
+        text = _sentence(ng, "summary", lang, MAX_BULLET - _overhead(ng.number, location))
+        if location and len(text) + _overhead(ng.number, location) > MAX_BULLET:
+            location = None  # the finding's link is the evidence; the file:line is in the finding
+            text = _sentence(ng, "summary", lang, MAX_BULLET - _overhead(ng.number, None))
         lines.append(SummaryLine(ng.group.severity.name, text, (ng.number,), location))
     rest = serious[len(shown):]
     if rest:
@@ -302,6 +308,7 @@ MAX_REACH_TABLES = 4
 
 def reach_text(tables: Sequence[TableReach], lang: str) -> str:
     """Rows and size of the tables involved, and whether the models map them / the code queries them."""
+    tables = [t for t in tables if t.rows is not None or t.mapped_at is not None or t.queried_at]
     parts = []
     for t in tables[:MAX_REACH_TABLES]:
         facts = []

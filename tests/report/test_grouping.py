@@ -46,7 +46,8 @@ class TestGroups:
         """A rule firing on several objects is one group with a row each and one script."""
         (only,) = group([f("nullable-with-default", f"public.t.c{i}") for i in range(5)])
         assert len(only.rows) == 5
-        assert only.fix_sql is not None and only.fix_sql.count("DROP INDEX") == 5
+        assert only.fix_sql is not None
+        assert only.fix_sql.count("DROP INDEX") == 5
 
     def test_same_index_dropped_by_two_rules_is_one_row(self) -> None:
         """An index both redundant and unused is one row, led by redundant-index; one DROP INDEX."""
@@ -66,7 +67,8 @@ class TestGroups:
             "partitioned-orm-key-mismatch", Severity.P0, 2, 4)
 
     def test_missing_fk_found_by_schema_and_drift_is_one(self) -> None:
-        groups = group([f("fk-missing", "public.a.b_id", Severity.P1), f("fk-only-in-models", "public.a.b_id", Severity.P1)])
+        groups = group([f("fk-missing", "public.a.b_id", Severity.P1),
+                        f("fk-only-in-models", "public.a.b_id", Severity.P1)])
         assert [(g.key, len(g.rows), g.rules) for g in groups] == [
             ("fk-missing", 1, ("fk-missing", "fk-only-in-models"))]
 
@@ -110,7 +112,8 @@ class TestWriting:
         context = build_context(small_model(), findings, generated_at=GENERATED_AT, dbaudit_version="0")
         for lang in ("en", "zh"):
             w = context.writing(lang)
-            assert len(w.summary) <= 8 and len(w.roadmap) <= 8
+            assert len(w.summary) <= 8
+            assert len(w.roadmap) <= 8
             assert w.summary[0].severity == w.roadmap[0].severity == "P0"
             closed = {n for r in w.roadmap for n in r.numbers}
             assert closed == {ng.number for ng in context.numbered_groups}

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 
-from dbaudit.report.markdown import cell, code, fenced, render_markdown
 from dbaudit.findings import Finding, Severity
 from dbaudit.model.schema import Location
 from dbaudit.report.context import build_context
+from dbaudit.report.markdown import cell, code, fenced, render_markdown
 from tests.report.fixtures import BASELINE, GENERATED_AT, RULES, small_context, small_findings, small_model
 
 EN_HEADINGS = [

@@ -4,11 +4,21 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import psycopg
+
 from dbaudit.findings import Finding, Severity
 from dbaudit.model.schema import IndexElement, Location, SchemaModel, TableStats
 from dbaudit.rules._code_facts import CodeFacts, LatestRowQuery, OffsetPagination, SearchPattern
 from dbaudit.testing import SchemaBuilder, schema
-from tests.rules.conftest import HOSTILE_NAMES, assert_fix_round_trip, findings_for, read_model
+from tests.rules.conftest import (
+    HOSTILE_NAMES,
+    assert_fix_round_trip,
+    execute_script,
+    findings_for,
+    model_from_ddl,
+    read_model,
+    run_query,
+)
 
 Brief = list[tuple[str, tuple[str, ...]]]
 
@@ -50,7 +60,8 @@ class TestFkWithoutIndex:
                 evidence=(
                     "FK instance_tags_tag_id_fkey: public.instance_tags(tag_id) -> public.tags(id) "
                     "ON DELETE NO ACTION",
-                    "no valid non-partial btree index has these columns as its leading keys",
+                    "no valid btree index (full, or partial on these columns IS NOT NULL) has these "
+                    "columns as its leading keys",
                     "leading columns of existing indexes: instance_id",
                 ),
                 impact=(
@@ -64,7 +75,9 @@ class TestFkWithoutIndex:
                     "WHERE NOT EXISTS (\n"
                     "  SELECT 1 FROM pg_index i\n"
                     "  JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am am ON am.oid = c.relam\n"
-                    f"  WHERE i.indrelid = {rel} AND i.indisvalid AND i.indpred IS NULL\n"
+                    f"  WHERE i.indrelid = {rel} AND i.indisvalid\n"
+                    "    AND (i.indpred IS NULL OR pg_get_expr(i.indpred, i.indrelid) = ANY "
+                    "(ARRAY['(tag_id IS NOT NULL)']::text[]))\n"
                     "    AND am.amname = 'btree'\n"
                     "    AND (SELECT array_agg(k ORDER BY k) FROM unnest(i.indkey[0:0]) k)\n"
                     "      = (SELECT array_agg(a.attnum ORDER BY a.attnum) FROM pg_attribute a\n"
@@ -100,6 +113,54 @@ class TestFkWithoutIndex:
         assert brief(findings_for(invalid, "fk-without-index")) == [
             ("P1", ("public.instance_tags.tag_id",))
         ]
+
+    def test_partial_not_null_index_covers_clean(self, pg_url: str) -> None:
+        """A partial index WHERE fk IS NOT NULL covers the FK: PostgreSQL's referential-check lookup
+        (``WHERE fk = $1``) uses it, as EXPLAIN shows on the real server."""
+        ddl = """
+            CREATE TABLE parent (id bigint PRIMARY KEY);
+            CREATE TABLE child (id bigint PRIMARY KEY, "Parent Id" bigint REFERENCES parent);
+            CREATE INDEX child_parent_partial ON child ("Parent Id") WHERE "Parent Id" IS NOT NULL;
+        """
+        model = model_from_ddl(pg_url, ddl)
+        assert findings_for(model, "fk-without-index") == []
+        with psycopg.connect(pg_url) as conn:
+            conn.execute("SET enable_seqscan = off")
+            plan = "\n".join(str(r[0]) for r in conn.execute(
+                'EXPLAIN SELECT 1 FROM ONLY child x WHERE "Parent Id" = 1 FOR KEY SHARE OF x'))
+        assert "child_parent_partial" in plan
+
+    def test_skipped_indexes_are_named_with_the_reason_finds(self, pg_url: str) -> None:
+        """Partial on another predicate, expression and non-btree indexes do not cover; the evidence
+        names each and says why."""
+        ddl = """
+            CREATE TABLE parent (id bigint PRIMARY KEY);
+            CREATE TABLE child (id bigint PRIMARY KEY, parent_id bigint REFERENCES parent, kind text);
+            CREATE INDEX child_live ON child (parent_id) WHERE kind = 'live';
+            CREATE INDEX child_expr ON child ((parent_id + 0));
+            CREATE INDEX child_hash ON child USING hash (parent_id);
+        """
+        (finding,) = findings_for(model_from_ddl(pg_url, ddl), "fk-without-index")
+        skipped = [line for line in finding.evidence if line.startswith("index ")]
+        assert skipped == [
+            "index child_expr skipped: a leading key is an expression, which a lookup by the column value "
+            "cannot use",
+            "index child_hash skipped: it is a hash index; a btree serves the referential checks and "
+            "ordered joins",
+            "index child_live skipped: it is partial (WHERE kind = 'live'::text): the lookups of the "
+            "referential check by the key value do not imply that predicate",
+        ]
+        assert run_query(pg_url, finding.verify_sql or "") == [("public.child", ["parent_id"])]
+
+    def test_verification_accepts_a_partial_not_null_index(self, pg_url: str) -> None:
+        """After a partial NOT NULL index is built, the verification query returns no row."""
+        ddl = """
+            CREATE TABLE parent (id bigint PRIMARY KEY);
+            CREATE TABLE child (id bigint PRIMARY KEY, parent_id bigint REFERENCES parent);
+        """
+        (finding,) = findings_for(model_from_ddl(pg_url, ddl), "fk-without-index")
+        execute_script(pg_url, "CREATE INDEX child_p ON child (parent_id) WHERE parent_id IS NOT NULL;")
+        assert run_query(pg_url, finding.verify_sql or "") == []
 
     def test_partitions_are_judged_by_their_parent(self) -> None:
         """Only the partitioned parent is reported, with an ON ONLY + ATTACH plan."""

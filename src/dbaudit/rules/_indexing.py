@@ -87,14 +87,70 @@ def _constraint_index(name: str, columns: tuple[str, ...], *, primary: bool) -> 
     )
 
 
+def not_null_columns(predicate: str | None) -> frozenset[str] | None:
+    """The columns of a predicate made only of ``col IS NOT NULL`` terms joined by AND, else None.
+
+    Read with PostgreSQL's own parser (pglast), so quoting and parentheses are understood.
+    """
+    if not predicate:
+        return None
+    return _not_null_columns(predicate)
+
+
+@functools.lru_cache(maxsize=4096)
+def _not_null_columns(predicate: str) -> frozenset[str] | None:
+    from pglast import ast, parse_sql  # noqa: PLC0415 - parsed only for partial indexes
+    from pglast.enums import BoolExprType, NullTestType  # noqa: PLC0415
+
+    try:
+        where = parse_sql(f"SELECT 1 WHERE {predicate}")[0].stmt.whereClause  # type: ignore[union-attr]
+    except Exception:  # a predicate we cannot parse is simply not a NOT NULL predicate
+        return None
+    terms = where.args if isinstance(where, ast.BoolExpr) and where.boolop == BoolExprType.AND_EXPR else (where,)
+    columns: set[str] = set()
+    for term in terms:
+        if not (isinstance(term, ast.NullTest) and term.nulltesttype == NullTestType.IS_NOT_NULL):
+            return None
+        ref = term.arg
+        fields = ref.fields if isinstance(ref, ast.ColumnRef) else None
+        if not fields or len(fields) != 1 or not isinstance(fields[0], ast.String):
+            return None
+        columns.add(str(fields[0].sval))
+    return frozenset(columns)
+
+
 def covers_columns(index: Index, columns: Iterable[str]) -> bool:
-    """A valid full btree whose first ``n`` keys are exactly the columns' set (any order)."""
+    """A valid btree whose first ``n`` keys are exactly the columns' set (any order), full or partial
+    on ``col IS NOT NULL`` of those columns only.
+
+    Such a partial index serves the referential checks of a foreign key: they look rows up by
+    ``col = $1``, which implies ``col IS NOT NULL`` (rows with a NULL never reference anything).
+    """
+    return skip_reason(index, columns) is None
+
+
+def skip_reason(index: Index, columns: Iterable[str]) -> str | None:
+    """Why ``index`` does not cover ``columns`` (None when it does): invalid, partial on another
+    predicate, not a btree, an expression key, or other leading keys."""
     wanted = set(columns)
     n = len(wanted)
-    if not index.valid or index.method != "btree" or index.predicate is not None:
-        return False
     lead = index.elements[:n]
-    return len(lead) == n and all(e.column is not None for e in lead) and {e.column for e in lead} == wanted
+    if len(lead) < n:
+        return "has fewer keys than the foreign key has columns"
+    if any(e.column is None for e in lead):
+        return "a leading key is an expression, which a lookup by the column value cannot use"
+    if {e.column for e in lead} != wanted:
+        return "its leading keys are other columns"
+    if not index.valid:
+        return "it is invalid (pg_index.indisvalid = false): the planner never uses it"
+    if index.method != "btree":
+        return f"it is a {index.method} index; a btree serves the referential checks and ordered joins"
+    if index.predicate is not None:
+        allowed = not_null_columns(index.predicate)
+        if allowed is None or not allowed <= wanted:
+            return (f"it is partial (WHERE {normalize_predicate(index.predicate)}): the lookups of the "
+                    "referential check by the key value do not imply that predicate")
+    return None
 
 
 def covering_index(table: Table, columns: Iterable[str]) -> Index | None:
@@ -412,6 +468,8 @@ __all__ = [
     "backs_constraint",
     "covering_index",
     "covers_columns",
+    "not_null_columns",
+    "skip_reason",
     "create_index_plan",
     "create_index_sql",
     "drop_index_sql",

@@ -30,6 +30,7 @@ from dbaudit.rules._indexing import (
     regclass,
     same_elements,
     same_scope,
+    skip_reason,
     sql_for_postgres,
     unique_name,
 )
@@ -90,9 +91,13 @@ def fk_without_index(ctx: RuleContext) -> Iterator[Finding]:
     """Foreign key without an index on its referencing columns.
 
     ## What it does
-    Reports a foreign key whose columns are not, as a set, the leading key columns of a valid,
-    non-partial btree index on the referencing table (primary-key and unique indexes count).
-    On a partitioned table the parent's indexes are judged.
+    Reports a foreign key whose columns are not, as a set, the leading key columns of a valid btree
+    index on the referencing table (primary-key and unique indexes count). A partial index whose
+    predicate is only `fk_col IS NOT NULL` counts: the referential checks look rows up by
+    `fk_col = $1`, which implies it (check with `EXPLAIN SELECT 1 FROM ONLY child WHERE fk_col = 1`).
+    The evidence names every index on the columns that was not counted, and why (invalid, partial
+    on another predicate, not a btree, an expression key). On a partitioned table the parent's
+    indexes are judged.
 
     ## Why is this bad?
     Every `DELETE` or key `UPDATE` on the referenced table looks up referencing rows; without an
@@ -130,8 +135,10 @@ def _fk_finding(model: SchemaModel, table: Table, fk: ForeignKey) -> Finding:
     evidence = [
         f"FK {fk.name}: {table.qualified_name}({', '.join(fk.columns)}) -> "
         f"{fk.ref_qualified}({', '.join(fk.ref_columns)}) ON DELETE {fk.on_delete.value}",
-        "no valid non-partial btree index has these columns as its leading keys",
+        "no valid btree index (full, or partial on these columns IS NOT NULL) has these columns as "
+        "its leading keys",
         f"leading columns of existing indexes: {', '.join(leading) or 'none'}",
+        *_skipped_indexes(table, fk.columns),
     ]
     if is_partitioned(table):
         evidence.append("partitioned table: judged on the parent's indexes")
@@ -151,16 +158,38 @@ def _fk_finding(model: SchemaModel, table: Table, fk: ForeignKey) -> Finding:
     )
 
 
+def _skipped_indexes(table: Table, columns: Sequence[str]) -> list[str]:
+    """An evidence line per index that involves the FK columns but was not counted, saying why."""
+    out = []
+    for index in effective_indexes(table):
+        lead = index.elements[: len(columns)]
+        involved = any(e.column in columns or _mentions_any(e.expression, columns) for e in lead)
+        reason = skip_reason(index, columns) if involved else None
+        if reason is not None:
+            out.append(f"index {index.name} skipped: {reason}")
+    return out
+
+
+def _mentions_any(expression: str | None, columns: Sequence[str]) -> bool:
+    return any(_mentions(expression, c) for c in columns)
+
+
 def _fk_verify_sql(table: Table, columns: Sequence[str]) -> str:
     """Returns one row while no valid btree has exactly these columns as its leading keys."""
     names = ", ".join(literal(c) for c in columns)
     rel = regclass(table)
+    # how pg_get_expr prints a partial index on the column(s) IS NOT NULL, which also covers the FK
+    terms = [f"({ident(c)} IS NOT NULL)" for c in columns]
+    if len(terms) > 1:
+        terms.append(f"({' AND '.join(terms)})")
+    accepted = ", ".join(literal(t) for t in terms)
     return (
         f"SELECT {literal(table.qualified_name)} AS table_name, ARRAY[{names}] AS fk_columns\n"
         "WHERE NOT EXISTS (\n"
         "  SELECT 1 FROM pg_index i\n"
         "  JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am am ON am.oid = c.relam\n"
-        f"  WHERE i.indrelid = {rel} AND i.indisvalid AND i.indpred IS NULL\n"
+        f"  WHERE i.indrelid = {rel} AND i.indisvalid\n"
+        f"    AND (i.indpred IS NULL OR pg_get_expr(i.indpred, i.indrelid) = ANY (ARRAY[{accepted}]::text[]))\n"
         "    AND am.amname = 'btree'\n"
         f"    AND (SELECT array_agg(k ORDER BY k) FROM unnest(i.indkey[0:{len(columns) - 1}]) k)\n"
         "      = (SELECT array_agg(a.attnum ORDER BY a.attnum) FROM pg_attribute a\n"

@@ -158,8 +158,10 @@ class TestFkMissing:
 def account_schema() -> SchemaBuilder:
     return (
         instances()
-        .table("instance_accounts", cols={"id": "integer", "instance_id": "integer not null"}, pk="id")
+        .table("instance_accounts", cols={"id": "integer", "instance_id": "integer not null",
+                                          "username": "text not null"}, pk="id")
         .fk("instance_accounts", "instance_id", "instances")
+        .unique("instance_accounts", ("instance_id", "username"))
         .table("account_permission", cols={"id": "integer", "instance_id": "integer not null",
                                            "instance_account_id": "integer not null", "db_type": "text"}, pk="id")
         .fk("account_permission", "instance_id", "instances")
@@ -196,8 +198,9 @@ class TestRedundantColumn:
         """Different spellings, both named after the grandparent they reference, are the same fact."""
         model = (
             instances()
-            .table("accounts", cols={"id": "integer", "instance_id": "integer not null"}, pk="id")
-            .fk("accounts", "instance_id", "instances")
+            .table("accounts", cols={"id": "integer", "instance_id": "integer not null", "name": "text"},
+                   pk="id")
+            .fk("accounts", "instance_id", "instances").unique("accounts", ("instance_id", "name"))
             .table("perms", cols={"id": "integer", "instances_id": "integer", "account_id": "integer"}, pk="id")
             .fk("perms", "instances_id", "instances").fk("perms", "account_id", "accounts")
             .build()
@@ -246,6 +249,51 @@ class TestRedundantColumn:
                  .fk("perms", "account_id", "accounts").build())
         assert findings_for(model, "redundant-column-without-consistency") == []
 
+    def test_redundant_column_clean_same_name_people(self, pg_url: str) -> None:
+        """A comment's user_id and its topic's user_id name different people (commenter, topic author);
+        per-table counters and external ids are not shared facts either (issue 11, item 2)."""
+        ddl = """
+            CREATE TABLE users (id bigint PRIMARY KEY);
+            CREATE TABLE topics (id bigint PRIMARY KEY, user_id bigint NOT NULL REFERENCES users,
+                                 creator_id bigint REFERENCES users, sequential_id integer NOT NULL,
+                                 external_id text NOT NULL);
+            CREATE TABLE comments (id bigint PRIMARY KEY, topic_id bigint NOT NULL REFERENCES topics,
+                                   user_id bigint NOT NULL REFERENCES users, creator_id bigint REFERENCES users,
+                                   sequential_id integer NOT NULL, external_id text NOT NULL);
+        """
+        assert findings_for(model_from_ddl(pg_url, ddl), "redundant-column-without-consistency") == []
+
+    def test_redundant_column_tenant_pattern_is_one_p2_finding(self, pg_url: str) -> None:
+        """organization_id carried by a parent and copied into many children, unenforced: one P2
+        finding listing every child column, not one P1 per table."""
+        children = [f"child_{i}" for i in range(6)]
+        ddl = "CREATE TABLE organizations (id bigint PRIMARY KEY);\n"
+        ddl += ("CREATE TABLE invoices (id bigint PRIMARY KEY, "
+                "organization_id bigint NOT NULL REFERENCES organizations);\n")
+        for child in children:
+            ddl += (f"CREATE TABLE {child} (id bigint PRIMARY KEY, invoice_id bigint REFERENCES invoices, "
+                    "organization_id bigint NOT NULL REFERENCES organizations);\n")
+        [finding] = findings_for(model_from_ddl(pg_url, ddl), "redundant-column-without-consistency")
+        assert (finding.severity, finding.objects) == (
+            Severity.P2, tuple(f"public.{c}.organization_id" for c in children))
+        assert finding.title == ("6 tables copy the tenant column organization_id from their parent "
+                                 "without a composite foreign key")
+        assert run_query(pg_url, finding.verify_sql or "") == [(0,)]
+
+    def test_redundant_column_tenant_below_pattern_is_per_table(self, pg_url: str) -> None:
+        """Two children copying the tenant column are reported one by one (not a schema-wide pattern)."""
+        ddl = """
+            CREATE TABLE organizations (id bigint PRIMARY KEY);
+            CREATE TABLE invoices (id bigint PRIMARY KEY, organization_id bigint NOT NULL REFERENCES organizations);
+            CREATE TABLE a (id bigint PRIMARY KEY, invoice_id bigint REFERENCES invoices,
+                            organization_id bigint NOT NULL REFERENCES organizations);
+            CREATE TABLE b (id bigint PRIMARY KEY, invoice_id bigint REFERENCES invoices,
+                            organization_id bigint NOT NULL REFERENCES organizations);
+        """
+        found = findings_for(model_from_ddl(pg_url, ddl), "redundant-column-without-consistency")
+        assert [(f.severity, f.objects) for f in found] == [
+            (Severity.P1, ("public.a.organization_id",)), (Severity.P1, ("public.b.organization_id",))]
+
     @pytest.mark.parametrize("name", HOSTILE_NAMES)
     def test_redundant_column_fix_round_trip(self, pg_url: str, name: str) -> None:
         """The unique index + composite FK fix runs with hostile parent table and FK column names."""
@@ -253,11 +301,12 @@ class TestRedundantColumn:
         ddl = f"""
         CREATE SCHEMA {s};
         CREATE TABLE {s}.instances (id integer PRIMARY KEY);
-        CREATE TABLE {parent} (id integer PRIMARY KEY, instance_id integer NOT NULL REFERENCES {s}.instances);
+        CREATE TABLE {parent} (id integer PRIMARY KEY, instance_id integer NOT NULL REFERENCES {s}.instances,
+                               username text NOT NULL, UNIQUE (instance_id, username));
         CREATE TABLE {s}.perms (id integer PRIMARY KEY, instance_id integer NOT NULL REFERENCES {s}.instances,
                                 {col} integer NOT NULL REFERENCES {parent} ON DELETE CASCADE);
         INSERT INTO {s}.instances VALUES (1), (2);
-        INSERT INTO {parent} VALUES (10, 1), (20, 2);
+        INSERT INTO {parent} VALUES (10, 1, 'a'), (20, 2, 'b');
         INSERT INTO {s}.perms VALUES (1, 1, 10), (2, 2, 20);
         """
         finding = assert_fix_round_trip(pg_url, ddl, "redundant-column-without-consistency",

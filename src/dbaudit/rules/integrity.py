@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pglast import ast, parse_sql
@@ -375,29 +375,28 @@ def _fk_missing_finding(
 
 
 def _redundant_pairs(
-    table: Table, fk: ForeignKey, parent: Table, fk_by_column: dict[str, ForeignKey]
+    model: SchemaModel, table: Table, fk: ForeignKey, parent: Table, fk_by_column: dict[str, ForeignKey]
 ) -> Iterator[tuple[str, str]]:
     """(child column, parent column) pairs that hold the same fact reachable through ``fk``.
 
-    Same name and type in the parent (when the column is a key: an FK or ``*_id``), or two columns
-    named after the same grandparent they both reference.
+    Candidates: a key column (FK or ``*_id``) of the same name and type in the parent that references
+    the same table on both sides, or two columns named after the same grandparent they both reference.
+    A candidate is a shared fact only where the data model says so (:func:`_shared_fact`): a tenant
+    column, or a column that is part of the parent's own key (the child can only copy it).
     """
     key = fk.columns[0]
     for column in table.columns:
         if column.name == key:
             continue
         child_fk = fk_by_column.get(column.name)
-        # Same name and type in the parent, when the column is a key (FK or *_id), not a plain copy.
         same = parent.column(column.name)
-        parent_fk = fk_covering(parent, column.name) if same is not None else None
-        if (
-            same is not None and same.name not in fk.ref_columns and same.type.name == column.type.name
-            and (child_fk is not None or parent_fk is not None or column.name.endswith("_id"))
-            # two foreign keys of the same name to different tables hold different facts
-            and (child_fk is None or parent_fk is None or child_fk.ref_qualified == parent_fk.ref_qualified)
-        ):
-            yield column.name, same.name
-            continue
+        if same is not None and same.name not in fk.ref_columns and same.type.name == column.type.name:
+            target = _referenced_table(model, table, column, child_fk)
+            if target is not None and target == _referenced_table(model, parent, same,
+                                                                 fk_covering(parent, same.name)):
+                if _shared_fact(model, parent, same.name):
+                    yield column.name, same.name
+                continue
         # Different names, both referencing the same grandparent key, and both named after it
         # (instances_id / instance_id). Role names (author_id, assignee_id -> users) are different
         # facts that merely point at the same table, so they are not paired.
@@ -409,9 +408,64 @@ def _redundant_pairs(
                 and parent_fk.ref_columns == child_fk.ref_columns
                 and parent_fk.columns[0] not in fk.ref_columns
                 and _named_after(parent_fk.columns[0], parent_fk)
+                and _shared_fact(model, parent, parent_fk.columns[0])
             ):
                 yield column.name, parent_fk.columns[0]
                 break
+
+
+def _referenced_table(model: SchemaModel, table: Table, column: Column, fk: ForeignKey | None) -> str | None:
+    """The table a key column points at: its foreign key, else the table its name names."""
+    if fk is not None and len(fk.columns) == 1:
+        return fk.ref_qualified
+    match = parent_by_name(model, table, column)
+    return match[0].qualified_name if match is not None else None
+
+
+# Column names that make a row belong to a tenant: when a child and its parent both carry one, the
+# child's value can only be the parent's.
+TENANT_COLUMNS = frozenset({
+    "tenant_id", "organization_id", "organisation_id", "org_id", "account_id", "workspace_id",
+    "company_id", "team_id", "customer_account_id",
+})
+# A pattern over this many pairs is reported once for the whole schema, at P2.
+SCHEMA_WIDE_PAIRS = 5
+
+
+def tenant_columns(model: SchemaModel) -> frozenset[str]:
+    """Tenant/owner columns of the schema: a tenant name carried by 3+ tables, or any ``*_id`` column
+    carried by at least a third of the tables (and 8 or more): the data model's grouping key."""
+    cache = model_cache(model)
+    if "tenants" not in cache:
+        counts: dict[str, int] = {}
+        tables = model.base_tables
+        for t in tables:
+            for c in t.columns:
+                if c.name.endswith("_id"):
+                    counts[c.name] = counts.get(c.name, 0) + 1
+        ubiquitous = max(8, len(tables) // 3)
+        cache["tenants"] = frozenset(
+            name for name, n in counts.items()
+            if (name in TENANT_COLUMNS and n >= 3) or n >= ubiquitous
+        )
+    found: frozenset[str] = cache["tenants"]
+    return found
+
+
+def _shared_fact(model: SchemaModel, parent: Table, column: str) -> bool:
+    """Whether the parent's ``column`` is a fact every child row must share with its parent row: a
+    tenant column, or a NOT NULL part of the parent's primary or unique key (the parent row is
+    identified within that value, so a child of it can only hold the same value). A person named
+    on both rows (user_id, creator_id), a per-table counter or an external id is not such a fact."""
+    if column in tenant_columns(model):
+        return True
+    col = parent.column(column)
+    if col is None or col.nullable:
+        return False
+    keys = [parent.primary_key.columns] if parent.primary_key is not None else []
+    keys += [u.columns for u in parent.uniques]
+    keys += [tuple(str(c) for c in i.columns) for i in parent.indexes if i.unique and i.valid and i.is_plain]
+    return any(column in k for k in keys)
 
 
 def _named_after(column: str, fk: ForeignKey) -> bool:
@@ -441,9 +495,17 @@ def redundant_column_without_consistency(ctx: RuleContext) -> Iterator[Finding]:
 
     ## What it does
     Finds a table with a foreign key `A -> P` and a second column `B` holding a fact of `P` reachable
-    through `A` (the same name and type as a key column of `P`, or both referencing the same
-    grandparent), with no composite foreign key `(A, B) -> P (id, col)` and no row trigger on the
-    table that maintains `B`.
+    through `A` (the same name and type as a key column of `P` referencing the same table, or both
+    named after the grandparent they reference), with no composite foreign key
+    `(A, B) -> P (id, col)` and no row trigger on the table that maintains `B`.
+
+    Same name is not same fact: `user_id`, `creator_id` or `author_id` on a comment and on its topic
+    name different people, and counters (`sequential_id`) or `external_id` are per table. A pair is
+    reported only where the data model says the value is shared: `B` is the schema's tenant/owner
+    column (`organization_id`, `tenant_id`…, or a `*_id` column a third of the tables carry), or
+    `B` is part of the parent's primary or unique key (the parent row exists within that value, so
+    its children can only copy it). A tenant column copied unenforced into 5 or more tables is one
+    P2 finding that lists every table: it is the schema's design, to review once.
 
     ## Why is this bad?
     Denormalised copies drift: a bug or a race writes an `instance_id` that disagrees with the
@@ -484,20 +546,82 @@ def redundant_column_without_consistency(ctx: RuleContext) -> Iterator[Finding]:
     - https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-DESC-ADD-TABLE-CONSTRAINT-USING-INDEX
     """
     model = ctx.model
+    tenants = tenant_columns(model)
+    by_tenant: dict[str, list[_Pair]] = {}
+    for pair in _unenforced_pairs(model):
+        if pair.column in tenants:
+            by_tenant.setdefault(pair.column, []).append(pair)
+        else:
+            yield _redundant_finding(ctx, pair.table, pair.fk, pair.parent, (pair.column, pair.parent_column))
+    for column, pairs in sorted(by_tenant.items()):
+        if len(pairs) >= SCHEMA_WIDE_PAIRS:
+            yield _tenant_pattern_finding(column, pairs)
+            continue
+        for pair in pairs:
+            yield _redundant_finding(ctx, pair.table, pair.fk, pair.parent, (pair.column, pair.parent_column))
+
+
+@dataclass(frozen=True)
+class _Pair:
+    table: Table
+    fk: ForeignKey
+    parent: Table
+    column: str
+    parent_column: str
+
+
+def _unenforced_pairs(model: SchemaModel) -> Iterator[_Pair]:
+    """Every (child column, parent column) shared fact that no composite FK or trigger keeps equal,
+    once per child column."""
     for table in model.base_tables:
         if len(table.foreign_keys) == 0:
             continue
         fk_by_column = {c: f for f in reversed(table.foreign_keys) for c in f.columns}
+        seen: set[str] = set()
         for fk in table.foreign_keys:
             parent = model.table(fk.ref_qualified)
             if len(fk.columns) != 1 or parent is None or parent.qualified_name == table.qualified_name:
                 continue
-            seen: set[str] = set()
-            for column, parent_column in _redundant_pairs(table, fk, parent, fk_by_column):
+            for column, parent_column in _redundant_pairs(model, table, fk, parent, fk_by_column):
                 if column in seen or _enforced(table, fk, column, parent_column):
                     continue
                 seen.add(column)
-                yield _redundant_finding(ctx, table, fk, parent, (column, parent_column))
+                yield _Pair(table, fk, parent, column, parent_column)
+
+
+MAX_PATTERN_EVIDENCE = 10
+
+
+def _tenant_pattern_finding(column: str, pairs: list[_Pair]) -> Finding:
+    """One finding for a tenant column that many child tables copy from their parent unenforced."""
+    shown = [
+        f"{col_obj(p.table, p.column)} = {col_obj(p.parent, p.parent_column)} through {p.fk.columns[0]}"
+        for p in pairs[:MAX_PATTERN_EVIDENCE]
+    ]
+    more = [f"... and {len(pairs) - MAX_PATTERN_EVIDENCE} more"] if len(pairs) > MAX_PATTERN_EVIDENCE else []
+    first = pairs[0]
+    return redundant_column_without_consistency.finding(
+        objects=[col_obj(p.table, p.column) for p in pairs],
+        title=f"{len(pairs)} tables copy the tenant column {column} from their parent without a "
+              "composite foreign key",
+        evidence=[
+            f"{column} is the schema's tenant/owner column: child and parent rows both carry it",
+            f"{len(pairs)} child tables reference a parent that carries {column}, and no composite "
+            f"foreign key (parent key, {column}) or trigger keeps the two values equal:",
+            *shown, *more,
+        ],
+        impact=f"A bug can attach a row of one {column} to a parent of another: rows leak across "
+               "tenants in queries that filter one table by the tenant and join the other.",
+        root_cause=f"The tenant column {column} is copied into child tables for filtering and indexing, "
+                   "without a constraint tying the copy to the parent's value.",
+        verify_sql=(
+            f"SELECT count(*) AS mismatched_rows FROM {tsql(first.table)} AS c JOIN {tsql(first.parent)} AS p "
+            f"ON p.{ident(first.fk.ref_columns[0])} = c.{ident(first.fk.columns[0])} "
+            f"WHERE p.{ident(first.parent_column)} <> c.{ident(first.column)};"
+        ),
+        severity=Severity.P2,
+        data={"pairs": len(pairs)},
+    )
 
 
 def _redundant_finding(

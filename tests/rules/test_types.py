@@ -9,10 +9,10 @@ from cryptography.fernet import Fernet
 
 from dbaudit.findings import Finding, Severity
 from dbaudit.model.schema import Location
-from dbaudit.rules._code_facts import CodeFacts, EncryptedColumn
+from dbaudit.rules._code_facts import CodeFacts, ColumnValues, EncryptedColumn
 from dbaudit.rules.types import stored_lengths
 from dbaudit.testing import schema
-from tests.rules.conftest import HOSTILE_NAMES, assert_fix_round_trip, findings_for
+from tests.rules.conftest import HOSTILE_NAMES, assert_fix_round_trip, findings_for, model_from_ddl
 
 Brief = list[tuple[str, tuple[str, ...]]]
 
@@ -248,13 +248,41 @@ class TestNullableWithDefault:
 
 class TestStatusWithoutCheck:
     def test_status_like_text_finds(self) -> None:
-        """status, *_type and level text columns without CHECK are reported."""
+        """status, *_state, priority and level text columns without CHECK are reported."""
         model = schema().table("s", {
-            "status": "varchar(20)", "sync_type": "text", "level": "varchar(10)", "name": "text",
+            "status": "varchar(20)", "review_state": "text", "level": "varchar(10)", "priority": "text",
+            "name": "text",
         }).build()
         assert brief(findings_for(model, "status-without-check")) == [
-            ("P2", ("public.s.level",)), ("P2", ("public.s.status",)), ("P2", ("public.s.sync_type",)),
+            ("P2", ("public.s.level",)), ("P2", ("public.s.priority",)), ("P2", ("public.s.review_state",)),
+            ("P2", ("public.s.status",)),
         ]
+
+    def test_open_vocabularies_clean(self, pg_url: str) -> None:
+        """Open vocabularies are not closed sets (issue 11, item 3): a polymorphic *_type beside its
+        *_id, Rails STI type, MIME content_type, a postal state beside address columns, free text."""
+        ddl = """
+            CREATE TABLE comments (id bigint PRIMARY KEY, commentable_type varchar NOT NULL,
+                                   commentable_id bigint NOT NULL, type varchar, body text);
+            CREATE TABLE uploads (id bigint PRIMARY KEY, content_type varchar(255), mime_type text,
+                                  sync_type text);
+            CREATE TABLE addresses (id bigint PRIMARY KEY, street text, city text, state varchar(64),
+                                    zip varchar(10), country varchar(2));
+        """
+        assert findings_for(model_from_ddl(pg_url, ddl), "status-without-check") == []
+
+    def test_type_with_few_code_values_finds_and_fix_runs(self, pg_url: str) -> None:
+        """A *_type column whose values the code scan shows to be few is a closed set: reported, with
+        a CHECK NOT VALID + VALIDATE fix that executes."""
+        ddl = """
+            CREATE TABLE restrictions (id bigint PRIMARY KEY, restriction_type varchar(20) NOT NULL);
+            INSERT INTO restrictions VALUES (1, 'password'), (2, 'login');
+        """
+        code = CodeFacts(column_values=(
+            ColumnValues("restrictions", "restriction_type", ("none", "password", "groups", "login")),))
+        finding = assert_fix_round_trip(pg_url, ddl, "status-without-check",
+                                        ["public.restrictions.restriction_type"], code=code)
+        assert finding.evidence[-1] == "the models/code use 4 values: groups, login, none, password"
 
     def test_check_enum_fk_and_integer_clean(self) -> None:
         """A CHECK, an enum type, an FK to a lookup table, or an integer code: not reported."""

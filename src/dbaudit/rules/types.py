@@ -544,8 +544,16 @@ def _nullable_finding(table: Table, column: Column) -> Finding:
 
 # --- status-without-check -----------------------------------------------------------------------
 
-_STATUS = re.compile(r"(^|_)(status|state|type|kind|level|stage|phase|mode)$", re.I)
+# Names of closed vocabularies: a state machine or a small fixed set.
+_CLOSED = re.compile(r"(^|_)(status|state|priority|kind|stage|phase|severity|level|mode)$", re.I)
+# "type" names a closed set only when the models or the code show its values: on its own it is as
+# often open (Rails STI "type" holds class names, "content_type" MIME types, "*_type" next to "*_id"
+# a polymorphic reference's table or class name).
+_TYPE = re.compile(r"(^|_)type$", re.I)
+_POSTAL = frozenset({"country", "country_code", "city", "zip", "zipcode", "zip_code", "postal_code",
+                     "postcode", "address", "address1", "address_line1", "street", "line1"})
 _TEXT_TYPES = ("varchar", "text", "bpchar")
+MAX_CLOSED_VALUES = 20
 
 
 def _checked(table: Table, column: Column) -> bool:
@@ -557,15 +565,42 @@ def _in_fk(table: Table, column: Column) -> bool:
     return any(column.name in fk.columns for fk in table.foreign_keys)
 
 
-@rule("status-without-check", category=CATEGORY, severity=Severity.P2)
+def _is_postal_state(table: Table, column: Column) -> bool:
+    """``state`` of an address (a region name or code), recognised by the address columns beside it."""
+    if not re.search(r"(^|_)state$", column.name, re.I):
+        return False
+    return "address" in table.name.lower() or any(c.name.lower() in _POSTAL for c in table.columns)
+
+
+def _known_values(ctx: RuleContext, table: Table, column: Column) -> tuple[str, ...]:
+    """The values the models or the code use for the column (empty when no input shows any)."""
+    values: set[str] = set(column.model_values)
+    models = ctx.inputs.get("models")
+    orm = models.table(table.qualified_name) if isinstance(models, SchemaModel) else None
+    orm_column = orm.column(column.name) if orm is not None else None
+    if orm_column is not None:
+        values.update(orm_column.model_values)
+    for item in code_facts(ctx.inputs).column_values:
+        if item.column == column.name and resolve_table(ctx.model, item.table) is table:
+            values.update(item.values)
+    return tuple(sorted(values))
+
+
+@rule("status-without-check", category=CATEGORY, severity=Severity.P2, fix="sometimes")
 @sql_for_postgres
 def status_without_check(ctx: RuleContext) -> Iterator[Finding]:
     """Status-like text column with no CHECK constraint or enum.
 
     ## What it does
-    Reports `varchar`/`text`/`char` columns named `status`, `state`, `type`, `kind`, `level`
-    (or ending in `_status`, `_type`, ...) that no CHECK constraint mentions, that are not an
-    enum and not a foreign key to a lookup table.
+    Reports `varchar`/`text`/`char` columns that hold a closed set of values, with no CHECK
+    constraint, enum type or foreign key to a lookup table: columns named `status`, `state`,
+    `priority`, `kind`, `stage`, `phase`, `severity`, `level`, `mode` (or ending in `_status`,
+    `_state`…), and any column (a `type` too) whose values the ORM models or the code scan show to
+    be a small set (at most 20 values).
+
+    Open vocabularies are left alone: a `type` or `*_type` column without such evidence (Rails STI
+    `type` holds class names, `content_type` MIME types, `commentable_type` beside `commentable_id`
+    the target of a polymorphic reference), a postal `state` beside address columns, and free text.
 
     ## Why is this bad?
     The set of valid values lives only in code; a typo, an old worker or a manual fix writes a
@@ -582,30 +617,48 @@ def status_without_check(ctx: RuleContext) -> Iterator[Finding]:
         CHECK (status IN ('running', 'completed', 'failed')) NOT VALID;
     ALTER TABLE sync_sessions VALIDATE CONSTRAINT sync_sessions_status_check;
     ```
+
+    ## Known problems
+    Without models or code a closed set is recognised by its name only.
     """
     for table in audited_tables(ctx.model):
         for column in table.columns:
-            if not _STATUS.search(column.name) or column.type.is_enum:
-                continue
-            if column.type.name not in _TEXT_TYPES or column.type.array_dims:
+            if column.type.is_enum or column.type.name not in _TEXT_TYPES or column.type.array_dims:
                 continue
             if _checked(table, column) or _in_fk(table, column):
                 continue
-            yield _status_finding(table, column)
+            values = _known_values(ctx, table, column)
+            by_name = bool(_CLOSED.search(column.name)) and not _is_postal_state(table, column)
+            by_values = 0 < len(values) <= MAX_CLOSED_VALUES and (by_name or bool(_TYPE.search(column.name))
+                                                                  or bool(column.model_values))
+            if by_name or by_values:
+                yield _status_finding(table, column, values)
 
 
-def _status_finding(table: Table, column: Column) -> Finding:
+def _status_finding(table: Table, column: Column, values: tuple[str, ...]) -> Finding:
     col = ident(column.name)
+    evidence = [
+        f"{_col_object(table, column)} {column.type.sql}" + (f" DEFAULT {column.default}" if column.default else ""),
+        "no CHECK constraint mentions the column; not an enum; not a foreign key",
+        f"the models/code use {len(values)} values: {', '.join(values)}" if values
+        else f"the name {column.name} marks a closed set of states",
+    ]
+    fix = None
+    if values:
+        check = ident(bounded_name(f"{table.name}_{column.name}_check"))
+        target = qualified(table.schema, table.name)
+        fix = render([
+            Locking(f"ALTER TABLE {target} ADD CONSTRAINT {check} CHECK ({col} IN "
+                    f"({', '.join(literal(v) for v in values)})) NOT VALID;"),
+            f"ALTER TABLE {target} VALIDATE CONSTRAINT {check};",
+        ])
     return status_without_check.finding(
         objects=[_col_object(table, column)],
         title=f"{_col_object(table, column)} has no CHECK constraint or enum",
-        evidence=[
-            f"{_col_object(table, column)} {column.type.sql}"
-            + (f" DEFAULT {column.default}" if column.default else ""),
-            "no CHECK constraint mentions the column; not an enum; not a foreign key",
-        ],
+        evidence=evidence,
         impact="Any string is accepted; invalid states reach readers and reports.",
         root_cause="Allowed values are defined only in application code.",
+        fix_sql=fix,
         verify_sql=(f"SELECT {col}, count(*) FROM {qualified(table.schema, table.name)} GROUP BY 1 ORDER BY 2 DESC;"),
     )
 

@@ -182,7 +182,7 @@ def run_rules(
     options = config.options()
     for rule_id, values in ctx.options.items():
         options.setdefault(rule_id, {}).update(values)
-    ctx = replace(ctx, options=options)
+    ctx = replace(ctx, options=options, notes=[])
     findings: list[Finding] = []
     ran: list[str] = []
     skipped: list[str] = []
@@ -209,6 +209,7 @@ def run_rules(
             continue
         timings.append((rule_.id, time.perf_counter() - started))
         ran.append(rule_.id)
+    all_notes.extend(ctx.notes)
     findings, dialect_notes = _postgresql_sql_only(ctx, findings)
     all_notes.extend(dialect_notes)
     kept, config_notes = apply_config(findings, config, report_unused=report_unused)

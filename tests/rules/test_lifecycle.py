@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from dbaudit.config import Config
@@ -11,7 +13,10 @@ from dbaudit.model.schema import Column
 from dbaudit.rules import RuleContext
 from dbaudit.sqltext import ident
 from dbaudit.testing import SchemaBuilder, column_type, schema
-from tests.rules.conftest import HOSTILE_NAMES, assert_fix_round_trip, findings_for, run_query
+from tests.rules.conftest import HOSTILE_NAMES, assert_fix_round_trip, findings_for, model_from_ddl, run_query
+
+# ORM models that declare nothing: the application is known, and it maintains no updated_at.
+NO_MODELS = schema().build()
 
 
 def q(*parts: str) -> str:
@@ -203,7 +208,7 @@ def updated(trigger_source: str | None = None) -> SchemaBuilder:
 class TestUpdatedAtNotMaintained:
     def test_updated_at_not_maintained_finds(self) -> None:
         """updated_at without trigger: the fix creates a trigger function and a BEFORE UPDATE trigger."""
-        assert brief(findings_for(updated().build(), "updated-at-not-maintained")) == [(
+        assert brief(findings_for(updated().build(), "updated-at-not-maintained", models=NO_MODELS)) == [(
             "updated-at-not-maintained", Severity.P2, ("public.tags.updated_at",),
             "public.tags.updated_at is never updated: no trigger, no ORM onupdate",
             "CREATE OR REPLACE FUNCTION public.dbaudit_set_updated_at() RETURNS trigger LANGUAGE plpgsql AS "
@@ -217,7 +222,8 @@ class TestUpdatedAtNotMaintained:
     def test_trigger_setting_another_column_does_not_count(self) -> None:
         """A BEFORE UPDATE trigger whose source never mentions updated_at does not maintain it."""
         model = updated("BEGIN NEW.version := NEW.version + 1; RETURN NEW; END").build()
-        assert [f.rule for f in findings_for(model, "updated-at-not-maintained")] == ["updated-at-not-maintained"]
+        assert [f.rule for f in findings_for(model, "updated-at-not-maintained", models=NO_MODELS)] == [
+            "updated-at-not-maintained"]
 
     def test_updated_at_not_maintained_clean(self) -> None:
         """A trigger setting it, or an ORM onupdate (model column or models input), is enough."""
@@ -235,6 +241,45 @@ class TestUpdatedAtNotMaintained:
             "updated-at-not-maintained skipped: the builder source dbaudit.testing does not provide triggers",
             rule="updated-at-not-maintained"),))
 
+    def test_unknown_without_models_or_code_is_a_note(self) -> None:
+        """Without models or code nothing says the application does not maintain it: no finding, a
+        note saying "unknown" (issue 11, item 4)."""
+        run = run_rules(RuleContext(updated().build()), Config(select=("updated-at-not-maintained",)))
+        assert (run.findings, run.notes) == ((), (Note(
+            "updated-at-not-maintained: unknown for 1 column(s) without an update trigger "
+            "(public.tags.updated_at): the application's ORM may keep them current; pass --models or "
+            "--code to judge them", rule="updated-at-not-maintained"),))
+
+    def test_rails_schema_clean(self, pg_url: str) -> None:
+        """A Rails schema (schema_migrations + ar_internal_metadata): ActiveRecord sets updated_at."""
+        ddl = """
+            CREATE TABLE schema_migrations (version varchar PRIMARY KEY);
+            CREATE TABLE ar_internal_metadata (key varchar PRIMARY KEY, value varchar,
+                created_at timestamp(6) NOT NULL, updated_at timestamp(6) NOT NULL);
+            CREATE TABLE posts (id bigint PRIMARY KEY, updated_at timestamp(6) NOT NULL);
+        """
+        model = model_from_ddl(pg_url, ddl)
+        run = run_rules(RuleContext(model), Config(select=("updated-at-not-maintained",)))
+        assert (run.findings, run.notes) == ((), ())
+
+    def test_django_auto_now_from_code_clean_and_missing_finds(self, tmp_path: Path) -> None:
+        """The code scan's Django auto_now=True maintains the column; a model field without it, in a
+        scanned project, is a finding."""
+        from dbaudit.sources.code import scan_code  # noqa: PLC0415
+
+        (tmp_path / "blog").mkdir()
+        (tmp_path / "blog" / "models.py").write_text(
+            "from django.db import models\n"
+            "class Post(models.Model):\n"
+            "    updated_at = models.DateTimeField(auto_now=True)\n"
+            "class Tag(models.Model):\n"
+            "    updated_at = models.DateTimeField(null=True)\n", encoding="utf-8")
+        model = (schema().table("blog_post", cols={"id": "bigint", "updated_at": "timestamptz"}, pk="id")
+                 .table("blog_tag", cols={"id": "bigint", "updated_at": "timestamptz"}, pk="id").build())
+        code = scan_code(tmp_path, model)
+        assert [f.objects for f in findings_for(model, "updated-at-not-maintained", code=code)] == [
+            ("public.blog_tag.updated_at",)]
+
     @pytest.mark.parametrize("name", HOSTILE_NAMES)
     def test_updated_at_not_maintained_fix_round_trip(self, pg_url: str, name: str) -> None:
         """The trigger fix works with hostile names and really maintains the column."""
@@ -244,7 +289,8 @@ class TestUpdatedAtNotMaintained:
         CREATE TABLE {t} (id int PRIMARY KEY, updated_at timestamptz NOT NULL DEFAULT '2000-01-01');
         INSERT INTO {t} VALUES (1);
         """
-        assert_fix_round_trip(pg_url, ddl, "updated-at-not-maintained", [f"{name}.{name}.updated_at"])
+        assert_fix_round_trip(pg_url, ddl, "updated-at-not-maintained", [f"{name}.{name}.updated_at"],
+                              models=NO_MODELS)
         run_query(pg_url, f"UPDATE {t} SET id = 2")
         assert run_query(pg_url, f"SELECT updated_at > '2001-01-01' FROM {t}") == [(True,)]
 

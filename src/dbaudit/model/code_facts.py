@@ -91,6 +91,17 @@ class ColumnValues:
     location: Location | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class AutoUpdatedColumn:
+    """A column the application's ORM sets on every UPDATE (SQLAlchemy ``onupdate=``, Django
+    ``auto_now=True``); ``how`` names the mechanism."""
+
+    table: str
+    column: str
+    how: str
+    location: Location | None = None
+
+
 @dataclass(frozen=True)
 class CodeFacts:
     searches: tuple[SearchPattern, ...] = ()
@@ -101,6 +112,7 @@ class CodeFacts:
     ephemeral_keys: tuple[EphemeralKey, ...] = ()
     credentials: tuple[CredentialInConfig, ...] = ()
     column_values: tuple[ColumnValues, ...] = ()
+    auto_updated: tuple[AutoUpdatedColumn, ...] = ()
     files_scanned: int = 0
 
 

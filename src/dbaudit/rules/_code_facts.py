@@ -1,6 +1,7 @@
 """Code-scan facts as rules import them (the definitions live in :mod:`dbaudit.model.code_facts`)."""
 
 from dbaudit.model.code_facts import (
+    AutoUpdatedColumn,
     CodeFacts,
     ColumnValues,
     CredentialInConfig,
@@ -16,6 +17,7 @@ from dbaudit.model.code_facts import (
 )
 
 __all__ = [
+    "AutoUpdatedColumn",
     "CodeFacts",
     "ColumnValues",
     "CredentialInConfig",

@@ -19,6 +19,7 @@ from dbaudit.rules.integrity import (
     rel_obj,
     tsql,
 )
+from dbaudit.rules._code_facts import code_facts, resolve_table
 from dbaudit.rules.registry import RuleContext, rule
 from dbaudit.sqltext import column_list, ident, literal, qualified, regclass_literal
 
@@ -363,15 +364,42 @@ def _orm_onupdate(ctx: RuleContext, table: Table, column: Column) -> bool:
     return orm_column is not None and orm_column.orm_onupdate
 
 
+RAILS_TIMESTAMPS = ("updated_at", "updated_on")
+
+
+def framework(model: SchemaModel) -> str | None:
+    """The framework whose bookkeeping tables the schema holds: ``rails`` (ActiveRecord's
+    ``schema_migrations`` and ``ar_internal_metadata``), ``django`` (``django_migrations``)."""
+    names = {t.name for t in model.tables}
+    if {"schema_migrations", "ar_internal_metadata"} <= names:
+        return "rails"
+    if "django_migrations" in names:
+        return "django"
+    return None
+
+
+def _code_hook(ctx: RuleContext, table: Table, column: Column) -> str | None:
+    """How the code scan says the application sets the column on UPDATE (Django auto_now, onupdate)."""
+    for fact in code_facts(ctx.inputs).auto_updated:
+        if fact.column == column.name and resolve_table(ctx.model, fact.table) is table:
+            return fact.how
+    return None
+
+
 @rule("updated-at-not-maintained", category="lifecycle", severity=Severity.P2, fix="always",
       requires=("triggers",))
 def updated_at_not_maintained(ctx: RuleContext) -> Iterator[Finding]:
-    """An updated_at column has no update trigger and no ORM onupdate: it keeps its insert time.
+    """An updated_at column that nothing maintains: no update trigger and no ORM hook.
 
     ## What it does
     Reports `updated_at`-style columns (`updated_at`, `modified_at`, `updated_on`, `last_modified`,
-    or the rule option `columns`) on tables without a BEFORE UPDATE row trigger that sets them, when
-    the ORM models (if given) do not declare `onupdate` either.
+    or the rule option `columns`) without a BEFORE UPDATE row trigger that sets them, when the
+    application is known not to set them either: the SQLAlchemy models (`--models`) declare no
+    `onupdate`, and the code scan (`--code`) finds no `onupdate=` or Django `auto_now=True` for it.
+
+    When it cannot know, it says so in a note and reports nothing: without models or code the
+    application may well maintain the column (most ORMs do), and a Rails schema
+    (`schema_migrations` + `ar_internal_metadata`) has ActiveRecord set `updated_at` on every save.
 
     ## Why is this bad?
     A default of `now()` fills the column on INSERT only. Without a trigger or ORM hook the column
@@ -382,6 +410,7 @@ def updated_at_not_maintained(ctx: RuleContext) -> Iterator[Finding]:
     ```sql
     CREATE TABLE tags (id bigint PRIMARY KEY, name text,
                        updated_at timestamptz NOT NULL DEFAULT now());
+    -- and a model without onupdate
     ```
 
     ## Use instead
@@ -393,36 +422,59 @@ def updated_at_not_maintained(ctx: RuleContext) -> Iterator[Finding]:
     ```
 
     ## Known problems
-    Needs the `triggers` capability of the source (skipped otherwise). Without the ORM models an
-    `onupdate` declared in Python is unknown: pass `--models` to take it into account.
+    Needs the `triggers` capability of the source (skipped otherwise), and the models or the code
+    to report anything. ORM hooks do not run for raw SQL or bulk updates.
 
     ## References
     - https://www.postgresql.org/docs/current/plpgsql-trigger.html
     - https://docs.sqlalchemy.org/en/20/core/defaults.html#python-executed-functions
+    - https://docs.djangoproject.com/en/stable/ref/models/fields/#django.db.models.DateField.auto_now
     """
     names = tuple(ctx.option("updated-at-not-maintained", "columns", None) or UPDATED_AT_NAMES)
     has_models = ctx.inputs.get("models") is not None
+    has_code = code_facts(ctx.inputs).files_scanned > 0 or bool(code_facts(ctx.inputs).auto_updated)
+    kind = framework(ctx.model)
+    unknown: list[str] = []
     for table in ctx.model.base_tables:
         for column in table.columns:
             if column.name not in names or update_trigger(table, column.name) is not None:
                 continue
-            if column.generated or _orm_onupdate(ctx, table, column):
+            if column.generated or _orm_onupdate(ctx, table, column) or _code_hook(ctx, table, column):
                 continue
-            yield updated_at_not_maintained.finding(
-                objects=[col_obj(table, column.name)],
-                title=f"{col_obj(table, column.name)} is never updated: no trigger, no ORM onupdate",
-                evidence=[
-                    describe(column),
-                    f"no BEFORE UPDATE row trigger on {table.qualified_name} sets {column.name}",
-                    "the ORM models do not declare onupdate" if has_models
-                    else "no ORM models were given, so an ORM onupdate is unknown",
-                ],
-                impact=f"{column.name} keeps the insert time; consumers relying on it miss every update.",
-                root_cause="The column was added with a default only; nothing maintains it on UPDATE.",
-                fix_sql=updated_at_fix(table, column.name),
-                verify_sql=triggers_query(table),
-                locations=locations(column, table),
-            )
+            if kind == "rails" and column.name in RAILS_TIMESTAMPS:
+                continue  # ActiveRecord's record timestamps set it on every update
+            if not (has_models or has_code):
+                unknown.append(col_obj(table, column.name))
+                continue
+            yield _updated_at_finding(table, column, has_models=has_models, has_code=has_code)
+    if unknown:
+        ctx.note("updated-at-not-maintained", _unknown_note(unknown, kind))
+
+
+def _unknown_note(columns: list[str], kind: str | None) -> str:
+    where = {"django": "a Django schema (django_migrations): auto_now=True on the model field would keep "
+                       "them current"}.get(kind or "", "the application's ORM may keep them current")
+    shown = ", ".join(columns[:5]) + (f" and {len(columns) - 5} more" if len(columns) > 5 else "")
+    return (f"updated-at-not-maintained: unknown for {len(columns)} column(s) without an update trigger "
+            f"({shown}): {where}; pass --models or --code to judge them")
+
+
+def _updated_at_finding(table: Table, column: Column, *, has_models: bool, has_code: bool) -> Finding:
+    return updated_at_not_maintained.finding(
+        objects=[col_obj(table, column.name)],
+        title=f"{col_obj(table, column.name)} is never updated: no trigger, no ORM onupdate",
+        evidence=[
+            describe(column),
+            f"no BEFORE UPDATE row trigger on {table.qualified_name} sets {column.name}",
+            *(["the ORM models do not declare onupdate for it"] if has_models else []),
+            *(["the code scan finds no onupdate= or auto_now=True for it"] if has_code else []),
+        ],
+        impact=f"{column.name} keeps the insert time; consumers relying on it miss every update.",
+        root_cause="The column was added with a default only; nothing maintains it on UPDATE.",
+        fix_sql=updated_at_fix(table, column.name),
+        verify_sql=triggers_query(table),
+        locations=locations(column, table),
+    )
 
 
 # --------------------------------------------------------------------------------------------------

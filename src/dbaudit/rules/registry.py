@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from dbaudit.findings import Finding, Severity
+from dbaudit.findings import Finding, Note, Severity
 from dbaudit.model.schema import Location, SchemaModel
 
 FixAvailability = Literal["always", "sometimes", "never"]
@@ -28,12 +28,19 @@ class RuleContext:
 
     ``model`` is the audited schema. ``inputs`` holds optional extra inputs by name (``"models"``: the
     ORM's SchemaModel, ``"code"``: code-scan facts, ``"statistics"``: query statistics), and
-    ``options`` the per-rule options from configuration (house rules read theirs here).
+    ``options`` the per-rule options from configuration (house rules read theirs here). ``notes``
+    collects what a rule could not judge (:meth:`note`).
     """
 
     model: SchemaModel
     inputs: dict[str, Any] = field(default_factory=dict)
     options: dict[str, Any] = field(default_factory=dict)
+    # What rules could not judge ("unknown" rather than a finding); the engine reports them as notes.
+    notes: list[Note] = field(default_factory=list)
+
+    def note(self, rule_id: str, message: str) -> None:
+        """Record that ``rule_id`` could not judge something, instead of accusing without evidence."""
+        self.notes.append(Note(message, rule=rule_id))
 
     def option(self, rule_id: str, key: str, default: Any = None) -> Any:
         value = self.options.get(rule_id, {})

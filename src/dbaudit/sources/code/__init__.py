@@ -67,6 +67,7 @@ def scan_code(root: str | Path, model: SchemaModel | None = None) -> CodeFacts:
         ephemeral_keys=tuple(dict.fromkeys(facts.ephemeral_keys)),
         credentials=tuple(dict.fromkeys(facts.credentials)),
         column_values=tuple(dict.fromkeys(facts.column_values)),
+        auto_updated=tuple(dict.fromkeys(facts.auto_updated)),
         files_scanned=len(files),
     )
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from dbaudit.model.code_facts import (
+    AutoUpdatedColumn,
     ColumnValues,
     CredentialInConfig,
     EncryptedColumn,
@@ -137,6 +139,7 @@ class PythonFacts:
     ephemeral_keys: list[EphemeralKey] = field(default_factory=list)
     credentials: list[CredentialInConfig] = field(default_factory=list)
     column_values: list[ColumnValues] = field(default_factory=list)
+    auto_updated: list[AutoUpdatedColumn] = field(default_factory=list)
 
 
 class _ModuleScanner:
@@ -315,7 +318,69 @@ def scan_python(trees: dict[Path, ast.Module], root: Path, orm: OrmMap) -> Pytho
     for path, tree in trees.items():
         _ModuleScanner(path.relative_to(root).as_posix(), tree, orm, facts).scan()
     facts.column_values.extend(_enum_values(trees, root, orm))
+    for path, tree in trees.items():
+        facts.auto_updated.extend(_auto_updated(tree, path, root))
     return facts
+
+
+def _auto_updated(tree: ast.Module, path: Path, root: Path) -> Iterator[AutoUpdatedColumn]:
+    """Columns an ORM sets on UPDATE: SQLAlchemy ``Column(..., onupdate=...)`` / ``mapped_column`` in a
+    class with ``__tablename__``, and Django ``DateTimeField(auto_now=True)`` (table ``Meta.db_table``
+    or ``<app>_<model>``, the app being the package that holds the models module)."""
+    rel = path.relative_to(root).as_posix()
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.ClassDef):
+            continue
+        table = _class_table(node, path)
+        if table is None:
+            continue
+        for stmt in node.body:
+            target, value = _assignment(stmt)
+            if not target or not isinstance(value, ast.Call):
+                continue
+            how = _update_hook(value)
+            if how is not None:
+                column = _const_str(value.args[0]) if value.args and how == "SQLAlchemy onupdate" else None
+                column = column or _keyword_str(value, "db_column") or target
+                yield AutoUpdatedColumn(table, column, how, Location(rel, stmt.lineno))
+
+
+def _class_table(node: ast.ClassDef, path: Path) -> str | None:
+    for stmt in node.body:
+        if isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "__tablename__"
+                                                for t in stmt.targets):
+            return _const_str(stmt.value)
+    if not any(_dotted(b).split(".")[-1] == "Model" for b in node.bases):
+        return None
+    for stmt in node.body:
+        if isinstance(stmt, ast.ClassDef) and stmt.name == "Meta":
+            for inner in stmt.body:
+                target, value = _assignment(inner)
+                if target == "db_table" and _const_str(value):
+                    return _const_str(value)
+    package = path.parent.parent if path.parent.name == "models" else path.parent
+    return f"{package.name}_{node.name.lower()}"
+
+
+def _dotted(node: ast.expr) -> str:
+    if isinstance(node, ast.Attribute):
+        return f"{_dotted(node.value)}.{node.attr}"
+    return node.id if isinstance(node, ast.Name) else ""
+
+
+def _update_hook(call: ast.Call) -> str | None:
+    name = _call_name(call).split(".")[-1]
+    keywords = {k.arg: k.value for k in call.keywords if k.arg}
+    if name in ("mapped_column", "Column") and "onupdate" in keywords:
+        return "SQLAlchemy onupdate"
+    auto_now = keywords.get("auto_now")
+    if name in ("DateTimeField", "DateField") and isinstance(auto_now, ast.Constant) and auto_now.value is True:
+        return "Django auto_now"
+    return None
+
+
+def _keyword_str(call: ast.Call, name: str) -> str | None:
+    return next((_const_str(k.value) for k in call.keywords if k.arg == name), None)
 
 
 def _enum_values(trees: dict[Path, ast.Module], root: Path, orm: OrmMap) -> list[ColumnValues]:

@@ -106,7 +106,8 @@ def _not_null_columns(predicate: str) -> frozenset[str] | None:
         where = parse_sql(f"SELECT 1 WHERE {predicate}")[0].stmt.whereClause  # type: ignore[union-attr]
     except Exception:  # a predicate we cannot parse is simply not a NOT NULL predicate
         return None
-    terms = where.args if isinstance(where, ast.BoolExpr) and where.boolop == BoolExprType.AND_EXPR else (where,)
+    is_and = isinstance(where, ast.BoolExpr) and where.boolop == BoolExprType.AND_EXPR
+    terms = tuple(where.args or ()) if is_and else (where,)
     columns: set[str] = set()
     for term in terms:
         if not (isinstance(term, ast.NullTest) and term.nulltesttype == NullTestType.IS_NOT_NULL):
@@ -468,8 +469,6 @@ __all__ = [
     "backs_constraint",
     "covering_index",
     "covers_columns",
-    "not_null_columns",
-    "skip_reason",
     "create_index_plan",
     "create_index_sql",
     "drop_index_sql",
@@ -478,8 +477,10 @@ __all__ = [
     "index_name",
     "is_prefix",
     "normalize_predicate",
+    "not_null_columns",
     "qualified_text",
     "recreate_index_sql",
     "same_elements",
     "same_scope",
+    "skip_reason",
 ]

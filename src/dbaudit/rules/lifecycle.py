@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from dbaudit.findings import Finding, Severity
 from dbaudit.model.schema import Column, Index, ReferentialAction, SchemaModel, Table, TableKind
+from dbaudit.rules._code_facts import code_facts, resolve_table
 from dbaudit.rules.integrity import (
     col_obj,
     describe,
@@ -19,7 +20,6 @@ from dbaudit.rules.integrity import (
     rel_obj,
     tsql,
 )
-from dbaudit.rules._code_facts import code_facts, resolve_table
 from dbaudit.rules.registry import RuleContext, rule
 from dbaudit.sqltext import column_list, ident, literal, qualified, regclass_literal
 

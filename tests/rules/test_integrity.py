@@ -352,35 +352,75 @@ class TestTableWithoutPrimaryKey:
 
 class TestUniqueOnNullableColumn:
     def test_unique_on_nullable_column_finds(self) -> None:
-        """A unique constraint and a unique index over nullable columns are both reported."""
-        model = (schema().table("users", cols={"id": "bigint", "email": "text", "tenant_id": "bigint not null",
-                                               "nick": "text"}, pk="id")
-                 .unique("users", "email")
-                 .index("users", ("tenant_id", "nick"), name="users_tenant_nick", unique=True)
+        """A nullable scope reference beside a NOT NULL column, in a constraint or a unique index."""
+        model = (schema().table("tenants", cols={"id": "bigint"}, pk="id")
+                 .table("users", cols={"id": "bigint", "email": "text not null", "tenant_id": "bigint",
+                                       "site_id": "bigint", "nick": "text not null"}, pk="id")
+                 .fk("users", "tenant_id", "tenants")
+                 .unique("users", ("tenant_id", "email"))
+                 .index("users", ("site_id", "nick"), name="users_site_nick", unique=True)
                  .build())
         assert brief(findings_for(model, "unique-on-nullable-column")) == [
-            ("unique-on-nullable-column", Severity.P2, ("public.users_email_key", "public.users.email"),
-             "unique key public.users_email_key allows duplicate rows where email IS NULL",
-             "CREATE UNIQUE INDEX CONCURRENTLY users_email_key_nnd ON public.users (email) NULLS NOT DISTINCT;\n"
+            ("unique-on-nullable-column", Severity.P2, ("public.users_site_nick", "public.users.site_id"),
+             "unique key public.users_site_nick allows duplicate rows where site_id IS NULL",
+             "CREATE UNIQUE INDEX CONCURRENTLY users_site_nick_nnd ON public.users (site_id, nick) "
+             "NULLS NOT DISTINCT;\nDROP INDEX CONCURRENTLY public.users_site_nick;\n"
              "SET lock_timeout = '5s';\n"
-             "ALTER TABLE public.users DROP CONSTRAINT users_email_key, ADD CONSTRAINT users_email_key UNIQUE "
-             "USING INDEX users_email_key_nnd;\nRESET lock_timeout;"),
-            ("unique-on-nullable-column", Severity.P2, ("public.users_tenant_nick", "public.users.nick"),
-             "unique key public.users_tenant_nick allows duplicate rows where nick IS NULL",
-             "CREATE UNIQUE INDEX CONCURRENTLY users_tenant_nick_nnd ON public.users (tenant_id, nick) "
-             "NULLS NOT DISTINCT;\nDROP INDEX CONCURRENTLY public.users_tenant_nick;\n"
+             "ALTER INDEX public.users_site_nick_nnd RENAME TO users_site_nick;\nRESET lock_timeout;"),
+            ("unique-on-nullable-column", Severity.P2,
+             ("public.users_tenant_id_email_key", "public.users.tenant_id"),
+             "unique key public.users_tenant_id_email_key allows duplicate rows where tenant_id IS NULL",
+             "CREATE UNIQUE INDEX CONCURRENTLY users_tenant_id_email_key_nnd ON public.users (tenant_id, email) "
+             "NULLS NOT DISTINCT;\n"
              "SET lock_timeout = '5s';\n"
-             "ALTER INDEX public.users_tenant_nick_nnd RENAME TO users_tenant_nick;\nRESET lock_timeout;"),
+             "ALTER TABLE public.users DROP CONSTRAINT users_tenant_id_email_key, ADD CONSTRAINT "
+             "users_tenant_id_email_key UNIQUE USING INDEX users_tenant_id_email_key_nnd;\nRESET lock_timeout;"),
         ]
 
     def test_unique_on_nullable_column_clean(self) -> None:
         """NOT NULL columns, NULLS NOT DISTINCT, and partial IS NOT NULL predicates are fine."""
         model = (schema().table("users", cols={"id": "bigint", "email": "text not null", "nick": "text",
-                                               "code": "text"}, pk="id")
-                 .unique("users", "email").unique("users", "nick", nulls_not_distinct=True)
-                 .index("users", "code", name="users_code", unique=True, predicate="(code IS NOT NULL)")
+                                               "code": "text", "org_id": "bigint not null"}, pk="id")
+                 .unique("users", "email").unique("users", ("org_id", "nick"), nulls_not_distinct=True)
+                 .index("users", ("org_id", "code"), name="users_code", unique=True,
+                        predicate="(code IS NOT NULL)")
                  .build())
         assert findings_for(model, "unique-on-nullable-column") == []
+
+    def test_intended_nulls_clean(self, pg_url: str) -> None:
+        """Intended patterns (issue 11, item 5): either/or partial keys, UNIQUE (id, tenant_id) as the
+        target of a composite FK, all-nullable keys, a single optional unique value, drafts sharing a
+        NULL number."""
+        ddl = """
+            CREATE TABLE tenants (id bigint PRIMARY KEY);
+            CREATE TABLE projects (id bigint PRIMARY KEY, tenant_id bigint REFERENCES tenants,
+                                   CONSTRAINT projects_id_tenant_key UNIQUE (id, tenant_id));
+            CREATE TABLE tasks (id bigint PRIMARY KEY, project_id bigint, tenant_id bigint,
+                                FOREIGN KEY (project_id, tenant_id) REFERENCES projects (id, tenant_id));
+            CREATE TABLE approvals (id bigint PRIMARY KEY, user_id bigint, group_id bigint,
+                                    rule text NOT NULL, email text UNIQUE, number integer,
+                                    project_id bigint NOT NULL REFERENCES projects,
+                                    UNIQUE (user_id, group_id), UNIQUE (project_id, number));
+            CREATE UNIQUE INDEX approvals_user ON approvals (user_id, rule) WHERE user_id IS NOT NULL;
+            CREATE UNIQUE INDEX approvals_group ON approvals (group_id, rule) WHERE group_id IS NOT NULL;
+        """
+        assert findings_for(model_from_ddl(pg_url, ddl), "unique-on-nullable-column") == []
+
+    def test_partial_fix_keeps_its_predicate(self, pg_url: str) -> None:
+        """The predicate is in the evidence, and the executed fix rebuilds the index with it."""
+        ddl = """
+            CREATE TABLE sites (id bigint PRIMARY KEY);
+            CREATE TABLE redirects (id bigint PRIMARY KEY, site_id bigint REFERENCES sites,
+                                    old_path text NOT NULL, active boolean NOT NULL DEFAULT true);
+            CREATE UNIQUE INDEX redirects_path ON redirects (old_path, site_id) WHERE active;
+            INSERT INTO redirects VALUES (1, NULL, '/a', true), (2, NULL, '/a', false);
+        """
+        finding = assert_fix_round_trip(pg_url, ddl, "unique-on-nullable-column",
+                                        ["public.redirects_path", "public.redirects.site_id"])
+        assert "index predicate: WHERE active" in finding.evidence
+        rows = run_query(pg_url, "SELECT pg_get_indexdef('redirects_path'::regclass)")
+        assert rows == [("CREATE UNIQUE INDEX redirects_path ON public.redirects USING btree (old_path, site_id) "
+                         "NULLS NOT DISTINCT WHERE active",)]
 
     @pytest.mark.parametrize("name", HOSTILE_NAMES)
     def test_unique_on_nullable_column_fix_round_trip(self, pg_url: str, name: str) -> None:
@@ -388,20 +428,21 @@ class TestUniqueOnNullableColumn:
         s, t, c = ident(name), q(name, name), ident(name)
         ddl = f"""
         CREATE SCHEMA {s};
-        CREATE TABLE {t} (id bigint PRIMARY KEY, {c} text, CONSTRAINT {ident(name[:58] + "_uq")} UNIQUE ({c}));
-        INSERT INTO {t} VALUES (1, 'a'), (2, NULL);
+        CREATE TABLE {t} (id bigint PRIMARY KEY, scope_id bigint, {c} text NOT NULL,
+                          CONSTRAINT {ident(name[:58] + "_uq")} UNIQUE (scope_id, {c}));
+        INSERT INTO {t} VALUES (1, NULL, 'a'), (2, 1, 'a');
         """
         uq = (name[:58] + "_uq")
-        assert_fix_round_trip(pg_url, ddl, "unique-on-nullable-column", [f"{name}.{uq}", f"{name}.{name}.{name}"])
+        assert_fix_round_trip(pg_url, ddl, "unique-on-nullable-column", [f"{name}.{uq}", f"{name}.{name}.scope_id"])
 
     def test_unique_index_fix_round_trip(self, pg_url: str) -> None:
         """A plain unique index (not a constraint) is rebuilt and renamed back."""
         ddl = """
-        CREATE TABLE "T" (id bigint PRIMARY KEY, "A b" text, c int NOT NULL);
-        CREATE UNIQUE INDEX "Ix" ON "T" (c, "A b" DESC);
-        INSERT INTO "T" VALUES (1, NULL, 1), (2, 'x', 1);
+        CREATE TABLE "T" (id bigint PRIMARY KEY, "A b_id" bigint, c int NOT NULL);
+        CREATE UNIQUE INDEX "Ix" ON "T" (c, "A b_id" DESC);
+        INSERT INTO "T" VALUES (1, NULL, 1), (2, 7, 1);
         """
-        assert_fix_round_trip(pg_url, ddl, "unique-on-nullable-column", ["public.Ix", "public.T.A b"])
+        assert_fix_round_trip(pg_url, ddl, "unique-on-nullable-column", ["public.Ix", "public.T.A b_id"])
 
 
 class TestFkNotValidated:

@@ -183,6 +183,31 @@ class TestSoftDeleteUniqueNotPartial:
                  .table("plain", cols={"id": "bigint", "name": "text"}, pk="id").unique("plain", "name").build())
         assert findings_for(model, "soft-delete-unique-not-partial") == []
 
+    def test_keys_unique_forever_clean(self, pg_url: str) -> None:
+        """Content hashes, idempotency keys, tokens and keys containing the primary key must stay
+        unique across deleted rows (issue 11, item 5): not reported."""
+        ddl = """
+            CREATE TABLE uploads (id bigint PRIMARY KEY, tenant_id bigint NOT NULL, content_sha256 text,
+                                  idempotency_key text, deleted_at timestamptz,
+                                  UNIQUE (content_sha256), UNIQUE (idempotency_key), UNIQUE (id, tenant_id));
+        """
+        assert findings_for(model_from_ddl(pg_url, ddl), "soft-delete-unique-not-partial") == []
+
+    def test_partial_key_fix_keeps_its_predicate(self, pg_url: str) -> None:
+        """A unique index partial on another predicate: the evidence shows it, and the executed fix
+        builds the live-rows index within that predicate."""
+        ddl = """
+            CREATE TABLE tags (id bigint PRIMARY KEY, name text NOT NULL, kind text NOT NULL,
+                               deleted_at timestamptz);
+            CREATE UNIQUE INDEX tags_public_name ON tags (name) WHERE kind = 'public';
+            INSERT INTO tags VALUES (1, 'a', 'public', now());
+        """
+        finding = assert_fix_round_trip(pg_url, ddl, "soft-delete-unique-not-partial", ["public.tags_public_name"])
+        assert "index predicate: WHERE kind = 'public'::text" in finding.evidence
+        rows = run_query(pg_url, "SELECT pg_get_indexdef('tags_public_name_live'::regclass)")
+        assert rows == [("CREATE UNIQUE INDEX tags_public_name_live ON public.tags USING btree (name) "
+                         "WHERE ((kind = 'public'::text) AND (deleted_at IS NULL))",)]
+
     @pytest.mark.parametrize("name", HOSTILE_NAMES)
     def test_soft_delete_unique_not_partial_fix_round_trip(self, pg_url: str, name: str) -> None:
         """The partial index replaces the constraint for hostile names; a deleted key can be reused."""

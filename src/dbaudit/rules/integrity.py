@@ -775,8 +775,16 @@ def unique_on_nullable_column(ctx: RuleContext) -> Iterator[Finding]:
     """A unique constraint or index covers a nullable column, so duplicate rows with NULL are allowed.
 
     ## What it does
-    Reports unique constraints and unique indexes with at least one nullable key column and without
-    `NULLS NOT DISTINCT`. Partial indexes whose predicate requires the column `IS NOT NULL` are fine.
+    Reports unique constraints and unique indexes without `NULLS NOT DISTINCT` where a nullable
+    reference column (`site_id`, `tenant_id`: a scope) sits beside NOT NULL columns, so rows of the
+    NULL ("global") scope can repeat. The evidence shows the index predicate, and the generated fix
+    keeps it.
+
+    Intended uses of NULL are left alone: either/or partial keys (`WHERE a_id IS NOT NULL` beside
+    `WHERE b_id IS NOT NULL`: any predicate naming the nullable column), keys that contain the
+    primary key or another enforced key (`UNIQUE (id, tenant_id)`, the target of a composite foreign
+    key), keys whose columns are all nullable, and nullable value columns (drafts share a NULL
+    number on purpose).
 
     ## Why is this bad?
     By default NULLs are distinct from each other, so `UNIQUE (tenant_id, email)` accepts any number
@@ -784,17 +792,18 @@ def unique_on_nullable_column(ctx: RuleContext) -> Iterator[Finding]:
 
     ## Example
     ```sql
-    CREATE TABLE users (id bigint PRIMARY KEY, email text, CONSTRAINT users_email_key UNIQUE (email));
+    CREATE TABLE users (id bigint PRIMARY KEY, tenant_id bigint REFERENCES tenants, email text NOT NULL,
+                        CONSTRAINT users_tenant_email_key UNIQUE (tenant_id, email));
     ```
 
     ## Use instead
     ```sql
-    -- PostgreSQL 15+: one NULL at most
-    CREATE UNIQUE INDEX CONCURRENTLY users_email_key_nnd ON users (email) NULLS NOT DISTINCT;
-    ALTER TABLE users DROP CONSTRAINT users_email_key,
-        ADD CONSTRAINT users_email_key UNIQUE USING INDEX users_email_key_nnd;
+    -- PostgreSQL 15+: the NULL tenant counts as one value
+    CREATE UNIQUE INDEX CONCURRENTLY users_tenant_email_key_nnd ON users (tenant_id, email) NULLS NOT DISTINCT;
+    ALTER TABLE users DROP CONSTRAINT users_tenant_email_key,
+        ADD CONSTRAINT users_tenant_email_key UNIQUE USING INDEX users_tenant_email_key_nnd;
     ```
-    Or make the column NOT NULL (`CHECK (email IS NOT NULL) NOT VALID`, `VALIDATE`, `SET NOT NULL`).
+    Or make the column NOT NULL (`CHECK (tenant_id IS NOT NULL) NOT VALID`, `VALIDATE`, `SET NOT NULL`).
 
     ## Known problems
     No fix is generated before PostgreSQL 15, for partitioned tables, expression keys, or constraints
@@ -807,9 +816,8 @@ def unique_on_nullable_column(ctx: RuleContext) -> Iterator[Finding]:
     model = ctx.model
     for table in model.base_tables:
         for name, columns, index, is_constraint in _unique_keys(table):
-            nullable = [c for c in columns if (col := table.column(c)) is not None and col.nullable]
             predicate = index.predicate if index is not None else None
-            nullable = [c for c in nullable if not _predicate_not_null(predicate, c)]
+            nullable = _unintended_nulls(table, columns, predicate)
             if not nullable:
                 continue
             yield unique_on_nullable_column.finding(
@@ -819,7 +827,9 @@ def unique_on_nullable_column(ctx: RuleContext) -> Iterator[Finding]:
                 evidence=[
                     f"{'constraint' if is_constraint else 'unique index'} {name} on "
                     f"{table.qualified_name} ({', '.join(columns)})",
-                    *(f"{col_obj(table, c)} is nullable" for c in nullable),
+                    *(f"{col_obj(table, c)} is nullable and references another row (a scope): a NULL "
+                      "scope does not take part in the uniqueness" for c in nullable),
+                    *([f"index predicate: WHERE {predicate}"] if predicate else []),
                     "NULLS NOT DISTINCT is not set",
                 ],
                 impact="Any number of rows with NULL in a key column pass the unique check.",
@@ -831,10 +841,40 @@ def unique_on_nullable_column(ctx: RuleContext) -> Iterator[Finding]:
             )
 
 
-def _predicate_not_null(predicate: str | None, column: str) -> bool:
-    if not predicate:
-        return False
-    return re.search(rf"\b{re.escape(ident(column))}\s+IS\s+NOT\s+NULL\b", predicate, re.I) is not None
+def _unintended_nulls(table: Table, columns: tuple[str, ...], predicate: str | None) -> list[str]:
+    """The nullable key columns whose NULLs let duplicates through where the design hardly wants it.
+
+    Intended patterns are left out: a partial index whose predicate names the nullable column
+    (either/or keys such as ``WHERE a_id IS NOT NULL`` beside ``WHERE b_id IS NOT NULL``), a key that
+    contains the primary key or another enforced key (``UNIQUE (id, tenant_id)``, the target of a
+    composite foreign key), a key whose columns are all nullable, and a nullable value column (a
+    draft's number, an optional nickname: rows without one share NULL on purpose). What stays is a
+    nullable reference (``site_id``, ``tenant_id``) beside NOT NULL columns: ``(NULL, 'a@b')`` rows
+    for a "global" scope can repeat without limit.
+    """
+    cols = [table.column(c) for c in columns]
+    nullable = [c.name for c in cols if c is not None and c.nullable]
+    nullable = [c for c in nullable if not (predicate and _mentions_column(predicate, c))]
+    if not nullable or len(nullable) == len(columns) or _contains_key(table, columns):
+        return []
+    return [c for c in nullable if fk_covering(table, c) is not None or c.endswith("_id")]
+
+
+def _mentions_column(text: str, column: str) -> bool:
+    return re.search(rf"(?<![\w\"]){re.escape(ident(column))}(?![\w\"])", text) is not None
+
+
+def _contains_key(table: Table, columns: tuple[str, ...]) -> bool:
+    """The columns include the primary key or another full unique key over NOT NULL columns."""
+    present = set(columns)
+    keys = [table.primary_key.columns] if table.primary_key is not None else []
+    keys += [u.columns for u in table.uniques if set(u.columns) != present]
+    keys += [tuple(str(c) for c in i.columns) for i in table.indexes
+             if i.unique and i.valid and i.is_plain and i.predicate is None and set(i.columns) != present]
+    return any(
+        set(key) <= present for key in keys
+        if key and all((c := table.column(k)) is not None and not c.nullable for k in key)
+    )
 
 
 def _referenced(model: SchemaModel, table: Table, columns: tuple[str, ...]) -> bool:

@@ -241,7 +241,11 @@ def soft_delete_unique_not_partial(ctx: RuleContext) -> Iterator[Finding]:
 
     ## What it does
     For tables with `deleted_at` or `is_deleted`, reports unique constraints and unique indexes over
-    business columns that are not partial on the live rows (`WHERE deleted_at IS NULL`).
+    business columns that are not partial on the live rows (`WHERE deleted_at IS NULL`). The
+    evidence shows the index's own predicate, and the fix keeps it (`WHERE (<predicate>) AND
+    deleted_at IS NULL`). Keys that must stay unique across deleted rows are left alone: content
+    hashes, digests, tokens, idempotency keys, uuids, and keys that contain the primary key
+    (`UNIQUE (id, tenant_id)`, the target of a composite foreign key).
 
     ## Why is this bad?
     After a row is soft-deleted, creating a new row with the same name or key fails with a unique
@@ -279,6 +283,9 @@ def soft_delete_unique_not_partial(ctx: RuleContext) -> Iterator[Finding]:
             partial_on_live = any(mentions(index.predicate, c) for c in LIFECYCLE_COLUMNS) if index else False
             if index is not None and (partial_on_live or not index.is_plain):
                 continue
+            if _unique_forever(table, columns):
+                continue
+            predicate = index.predicate if index is not None else None
             referenced = (table.qualified_name, frozenset(columns)) in referenced_keys(model)
             yield soft_delete_unique_not_partial.finding(
                 objects=[rel_obj(table.schema, name)],
@@ -287,6 +294,7 @@ def soft_delete_unique_not_partial(ctx: RuleContext) -> Iterator[Finding]:
                 evidence=[
                     f"{'constraint' if is_constraint else 'unique index'} {name} on {table.qualified_name} "
                     f"({', '.join(columns)}) has no predicate on {flag}",
+                    *([f"index predicate: WHERE {predicate}"] if predicate else []),
                     f"{table.qualified_name} soft-deletes rows through {flag}",
                     *([f"foreign keys reference {table.qualified_name} ({', '.join(columns)})"]
                       if referenced else []),
@@ -295,10 +303,11 @@ def soft_delete_unique_not_partial(ctx: RuleContext) -> Iterator[Finding]:
                        "with a unique violation.",
                 root_cause="Soft delete was added without making the business keys partial on live rows.",
                 fix_sql=None if referenced or table.kind is not TableKind.TABLE else
-                lock_guarded(_partial_fix(table, name, columns, flag, is_constraint=is_constraint)),
+                lock_guarded(_partial_fix(table, name, columns, flag, is_constraint=is_constraint,
+                                          predicate=predicate)),
                 verify_sql=(
                     f"SELECT {column_list(columns)}, count(*) AS live_rows FROM {tsql(table)} "
-                    f"WHERE {_live_sql(flag)} GROUP BY {column_list(columns)} HAVING count(*) > 1;"
+                    f"WHERE {_live_where(flag, predicate)} GROUP BY {column_list(columns)} HAVING count(*) > 1;"
                 ),
                 locations=locations(index, table),
             )
@@ -308,13 +317,34 @@ def _live_sql(flag: str) -> str:
     return f"{ident(flag)} IS NULL" if flag == "deleted_at" else f"{ident(flag)} = false"
 
 
+def _live_where(flag: str, predicate: str | None) -> str:
+    """Live rows, within the original index's predicate when it had one (kept, not replaced)."""
+    return f"({predicate}) AND {_live_sql(flag)}" if predicate else _live_sql(flag)
+
+
+# Keys that must stay unique across deleted rows too: content hashes, idempotency keys, tokens, uuids.
+_FOREVER = re.compile(r"(hash|digest|checksum|fingerprint|sha\d*|md5|token|idempotency|uuid|guid|nonce|"
+                      r"signature)", re.I)
+
+
+def _unique_forever(table: Table, columns: tuple[str, ...]) -> bool:
+    """A key that must stay unique across soft-deleted rows as well: it names a content hash, an
+    idempotency key, a token or a uuid, or it contains the primary key (``UNIQUE (id, tenant_id)``,
+    the target of a composite foreign key, is unique anyway)."""
+    if any(_FOREVER.search(c) for c in columns):
+        return True
+    pk = table.primary_key
+    return pk is not None and set(pk.columns) <= set(columns)
+
+
 def _partial_fix(
-    table: Table, name: str, columns: tuple[str, ...], flag: str, *, is_constraint: bool
+    table: Table, name: str, columns: tuple[str, ...], flag: str, *, is_constraint: bool,
+    predicate: str | None = None,
 ) -> str:
     new = generated_name(name, "live")
     statements = [
         f"CREATE UNIQUE INDEX CONCURRENTLY {ident(new)} ON {tsql(table)} ({column_list(columns)}) "
-        f"WHERE {_live_sql(flag)};",
+        f"WHERE {_live_where(flag, predicate)};",
         f"ALTER TABLE {tsql(table)} DROP CONSTRAINT {ident(name)};" if is_constraint
         else f"DROP INDEX CONCURRENTLY {qualified(table.schema, name)};",
     ]

@@ -7,8 +7,11 @@ import base64
 import pytest
 from cryptography.fernet import Fernet
 
+from dbaudit.config import Config
+from dbaudit.engine import run_rules
 from dbaudit.findings import Finding, Severity
 from dbaudit.model.schema import Location
+from dbaudit.rules import RuleContext
 from dbaudit.rules._code_facts import CodeFacts, ColumnValues, EncryptedColumn
 from dbaudit.rules.types import stored_lengths
 from dbaudit.testing import schema
@@ -65,7 +68,8 @@ class TestSecretInBoundedVarchar:
                     "64-character plaintext: Fernet token 184 chars, base64(Fernet token) 248 chars -> fits 255",
                     "128-character plaintext: Fernet token 268 chars, base64(Fernet token) 360 chars -> "
                     "EXCEEDS 255 even single-encoded",
-                    "column holds reversible ciphertext (by name/table/code)",
+                    "reversible ciphertext, not a one-way hash: public.credentials stores credentials for "
+                    "other systems: a secret used to connect must be decrypted, so it is reversible ciphertext",
                 ),
                 impact=(
                     "Long secrets fail to save or are truncated; a truncated ciphertext cannot be decrypted, "
@@ -93,26 +97,50 @@ class TestSecretInBoundedVarchar:
             )
         ]
 
-    def test_ambiguous_or_roomy_columns_are_p1(self) -> None:
-        """users.password may be a hash (P1); a varchar(1024) secret fits (P1)."""
+    def test_roomy_ciphertext_is_p1_and_unknown_is_a_note(self) -> None:
+        """A varchar(1024) vault secret fits (P1); users.password may be a hash, ciphertext or plain
+        text: "unknown", a note and no finding (issue 11, item 8)."""
         model = (
             schema()
             .table("users", {"id": "bigint", "password": "varchar(255)"})
             .table("vault", {"id": "bigint", "api_key": "varchar(1024)"})
             .build()
         )
-        assert brief(findings_for(model, "secret-in-bounded-varchar")) == [
-            ("P1", ("public.users.password",)),
-            ("P1", ("public.vault.api_key",)),
-        ]
+        run = run_rules(RuleContext(model), Config(select=("secret-in-bounded-varchar",)))
+        assert brief(list(run.findings)) == [("P1", ("public.vault.api_key",))]
+        assert [n.message for n in run.notes] == [
+            "secret-in-bounded-varchar: unknown for 1 bounded secret-like column(s) (public.users.password): "
+            "a one-way hash fits, reversible ciphertext may not; pass --code to see what the application stores"]
+
+    def test_one_way_hashes_clean(self, pg_url: str) -> None:
+        """bcrypt/argon2 hashes are not ciphertext: *_digest, *_hash, hashed_password, Devise's
+        encrypted_password in a Rails schema, Django's auth_user.password."""
+        ddl = """
+            CREATE TABLE schema_migrations (version varchar PRIMARY KEY);
+            CREATE TABLE ar_internal_metadata (key varchar PRIMARY KEY, value varchar);
+            CREATE TABLE users (id bigint PRIMARY KEY, encrypted_password varchar(255) NOT NULL,
+                                password_digest varchar(100), hashed_password varchar(60),
+                                api_key_hash varchar(64));
+            CREATE TABLE credentials (id bigint PRIMARY KEY, password_hash varchar(100));
+        """
+        assert findings_for(model_from_ddl(pg_url, ddl), "secret-in-bounded-varchar") == []
+
+    def test_django_auth_user_password_is_a_hash(self, pg_url: str) -> None:
+        """django_migrations marks a Django schema: auth_user.password holds a hasher's string."""
+        ddl = """
+            CREATE TABLE django_migrations (id serial PRIMARY KEY, app varchar(255), name varchar(255));
+            CREATE TABLE auth_user (id serial PRIMARY KEY, password varchar(128) NOT NULL);
+        """
+        assert findings_for(model_from_ddl(pg_url, ddl), "secret-in-bounded-varchar") == []
 
     def test_code_scan_marks_ciphertext(self) -> None:
-        """The code scan's EncryptedColumn makes an innocuous name P0."""
+        """The code scan's EncryptedColumn makes an innocuous name P0, and the evidence says why."""
         model = schema().table("users", {"id": "bigint", "blob": "varchar(200)"}).build()
         code = CodeFacts(encrypted_columns=(EncryptedColumn("users", "blob", location=Location("a.py", 1)),))
-        assert brief(findings_for(model, "secret-in-bounded-varchar", code=code)) == [
-            ("P0", ("public.users.blob",))
-        ]
+        found = findings_for(model, "secret-in-bounded-varchar", code=code)
+        assert brief(found) == [("P0", ("public.users.blob",))]
+        assert found[0].evidence[-1] == (
+            "reversible ciphertext, not a one-way hash: the code scan shows the application encrypting it")
 
     def test_text_hash_and_unrelated_columns_clean(self) -> None:
         """text secrets, hash columns, *_type and unrelated varchars are not reported."""

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dbaudit.findings import Finding, Severity
 from dbaudit.model.schema import Column, Index, ReferentialAction, SchemaModel, Table, TableKind
 from dbaudit.rules._code_facts import code_facts, resolve_table
+from dbaudit.rules._framework import framework
 from dbaudit.rules.integrity import (
     col_obj,
     describe,
@@ -395,17 +396,6 @@ def _orm_onupdate(ctx: RuleContext, table: Table, column: Column) -> bool:
 
 
 RAILS_TIMESTAMPS = ("updated_at", "updated_on")
-
-
-def framework(model: SchemaModel) -> str | None:
-    """The framework whose bookkeeping tables the schema holds: ``rails`` (ActiveRecord's
-    ``schema_migrations`` and ``ar_internal_metadata``), ``django`` (``django_migrations``)."""
-    names = {t.name for t in model.tables}
-    if {"schema_migrations", "ar_internal_metadata"} <= names:
-        return "rails"
-    if "django_migrations" in names:
-        return "django"
-    return None
 
 
 def _code_hook(ctx: RuleContext, table: Table, column: Column) -> str | None:

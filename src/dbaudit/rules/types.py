@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dbaudit.findings import Finding, Severity
 from dbaudit.model.schema import Column, ForeignKey, SchemaModel, Sequence, Table
 from dbaudit.rules._code_facts import code_facts, resolve_table
+from dbaudit.rules._framework import framework
 from dbaudit.rules._indexing import Locking, audited_tables, bounded_name, render, sql_for_postgres
 from dbaudit.rules.registry import RuleContext, rule
 from dbaudit.sqltext import ident, literal, qualified
@@ -49,7 +50,10 @@ _SECRET = re.compile(
     r"|encrypt|cipher",
     re.I,
 )
-_HASHED = re.compile(r"hash|digest|salt|_hint$|_type$|_at$|_expires?", re.I)
+# Not secrets at all: metadata about one (its kind, when it expires, a hint).
+_NOT_SECRET = re.compile(r"_hint$|_type$|_at$|_expires?|_on$|_count$|_length$|_version$", re.I)
+# One-way hashes: fixed length (bcrypt 60, argon2 ~97, Django pbkdf2 ~88), never decrypted.
+_ONE_WAY = re.compile(r"hash|digest|bcrypt|argon|scrypt|pbkdf|salt|(^|_)crypted_password$", re.I)
 _CIPHERTEXT = re.compile(r"encrypt|cipher|_enc$", re.I)
 _SECRET_TABLE = re.compile(r"credential|secret|connection|datasource|vault", re.I)
 PLAINTEXT_SIZES = (16, 64, 128)
@@ -76,8 +80,30 @@ def stored_lengths(plaintext_bytes: int) -> tuple[int, int]:
     return single, base64_length(single)
 
 
-def _is_secret(column: Column) -> bool:
-    return bool(_SECRET.search(column.name)) and not _HASHED.search(column.name)
+def secret_kind(model: SchemaModel, table: Table, column: Column, *, coded: bool) -> tuple[str, str]:
+    """(``ciphertext`` | ``hash`` | ``unknown``, why) for a secret-like column.
+
+    Reversible ciphertext: the code scan sees it encrypted, its name says so, or it sits in a table of
+    credentials for other systems (a password used to connect must be decrypted). One-way hash: the
+    name says so (``*_hash``, ``*_digest``, ``hashed_password``), Devise's ``encrypted_password`` in a
+    Rails schema (bcrypt despite its name) and Django's ``auth_user.password`` (a hasher's string).
+    """
+    name = column.name
+    kind = framework(model)
+    if coded:
+        return "ciphertext", "the code scan shows the application encrypting it"
+    if _ONE_WAY.search(name):
+        return "hash", f"its name ({name}) marks a one-way hash"
+    if kind == "rails" and name == "encrypted_password":
+        return "hash", "Devise's encrypted_password in a Rails schema holds a bcrypt hash"
+    if kind == "django" and table.name == "auth_user" and name == "password":
+        return "hash", "Django's auth_user.password holds a password hasher's string (e.g. pbkdf2_sha256$...)"
+    if _CIPHERTEXT.search(name):
+        return "ciphertext", f"its name ({name}) says it is encrypted"
+    if _SECRET_TABLE.search(table.name):
+        return "ciphertext", (f"{table.qualified_name} stores credentials for other systems: a secret used "
+                              "to connect must be decrypted, so it is reversible ciphertext")
+    return "unknown", "nothing says whether it holds a one-way hash, ciphertext or plain text"
 
 
 @rule("secret-in-bounded-varchar", category=CATEGORY, severity=Severity.P1, fix="always")
@@ -86,11 +112,17 @@ def secret_in_bounded_varchar(ctx: RuleContext) -> Iterator[Finding]:
     """Encrypted secret stored in a `varchar(n)` that the ciphertext can outgrow.
 
     ## What it does
-    Reports `varchar(n)` columns named like secrets (`password`, `secret`, `token`, `api_key`,
-    `private_key`, `*_encrypted`, `cipher*`) and computes the stored length of a Fernet token for
-    plaintexts of 16, 64 and 128 characters, single- and double-base64-encoded (as
-    `base64.b64encode(Fernet.encrypt(...))` does). P0 when the column holds reversible ciphertext
-    (name, table or code scan says so) and a realistic value exceeds `n`; P1 otherwise.
+    Reports `varchar(n)` columns that hold reversible ciphertext and computes the stored length of a
+    Fernet token for plaintexts of 16, 64 and 128 characters, single- and double-base64-encoded (as
+    `base64.b64encode(Fernet.encrypt(...))` does). P0 when a realistic value exceeds `n`, P1
+    otherwise. The evidence says why the value is ciphertext: the code scan shows it encrypted, the
+    name says so (`*_encrypted`, `cipher*`), or the table stores credentials for other systems (a
+    password used to connect must be decrypted).
+
+    A one-way hash is not ciphertext: it has a fixed length (bcrypt 60 characters, argon2 about
+    97) and is never reported (`*_hash`, `*_digest`, `hashed_password`, Devise's
+    `encrypted_password` in a Rails schema, Django's `auth_user.password`). A secret-like name
+    (`password`, `token`, `api_key`) with nothing saying which is "unknown": a note, not a finding.
 
     ## Why is this bad?
     Ciphertext grows with the plaintext and with the encoding: a 128-character password becomes
@@ -108,41 +140,45 @@ def secret_in_bounded_varchar(ctx: RuleContext) -> Iterator[Finding]:
     ```
 
     ## Known problems
-    A `password` column holding a one-way hash (bcrypt: 60 characters, scrypt: ~160) does not
-    grow; such columns stay P1 unless the code scan shows encryption.
+    Without the code scan, ciphertext is recognised by column and table names only.
     """
     encrypted = {
         (t.qualified_name, e.column): e
         for e in code_facts(ctx.inputs).encrypted_columns
         if (t := resolve_table(ctx.model, e.table)) is not None
     }
+    unknown: list[str] = []
     for table in audited_tables(ctx.model):
         for column in table.columns:
             n = column.type.length
             if column.type.name != "varchar" or n is None or column.type.array_dims:
                 continue
             fact = encrypted.get((table.qualified_name, column.name))
-            if fact is None and not _is_secret(column):
+            if fact is None and (not _SECRET.search(column.name) or _NOT_SECRET.search(column.name)):
                 continue
-            yield _secret_finding(table, column, n, coded=fact is not None)
+            kind, why = secret_kind(ctx.model, table, column, coded=fact is not None)
+            if kind == "ciphertext":
+                yield _secret_finding(table, column, n, why)
+            elif kind == "unknown":
+                unknown.append(_col_object(table, column))
+    if unknown:
+        shown = ", ".join(unknown[:5]) + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")
+        ctx.note("secret-in-bounded-varchar", f"secret-in-bounded-varchar: unknown for {len(unknown)} "
+                 f"bounded secret-like column(s) ({shown}): a one-way hash fits, reversible ciphertext may "
+                 "not; pass --code to see what the application stores")
 
 
-def _secret_finding(table: Table, column: Column, n: int, *, coded: bool) -> Finding:
+def _secret_finding(table: Table, column: Column, n: int, why: str) -> Finding:
     lengths = {size: stored_lengths(size) for size in PLAINTEXT_SIZES}
-    reversible = coded or bool(_CIPHERTEXT.search(column.name) or _SECRET_TABLE.search(table.name))
     overflow = [size for size, (single, _double) in lengths.items() if single > n]
-    severity = Severity.P0 if reversible and overflow else Severity.P1
+    severity = Severity.P0 if overflow else Severity.P1
     evidence = [f"{_col_object(table, column)} is {column.type.sql} (limit {n} characters)"]
     evidence += [
         f"{size}-character plaintext: Fernet token {single} chars, base64(Fernet token) {double} "
         f"chars -> {'EXCEEDS' if double > n else 'fits'} {n}" + (" even single-encoded" if single > n else "")
         for size, (single, double) in lengths.items()
     ]
-    evidence.append(
-        "column holds reversible ciphertext (by name/table/code)"
-        if reversible
-        else "column name suggests a secret; if it holds a fixed-length hash it may fit"
-    )
+    evidence.append(f"reversible ciphertext, not a one-way hash: {why}")
     return secret_in_bounded_varchar.finding(
         objects=[_col_object(table, column)],
         title=f"Secret column {_col_object(table, column)} is {column.type.sql}: ciphertext outgrows it",
@@ -170,7 +206,7 @@ def _secret_finding(table: Table, column: Column, n: int, *, coded: bool) -> Fin
             "plaintext_lengths": PLAINTEXT_SIZES,
             "fernet_token_lengths": tuple(v[0] for v in lengths.values()),
             "base64_fernet_token_lengths": tuple(v[1] for v in lengths.values()),
-            "reversible": reversible,
+            "reversible": True,
         },
     )
 

@@ -6,12 +6,23 @@ from dataclasses import replace
 
 import pytest
 
+from dbaudit.config import Config
+from dbaudit.engine import run_rules
 from dbaudit.findings import Finding, Severity
 from dbaudit.model.schema import Location, SchemaModel, TableKind
+from dbaudit.rules import RuleContext
 from dbaudit.rules._code_facts import CodeFacts, ColumnValues
 from dbaudit.sqltext import ident
 from dbaudit.testing import SchemaBuilder, schema
-from tests.rules.conftest import HOSTILE_NAMES, assert_fix_round_trip, findings_for, model_from_ddl, run_query
+from tests.rules.conftest import (
+    HOSTILE_NAMES,
+    assert_fix_round_trip,
+    execute_script,
+    findings_for,
+    model_from_ddl,
+    read_model,
+    run_query,
+)
 
 
 def q(*parts: str) -> str:
@@ -153,6 +164,48 @@ class TestFkMissing:
         """
         finding = assert_fix_round_trip(pg_url, ddl, "fk-missing", ["public.aggs.instance_id"])
         assert (finding.fix_sql or "").count("NOT VALID") == 2
+
+
+class TestFkMissingHistory:
+    def test_append_only_logs_are_a_note_not_a_finding(self, pg_url: str) -> None:
+        """History/audit/event logs keep ids without FKs on purpose (issue 11, item 6): by name, by
+        comment, or written by a trigger: a note, never a finding or a blocking FK."""
+        ddl = """
+            CREATE TABLE users (id bigint PRIMARY KEY);
+            CREATE TABLE user_history (id bigint PRIMARY KEY, user_id bigint NOT NULL);
+            CREATE TABLE trail (id bigint PRIMARY KEY, user_id bigint);
+            COMMENT ON TABLE trail IS 'Append-only audit trail: rows outlive the users they describe';
+            CREATE TABLE written (id bigserial PRIMARY KEY, user_id bigint);
+            CREATE FUNCTION remember() RETURNS trigger LANGUAGE plpgsql AS
+                $$ BEGIN INSERT INTO written (user_id) VALUES (OLD.id); RETURN OLD; END $$;
+            CREATE TRIGGER users_remember AFTER DELETE ON users FOR EACH ROW EXECUTE FUNCTION remember();
+        """
+        run = run_rules(RuleContext(model_from_ddl(pg_url, ddl)), Config(select=("fk-missing",)))
+        assert run.findings == ()
+        assert [n.message for n in run.notes] == [
+            "fk-missing: 3 id column(s) of append-only history/log tables have no foreign key, presumably "
+            "by design so that history outlives the rows it describes (public.trail.user_id, "
+            "public.user_history.user_id, public.written.user_id); not reported"]
+
+    def test_fk_on_every_partition_is_p2_without_a_fix(self, pg_url: str) -> None:
+        """Keys declared per partition but not on the partitioned table: P2, no blocking fix; when a
+        partition lacks it, the P1 finding names that partition."""
+        ddl = """
+            CREATE TABLE customers (id bigint PRIMARY KEY);
+            CREATE TABLE payments (id bigint, customer_id bigint NOT NULL, d date NOT NULL,
+                                   PRIMARY KEY (id, d)) PARTITION BY RANGE (d);
+            CREATE TABLE payments_1 PARTITION OF payments FOR VALUES FROM ('2025-01-01') TO ('2025-02-01');
+            CREATE TABLE payments_2 PARTITION OF payments FOR VALUES FROM ('2025-02-01') TO ('2025-03-01');
+            ALTER TABLE payments_1 ADD FOREIGN KEY (customer_id) REFERENCES customers;
+        """
+        model = model_from_ddl(pg_url, ddl)
+        [partial] = findings_for(model, "fk-missing")
+        assert (partial.severity, partial.evidence[-1]) == (
+            Severity.P1, "1 of 2 partitions declare the foreign key themselves; missing on: public.payments_2")
+        execute_script(pg_url, "ALTER TABLE payments_2 ADD FOREIGN KEY (customer_id) REFERENCES customers;")
+        [finding] = findings_for(read_model(pg_url), "fk-missing")
+        assert (finding.severity, finding.fix_sql) == (Severity.P2, None)
+        assert run_query(pg_url, finding.verify_sql or "") == [(0,)]
 
 
 def account_schema() -> SchemaBuilder:

@@ -313,6 +313,12 @@ def fk_missing(ctx: RuleContext) -> Iterator[Finding]:
     `NOT VALID` takes only a brief lock; `VALIDATE` scans with a lock that lets writes continue. On a
     partitioned table the key is added NOT VALID and validated per partition first.
 
+    Append-only history, audit and event logs (`*_log`, `*_history`, `*_versions`, `*_events`, a
+    comment saying so, or a table trigger functions write into) keep ids without foreign keys on
+    purpose, so that history outlives the rows it describes: they get a note, never a finding or a
+    blocking foreign key. A key declared on every partition but not on the partitioned table is a P2
+    finding (new partitions get none).
+
     ## Known problems
     The match is by name: a column such as `external_id` that names a table by coincidence is
     reported. Silence it with a per-object ignore and a reason.
@@ -323,6 +329,7 @@ def fk_missing(ctx: RuleContext) -> Iterator[Finding]:
     """
     model = ctx.model
     ignored = set(ctx.option("fk-missing", "ignore-columns", []) or [])
+    history: list[str] = []
     for table in model.base_tables:
         for column in table.columns:
             if column.name in ignored or fk_covering(table, column.name) is not None:
@@ -331,7 +338,89 @@ def fk_missing(ctx: RuleContext) -> Iterator[Finding]:
             if match is None:
                 continue
             parent, key = match
-            yield _fk_missing_finding(ctx, table, column, parent, key)
+            if history_reason(model, table) is not None:
+                history.append(col_obj(table, column.name))
+                continue
+            partitions = model.partitions_of(table.qualified_name)
+            covered = [p for p in partitions if _partition_fk(p, column.name, parent)]
+            if partitions and len(covered) == len(partitions):
+                yield _per_partition_finding(table, column, parent, partitions)
+                continue
+            finding = _fk_missing_finding(ctx, table, column, parent, key)
+            if covered:
+                lacking = [p.qualified_name for p in partitions if p not in covered]
+                finding = replace(finding, evidence=(
+                    *finding.evidence,
+                    f"{len(covered)} of {len(partitions)} partitions declare the foreign key themselves; "
+                    f"missing on: {', '.join(lacking)}"))
+            yield finding
+    if history:
+        shown = ", ".join(history[:5]) + (f" and {len(history) - 5} more" if len(history) > 5 else "")
+        ctx.note("fk-missing", f"fk-missing: {len(history)} id column(s) of append-only history/log tables "
+                 f"have no foreign key, presumably by design so that history outlives the rows it "
+                 f"describes ({shown}); not reported")
+
+
+_HISTORY_SUFFIXES = ("_log", "_logs", "_history", "_histories", "_versions", "_events", "_audit",
+                     "_audits", "_audit_log", "_changes")
+_HISTORY_COMMENT = re.compile(r"append[- ]only|audit|history|immutable|log of", re.I)
+
+
+def history_reason(model: SchemaModel, table: Table) -> str | None:
+    """Why a table looks like an append-only history/audit/event log that keeps ids on purpose, or
+    None: its name (``*_log``, ``*_history``, ``*_versions``, ``*_events``), its comment, or a
+    trigger function that writes into it."""
+    if table.name.endswith(_HISTORY_SUFFIXES) or f"_{table.name}" in _HISTORY_SUFFIXES:
+        return f"its name ({table.name}) marks a history/log table"
+    if table.comment and _HISTORY_COMMENT.search(table.comment):
+        return f"its comment says so: {table.comment!r}"
+    if table.qualified_name in _trigger_targets(model):
+        return "a trigger function writes into it"
+    return None
+
+
+def _trigger_targets(model: SchemaModel) -> frozenset[str]:
+    """Tables that trigger functions INSERT INTO (audit trails written by the database itself)."""
+    cache = model_cache(model)
+    if "trigger_targets" not in cache:
+        sources = {t.function_source for table in model.tables for t in table.triggers if t.function_source}
+        targets: set[str] = set()
+        for source in sources:
+            for name in re.findall(r"insert\s+into\s+([\w.\"]+)", source or "", re.I):
+                bare = name.replace('"', "")
+                targets.update(t.qualified_name for t in model.base_tables
+                               if bare in (t.name, t.qualified_name))
+        cache["trigger_targets"] = frozenset(targets)
+    found: frozenset[str] = cache["trigger_targets"]
+    return found
+
+
+def _partition_fk(partition: Table, column: str, parent: Table) -> bool:
+    return any(column in fk.columns and fk.ref_qualified == parent.qualified_name for fk in partition.foreign_keys)
+
+
+def _per_partition_finding(table: Table, column: Column, parent: Table, partitions: tuple[Table, ...]) -> Finding:
+    return fk_missing.finding(
+        objects=[col_obj(table, column.name)],
+        title=f"{col_obj(table, column.name)}: the foreign key to {parent.qualified_name} is declared on "
+              "each partition, not on the partitioned table",
+        evidence=[
+            f"every partition of {table.qualified_name} ({len(partitions)}) has a foreign key on "
+            f"{column.name} -> {parent.qualified_name}",
+            f"{table.qualified_name} itself declares none: a partition created later gets no foreign key",
+        ],
+        impact="Rows of future partitions can reference rows that do not exist.",
+        root_cause="The foreign keys were created per partition (as before PostgreSQL 11) and never moved "
+                   "to the partitioned table.",
+        verify_sql=orphan_query(table, (column.name,), parent, (parent_key(parent, column),)),
+        locations=locations(column, table),
+        severity=Severity.P2,
+    )
+
+
+def parent_key(parent: Table, column: Column) -> str:
+    keys = single_keys(parent)
+    return "id" if "id" in keys else (column.name if column.name in keys else keys[0])
 
 
 def _fk_missing_finding(

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 import psycopg
 
+from dbaudit.config import Config
+from dbaudit.engine import run_rules
 from dbaudit.findings import Finding, Severity
 from dbaudit.model.schema import IndexElement, Location, SchemaModel, TableStats
+from dbaudit.rules import RuleContext
 from dbaudit.rules._code_facts import CodeFacts, LatestRowQuery, OffsetPagination, SearchPattern
 from dbaudit.testing import SchemaBuilder, schema
 from tests.rules.conftest import (
@@ -457,19 +461,35 @@ class TestInvalidIndex:
 
 class TestUnusedIndex:
     @staticmethod
-    def model(scans: int, *, rows: int = 100, unique: bool = False) -> SchemaModel:
+    def model(scans: int, *, rows: int = 100, unique: bool = False, stats_days: float = 30) -> SchemaModel:
         base = table_with(("ix_a", ("a",), {"unique": unique}))
         t = base.table("public.t")
         assert t is not None
         indexes = tuple(replace(ix, scans=scans if ix.name == "ix_a" else 5) for ix in t.indexes)
         stats = TableStats(n_live_tup=rows, seq_scan=3, idx_scan=5)
-        return replace(base, tables=(replace(t, indexes=indexes, stats=stats),))
+        source = replace(base.source, statistics_since=datetime(2025, 1, 1, tzinfo=UTC),
+                         read_at=datetime(2025, 1, 1, tzinfo=UTC) + timedelta(days=stats_days))
+        return replace(base, source=source, tables=(replace(t, indexes=indexes, stats=stats),))
 
     def test_zero_scans_finds(self) -> None:
-        """idx_scan = 0 on a table with rows and reads."""
+        """idx_scan = 0 on a table with rows and reads, statistics 30 days old: the evidence says so."""
         found = findings_for(self.model(0), "unused-index")
         assert brief(found) == [("P2", ("public.ix_a",))]
-        assert found[0].evidence[-1].startswith("statistics age caveat")
+        assert found[0].evidence[-1].startswith("the statistics cover 30.0 days (since 2025-01-01T00:00+00:00")
+
+    def test_young_statistics_are_a_note(self) -> None:
+        """Statistics 2 hours old say nothing about use (issue 11, item 7): no finding, a note saying how
+        long they cover; the minimum is the rule option min-statistics-days."""
+        young = self.model(0, stats_days=2 / 24)
+        run = run_rules(RuleContext(young), Config(select=("unused-index",)))
+        assert run.findings == ()
+        assert [n.message for n in run.notes] == [
+            "unused-index: 1 index(es) show idx_scan = 0, but the statistics cover 2.0 hours (minimum 7 "
+            "days, rule option min-statistics-days): too short to call an index unused; not reported"]
+        assert brief(findings_for(young, "unused-index", options={"min-statistics-days": 0.05})) == [
+            ("P2", ("public.ix_a",))]
+        assert findings_for(self.model(0, stats_days=30), "unused-index",
+                            options={"min-statistics-days": 31}) == []
 
     def test_used_unique_or_unread_table_clean(self) -> None:
         """Scanned indexes, unique indexes and empty tables are not reported."""
@@ -488,7 +508,17 @@ class TestUnusedIndex:
             ANALYZE "Ev ents";
             SELECT count(*) FROM "Ev ents";
         """
-        assert_fix_round_trip(pg_url, ddl, "unused-index", ["public.ix note"])
+        finding = assert_fix_round_trip(pg_url, ddl, "unused-index", ["public.ix note"],
+                                        options={"min-statistics-days": 0})
+        assert "the statistics cover" in finding.evidence[-1]
+
+    def test_reader_fetches_the_statistics_window(self, pg_url: str) -> None:
+        """The PostgreSQL reader takes stats_reset / the server start and the server clock from its bulk
+        namespace query: the age is known and not negative."""
+        model = read_model(pg_url)
+        age = model.source.statistics_age_days
+        assert age is not None
+        assert age >= 0
 
 
 # --------------------------------------------------------------------------------------------

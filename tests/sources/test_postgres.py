@@ -396,7 +396,7 @@ class TestSelectOnlyRole:
         finally:
             pg_exec.execute(sql.SQL("DROP OWNED BY {0}; DROP ROLE {0}").format(sql.Identifier(role)))
         expected = dataclasses.replace(
-            every_field, source=dataclasses.replace(every_field.source, name="ro"),
+            every_field, source=dataclasses.replace(every_field.source, name="ro", read_at=as_role.source.read_at),
             sequences=tuple(dataclasses.replace(s, last_value=None) for s in every_field.sequences),
             tables=tuple(structure(t) for t in every_field.tables),
         )

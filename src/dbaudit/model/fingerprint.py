@@ -31,7 +31,7 @@ def schema_fingerprint(model: SchemaModel) -> str:
     """SHA-256 over every object's structure, independent of the order sources list them."""
     structural = dataclasses.replace(
         model,
-        source=dataclasses.replace(model.source, name="", server_version=None),
+        source=dataclasses.replace(model.source, name="", server_version=None, statistics_since=None, read_at=None),
         tables=tuple(sorted(model.tables, key=lambda t: (t.schema, t.name))),
         sequences=tuple(sorted(model.sequences, key=lambda s: (s.schema, s.name))),
         enums=tuple(sorted(model.enums, key=lambda e: (e.schema, e.name))),

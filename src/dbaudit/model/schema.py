@@ -324,6 +324,17 @@ class SourceInfo:
     dialect: str = "postgresql"
     server_version: str | None = None
     capabilities: tuple[str, ...] = ()
+    # Since when the activity statistics (idx_scan, seq_scan) have been counting: the later of the
+    # last stats reset and the server start; and the server's clock when the model was read.
+    statistics_since: datetime | None = None
+    read_at: datetime | None = None
+
+    @property
+    def statistics_age_days(self) -> float | None:
+        """How many days the activity statistics cover, or None when unknown."""
+        if self.statistics_since is None or self.read_at is None:
+            return None
+        return (self.read_at - self.statistics_since).total_seconds() / 86400
 
 
 POSTGRES_CAPABILITIES: tuple[str, ...] = (

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
+from datetime import datetime
 
 from dbaudit.findings import Finding, Severity
 from dbaudit.model.schema import ForeignKey, Index, IndexElement, Location, SchemaModel, Table
@@ -525,7 +526,10 @@ def unused_index(ctx: RuleContext) -> Iterator[Finding]:
 
     ## What it does
     With activity statistics, reports a valid, non-unique index that backs no constraint and
-    has `pg_stat_user_indexes.idx_scan = 0`.
+    has `pg_stat_user_indexes.idx_scan = 0`, when the statistics cover long enough: at least 7 days
+    (rule option `min-statistics-days`) since the later of `pg_stat_database.stats_reset` and
+    `pg_postmaster_start_time()`. With younger statistics it reports nothing and says how long they
+    cover; the evidence of each finding says it too.
 
     ## Why is this bad?
     An unused index costs write amplification, disk, cache and vacuum time for nothing.
@@ -540,18 +544,46 @@ def unused_index(ctx: RuleContext) -> Iterator[Finding]:
     DROP INDEX CONCURRENTLY ix_orders_note;
     ```
 
+    ## Options
+    `min-statistics-days` (default 7): `[tool.dbaudit.rule-options.unused-index] min-statistics-days = 30`
+    for an index used by a monthly report.
+
     ## Known problems
     Statistics are per server: an index used only on a replica, or only by a monthly report,
-    shows zero scans here. Check the statistics age and the replicas before dropping.
+    shows zero scans here. Check the replicas before dropping.
     Empty tables, and tables no query has read since the reset (no sequential and no index
     scans), are skipped: their zeros say nothing. Partitioned tables are skipped (scans are counted per partition).
     """
-    for table in ctx.model.tables:
-        if is_partitioned(table) or table.partition_of is not None or not _was_read(table):
-            continue
-        for index in table.indexes:
-            if index.scans == 0 and index.valid and not index.unique and not backs_constraint(index):
-                yield _unused_finding(table, index)
+    candidates = [
+        (table, index)
+        for table in ctx.model.tables
+        if not (is_partitioned(table) or table.partition_of is not None or not _was_read(table))
+        for index in table.indexes
+        if index.scans == 0 and index.valid and not index.unique and not backs_constraint(index)
+    ]
+    if not candidates:
+        return
+    minimum = float(ctx.option("unused-index", "min-statistics-days", DEFAULT_MIN_STATISTICS_DAYS))
+    source = ctx.model.source
+    age = source.statistics_age_days
+    if age is None or age < minimum:
+        covered = "an unknown time" if age is None else _duration(age)
+        ctx.note("unused-index", f"unused-index: {len(candidates)} index(es) show idx_scan = 0, but the "
+                 f"statistics cover {covered} (minimum {minimum:g} days, rule option min-statistics-days): "
+                 "too short to call an index unused; not reported")
+        return
+    for table, index in candidates:
+        yield _unused_finding(table, index, age, source.statistics_since)
+
+
+DEFAULT_MIN_STATISTICS_DAYS = 7
+
+
+def _duration(days: float) -> str:
+    if days >= 1:
+        return f"{days:.1f} days"
+    hours = days * 24
+    return f"{hours:.1f} hours" if hours >= 1 else f"{hours * 60:.0f} minutes"
 
 
 def _was_read(table: Table) -> bool:
@@ -563,13 +595,14 @@ def _was_read(table: Table) -> bool:
     return rows > 0 and (stats.seq_scan or 0) + (stats.idx_scan or 0) > 0
 
 
-def _unused_finding(table: Table, index: Index) -> Finding:
+def _unused_finding(table: Table, index: Index, age: float, since: datetime | None) -> Finding:
     evidence = [_describe(index), "pg_stat_user_indexes.idx_scan = 0"]
     if index.size_bytes is not None:
         evidence.append(f"size: {index.size_bytes} bytes")
     evidence.append(
-        "statistics age caveat: idx_scan counts since the last stats reset on this server only "
-        "(check pg_stat_database.stats_reset and replicas)"
+        f"the statistics cover {_duration(age)} (since {since.isoformat(timespec='minutes') if since else '?'}: "
+        "the later of pg_stat_database.stats_reset and the server start), on this server only: check "
+        "the replicas before dropping"
     )
     return unused_index.finding(
         objects=[_ix_object(table, index)],

@@ -24,9 +24,15 @@ from __future__ import annotations
 
 from functools import cache
 
-# Schemas that are never user schemas: catalogs, TOAST and temporary namespaces.
+# Schemas that are never user schemas: catalogs, TOAST and temporary namespaces. Each row also
+# carries how far back the activity statistics go (the database's last stats reset and the server's
+# start, whichever is later) and the server's clock, so that rules judging idx_scan = 0 know the
+# window those counters cover without another round trip.
 NAMESPACES = """
-SELECT n.oid, n.nspname, d.description
+SELECT n.oid, n.nspname, d.description,
+       (SELECT greatest(sd.stats_reset, pg_catalog.pg_postmaster_start_time())
+        FROM pg_catalog.pg_stat_database sd WHERE sd.datname = pg_catalog.current_database()),
+       pg_catalog.now()
 FROM pg_catalog.pg_namespace n
 LEFT JOIN pg_catalog.pg_description d
        ON d.objoid = n.oid AND d.classoid = 'pg_catalog.pg_namespace'::regclass AND d.objsubid = 0

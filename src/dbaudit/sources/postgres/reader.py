@@ -121,7 +121,7 @@ def read_connection(
     # costs only a rollback of an empty transaction.
     snapshot = _export_snapshot(conn) if helper is not None else None
     namespaces = conn.execute(catalog.NAMESPACES, {"schemas": list(schemas) if schemas else None}).fetchall()
-    ns_names = {oid: nspname for oid, nspname, _ in namespaces}
+    ns_names = {row[0]: row[1] for row in namespaces}
     params = {"ns": list(ns_names)}
     # Lane 1: plain catalog reads. Lane 2: the queries that deparse expressions (and so build a
     # relcache entry per table), about half the server's work.
@@ -272,6 +272,8 @@ def _model(
             kind="postgresql", name=name, dialect="postgresql",
             server_version=conn.info.parameter_status("server_version"),
             capabilities=POSTGRES_CAPABILITIES,
+            statistics_since=namespaces[0][3] if namespaces else None,
+            read_at=namespaces[0][4] if namespaces else None,
         ),
         schemas=tuple(sorted(ns_names.values())),
         tables=builder.tables(),
@@ -281,7 +283,7 @@ def _model(
             key=lambda e: (e.schema, e.name),
         )),
         extensions=tuple(sorted((Extension(*row) for row in extensions), key=lambda e: e.name)),
-        schema_comments=tuple(sorted((nspname, comment) for _, nspname, comment in namespaces if comment)),
+        schema_comments=tuple(sorted((row[1], row[2]) for row in namespaces if row[2])),
     )
 
 

@@ -407,19 +407,20 @@ class TestUniqueOnNullableColumn:
     def test_unique_on_nullable_column_finds(self) -> None:
         """A nullable scope reference beside a NOT NULL column, in a constraint or a unique index."""
         model = (schema().table("tenants", cols={"id": "bigint"}, pk="id")
-                 .table("users", cols={"id": "bigint", "email": "text not null", "tenant_id": "bigint",
-                                       "site_id": "bigint", "nick": "text not null"}, pk="id")
+                 .table("sites", cols={"id": "bigint"}, pk="id")
+                 .table("users", cols={"id": "bigint", "email": "text not null", "tenant_id": "bigint"}, pk="id")
+                 .table("pages", cols={"id": "bigint", "site_id": "bigint", "nick": "text not null"}, pk="id")
                  .fk("users", "tenant_id", "tenants")
                  .unique("users", ("tenant_id", "email"))
-                 .index("users", ("site_id", "nick"), name="users_site_nick", unique=True)
+                 .index("pages", ("site_id", "nick"), name="pages_site_nick", unique=True)
                  .build())
         assert brief(findings_for(model, "unique-on-nullable-column")) == [
-            ("unique-on-nullable-column", Severity.P2, ("public.users_site_nick", "public.users.site_id"),
-             "unique key public.users_site_nick allows duplicate rows where site_id IS NULL",
-             "CREATE UNIQUE INDEX CONCURRENTLY users_site_nick_nnd ON public.users (site_id, nick) "
-             "NULLS NOT DISTINCT;\nDROP INDEX CONCURRENTLY public.users_site_nick;\n"
+            ("unique-on-nullable-column", Severity.P2, ("public.pages_site_nick", "public.pages.site_id"),
+             "unique key public.pages_site_nick allows duplicate rows where site_id IS NULL",
+             "CREATE UNIQUE INDEX CONCURRENTLY pages_site_nick_nnd ON public.pages (site_id, nick) "
+             "NULLS NOT DISTINCT;\nDROP INDEX CONCURRENTLY public.pages_site_nick;\n"
              "SET lock_timeout = '5s';\n"
-             "ALTER INDEX public.users_site_nick_nnd RENAME TO users_site_nick;\nRESET lock_timeout;"),
+             "ALTER INDEX public.pages_site_nick_nnd RENAME TO pages_site_nick;\nRESET lock_timeout;"),
             ("unique-on-nullable-column", Severity.P2,
              ("public.users_tenant_id_email_key", "public.users.tenant_id"),
              "unique key public.users_tenant_id_email_key allows duplicate rows where tenant_id IS NULL",
@@ -443,7 +444,7 @@ class TestUniqueOnNullableColumn:
     def test_intended_nulls_clean(self, pg_url: str) -> None:
         """Intended patterns (issue 11, item 5): either/or partial keys, UNIQUE (id, tenant_id) as the
         target of a composite FK, all-nullable keys, a single optional unique value, drafts sharing a
-        NULL number."""
+        NULL number, either/or scopes in two keys, a polymorphic reference."""
         ddl = """
             CREATE TABLE tenants (id bigint PRIMARY KEY);
             CREATE TABLE projects (id bigint PRIMARY KEY, tenant_id bigint REFERENCES tenants,
@@ -454,6 +455,10 @@ class TestUniqueOnNullableColumn:
                                     rule text NOT NULL, email text UNIQUE, number integer,
                                     project_id bigint NOT NULL REFERENCES projects,
                                     UNIQUE (user_id, group_id), UNIQUE (project_id, number));
+            CREATE TABLE entitlements (id bigint PRIMARY KEY, feature_id bigint NOT NULL, plan_id bigint,
+                                       subscription_id bigint, payable_id bigint, payable_type text,
+                                       UNIQUE (feature_id, plan_id), UNIQUE (feature_id, subscription_id),
+                                       UNIQUE (payable_id, payable_type, feature_id));
             CREATE UNIQUE INDEX approvals_user ON approvals (user_id, rule) WHERE user_id IS NOT NULL;
             CREATE UNIQUE INDEX approvals_group ON approvals (group_id, rule) WHERE group_id IS NOT NULL;
         """
@@ -481,8 +486,10 @@ class TestUniqueOnNullableColumn:
         s, t, c = ident(name), q(name, name), ident(name)
         ddl = f"""
         CREATE SCHEMA {s};
-        CREATE TABLE {t} (id bigint PRIMARY KEY, scope_id bigint, {c} text NOT NULL,
+        CREATE TABLE {s}.scopes (id bigint PRIMARY KEY);
+        CREATE TABLE {t} (id bigint PRIMARY KEY, scope_id bigint REFERENCES {s}.scopes, {c} text NOT NULL,
                           CONSTRAINT {ident(name[:58] + "_uq")} UNIQUE (scope_id, {c}));
+        INSERT INTO {s}.scopes VALUES (1);
         INSERT INTO {t} VALUES (1, NULL, 'a'), (2, 1, 'a');
         """
         uq = (name[:58] + "_uq")
@@ -491,8 +498,10 @@ class TestUniqueOnNullableColumn:
     def test_unique_index_fix_round_trip(self, pg_url: str) -> None:
         """A plain unique index (not a constraint) is rebuilt and renamed back."""
         ddl = """
-        CREATE TABLE "T" (id bigint PRIMARY KEY, "A b_id" bigint, c int NOT NULL);
+        CREATE TABLE "A bs" (id bigint PRIMARY KEY);
+        CREATE TABLE "T" (id bigint PRIMARY KEY, "A b_id" bigint REFERENCES "A bs", c int NOT NULL);
         CREATE UNIQUE INDEX "Ix" ON "T" (c, "A b_id" DESC);
+        INSERT INTO "A bs" VALUES (7);
         INSERT INTO "T" VALUES (1, NULL, 1), (2, 7, 1);
         """
         assert_fix_round_trip(pg_url, ddl, "unique-on-nullable-column", ["public.Ix", "public.T.A b_id"])

@@ -872,8 +872,10 @@ def unique_on_nullable_column(ctx: RuleContext) -> Iterator[Finding]:
     Intended uses of NULL are left alone: either/or partial keys (`WHERE a_id IS NOT NULL` beside
     `WHERE b_id IS NOT NULL`: any predicate naming the nullable column), keys that contain the
     primary key or another enforced key (`UNIQUE (id, tenant_id)`, the target of a composite foreign
-    key), keys whose columns are all nullable, and nullable value columns (drafts share a NULL
-    number on purpose).
+    key), keys whose columns are all nullable, keys with a nullable value column (drafts share a
+    NULL number on purpose), one end of a polymorphic reference (`payable_id` beside
+    `payable_type`), and either/or scopes: another unique key of the table scoped by a different
+    nullable reference (an entitlement belongs to a plan or to a subscription).
 
     ## Why is this bad?
     By default NULLs are distinct from each other, so `UNIQUE (tenant_id, email)` accepts any number
@@ -906,7 +908,7 @@ def unique_on_nullable_column(ctx: RuleContext) -> Iterator[Finding]:
     for table in model.base_tables:
         for name, columns, index, is_constraint in _unique_keys(table):
             predicate = index.predicate if index is not None else None
-            nullable = _unintended_nulls(table, columns, predicate)
+            nullable = _unintended_nulls(model, table, columns, predicate)
             if not nullable:
                 continue
             yield unique_on_nullable_column.finding(
@@ -930,7 +932,9 @@ def unique_on_nullable_column(ctx: RuleContext) -> Iterator[Finding]:
             )
 
 
-def _unintended_nulls(table: Table, columns: tuple[str, ...], predicate: str | None) -> list[str]:
+def _unintended_nulls(
+    model: SchemaModel, table: Table, columns: tuple[str, ...], predicate: str | None
+) -> list[str]:
     """The nullable key columns whose NULLs let duplicates through where the design hardly wants it.
 
     Intended patterns are left out: a partial index whose predicate names the nullable column
@@ -946,7 +950,35 @@ def _unintended_nulls(table: Table, columns: tuple[str, ...], predicate: str | N
     nullable = [c for c in nullable if not (predicate and _mentions_column(predicate, c))]
     if not nullable or len(nullable) == len(columns) or _contains_key(table, columns):
         return []
-    return [c for c in nullable if fk_covering(table, c) is not None or c.endswith("_id")]
+    scopes = [c for c in nullable if fk_covering(table, c) is not None or _names_a_table(model, table, c)]
+    if len(scopes) < len(nullable):
+        return []  # a nullable value column in the key: rows without it (drafts) are distinct by design
+    return [c for c in scopes if not _polymorphic(table, c) and not _either_or(table, columns, c)]
+
+
+def _names_a_table(model: SchemaModel, table: Table, column: str) -> bool:
+    """``site_id`` names the table ``sites`` (a reference without a foreign key); ``sequential_id``
+    or ``external_id`` name none (a counter, an outside identifier: values)."""
+    col = table.column(column)
+    return col is not None and column.endswith("_id") and (
+        parent_by_name(model, table, col) is not None or bool(tables_named(model, column[:-3] + "s")))
+
+
+def _polymorphic(table: Table, column: str) -> bool:
+    """``payable_id`` beside ``payable_type``: one end of a polymorphic reference."""
+    return column.endswith("_id") and table.column(column[:-3] + "_type") is not None
+
+
+def _either_or(table: Table, columns: tuple[str, ...], column: str) -> bool:
+    """Another unique key of the table is scoped by a different nullable reference: rows carry one
+    scope or the other (a plan's or a subscription's entitlement), each key guarding its own rows."""
+    for _name, other, _index, _is_constraint in _unique_keys(table):
+        if set(other) == set(columns) or column in other:
+            continue
+        if any((c := table.column(o)) is not None and c.nullable and o.endswith("_id") and o not in columns
+               for o in other):
+            return True
+    return False
 
 
 def _mentions_column(text: str, column: str) -> bool:

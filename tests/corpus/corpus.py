@@ -1,0 +1,96 @@
+"""The real-world schema corpus: where its files are, how to load them, and the judgement files.
+
+Each ``tests/corpus/<name>/corpus.toml`` names a public schema written by others (file, sha256,
+origin, licence, what the server needs). The schema files themselves are third-party data and live
+outside the repository, in the steering repository's ``shared/corpus/<name>/`` beside this clone
+(``DBAUDIT_CORPUS_DIR`` overrides), each with its licence and SOURCE.txt. ``judgements.toml`` holds the
+findings verified by hand: see tests/corpus/README.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from dbaudit.findings import Finding
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+
+Verdict = Literal["true", "false"]
+
+
+@dataclass(frozen=True)
+class Entry:
+    name: str
+    file: str
+    sha256: str
+    origin: str
+    licence: str
+    kind: str
+    requires: tuple[str, ...]
+
+    @property
+    def path(self) -> Path:
+        return corpus_dir() / self.name / self.file
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """A finding verified by hand: ``true`` must stay, ``false`` must not come back."""
+
+    rule: str
+    object: str
+    verdict: Verdict
+    reason: str
+
+    def matches(self, finding: Finding) -> bool:
+        return finding.rule == self.rule and self.object in finding.objects
+
+
+def corpus_dir() -> Path:
+    return Path(os.environ.get("DBAUDIT_CORPUS_DIR") or REPO.parent / "shared" / "corpus")
+
+
+def entries() -> tuple[Entry, ...]:
+    out = []
+    for path in sorted(HERE.glob("*/corpus.toml")):
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        out.append(Entry(data["name"], data["file"], data["sha256"], data["origin"], data["licence"],
+                         data["kind"], tuple(data.get("requires", ()))))
+    return tuple(out)
+
+
+def judgements(name: str) -> tuple[Judgement, ...]:
+    path = HERE / name / "judgements.toml"
+    if not path.is_file():
+        return ()
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    out = []
+    for item in data.get("judgement", ()):
+        verdict = item["verdict"]
+        if verdict not in ("true", "false"):
+            raise ValueError(f"{path}: verdict must be 'true' or 'false', not {verdict!r}")
+        out.append(Judgement(item["rule"], item["object"], verdict, item["reason"]))
+    return tuple(out)
+
+
+def missing_file(entry: Entry) -> str | None:
+    """Why the schema file cannot be used (absent, or not the bytes judged), or None."""
+    if not entry.path.is_file():
+        return f"corpus schema {entry.name} not found at {entry.path} (set DBAUDIT_CORPUS_DIR)"
+    digest = hashlib.sha256(entry.path.read_bytes()).hexdigest()
+    if digest != entry.sha256:
+        return f"{entry.path} is not the file that was judged (sha256 {digest})"
+    return None
+
+
+def judged(findings: Iterable[Finding], items: Iterable[Judgement]) -> dict[Judgement, list[Finding]]:
+    """Each judgement with the findings it matches."""
+    found = list(findings)
+    return {j: [f for f in found if j.matches(f)] for j in items}

@@ -47,7 +47,8 @@ def report(entry: Entry, found: list[dict[str, Any]], *, sample: int, seed: str,
     verdicts = judgements(entry.name)
     true = false = 0
     for f in drawn:
-        match = [j for j in verdicts if j.rule == f["rule"] and j.object in f["objects"]]
+        match = [j for j in verdicts if j.rule == f["rule"] and j.object in f["objects"]
+                 and (j.severity is None or j.severity == f["severity"])]
         verdict = match[0].verdict if match else None
         true += verdict == "true"
         false += verdict == "false"

@@ -48,9 +48,12 @@ class Judgement:
     object: str
     verdict: Verdict
     reason: str
+    # Only findings of this severity (a pattern that is wrong at P1 per table but right once at P2).
+    severity: str | None = None
 
     def matches(self, finding: Finding) -> bool:
-        return finding.rule == self.rule and self.object in finding.objects
+        return (finding.rule == self.rule and self.object in finding.objects
+                and (self.severity is None or finding.severity.name == self.severity))
 
 
 def corpus_dir() -> Path:
@@ -76,7 +79,7 @@ def judgements(name: str) -> tuple[Judgement, ...]:
         verdict = item["verdict"]
         if verdict not in ("true", "false"):
             raise ValueError(f"{path}: verdict must be 'true' or 'false', not {verdict!r}")
-        out.append(Judgement(item["rule"], item["object"], verdict, item["reason"]))
+        out.append(Judgement(item["rule"], item["object"], verdict, item["reason"], item.get("severity")))
     return tuple(out)
 
 

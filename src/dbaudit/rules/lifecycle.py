@@ -245,7 +245,8 @@ def soft_delete_unique_not_partial(ctx: RuleContext) -> Iterator[Finding]:
     business columns that are not partial on the live rows (`WHERE deleted_at IS NULL`). The
     evidence shows the index's own predicate, and the fix keeps it (`WHERE (<predicate>) AND
     deleted_at IS NULL`). Keys that must stay unique across deleted rows are left alone: content
-    hashes, digests, tokens, idempotency keys, uuids, and keys that contain the primary key
+    hashes, digests, tokens, idempotency keys (`transaction_id`), uuids, per-tenant counters
+    (`sequential_id`: numbers are not reused), and keys that contain the primary key
     (`UNIQUE (id, tenant_id)`, the target of a composite foreign key).
 
     ## Why is this bad?
@@ -325,7 +326,7 @@ def _live_where(flag: str, predicate: str | None) -> str:
 
 # Keys that must stay unique across deleted rows too: content hashes, idempotency keys, tokens, uuids.
 _FOREVER = re.compile(r"(hash|digest|checksum|fingerprint|sha\d*|md5|token|idempotency|uuid|guid|nonce|"
-                      r"signature)", re.I)
+                      r"signature|(^|_)transaction_id$|sequential_id|sequence_number)", re.I)
 
 
 def _unique_forever(table: Table, columns: tuple[str, ...]) -> bool:

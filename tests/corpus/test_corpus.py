@@ -57,9 +57,11 @@ def test_every_schema_has_judgements() -> None:
 
 @pytest.mark.parametrize("name", sorted(ENTRIES))
 def test_true_findings_stay_and_false_ones_stay_away(name: str, corpus_run: Callable[[str], RuleRun]) -> None:
-    """Every finding judged true is still reported; none judged false comes back."""
+    """Every finding judged true is still reported (unless recorded as a known miss); none judged
+    false comes back."""
     matched = judged(corpus_run(name).findings, judgements(name))
-    lost = [(j.rule, j.object, j.reason) for j, found in matched.items() if j.verdict == "true" and not found]
+    lost = [(j.rule, j.object, j.reason) for j, found in matched.items()
+            if j.verdict == "true" and not j.missed and not found]
     back = [(j.rule, j.object, j.reason) for j, found in matched.items() if j.verdict == "false" and found]
     assert (lost, back) == ([], [])
 

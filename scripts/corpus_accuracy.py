@@ -22,7 +22,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.corpus.corpus import Entry, entries, judgements, missing_file  # noqa: E402
+from tests.corpus.corpus import Entry, entries, judgements, missing_file
 
 
 def _findings(entry: Entry, findings_dir: Path | None) -> list[dict[str, Any]]:

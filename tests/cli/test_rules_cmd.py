@@ -34,7 +34,7 @@ class TestRulesCommand:
         assert entry == {
             "id": "updated-at-not-maintained", "category": "lifecycle", "severity": "P2", "fix": "always",
             "status": "stable", "requires": ["triggers"],
-            "title": "An updated_at column has no update trigger and no ORM onupdate: it keeps its insert time.",
+            "title": "An updated_at column that nothing maintains: no update trigger and no ORM hook.",
             "rationale": entry["rationale"],
         }
         assert entry["rationale"].startswith("A default of `now()` fills the column on INSERT only.")

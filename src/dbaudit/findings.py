@@ -6,6 +6,8 @@ of PRODUCT.md (format version 1); renderers read nothing else.
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Any
@@ -69,10 +71,18 @@ class Finding:
     locations: tuple[Location, ...] = ()
     # Extra machine-readable facts (e.g. computed ciphertext lengths); part of the JSON, not the text.
     data: tuple[tuple[str, Any], ...] = field(default=())
+    # What tells this finding apart from another of the same rule on the same objects, stable when
+    # lines move (a revision id, the path of the code file): part of the fingerprint, not of equality.
+    key: str = field(default="", compare=False)
 
     @property
     def sort_key(self) -> tuple[int, str, tuple[str, ...]]:
         return (self.severity.value, self.rule, self.objects)
+
+    @property
+    def fingerprint(self) -> str:
+        """The finding's stable identity: see :func:`fingerprint`."""
+        return fingerprint(self)
 
     def with_severity(self, severity: Severity) -> Finding:
         return replace(self, severity=severity)
@@ -103,6 +113,30 @@ class Note:
 
     message: str
     rule: str | None = None
+
+
+def fingerprint(finding: Finding) -> str:
+    """Stable identity of a finding across runs, the one key baselines and SARIF match on.
+
+    Built from the rule, the objects and the finding's ``key`` (a revision id, a code file), never
+    from the title's wording, severity or line numbers: a finding whose lines moved, whose text was
+    reworded or whose severity was overridden is still the same finding. Two findings of one run may
+    share it (one rule flagging the same table twice in one file); consumers that need unique ids
+    number the repeats (:func:`unique_fingerprints`).
+    """
+    parts = (finding.rule, *finding.objects, *((finding.key,) if finding.key else ()))
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
+def unique_fingerprints(findings: Iterable[Finding]) -> list[str]:
+    """One id per finding, in order: the fingerprint, and for its n-th repeat ``fingerprint:n``."""
+    seen: dict[str, int] = {}
+    out = []
+    for finding in findings:
+        base = fingerprint(finding)
+        seen[base] = seen.get(base, 0) + 1
+        out.append(base if seen[base] == 1 else f"{base}:{seen[base]}")
+    return out
 
 
 def sort_findings(findings: list[Finding] | tuple[Finding, ...]) -> tuple[Finding, ...]:

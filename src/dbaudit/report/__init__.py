@@ -6,15 +6,24 @@ Writing files is the caller's business (through :func:`dbaudit.atomic.write_text
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from dbaudit.report.context import ReportContext, SourceRef, build_context
+
+if TYPE_CHECKING:
+    from dbaudit.output.paths import PathMapper
 
 FORMATS: dict[str, str] = {
     "md": "report.md", "html": "report.html", "json": "report.json", "sarif": "report.sarif",
 }
 
 
-def render(context: ReportContext, fmt: str, *, lang: str = "en", docs_base_uri: str | None = None) -> str:
-    """The report in one format (``md``, ``html``, ``json``, ``sarif``)."""
+def render(
+    context: ReportContext, fmt: str, *, lang: str = "en", docs_base_uri: str | None = None,
+    paths: PathMapper | None = None,
+) -> str:
+    """The report in one format (``md``, ``html``, ``json``, ``sarif``); ``paths`` rewrites SARIF's paths
+    relative to the repository root."""
     if fmt == "md":
         from dbaudit.report.markdown import render_markdown  # noqa: PLC0415 - Jinja2 only when needed
 
@@ -30,7 +39,7 @@ def render(context: ReportContext, fmt: str, *, lang: str = "en", docs_base_uri:
     if fmt == "sarif":
         from dbaudit.report.sarif import render_sarif  # noqa: PLC0415
 
-        return render_sarif(context, docs_base_uri=docs_base_uri)
+        return render_sarif(context, docs_base_uri=docs_base_uri, paths=paths)
     raise ValueError(f"unknown report format {fmt!r} (expected one of {', '.join(FORMATS)})")
 
 

@@ -2,24 +2,40 @@
 
 Output rules: with ``-o DIR`` every requested format is written there (all four by default), each
 file atomically. Without ``-o`` one format may go to stdout (``--format json`` pipes into ``jq``):
-stdout then carries that document and nothing else. Humans read stderr: progress, the findings
-table and the summary. Exit codes: 0 nothing at or above ``--fail-on``, 1 findings, 2 errors.
+stdout then carries that document and nothing else. ``--output-format`` (shared with
+``lint-migrations``, see :mod:`dbaudit.cli.ci_options`) prints the findings for CI instead: concise
+lines, GitHub annotations, GitLab code quality, JUnit, SARIF or JSON, with paths relative to the
+repository root. Humans read stderr: progress, the findings table and the summary.
+Exit codes: 0 nothing at or above ``--fail-on``, 1 findings, 2 errors.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
+from dbaudit.cli.ci_options import (
+    CiOptions,
+    baseline_filter,
+    ci_options,
+    deliver,
+    machine_text,
+    write_baseline_and_exit,
+)
 from dbaudit.cli.common import EXIT_OK, guarded, progress, stderr
 from dbaudit.errors import UsageError
 
+if TYPE_CHECKING:
+    from dbaudit.output.paths import PathMapper
+
 ALL_FORMATS = ("md", "html", "json", "sarif")
-DOCS_URL_ENV = "DBAUDIT_DOCS_URL"
 
 
 def _split(values: tuple[str, ...]) -> list[str]:
@@ -57,21 +73,26 @@ def parse_formats(text: str | None, *, to_dir: bool) -> tuple[str, ...]:
 @click.option("--config", "config_path", metavar="FILE", help="dbaudit.toml or pyproject.toml to read.")
 @click.option("--scratch-url", metavar="URL", help="Server for throw-away databases (default: embedded).")
 @click.option("--quiet", "-q", is_flag=True, help="No list of findings on stderr (the counts only).")
+@ci_options
 @guarded
 def audit_command(  # noqa: PLR0917 - click passes every option as an argument
     target: str | None, models_spec: str | None, project_dir: str | None, migrations: str | None,
     code_dir: str | None, since: str | None, formats: str | None, output_dir: str | None, lang: str | None,
     fail_on: str | None, select: tuple[str, ...], ignore: tuple[str, ...], config_path: str | None,
-    scratch_url: str | None, quiet: bool,
+    scratch_url: str | None, quiet: bool, ci: CiOptions,
 ) -> None:
     """Audit a database (URL, .sql file or model JSON) with its models, migrations and code."""
     from dbaudit.audit import audit  # noqa: PLC0415 - heavy imports after argument parsing
     from dbaudit.config import load_config  # noqa: PLC0415
     from dbaudit.engine import exit_code  # noqa: PLC0415
+    from dbaudit.output.paths import PathMapper  # noqa: PLC0415
 
     chosen = parse_formats(formats, to_dir=output_dir is not None)
+    if chosen and output_dir is None and ci.machine and ci.output_file is None:
+        raise UsageError("stdout takes one document: use -o DIR for --format, or --output-file for --output-format")
     config = load_config(config_path, start_dir=project_dir or ".").merged(
-        select=_split(select) or None, ignore=_split(ignore), fail_on=fail_on, lang=lang,  # type: ignore[arg-type]
+        select=_split(select) or None, extend_select=_split(ci.extend_select), ignore=_split(ignore),
+        fail_on=fail_on, lang=lang,  # type: ignore[arg-type]
     )
     target = target or _env(config.url_env, "TARGET (a database URL, .sql file or model JSON)")
     scratch_url = scratch_url or (os.environ.get(config.scratch_url_env) if config.scratch_url_env else None)
@@ -80,9 +101,19 @@ def audit_command(  # noqa: PLR0917 - click passes every option as an argument
             target, models=models_spec, project_dir=project_dir, migrations=migrations, code=code_dir,
             config=config, scratch_url=scratch_url, progress=step, since=since,
         )
+        if ci.write_baseline:
+            write_baseline_and_exit(result.findings, ci, lambda text: stderr.print(text, markup=False))
+        findings, notes = baseline_filter(result.findings, ci)
+        result = replace(result, findings=findings, notes=(*result.notes, *notes))
         step("writing the reports")
-        _emit(result, chosen, output_dir, config.lang, quiet=quiet)
+        paths = PathMapper.for_run([project_dir, _dir_of(migrations), code_dir, "."])
+        _emit(result, chosen, output_dir, config.lang, quiet=quiet, ci=ci, paths=paths)
     sys.exit(exit_code(result.findings, config.fail_on) if result.findings else EXIT_OK)
+
+
+def _dir_of(path: str | None) -> str | None:
+    """The directory a path option names (``--migrations alembic.ini`` means its directory)."""
+    return None if path is None else str(Path(path).parent if Path(path).is_file() else Path(path))
 
 
 def _env(name: str | None, what: str) -> str:
@@ -92,13 +123,20 @@ def _env(name: str | None, what: str) -> str:
     raise UsageError(f"missing {what}{hint}")
 
 
-def _emit(result: object, formats: tuple[str, ...], output_dir: str | None, lang: str, *, quiet: bool) -> None:
+def _emit(
+    result: object, formats: tuple[str, ...], output_dir: str | None, lang: str, *, quiet: bool,
+    ci: CiOptions | None = None, paths: PathMapper | None = None,
+) -> None:
     from dbaudit import __version__  # noqa: PLC0415
     from dbaudit.atomic import write_text_atomic  # noqa: PLC0415
     from dbaudit.audit import AuditResult  # noqa: PLC0415
     from dbaudit.model import SchemaModel  # noqa: PLC0415
+    from dbaudit.output import default_docs_base  # noqa: PLC0415
     from dbaudit.report import FORMATS, build_context, render  # noqa: PLC0415
+    from dbaudit.report.sarif import run_info  # noqa: PLC0415
     from dbaudit.report.terminal import print_terminal  # noqa: PLC0415
+
+    ci = ci or CiOptions()
 
     assert isinstance(result, AuditResult)
     context = build_context(
@@ -108,8 +146,8 @@ def _emit(result: object, formats: tuple[str, ...], output_dir: str | None, lang
                   if isinstance(m, SchemaModel)],
         models=models if isinstance(models := result.inputs.get("models"), SchemaModel) else None,
     )
-    docs_url = os.environ.get(DOCS_URL_ENV)
-    texts = {fmt: render(context, fmt, lang=lang, docs_base_uri=docs_url) for fmt in formats}
+    docs_url = default_docs_base()
+    texts = {fmt: render(context, fmt, lang=lang, docs_base_uri=docs_url, paths=paths) for fmt in formats}
     if output_dir is not None:
         directory = Path(output_dir)
         if directory.exists() and not directory.is_dir():
@@ -123,7 +161,13 @@ def _emit(result: object, formats: tuple[str, ...], output_dir: str | None, lang
         (text,) = texts.values()
         sys.stdout.write(text)
         sys.stdout.flush()
-    print_terminal(context, stderr, quiet=quiet)
+    if ci.machine:
+        info = run_info(context, docs_base_uri=docs_url, paths=paths)
+        documents = {fmt: functools.partial(render, context, fmt, docs_base_uri=docs_url, paths=paths)
+                     for fmt in ("json", "sarif")}
+        findings = [n.finding for n in context.findings]
+        deliver(machine_text(findings, ci, info, documents), ci)
+    print_terminal(context, stderr, quiet=quiet or ci.machine)
     if output_dir is not None:
         stderr.print(f"reports written to {output_dir}: {', '.join(FORMATS[f] for f in formats)}")
 

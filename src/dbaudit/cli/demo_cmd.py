@@ -67,6 +67,7 @@ def demo_command(  # noqa: PLR0917 - click passes every option as an argument
     from dbaudit.audit import audit  # noqa: PLC0415 - heavy imports after argument parsing
     from dbaudit.cli.audit_cmd import emit_reports, parse_formats  # noqa: PLC0415
     from dbaudit.config import Config  # noqa: PLC0415
+    from dbaudit.output.paths import PathMapper  # noqa: PLC0415
     from dbaudit.scratch import scratch_server  # noqa: PLC0415
 
     chosen = parse_formats(formats, to_dir=True)
@@ -88,7 +89,8 @@ def demo_command(  # noqa: PLR0917 - click passes every option as an argument
             config=Config(), scratch_url=scratch_url, progress=step,
         )
         step("writing the reports")
-        emit_reports(result, chosen, output_dir, lang, quiet=quiet)
+        # The example project is the "repository" its report's SARIF paths are relative to.
+        emit_reports(result, chosen, output_dir, lang, quiet=quiet, paths=PathMapper(project, (project,)))
     elapsed = time.monotonic() - started
     report = Path(output_dir) / "report.md"
     stderr.print(f"[bold]demo finished in {elapsed:.0f} s[/]: open {report} (also .html, .json, .sarif)")

@@ -14,20 +14,31 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from dbaudit.cli.common import EXIT_FINDINGS, EXIT_OK, guarded, progress, stdout
+from dbaudit.cli.ci_options import (
+    CiOptions,
+    baseline_filter,
+    ci_options,
+    deliver,
+    machine_text,
+    write_baseline_and_exit,
+)
+from dbaudit.cli.common import EXIT_FINDINGS, EXIT_OK, guarded, progress, stderr, stdout
+from dbaudit.errors import UsageError
 from dbaudit.findings import Severity
 
 if TYPE_CHECKING:
     from dbaudit.migrations import LintResult
+    from dbaudit.output import RunInfo
 
 
 @click.command("lint-migrations")
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--trace", is_flag=True, help="Also apply the revisions on a throw-away database and record locks.")
 @click.option("--since", metavar="REV", help="Lint only the revisions after REV (e.g. the base of a pull request).")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default=None,
+              help="Older spelling of --output-format full|json.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), metavar="FILE",
-              help="Write the report to FILE instead of stdout.")
+              help="Write the report to FILE instead of stdout (same as --output-file).")
 @click.option("--fail-on", type=click.Choice(["P0", "P1", "P2"], case_sensitive=False), default=None,
               help="Exit 1 when a finding is at or above this severity (default P1, or the config's).")
 @click.option("--select", multiple=True, metavar="RULES", help="Rules or categories to report (replaces config).")
@@ -37,34 +48,62 @@ if TYPE_CHECKING:
 @click.option("--assume-in-transaction", is_flag=True,
               help="Plain .sql files each run inside a transaction (as Flyway and sqitch run them).")
 @click.option("--rows", default=1000, show_default=True, help="Sample rows per table before a traced revision.")
+@ci_options
 @guarded
-def lint_command(*, path: Path, trace: bool, since: str | None, fmt: str, output: Path | None,
+def lint_command(*, path: Path, trace: bool, since: str | None, fmt: str | None, output: Path | None,
                  fail_on: str | None, select: tuple[str, ...], ignore: tuple[str, ...], config_path: str | None,
-                 scratch_url: str | None, rows: int, assume_in_transaction: bool) -> None:
+                 scratch_url: str | None, rows: int, assume_in_transaction: bool, ci: CiOptions) -> None:
     """Review migrations for locks, rewrites, rollback and rolling-deploy safety."""
-    from dbaudit.atomic import write_text_atomic  # noqa: PLC0415 - keep --help fast
-    from dbaudit.config import load_config  # noqa: PLC0415
+    from dbaudit.config import load_config  # noqa: PLC0415 - keep --help fast
     from dbaudit.engine import apply_config  # noqa: PLC0415
     from dbaudit.migrations import lint_migrations  # noqa: PLC0415
 
+    ci = _legacy_options(ci, fmt, output)
     project = path if path.is_dir() else path.parent
     config = load_config(config_path, start_dir=project).merged(
-        select=_split(select) or None, ignore=_split(ignore), fail_on=fail_on)
+        select=_split(select) or None, extend_select=_split(ci.extend_select), ignore=_split(ignore),
+        fail_on=fail_on)
     with progress("linting migrations" + (" and tracing locks" if trace else "")):
         result = lint_migrations(path, trace=trace, since=since, scratch_url=scratch_url, rows=rows,
                                  assume_in_transaction=assume_in_transaction)
     kept, config_notes = apply_config(result.findings, config)
-    result = dataclasses.replace(result, findings=kept, notes=result.notes + config_notes)
-    threshold = config.fail_on
-    text = json.dumps(envelope(result, path), indent=2, ensure_ascii=False) + "\n" if fmt == "json" else None
-    if output is not None:
-        write_text_atomic(output, text if text is not None else render_text(result))
-    elif text is not None:
-        sys.stdout.write(text)
+    if ci.write_baseline:
+        write_baseline_and_exit(kept, ci, lambda text: stderr.print(text, markup=False))
+    kept, baseline_notes = baseline_filter(kept, ci)
+    result = dataclasses.replace(result, findings=kept, notes=(*result.notes, *config_notes, *baseline_notes))
+    if ci.machine:
+        deliver(machine_text(result.findings, ci, run_info(result, path), {
+            "json": lambda: json.dumps(envelope(result, path), indent=2, ensure_ascii=False) + "\n",
+        }), ci)
+        stderr.print(summary_line(result), markup=False, highlight=False)
+    elif ci.output_file is not None:
+        deliver(render_text(result), ci)
     else:
         render(result, stdout)
-    failing = any(f.severity.is_at_least(threshold) for f in result.findings)
+    failing = any(f.severity.is_at_least(config.fail_on) for f in result.findings)
     sys.exit(EXIT_FINDINGS if failing else EXIT_OK)
+
+
+def _legacy_options(ci: CiOptions, fmt: str | None, output: Path | None) -> CiOptions:
+    """``--format table|json`` and ``-o FILE`` are the older spellings of the shared options."""
+    if fmt is not None:
+        if ci.output_format != "full":
+            raise UsageError("--format and --output-format both given: use --output-format")
+        ci = dataclasses.replace(ci, output_format="json" if fmt == "json" else "full")
+    if output is not None:
+        if ci.output_file is not None:
+            raise UsageError("-o and --output-file both given: use one")
+        ci = dataclasses.replace(ci, output_file=str(output))
+    return ci
+
+
+def run_info(result: LintResult, path: Path) -> RunInfo:
+    """What the shared writers need: paths relative to the repository root, from the project's root."""
+    from dbaudit.output import PathMapper, RunInfo, default_docs_base  # noqa: PLC0415
+
+    root = result.migrations.root if result.migrations else (path if path.is_dir() else path.parent)
+    return RunInfo(tool_version=version("dbaudit"), command="lint-migrations", paths=PathMapper.for_run([root]),
+                   docs_base_uri=default_docs_base(), notes=result.notes, target=str(path))
 
 
 def _split(values: tuple[str, ...]) -> list[str]:
@@ -105,9 +144,13 @@ def render(result: LintResult, console: Console) -> None:
         console.print(trace_table(result))
     for note in result.notes:
         console.print(f"note: {note.message}", markup=False)
+    console.print(summary_line(result), markup=False)
+
+
+def summary_line(result: LintResult) -> str:
     counts = ", ".join(f"{s.name}: {sum(1 for f in result.findings if f.severity is s)}" for s in Severity)
     revisions = len(result.migrations.revisions) if result.migrations else 0
-    console.print(f"{len(result.findings)} finding(s) in {revisions} revision(s) ({counts})", markup=False)
+    return f"{len(result.findings)} finding(s) in {revisions} revision(s) ({counts})"
 
 
 def trace_table(result: LintResult) -> Table:

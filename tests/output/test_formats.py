@@ -99,9 +99,11 @@ class TestJunit:
             "database": ["index-duplicates-constraint public.ix_credentials_name"],
         }
         case = root.find("testsuite/testcase")
-        assert case is not None and case.get("line") == "11"
+        assert case is not None
+        assert case.get("line") == "11"
         failure = case.find("failure")
-        assert failure is not None and failure.get("type") == "P0"
+        assert failure is not None
+        assert failure.get("type") == "P0"
 
     def test_no_findings_is_one_passing_case(self) -> None:
         """An empty run still reports a test, so CI shows the check ran."""

@@ -5,7 +5,8 @@ directory, the scanned code): ``app/models/tag.py`` means ``backend/app/models/t
 project lives under ``backend/``. GitHub code scanning, workflow annotations and GitLab code quality
 resolve every path against the repository root, so :class:`PathMapper` rewrites each path once: it
 is resolved against the first input root where that file exists, then made relative to the
-repository root (the nearest directory upwards holding ``.git``, else the working directory).
+repository root: the nearest directory holding ``.git`` upwards from the first input root (else from
+the working directory, else the working directory itself).
 """
 
 from __future__ import annotations
@@ -40,10 +41,11 @@ class PathMapper:
 
     @classmethod
     def for_run(cls, bases: Iterable[str | Path | None], *, cwd: str | Path = ".") -> PathMapper:
-        """The mapper of one run: the repository around ``cwd`` (else ``cwd`` itself) and the inputs' roots."""
+        """The mapper of one run: the repository around the first input (else around ``cwd``, else
+        ``cwd`` itself) and the inputs' roots."""
         here = Path(cwd).resolve()
-        roots = tuple(dict.fromkeys(Path(b).resolve() for b in bases if b is not None))
-        return cls(repository_root(here) or here, roots or (here,))
+        roots = tuple(dict.fromkeys(Path(b).resolve() for b in bases if b is not None)) or (here,)
+        return cls(repository_root(roots[0]) or repository_root(here) or here, roots)
 
     def __call__(self, path: str) -> str:
         if self.root is None:

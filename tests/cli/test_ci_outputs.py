@@ -103,7 +103,8 @@ class TestLintBaseline:
         moved = run("lint-migrations", str(sql_dir), "--baseline", str(baseline), "--output-format", "concise")
         assert (moved.exit_code, moved.stdout) == (0, "")
 
-        (sql_dir / "003_more.sql").write_text("SET lock_timeout = '2s';\nALTER TABLE t DROP COLUMN c;\n", encoding="utf-8")
+        more = "SET lock_timeout = '2s';\nALTER TABLE t DROP COLUMN c;\n"
+        (sql_dir / "003_more.sql").write_text(more, encoding="utf-8")
         new = run("lint-migrations", str(sql_dir), "--baseline", str(baseline), "--output-format", "concise")
         assert new.exit_code == 1
         assert [line.split(": ", 1)[1].split()[:2] for line in new.stdout.splitlines()] == [

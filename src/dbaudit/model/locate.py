@@ -24,4 +24,10 @@ def object_locations(models: Iterable[SchemaModel]) -> dict[str, Location]:
             for name, loc in named:
                 if loc is not None:
                     out.setdefault(name, loc)
+        # A sequence is declared with the column it feeds (serial, identity, or OWNED BY).
+        for seq in model.sequences:
+            if seq.owned_by_table is not None:
+                loc = out.get(f"{seq.owned_by_table}.{seq.owned_by_column}") or out.get(seq.owned_by_table)
+                if loc is not None:
+                    out.setdefault(seq.qualified_name, loc)
     return out

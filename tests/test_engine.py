@@ -10,6 +10,7 @@ from dbaudit.config import Config, ObjectIgnore
 from dbaudit.engine import RuleRun, apply_config, exit_code, resolve_selection, run_rules
 from dbaudit.errors import UsageError
 from dbaudit.findings import Finding, Note, Severity
+from dbaudit.model.schema import Location
 from dbaudit.rules.registry import RuleContext, RuleRegistry, rule
 from dbaudit.testing import schema
 
@@ -279,3 +280,18 @@ class TestCrashingRule:
         """raise_errors=True lets the exception through (for tests and debugging)."""
         with pytest.raises(ZeroDivisionError):
             run_rules(RuleContext(MODEL), Config(), registry=self.registry(), raise_errors=True)
+
+
+class TestPerFileIgnores:
+    @pytest.mark.parametrize(("pattern", "silenced"), [
+        ("versions/*.py", True), ("migrations/versions/x.py", True), ("*.py", True),
+        ("/versions/*.py", False), ("/migrations/versions/*.py", True), ("other/*.py", False),
+    ])
+    def test_patterns_match_whole_path_tails(self, pattern: str, silenced: bool) -> None:
+        """A glob matches the finding's first file or a tail of whole directories of it; a leading /
+        anchors it at the start."""
+        finding = Finding(rule="missing-downgrade", category="migrations", severity=Severity.P2, objects=("r1",),
+                          title="no downgrade", locations=(Location("migrations/versions/x.py", 3),))
+        config = Config(per_file_ignores=(ObjectIgnore((pattern,), ("missing-downgrade",), "squashed"),))
+        kept, _ = apply_config([finding], config)
+        assert (kept == ()) is silenced

@@ -157,7 +157,7 @@ def _run_rules(
 
     step("running the schema rules")
     # Suppressions and severities are applied once, over every analysis, at the end.
-    selection_only = replace(config, per_object_ignores=(), severity=())
+    selection_only = replace(config, per_object_ignores=(), per_file_ignores=(), severity=())
     run = run_rules(RuleContext(model=model, inputs=inputs), selection_only, report_unused=False)
     notes.extend(run.notes)
     return list(run.findings)

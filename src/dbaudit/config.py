@@ -105,6 +105,13 @@ class Config:
       reason, as a table ``"public.*_history" = { rules = ["fk-without-index"], reason = "archive" }``
       or an array of tables ``[[tool.dbaudit.per-object-ignores]] objects = [...] rules = [...]
       reason = "..."``. A suppression that silences nothing is reported as ``unused-suppression``.
+    - ``per-file-ignores`` (default ``{}``): glob over the file a finding points at (its first
+      location: a migration, a model, a scanned code file, as the report spells it: relative to the
+      migrations directory, the models' project or the scanned code) -> rules and a mandatory reason,
+      in the same two shapes: ``"migrations/versions/2019_*.py" = { rules = ["missing-downgrade"],
+      reason = "history before the squash" }`` or ``[[tool.dbaudit.per-file-ignores]] paths = [...]``.
+      A pattern without a leading ``/`` also matches a tail of whole directories (``versions/*.py``
+      matches ``migrations/versions/x.py``), as in ``.gitignore``.
     - ``fail-on`` (default ``"P1"``): exit code 1 when a finding is at or above this severity.
       ``fail-on = "P0"``
     - ``lang`` (default ``"en"``): report language, ``en`` or ``zh``. ``lang = "zh"``
@@ -123,6 +130,7 @@ class Config:
     ignore: tuple[str, ...] = ()
     severity: tuple[tuple[str, Severity], ...] = ()
     per_object_ignores: tuple[ObjectIgnore, ...] = ()
+    per_file_ignores: tuple[ObjectIgnore, ...] = ()
     fail_on: Severity = Severity.P1
     lang: Lang = "en"
     url_env: str | None = None
@@ -184,7 +192,7 @@ def _severity(text: str, where: str) -> Severity:
 # Loading
 
 _TOP_KEYS = (
-    "select", "extend-select", "ignore", "severity", "per-object-ignores", "fail-on", "lang",
+    "select", "extend-select", "ignore", "severity", "per-object-ignores", "per-file-ignores", "fail-on", "lang",
     "url-env", "scratch-url-env", "house", "rule-options", "plugins",
 )
 _HOUSE_KEYS = (
@@ -254,8 +262,12 @@ def _reject_urls(value: Any, reader: _Reader, key: str) -> None:
             _reject_urls(item, reader, key)
 
 
-def _object_ignores(value: Any, reader: _Reader) -> tuple[ObjectIgnore, ...]:
-    key = "per-object-ignores"
+def _object_ignores(
+    value: Any, reader: _Reader, key: str = "per-object-ignores", listed: str = "objects",
+) -> tuple[ObjectIgnore, ...]:
+    """``per-object-ignores`` (globs over object names, listed as ``objects``) or ``per-file-ignores``
+    (globs over file paths, listed as ``paths``): a table of pattern -> {rules, reason}, or an array
+    of tables."""
     entries: list[tuple[tuple[str, ...], Mapping[str, Any]]] = []
     if isinstance(value, Mapping):
         for pattern, spec in value.items():
@@ -270,15 +282,15 @@ def _object_ignores(value: Any, reader: _Reader) -> tuple[ObjectIgnore, ...]:
     elif isinstance(value, list):
         for spec in value:
             if not isinstance(spec, Mapping):
-                raise reader.fail(f"{key} entries must be tables with objects, rules and reason")
-            reader.check_keys(spec, ("objects", "rules", "reason"), key)
-            entries.append((reader.strings(spec.get("objects", []), f"{key}.objects"), spec))
+                raise reader.fail(f"{key} entries must be tables with {listed}, rules and reason")
+            reader.check_keys(spec, (listed, "rules", "reason"), key)
+            entries.append((reader.strings(spec.get(listed, []), f"{key}.{listed}"), spec))
     else:
         raise reader.fail(f"{key} must be a table or an array of tables")
     out = []
     for patterns, spec in entries:
         if not patterns:
-            raise reader.fail(f"{key}: an entry lists no objects")
+            raise reader.fail(f"{key}: an entry lists no {listed}")
         reason = spec.get("reason")
         if not isinstance(reason, str) or not reason.strip():
             raise reader.fail(f"{key} for {', '.join(patterns)}: a non-empty reason is required")
@@ -332,6 +344,8 @@ def _apply_key(cfg: Config, key: str, value: Any, reader: _Reader) -> Config:
         return replace(cfg, severity=pairs)
     if key == "per-object-ignores":
         return replace(cfg, per_object_ignores=_object_ignores(value, reader))
+    if key == "per-file-ignores":
+        return replace(cfg, per_file_ignores=_object_ignores(value, reader, key, "paths"))
     if key == "fail-on":
         return replace(cfg, fail_on=_file_severity(value, key, reader))
     if key == "lang":

@@ -73,7 +73,8 @@ def _check_selectors(config: Config, registry: RuleRegistry, *, strict: bool) ->
     known = ["ALL", *registry.categories, *(r.id for r in registry)]
     notes = []
     for selector in dict.fromkeys((*config.select, *config.extend_select, *config.ignore,
-                                   *(key for key, _ in config.severity))):
+                                   *(key for key, _ in config.severity),
+                                   *(r for entry in config.per_file_ignores for r in entry.rules))):
         if selector not in known:
             close = difflib.get_close_matches(selector, known, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
@@ -254,6 +255,23 @@ def _suppresses(entry: ObjectIgnore, finding: Finding) -> bool:
     return any(_object_matches(p, obj) for p in entry.patterns for obj in finding.objects)
 
 
+def _path_matches(pattern: str, path: str) -> bool:
+    """A glob matches a path, or (without a leading ``/``) any tail of it made of whole components."""
+    path = path.replace("\\", "/")
+    if pattern.startswith("/"):
+        return fnmatchcase(path.lstrip("/"), pattern.lstrip("/"))
+    parts = path.split("/")
+    return any(fnmatchcase("/".join(parts[i:]), pattern) for i in range(len(parts)))
+
+
+def _file_suppresses(entry: ObjectIgnore, finding: Finding) -> bool:
+    if not finding.locations:
+        return False
+    if not any(_specificity(s, finding.rule, finding.category) >= 0 for s in entry.rules):
+        return False
+    return any(_path_matches(p, finding.locations[0].path) for p in entry.patterns)
+
+
 def _override(finding: Finding, overrides: dict[str, Severity]) -> Finding:
     severity = overrides.get(finding.rule) or overrides.get(finding.category)
     return finding.with_severity(severity) if severity is not None else finding
@@ -268,23 +286,24 @@ def apply_config(
     ``unused-suppression`` notes (for a partial pass when another analysis will use the entry).
     """
     overrides = config.severity_overrides
+    entries = [("per-object-ignores", e, _suppresses) for e in config.per_object_ignores]
+    entries += [("per-file-ignores", e, _file_suppresses) for e in config.per_file_ignores]
     used: set[int] = set()
     kept: list[Finding] = []
     for finding in findings:
         if not is_selected(finding.rule, finding.category, config):
             continue
-        matched = [i for i, entry in enumerate(config.per_object_ignores) if _suppresses(entry, finding)]
+        matched = [i for i, (_, entry, test) in enumerate(entries) if test(entry, finding)]
         if matched:
             used.update(matched)
             continue
         kept.append(_override(finding, overrides))
     notes: list[Note] = []
     if report_unused:
-        for i, entry in enumerate(config.per_object_ignores):
+        for i, (key, entry, _) in enumerate(entries):
             if i not in used:
                 notes.append(Note(
-                    f"{UNUSED_SUPPRESSION}: per-object-ignores {entry.label} (reason: {entry.reason}) "
-                    "silenced nothing; remove it",
+                    f"{UNUSED_SUPPRESSION}: {key} {entry.label} (reason: {entry.reason}) silenced nothing; remove it",
                     rule=UNUSED_SUPPRESSION,
                 ))
     return sort_findings(kept), tuple(notes)

@@ -161,3 +161,25 @@ class TestAuditCi:
                                           "--output-format", "github"])
         assert result.exit_code == 2
         assert "stdout takes one document" in result.stderr
+
+
+class TestPerFileIgnores:
+    def test_glob_over_the_finding_file_with_reason(self, sql_dir: Path, tmp_path: Path) -> None:
+        """per-file-ignores silences a rule in matching files only; an entry matching nothing is a note."""
+        config = tmp_path / "dbaudit.toml"
+        config.write_text(
+            '[per-file-ignores]\n'
+            '"002_*.sql" = { rules = ["destructive-change"], reason = "dropped before the launch" }\n'
+            '"legacy/*.sql" = { rules = ["ALL"], reason = "old" }\n', encoding="utf-8")
+        result = run("lint-migrations", str(sql_dir), "--config", str(config), "--output-format", "json")
+        document = json.loads(result.stdout)
+        assert [f["rule"] for f in document["findings"]] == ["non-concurrent-index"]
+        assert any("per-file-ignores legacy/*.sql" in n["message"] for n in document["notes"])
+
+    def test_reason_is_required(self, sql_dir: Path, tmp_path: Path) -> None:
+        """An entry without a reason is a configuration error naming the key."""
+        config = tmp_path / "dbaudit.toml"
+        config.write_text('[[per-file-ignores]]\npaths = ["db/*.sql"]\nrules = ["ALL"]\n', encoding="utf-8")
+        result = CliRunner().invoke(cli, ["lint-migrations", str(sql_dir), "--config", str(config)])
+        assert result.exit_code == 2
+        assert "per-file-ignores for db/*.sql: a non-empty reason is required" in result.stderr

@@ -27,17 +27,18 @@ def _selector(rule_ids: Sequence[str], categories: Sequence[str]) -> dict[str, A
 
 
 def _suppressions(listed: str, what: str, selectors: dict[str, Any]) -> dict[str, Any]:
+    fields: dict[str, Any] = {"rules": {"type": "array", "items": selectors, "description": "Rules silenced."},
+                              "reason": {"type": "string", "minLength": 1, "description": "Why (required)."}}
     entry = {
         "type": "object",
-        "properties": {"rules": {"type": "array", "items": selectors, "description": "Rules silenced."},
-                       "reason": {"type": "string", "minLength": 1, "description": "Why (required)."}},
+        "properties": fields,
         "required": ["reason"],
         "additionalProperties": False,
     }
     listed_entry = {
         **entry,
         "properties": {listed: {"type": "array", "items": {"type": "string"}, "minItems": 1,
-                                "description": f"Globs over {what}."}, **entry["properties"]},
+                                "description": f"Globs over {what}."}, **fields},
         "required": [listed, "reason"],
     }
     return {"description": f"Suppressions: glob over {what} -> rules and a mandatory reason.",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dbaudit.audit import with_declarations
+from dbaudit.auditing import with_declarations
 from dbaudit.findings import Finding, Severity
 from dbaudit.model.schema import Location
 

@@ -14,7 +14,7 @@ SRC = Path(dbaudit.__file__).parent
 # layer -> dbaudit packages it must not import (STYLE.md section 7: data flows one way).
 FORBIDDEN = {
     "model": ("dbaudit.sources", "dbaudit.rules", "dbaudit.drift", "dbaudit.migrations", "dbaudit.report",
-              "dbaudit.cli", "dbaudit.engine", "dbaudit.findings", "dbaudit.audit"),
+              "dbaudit.cli", "dbaudit.engine", "dbaudit.findings", "dbaudit.auditing"),
     "sources": ("dbaudit.rules", "dbaudit.drift", "dbaudit.report", "dbaudit.cli", "dbaudit.engine"),
     "rules": ("dbaudit.sources", "dbaudit.report", "dbaudit.cli", "dbaudit.scratch", "psycopg", "sqlalchemy"),
     "drift": ("dbaudit.sources", "dbaudit.report", "dbaudit.cli", "psycopg"),

@@ -1,7 +1,16 @@
 """dbaudit: audit a project's database the way a senior DBA would.
 
-The public API. Names are resolved on first use, so ``import dbaudit`` (and every CLI start-up)
-stays cheap: the sources, rules and reports load only when asked for.
+The public API (see docs/api.md)::
+
+    import dbaudit
+
+    result = dbaudit.audit("postgresql://app@db/app", models="app.models:Base")   # AuditResult
+    model = dbaudit.inspect("schema.sql")                                         # SchemaModel
+    review = dbaudit.lint_migrations("migrations")                                # LintResult
+
+Names are resolved on first use, so ``import dbaudit`` (and every CLI start-up) stays cheap: the
+sources, rules and reports load only when asked for. No submodule is named like an exported
+function, so ``dbaudit.audit`` is always the function.
 """
 
 from __future__ import annotations
@@ -10,16 +19,22 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from dbaudit.audit import audit
+    from dbaudit.api import inspect, lint_migrations
+    from dbaudit.auditing import AuditResult, audit
     from dbaudit.config import Config, load_config
     from dbaudit.drift import compare
     from dbaudit.findings import Finding, Severity
+    from dbaudit.migrations import LintResult
     from dbaudit.model import SchemaModel
     from dbaudit.rules.registry import Rule, RuleContext, rule
     from dbaudit.sources import load_source
 
 _EXPORTS = {
-    "audit": "dbaudit.audit",
+    "audit": "dbaudit.auditing",
+    "AuditResult": "dbaudit.auditing",
+    "inspect": "dbaudit.api",
+    "lint_migrations": "dbaudit.api",
+    "LintResult": "dbaudit.migrations",
     "Config": "dbaudit.config",
     "load_config": "dbaudit.config",
     "compare": "dbaudit.drift",
@@ -33,8 +48,10 @@ _EXPORTS = {
 }
 
 __all__ = [
+    "AuditResult",
     "Config",
     "Finding",
+    "LintResult",
     "Rule",
     "RuleContext",
     "SchemaModel",
@@ -42,6 +59,8 @@ __all__ = [
     "__version__",
     "audit",
     "compare",
+    "inspect",
+    "lint_migrations",
     "load_config",
     "load_source",
     "rule",

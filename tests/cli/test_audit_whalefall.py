@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from dbaudit.audit import AuditResult, audit
+from dbaudit.auditing import AuditResult, audit
 from dbaudit.config import Config
 from dbaudit.redact import redact_url
 from dbaudit.report import build_context, render

@@ -82,7 +82,7 @@ def audit_command(  # noqa: PLR0917 - click passes every option as an argument
     scratch_url: str | None, quiet: bool, ci: CiOptions,
 ) -> None:
     """Audit a database (URL, .sql file or model JSON) with its models, migrations and code."""
-    from dbaudit.audit import audit  # noqa: PLC0415 - heavy imports after argument parsing
+    from dbaudit.auditing import audit  # noqa: PLC0415 - heavy imports after argument parsing
     from dbaudit.config import load_config  # noqa: PLC0415
     from dbaudit.engine import exit_code  # noqa: PLC0415
     from dbaudit.output.paths import PathMapper  # noqa: PLC0415
@@ -129,7 +129,7 @@ def _emit(
 ) -> None:
     from dbaudit import __version__  # noqa: PLC0415
     from dbaudit.atomic import write_text_atomic  # noqa: PLC0415
-    from dbaudit.audit import AuditResult  # noqa: PLC0415
+    from dbaudit.auditing import AuditResult  # noqa: PLC0415
     from dbaudit.model import SchemaModel  # noqa: PLC0415
     from dbaudit.output import default_docs_base  # noqa: PLC0415
     from dbaudit.report import FORMATS, build_context, render  # noqa: PLC0415

@@ -64,7 +64,7 @@ def demo_command(  # noqa: PLR0917 - click passes every option as an argument
     scratch_url: str | None, quiet: bool,
 ) -> None:
     """Build the bundled WhaleFall example and audit it (no database server needed)."""
-    from dbaudit.audit import audit  # noqa: PLC0415 - heavy imports after argument parsing
+    from dbaudit.auditing import audit  # noqa: PLC0415 - heavy imports after argument parsing
     from dbaudit.cli.audit_cmd import emit_reports, parse_formats  # noqa: PLC0415
     from dbaudit.config import Config  # noqa: PLC0415
     from dbaudit.output.paths import PathMapper  # noqa: PLC0415

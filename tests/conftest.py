@@ -81,12 +81,12 @@ def pg_exec(pg_url: str) -> Iterator[psycopg.Connection[tuple[object, ...]]]:
 
 @pytest.fixture
 def pg_trgm_url(pg_url: str) -> str:
-    """``pg_url`` on a server that ships pg_trgm; skips with the reason otherwise (the embedded
-    pgserver build has no contrib extensions)."""
+    """``pg_url`` on a server that ships pg_trgm; skips with the reason otherwise (a server built
+    without contrib)."""
     with psycopg.connect(pg_url) as conn:
         row = conn.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'pg_trgm'").fetchone()
     if row is None:
-        pytest.skip("pg_trgm is not available on this PostgreSQL server (the embedded pgserver has no contrib)")
+        pytest.skip("pg_trgm is not available on this PostgreSQL server (built without contrib)")
     return pg_url
 
 

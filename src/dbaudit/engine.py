@@ -197,7 +197,7 @@ def run_rules(
             continue
         started = time.perf_counter()
         try:
-            findings.extend(_keyed(rule_, run_rule(rule_, ctx)))
+            findings.extend(run_rule(rule_, ctx))
         except TypeError:
             raise  # a rule breaking the contract is a bug to fix, not a run-time condition
         except Exception as exc:
@@ -215,15 +215,6 @@ def run_rules(
     all_notes.extend(dialect_notes)
     kept, config_notes = apply_config(findings, config, report_unused=report_unused)
     return RuleRun(kept, (*all_notes, *config_notes), tuple(ran), tuple(skipped), tuple(timings))
-
-
-def _keyed(rule_: Rule, findings: list[Finding]) -> list[Finding]:
-    """A code-scan rule's findings are about places in files: the same rule on the same table in two
-    files is two findings, so the files' paths (not their lines) join the fingerprint."""
-    if "code" not in rule_.requires:
-        return findings
-    return [f if f.key else replace(f, key="|".join(sorted({loc.path for loc in f.locations})))
-            for f in findings]
 
 
 def _postgresql_sql_only(ctx: RuleContext, findings: list[Finding]) -> tuple[list[Finding], list[Note]]:

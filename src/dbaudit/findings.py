@@ -7,6 +7,7 @@ of PRODUCT.md (format version 1); renderers read nothing else.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from enum import Enum
@@ -71,9 +72,6 @@ class Finding:
     locations: tuple[Location, ...] = ()
     # Extra machine-readable facts (e.g. computed ciphertext lengths); part of the JSON, not the text.
     data: tuple[tuple[str, Any], ...] = field(default=())
-    # What tells this finding apart from another of the same rule on the same objects, stable when
-    # lines move (a revision id, the path of the code file): part of the fingerprint, not of equality.
-    key: str = field(default="", compare=False)
 
     @property
     def sort_key(self) -> tuple[int, str, tuple[str, ...]]:
@@ -81,8 +79,8 @@ class Finding:
 
     @property
     def fingerprint(self) -> str:
-        """The finding's stable identity: see :func:`fingerprint`."""
-        return fingerprint(self)
+        """The finding's stable identity: :func:`fingerprint` of its rule and main object."""
+        return fingerprint(self.rule, identity_object(self.objects[0] if self.objects else ""))
 
     def with_severity(self, severity: Severity) -> Finding:
         return replace(self, severity=severity)
@@ -115,27 +113,38 @@ class Note:
     rule: str | None = None
 
 
-def fingerprint(finding: Finding) -> str:
-    """Stable identity of a finding across runs, the one key baselines and SARIF match on.
+ID_LENGTH = 16
+_LINE_SUFFIX = re.compile(r"(?P<path>.+\.[A-Za-z0-9]+):\d+\Z")
 
-    Built from the rule, the objects and the finding's ``key`` (a revision id, a code file), never
-    from the title's wording, severity or line numbers: a finding whose lines moved, whose text was
-    reworded or whose severity was overridden is still the same finding. Two findings of one run may
-    share it (one rule flagging the same table twice in one file); consumers that need unique ids
-    number the repeats (:func:`unique_fingerprints`).
+
+def identity_object(obj: str) -> str:
+    """The part of an object name that survives edits: ``app/settings.py:14`` -> ``app/settings.py``."""
+    match = _LINE_SUFFIX.match(obj)
+    return match["path"] if match else obj
+
+
+def fingerprint(rule: str, obj: str, ordinal: int = 0) -> str:
+    """The stable identity of a finding: its rule and main object (line numbers dropped), plus an
+    ordinal for the n-th finding of one rule on one object (two secrets in one settings file).
+
+    Never the wording, the severity or a line number, so a finding whose lines moved, whose title
+    was reworded or whose severity was overridden keeps it. The one identity every consumer uses:
+    the JSON ``id`` (:mod:`dbaudit.report.grouping`), SARIF ``partialFingerprints``, GitLab code
+    quality and baselines (:mod:`dbaudit.baseline`).
     """
-    parts = (finding.rule, *finding.objects, *((finding.key,) if finding.key else ()))
-    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+    parts = [rule, identity_object(obj)] + ([str(ordinal)] if ordinal else [])
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:ID_LENGTH]
 
 
 def unique_fingerprints(findings: Iterable[Finding]) -> list[str]:
-    """One id per finding, in order: the fingerprint, and for its n-th repeat ``fingerprint:n``."""
-    seen: dict[str, int] = {}
+    """One id per finding, in order: the n-th finding of one rule on one object gets ordinal n."""
+    seen: dict[tuple[str, str], int] = {}
     out = []
-    for finding in findings:
-        base = fingerprint(finding)
-        seen[base] = seen.get(base, 0) + 1
-        out.append(base if seen[base] == 1 else f"{base}:{seen[base]}")
+    for f in findings:
+        key = (f.rule, identity_object(f.objects[0] if f.objects else ""))
+        ordinal = seen.get(key, 0)
+        seen[key] = ordinal + 1
+        out.append(fingerprint(*key, ordinal))
     return out
 
 

@@ -84,8 +84,8 @@ class TestGitlab:
         """The same finding twice gets two fingerprints (GitLab drops issues with equal ones)."""
         issues = json.loads(render_findings("gitlab", [drop(1), drop(1)], info()))
         first, second = (i["fingerprint"] for i in issues)
-        assert first == fingerprint(drop(1))
-        assert second == f"{first}:2"
+        assert first == drop(1).fingerprint == fingerprint("destructive-change", "public.t.c1")
+        assert second == fingerprint("destructive-change", "public.t.c1", 1)
 
 
 class TestJunit:
@@ -169,13 +169,14 @@ class TestFingerprint:
         base = drop(1)
         moved = replace(base, locations=(Location("migrations/versions/002_drop.py", 99),), title="Reworded",
                         severity=Severity.P2)
-        assert fingerprint(moved) == fingerprint(base)
-        assert fingerprint(drop(2)) != fingerprint(base)
+        assert moved.fingerprint == base.fingerprint
+        assert drop(2).fingerprint != base.fingerprint
 
-    def test_key_separates_the_same_rule_and_object(self) -> None:
-        """The key (a revision, a code file) tells two findings on one object apart."""
-        assert fingerprint(replace(drop(1), key="rev_a")) != fingerprint(replace(drop(1), key="rev_b"))
-        assert unique_fingerprints([drop(1), drop(1)])[1].endswith(":2")
+    def test_repeats_numbered_by_ordinal(self) -> None:
+        """The n-th finding of one rule on one object gets ordinal n; a line suffix is not identity."""
+        assert unique_fingerprints([drop(1), drop(1)]) == [
+            fingerprint("destructive-change", "public.t.c1"), fingerprint("destructive-change", "public.t.c1", 1)]
+        assert fingerprint("r", "app/settings.py:14") == fingerprint("r", "app/settings.py")
 
 
 class TestPathMapper:

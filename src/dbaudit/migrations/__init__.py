@@ -9,7 +9,7 @@ revisions on a throw-away database recording the locks each statement holds.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from dbaudit.findings import Finding, Note, sort_findings
@@ -18,7 +18,7 @@ from dbaudit.migrations.source import MigrationSet, load_migrations
 from dbaudit.migrations.state import analyze
 from dbaudit.migrations.trace import TraceEntry
 
-__all__ = ["LintResult", "TraceEntry", "keyed", "lint_loaded", "lint_migrations"]
+__all__ = ["LintResult", "TraceEntry", "lint_loaded", "lint_migrations"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,14 +78,4 @@ def lint_loaded(
             migrations, selected, scratch_url=scratch_url, rows=rows, fill=fill)
         findings = confirm_findings(findings, traces) + uncovered(trace_findings, findings)
         notes.extend(trace_notes)
-    return LintResult(sort_findings(keyed(findings, migrations)), traces, tuple(notes), migrations)
-
-
-def keyed(findings: list[Finding], migrations: MigrationSet) -> list[Finding]:
-    """Each finding keyed by the revision its first location is in: the same rule on the same table in
-    two revisions is two findings with two fingerprints (see :func:`dbaudit.findings.fingerprint`)."""
-    revision_of = {r.path: r.id for r in migrations.revisions}
-    return [
-        replace(f, key=revision_of.get(f.locations[0].path, "")) if f.locations and not f.key else f
-        for f in findings
-    ]
+    return LintResult(sort_findings(findings), traces, tuple(notes), migrations)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from dbaudit.findings import Finding, Severity, unique_fingerprints
+from dbaudit.findings import Finding, Severity
 from dbaudit.output.run import RunInfo, message
 
 SEVERITIES = {Severity.P0: "critical", Severity.P1: "major", Severity.P2: "minor"}
@@ -19,7 +19,7 @@ SEVERITIES = {Severity.P0: "critical", Severity.P1: "major", Severity.P2: "minor
 
 def render_gitlab(findings: Sequence[Finding], info: RunInfo) -> str:
     issues = []
-    for f, fp in zip(findings, unique_fingerprints(findings), strict=True):
+    for f, fp in zip(findings, info.finding_ids(findings), strict=True):
         loc = info.anchor(f) or info.placeholder(f)
         rule = info.rule(f)
         issues.append({

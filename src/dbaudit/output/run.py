@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from dbaudit.findings import Finding, Note
+from dbaudit.findings import Finding, Note, unique_fingerprints
 from dbaudit.model.schema import Location
 from dbaudit.output.paths import PathMapper
 from dbaudit.report.context import DOCS_RULES_PATH, RuleMeta, registry_rules
@@ -44,7 +44,8 @@ class RunInfo:
     ``paths`` rewrites location paths (relative to the repository root for CI); ``declared`` says
     where the models or migrations declare an object, for findings without a file:line of their own;
     ``target`` is the audited file, the next anchor; ``object_kind`` names what an object is (table,
-    column, index...) for SARIF logical locations.
+    column, index...) for SARIF logical locations; ``ids`` are the findings' ids when the command
+    already numbered them (an audit's JSON ids), in the order of the findings written.
     """
 
     tool_version: str
@@ -56,6 +57,13 @@ class RunInfo:
     declared: Mapping[str, Location] = field(default_factory=dict)
     target: str | None = None
     object_kind: Callable[[str], str] | None = None
+    ids: tuple[str, ...] | None = None
+
+    def finding_ids(self, findings: Sequence[Finding]) -> list[str]:
+        """One unique, stable id per finding: the command's own, else :func:`unique_fingerprints`."""
+        if self.ids is not None and len(self.ids) == len(findings):
+            return list(self.ids)
+        return unique_fingerprints(findings)
 
     @cached_property
     def catalogue(self) -> Mapping[str, RuleMeta]:

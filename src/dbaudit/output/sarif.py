@@ -8,8 +8,8 @@ default severity) and each result points at its rule by id and index.
   else the audited file, else a path naming the object (GitHub rejects the whole log when one result
   has no physical location). Paths are relative to the repository root (``%SRCROOT%``), so a project
   under ``backend/`` resolves. Database objects are also logical locations (``table``, ``column``...).
-- ``partialFingerprints``: the finding's stable fingerprint (rule, objects, key; never line numbers),
-  unique within the log.
+- ``partialFingerprints``: the finding's stable fingerprint (:func:`dbaudit.findings.fingerprint`:
+  rule and main object, never line numbers), unique within the log; an audit's are its JSON ids.
 - At most ``MAX_RESULTS`` results (GitHub keeps no more per run), most severe first; when cut, a
   tool notification says how many were left out.
 """
@@ -36,12 +36,12 @@ MAX_RESULTS = 5000
 def sarif_log(findings: Sequence[Finding], info: RunInfo, *, numbers: Sequence[str] | None = None) -> dict[str, Any]:
     """The SARIF log as a dict; ``numbers`` are the report's finding numbers (``P1-3``), when any."""
     ordered = list(findings) if numbers is not None else list(sort_findings(tuple(findings)))
+    ids = info.finding_ids(findings) if numbers is not None else unique_fingerprints(ordered)
     kept = ordered[:MAX_RESULTS]
     rules: dict[str, RuleMeta] = {}
     for f in kept:
         rules.setdefault(f.rule, info.rule(f))
     index = {rule_id: i for i, rule_id in enumerate(rules)}
-    ids = unique_fingerprints(kept)
     results = [
         _result(f, index[f.rule], ids[i], numbers[i] if numbers is not None else None, info)
         for i, f in enumerate(kept)

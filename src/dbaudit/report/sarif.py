@@ -26,7 +26,7 @@ def run_info(context: ReportContext, *, docs_base_uri: str | None = None, paths:
         tool_version=context.dbaudit_version, command="audit", paths=paths or PathMapper(),
         rules={n.rule.id: n.rule for n in context.findings}, docs_base_uri=docs_base_uri,
         notes=context.notes, declared=context.object_locations, target=context.target,
-        object_kind=lambda obj: object_kind(obj, context.model, kinds),
+        object_kind=lambda obj: object_kind(obj, context.model, kinds), ids=_ids(context),
     )
 
 
@@ -40,6 +40,12 @@ def render_sarif(context: ReportContext, *, docs_base_uri: str | None = None,
                  paths: PathMapper | None = None) -> str:
     info = run_info(context, docs_base_uri=docs_base_uri, paths=paths)
     return _render([n.finding for n in context.findings], info, numbers=[n.number for n in context.findings])
+
+
+def _ids(context: ReportContext) -> tuple[str, ...] | None:
+    """The JSON entry ids, the same identity in every document (absent in a context built by hand)."""
+    ids = tuple(n.id for n in context.findings)
+    return ids if all(ids) else None
 
 
 def object_kinds(model: SchemaModel) -> dict[str, str]:

@@ -6,8 +6,9 @@ turns the first into the second, declaratively, from the rule profiles of
 
 1. :func:`consolidate`: at most one entry per (rule, main object): two findings of one rule on one
    object (the same OFFSET pagination found at two call sites) become one entry with both locations.
-   Each entry gets a stable :attr:`Entry.id` (a fingerprint of rule and object, not of wording or
-   line numbers), the identity machines (JSON, SARIF, baselines) keep across runs.
+   Each entry gets a stable :attr:`Entry.id` (:func:`dbaudit.findings.fingerprint` of rule and
+   object, not of wording or line numbers), the identity machines (JSON, SARIF, baselines) keep
+   across runs.
 2. :func:`group_entries`: entries of rules sharing a *concern*, on the same object, form one
    :class:`Row` led by the lowest-ranked rule (one ``DROP INDEX`` for an index that is both redundant
    and unused; one missing foreign key found by the schema rule and by drift). Rows are then
@@ -20,16 +21,11 @@ The JSON keeps every entry (with its ``id`` and its ``group`` key); Markdown and
 
 from __future__ import annotations
 
-import hashlib
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from dbaudit.findings import Finding, Severity, sort_findings
+from dbaudit.findings import Finding, Severity, fingerprint, identity_object, sort_findings
 from dbaudit.rules.families import profile
-
-ID_LENGTH = 16
-_LINE_SUFFIX = re.compile(r"(?P<path>.+\.[A-Za-z0-9]+):\d+\Z")
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,19 +137,6 @@ def _joined(parts: Iterable[str | None]) -> str | None:
 
 
 # -- 1. one entry per (rule, object) ----------------------------------------------------------------
-
-
-def identity_object(obj: str) -> str:
-    """The part of an object name that survives edits: ``app/settings.py:14`` -> ``app/settings.py``."""
-    match = _LINE_SUFFIX.match(obj)
-    return match["path"] if match else obj
-
-
-def fingerprint(rule: str, obj: str, ordinal: int = 0) -> str:
-    """A finding's stable id: rule and main object (line numbers dropped), plus an ordinal when one
-    rule reports several objects of one file (two secrets in one settings file)."""
-    parts = [rule, identity_object(obj)] + ([str(ordinal)] if ordinal else [])
-    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:ID_LENGTH]
 
 
 def _merge(findings: list[Finding]) -> Finding:

@@ -21,6 +21,7 @@ from dbaudit.config import Config
 from dbaudit.findings import Finding, Note, sort_findings
 from dbaudit.model.locate import object_locations
 from dbaudit.model.schema import Location, SchemaModel
+from dbaudit.progress import step as progress_step
 from dbaudit.redact import redact_url
 from dbaudit.report.context import SourceRef
 
@@ -73,7 +74,7 @@ def audit(
     Migration hazards of revisions the database already ran are summarised in one note; those not
     yet applied (by the database's ``alembic_version``) and those after ``since`` are reported.
     """
-    step = progress or (lambda _text: None)
+    step = progress or progress_step
     config = config or Config()
     notes: list[Note] = []
     step("reading the database")

@@ -24,6 +24,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from fnmatch import fnmatchcase
 
+from dbaudit import progress
 from dbaudit.config import Config, ObjectIgnore
 from dbaudit.errors import UsageError
 from dbaudit.findings import Finding, Note, Severity, sort_findings
@@ -189,7 +190,9 @@ def run_rules(
     skipped: list[str] = []
     timings: list[tuple[str, float]] = []
     all_notes = list(notes)
+    progress.step("running the schema rules", total=len(rules), unit="rules")
     for rule_ in rules:
+        progress.advance()
         need = missing_requirement(rule_, ctx)
         if need is not None:
             all_notes.append(_skip_note(rule_, need, ctx))

@@ -12,9 +12,11 @@ from typing import Any, ParamSpec, TypeVar
 import click
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, ProgressColumn, SpinnerColumn, Task, TextColumn, TimeElapsedColumn
+from rich.text import Text
 
 from dbaudit.errors import DbauditError
+from dbaudit.progress import listening
 from dbaudit.redact import redact_text
 
 EXIT_OK = 0
@@ -52,31 +54,96 @@ def guarded(func: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
+STATUS_AFTER_S = 1.0  # off a terminal, a step that took at least this long gets its status line
+
+
+class _Counts(ProgressColumn):
+    """``12/64 rules`` when the step has a known size, nothing otherwise."""
+
+    def render(self, task: Task) -> Text:
+        if task.total is None:
+            return Text("")
+        return Text(f"{int(task.completed)}/{int(task.total)} {task.fields.get('unit', '')}".rstrip())
+
+
+class TerminalProgress:
+    """On a terminal: a spinner, the step, a bar with counts when the step has a size, elapsed time.
+    Transient; a command done within a second leaves nothing on the screen."""
+
+    def __init__(self, console: Console, description: str = "") -> None:
+        self._bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(bar_width=24),
+                             _Counts(), TimeElapsedColumn(), console=console, transient=True,
+                             refresh_per_second=8)
+        self._task = self._bar.add_task(description, total=None, unit="")
+        self._started = time.monotonic()
+        self._bar.start()
+
+    def step(self, description: str, total: int | None, unit: str) -> None:
+        self._bar.update(self._task, description=description, total=total, completed=0, unit=unit)
+
+    def advance(self, count: int) -> None:
+        self._bar.advance(self._task, count)
+
+    def close(self, *, finished: bool = True) -> None:
+        if time.monotonic() - self._started < 1.0 or not finished:
+            self._bar.update(self._task, visible=False)
+        self._bar.stop()
+
+
+class LogProgress:
+    """Off a terminal (CI logs, pipes): one status line per step that took a second or more, when it
+    ends: ``dbaudit: running the schema rules: 64/64 rules in 1.3 s``."""
+
+    def __init__(self, console: Console) -> None:
+        self._console = console
+        self._current: tuple[str, int | None, str, float] | None = None
+        self._done = 0
+
+    def step(self, description: str, total: int | None, unit: str) -> None:
+        self._finish()
+        self._current = (description, total, unit, time.monotonic())
+        self._done = 0
+
+    def advance(self, count: int) -> None:
+        self._done += count
+
+    def close(self, *, finished: bool = True) -> None:
+        if not finished:
+            self._current = None
+        self._finish()
+
+    def _finish(self) -> None:
+        if self._current is None:
+            return
+        description, total, unit, started = self._current
+        self._current = None
+        elapsed = time.monotonic() - started
+        if elapsed < STATUS_AFTER_S:
+            return
+        counts = f"{self._done}/{total} {unit}".rstrip() + " " if total is not None else ""
+        self._console.print(f"dbaudit: {description}: {counts}in {elapsed:.1f} s", markup=False,
+                            highlight=False, soft_wrap=True)
+
+
 @contextlib.contextmanager
 def progress(description: str, *, enabled: bool = True) -> Iterator[Callable[[str], None]]:
-    """A spinner with elapsed time on stderr (shown only on a terminal, after about a second).
+    """Progress of a command on stderr, also of the library code it calls (:mod:`dbaudit.progress`).
 
-    Yields a function to update the description as the work moves through its steps.
+    Yields a function to name the next step. On a terminal a progress bar with counts; off a
+    terminal a status line per step of a second or more; nothing when not ``enabled``.
     """
-    show = enabled and stderr.is_terminal
-    if not show:
+    if not enabled:
         yield lambda _text: None
         return
-    with Progress(
-        SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-        console=stderr, transient=True, refresh_per_second=8,
-    ) as bar:
-        task = bar.add_task(description, start=True)
-        started = time.monotonic()
-
-        def update(text: str) -> None:
-            bar.update(task, description=text)
-
-        try:
-            yield update
-        finally:
-            if time.monotonic() - started < 1.0:
-                bar.update(task, visible=False)
+    # The opening description shows on the bar; off a terminal only named steps get a status line.
+    listener = TerminalProgress(stderr, description) if stderr.is_terminal else LogProgress(stderr)
+    try:
+        with listening(listener):
+            yield lambda text: listener.step(text, None, "")
+    except BaseException:
+        listener.close(finished=False)  # a step that failed gets the error line, not a status line
+        raise
+    listener.close()
 
 
 def option_format(default: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

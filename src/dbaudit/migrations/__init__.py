@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from dbaudit import progress
 from dbaudit.findings import Finding, Note, sort_findings
 from dbaudit.migrations.rules.registry import all_rules
 from dbaudit.migrations.source import MigrationSet, load_migrations
@@ -57,9 +58,11 @@ def lint_loaded(
     selected = migrations.after(since) if since else {r.id for r in migrations.revisions}
     rules = all_rules()
     findings: list[Finding] = []
+    progress.step("linting the revisions", total=len(selected), unit="revisions")
     for analyzed in analyze(migrations):
         if analyzed.revision.id not in selected:
             continue
+        progress.advance()
         for rule in rules.values():
             if rule.scope == "revision" and rule.check is not None:
                 findings.extend(rule.check(analyzed))

@@ -20,6 +20,7 @@ from typing import Any
 
 import psycopg
 
+from dbaudit import progress
 from dbaudit.errors import ScratchError
 from dbaudit.findings import Finding, Note, Severity
 from dbaudit.migrations.parse.statements import Statement
@@ -126,9 +127,11 @@ def trace_migrations(
         except psycopg.Error as exc:
             raise ScratchError(f"scratch database: {exc}") from None
         with conn:
+            progress.step("tracing the revisions", total=len(selected), unit="revisions")
             for rev in migrations.revisions:
                 traced = rev.id in selected
                 if traced:
+                    progress.advance()
                     if fill is not None:
                         fill(url, rev.id)
                     elif rows > 0:

@@ -22,6 +22,7 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from dbaudit import progress
 from dbaudit.model.schema import (
     POSTGRES_CAPABILITIES,
     CheckConstraint,
@@ -545,7 +546,11 @@ class _Builder:
     # -- assembly --------------------------------------------------------------------------
 
     def tables(self) -> tuple[Table, ...]:
-        out = [self._table(rel) for rel in self.rels.values()]
+        progress.step("reading the tables", total=len(self.rels), unit="tables")
+        out = []
+        for rel in self.rels.values():
+            out.append(self._table(rel))
+            progress.advance()
         out.sort(key=lambda t: (t.schema, t.name))
         return tuple(out)
 

@@ -183,3 +183,29 @@ class TestPerFileIgnores:
         result = CliRunner().invoke(cli, ["lint-migrations", str(sql_dir), "--config", str(config)])
         assert result.exit_code == 2
         assert "per-file-ignores for db/*.sql: a non-empty reason is required" in result.stderr
+
+
+class TestChangedRevisions:
+    def test_only_the_given_revisions_are_reported(self, sql_dir: Path) -> None:
+        """--changed lints the whole project but reports only the revisions named (a pre-commit run)."""
+        (sql_dir / "003_more.sql").write_text("SET lock_timeout = '2s';\nALTER TABLE t DROP COLUMN c;\n",
+                                              encoding="utf-8")
+        result = run("lint-migrations", "--changed", str(sql_dir / "003_more.sql"), "--output-format", "json")
+        document = json.loads(result.stdout)
+        assert [(f["rule"], f["locations"][0]["path"]) for f in document["findings"]] == [
+            ("destructive-change", "003_more.sql")]
+        assert result.exit_code == 1
+
+    def test_alembic_revision_file_finds_its_project(self) -> None:
+        """A Python revision file leads to the Alembic project above it."""
+        example = Path(__file__).resolve().parents[2] / "src" / "dbaudit" / "examples" / "whalefall"
+        revision = next((example / "migrations" / "versions").glob("*drop_credentials_instance_ids.py"))
+        result = run("lint-migrations", "--changed", str(revision), "--output-format", "json")
+        document = json.loads(result.stdout)
+        assert {f["locations"][0]["path"] for f in document["findings"]} == {
+            f"migrations/versions/{revision.name}"}
+
+    def test_several_paths_need_changed(self, sql_dir: Path) -> None:
+        """Several PATHs without --changed is a usage error."""
+        result = CliRunner().invoke(cli, ["lint-migrations", str(sql_dir), str(sql_dir)])
+        assert result.exit_code == 2

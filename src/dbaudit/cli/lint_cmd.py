@@ -32,7 +32,10 @@ if TYPE_CHECKING:
 
 
 @click.command("lint-migrations")
-@click.argument("path", type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="PATH")
+@click.option("--changed", is_flag=True,
+              help="PATHs are revision files (as pre-commit passes them): lint their projects, report "
+                   "only these revisions.")
 @click.option("--trace", is_flag=True, help="Also apply the revisions on a throw-away database and record locks.")
 @click.option("--since", metavar="REV", help="Lint only the revisions after REV (e.g. the base of a pull request).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default=None,
@@ -50,22 +53,30 @@ if TYPE_CHECKING:
 @click.option("--rows", default=1000, show_default=True, help="Sample rows per table before a traced revision.")
 @ci_options
 @guarded
-def lint_command(*, path: Path, trace: bool, since: str | None, fmt: str | None, output: Path | None,
-                 fail_on: str | None, select: tuple[str, ...], ignore: tuple[str, ...], config_path: str | None,
-                 scratch_url: str | None, rows: int, assume_in_transaction: bool, ci: CiOptions) -> None:
+def lint_command(*, paths: tuple[Path, ...], changed: bool, trace: bool, since: str | None, fmt: str | None,
+                 output: Path | None, fail_on: str | None, select: tuple[str, ...], ignore: tuple[str, ...],
+                 config_path: str | None, scratch_url: str | None, rows: int, assume_in_transaction: bool,
+                 ci: CiOptions) -> None:
     """Review migrations for locks, rewrites, rollback and rolling-deploy safety."""
     from dbaudit.config import load_config  # noqa: PLC0415 - keep --help fast
     from dbaudit.engine import apply_config  # noqa: PLC0415
     from dbaudit.migrations import lint_migrations  # noqa: PLC0415
+    from dbaudit.migrations.changed import lint_changed  # noqa: PLC0415
 
     ci = _legacy_options(ci, fmt, output)
+    if len(paths) > 1 and not changed:
+        raise UsageError("one migrations PATH per run (several revision files: add --changed)")
+    path = paths[0]
     project = path if path.is_dir() else path.parent
     config = load_config(config_path, start_dir=project).merged(
         select=_split(select) or None, extend_select=_split(ci.extend_select), ignore=_split(ignore),
         fail_on=fail_on)
     with progress("linting migrations" + (" and tracing locks" if trace else "")):
-        result = lint_migrations(path, trace=trace, since=since, scratch_url=scratch_url, rows=rows,
-                                 assume_in_transaction=assume_in_transaction)
+        def lint(where: Path) -> LintResult:
+            return lint_migrations(where, trace=trace, since=since, scratch_url=scratch_url, rows=rows,
+                                   assume_in_transaction=assume_in_transaction)
+
+        result = lint_changed(paths, lint) if changed else lint(path)
     kept, config_notes = apply_config(result.findings, config)
     if ci.write_baseline:
         write_baseline_and_exit(kept, ci, lambda text: stderr.print(text, markup=False))

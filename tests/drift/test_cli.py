@@ -28,11 +28,17 @@ def _run(*args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
+def _run_stdout(*args: str) -> tuple[int, str]:
+    """The exit code and stdout alone (stderr may carry progress status lines off a terminal)."""
+    result = CliRunner().invoke(cli, ["drift", *args])
+    return result.exit_code, result.stdout
+
+
 class TestDriftCommand:
     def test_clean_project_exits_zero(self, tmp_path: Path, pg_server: ScratchServer) -> None:
         """Models and migrations that agree: exit 0 and an empty findings list in the JSON contract."""
         project = _project(tmp_path)
-        code, output = _run(
+        code, output = _run_stdout(
             f"migrations:{project}", "models:app.models:Base", "--project", str(project),
             "--format", "json", "--scratch-url", pg_server.admin_url,
         )

@@ -6,12 +6,12 @@ documented lock level). They are what the statement *asks for*; tracing records 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from pglast import ast
 from pglast.enums import AlterTableType, ConstrType, ObjectType
-from pglast.visitors import Visitor
 
 DEFAULT_SCHEMA = "public"
 
@@ -97,23 +97,30 @@ def is_serial(tn: Any) -> bool:
     return tn.names[-1].sval.lower() in {"serial", "serial4", "bigserial", "serial8", "smallserial", "serial2"}
 
 
-class _Funcs(Visitor):
-    def __init__(self) -> None:
-        self.names: list[str] = []
-
-    def visit_FuncCall(self, ancestors: Any, node: Any) -> None:
-        self.names.append(node.funcname[-1].sval.lower())
-
-    def visit_SQLValueFunction(self, ancestors: Any, node: Any) -> None:
-        self.names.append("now")  # CURRENT_TIMESTAMP and friends: stable, like now()
+def walk(node: Any) -> Iterator[Any]:
+    """Every node under ``node`` (itself included), depth first; lists and tuples are entered."""
+    todo = [node]
+    while todo:
+        current = todo.pop()
+        if isinstance(current, tuple | list):
+            todo.extend(reversed(current))
+        elif isinstance(current, ast.Node):
+            yield current
+            for attr in reversed(current.__slots__):
+                value = getattr(current, attr, None)
+                if isinstance(value, ast.Node | tuple | list):
+                    todo.append(value)
 
 
 def functions_in(node: Any) -> list[str]:
-    if node is None:
-        return []
-    visitor = _Funcs()
-    visitor(node)
-    return visitor.names
+    """Names of the functions an expression calls (``CURRENT_TIMESTAMP`` and friends as ``now``)."""
+    names: list[str] = []
+    for n in walk(node):
+        if isinstance(n, ast.FuncCall):
+            names.append(n.funcname[-1].sval.lower())
+        elif isinstance(n, ast.SQLValueFunction):
+            names.append("now")  # stable, like now()
+    return names
 
 
 def constraints_of(coldef: Any) -> tuple[Any, ...]:

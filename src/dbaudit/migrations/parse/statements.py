@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pglast
+from pglast import ast
 from pglast.parser import ParseError
 
 from dbaudit.errors import SourceError
@@ -35,7 +38,8 @@ class RawStatement:
 def parse_statements(text: str, *, where: str) -> list[RawStatement]:
     """Split and parse ``text``; a syntax error becomes one clear ``SourceError`` naming ``where``."""
     try:
-        raw = pglast.parse_sql(text)
+        with _trusted_nodes():
+            raw = pglast.parse_sql(text)
     except ParseError as exc:
         raise SourceError(f"{where}: unparsable SQL: {exc}") from None
     out: list[RawStatement] = []
@@ -51,6 +55,31 @@ def parse_statements(text: str, *, where: str) -> list[RawStatement]:
         line_offset = lines.line(start + lead) - 1
         out.append(RawStatement(body, item.stmt, line_offset))
     return out
+
+
+def parse_one(sql: str) -> Any:
+    """The node of one statement known to parse (a private copy, e.g. to edit into a fix)."""
+    with _trusted_nodes():
+        return pglast.parse_sql(sql)[0].stmt
+
+
+@contextlib.contextmanager
+def _trusted_nodes() -> Iterator[None]:
+    """Build the parser's nodes without pglast's per-attribute validation.
+
+    ``pglast.ast.Node.__setattr__`` checks and coerces every value assigned to a node (enums from
+    names, lists to tuples, ints to chars): needed for nodes built by hand, redundant for those the
+    parser builds, which already passes values of the exact type (``tests/migrations/test_static.py``
+    checks the trees are identical, types included). It was 60% of the time spent parsing a large
+    migration. The validating method is restored as soon as parsing ends, so nodes built or edited
+    afterwards (the fixes) are checked as usual. Parsing happens on one thread.
+    """
+    validating = ast.Node.__dict__["__setattr__"]
+    ast.Node.__setattr__ = object.__setattr__  # type: ignore[method-assign, assignment]
+    try:
+        yield
+    finally:
+        ast.Node.__setattr__ = validating  # type: ignore[method-assign]
 
 
 def fingerprint(sql: str) -> str | None:

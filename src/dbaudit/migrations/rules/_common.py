@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import pglast
 from pglast.stream import RawStream
 
+from dbaudit.migrations.parse.statements import parse_one
 from dbaudit.migrations.source import Revision
 from dbaudit.migrations.state import StatementFacts
 from dbaudit.model.schema import Location
@@ -42,7 +42,7 @@ def deparse(node: Any) -> str:
 
 def fresh(sql: str) -> Any:
     """A private copy of a statement's AST, safe to modify for a fix."""
-    return pglast.parse_sql(sql)[0].stmt
+    return parse_one(sql)
 
 
 def lock_timeout_prefix(rev: Revision) -> str:

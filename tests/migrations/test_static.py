@@ -105,11 +105,12 @@ class TestSqlFiles:
 
     def test_assume_in_transaction(self, tmp_path: Path) -> None:
         """With assume_in_transaction, CONCURRENTLY in a plain .sql file is reported as failing."""
-        (tmp_path / "001.sql").write_text("CREATE INDEX CONCURRENTLY i ON t (a);\n", encoding="utf-8")
+        (tmp_path / "001.sql").write_text("SET statement_timeout = '1h';\nCREATE INDEX CONCURRENTLY i ON t (a);\n",
+                                          encoding="utf-8")
         assert lint_migrations(tmp_path).findings == ()
         result = lint_migrations(tmp_path, assume_in_transaction=True)
         assert [(f.rule, f.locations) for f in result.findings] == [
-            ("concurrent-in-transaction", (Location("001.sql", 1),))]
+            ("concurrent-in-transaction", (Location("001.sql", 2),))]
 
     def test_unknown_since(self, tmp_path: Path) -> None:
         """An unknown ``since`` revision is a usage error."""

@@ -164,12 +164,15 @@ def statement_lock(node: Any) -> str | None:
         return alter_lock(node)
     if isinstance(node, ast.IndexStmt):
         return "ShareUpdateExclusiveLock" if node.concurrent else "ShareLock"
-    if isinstance(node, ast.RenameStmt | ast.TruncateStmt | ast.ClusterStmt):
+    if isinstance(node, ast.RenameStmt):
+        # ALTER INDEX ... RENAME takes SHARE UPDATE EXCLUSIVE since PostgreSQL 12
+        return "ShareUpdateExclusiveLock" if node.renameType == ObjectType.OBJECT_INDEX else "AccessExclusiveLock"
+    if isinstance(node, ast.TruncateStmt | ast.ClusterStmt):
         return "AccessExclusiveLock"
     if isinstance(node, ast.DropStmt):
         if node.removeType == ObjectType.OBJECT_INDEX:
             return "ShareUpdateExclusiveLock" if node.concurrent else "AccessExclusiveLock"
-        if node.removeType == ObjectType.OBJECT_TABLE:
+        if node.removeType in _DROPPED_RELATIONS or node.removeType == ObjectType.OBJECT_TRIGGER:
             return "AccessExclusiveLock"
         return None
     if isinstance(node, ast.CreateTrigStmt):
@@ -177,17 +180,116 @@ def statement_lock(node: Any) -> str | None:
     if isinstance(node, ast.CreateStmt) and node.partbound is not None:
         return "AccessExclusiveLock"  # CREATE TABLE ... PARTITION OF locks the parent
     if isinstance(node, ast.VacuumStmt):
-        return "ShareUpdateExclusiveLock"
+        return "AccessExclusiveLock" if vacuum_full(node) else "ShareUpdateExclusiveLock"
+    if isinstance(node, ast.ReindexStmt):
+        return "ShareUpdateExclusiveLock" if is_concurrent(node) else "ShareLock"
+    if isinstance(node, ast.LockStmt):
+        return LOCK_MODES[max(0, min(int(node.mode), len(LOCK_MODES)) - 1)]
+    if isinstance(node, ast.RefreshMatViewStmt):
+        return "ExclusiveLock" if node.concurrent else "AccessExclusiveLock"
+    if isinstance(node, ast.ViewStmt) and node.replace:
+        return "AccessExclusiveLock"
+    return None
+
+
+_DROPPED_RELATIONS = frozenset({ObjectType.OBJECT_TABLE, ObjectType.OBJECT_VIEW, ObjectType.OBJECT_MATVIEW})
+
+
+@dataclass(frozen=True, slots=True)
+class LockRequest:
+    """A table-level lock a statement asks for; ``role`` says why it is taken on that table."""
+
+    table: str
+    mode: str
+    role: str = "target"  # "target", "referenced" (by a new foreign key), "parent" (of a partition)
+
+
+def option_on(params: Any, name: str) -> bool:
+    """``(NAME)`` or ``(NAME true)`` in an option list is on; ``(NAME false)``/``(NAME off)``/``0`` is off."""
+    for p in params or ():
+        if p.defname != name:
+            continue
+        arg = p.arg
+        if arg is None:
+            return True
+        if isinstance(arg, ast.Boolean):
+            return bool(arg.boolval)
+        if isinstance(arg, ast.Integer):
+            return bool(arg.ival)
+        return str(getattr(arg, "sval", "")).lower() not in {"false", "off", "0", "no"}
+    return False
+
+
+def vacuum_full(node: Any) -> bool:
+    return isinstance(node, ast.VacuumStmt) and node.is_vacuumcmd and option_on(node.options, "full")
+
+
+def referenced_tables(node: Any) -> list[str]:
+    """Tables that foreign keys added by the statement reference (CREATE TABLE or ALTER TABLE)."""
+    cons: list[Any] = []
+    if isinstance(node, ast.CreateStmt):
+        for elt in node.tableElts or ():
+            if isinstance(elt, ast.Constraint):
+                cons.append(elt)
+            elif isinstance(elt, ast.ColumnDef):
+                cons.extend(constraints_of(elt))
+    elif isinstance(node, ast.AlterTableStmt):
+        for cmd in node.cmds or ():
+            if cmd.subtype == AlterTableType.AT_AddConstraint and isinstance(cmd.def_, ast.Constraint):
+                cons.append(cmd.def_)
+            elif cmd.subtype == AlterTableType.AT_AddColumn and isinstance(cmd.def_, ast.ColumnDef):
+                cons.extend(constraints_of(cmd.def_))
+    out = []
+    for con in cons:
+        if con.contype == ConstrType.CONSTR_FOREIGN and con.pktable is not None:
+            name = rel_name(con.pktable)
+            if name not in out:
+                out.append(name)
+    return out
+
+
+def relations_of(node: Any) -> list[str]:
+    """Every table a statement names as its object(s): several for TRUNCATE, LOCK, VACUUM, DROP."""
+    if isinstance(node, ast.TruncateStmt | ast.LockStmt):
+        return [rel_name(rv) for rv in node.relations or ()]
+    if isinstance(node, ast.VacuumStmt):
+        return [rel_name(vr.relation) for vr in node.rels or () if vr.relation is not None]
+    if isinstance(node, ast.ClusterStmt | ast.RefreshMatViewStmt) and node.relation is not None:
+        return [rel_name(node.relation)]
+    if isinstance(node, ast.ReindexStmt) and node.relation is not None:
+        return [rel_name(node.relation)]
+    if isinstance(node, ast.ViewStmt):
+        return [rel_name(node.view)]
+    if isinstance(node, ast.DropStmt):
+        if node.removeType in _DROPPED_RELATIONS or node.removeType == ObjectType.OBJECT_INDEX:
+            return [names_to_qualified(names) for names in node.objects or ()]
+        if node.removeType == ObjectType.OBJECT_TRIGGER:  # (schema?, table, trigger)
+            return [names_to_qualified(names[:-1]) for names in node.objects or () if len(names) >= 2]
+    table = target_table(node)
+    return [table] if table else []
+
+
+def needs_autocommit(node: Any) -> str | None:
+    """What makes a statement impossible inside a transaction block (None: it can run in one)."""
+    if is_concurrent(node):
+        return "CONCURRENTLY"
+    if isinstance(node, ast.VacuumStmt) and node.is_vacuumcmd:
+        return "VACUUM"
     return None
 
 
 def is_concurrent(node: Any) -> bool:
-    """Statements that cannot run inside a transaction block because of CONCURRENTLY."""
+    """Statements that cannot run inside a transaction block because of CONCURRENTLY.
+
+    ``REINDEX (CONCURRENTLY false)`` is not concurrent.
+    """
     if isinstance(node, ast.IndexStmt | ast.DropStmt):
         return bool(node.concurrent)
     if isinstance(node, ast.ReindexStmt):
-        return any(p.defname == "concurrently" for p in node.params or ())
+        return option_on(node.params, "concurrently")
     if isinstance(node, ast.AlterTableStmt):
         return any(c.subtype == AlterTableType.AT_DetachPartition and getattr(c.def_, "concurrent", False)
                    for c in node.cmds or ())
+    if isinstance(node, ast.RefreshMatViewStmt):
+        return False  # REFRESH ... CONCURRENTLY runs fine inside a transaction
     return False

@@ -8,6 +8,7 @@ pglast. Each statement is then mapped back to the ``op.*`` call that emitted it.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import contextlib
 import io
 import logging
@@ -24,14 +25,15 @@ from alembic.script import Script, ScriptDirectory
 
 from dbaudit.errors import SourceError
 from dbaudit.migrations.parse.ops import OpCall, RevisionSource, read_revision_source
-from dbaudit.migrations.parse.statements import RawStatement, Statement, fingerprint, parse_statements
-from dbaudit.migrations.source import MigrationSet, Revision, track_transactions, transaction_change
+from dbaudit.migrations.parse.statements import Statement, fingerprint, parse_statements
+from dbaudit.migrations.source import MigrationSet, Revision, TransactionTracker
 from dbaudit.migrations.sqlfacts import target_table
 
 # Offline mode never connects; the URL only tells SQLAlchemy which dialect to compile for.
 OFFLINE_URL = "postgresql://dbaudit@offline.invalid/offline"
 _MARKER = re.compile(r"^-- Running upgrade .*? -> ([^,\s]+).*$", re.MULTILINE)
 _VERSION_TABLE = "alembic_version"
+_PER_MIGRATION = re.compile(r"transaction_per_migration\s*=\s*True")
 
 
 def load_alembic(root: Path, *, ini: Path | None = None, script_location: Path | None = None) -> MigrationSet:
@@ -58,6 +60,8 @@ def load_alembic(root: Path, *, ini: Path | None = None, script_location: Path |
     return MigrationSet(
         root=root, kind="alembic", revisions=tuple(revisions), heads=tuple(script.get_heads()),
         notes=tuple(notes), lock_timeout_in_env="lock_timeout" in env_text,
+        statement_timeout_in_env="statement_timeout" in env_text,
+        transaction_per_migration=bool(_PER_MIGRATION.search(env_text)),
     )
 
 
@@ -171,7 +175,7 @@ def _literal_statements(src: RevisionSource, rel: str) -> list[Statement]:
         if op.sql is not None:
             for raw in parse_statements(op.sql, where=f"{rel}:{op.line}"):
                 out.append(Statement(raw.sql, raw.node, op.sql_line + raw.line_offset,
-                                     in_transaction=not op.autocommit))
+                                     in_transaction=not op.autocommit, tx=None if op.autocommit else 1))
     return out
 
 
@@ -181,7 +185,8 @@ def _with_transactions(
     """Parse each revision's offline SQL in run order, carrying the open/closed transaction along."""
     by_id = {r.id: r for r in revisions}
     preamble = chunks.get("", "")
-    in_tx = _ends_in_transaction(parse_statements(preamble, where="alembic offline output"), start=False)
+    tracker = TransactionTracker()
+    tracker.follow([raw.node for raw in parse_statements(preamble, where="alembic offline output")])
     out: dict[str, Revision] = {}
     for rev_id, text in chunks.items():
         if rev_id == "" or rev_id not in by_id:
@@ -190,22 +195,10 @@ def _with_transactions(
         raws = parse_statements(text, where=rev.path)
         lines = _LineMapper(sources[rev_id], rev.path)
         items = [(sql, raw.node, line) for raw in raws for line, sql in [lines.source_of(raw.sql, raw.node)]]
-        tracked = track_transactions(items, in_transaction=in_tx)
-        in_tx = _ends_in_transaction(raws, start=in_tx)
+        tracked = tracker.track(items)
         kept = tuple(st for st in tracked if not _is_version_table(st.node))
-        out[rev_id] = Revision(
-            rev.id, rev.path, rev.down_revisions, kept, rev.kind, rev.upgrade_line,
-            rev.downgrade_line, rev.has_downgrade, rev.message,
-        )
+        out[rev_id] = dataclasses.replace(rev, statements=kept)
     return [out.get(r.id, r) for r in revisions]
-
-
-def _ends_in_transaction(raws: list[RawStatement], *, start: bool) -> bool:
-    state = start
-    for raw in raws:
-        change = transaction_change(raw.node)
-        state = state if change is None else change
-    return state
 
 
 def _is_version_table(node: object) -> bool:

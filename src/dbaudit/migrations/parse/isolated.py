@@ -57,20 +57,22 @@ def _child_error(stderr: str, root: Path) -> str:
 def _from_json(data: dict[str, Any], root: Path) -> MigrationSet:
     revisions = []
     for r in data["revisions"]:
-        statements = tuple(_statement(sql, line, in_tx, r["path"]) for sql, line, in_tx in r["statements"])
+        statements = tuple(_statement(sql, line, tx, r["path"]) for sql, line, tx in r["statements"])
         revisions.append(Revision(
             id=r["id"], path=r["path"], down_revisions=tuple(r["down_revisions"]), statements=statements,
             kind="alembic", upgrade_line=r["upgrade_line"], downgrade_line=r["downgrade_line"],
-            has_downgrade=r["has_downgrade"], message=r["message"],
+            has_downgrade=r["has_downgrade"], message=r["message"], partial=r["partial"],
         ))
     return MigrationSet(root=root, kind="alembic", revisions=tuple(revisions), heads=tuple(data["heads"]),
-                        notes=tuple(data["notes"]), lock_timeout_in_env=data["lock_timeout_in_env"])
+                        notes=tuple(data["notes"]), lock_timeout_in_env=data["lock_timeout_in_env"],
+                        statement_timeout_in_env=data["statement_timeout_in_env"],
+                        transaction_per_migration=data["transaction_per_migration"])
 
 
-def _statement(sql: str, line: int, in_transaction: bool, path: str) -> Statement:
+def _statement(sql: str, line: int, tx: int | None, path: str) -> Statement:
     raws = parse_statements(sql, where=f"{path}:{line}")
     node = raws[0].node if raws else None
-    return Statement(sql, node, line, in_transaction)
+    return Statement(sql, node, line, tx is not None, tx)
 
 
 def _to_json(migrations: MigrationSet) -> dict[str, Any]:
@@ -78,10 +80,13 @@ def _to_json(migrations: MigrationSet) -> dict[str, Any]:
         "revisions": [{
             "id": r.id, "path": r.path, "down_revisions": list(r.down_revisions), "upgrade_line": r.upgrade_line,
             "downgrade_line": r.downgrade_line, "has_downgrade": r.has_downgrade, "message": r.message,
-            "statements": [[s.sql, s.line, s.in_transaction] for s in r.statements],
+            "partial": r.partial,
+            "statements": [[s.sql, s.line, s.tx] for s in r.statements],
         } for r in migrations.revisions],
         "heads": list(migrations.heads), "notes": list(migrations.notes),
         "lock_timeout_in_env": migrations.lock_timeout_in_env,
+        "statement_timeout_in_env": migrations.statement_timeout_in_env,
+        "transaction_per_migration": migrations.transaction_per_migration,
     }
 
 

@@ -77,9 +77,12 @@ def _module_strings(tree: ast.Module) -> dict[str, tuple[str, int]]:
 
 
 def _is_empty(func: ast.FunctionDef) -> bool:
-    """A downgrade that does nothing: only ``pass``, ``...``, a docstring or a ``raise``."""
+    """A downgrade that does nothing: only ``pass``, ``...`` or a docstring.
+
+    A downgrade that raises is not empty: the author declared the revision irreversible on purpose.
+    """
     for stmt in func.body:
-        if isinstance(stmt, ast.Pass | ast.Raise):
+        if isinstance(stmt, ast.Pass):
             continue
         if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant):
             continue

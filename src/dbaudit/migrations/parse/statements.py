@@ -26,6 +26,7 @@ class Statement:
     node: Any  # a pglast.ast node; pglast ships no type stubs
     line: int
     in_transaction: bool = False
+    tx: int | None = None  # which transaction block (numbered in run order); None outside any
 
 
 @dataclass(frozen=True, slots=True)

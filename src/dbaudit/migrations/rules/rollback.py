@@ -15,8 +15,10 @@ def missing_downgrade(rev: AnalyzedRevision) -> Iterator[Finding]:
     """A revision has no downgrade (or one that does nothing).
 
     ## What it does
-    Flags an Alembic revision whose `downgrade()` is missing or only contains `pass`, a docstring or a
-    `raise`, and a `NAME.up.sql` migration without its `NAME.down.sql`.
+    Flags an Alembic revision whose `downgrade()` is missing or only contains `pass`, `...` or a
+    docstring, and a `NAME.up.sql` migration without its `NAME.down.sql`. A `downgrade()` that
+    raises (`raise NotImplementedError("irreversible: ...")`) declares the revision irreversible on
+    purpose and is not flagged.
 
     ## Why is this bad?
     When a release goes wrong the schema cannot be taken back with the tool; rollback becomes a

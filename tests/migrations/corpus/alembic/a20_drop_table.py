@@ -1,4 +1,4 @@
-# expect: destructive-change, missing-downgrade
+# expect: destructive-change
 """a20 drop table"""
 from alembic import op
 

@@ -1,0 +1,117 @@
+"""The database the migrations will run on (``--database``): table sizes, server version, applied
+revisions and function volatility.
+
+Sizes come from the schema model (``load_source``): a live PostgreSQL URL is read with exact sizes
+(``pg_table_size``: a table never vacuumed or analysed still shows its real size), a model JSON file
+(``dbaudit inspect -o``) gives the sizes it recorded. The applied Alembic revisions
+(``alembic_version``) and the volatility of functions named in defaults are read from a live
+database only, in a read-only session (``connect_readonly``), one round trip each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from dbaudit.errors import SourceError
+from dbaudit.model.schema import SchemaModel, Table
+from dbaudit.redact import redact_url
+
+_VERSION_TABLES = """
+SELECT n.nspname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relname = 'alembic_version' AND c.relkind IN ('r', 'p')
+ORDER BY n.nspname <> 'public', n.nspname
+"""
+_VOLATILITY = """
+SELECT p.proname, bool_or(p.provolatile = 'v')
+FROM pg_catalog.pg_proc p WHERE p.proname = ANY(%s) GROUP BY p.proname
+"""
+
+
+@dataclass(frozen=True)
+class TableSize:
+    table: str
+    rows: int | None  # planner estimate; None: never analysed
+    table_bytes: int | None
+    total_bytes: int | None  # table and indexes
+    exact: bool  # sizes read with pg_table_size (else as of the last VACUUM/ANALYZE)
+
+
+@dataclass
+class DatabaseFacts:
+    """What ``--database`` told about the target database."""
+
+    name: str
+    server_major: int | None
+    sizes: dict[str, TableSize]
+    applied: tuple[str, ...] | None  # alembic_version rows; None: unknown (a model file)
+    version_table: str | None = None
+    url: str | None = field(default=None, repr=False)
+
+    def size(self, table: str) -> TableSize | None:
+        return self.sizes.get(table)
+
+    def volatility(self, names: Iterable[str]) -> dict[str, bool]:
+        """Function name -> volatile (any overload VOLATILE), for names the database knows."""
+        wanted = sorted(set(names))
+        if not wanted or self.url is None:
+            return {}
+        import psycopg  # noqa: PLC0415
+
+        from dbaudit.sources.postgres.connect import connect_readonly, connection_error  # noqa: PLC0415
+
+        conn = connect_readonly(self.url)
+        try:
+            with conn:
+                return {str(name): bool(volatile) for name, volatile in conn.execute(_VOLATILITY, (wanted,))}
+        except psycopg.Error as exc:
+            raise connection_error(self.url, exc, during="looking up functions") from None
+
+
+def read_database(spec: str) -> DatabaseFacts:
+    """Facts about ``spec``: a PostgreSQL URL, or a model JSON file written by ``dbaudit inspect -o``."""
+    from dbaudit.sources import load_source  # noqa: PLC0415 - heavy, only with --database
+
+    live = "://" in spec
+    model = load_source(spec, exact_sizes=live)
+    if model.source.dialect != "postgresql":
+        raise SourceError(f"{redact_url(spec)}: --database must be PostgreSQL (got {model.source.dialect})")
+    sizes = {t.qualified_name: _size(t, exact=live) for t in model.tables if t.is_relation_with_rows}
+    applied: tuple[str, ...] | None = None
+    version_table = None
+    if live:
+        version_table, applied = _applied(spec)
+    return DatabaseFacts(model.source.name, _major(model), sizes, applied, version_table, spec if live else None)
+
+
+def _size(table: Table, *, exact: bool) -> TableSize:
+    stats = table.stats
+    if stats is None:
+        return TableSize(table.qualified_name, None, None, None, exact)
+    return TableSize(table.qualified_name, stats.rows_estimate, stats.table_bytes, stats.total_bytes, exact)
+
+
+def _major(model: SchemaModel) -> int | None:
+    text = (model.source.server_version or "").strip()
+    head = text.split(".")[0].split()[0] if text else ""
+    return int(head) if head.isdigit() else None
+
+
+def _applied(url: str) -> tuple[str | None, tuple[str, ...]]:
+    """``(schema.alembic_version, its version_num rows)``; ``(None, ())`` when the table is absent."""
+    import psycopg  # noqa: PLC0415
+
+    from dbaudit.sources.postgres.connect import connect_readonly, connection_error  # noqa: PLC0415
+    from dbaudit.sqltext import qualified  # noqa: PLC0415
+
+    conn = connect_readonly(url)
+    try:
+        with conn:
+            row = conn.execute(_VERSION_TABLES).fetchone()
+            if row is None:
+                return None, ()
+            table = qualified(str(row[0]), "alembic_version")
+            versions = tuple(sorted(str(r[0]) for r in conn.execute(f"SELECT version_num FROM {table}")))
+            return f"{row[0]}.alembic_version", versions
+    except psycopg.Error as exc:
+        raise connection_error(url, exc, during="reading alembic_version") from None

@@ -106,7 +106,8 @@ def walk(node: Any) -> Iterator[Any]:
             todo.extend(reversed(current))
         elif isinstance(current, ast.Node):
             yield current
-            for attr in reversed(current.__slots__):
+            slots: Any = getattr(type(current), "__slots__", ())
+            for attr in reversed(slots):
                 value = getattr(current, attr, None)
                 if isinstance(value, ast.Node | tuple | list):
                     todo.append(value)
@@ -117,7 +118,8 @@ def functions_in(node: Any) -> list[str]:
     names: list[str] = []
     for n in walk(node):
         if isinstance(n, ast.FuncCall):
-            names.append(n.funcname[-1].sval.lower())
+            funcname: Any = n.funcname
+            names.append(funcname[-1].sval.lower())
         elif isinstance(n, ast.SQLValueFunction):
             names.append("now")  # stable, like now()
     return names
@@ -184,7 +186,7 @@ def statement_lock(node: Any) -> str | None:
     if isinstance(node, ast.ReindexStmt):
         return "ShareUpdateExclusiveLock" if is_concurrent(node) else "ShareLock"
     if isinstance(node, ast.LockStmt):
-        return LOCK_MODES[max(0, min(int(node.mode), len(LOCK_MODES)) - 1)]
+        return LOCK_MODES[max(0, min(int(node.mode or len(LOCK_MODES)), len(LOCK_MODES)) - 1)]
     if isinstance(node, ast.RefreshMatViewStmt):
         return "ExclusiveLock" if node.concurrent else "AccessExclusiveLock"
     if isinstance(node, ast.ViewStmt) and node.replace:
@@ -221,7 +223,7 @@ def option_on(params: Any, name: str) -> bool:
 
 
 def vacuum_full(node: Any) -> bool:
-    return isinstance(node, ast.VacuumStmt) and node.is_vacuumcmd and option_on(node.options, "full")
+    return isinstance(node, ast.VacuumStmt) and bool(node.is_vacuumcmd) and option_on(node.options, "full")
 
 
 def referenced_tables(node: Any) -> list[str]:

@@ -207,9 +207,9 @@ class SchemaState:
         elif isinstance(node, ast.RenameStmt):
             self._rename(node)
         elif isinstance(node, ast.IndexStmt) and node.relation is not None:
-            table = rel_name(node.relation)
+            indexed = rel_name(node.relation)
             if node.idxname:
-                self.indexes[f"{table.partition('.')[0]}.{node.idxname}"] = (table, rev_id)
+                self.indexes[f"{indexed.partition('.')[0]}.{node.idxname}"] = (indexed, rev_id)
         elif isinstance(node, ast.DropStmt) and node.removeType == ObjectType.OBJECT_TABLE:
             for names in node.objects or ():
                 self.tables.pop(names_to_qualified(names), None)
@@ -219,7 +219,8 @@ class SchemaState:
         elif isinstance(node, ast.ViewStmt) and not node.replace:
             self.tables[rel_name(node.view)] = TableState(rel_name(node.view), rev_id)
         elif isinstance(node, ast.CreateFunctionStmt):
-            self.functions[node.funcname[-1].sval.lower()] = _declared_volatile(node)
+            funcname: Any = node.funcname
+            self.functions[funcname[-1].sval.lower()] = _declared_volatile(node)
         elif isinstance(node, ast.AlterEnumStmt) and node.newVal is not None and st.tx is not None:
             self.new_enum_values[node.newVal] = st.tx
 

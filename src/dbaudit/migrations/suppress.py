@@ -64,11 +64,11 @@ def read_suppressions(migrations: MigrationSet, selected: set[str], known: Itera
             match = _DIRECTIVE.match(comment.strip())
             if match is None:
                 continue
-            out.append(_suppression(rev, line, own_line, match, starts, known_ids))
+            out.append(_suppression(rev, line, match, own_line=own_line, starts=starts, known=known_ids))
     return out
 
 
-def _suppression(rev: Revision, line: int, own_line: bool, match: re.Match[str], starts: list[int],
+def _suppression(rev: Revision, line: int, match: re.Match[str], *, own_line: bool, starts: list[int],
                  known: list[str]) -> Suppression:
     where = f"{rev.path}:{line}"
     rules = tuple(r.strip() for r in match.group(1).split(",") if r.strip())
@@ -111,7 +111,7 @@ def _sql_comments(text: str) -> list[tuple[int, bool, str]]:
 
 
 def _python_comments(text: str) -> list[tuple[int, bool, str]]:
-    out = []
+    out: list[tuple[int, bool, str]] = []
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
     except (tokenize.TokenError, SyntaxError):

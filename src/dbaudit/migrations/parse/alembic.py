@@ -8,8 +8,8 @@ pglast. Each statement is then mapped back to the ``op.*`` call that emitted it.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import contextlib
+import dataclasses
 import io
 import logging
 import os
@@ -33,6 +33,7 @@ from dbaudit.migrations.sqlfacts import target_table
 OFFLINE_URL = "postgresql://dbaudit@offline.invalid/offline"
 _MARKER = re.compile(r"^-- Running upgrade .*? -> ([^,\s]+).*$", re.MULTILINE)
 _VERSION_TABLE = "alembic_version"
+_ADDRESS = re.compile(r" at 0x[0-9a-f]+")  # object reprs: not stable from run to run
 _PER_MIGRATION = re.compile(r"transaction_per_migration\s*=\s*True")
 
 
@@ -44,24 +45,26 @@ def load_alembic(root: Path, *, ini: Path | None = None, script_location: Path |
         s.revision: parsed.get(str(Path(s.path).resolve())) or read_revision_source(Path(s.path), _rel(root, s.path))
         for s in ordered
     }
+    env_text = _read(Path(script.dir) / "env.py")
+    per_migration = bool(_PER_MIGRATION.search(env_text))
     notes: list[str] = []
+    failed: dict[str, str] = {}
     try:
-        chunks = _offline_sql(cfg, script)
-    except Exception as exc:
-        notes.append(f"alembic offline mode (--sql) failed ({type(exc).__name__}: {exc}); "
-                     "only the SQL of op.execute() literals was linted")
+        chunks, failed, render_notes = _render(cfg, script, per_migration=per_migration, count=len(ordered))
+        notes.extend(render_notes)
+    except _RenderFailed as exc:
+        notes.append(f"alembic offline mode (--sql) failed ({exc}); every revision was read from its source "
+                     "(op.execute SQL strings and op.* calls with literal arguments)")
         chunks = None
-    revisions = [
-        _revision(s, root, sources[s.revision], chunks) for s in ordered
-    ]
+    revisions = [_revision(s, root, sources[s.revision], chunks, failed.get(s.revision), index=index)
+                 for index, s in enumerate(ordered)]
     if chunks is not None:
         revisions = _with_transactions(revisions, chunks, sources)
-    env_text = _read(Path(script.dir) / "env.py")
     return MigrationSet(
         root=root, kind="alembic", revisions=tuple(revisions), heads=tuple(script.get_heads()),
         notes=tuple(notes), lock_timeout_in_env="lock_timeout" in env_text,
         statement_timeout_in_env="statement_timeout" in env_text,
-        transaction_per_migration=bool(_PER_MIGRATION.search(env_text)),
+        transaction_per_migration=per_migration,
     )
 
 
@@ -124,13 +127,52 @@ def _offline_environment() -> Iterator[None]:
             os.environ.pop("DATABASE_URL", None)
 
 
-def _offline_sql(cfg: Config, script: ScriptDirectory) -> dict[str, str]:
-    """Revision id -> the SQL offline mode emits for it ("" key: what comes before the first).
+class _RenderFailed(Exception):
+    """Offline mode could not render the project at all."""
 
-    What ``alembic upgrade heads --sql`` (``alembic.command.upgrade``) does, but with the
-    ``ScriptDirectory`` already loaded, so the revision files are not imported a second time.
+
+def _render(cfg: Config, script: ScriptDirectory, *, per_migration: bool, count: int,
+            ) -> tuple[dict[str, str], dict[str, str], list[str]]:
+    """Revision id -> the SQL offline mode emits for it ("" key: what comes before the first), the
+    revisions that failed (id -> why) and notes.
+
+    What ``alembic upgrade heads --sql`` (``alembic.command.upgrade``) does, with the
+    ``ScriptDirectory`` already loaded, so the revision files are not imported a second time. When a
+    revision's ``upgrade()`` raises (a plugin missing, a data migration reading the database), the
+    revisions after it are rendered again from there (``starting_rev``) and the failed one is read
+    from its source by the caller. When env.py itself cannot run offline (it needs the application,
+    a live database), dbaudit's own offline environment renders the revisions.
     """
-    buffer = io.StringIO()
+    chunks: dict[str, str] = {}
+    failed: dict[str, str] = {}
+    notes: list[str] = []
+    own_env, start = False, None
+    for _ in range(count + 2):
+        buffer = io.StringIO()
+        try:
+            _run_offline(cfg, script, buffer, start, own_env=own_env, per_migration=per_migration)
+        except Exception as exc:
+            reason = f"{type(exc).__name__}: {_ADDRESS.sub('', ' '.join(str(exc).split()))[:300]}"
+            text = buffer.getvalue()
+            ran = _MARKER.findall(text)
+            if not ran and not own_env and start is None:
+                notes.append(f"env.py could not run in offline mode ({reason}); the revisions were rendered with "
+                             "dbaudit's own offline environment (PostgreSQL dialect, literal binds)")
+                own_env = True
+                continue
+            if not ran or ran[-1] in failed:
+                raise _RenderFailed(reason) from None
+            _merge_chunks(chunks, split_offline_sql(text), drop=ran[-1])
+            failed[ran[-1]] = reason
+            start = ran[-1]
+            continue
+        _merge_chunks(chunks, split_offline_sql(buffer.getvalue()), drop=None)
+        return chunks, failed, notes
+    raise _RenderFailed("too many failing revisions")
+
+
+def _run_offline(cfg: Config, script: ScriptDirectory, buffer: io.StringIO, start: str | None, *,
+                 own_env: bool, per_migration: bool) -> None:
     cfg.output_buffer = buffer
     cfg.set_main_option("sqlalchemy.url", OFFLINE_URL)
     cfg.cmd_opts = argparse.Namespace(x=[f"url={OFFLINE_URL}"])
@@ -139,10 +181,22 @@ def _offline_sql(cfg: Config, script: ScriptDirectory) -> dict[str, str]:
         return script._upgrade_revs("heads", rev)
 
     with _offline_environment(), EnvironmentContext(
-        cfg, script, fn=upgrade, as_sql=True, starting_rev=None, destination_rev="heads",
-    ):
-        script.run_env()
-    return split_offline_sql(buffer.getvalue())
+        cfg, script, fn=upgrade, as_sql=True, starting_rev=start, destination_rev="heads",
+    ) as env:
+        if not own_env:
+            script.run_env()
+            return
+        env.configure(url=OFFLINE_URL, literal_binds=True, transaction_per_migration=per_migration)
+        with env.begin_transaction():
+            env.run_migrations()
+
+
+def _merge_chunks(into: dict[str, str], new: dict[str, str], *, drop: str | None) -> None:
+    first = not into
+    for rev_id, text in new.items():
+        if (rev_id == "" and not first) or rev_id == drop:
+            continue
+        into.setdefault(rev_id, text)
 
 
 def split_offline_sql(text: str) -> dict[str, str]:
@@ -155,28 +209,54 @@ def split_offline_sql(text: str) -> dict[str, str]:
     return chunks
 
 
-def _revision(s: Script, root: Path, src: RevisionSource, chunks: dict[str, str] | None) -> Revision:
+def _revision(s: Script, root: Path, src: RevisionSource, chunks: dict[str, str] | None, failed: str | None,
+              *, index: int) -> Revision:
     rel = _rel(root, s.path)
     down = s.down_revision
     downs = tuple(down) if isinstance(down, tuple | list) else (down,) if down else ()
     # with offline SQL, statements are filled by _with_transactions (it needs the whole stream in order)
-    statements = tuple(_literal_statements(src, rel)) if chunks is None else ()
+    statements: tuple[Statement, ...] = ()
+    partial = None
+    if chunks is None or failed is not None:
+        read, summary = source_statements(src, rel, tx=-(index + 1))
+        statements = tuple(read)
+        why = f"offline rendering failed ({failed})" if failed else "offline mode failed for the whole project"
+        partial = f"{why}; {summary}"
     return Revision(
         id=s.revision, path=rel, down_revisions=downs, statements=statements, kind="alembic",
         upgrade_line=src.upgrade_line, downgrade_line=src.downgrade_line,
-        has_downgrade=not src.downgrade_empty, message=(s.doc or "").strip(),
+        has_downgrade=not src.downgrade_empty, message=(s.doc or "").strip(), partial=partial,
     )
 
 
-def _literal_statements(src: RevisionSource, rel: str) -> list[Statement]:
-    """Fallback when offline mode fails: the SQL of op.execute literals, in Alembic's transaction."""
+def source_statements(src: RevisionSource, rel: str, *, tx: int) -> tuple[list[Statement], str]:
+    """What can be read from a revision's source: op.execute SQL strings and op.* calls with literal
+    arguments, in Alembic's transaction (``tx``) unless in an autocommit block; and a summary."""
     out: list[Statement] = []
+    strings = calls = 0
+    unreadable: list[str] = []
     for op in src.ops:
-        if op.sql is not None:
-            for raw in parse_statements(op.sql, where=f"{rel}:{op.line}"):
-                out.append(Statement(raw.sql, raw.node, op.sql_line + raw.line_offset,
-                                     in_transaction=not op.autocommit, tx=None if op.autocommit else 1))
-    return out
+        text, line = (op.sql, op.sql_line) if op.sql is not None else (op.call_sql, op.line)
+        if text is None:
+            if op.unreadable:  # else a helper (op.get_bind, op.f): nothing to read
+                unreadable.append(f"op.{op.name} at line {op.line} ({op.unreadable})")
+            continue
+        try:
+            raws = parse_statements(text, where=f"{rel}:{line}")
+        except SourceError:
+            unreadable.append(f"op.{op.name} at line {op.line} (unparsable SQL)")
+            continue
+        strings += op.sql is not None
+        calls += op.sql is None
+        for raw in raws:
+            line_of = line + raw.line_offset if op.sql is not None else op.line
+            out.append(Statement(raw.sql, raw.node, line_of, in_transaction=not op.autocommit,
+                                 tx=None if op.autocommit else tx))
+    summary = (f"linted {len(out)} statement(s) read from the source ({strings} SQL string(s), "
+               f"{calls} op.* call(s))")
+    if unreadable:
+        summary += f"; not read: {', '.join(unreadable[:5])}" + (" ..." if len(unreadable) > 5 else "")
+    return out, summary
 
 
 def _with_transactions(

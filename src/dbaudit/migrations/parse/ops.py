@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dbaudit.errors import SourceError
+from dbaudit.migrations.parse import ops_sql
 
 # op function -> position of its table argument (the keyword names are tried first).
 _TABLE_ARG: dict[str, int] = {
@@ -19,6 +20,9 @@ _TABLE_ARG: dict[str, int] = {
     "add_column": 0, "drop_column": 0, "alter_column": 0, "create_table": 0, "drop_table": 0,
     "rename_table": 0, "batch_alter_table": 0, "create_table_comment": 0, "bulk_insert": 0,
 }
+# op.* functions that change nothing themselves (no SQL to read)
+_HELPERS = frozenset({"get_bind", "get_context", "f", "inline_literal", "implementation_for", "invoke",
+                      "run_async", "register_operation"})
 _TABLE_KEYWORDS = ("table_name", "source_table", "old_table_name", "table")
 
 
@@ -32,6 +36,8 @@ class OpCall:
     sql: str | None = None  # the SQL of ``op.execute`` when it is a literal (or a module constant)
     sql_line: int = 0  # line where that literal starts
     autocommit: bool = False  # inside ``with op.get_context().autocommit_block():``
+    call_sql: str | None = None  # the SQL of the call read from its literal arguments (not execute)
+    unreadable: str | None = None  # why call_sql could not be read
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,11 +119,19 @@ def _op_calls(func: ast.FunctionDef, constants: dict[str, tuple[str, int]]) -> l
             continue
         name = node.func.attr
         sql: tuple[str, int] | None = None
-        if name == "execute" and node.args:
-            sql = _string(node.args[0], constants)
+        call_sql, unreadable = None, None
+        if name == "execute":
+            sql = _string(node.args[0], constants) if node.args else None
+            unreadable = None if sql else "op.execute of a value that is not a string literal"
+        elif name not in _HELPERS:
+            try:
+                call_sql = ops_sql.call_sql(name, node)
+            except ops_sql.Unreadable as exc:
+                unreadable = str(exc)
         calls.append(OpCall(
             name=name, line=node.lineno, table=_table_arg(name, node),
             sql=sql[0] if sql else None, sql_line=sql[1] if sql else 0, autocommit=node.lineno in autocommit,
+            call_sql=call_sql, unreadable=unreadable,
         ))
     calls.sort(key=lambda c: c.line)
     return calls

@@ -116,8 +116,8 @@ def reindex_non_concurrent(rev: AnalyzedRevision) -> Iterator[Finding]:
         what = node.name if whole else ", ".join(_names(locks))
         if rev.context.version >= 12:
             copy = fresh(fact.statement.sql)
-            copy.params = tuple(p for p in copy.params or () if p.defname != "concurrently") + (
-                ast.DefElem(defname="concurrently"),)
+            copy.params = (*(p for p in copy.params or () if p.defname != "concurrently"),
+                           ast.DefElem(defname="concurrently"))
             fix = autocommit_note(rev.revision) + deparse(copy) + ";"
         else:
             fix = ("-- PostgreSQL 11 and older have no REINDEX CONCURRENTLY: build a copy and swap\n"
@@ -173,7 +173,8 @@ def vacuum_full_or_cluster(rev: AnalyzedRevision) -> Iterator[Finding]:
         yield vacuum_full_or_cluster.finding(
             objects=names,
             title=f"{what} rewrites {', '.join(names)} under ACCESS EXCLUSIVE",
-            evidence=[statement_evidence(rev.revision, fact), f"AccessExclusiveLock blocks {BLOCKS['AccessExclusiveLock']}"],
+            evidence=[statement_evidence(rev.revision, fact),
+                      f"AccessExclusiveLock blocks {BLOCKS['AccessExclusiveLock']}"],
             impact="Reads and writes wait while the table and its indexes are copied; disk use doubles meanwhile.",
             root_cause=f"{what} is an offline maintenance operation run inside a deploy.",
             locations=[location(rev.revision, fact)],
@@ -360,7 +361,8 @@ def drop_trigger(rev: AnalyzedRevision) -> Iterator[Finding]:
         yield drop_trigger.finding(
             objects=[*_names(locks), *(f"{locks[0].table}.{t}" for t in triggers)],
             title=f"Trigger {', '.join(triggers)} dropped from existing table {', '.join(_names(locks))}",
-            evidence=[statement_evidence(rev.revision, fact), f"AccessExclusiveLock blocks {BLOCKS['AccessExclusiveLock']}"],
+            evidence=[statement_evidence(rev.revision, fact),
+                      f"AccessExclusiveLock blocks {BLOCKS['AccessExclusiveLock']}"],
             impact="Reads and writes wait for the lock; what the trigger maintained stops being maintained.",
             root_cause="A trigger's behaviour removed in the same step as the schema change.",
             fix_sql=None if fact.lock_timeout else lock_timeout_prefix(rev.revision).rstrip(),

@@ -41,7 +41,7 @@ def defined_names(node: Any) -> list[str]:
         elif isinstance(n, ast.CreateSchemaStmt) and n.schemaname:
             out.append(n.schemaname)
         elif isinstance(n, ast.CreateFunctionStmt | ast.CreateEnumStmt):
-            names = n.funcname if isinstance(n, ast.CreateFunctionStmt) else n.typeName
+            names: Any = n.funcname if isinstance(n, ast.CreateFunctionStmt) else n.typeName
             out.append(names[-1].sval)
     created = _created_relation(node)
     if created:
@@ -50,16 +50,12 @@ def defined_names(node: Any) -> list[str]:
 
 
 def _created_relation(node: Any) -> str | None:
-    if isinstance(node, ast.CreateStmt | ast.CreateSeqStmt):
-        rv = node.relation if isinstance(node, ast.CreateStmt) else node.sequence
-        return str(rv.relname)
-    if isinstance(node, ast.ViewStmt):
-        return str(node.view.relname)
+    attribute = {ast.CreateStmt: "relation", ast.CreateSeqStmt: "sequence", ast.ViewStmt: "view",
+                 ast.CompositeTypeStmt: "typevar"}.get(type(node))
+    rv: Any = getattr(node, attribute) if attribute else None
     if isinstance(node, ast.CreateTableAsStmt) and node.into is not None:
-        return str(node.into.rel.relname)
-    if isinstance(node, ast.CompositeTypeStmt):
-        return str(node.typevar.relname)
-    return None
+        rv = node.into.rel
+    return str(rv.relname) if rv is not None else None
 
 
 @migration_rule("identifier-too-long", severity=Severity.P2, fix="never")
@@ -79,7 +75,8 @@ def identifier_too_long(rev: AnalyzedRevision) -> Iterator[Finding]:
 
     ## Example
     ```sql
-    CREATE INDEX ix_customer_subscription_billing_period_started_at_and_status_code ON subscriptions (started_at, status);
+    CREATE INDEX ix_customer_subscription_billing_period_started_at_and_status_code
+        ON subscriptions (started_at, status);
     ```
 
     ## Use instead

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 
 @click.command("lint-migrations")
-@click.argument("path", type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--trace", is_flag=True, help="Also apply the revisions on a throw-away database and record locks.")
 @click.option("--since", metavar="REV", help="Lint only the revisions after REV (e.g. the base of a pull request).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
@@ -37,26 +37,36 @@ if TYPE_CHECKING:
 @click.option("--assume-in-transaction", is_flag=True,
               help="Plain .sql files each run inside a transaction (as Flyway and sqitch run them).")
 @click.option("--rows", default=1000, show_default=True, help="Sample rows per table before a traced revision.")
+@click.option("--database", metavar="URL|FILE",
+              help="The target database (PostgreSQL URL, or a model JSON from `dbaudit inspect -o`): lint only "
+                   "the revisions not applied there and grade each hazard by the real table's size.")
+@click.option("--target-version", type=click.IntRange(9, 30), metavar="N",
+              help="PostgreSQL major version the migrations run on (default: the --database server's, else 13+).")
 @guarded
-def lint_command(*, path: Path, trace: bool, since: str | None, fmt: str, output: Path | None,
+def lint_command(*, paths: tuple[Path, ...], trace: bool, since: str | None, fmt: str, output: Path | None,
                  fail_on: str | None, select: tuple[str, ...], ignore: tuple[str, ...], config_path: str | None,
-                 scratch_url: str | None, rows: int, assume_in_transaction: bool) -> None:
-    """Review migrations for locks, rewrites, rollback and rolling-deploy safety."""
+                 scratch_url: str | None, rows: int, assume_in_transaction: bool, database: str | None,
+                 target_version: int | None) -> None:
+    """Review migrations for locks, rewrites, rollback and rolling-deploy safety.
+
+    PATHS: Alembic projects (alembic.ini, a script directory) or directories of .sql files; several in one run.
+    """
     from dbaudit.atomic import write_text_atomic  # noqa: PLC0415 - keep --help fast
     from dbaudit.config import load_config  # noqa: PLC0415
     from dbaudit.engine import apply_config  # noqa: PLC0415
     from dbaudit.migrations import lint_migrations  # noqa: PLC0415
 
-    project = path if path.is_dir() else path.parent
+    project = paths[0] if paths[0].is_dir() else paths[0].parent
     config = load_config(config_path, start_dir=project).merged(
         select=_split(select) or None, ignore=_split(ignore), fail_on=fail_on)
     with progress("linting migrations" + (" and tracing locks" if trace else "")):
-        result = lint_migrations(path, trace=trace, since=since, scratch_url=scratch_url, rows=rows,
-                                 assume_in_transaction=assume_in_transaction)
+        result = lint_migrations(paths, trace=trace, since=since, scratch_url=scratch_url, rows=rows,
+                                 assume_in_transaction=assume_in_transaction, target_version=target_version,
+                                 database=database)
     kept, config_notes = apply_config(result.findings, config)
     result = dataclasses.replace(result, findings=kept, notes=result.notes + config_notes)
     threshold = config.fail_on
-    text = json.dumps(envelope(result, path), indent=2, ensure_ascii=False) + "\n" if fmt == "json" else None
+    text = json.dumps(envelope(result, paths), indent=2, ensure_ascii=False) + "\n" if fmt == "json" else None
     if output is not None:
         write_text_atomic(output, text if text is not None else render_text(result))
     elif text is not None:
@@ -71,18 +81,20 @@ def _split(values: tuple[str, ...]) -> list[str]:
     return [part.strip() for value in values for part in value.split(",") if part.strip()]
 
 
-def envelope(result: LintResult, path: Path) -> dict[str, Any]:
-    """The JSON contract (format version 1), plus ``traces`` and ``notes``."""
-    kind = result.migrations.kind if result.migrations else "migrations"
+def envelope(result: LintResult, paths: tuple[Path, ...]) -> dict[str, Any]:
+    """The JSON contract (format version 1), plus ``traces``, ``notes`` and inline ``suppressed`` findings."""
+    kinds = [m.kind for m in result.projects] or ["migrations"] * len(paths)
     summary = {s.name: sum(1 for f in result.findings if f.severity is s) for s in Severity}
     return {
         "dbaudit_version": version("dbaudit"),
         "format_version": 1,
-        "sources": [{"kind": "alembic" if kind == "alembic" else "sql-migrations", "name": str(path)}],
+        "sources": [{"kind": "alembic" if kind == "alembic" else "sql-migrations", "name": str(path)}
+                    for kind, path in zip(kinds, paths, strict=False)],
         "findings": [f.to_json() for f in result.findings],
         "summary": summary,
         "traces": [t.to_json() for t in result.traces],
         "notes": [{"message": n.message, "rule": n.rule} for n in result.notes],
+        "suppressed": [{"finding": s.finding.to_json(), "suppression": s.by.to_json()} for s in result.suppressed],
     }
 
 
@@ -97,7 +109,7 @@ def render(result: LintResult, console: Console) -> None:
     for column in ("sev", "rule", "location", "finding"):
         table.add_column(column, overflow="fold")
     for f in result.findings:
-        loc = f"{Path(f.locations[0].path).name}:{f.locations[0].line}" if f.locations else ""
+        loc = f"{f.locations[0].path}:{f.locations[0].line}" if f.locations else ""
         table.add_row(f.severity.name, f.rule, loc, f.title)
     if result.findings:
         console.print(table)
@@ -106,8 +118,7 @@ def render(result: LintResult, console: Console) -> None:
     for note in result.notes:
         console.print(f"note: {note.message}", markup=False)
     counts = ", ".join(f"{s.name}: {sum(1 for f in result.findings if f.severity is s)}" for s in Severity)
-    revisions = len(result.migrations.revisions) if result.migrations else 0
-    console.print(f"{len(result.findings)} finding(s) in {revisions} revision(s) ({counts})", markup=False)
+    console.print(f"{len(result.findings)} finding(s) in {result.linted} revision(s) ({counts})", markup=False)
 
 
 def trace_table(result: LintResult) -> Table:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from dbaudit.errors import SourceError
 from dbaudit.model.schema import SchemaModel, Table
@@ -51,6 +52,28 @@ class DatabaseFacts:
     def size(self, table: str) -> TableSize | None:
         return self.sizes.get(table)
 
+    def empty_tables(self, tables: Iterable[str]) -> set[str]:
+        """Which of ``tables`` hold no row at all (live database only: one query for all of them).
+
+        Sizes cannot tell: an empty table with a text column already has 8 kB of TOAST index.
+        """
+        known = sorted(t for t in set(tables) if t in self.sizes)
+        if not known or self.url is None:
+            return set()
+        import psycopg  # noqa: PLC0415
+
+        from dbaudit.sources.postgres.connect import connect_readonly, connection_error  # noqa: PLC0415
+        from dbaudit.sqltext import literal, qualified_text  # noqa: PLC0415
+
+        query = " UNION ALL ".join(
+            f"SELECT {literal(t)}, NOT EXISTS (SELECT 1 FROM {qualified_text(t)})" for t in known)
+        conn = connect_readonly(self.url)
+        try:
+            with conn:
+                return {str(t) for t, empty in conn.execute(query) if empty}
+        except psycopg.Error as exc:
+            raise connection_error(self.url, exc, during="checking which tables are empty") from None
+
     def volatility(self, names: Iterable[str]) -> dict[str, bool]:
         """Function name -> volatile (any overload VOLATILE), for names the database knows."""
         wanted = sorted(set(names))
@@ -81,7 +104,18 @@ def read_database(spec: str) -> DatabaseFacts:
     version_table = None
     if live:
         version_table, applied = _applied(spec)
-    return DatabaseFacts(model.source.name, _major(model), sizes, applied, version_table, spec if live else None)
+    return DatabaseFacts(_short_name(spec, live=live), _major(model), sizes, applied, version_table,
+                         spec if live else None)
+
+
+def _short_name(spec: str, *, live: bool) -> str:
+    """``database orders_prod`` for a URL (no host, no credentials), the file name for a model file."""
+    if not live:
+        return Path(spec).name
+    from urllib.parse import urlsplit  # noqa: PLC0415
+
+    path = urlsplit(spec).path.strip("/")
+    return f"database {path}" if path else "the database"
 
 
 def _size(table: Table, *, exact: bool) -> TableSize:

@@ -47,7 +47,10 @@ def grade(findings: Iterable[Finding], db: DatabaseFacts, created_in_run: dict[s
     ``created_in_run``: tables created by revisions of this run (table -> revision): empty when the
     statement runs, whatever the database holds today.
     """
-    return [_graded(f, db, created_in_run) for f in findings]
+    findings = list(findings)
+    tables = {t for f in findings if f.rule in COSTS and (t := table_of(f)) is not None}
+    empty = db.empty_tables(tables - set(created_in_run))
+    return [_graded(f, db, created_in_run, empty) for f in findings]
 
 
 def table_of(finding: Finding) -> str | None:
@@ -58,7 +61,7 @@ def table_of(finding: Finding) -> str | None:
     return None
 
 
-def _graded(f: Finding, db: DatabaseFacts, created: dict[str, str]) -> Finding:
+def _graded(f: Finding, db: DatabaseFacts, created: dict[str, str], empty: set[str]) -> Finding:
     cost = COSTS.get(f.rule)
     table = table_of(f)
     if cost is None or table is None:
@@ -70,7 +73,7 @@ def _graded(f: Finding, db: DatabaseFacts, created: dict[str, str]) -> Finding:
     size = db.size(table)
     if size is None or size.table_bytes is None:
         return _with(f, f"{table} is not in {db.name}: size unknown, severity kept", f.severity, {})
-    if size.table_bytes == 0 or (size.rows == 0 and not size.exact):
+    if table in empty or size.table_bytes == 0 or (size.rows == 0 and not size.exact):
         return _with(f, f"{table} is empty in {db.name}" + ("" if size.exact else " (as of its last ANALYZE)")
                      + ": safe", Severity.P2, {"table_empty": True})
     if kind == "fails":
@@ -84,7 +87,7 @@ def _estimated(f: Finding, size: TableSize, kind: str, lock: str, db: DatabaseFa
     work = (size.total_bytes or size.table_bytes or 0) if kind == "rewrite" else (size.table_bytes or 0)
     seconds = work / THROUGHPUT[kind]
     rows = f", ~{_count(size.rows)} rows" if size.rows else ""
-    line = (f"{_VERB[kind]} {size.table} ({_bytes(work)}{rows} in {db.name}): ~{_duration(seconds)} under "
+    line = (f"{_VERB[kind]} {size.table} ({_bytes(work)}{rows} in {db.name}): {_duration(seconds)} under "
             f"{lock} ({ASSUMED})")
     severity = Severity.P2 if seconds < 1 else Severity.P0 if seconds >= 60 else f.severity
     return _with(f, line, severity, {"estimated_seconds": round(seconds, 1), "table_bytes": work,
@@ -119,10 +122,10 @@ def _duration(seconds: float) -> str:
     if seconds < 1:
         return "under 1 s"
     if seconds < 120:
-        return f"{seconds:.0f} s"
+        return f"~{seconds:.0f} s"
     if seconds < 7200:
-        return f"{seconds / 60:.0f} minutes"
-    return f"{seconds / 3600:.1f} hours"
+        return f"~{seconds / 60:.0f} minutes"
+    return f"~{seconds / 3600:.1f} hours"
 
 
 __all__ = ["ASSUMED", "COSTS", "THROUGHPUT", "grade", "table_of"]

@@ -24,7 +24,7 @@ from dbaudit.errors import ScratchError
 from dbaudit.findings import Finding, Note, Severity
 from dbaudit.migrations.parse.statements import Statement
 from dbaudit.migrations.source import MigrationSet, Revision
-from dbaudit.migrations.sqlfacts import BLOCKS, LOCK_MODES, is_concurrent, statement_lock, target_table
+from dbaudit.migrations.sqlfacts import BLOCKS, LOCK_MODES, needs_autocommit, statement_lock, target_table
 from dbaudit.model.schema import Location
 from dbaudit.redact import redact_text
 from dbaudit.scratch import scratch_server
@@ -158,7 +158,7 @@ def _run(conn: psycopg.Connection[Any], rev: Revision, st: Statement, start: Rel
     started = time.perf_counter()
     duration = 0.0
     try:
-        if is_concurrent(st.node):
+        if needs_autocommit(st.node):
             conn.execute(sql)
             duration = time.perf_counter() - started
             after = _relations(conn)
@@ -170,13 +170,13 @@ def _run(conn: psycopg.Connection[Any], rev: Revision, st: Statement, start: Rel
                 after = _relations(conn)
     except psycopg.Error as exc:
         error = redact_text(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
-    locks = _locks(held, before, after, start) if not is_concurrent(st.node) else _documented_lock(st, start)
+    locks = _locks(held, before, after, start) if not needs_autocommit(st.node) else _documented_lock(st, start)
     rewritten = tuple(sorted(
         before[oid][0] for oid in before
         if oid in after and before[oid][2] != "p" and after[oid][1] != before[oid][1]
     ))
     return TraceEntry(rev.id, rev.path, st.line, " ".join(sql.split()), locks, rewritten, duration * 1000,
-                      observed=not is_concurrent(st.node), error=error)
+                      observed=not needs_autocommit(st.node), error=error)
 
 
 def _locks(held: list[tuple[int, str]], before: Relations, after: Relations, start: Relations) -> tuple[LockHeld, ...]:

@@ -74,13 +74,18 @@ def _trusted_nodes() -> Iterator[None]:
     checks the trees are identical, types included). It was 60% of the time spent parsing a large
     migration. The validating method is restored as soon as parsing ends, so nodes built or edited
     afterwards (the fixes) are checked as usual. Parsing happens on one thread.
+
+    One exception: the parser passes a C int for the ``boolval`` of a boolean constant, which only
+    the validation turns into ``bool``, so ``Boolean`` nodes (rare) keep it.
     """
     validating = ast.Node.__dict__["__setattr__"]
     ast.Node.__setattr__ = object.__setattr__  # type: ignore[method-assign, assignment]
+    ast.Boolean.__setattr__ = validating  # type: ignore[method-assign]
     try:
         yield
     finally:
         ast.Node.__setattr__ = validating  # type: ignore[method-assign]
+        del ast.Boolean.__setattr__
 
 
 def fingerprint(sql: str) -> str | None:

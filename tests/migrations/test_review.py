@@ -86,8 +86,10 @@ class TestSeveralPaths:
         assert result.exit_code == 1
         assert [s["name"] for s in doc["sources"]] == [str(tmp_path / "svc_a"), str(tmp_path / "svc_b")]
         assert [(f["rule"], f["locations"], f["evidence"][0]) for f in doc["findings"]] == [
-            ("non-concurrent-index", [{"path": "svc_a/002.sql", "line": 2}], "svc_a/002.sql:2 (002): CREATE INDEX i ON t (a)"),
-            ("non-concurrent-index", [{"path": "svc_b/002.sql", "line": 2}], "svc_b/002.sql:2 (002): CREATE INDEX i ON t (a)"),
+            ("non-concurrent-index", [{"path": "svc_a/002.sql", "line": 2}],
+             "svc_a/002.sql:2 (002): CREATE INDEX i ON t (a)"),
+            ("non-concurrent-index", [{"path": "svc_b/002.sql", "line": 2}],
+             "svc_b/002.sql:2 (002): CREATE INDEX i ON t (a)"),
         ]
 
     def test_since_applies_to_the_project_that_knows_it(self, tmp_path: Path) -> None:
@@ -252,7 +254,8 @@ def _types(node: object) -> list[str]:
 
 def test_trace_drop_index_locks_the_table(tmp_path: Path, pg_server: ScratchServer) -> None:
     """Traced, DROP INDEX holds AccessExclusiveLock on the index's table, as drop-index-non-concurrent says."""
-    sql_dir(tmp_path, ("000_base.sql", BASE_SQL), ("001.sql", "SET lock_timeout = '5s';\nDROP INDEX ix_orders_status;\n"))
+    sql_dir(tmp_path, ("000_base.sql", BASE_SQL),
+            ("001.sql", "SET lock_timeout = '5s';\nDROP INDEX ix_orders_status;\n"))
     result = lint_migrations(tmp_path, trace=True, since="000_base", scratch_url=pg_server.admin_url, rows=50)
     entry = result.traces[-1]
     assert (entry.strongest, [lk.table for lk in entry.locks if lk.mode == "AccessExclusiveLock"][:1]) == (

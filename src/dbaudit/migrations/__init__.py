@@ -23,12 +23,21 @@ from dbaudit.migrations.rules.registry import all_rules
 from dbaudit.migrations.source import MigrationSet, load_migrations
 from dbaudit.migrations.state import AnalyzedRevision, LintContext, analyze
 from dbaudit.migrations.suppress import Suppressed, apply_suppressions, read_suppressions
-from dbaudit.migrations.trace import TraceEntry
 
 if TYPE_CHECKING:
     from dbaudit.migrations.database import DatabaseFacts
+    from dbaudit.migrations.trace import TraceEntry
 
 __all__ = ["LintResult", "TraceEntry", "lint_loaded", "lint_migrations"]
+
+
+def __getattr__(name: str) -> object:
+    """``TraceEntry`` on first use: tracing (and its PostgreSQL driver) is not loaded for a static lint."""
+    if name == "TraceEntry":
+        from dbaudit.migrations.trace import TraceEntry  # noqa: PLC0415
+
+        return TraceEntry
+    raise AttributeError(name)
 
 
 @dataclass(frozen=True, slots=True)

@@ -58,12 +58,6 @@ def parse_statements(text: str, *, where: str) -> list[RawStatement]:
     return out
 
 
-def parse_one(sql: str) -> Any:
-    """The node of one statement known to parse (a private copy, e.g. to edit into a fix)."""
-    with _trusted_nodes():
-        return pglast.parse_sql(sql)[0].stmt
-
-
 @contextlib.contextmanager
 def _trusted_nodes() -> Iterator[None]:
     """Build the parser's nodes without pglast's per-attribute validation.

@@ -13,7 +13,7 @@ from dbaudit.migrations.rules._common import (
     autocommit_note,
     deparse,
     derived_name,
-    fresh,
+    edited,
     location,
     lock_timeout_prefix,
     regclass,
@@ -114,16 +114,15 @@ def non_concurrent_index(rev: AnalyzedRevision) -> Iterator[Finding]:
 
 def _concurrent_index_fix(rev: AnalyzedRevision, fact: StatementFacts, node: Any, *, partitioned: bool) -> str:
     if not partitioned:
-        copy = fresh(fact.statement.sql)
-        copy.concurrent = True
-        return autocommit_note(rev.revision) + deparse(copy) + ";"
+        with edited((node, "concurrent", True)):
+            return autocommit_note(rev.revision) + deparse(node) + ";"
     assert fact.table is not None
     assert fact.table_info is not None
-    copy = fresh(fact.statement.sql)
-    copy.relation.inh = False  # ON ONLY parent: an invalid index, no partition is touched
-    copy.concurrent = False
+    # ON ONLY parent: an invalid index, no partition is touched
+    with edited((node.relation, "inh", False), (node, "concurrent", False)):
+        parent = deparse(node)
     name = node.idxname or "parent_idx"
-    lines = [deparse(copy) + ";"]
+    lines = [parent + ";"]
     columns = ", ".join(deparse(e) for e in node.indexParams)
     unique = "UNIQUE " if node.unique else ""
     partitions = fact.table_info.partitions or ("schema.partition_name",)
@@ -297,13 +296,14 @@ def _not_valid_finding(rule: Any, rev: AnalyzedRevision, fact: StatementFacts, c
     cols = "_".join(a.sval for a in (con.fk_attrs or ()))
     suffix = f"{cols}_fkey" if con.contype == ConstrType.CONSTR_FOREIGN else "check"
     name = con.conname or derived_name(table, suffix)
-    copy = fresh(fact.statement.sql)
-    for cmd in copy.cmds:
-        if cmd.subtype == AlterTableType.AT_AddConstraint and cmd.def_.contype == con.contype:
-            cmd.def_.skip_validation = True
-            cmd.def_.initially_valid = False
-            cmd.def_.conname = cmd.def_.conname or name
-    fix = (lock_timeout_prefix(rev.revision) + deparse(copy) + ";\n"
+    node = fact.statement.node
+    changes = [change for cmd in node.cmds
+               if cmd.subtype == AlterTableType.AT_AddConstraint and cmd.def_.contype == con.contype
+               for change in ((cmd.def_, "skip_validation", True), (cmd.def_, "initially_valid", False),
+                              (cmd.def_, "conname", cmd.def_.conname or name))]
+    with edited(*changes):
+        not_valid = deparse(node)
+    fix = (lock_timeout_prefix(rev.revision) + not_valid + ";\n"
            "-- in a later transaction (SHARE UPDATE EXCLUSIVE: reads and writes go on)\n"
            f"ALTER TABLE {table_sql(fact.table)} VALIDATE CONSTRAINT {ident(name)};")
     return rule.finding(  # type: ignore[no-any-return]

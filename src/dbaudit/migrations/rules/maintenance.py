@@ -13,7 +13,7 @@ from dbaudit.findings import Finding, Severity
 from dbaudit.migrations.rules._common import (
     autocommit_note,
     deparse,
-    fresh,
+    edited,
     location,
     lock_timeout_prefix,
     statement_evidence,
@@ -63,8 +63,8 @@ def drop_index_non_concurrent(rev: AnalyzedRevision) -> Iterator[Finding]:
         locks = _existing_locks(fact)
         if not locks:
             continue
-        copy = fresh(fact.statement.sql)
-        copy.concurrent = True
+        with edited((node, "concurrent", True)):
+            concurrently = deparse(node)
         index_names = [".".join(n.sval for n in names) for names in node.objects or ()]
         yield drop_index_non_concurrent.finding(
             objects=[*_names(locks), *index_names],
@@ -75,7 +75,7 @@ def drop_index_non_concurrent(rev: AnalyzedRevision) -> Iterator[Finding]:
                          if any(lk.role == "index" for lk in locks) else "")],
             impact="Reads and writes on the table wait while the index is dropped (and while the drop waits).",
             root_cause="DROP INDEX without CONCURRENTLY locks the whole table.",
-            fix_sql=autocommit_note(rev.revision) + deparse(copy) + ";",
+            fix_sql=autocommit_note(rev.revision) + concurrently + ";",
             locations=[location(rev.revision, fact)],
         )
 
@@ -115,10 +115,10 @@ def reindex_non_concurrent(rev: AnalyzedRevision) -> Iterator[Finding]:
             continue
         what = node.name if whole else ", ".join(_names(locks))
         if rev.context.version >= 12:
-            copy = fresh(fact.statement.sql)
-            copy.params = (*(p for p in copy.params or () if p.defname != "concurrently"),
-                           ast.DefElem(defname="concurrently"))
-            fix = autocommit_note(rev.revision) + deparse(copy) + ";"
+            params = (*(p for p in node.params or () if p.defname != "concurrently"),
+                      ast.DefElem(defname="concurrently"))
+            with edited((node, "params", params)):
+                fix = autocommit_note(rev.revision) + deparse(node) + ";"
         else:
             fix = ("-- PostgreSQL 11 and older have no REINDEX CONCURRENTLY: build a copy and swap\n"
                    "CREATE INDEX CONCURRENTLY <name>_new ON <table> (<same definition>);\n"

@@ -167,14 +167,9 @@ def _pending(migrations: MigrationSet, selected: set[str], db: DatabaseFacts) ->
     if unknown:
         return selected, (f"{db.name} is at revision {', '.join(unknown)}, which these migrations do not know: "
                           "every revision is linted")
-    applied: set[str] = set()
-    parents = {r.id: r.down_revisions for r in migrations.revisions}
-    todo = [migrations.revision(v).id for v in db.applied]
-    while todo:
-        current = todo.pop()
-        if current not in applied:
-            applied.add(current)
-            todo.extend(parents.get(current, ()))
+    from dbaudit.migrations.history import applied_revisions  # noqa: PLC0415
+
+    applied = applied_revisions(migrations, [migrations.revision(v).id for v in db.applied])
     pending = selected - applied
     return pending, (f"{db.name} is at {', '.join(db.applied)} ({db.version_table}): {len(applied)} revision(s) "
                      f"already applied are not linted; {len(pending)} pending revision(s) linted")

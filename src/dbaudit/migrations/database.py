@@ -18,11 +18,6 @@ from dbaudit.errors import SourceError
 from dbaudit.model.schema import SchemaModel, Table
 from dbaudit.redact import redact_url
 
-_VERSION_TABLES = """
-SELECT n.nspname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-WHERE c.relname = 'alembic_version' AND c.relkind IN ('r', 'p')
-ORDER BY n.nspname <> 'public', n.nspname
-"""
 _VOLATILITY = """
 SELECT p.proname, bool_or(p.provolatile = 'v')
 FROM pg_catalog.pg_proc p WHERE p.proname = ANY(%s) GROUP BY p.proname
@@ -45,7 +40,7 @@ class DatabaseFacts:
     name: str
     server_major: int | None
     sizes: dict[str, TableSize]
-    applied: tuple[str, ...] | None  # alembic_version rows; None: unknown (a model file)
+    applied: tuple[str, ...] | None  # alembic_version rows (none: table absent); None: unknown (a model file)
     version_table: str | None = None
     url: str | None = field(default=None, repr=False)
 
@@ -101,9 +96,11 @@ def read_database(spec: str) -> DatabaseFacts:
         raise SourceError(f"{redact_url(spec)}: --database must be PostgreSQL (got {model.source.dialect})")
     sizes = {t.qualified_name: _size(t, exact=live) for t in model.tables if t.is_relation_with_rows}
     applied: tuple[str, ...] | None = None
-    version_table = None
+    version_table = next((t.qualified_name for t in model.tables if t.name == "alembic_version"), None)
     if live:
-        version_table, applied = _applied(spec)
+        from dbaudit.audit import applied_versions  # noqa: PLC0415 - the audit reads it the same way
+
+        applied = tuple(sorted(applied_versions(spec, model) or ()))
     return DatabaseFacts(_short_name(spec, live=live), _major(model), sizes, applied, version_table,
                          spec if live else None)
 
@@ -129,23 +126,3 @@ def _major(model: SchemaModel) -> int | None:
     text = (model.source.server_version or "").strip()
     head = text.split(".")[0].split()[0] if text else ""
     return int(head) if head.isdigit() else None
-
-
-def _applied(url: str) -> tuple[str | None, tuple[str, ...]]:
-    """``(schema.alembic_version, its version_num rows)``; ``(None, ())`` when the table is absent."""
-    import psycopg  # noqa: PLC0415
-
-    from dbaudit.sources.postgres.connect import connect_readonly, connection_error  # noqa: PLC0415
-    from dbaudit.sqltext import qualified  # noqa: PLC0415
-
-    conn = connect_readonly(url)
-    try:
-        with conn:
-            row = conn.execute(_VERSION_TABLES).fetchone()
-            if row is None:
-                return None, ()
-            table = qualified(str(row[0]), "alembic_version")
-            versions = tuple(sorted(str(r[0]) for r in conn.execute(f"SELECT version_num FROM {table}")))
-            return f"{row[0]}.alembic_version", versions
-    except psycopg.Error as exc:
-        raise connection_error(url, exc, during="reading alembic_version") from None

@@ -69,17 +69,17 @@ def _graded(f: Finding, db: DatabaseFacts, created: dict[str, str], empty: set[s
     kind, lock = cost
     if table in created:
         return _with(f, f"{table} is created by revision {created[table]} of this run: empty when this runs: safe",
-                     Severity.P2, {"table_empty": True})
+                     Severity.P2, {"table_empty": True}, short="empty when it runs: safe")
     size = db.size(table)
     if size is None or size.table_bytes is None:
         return _with(f, f"{table} is not in {db.name}: size unknown, severity kept", f.severity, {})
     if table in empty or size.table_bytes == 0 or (size.rows == 0 and not size.exact):
         return _with(f, f"{table} is empty in {db.name}" + ("" if size.exact else " (as of its last ANALYZE)")
-                     + ": safe", Severity.P2, {"table_empty": True})
+                     + ": safe", Severity.P2, {"table_empty": True}, short="table is empty: safe")
     if kind == "fails":
         rows = f"~{_count(size.rows)} rows" if size.rows else _bytes(size.table_bytes)
         return _with(f, f"{table} holds {rows} in {db.name}: the statement fails there", f.severity,
-                     {"table_bytes": size.table_bytes})
+                     {"table_bytes": size.table_bytes}, short=f"{rows}: fails")
     return _estimated(f, size, kind, lock, db)
 
 
@@ -91,12 +91,14 @@ def _estimated(f: Finding, size: TableSize, kind: str, lock: str, db: DatabaseFa
             f"{lock} ({ASSUMED})")
     severity = Severity.P2 if seconds < 1 else Severity.P0 if seconds >= 60 else f.severity
     return _with(f, line, severity, {"estimated_seconds": round(seconds, 1), "table_bytes": work,
-                                     "rows_estimate": size.rows})
+                                     "rows_estimate": size.rows},
+                 short=f"{_bytes(work)}{rows}: {_duration(seconds)} under {lock}")
 
 
-def _with(f: Finding, line: str, severity: Severity, data: dict[str, object]) -> Finding:
+def _with(f: Finding, line: str, severity: Severity, data: dict[str, object], *, short: str | None = None) -> Finding:
     merged = dict(f.data) | {"size": line} | data
-    return dataclasses.replace(f, evidence=(*f.evidence, f"size: {line}"), severity=severity,
+    title = f"{f.title} ({short})" if short else f.title
+    return dataclasses.replace(f, title=title, evidence=(*f.evidence, f"size: {line}"), severity=severity,
                                data=tuple(sorted(merged.items())))
 
 

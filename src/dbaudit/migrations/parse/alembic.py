@@ -286,6 +286,18 @@ def _is_version_table(node: object) -> bool:
     return table is not None and table.endswith("." + _VERSION_TABLE)
 
 
+# statement node -> the op.* calls that emit it (others: any op on the same table)
+_EMITTED_BY: dict[str, frozenset[str]] = {
+    "IndexStmt": frozenset({"create_index"}),
+    "CreateStmt": frozenset({"create_table"}),
+    "AlterTableStmt": frozenset({"add_column", "drop_column", "alter_column", "create_foreign_key",
+                                 "create_unique_constraint", "create_primary_key", "create_check_constraint",
+                                 "drop_constraint", "batch_alter_table", "create_exclude_constraint"}),
+    "RenameStmt": frozenset({"rename_table", "alter_column", "batch_alter_table"}),
+    "CommentStmt": frozenset({"create_table_comment", "drop_table_comment", "alter_column", "create_table"}),
+}
+
+
 class _LineMapper:
     """Gives each emitted statement the line of the ``op.*`` call (or SQL literal) it came from."""
 
@@ -324,14 +336,21 @@ class _LineMapper:
         return self.line_for(node), sql
 
     def line_for(self, node: object) -> int:
+        """The next op call on the statement's table that can emit it; an op already matched
+        again when none is left (one call may emit several statements)."""
         table = target_table(node)
         if table is not None:
             bare = table.rpartition(".")[2]
-            ordered = self.table_ops[self.cursor:] + self.table_ops[: self.cursor]
-            for op in ordered:
-                if op.table and op.table.lower() == bare:
-                    self.cursor = self.table_ops.index(op)
-                    return op.line
+            kinds = _EMITTED_BY.get(type(node).__name__)
+            count = len(self.table_ops)
+            candidates = [i % count for i in range(self.cursor, self.cursor + count)] + \
+                         list(range(self.cursor - 1, -1, -1))
+            for strict in (True, False):
+                for i in candidates:
+                    op = self.table_ops[i]
+                    if op.table and op.table.lower() == bare and (not strict or kinds is None or op.name in kinds):
+                        self.cursor = i + 1 if i >= self.cursor or strict else self.cursor
+                        return op.line
         if self.dynamic_ops:
             return self.dynamic_ops[0].line
         return self.src.upgrade_line

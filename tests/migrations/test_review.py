@@ -218,6 +218,19 @@ class TestTargetDatabase:
         assert [f.evidence[-1].split(" (")[0] for f in result.findings] == ["size: rewrites public.orders"]
 
 
+def test_irreversible_downgrade_is_not_empty(tmp_path: Path) -> None:
+    """A downgrade() that only raises is reported as irreversible on purpose, with its reason."""
+    project = alembic_project(tmp_path)
+    path = write_revision(project / "migrations" / "versions", "r1", "corpus_base", "    pass")
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        'def downgrade():\n    op.execute("SELECT 1")',
+        'def downgrade():\n    """No way back."""\n    raise NotImplementedError("data is  merged")'), encoding="utf-8")
+    result = lint_migrations(project, since="corpus_base")
+    assert [(f.rule, f.title, f.evidence) for f in result.findings] == [(
+        "missing-downgrade", "Revision r1 is irreversible on purpose (its downgrade() raises)",
+        ("migrations/versions/r1.py:13 (r1): downgrade() raises NotImplementedError: data is merged",))]
+
+
 class TestFacts:
     def test_builtin_volatility_lists_match_the_server(self, pg_exec: psycopg.Connection[Any]) -> None:
         """Every function listed non-volatile has only IMMUTABLE/STABLE overloads; the volatile ones in

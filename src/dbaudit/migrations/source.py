@@ -23,6 +23,7 @@ class Revision:
     has_downgrade: bool | None = None  # None: the format has no notion of a downgrade
     message: str = ""
     partial: str | None = None  # why only part of the revision could be read (None: all of it)
+    irreversible: str | None = None  # downgrade() only raises this: irreversible on purpose
 
 
 @dataclass(frozen=True, slots=True)

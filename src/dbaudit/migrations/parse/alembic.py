@@ -226,6 +226,7 @@ def _revision(s: Script, root: Path, src: RevisionSource, chunks: dict[str, str]
         id=s.revision, path=rel, down_revisions=downs, statements=statements, kind="alembic",
         upgrade_line=src.upgrade_line, downgrade_line=src.downgrade_line,
         has_downgrade=not src.downgrade_empty, message=(s.doc or "").strip(), partial=partial,
+        irreversible=src.downgrade_raises,
     )
 
 

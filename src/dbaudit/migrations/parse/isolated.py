@@ -65,6 +65,7 @@ def _from_json(data: dict[str, Any], root: Path) -> MigrationSet:
             id=r["id"], path=r["path"], down_revisions=tuple(r["down_revisions"]), statements=statements,
             kind="alembic", upgrade_line=r["upgrade_line"], downgrade_line=r["downgrade_line"],
             has_downgrade=r["has_downgrade"], message=r["message"], partial=r["partial"],
+            irreversible=r["irreversible"],
         ))
     return MigrationSet(root=root, kind="alembic", revisions=tuple(revisions), heads=tuple(data["heads"]),
                         notes=tuple(data["notes"]), lock_timeout_in_env=data["lock_timeout_in_env"],
@@ -83,7 +84,7 @@ def _to_json(migrations: MigrationSet) -> dict[str, Any]:
         "revisions": [{
             "id": r.id, "path": r.path, "down_revisions": list(r.down_revisions), "upgrade_line": r.upgrade_line,
             "downgrade_line": r.downgrade_line, "has_downgrade": r.has_downgrade, "message": r.message,
-            "partial": r.partial,
+            "partial": r.partial, "irreversible": r.irreversible,
             "statements": [[s.sql, s.line, s.tx] for s in r.statements],
         } for r in migrations.revisions],
         "heads": list(migrations.heads), "notes": list(migrations.notes),

@@ -48,6 +48,7 @@ class RevisionSource:
     downgrade_line: int | None  # None: no downgrade() at all
     downgrade_empty: bool
     ops: tuple[OpCall, ...]
+    downgrade_raises: str | None = None  # the exception a downgrade() that only raises raises
 
 
 def read_revision_source(path: Path, display: str) -> RevisionSource:
@@ -68,6 +69,7 @@ def read_revision_source(path: Path, display: str) -> RevisionSource:
         downgrade_line=downgrade.lineno if downgrade else None,
         downgrade_empty=downgrade is None or _is_empty(downgrade),
         ops=ops,
+        downgrade_raises=_raises(downgrade),
     )
 
 
@@ -82,13 +84,25 @@ def _module_strings(tree: ast.Module) -> dict[str, tuple[str, int]]:
     return out
 
 
-def _is_empty(func: ast.FunctionDef) -> bool:
-    """A downgrade that does nothing: only ``pass``, ``...`` or a docstring.
+def _raises(func: ast.FunctionDef | None) -> str | None:
+    """``NotImplementedError: why`` when the function only raises (an irreversible revision declared
+    so on purpose), else None."""
+    body = [s for s in (func.body if func else [])
+            if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
+    if len(body) != 1 or not isinstance(body[0], ast.Raise) or body[0].exc is None:
+        return None
+    exc = body[0].exc
+    call = exc if isinstance(exc, ast.Call) else None
+    name = ast.unparse(call.func if call else exc)
+    message = next((a.value for a in (call.args if call else []) if isinstance(a, ast.Constant)
+                    and isinstance(a.value, str)), None)
+    return f"{name}: {' '.join(message.split())}" if message else name
 
-    A downgrade that raises is not empty: the author declared the revision irreversible on purpose.
-    """
+
+def _is_empty(func: ast.FunctionDef) -> bool:
+    """A downgrade that does nothing: only ``pass``, ``...``, a docstring or a ``raise``."""
     for stmt in func.body:
-        if isinstance(stmt, ast.Pass):
+        if isinstance(stmt, ast.Pass | ast.Raise):
             continue
         if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant):
             continue

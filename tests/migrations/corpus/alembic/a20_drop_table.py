@@ -1,4 +1,4 @@
-# expect: destructive-change
+# expect: destructive-change, missing-downgrade
 """a20 drop table"""
 from alembic import op
 

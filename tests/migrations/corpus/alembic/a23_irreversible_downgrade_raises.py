@@ -1,4 +1,4 @@
-# expect: safe
+# expect: missing-downgrade
 """a23 irreversible downgrade raises on purpose"""
 from alembic import op
 

@@ -66,7 +66,7 @@ def lint_command(*, paths: tuple[Path, ...], trace: bool, since: str | None, fmt
     kept, config_notes = apply_config(result.findings, config)
     result = dataclasses.replace(result, findings=kept, notes=result.notes + config_notes)
     threshold = config.fail_on
-    text = json.dumps(envelope(result, paths), indent=2, ensure_ascii=False) + "\n" if fmt == "json" else None
+    text = json_lines(envelope(result, paths)) if fmt == "json" else None
     if output is not None:
         write_text_atomic(output, text if text is not None else render_text(result))
     elif text is not None:
@@ -96,6 +96,21 @@ def envelope(result: LintResult, paths: tuple[Path, ...]) -> dict[str, Any]:
         "notes": [{"message": n.message, "rule": n.rule} for n in result.notes],
         "suppressed": [{"finding": s.finding.to_json(), "suppression": s.by.to_json()} for s in result.suppressed],
     }
+
+
+def json_lines(doc: dict[str, Any]) -> str:
+    """The envelope as JSON with one finding (trace, note) per line: as readable as ``indent=2`` for
+    the envelope, greppable per finding, and written by the C encoder (``indent`` disables it: 4x
+    slower on 8,000 findings)."""
+    parts = []
+    for key, value in doc.items():
+        name = json.dumps(key)
+        if isinstance(value, list) and value:
+            items = ",\n    ".join(json.dumps(v, ensure_ascii=False) for v in value)
+            parts.append(f"  {name}: [\n    {items}\n  ]")
+        else:
+            parts.append(f"  {name}: {json.dumps(value, ensure_ascii=False)}")
+    return "{\n" + ",\n".join(parts) + "\n}\n"
 
 
 def render_text(result: LintResult) -> str:

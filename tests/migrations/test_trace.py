@@ -57,7 +57,7 @@ class TestTrace:
         assert (entry.locks, entry.rewritten) == ((
             LockHeld("public.customers", "ShareRowExclusiveLock", True),
             LockHeld("public.orders", "ShareRowExclusiveLock", True)), ())
-        assert [f.rule for f in result.findings] == ["missing-lock-timeout"]
+        assert [f.rule for f in result.findings] == ["fk-locks-referenced-table", "missing-lock-timeout"]
 
     def test_constant_and_stable_defaults_do_not_rewrite(self, tmp_path: Path, pg_server: ScratchServer) -> None:
         """ADD COLUMN ... DEFAULT now() is catalog-only; DEFAULT gen_random_uuid() rewrites."""
@@ -102,6 +102,8 @@ class TestTrace:
         result = trace_sql(tmp_path, pg_server, "SET lock_timeout = '5s';\nALTER TABLE missing_table ADD COLUMN x int;")
         assert [t.error for t in result.traces] == [None, 'relation "missing_table" does not exist']
         assert [n.message for n in result.notes] == [
+            "trace: each statement runs in its own transaction on the scratch database, so locks are per "
+            "statement; locks held across statements of one transaction are reported statically",
             '001_change.sql:2: statement failed on the scratch database: relation "missing_table" does not exist']
 
 

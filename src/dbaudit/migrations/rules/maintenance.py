@@ -22,6 +22,7 @@ from dbaudit.migrations.rules._common import (
 from dbaudit.migrations.rules.registry import migration_rule
 from dbaudit.migrations.sqlfacts import BLOCKS, LOCK_MODES, WRITE_BLOCKING, is_concurrent, rel_name, vacuum_full
 from dbaudit.migrations.state import AnalyzedRevision, LockOn, StatementFacts
+from dbaudit.sqltext import ident
 
 
 def _existing_locks(fact: StatementFacts) -> list[LockOn]:
@@ -114,11 +115,10 @@ def reindex_non_concurrent(rev: AnalyzedRevision) -> Iterator[Finding]:
         if not locks and not whole:
             continue
         what = node.name if whole else ", ".join(_names(locks))
-        if rev.context.version >= 12:
-            params = (*(p for p in node.params or () if p.defname != "concurrently"),
-                      ast.DefElem(defname="concurrently"))
-            with edited((node, "params", params)):
-                fix = autocommit_note(rev.revision) + deparse(node) + ";"
+        if rev.context.version >= 12:  # the form PostgreSQL 12 and 13 accept too (not "REINDEX (CONCURRENTLY)")
+            target = table_sql(rel_name(node.relation)) if node.relation is not None else ident(str(node.name))
+            kind: Any = node.kind
+            fix = f"{autocommit_note(rev.revision)}REINDEX {_REINDEX_KIND[kind]} CONCURRENTLY {target};"
         else:
             fix = ("-- PostgreSQL 11 and older have no REINDEX CONCURRENTLY: build a copy and swap\n"
                    "CREATE INDEX CONCURRENTLY <name>_new ON <table> (<same definition>);\n"
@@ -135,6 +135,11 @@ def reindex_non_concurrent(rev: AnalyzedRevision) -> Iterator[Finding]:
             fix_sql=fix,
             locations=[location(rev.revision, fact)],
         )
+
+
+_REINDEX_KIND = {ReindexObjectType.REINDEX_OBJECT_INDEX: "INDEX", ReindexObjectType.REINDEX_OBJECT_TABLE: "TABLE",
+                 ReindexObjectType.REINDEX_OBJECT_SCHEMA: "SCHEMA", ReindexObjectType.REINDEX_OBJECT_SYSTEM: "SYSTEM",
+                 ReindexObjectType.REINDEX_OBJECT_DATABASE: "DATABASE"}
 
 
 @migration_rule("vacuum-full-or-cluster", severity=Severity.P1, fix="never")
@@ -307,9 +312,10 @@ def detach_partition_non_concurrent(rev: AnalyzedRevision) -> Iterator[Finding]:
 def _detach_finding(rev: AnalyzedRevision, fact: StatementFacts, cmd: Any) -> Finding:
     assert fact.table is not None
     part = rel_name(cmd.def_.name)
-    if rev.context.version >= 14:
+    if rev.context.target_version is None or rev.context.version >= 14:
         fix = (autocommit_note(rev.revision) + lock_timeout_prefix(rev.revision)
-               + f"ALTER TABLE {table_sql(fact.table)} DETACH PARTITION {table_sql(part)} CONCURRENTLY;")
+               + f"ALTER TABLE {table_sql(fact.table)} DETACH PARTITION {table_sql(part)} CONCURRENTLY;"
+               + ("  -- PostgreSQL 14+" if rev.context.target_version is None else ""))
         extra = []
     else:
         fix = (lock_timeout_prefix(rev.revision) + f"ALTER TABLE {table_sql(fact.table)} DETACH PARTITION "

@@ -20,6 +20,12 @@ def trace_sql(tmp: Path, server: ScratchServer, sql: str, rows: int = 300) -> Li
     return lint_migrations(tmp, trace=True, since="000_base", scratch_url=server.admin_url, rows=rows)
 
 
+def sql_project_dir(tmp: Path, sql: str) -> Path:
+    (tmp / "000_base.sql").write_text(BASE_SQL, encoding="utf-8")
+    (tmp / "001_change.sql").write_text(sql, encoding="utf-8")
+    return tmp
+
+
 def only(result: LintResult) -> TraceEntry:
     """The one traced statement that is not a SET."""
     entries = [t for t in result.traces if not t.statement.upper().startswith("SET ")]
@@ -96,6 +102,23 @@ class TestTrace:
         result = trace_sql(tmp_path, pg_server, "SET lock_timeout = '5s';\nSET TimeZone = 'UTC';\n"
                            "ALTER TABLE orders ALTER COLUMN created TYPE timestamptz;")
         assert [(t.strongest, t.rewritten) for t in result.traces[2:]] == [("AccessExclusiveLock", ())]
+
+    def test_assumed_volatile_function_is_looked_up_by_the_trace(self, tmp_path: Path,
+                                                                 pg_server: ScratchServer) -> None:
+        """A default calling a function dbaudit cannot see declared (created through dynamic SQL) is
+        assumed volatile statically; the trace sees no rewrite and withdraws the finding, with a note."""
+        sql = ("SET lock_timeout = '5s';\n"
+               "DO $$ BEGIN EXECUTE $f$CREATE FUNCTION region_default() RETURNS text LANGUAGE sql STABLE "
+               "AS $b$SELECT 1::text$b$ $f$; END $$;\n"
+               "ALTER TABLE orders ADD COLUMN region text DEFAULT region_default();\n")
+        (tmp_path / "static").mkdir()
+        static = lint_migrations(sql_project_dir(tmp_path / "static", sql), since="000_base")
+        assert [f.rule for f in static.findings] == ["add-column-rewrite"]
+        traced = trace_sql(tmp_path, pg_server, sql)
+        assert ([f.rule for f in traced.findings if f.rule != "access-exclusive-lock"],
+                [n.message for n in traced.notes if n.rule == "add-column-rewrite"]) == ([], [
+            "001_change.sql:3: trace: adding public.orders.region did not rewrite the table (the default's "
+            "function is not volatile on the traced database): add-column-rewrite withdrawn"])
 
     def test_failed_statement_is_a_note(self, tmp_path: Path, pg_server: ScratchServer) -> None:
         """A statement that fails on the scratch database is recorded, noted, and tracing goes on."""

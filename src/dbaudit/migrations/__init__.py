@@ -135,10 +135,17 @@ def lint_loaded(
     notes.extend(_context_notes(migrations, context, trace=trace))
     traces: tuple[TraceEntry, ...] = ()
     if trace:
-        from dbaudit.migrations.trace import confirm_findings, trace_migrations, uncovered  # noqa: PLC0415
+        from dbaudit.migrations.trace import (  # noqa: PLC0415
+            confirm_findings,
+            refute_assumed_rewrites,
+            trace_migrations,
+            uncovered,
+        )
 
         traces, trace_notes, trace_findings = trace_migrations(
             migrations, selected, scratch_url=scratch_url, rows=rows, fill=fill)
+        findings, refuted = refute_assumed_rewrites(findings, traces)
+        trace_notes.extend(refuted)
         findings = confirm_findings(findings, traces) + uncovered(trace_findings, findings)
         notes.extend(trace_notes)
     if database is not None:

@@ -227,6 +227,28 @@ def access_exclusive_finding(entry: TraceEntry, rows: int) -> Finding | None:
     )
 
 
+def refute_assumed_rewrites(findings: Iterable[Finding], entries: tuple[TraceEntry, ...],
+                            ) -> tuple[list[Finding], list[Note]]:
+    """``add-column-rewrite`` findings that only *assumed* a function volatile, and that the trace saw
+    run without rewriting the table (the function is not volatile on the traced database): dropped,
+    with a note."""
+    kept: list[Finding] = []
+    notes: list[Note] = []
+    for f in findings:
+        if f.rule == "add-column-rewrite" and any("assumed volatile" in e for e in f.evidence):
+            table, _, column = f.objects[0].rpartition(".")
+            seen = [e for loc in f.locations for e in entries
+                    if (e.path, e.line) == (loc.path, loc.line) and "ADD COLUMN" in e.statement.upper()
+                    and column in e.statement]
+            if seen and all(e.observed and e.error is None and table not in e.rewritten for e in seen):
+                notes.append(Note(f"{f.locations[0].path}:{f.locations[0].line}: trace: adding {f.objects[0]} did "
+                                  "not rewrite the table (the default's function is not volatile on the traced "
+                                  "database): add-column-rewrite withdrawn", rule="add-column-rewrite"))
+                continue
+        kept.append(f)
+    return kept, notes
+
+
 def confirm_findings(findings: Iterable[Finding], entries: tuple[TraceEntry, ...]) -> list[Finding]:
     """Static findings get the trace's evidence for the statement at their location."""
     by_location: dict[tuple[str, int], list[TraceEntry]] = {}

@@ -109,7 +109,8 @@ def add_column_rewrite(rev: AnalyzedRevision) -> Iterator[Finding]:
     `'new'`, `now()`) is stored once in the catalog on PostgreSQL 11+ and is not flagged; before 11
     (`--target-version 10`) every non-NULL default rewrites. A function dbaudit does not know (a user
     or extension function) is assumed volatile unless the migrations create it `IMMUTABLE`/`STABLE`
-    or the database given with `--database` says it is not volatile.
+    or the database given with `--database` says it is not volatile; with `--trace`, such an assumed
+    rewrite is withdrawn when the traced run shows the table was not rewritten.
 
     ## Why is this bad?
     The table and all its indexes are rewritten while ACCESS EXCLUSIVE is held: reads and writes wait

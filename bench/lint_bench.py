@@ -3,6 +3,8 @@
 Run on purpose, not in the test suite:
 
     .venv/bin/python bench/lint_bench.py --revisions 1000 --runs 3
+    # one migration of 20,000 statements after a baseline, and a 1-statement one (start-up alone):
+    .venv/bin/python bench/lint_bench.py --statements 20000 --runs 5
 
 It generates, deterministically, an Alembic project of N chained revisions (a baseline creating 20
 tables, then a mix of ``op.create_index``, ``op.add_column``, ``op.alter_column``,
@@ -13,8 +15,13 @@ directory holding the same migrations as N ``.sql`` files. It then times, each a
 - ``dbaudit lint-migrations ALEMBIC_DIR --format json -o FILE`` (revision graph, AST, offline SQL
   for all revisions, pglast, rules);
 - ``dbaudit lint-migrations SQL_DIR --format json -o FILE``;
-- ``squawk SQL_DIR/*.sql`` (``npm install --prefix /tmp/squawk squawk-cli``; ``--squawk PATH``),
-  skipped with a message when squawk cannot be found.
+- ``squawk SQL_DIR/*.sql`` (``pip install squawk-cli`` or ``npm install --prefix /tmp/squawk squawk-cli``;
+  ``--squawk PATH``), skipped with a message when squawk cannot be found.
+
+With ``--statements N`` it generates instead a directory ``big/`` (the baseline creating 20 tables,
+then one file of N statements, the same mix) and ``tiny/`` (the baseline and one statement), times
+both tools on both and reports statements per second after start-up: N / (wall(big) - wall(tiny)).
+``--generate-only`` writes the directories (with ``--keep``) and stops, for timing them by other means.
 
 Medians of ``--runs`` runs are printed as a Markdown table, with the number of findings each tool
 reported. Tracing is not part of this benchmark.
@@ -166,6 +173,45 @@ def squawk_run(squawk: str, sql_dir: Path) -> tuple[float, int]:
     return seconds, count
 
 
+def generate_statements(root: Path, statements: int) -> tuple[Path, Path]:
+    """``big/``: baseline + one file of ``statements`` statements; ``tiny/``: baseline + one statement."""
+    big, tiny = root / "big", root / "tiny"
+    for directory in (big, tiny):
+        directory.mkdir()
+        (directory / "000_base.sql").write_text(baseline()[1] + "\n", encoding="utf-8")
+    parts: list[str] = []
+    count, i = 0, 1
+    while count < statements:
+        sql = step(i)[2]
+        parts.append(sql)
+        count += sql.count(";")
+        i += 1
+    (big / "001_big.sql").write_text("\n".join(parts) + "\n", encoding="utf-8")
+    (tiny / "001_tiny.sql").write_text(step(1)[2] + "\n", encoding="utf-8")
+    return big, tiny
+
+
+def statements_main(args: argparse.Namespace, root: Path, squawk: str | None) -> None:
+    big, tiny = generate_statements(root, args.statements)
+    if args.generate_only:
+        print(f"generated {big} and {tiny}")
+        return
+    runs = {
+        "dbaudit lint-migrations": lambda d: dbaudit_run(d, root / "out.json"),
+        **({"squawk": lambda d: squawk_run(squawk, d)} if squawk else {}),
+    }
+    print(f"| tool | {args.statements} statements, median wall s | 1 statement (start-up), median wall s "
+          "| statements/s after start-up | findings |")
+    print("| --- | ---: | ---: | ---: | ---: |")
+    for name, run in runs.items():
+        big_runs = [run(big) for _ in range(args.runs)]
+        tiny_runs = [run(tiny) for _ in range(args.runs)]
+        wall_big = statistics.median(r[0] for r in big_runs)
+        wall_tiny = statistics.median(r[0] for r in tiny_runs)
+        rate = args.statements / max(wall_big - wall_tiny, 1e-9)
+        print(f"| {name} | {wall_big:.2f} | {wall_tiny:.2f} | {rate:,.0f} | {big_runs[-1][1]} |")
+
+
 def find_squawk(explicit: str | None) -> str | None:
     for candidate in (explicit, "/tmp/squawk/node_modules/.bin/squawk", shutil.which("squawk")):
         if candidate and os.access(candidate, os.X_OK):
@@ -179,11 +225,18 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--squawk", help="path to the squawk binary")
     parser.add_argument("--keep", type=Path, help="generate into this directory and keep it")
+    parser.add_argument("--statements", type=int, help="one migration of N statements instead of N revisions")
+    parser.add_argument("--generate-only", action="store_true", help="write the inputs (use --keep) and stop")
     args = parser.parse_args()
     root = args.keep or Path(tempfile.mkdtemp(prefix="dbaudit-lint-bench-"))
     root.mkdir(parents=True, exist_ok=True)
-    alembic_dir, sql_dir = generate(root, args.revisions)
     squawk = find_squawk(args.squawk)
+    if args.statements:
+        statements_main(args, root, squawk)
+        if args.keep is None:
+            shutil.rmtree(root, ignore_errors=True)
+        return
+    alembic_dir, sql_dir = generate(root, args.revisions)
     rows: list[tuple[str, list[float], list[float], int]] = []
     for name, run in (
         ("dbaudit lint-migrations (Alembic project)", lambda: dbaudit_run(alembic_dir, root / "a.json")),

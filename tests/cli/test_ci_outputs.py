@@ -205,7 +205,10 @@ class TestChangedRevisions:
         assert {f["locations"][0]["path"] for f in document["findings"]} == {
             f"migrations/versions/{revision.name}"}
 
-    def test_several_paths_need_changed(self, sql_dir: Path) -> None:
-        """Several PATHs without --changed is a usage error."""
-        result = CliRunner().invoke(cli, ["lint-migrations", str(sql_dir), str(sql_dir)])
+    def test_missing_changed_file_is_a_usage_error(self, tmp_path: Path) -> None:
+        """Without --changed several PATHs are several projects; with it, a file outside any project is
+        a usage error."""
+        stray = tmp_path / "stray.py"
+        stray.write_text("x = 1\n")
+        result = CliRunner().invoke(cli, ["lint-migrations", "--changed", str(stray)])
         assert result.exit_code == 2

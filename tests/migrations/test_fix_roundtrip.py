@@ -17,6 +17,9 @@ CREATE TABLE "Kunden" (id bigint PRIMARY KEY);
 CREATE TABLE "Order ""Items"" ü" (id integer NOT NULL, "Customer Id" bigint, "select" text, "ñame" varchar(20),
                                   amount numeric(10, 2));
 CREATE TABLE "{LONG}" ("Mixed Case" text, n integer);
+CREATE INDEX "Idx ü ""n""" ON "{LONG}" (n);
+CREATE TABLE "Ev ü" (at date NOT NULL) PARTITION BY RANGE (at);
+CREATE TABLE "Ev ü 2025" PARTITION OF "Ev ü" FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
 '''
 DATA = f'''
 INSERT INTO "Kunden" VALUES (1), (2);
@@ -35,6 +38,10 @@ CASES = {
     "add-column-rewrite": f'ALTER TABLE {T} ADD COLUMN "Tök en" uuid NOT NULL DEFAULT gen_random_uuid();',
     "column-type-rewrite": f'ALTER TABLE {T} ALTER COLUMN "Customer Id" TYPE numeric(20, 0);',
     "not-null-without-default": f'ALTER TABLE "{LONG}" ADD COLUMN "Neu" integer NOT NULL;',
+    "unique-constraint-without-index:inline": f'ALTER TABLE {T} ADD COLUMN "Ext Id" text UNIQUE;',
+    "drop-index-non-concurrent": 'DROP INDEX "Idx ü ""n""";',
+    "reindex-non-concurrent": f'REINDEX (CONCURRENTLY false) TABLE "{LONG}";',
+    "detach-partition-non-concurrent": 'ALTER TABLE "Ev ü" DETACH PARTITION "Ev ü 2025";',
 }
 
 
@@ -47,11 +54,12 @@ def lint_rules(tmp: Path, name: str, sql: str) -> list[Any]:
 
 
 class TestFixRoundTrip:
-    @pytest.mark.parametrize("rule", sorted(CASES))
-    def test_fix_executes_and_clears_rule(self, rule: str, tmp_path: Path,
+    @pytest.mark.parametrize("case", sorted(CASES))
+    def test_fix_executes_and_clears_rule(self, case: str, tmp_path: Path,
                                           pg_exec: psycopg.Connection[Any]) -> None:
         """The fix executes statement by statement, and linting the fix no longer reports the rule."""
-        findings = [f for f in lint_rules(tmp_path, "before", CASES[rule]) if f.rule == rule]
+        rule = case.partition(":")[0]
+        findings = [f for f in lint_rules(tmp_path, "before", CASES[case]) if f.rule == rule]
         assert len(findings) == 1
         fix = findings[0].fix_sql
         assert fix is not None

@@ -105,11 +105,12 @@ class TestSqlFiles:
 
     def test_assume_in_transaction(self, tmp_path: Path) -> None:
         """With assume_in_transaction, CONCURRENTLY in a plain .sql file is reported as failing."""
-        (tmp_path / "001.sql").write_text("CREATE INDEX CONCURRENTLY i ON t (a);\n", encoding="utf-8")
+        (tmp_path / "001.sql").write_text("SET statement_timeout = '1h';\nCREATE INDEX CONCURRENTLY i ON t (a);\n",
+                                          encoding="utf-8")
         assert lint_migrations(tmp_path).findings == ()
         result = lint_migrations(tmp_path, assume_in_transaction=True)
         assert [(f.rule, f.locations) for f in result.findings] == [
-            ("concurrent-in-transaction", (Location("001.sql", 1),))]
+            ("concurrent-in-transaction", (Location("001.sql", 2),))]
 
     def test_unknown_since(self, tmp_path: Path) -> None:
         """An unknown ``since`` revision is a usage error."""
@@ -171,21 +172,57 @@ class TestAlembic:
         assert (result.findings, result.notes) == ((), ())
         assert ("lint_marker_pkg_5f1c" in sys.modules, "x-added-by-env" in sys.path) == (False, False)
 
-    def test_offline_failure_falls_back_to_literals(self, tmp_path: Path) -> None:
-        """When env.py cannot run offline, op.execute literals are still linted, with a note."""
+    def test_env_that_cannot_run_offline(self, tmp_path: Path) -> None:
+        """When env.py cannot run offline, dbaudit's own offline environment renders the revisions."""
         project = alembic_project(tmp_path)
         (project / "migrations" / "env.py").write_text("raise RuntimeError('needs a live database')\n",
                                                        encoding="utf-8")
-        body = ('    op.add_column("orders", sa.Column("x", sa.Integer()))\n'
-                '    with op.get_context().autocommit_block():\n'
-                '        op.execute("CREATE INDEX CONCURRENTLY ix_x ON orders (x)")\n'
+        body = ('    op.execute("SET lock_timeout = \'5s\'")\n'
+                '    op.add_column("orders", sa.Column("x", sa.Integer()))\n'
                 '    op.execute("CREATE INDEX CONCURRENTLY ix_y ON orders (x)")')
         write_revision(project / "migrations" / "versions", "r1", "corpus_base", body)
         result = lint_migrations(project, since="corpus_base")
-        assert [(f.rule, f.locations[0].line) for f in result.findings] == [("concurrent-in-transaction", 13)]
+        assert [(f.rule, f.locations[0].line) for f in result.findings] == [
+            ("concurrent-in-transaction", 12), ("missing-statement-timeout", 12)]
         assert [n.message for n in result.notes] == [
-            "alembic offline mode (--sql) failed (RuntimeError: needs a live database); "
-            "only the SQL of op.execute() literals was linted"]
+            "env.py could not run in offline mode (RuntimeError: needs a live database); the revisions were "
+            "rendered with dbaudit's own offline environment (PostgreSQL dialect, literal binds)"]
+
+    def test_missing_plugin_and_data_migration_are_partial(self, tmp_path: Path) -> None:
+        """A revision importing a missing plugin, or reading data offline, is linted from its source; the
+        revisions around it are rendered by Alembic; notes say which revision was partial and why."""
+        project = alembic_project(tmp_path)
+        versions = project / "migrations" / "versions"
+        plugin = ('import geoalchemy_not_installed_x9\n'
+                  'def upgrade():\n'
+                  '    op.add_column("orders", sa.Column("geom", geoalchemy_not_installed_x9.Geometry("POINT")))\n'
+                  '    op.create_index("ix_orders_note", "orders", ["note"])\n')
+        (versions / "p1.py").write_text(REVISION.format(doc="p1", rev="p1", down="corpus_base", body="    pass")
+                                        .replace("def upgrade():\n    pass\n", plugin), encoding="utf-8")
+        data = ('    rows = op.get_bind().execute(sa.text("SELECT id FROM orders")).fetchall()\n'
+                '    op.execute("SET lock_timeout = \'5s\'")\n'
+                '    op.drop_column("orders", "ref")\n'
+                '    for row in rows:\n'
+                '        op.execute(f"UPDATE orders SET note = \'x\' WHERE id = {row.id}")')
+        write_revision(versions, "d2", "p1", data)
+        write_revision(versions, "r3", "d2", '    op.drop_column("orders", "status")')
+        result = lint_migrations(project, since="corpus_base")
+        assert sorted((f.rule, f.locations[0].path.rsplit("/")[-1], f.locations[0].line) for f in result.findings) == [
+            ("destructive-change", "d2.py", 12), ("destructive-change", "r3.py", 10),
+            ("missing-lock-timeout", "p1.py", 12), ("missing-lock-timeout", "r3.py", 10),
+            ("non-concurrent-index", "p1.py", 12)]
+        messages = [n.message for n in result.notes]
+        assert messages[0] == ("migrations/versions/p1.py imports geoalchemy_not_installed_x9, which cannot be "
+                               "imported here: a stand-in was used to render it offline")
+        assert messages[1] == (
+            "migrations/versions/p1.py (p1): partial: offline rendering failed (ArgumentError: 'SchemaItem' object, "
+            "such as a 'Column' or a 'Constraint' expected, got <dbaudit_stub.geoalchemy_not_installed_x9.Geometry "
+            "object>); linted 1 statement(s) read from the source (0 SQL string(s), 1 op.* call(s)); not read: "
+            "op.add_column at line 11 (column type Geometry is not one dbaudit reads from the source)")
+        assert messages[2] == (
+            "migrations/versions/d2.py (d2): partial: offline rendering failed (AttributeError: 'NoneType' object "
+            "has no attribute 'fetchall'); linted 2 statement(s) read from the source (1 SQL string(s), 1 op.* "
+            "call(s)); not read: op.execute at line 14 (op.execute of a value that is not a string literal)")
 
 
 class TestTypeChanges:

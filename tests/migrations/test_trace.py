@@ -20,6 +20,12 @@ def trace_sql(tmp: Path, server: ScratchServer, sql: str, rows: int = 300) -> Li
     return lint_migrations(tmp, trace=True, since="000_base", scratch_url=server.admin_url, rows=rows)
 
 
+def sql_project_dir(tmp: Path, sql: str) -> Path:
+    (tmp / "000_base.sql").write_text(BASE_SQL, encoding="utf-8")
+    (tmp / "001_change.sql").write_text(sql, encoding="utf-8")
+    return tmp
+
+
 def only(result: LintResult) -> TraceEntry:
     """The one traced statement that is not a SET."""
     entries = [t for t in result.traces if not t.statement.upper().startswith("SET ")]
@@ -57,7 +63,7 @@ class TestTrace:
         assert (entry.locks, entry.rewritten) == ((
             LockHeld("public.customers", "ShareRowExclusiveLock", True),
             LockHeld("public.orders", "ShareRowExclusiveLock", True)), ())
-        assert [f.rule for f in result.findings] == ["missing-lock-timeout"]
+        assert [f.rule for f in result.findings] == ["fk-locks-referenced-table", "missing-lock-timeout"]
 
     def test_constant_and_stable_defaults_do_not_rewrite(self, tmp_path: Path, pg_server: ScratchServer) -> None:
         """ADD COLUMN ... DEFAULT now() is catalog-only; DEFAULT gen_random_uuid() rewrites."""
@@ -97,11 +103,30 @@ class TestTrace:
                            "ALTER TABLE orders ALTER COLUMN created TYPE timestamptz;")
         assert [(t.strongest, t.rewritten) for t in result.traces[2:]] == [("AccessExclusiveLock", ())]
 
+    def test_assumed_volatile_function_is_looked_up_by_the_trace(self, tmp_path: Path,
+                                                                 pg_server: ScratchServer) -> None:
+        """A default calling a function dbaudit cannot see declared (created through dynamic SQL) is
+        assumed volatile statically; the trace sees no rewrite and withdraws the finding, with a note."""
+        sql = ("SET lock_timeout = '5s';\n"
+               "DO $$ BEGIN EXECUTE $f$CREATE FUNCTION region_default() RETURNS text LANGUAGE sql STABLE "
+               "AS $b$SELECT 1::text$b$ $f$; END $$;\n"
+               "ALTER TABLE orders ADD COLUMN region text DEFAULT region_default();\n")
+        (tmp_path / "static").mkdir()
+        static = lint_migrations(sql_project_dir(tmp_path / "static", sql), since="000_base")
+        assert [f.rule for f in static.findings] == ["add-column-rewrite"]
+        traced = trace_sql(tmp_path, pg_server, sql)
+        assert ([f.rule for f in traced.findings if f.rule != "access-exclusive-lock"],
+                [n.message for n in traced.notes if n.rule == "add-column-rewrite"]) == ([], [
+            "001_change.sql:3: trace: adding public.orders.region did not rewrite the table (the default's "
+            "function is not volatile on the traced database): add-column-rewrite withdrawn"])
+
     def test_failed_statement_is_a_note(self, tmp_path: Path, pg_server: ScratchServer) -> None:
         """A statement that fails on the scratch database is recorded, noted, and tracing goes on."""
         result = trace_sql(tmp_path, pg_server, "SET lock_timeout = '5s';\nALTER TABLE missing_table ADD COLUMN x int;")
         assert [t.error for t in result.traces] == [None, 'relation "missing_table" does not exist']
         assert [n.message for n in result.notes] == [
+            "trace: each statement runs in its own transaction on the scratch database, so locks are per "
+            "statement; locks held across statements of one transaction are reported statically",
             '001_change.sql:2: statement failed on the scratch database: relation "missing_table" does not exist']
 
 

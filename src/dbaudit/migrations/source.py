@@ -22,6 +22,8 @@ class Revision:
     downgrade_line: int | None = None
     has_downgrade: bool | None = None  # None: the format has no notion of a downgrade
     message: str = ""
+    partial: str | None = None  # why only part of the revision could be read (None: all of it)
+    irreversible: str | None = None  # downgrade() only raises this: irreversible on purpose
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +36,10 @@ class MigrationSet:
     heads: tuple[str, ...]
     notes: tuple[str, ...] = ()
     lock_timeout_in_env: bool = False  # env.py sets lock_timeout for every revision
+    statement_timeout_in_env: bool = False
+    # Alembic: env.py's transaction_per_migration (False: all pending revisions share one transaction);
+    # None for .sql files, each of which runs on its own
+    transaction_per_migration: bool | None = None
     extra: dict[str, object] = field(default_factory=dict)
 
     def revision(self, rev_id: str) -> Revision:
@@ -94,6 +100,7 @@ def load_sql_files(root: Path, files: list[Path], *, assume_in_transaction: bool
     """Plain SQL migrations, applied in file-name order; ``x.up.sql`` expects a ``x.down.sql``."""
     revisions: list[Revision] = []
     previous: tuple[str, ...] = ()
+    tracker = TransactionTracker()
     for file in sorted(files):
         rel = file.relative_to(root).as_posix()
         try:
@@ -103,27 +110,55 @@ def load_sql_files(root: Path, files: list[Path], *, assume_in_transaction: bool
         up = file.name.endswith(".up.sql")
         rev_id = file.name.removesuffix(".sql").removesuffix(".up")
         has_down = (file.parent / f"{rev_id}.down.sql").is_file() if up else None
-        statements = tuple(track_transactions(
-            [(raw.sql, raw.node, 1 + raw.line_offset) for raw in parse_statements(text, where=rel)],
-            in_transaction=assume_in_transaction,
-        ))
+        # each file runs on its own (psql -f), or in a transaction of its own (Flyway, sqitch)
+        if assume_in_transaction:
+            tracker.begin()
+        else:
+            tracker.end()
+        statements = tuple(tracker.track(
+            [(raw.sql, raw.node, 1 + raw.line_offset) for raw in parse_statements(text, where=rel)]))
         revisions.append(Revision(rev_id, rel, previous, statements, "sql", has_downgrade=has_down))
         previous = (rev_id,)
     heads = (revisions[-1].id,) if revisions else ()
     return MigrationSet(root, "sql", tuple(revisions), heads)
 
 
-def track_transactions(items: list[tuple[str, object, int]], *, in_transaction: bool = False) -> list[Statement]:
-    """Statements with the transaction state they run in (BEGIN/COMMIT themselves are dropped)."""
-    out: list[Statement] = []
-    state = in_transaction
-    for sql, node, line in items:
-        if type(node).__name__ == "TransactionStmt":
+class TransactionTracker:
+    """Follows BEGIN/COMMIT through the statements in run order, numbering each transaction block."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.current: int | None = None
+
+    def begin(self) -> None:
+        self.count += 1
+        self.current = self.count
+
+    def end(self) -> None:
+        self.current = None
+
+    def track(self, items: list[tuple[str, object, int]]) -> list[Statement]:
+        """Statements with the transaction they run in (BEGIN/COMMIT themselves are dropped)."""
+        out: list[Statement] = []
+        for sql, node, line in items:
             change = transaction_change(node)
-            state = state if change is None else change
-            continue
-        out.append(Statement(sql, node, line, state))
-    return out
+            if change is True:
+                self.begin()
+            elif change is False:
+                self.end()
+            if type(node).__name__ == "TransactionStmt":
+                continue
+            out.append(Statement(sql, node, line, self.current is not None, self.current))
+        return out
+
+    def follow(self, nodes: list[object]) -> None:
+        """Only move the state along (statements that are not kept, e.g. Alembic's preamble)."""
+        for node in nodes:
+            change = transaction_change(node)
+            if change is True:
+                self.begin()
+            elif change is False:
+                self.end()
 
 
 def transaction_change(node: object) -> bool | None:

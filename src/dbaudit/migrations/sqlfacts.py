@@ -6,12 +6,12 @@ documented lock level). They are what the statement *asks for*; tracing records 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from pglast import ast
 from pglast.enums import AlterTableType, ConstrType, ObjectType
-from pglast.visitors import Visitor
 
 DEFAULT_SCHEMA = "public"
 
@@ -97,23 +97,32 @@ def is_serial(tn: Any) -> bool:
     return tn.names[-1].sval.lower() in {"serial", "serial4", "bigserial", "serial8", "smallserial", "serial2"}
 
 
-class _Funcs(Visitor):
-    def __init__(self) -> None:
-        self.names: list[str] = []
-
-    def visit_FuncCall(self, ancestors: Any, node: Any) -> None:
-        self.names.append(node.funcname[-1].sval.lower())
-
-    def visit_SQLValueFunction(self, ancestors: Any, node: Any) -> None:
-        self.names.append("now")  # CURRENT_TIMESTAMP and friends: stable, like now()
+def walk(node: Any) -> Iterator[Any]:
+    """Every node under ``node`` (itself included), depth first; lists and tuples are entered."""
+    todo = [node]
+    while todo:
+        current = todo.pop()
+        if isinstance(current, tuple | list):
+            todo.extend(reversed(current))
+        elif isinstance(current, ast.Node):
+            yield current
+            slots: Any = getattr(type(current), "__slots__", ())
+            for attr in reversed(slots):
+                value = getattr(current, attr, None)
+                if isinstance(value, ast.Node | tuple | list):
+                    todo.append(value)
 
 
 def functions_in(node: Any) -> list[str]:
-    if node is None:
-        return []
-    visitor = _Funcs()
-    visitor(node)
-    return visitor.names
+    """Names of the functions an expression calls (``CURRENT_TIMESTAMP`` and friends as ``now``)."""
+    names: list[str] = []
+    for n in walk(node):
+        if isinstance(n, ast.FuncCall):
+            funcname: Any = n.funcname
+            names.append(funcname[-1].sval.lower())
+        elif isinstance(n, ast.SQLValueFunction):
+            names.append("now")  # stable, like now()
+    return names
 
 
 def constraints_of(coldef: Any) -> tuple[Any, ...]:
@@ -157,12 +166,15 @@ def statement_lock(node: Any) -> str | None:
         return alter_lock(node)
     if isinstance(node, ast.IndexStmt):
         return "ShareUpdateExclusiveLock" if node.concurrent else "ShareLock"
-    if isinstance(node, ast.RenameStmt | ast.TruncateStmt | ast.ClusterStmt):
+    if isinstance(node, ast.RenameStmt):
+        # ALTER INDEX ... RENAME takes SHARE UPDATE EXCLUSIVE since PostgreSQL 12
+        return "ShareUpdateExclusiveLock" if node.renameType == ObjectType.OBJECT_INDEX else "AccessExclusiveLock"
+    if isinstance(node, ast.TruncateStmt | ast.ClusterStmt):
         return "AccessExclusiveLock"
     if isinstance(node, ast.DropStmt):
         if node.removeType == ObjectType.OBJECT_INDEX:
             return "ShareUpdateExclusiveLock" if node.concurrent else "AccessExclusiveLock"
-        if node.removeType == ObjectType.OBJECT_TABLE:
+        if node.removeType in _DROPPED_RELATIONS or node.removeType == ObjectType.OBJECT_TRIGGER:
             return "AccessExclusiveLock"
         return None
     if isinstance(node, ast.CreateTrigStmt):
@@ -170,17 +182,116 @@ def statement_lock(node: Any) -> str | None:
     if isinstance(node, ast.CreateStmt) and node.partbound is not None:
         return "AccessExclusiveLock"  # CREATE TABLE ... PARTITION OF locks the parent
     if isinstance(node, ast.VacuumStmt):
-        return "ShareUpdateExclusiveLock"
+        return "AccessExclusiveLock" if vacuum_full(node) else "ShareUpdateExclusiveLock"
+    if isinstance(node, ast.ReindexStmt):
+        return "ShareUpdateExclusiveLock" if is_concurrent(node) else "ShareLock"
+    if isinstance(node, ast.LockStmt):
+        return LOCK_MODES[max(0, min(int(node.mode or len(LOCK_MODES)), len(LOCK_MODES)) - 1)]
+    if isinstance(node, ast.RefreshMatViewStmt):
+        return "ExclusiveLock" if node.concurrent else "AccessExclusiveLock"
+    if isinstance(node, ast.ViewStmt) and node.replace:
+        return "AccessExclusiveLock"
+    return None
+
+
+_DROPPED_RELATIONS = frozenset({ObjectType.OBJECT_TABLE, ObjectType.OBJECT_VIEW, ObjectType.OBJECT_MATVIEW})
+
+
+@dataclass(frozen=True, slots=True)
+class LockRequest:
+    """A table-level lock a statement asks for; ``role`` says why it is taken on that table."""
+
+    table: str
+    mode: str
+    role: str = "target"  # "target", "referenced" (by a new foreign key), "parent" (of a partition)
+
+
+def option_on(params: Any, name: str) -> bool:
+    """``(NAME)`` or ``(NAME true)`` in an option list is on; ``(NAME false)``/``(NAME off)``/``0`` is off."""
+    for p in params or ():
+        if p.defname != name:
+            continue
+        arg = p.arg
+        if arg is None:
+            return True
+        if isinstance(arg, ast.Boolean):
+            return bool(arg.boolval)
+        if isinstance(arg, ast.Integer):
+            return bool(arg.ival)
+        return str(getattr(arg, "sval", "")).lower() not in {"false", "off", "0", "no"}
+    return False
+
+
+def vacuum_full(node: Any) -> bool:
+    return isinstance(node, ast.VacuumStmt) and bool(node.is_vacuumcmd) and option_on(node.options, "full")
+
+
+def referenced_tables(node: Any) -> list[str]:
+    """Tables that foreign keys added by the statement reference (CREATE TABLE or ALTER TABLE)."""
+    cons: list[Any] = []
+    if isinstance(node, ast.CreateStmt):
+        for elt in node.tableElts or ():
+            if isinstance(elt, ast.Constraint):
+                cons.append(elt)
+            elif isinstance(elt, ast.ColumnDef):
+                cons.extend(constraints_of(elt))
+    elif isinstance(node, ast.AlterTableStmt):
+        for cmd in node.cmds or ():
+            if cmd.subtype == AlterTableType.AT_AddConstraint and isinstance(cmd.def_, ast.Constraint):
+                cons.append(cmd.def_)
+            elif cmd.subtype == AlterTableType.AT_AddColumn and isinstance(cmd.def_, ast.ColumnDef):
+                cons.extend(constraints_of(cmd.def_))
+    out = []
+    for con in cons:
+        if con.contype == ConstrType.CONSTR_FOREIGN and con.pktable is not None:
+            name = rel_name(con.pktable)
+            if name not in out:
+                out.append(name)
+    return out
+
+
+def relations_of(node: Any) -> list[str]:
+    """Every table a statement names as its object(s): several for TRUNCATE, LOCK, VACUUM, DROP."""
+    if isinstance(node, ast.TruncateStmt | ast.LockStmt):
+        return [rel_name(rv) for rv in node.relations or ()]
+    if isinstance(node, ast.VacuumStmt):
+        return [rel_name(vr.relation) for vr in node.rels or () if vr.relation is not None]
+    if isinstance(node, ast.ClusterStmt | ast.RefreshMatViewStmt) and node.relation is not None:
+        return [rel_name(node.relation)]
+    if isinstance(node, ast.ReindexStmt) and node.relation is not None:
+        return [rel_name(node.relation)]
+    if isinstance(node, ast.ViewStmt):
+        return [rel_name(node.view)]
+    if isinstance(node, ast.DropStmt):
+        if node.removeType in _DROPPED_RELATIONS or node.removeType == ObjectType.OBJECT_INDEX:
+            return [names_to_qualified(names) for names in node.objects or ()]
+        if node.removeType == ObjectType.OBJECT_TRIGGER:  # (schema?, table, trigger)
+            return [names_to_qualified(names[:-1]) for names in node.objects or () if len(names) >= 2]
+    table = target_table(node)
+    return [table] if table else []
+
+
+def needs_autocommit(node: Any) -> str | None:
+    """What makes a statement impossible inside a transaction block (None: it can run in one)."""
+    if is_concurrent(node):
+        return "CONCURRENTLY"
+    if isinstance(node, ast.VacuumStmt) and node.is_vacuumcmd:
+        return "VACUUM"
     return None
 
 
 def is_concurrent(node: Any) -> bool:
-    """Statements that cannot run inside a transaction block because of CONCURRENTLY."""
+    """Statements that cannot run inside a transaction block because of CONCURRENTLY.
+
+    ``REINDEX (CONCURRENTLY false)`` is not concurrent.
+    """
     if isinstance(node, ast.IndexStmt | ast.DropStmt):
         return bool(node.concurrent)
     if isinstance(node, ast.ReindexStmt):
-        return any(p.defname == "concurrently" for p in node.params or ())
+        return option_on(node.params, "concurrently")
     if isinstance(node, ast.AlterTableStmt):
         return any(c.subtype == AlterTableType.AT_DetachPartition and getattr(c.def_, "concurrent", False)
                    for c in node.cmds or ())
+    if isinstance(node, ast.RefreshMatViewStmt):
+        return False  # REFRESH ... CONCURRENTLY runs fine inside a transaction
     return False

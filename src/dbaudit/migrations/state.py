@@ -1,8 +1,11 @@
 """Replays the statements of all revisions over a small schema state, giving each statement its facts.
 
 The state knows what the migrations themselves created: tables, column types, NOT NULL columns,
-partitioned tables and their partitions, and which columns a validated ``CHECK (c IS NOT NULL)``
-proves. A table the migrations did not create in the same revision is "existing": it may be large.
+partitioned tables and their partitions, indexes and the table each belongs to, functions and their
+declared volatility, and which columns a validated ``CHECK (c IS NOT NULL)`` proves. Tables the
+migrations never created (a baseline, a table made by hand) are tracked from their first mention, so
+that a ``NOT VALID`` CHECK validated on them still proves its column. A table the migrations did not
+create in the same revision is "existing": it may be large.
 """
 
 from __future__ import annotations
@@ -12,25 +15,58 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pglast import ast
-from pglast.enums import AlterTableType, ConstrType, NullTestType, ObjectType, VariableSetKind
+from pglast.enums import AlterTableType, ConstrType, NullTestType, ObjectType, ReindexObjectType, VariableSetKind
 
 from dbaudit.migrations.parse.statements import Statement
 from dbaudit.migrations.source import MigrationSet, Revision
 from dbaudit.migrations.sqlfacts import (
+    LockRequest,
     TypeSpec,
     functions_in,
     names_to_qualified,
+    referenced_tables,
     rel_name,
+    relations_of,
     statement_lock,
     target_table,
     type_spec,
+    walk,
 )
+
+# The oldest PostgreSQL major version still supported upstream when no --target-version is given.
+DEFAULT_TARGET_VERSION = 13
+
+
+@dataclass(frozen=True, slots=True)
+class LintContext:
+    """What a lint knows beyond the SQL: the server it targets and the settings around the revisions.
+
+    ``together``: revisions that one ``upgrade`` runs in a row (the linted ones); with Alembic's
+    default (``transaction_per_migration`` off) they share one transaction.
+    ``volatility``: function name -> volatile, as looked up on a database (``--database``).
+    """
+
+    target_version: int | None = None
+    lock_timeout_in_env: bool = False
+    statement_timeout_in_env: bool = False
+    together: frozenset[str] = frozenset()
+    volatility: dict[str, bool] = field(default_factory=dict)
+
+    @property
+    def version(self) -> int:
+        return self.target_version or DEFAULT_TARGET_VERSION
+
+    @property
+    def version_text(self) -> str:
+        if self.target_version is None:
+            return f"PostgreSQL {DEFAULT_TARGET_VERSION}+ assumed (no --target-version)"
+        return f"PostgreSQL {self.target_version}"
 
 
 @dataclass
 class TableState:
     name: str
-    created_in: str
+    created_in: str | None  # None: the migrations never created it (baseline, made by hand)
     columns: dict[str, TypeSpec] = field(default_factory=dict)
     not_null: set[str] = field(default_factory=set)
     proven_not_null: set[str] = field(default_factory=set)
@@ -43,7 +79,7 @@ class TableFacts:
     """A frozen copy of what is known about a table just before a statement runs."""
 
     name: str
-    created_in: str
+    created_in: str | None
     columns: tuple[tuple[str, TypeSpec], ...]
     not_null: frozenset[str]
     proven_not_null: frozenset[str]
@@ -55,6 +91,28 @@ class TableFacts:
 
 
 @dataclass(frozen=True, slots=True)
+class LockOn:
+    """A lock the statement asks for, and whether its table may hold rows and users already."""
+
+    table: str
+    mode: str
+    role: str  # "target", "referenced", "parent", "index" (the table of the index is unknown)
+    existing: bool
+
+
+@dataclass(frozen=True, slots=True)
+class NotValidAdded:
+    """A constraint added ``NOT VALID`` earlier: where and in which transaction."""
+
+    name: str
+    table: str
+    revision: str
+    line: int
+    tx: int | None
+    kind: str  # "foreign key" or "check"
+
+
+@dataclass(frozen=True, slots=True)
 class StatementFacts:
     statement: Statement
     table: str | None
@@ -62,6 +120,10 @@ class StatementFacts:
     table_info: TableFacts | None
     lock: str | None
     lock_timeout: bool  # a lock_timeout is in force when the statement runs
+    locks: tuple[LockOn, ...] = ()
+    statement_timeout: bool = False  # a statement_timeout is set in the revision before it
+    validates: tuple[NotValidAdded, ...] = ()  # VALIDATE CONSTRAINT of constraints added NOT VALID
+    new_enum_values_used: tuple[str, ...] = ()  # enum values added in this transaction, used by it
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,12 +131,24 @@ class AnalyzedRevision:
     revision: Revision
     facts: tuple[StatementFacts, ...]
     lock_timeout_in_env: bool = False
+    context: LintContext = field(default_factory=LintContext)
+    functions: tuple[tuple[str, bool], ...] = ()  # functions the migrations declared: name, volatile
+
+    def volatile(self, function: str) -> bool | None:
+        """True/False when the database or the migrations say; None when nobody knows."""
+        if function in self.context.volatility:
+            return self.context.volatility[function]
+        return dict(self.functions).get(function)
 
 
 class SchemaState:
     def __init__(self) -> None:
         self.tables: dict[str, TableState] = {}
+        self.indexes: dict[str, tuple[str, str | None]] = {}  # schema.index -> (table, revision)
         self.pending_checks: dict[str, tuple[str, str]] = {}  # NOT VALID "c IS NOT NULL" checks
+        self.not_valid: dict[str, NotValidAdded] = {}  # constraint name -> where it was added
+        self.functions: dict[str, bool] = {}  # function name -> volatile, as declared
+        self.new_enum_values: dict[str, int] = {}  # value added by ALTER TYPE ... ADD VALUE -> tx
 
     def facts(self, name: str | None) -> TableFacts | None:
         t = self.tables.get(name) if name else None
@@ -83,18 +157,72 @@ class SchemaState:
         return TableFacts(t.name, t.created_in, tuple(t.columns.items()), frozenset(t.not_null),
                           frozenset(t.proven_not_null), t.partitioned, tuple(t.partitions))
 
-    def apply(self, node: Any, rev_id: str) -> None:
+    def existing(self, table: str, rev_id: str) -> bool:
+        known = self.tables.get(table)
+        return known is None or known.created_in != rev_id
+
+    def index_table(self, index: str) -> str | None:
+        known = self.indexes.get(index)
+        return known[0] if known else None
+
+    def locks(self, node: Any, rev_id: str) -> tuple[LockOn, ...]:
+        out: list[LockOn] = []
+        for req in self.requests(node):
+            out.append(LockOn(req.table, req.mode, req.role,
+                              req.role == "index" or self.existing(req.table, rev_id)))
+        return tuple(out)
+
+    def requests(self, node: Any) -> list[LockRequest]:
+        """The table locks a statement asks for, with index names resolved to their tables."""
+        out: list[LockRequest] = []
+        mode = statement_lock(node)
+        if isinstance(node, ast.CreateStmt) and node.partbound is not None and node.inhRelations:
+            out.append(LockRequest(rel_name(node.inhRelations[0]), "AccessExclusiveLock", "parent"))
+        elif mode is not None:
+            for table in self._lock_tables(node):
+                role = "index" if table.startswith("index ") else "target"
+                out.append(LockRequest(table.removeprefix("index "), mode, role))
+        out.extend(LockRequest(ref, "ShareRowExclusiveLock", "referenced") for ref in referenced_tables(node))
+        return out
+
+    def _lock_tables(self, node: Any) -> list[str]:
+        by_index = (isinstance(node, ast.DropStmt) and node.removeType == ObjectType.OBJECT_INDEX) or (
+            isinstance(node, ast.ReindexStmt) and node.kind == ReindexObjectType.REINDEX_OBJECT_INDEX) or (
+            isinstance(node, ast.RenameStmt) and node.renameType == ObjectType.OBJECT_INDEX)
+        names = relations_of(node)
+        if not by_index:
+            return names
+        return [self.index_table(n) or f"index {n}" for n in names]
+
+    def apply(self, node: Any, st: Statement, rev_id: str) -> None:
         if isinstance(node, ast.CreateStmt):
             self._create(node, rev_id)
         elif isinstance(node, ast.AlterTableStmt) and node.relation is not None:
-            table = self.tables.get(rel_name(node.relation))
+            name = rel_name(node.relation)
+            table = self.tables.get(name)
+            if table is None and node.objtype == ObjectType.OBJECT_TABLE:
+                table = self.tables[name] = TableState(name, None)  # predates the migrations
             for cmd in node.cmds or ():
-                self._alter(table, rel_name(node.relation), cmd)
+                self._alter(table, name, cmd, st, rev_id)
         elif isinstance(node, ast.RenameStmt):
             self._rename(node)
+        elif isinstance(node, ast.IndexStmt) and node.relation is not None:
+            indexed = rel_name(node.relation)
+            if node.idxname:
+                self.indexes[f"{indexed.partition('.')[0]}.{node.idxname}"] = (indexed, rev_id)
         elif isinstance(node, ast.DropStmt) and node.removeType == ObjectType.OBJECT_TABLE:
             for names in node.objects or ():
                 self.tables.pop(names_to_qualified(names), None)
+        elif isinstance(node, ast.DropStmt) and node.removeType == ObjectType.OBJECT_INDEX:
+            for names in node.objects or ():
+                self.indexes.pop(names_to_qualified(names), None)
+        elif isinstance(node, ast.ViewStmt) and not node.replace:
+            self.tables[rel_name(node.view)] = TableState(rel_name(node.view), rev_id)
+        elif isinstance(node, ast.CreateFunctionStmt):
+            funcname: Any = node.funcname
+            self.functions[funcname[-1].sval.lower()] = _declared_volatile(node)
+        elif isinstance(node, ast.AlterEnumStmt) and node.newVal is not None and st.tx is not None:
+            self.new_enum_values[node.newVal] = st.tx
 
     def _create(self, node: Any, rev_id: str) -> None:
         name = rel_name(node.relation)
@@ -112,7 +240,7 @@ class SchemaState:
                 table.not_null |= parent.not_null
         self.tables[name] = table
 
-    def _alter(self, table: TableState | None, name: str, cmd: Any) -> None:
+    def _alter(self, table: TableState | None, name: str, cmd: Any, st: Statement, rev_id: str) -> None:
         sub = cmd.subtype
         if sub == AlterTableType.AT_AttachPartition and table is not None:
             table.partitions.append(rel_name(cmd.def_.name))
@@ -131,16 +259,26 @@ class SchemaState:
             table.not_null.discard(cmd.name)
             table.proven_not_null.discard(cmd.name)
         elif sub == AlterTableType.AT_AddConstraint:
-            self._add_constraint(table, cmd.def_)
-        elif sub == AlterTableType.AT_ValidateConstraint and cmd.name in self.pending_checks:
-            owner, column = self.pending_checks.pop(cmd.name)
-            if owner == name:
-                table.proven_not_null.add(column)
+            self._add_constraint(table, cmd.def_, st, rev_id)
+        elif sub == AlterTableType.AT_ValidateConstraint:
+            self.not_valid.pop(cmd.name, None)
+            if cmd.name in self.pending_checks:
+                owner, column = self.pending_checks.pop(cmd.name)
+                if owner == name:
+                    table.proven_not_null.add(column)
 
-    def _add_constraint(self, table: TableState, con: Any) -> None:
+    def _add_constraint(self, table: TableState, con: Any, st: Statement, rev_id: str) -> None:
         if con.contype == ConstrType.CONSTR_PRIMARY:
             table.not_null.update(k.sval for k in con.keys or ())
-        elif con.contype == ConstrType.CONSTR_CHECK:
+            if con.conname and not con.indexname:
+                self.indexes[f"{table.name.partition('.')[0]}.{con.conname}"] = (table.name, rev_id)
+        elif con.contype == ConstrType.CONSTR_UNIQUE and con.conname and not con.indexname:
+            self.indexes[f"{table.name.partition('.')[0]}.{con.conname}"] = (table.name, rev_id)
+        if con.contype in (ConstrType.CONSTR_FOREIGN, ConstrType.CONSTR_CHECK) and con.skip_validation \
+                and con.conname:
+            kind = "foreign key" if con.contype == ConstrType.CONSTR_FOREIGN else "check"
+            self.not_valid[con.conname] = NotValidAdded(con.conname, table.name, rev_id, st.line, st.tx, kind)
+        if con.contype == ConstrType.CONSTR_CHECK:
             column = not_null_check_column(con.raw_expr)
             if column is None:
                 return
@@ -153,6 +291,9 @@ class SchemaState:
         if node.relation is None:
             return
         old = rel_name(node.relation)
+        if node.renameType == ObjectType.OBJECT_INDEX and old in self.indexes:
+            self.indexes[f"{old.partition('.')[0]}.{node.newname}"] = self.indexes.pop(old)
+            return
         table = self.tables.get(old)
         if table is None:
             return
@@ -166,6 +307,30 @@ class SchemaState:
                 if node.subname in group:
                     group.discard(node.subname)
                     group.add(node.newname)
+
+    def validated(self, node: Any) -> tuple[NotValidAdded, ...]:
+        if not isinstance(node, ast.AlterTableStmt):
+            return ()
+        return tuple(self.not_valid[cmd.name] for cmd in node.cmds or ()
+                     if cmd.subtype == AlterTableType.AT_ValidateConstraint and cmd.name in self.not_valid)
+
+    def enum_values_used(self, st: Statement) -> tuple[str, ...]:
+        """Enum values added in the statement's own transaction that it mentions as a literal."""
+        if st.tx is None or not self.new_enum_values or isinstance(st.node, ast.AlterEnumStmt):
+            return ()
+        fresh = {v for v, tx in self.new_enum_values.items() if tx == st.tx}
+        if not fresh:
+            return ()
+        used = {n.val.sval for n in walk(st.node)
+                if isinstance(n, ast.A_Const) and isinstance(n.val, ast.String) and n.val.sval in fresh}
+        return tuple(sorted(used))
+
+
+def _declared_volatile(node: Any) -> bool:
+    for opt in node.options or ():
+        if opt.defname == "volatility" and opt.arg is not None:
+            return str(opt.arg.sval).lower() == "volatile"
+    return True  # VOLATILE is the default
 
 
 def _add_column(table: TableState, coldef: Any) -> None:
@@ -184,18 +349,26 @@ def not_null_check_column(expr: Any) -> str | None:
     return None
 
 
-def lock_timeout_change(st: Statement) -> bool | None:
-    """True when the statement sets a non-zero lock_timeout, False when it clears it."""
+_ZERO = frozenset({"0", "0ms", "0s", "0min"})
+
+
+def setting_change(st: Statement, setting: str) -> bool | None:
+    """True when the statement sets ``setting`` to a non-zero value, False when it clears it."""
     node = st.node
-    if isinstance(node, ast.VariableSetStmt) and node.name == "lock_timeout":
+    if isinstance(node, ast.VariableSetStmt) and node.name == setting:
         if node.kind != VariableSetKind.VAR_SET_VALUE:
             return False
         value = node.args[0].val if node.args else None
         text = str(getattr(value, "sval", getattr(value, "ival", "0")))
-        return text.strip() not in {"0", "0ms", "0s"}
-    if isinstance(node, ast.SelectStmt) and "set_config" in functions_in(node) and "lock_timeout" in st.sql:
+        return text.strip().lower() not in _ZERO
+    if isinstance(node, ast.SelectStmt) and setting in st.sql and "set_config" in functions_in(node):
         return True
     return None
+
+
+def lock_timeout_change(st: Statement) -> bool | None:
+    """True when the statement sets a non-zero lock_timeout, False when it clears it."""
+    return setting_change(st, "lock_timeout")
 
 
 def lock_target(node: Any) -> str | None:
@@ -211,25 +384,40 @@ def _is_new(node: Any, info: TableFacts | None, rev_id: str) -> bool:
     return info is not None and info.created_in == rev_id
 
 
-def analyze(migrations: MigrationSet) -> Iterator[AnalyzedRevision]:
+class _Setting:
+    """A session setting (lock_timeout, statement_timeout) as it stands statement after statement."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.on = False
+        self.local = False
+
+    def step(self, st: Statement) -> bool:
+        if self.local and not st.in_transaction:
+            self.on = self.local = False
+        change = setting_change(st, self.name)
+        if change is not None:
+            self.on = change
+            self.local = bool(getattr(st.node, "is_local", False))
+        return self.on
+
+
+def analyze(migrations: MigrationSet, context: LintContext | None = None) -> Iterator[AnalyzedRevision]:
     """Every revision in order, each statement with its facts; the state carries across revisions."""
+    context = context or LintContext(lock_timeout_in_env=migrations.lock_timeout_in_env)
     state = SchemaState()
     for rev in migrations.revisions:
         facts: list[StatementFacts] = []
-        timeout = False
-        local = False
+        lock_timeout, statement_timeout = _Setting("lock_timeout"), _Setting("statement_timeout")
         for st in rev.statements:
-            if local and not st.in_transaction:
-                timeout = local = False
-            change = lock_timeout_change(st)
-            if change is not None:
-                timeout = change
-                local = bool(getattr(st.node, "is_local", False))
             name = lock_target(st.node)
             info = state.facts(name)
             facts.append(StatementFacts(
                 statement=st, table=name, table_new=_is_new(st.node, info, rev.id),
-                table_info=info, lock=statement_lock(st.node), lock_timeout=timeout,
+                table_info=info, lock=statement_lock(st.node), lock_timeout=lock_timeout.step(st),
+                locks=state.locks(st.node, rev.id), statement_timeout=statement_timeout.step(st),
+                validates=state.validated(st.node), new_enum_values_used=state.enum_values_used(st),
             ))
-            state.apply(st.node, rev.id)
-        yield AnalyzedRevision(rev, tuple(facts), migrations.lock_timeout_in_env)
+            state.apply(st.node, st, rev.id)
+        yield AnalyzedRevision(rev, tuple(facts), context.lock_timeout_in_env, context,
+                               tuple(sorted(state.functions.items())))

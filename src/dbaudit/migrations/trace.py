@@ -25,7 +25,7 @@ from dbaudit.errors import ScratchError
 from dbaudit.findings import Finding, Note, Severity
 from dbaudit.migrations.parse.statements import Statement
 from dbaudit.migrations.source import MigrationSet, Revision
-from dbaudit.migrations.sqlfacts import BLOCKS, LOCK_MODES, is_concurrent, statement_lock, target_table
+from dbaudit.migrations.sqlfacts import BLOCKS, LOCK_MODES, needs_autocommit, statement_lock, target_table
 from dbaudit.model.schema import Location
 from dbaudit.redact import redact_text
 from dbaudit.scratch import scratch_server
@@ -161,7 +161,7 @@ def _run(conn: psycopg.Connection[Any], rev: Revision, st: Statement, start: Rel
     started = time.perf_counter()
     duration = 0.0
     try:
-        if is_concurrent(st.node):
+        if needs_autocommit(st.node):
             conn.execute(sql)
             duration = time.perf_counter() - started
             after = _relations(conn)
@@ -173,13 +173,13 @@ def _run(conn: psycopg.Connection[Any], rev: Revision, st: Statement, start: Rel
                 after = _relations(conn)
     except psycopg.Error as exc:
         error = redact_text(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
-    locks = _locks(held, before, after, start) if not is_concurrent(st.node) else _documented_lock(st, start)
+    locks = _locks(held, before, after, start) if not needs_autocommit(st.node) else _documented_lock(st, start)
     rewritten = tuple(sorted(
         before[oid][0] for oid in before
         if oid in after and before[oid][2] != "p" and after[oid][1] != before[oid][1]
     ))
     return TraceEntry(rev.id, rev.path, st.line, " ".join(sql.split()), locks, rewritten, duration * 1000,
-                      observed=not is_concurrent(st.node), error=error)
+                      observed=not needs_autocommit(st.node), error=error)
 
 
 def _locks(held: list[tuple[int, str]], before: Relations, after: Relations, start: Relations) -> tuple[LockHeld, ...]:
@@ -228,6 +228,28 @@ def access_exclusive_finding(entry: TraceEntry, rows: int) -> Finding | None:
         locations=[Location(entry.path, entry.line)],
         data={"rewritten": rewritten, "duration_ms": round(entry.duration_ms, 3)},
     )
+
+
+def refute_assumed_rewrites(findings: Iterable[Finding], entries: tuple[TraceEntry, ...],
+                            ) -> tuple[list[Finding], list[Note]]:
+    """``add-column-rewrite`` findings that only *assumed* a function volatile, and that the trace saw
+    run without rewriting the table (the function is not volatile on the traced database): dropped,
+    with a note."""
+    kept: list[Finding] = []
+    notes: list[Note] = []
+    for f in findings:
+        if f.rule == "add-column-rewrite" and any("assumed volatile" in e for e in f.evidence):
+            table, _, column = f.objects[0].rpartition(".")
+            seen = [e for loc in f.locations for e in entries
+                    if (e.path, e.line) == (loc.path, loc.line) and "ADD COLUMN" in e.statement.upper()
+                    and column in e.statement]
+            if seen and all(e.observed and e.error is None and table not in e.rewritten for e in seen):
+                notes.append(Note(f"{f.locations[0].path}:{f.locations[0].line}: trace: adding {f.objects[0]} did "
+                                  "not rewrite the table (the default's function is not volatile on the traced "
+                                  "database): add-column-rewrite withdrawn", rule="add-column-rewrite"))
+                continue
+        kept.append(f)
+    return kept, notes
 
 
 def confirm_findings(findings: Iterable[Finding], entries: tuple[TraceEntry, ...]) -> list[Finding]:

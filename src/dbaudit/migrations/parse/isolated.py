@@ -9,11 +9,14 @@ again with pglast, which is cheap next to importing the revisions.
 
 from __future__ import annotations
 
+import builtins
+import dataclasses
 import json
 import os
 import subprocess
 import sys
 import tempfile
+import types
 from pathlib import Path
 from typing import Any
 
@@ -57,20 +60,23 @@ def _child_error(stderr: str, root: Path) -> str:
 def _from_json(data: dict[str, Any], root: Path) -> MigrationSet:
     revisions = []
     for r in data["revisions"]:
-        statements = tuple(_statement(sql, line, in_tx, r["path"]) for sql, line, in_tx in r["statements"])
+        statements = tuple(_statement(sql, line, tx, r["path"]) for sql, line, tx in r["statements"])
         revisions.append(Revision(
             id=r["id"], path=r["path"], down_revisions=tuple(r["down_revisions"]), statements=statements,
             kind="alembic", upgrade_line=r["upgrade_line"], downgrade_line=r["downgrade_line"],
-            has_downgrade=r["has_downgrade"], message=r["message"],
+            has_downgrade=r["has_downgrade"], message=r["message"], partial=r["partial"],
+            irreversible=r["irreversible"],
         ))
     return MigrationSet(root=root, kind="alembic", revisions=tuple(revisions), heads=tuple(data["heads"]),
-                        notes=tuple(data["notes"]), lock_timeout_in_env=data["lock_timeout_in_env"])
+                        notes=tuple(data["notes"]), lock_timeout_in_env=data["lock_timeout_in_env"],
+                        statement_timeout_in_env=data["statement_timeout_in_env"],
+                        transaction_per_migration=data["transaction_per_migration"])
 
 
-def _statement(sql: str, line: int, in_transaction: bool, path: str) -> Statement:
+def _statement(sql: str, line: int, tx: int | None, path: str) -> Statement:
     raws = parse_statements(sql, where=f"{path}:{line}")
     node = raws[0].node if raws else None
-    return Statement(sql, node, line, in_transaction)
+    return Statement(sql, node, line, tx is not None, tx)
 
 
 def _to_json(migrations: MigrationSet) -> dict[str, Any]:
@@ -78,14 +84,61 @@ def _to_json(migrations: MigrationSet) -> dict[str, Any]:
         "revisions": [{
             "id": r.id, "path": r.path, "down_revisions": list(r.down_revisions), "upgrade_line": r.upgrade_line,
             "downgrade_line": r.downgrade_line, "has_downgrade": r.has_downgrade, "message": r.message,
-            "statements": [[s.sql, s.line, s.in_transaction] for s in r.statements],
+            "partial": r.partial, "irreversible": r.irreversible,
+            "statements": [[s.sql, s.line, s.tx] for s in r.statements],
         } for r in migrations.revisions],
         "heads": list(migrations.heads), "notes": list(migrations.notes),
         "lock_timeout_in_env": migrations.lock_timeout_in_env,
+        "statement_timeout_in_env": migrations.statement_timeout_in_env,
+        "transaction_per_migration": migrations.transaction_per_migration,
     }
 
 
 # --- child side ---------------------------------------------------------------------------------
+
+
+class _StubType(type):
+    """Classes standing in for what a missing module would have provided: any attribute is another
+    stub, calling one gives an instance, subclassing works; using one for real (a column type, an
+    iteration) fails, and that revision is then read from its source."""
+
+    def __getattr__(cls, attr: str) -> Any:
+        if attr.startswith("__"):
+            raise AttributeError(attr)
+        return _stub(f"{cls.__name__}.{attr}")
+
+
+def _stub(name: str) -> Any:
+    def init(self: object, *args: object, **kwargs: object) -> None:
+        del args, kwargs
+
+    return _StubType(name, (), {"__init__": init, "__module__": "dbaudit_stub"})
+
+
+class _StubModule(types.ModuleType):
+    def __getattr__(self, attr: str) -> Any:
+        if attr.startswith("__"):
+            raise AttributeError(attr)
+        return _stub(f"{self.__name__}.{attr}")
+
+
+def _guard_imports(root: Path, stubbed: list[tuple[str, str]]) -> None:
+    """Imports that fail in the project's own files (env.py, revisions, its packages) get a stub module,
+    so that one missing plugin does not stop every revision from loading; each is recorded."""
+    real_import = builtins.__import__
+    prefix = str(root.resolve()) + os.sep
+
+    def guarded(name: str, globals: Any = None, locals: Any = None, fromlist: Any = (), level: int = 0) -> Any:
+        try:
+            return real_import(name, globals, locals, fromlist, level)
+        except ImportError:
+            importer = str((globals or {}).get("__file__") or "")
+            if level != 0 or not importer.startswith(prefix) or "site-packages" in importer:
+                raise
+            stubbed.append((Path(importer).resolve().relative_to(root.resolve()).as_posix(), name))
+            return _StubModule(name)
+
+    builtins.__import__ = guarded
 
 
 def child_main() -> None:
@@ -96,11 +149,16 @@ def child_main() -> None:
     root = Path(args["root"])
     if str(root) not in sys.path:
         sys.path.insert(0, str(root))
+    stubbed: list[tuple[str, str]] = []
+    _guard_imports(root, stubbed)
     try:
         migrations = alembic.load_alembic(
             root, ini=Path(args["ini"]) if args["ini"] else None,
             script_location=Path(args["script_location"]) if args["script_location"] else None,
         )
+        migrations = dataclasses.replace(migrations, notes=migrations.notes + tuple(
+            f"{path} imports {name}, which cannot be imported here: a stand-in was used to render it offline"
+            for path, name in dict.fromkeys(stubbed)))
     except SourceError as exc:
         sys.stderr.write(f"{_ERROR_MARK} {' '.join(str(exc).split())}\n")
         sys.exit(3)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dbaudit.errors import SourceError
+from dbaudit.migrations.parse import ops_sql
 
 # op function -> position of its table argument (the keyword names are tried first).
 _TABLE_ARG: dict[str, int] = {
@@ -19,6 +20,9 @@ _TABLE_ARG: dict[str, int] = {
     "add_column": 0, "drop_column": 0, "alter_column": 0, "create_table": 0, "drop_table": 0,
     "rename_table": 0, "batch_alter_table": 0, "create_table_comment": 0, "bulk_insert": 0,
 }
+# op.* functions that change nothing themselves (no SQL to read)
+_HELPERS = frozenset({"get_bind", "get_context", "f", "inline_literal", "implementation_for", "invoke",
+                      "run_async", "register_operation"})
 _TABLE_KEYWORDS = ("table_name", "source_table", "old_table_name", "table")
 
 
@@ -32,6 +36,8 @@ class OpCall:
     sql: str | None = None  # the SQL of ``op.execute`` when it is a literal (or a module constant)
     sql_line: int = 0  # line where that literal starts
     autocommit: bool = False  # inside ``with op.get_context().autocommit_block():``
+    call_sql: str | None = None  # the SQL of the call read from its literal arguments (not execute)
+    unreadable: str | None = None  # why call_sql could not be read
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +48,7 @@ class RevisionSource:
     downgrade_line: int | None  # None: no downgrade() at all
     downgrade_empty: bool
     ops: tuple[OpCall, ...]
+    downgrade_raises: str | None = None  # the exception a downgrade() that only raises raises
 
 
 def read_revision_source(path: Path, display: str) -> RevisionSource:
@@ -62,6 +69,7 @@ def read_revision_source(path: Path, display: str) -> RevisionSource:
         downgrade_line=downgrade.lineno if downgrade else None,
         downgrade_empty=downgrade is None or _is_empty(downgrade),
         ops=ops,
+        downgrade_raises=_raises(downgrade),
     )
 
 
@@ -74,6 +82,21 @@ def _module_strings(tree: ast.Module) -> dict[str, tuple[str, int]]:
             if literal is not None:
                 out[node.targets[0].id] = literal
     return out
+
+
+def _raises(func: ast.FunctionDef | None) -> str | None:
+    """``NotImplementedError: why`` when the function only raises (an irreversible revision declared
+    so on purpose), else None."""
+    body = [s for s in (func.body if func else [])
+            if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
+    if len(body) != 1 or not isinstance(body[0], ast.Raise) or body[0].exc is None:
+        return None
+    exc = body[0].exc
+    call = exc if isinstance(exc, ast.Call) else None
+    name = ast.unparse(call.func if call else exc)
+    message = next((a.value for a in (call.args if call else []) if isinstance(a, ast.Constant)
+                    and isinstance(a.value, str)), None)
+    return f"{name}: {' '.join(message.split())}" if message else name
 
 
 def _is_empty(func: ast.FunctionDef) -> bool:
@@ -110,11 +133,19 @@ def _op_calls(func: ast.FunctionDef, constants: dict[str, tuple[str, int]]) -> l
             continue
         name = node.func.attr
         sql: tuple[str, int] | None = None
-        if name == "execute" and node.args:
-            sql = _string(node.args[0], constants)
+        call_sql, unreadable = None, None
+        if name == "execute":
+            sql = _string(node.args[0], constants) if node.args else None
+            unreadable = None if sql else "op.execute of a value that is not a string literal"
+        elif name not in _HELPERS:
+            try:
+                call_sql = ops_sql.call_sql(name, node)
+            except ops_sql.Unreadable as exc:
+                unreadable = str(exc)
         calls.append(OpCall(
             name=name, line=node.lineno, table=_table_arg(name, node),
             sql=sql[0] if sql else None, sql_line=sql[1] if sql else 0, autocommit=node.lineno in autocommit,
+            call_sql=call_sql, unreadable=unreadable,
         ))
     calls.sort(key=lambda c: c.line)
     return calls

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pglast
+from pglast import ast
 from pglast.parser import ParseError
 
 from dbaudit.errors import SourceError
@@ -23,6 +26,7 @@ class Statement:
     node: Any  # a pglast.ast node; pglast ships no type stubs
     line: int
     in_transaction: bool = False
+    tx: int | None = None  # which transaction block (numbered in run order); None outside any
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +39,8 @@ class RawStatement:
 def parse_statements(text: str, *, where: str) -> list[RawStatement]:
     """Split and parse ``text``; a syntax error becomes one clear ``SourceError`` naming ``where``."""
     try:
-        raw = pglast.parse_sql(text)
+        with _trusted_nodes():
+            raw = pglast.parse_sql(text)
     except ParseError as exc:
         raise SourceError(f"{where}: unparsable SQL: {exc}") from None
     out: list[RawStatement] = []
@@ -51,6 +56,30 @@ def parse_statements(text: str, *, where: str) -> list[RawStatement]:
         line_offset = lines.line(start + lead) - 1
         out.append(RawStatement(body, item.stmt, line_offset))
     return out
+
+
+@contextlib.contextmanager
+def _trusted_nodes() -> Iterator[None]:
+    """Build the parser's nodes without pglast's per-attribute validation.
+
+    ``pglast.ast.Node.__setattr__`` checks and coerces every value assigned to a node (enums from
+    names, lists to tuples, ints to chars): needed for nodes built by hand, redundant for those the
+    parser builds, which already passes values of the exact type (``tests/migrations/test_static.py``
+    checks the trees are identical, types included). It was 60% of the time spent parsing a large
+    migration. The validating method is restored as soon as parsing ends, so nodes built or edited
+    afterwards (the fixes) are checked as usual. Parsing happens on one thread.
+
+    One exception: the parser passes a C int for the ``boolval`` of a boolean constant, which only
+    the validation turns into ``bool``, so ``Boolean`` nodes (rare) keep it.
+    """
+    validating = ast.Node.__dict__["__setattr__"]
+    ast.Node.__setattr__ = object.__setattr__  # type: ignore[method-assign, assignment]
+    ast.Boolean.__setattr__ = validating  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        ast.Node.__setattr__ = validating  # type: ignore[method-assign]
+        del ast.Boolean.__setattr__
 
 
 def fingerprint(sql: str) -> str | None:

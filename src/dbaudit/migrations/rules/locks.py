@@ -13,7 +13,7 @@ from dbaudit.migrations.rules._common import (
     autocommit_note,
     deparse,
     derived_name,
-    fresh,
+    edited,
     location,
     lock_timeout_prefix,
     regclass,
@@ -21,8 +21,8 @@ from dbaudit.migrations.rules._common import (
     table_sql,
 )
 from dbaudit.migrations.rules.registry import migration_rule
-from dbaudit.migrations.sqlfacts import BLOCKS, LOCK_MODES, WRITE_BLOCKING, is_concurrent
-from dbaudit.migrations.state import AnalyzedRevision, StatementFacts
+from dbaudit.migrations.sqlfacts import BLOCKS, LOCK_MODES, WRITE_BLOCKING, needs_autocommit
+from dbaudit.migrations.state import AnalyzedRevision, LockOn, StatementFacts
 from dbaudit.sqltext import column_list, ident, literal
 
 
@@ -32,11 +32,35 @@ def existing(fact: StatementFacts) -> bool:
 
 
 def added_constraints(fact: StatementFacts, contype: ConstrType) -> Iterator[Any]:
+    """Constraints of ``contype`` the statement adds to its table: ``ADD CONSTRAINT``, and (for
+    UNIQUE and PRIMARY KEY) those written on an added column, ``ADD COLUMN c int UNIQUE``, whose
+    ``keys`` are then empty (see :func:`constraint_keys`)."""
     node = fact.statement.node
     if isinstance(node, ast.AlterTableStmt):
         for cmd in node.cmds or ():
             if cmd.subtype == AlterTableType.AT_AddConstraint and cmd.def_.contype == contype:
                 yield cmd.def_
+            elif cmd.subtype == AlterTableType.AT_AddColumn and contype in _INLINE:
+                yield from (c for c in cmd.def_.constraints or () if c.contype == contype)
+
+
+_INLINE = (ConstrType.CONSTR_UNIQUE, ConstrType.CONSTR_PRIMARY)
+
+
+def constraint_keys(fact: StatementFacts, con: Any) -> tuple[str, ...]:
+    """The key columns of a constraint; for one written on an added column, that column."""
+    if con.keys:
+        return tuple(k.sval for k in con.keys)
+    node = fact.statement.node
+    for cmd in node.cmds or ():
+        if cmd.subtype == AlterTableType.AT_AddColumn and any(c is con for c in cmd.def_.constraints or ()):
+            return (cmd.def_.colname,)
+    return ()
+
+
+def inline(con: Any, fact: StatementFacts) -> bool:
+    """The constraint is written on an ``ADD COLUMN`` (not as ``ADD CONSTRAINT``)."""
+    return not con.keys and bool(constraint_keys(fact, con))
 
 
 @migration_rule("non-concurrent-index", severity=Severity.P1)
@@ -90,16 +114,15 @@ def non_concurrent_index(rev: AnalyzedRevision) -> Iterator[Finding]:
 
 def _concurrent_index_fix(rev: AnalyzedRevision, fact: StatementFacts, node: Any, *, partitioned: bool) -> str:
     if not partitioned:
-        copy = fresh(fact.statement.sql)
-        copy.concurrent = True
-        return autocommit_note(rev.revision) + deparse(copy) + ";"
+        with edited((node, "concurrent", True)):
+            return autocommit_note(rev.revision) + deparse(node) + ";"
     assert fact.table is not None
     assert fact.table_info is not None
-    copy = fresh(fact.statement.sql)
-    copy.relation.inh = False  # ON ONLY parent: an invalid index, no partition is touched
-    copy.concurrent = False
+    # ON ONLY parent: an invalid index, no partition is touched
+    with edited((node.relation, "inh", False), (node, "concurrent", False)):
+        parent = deparse(node)
     name = node.idxname or "parent_idx"
-    lines = [deparse(copy) + ";"]
+    lines = [parent + ";"]
     columns = ", ".join(deparse(e) for e in node.indexParams)
     unique = "UNIQUE " if node.unique else ""
     partitions = fact.table_info.partitions or ("schema.partition_name",)
@@ -117,8 +140,8 @@ def concurrent_in_transaction(rev: AnalyzedRevision) -> Iterator[Finding]:
     """A CONCURRENTLY statement runs inside a transaction block and will fail.
 
     ## What it does
-    Flags `CREATE INDEX CONCURRENTLY`, `DROP INDEX CONCURRENTLY`, `REINDEX ... CONCURRENTLY` and
-    `DETACH PARTITION ... CONCURRENTLY` emitted while a transaction is open (Alembic wraps every
+    Flags `CREATE INDEX CONCURRENTLY`, `DROP INDEX CONCURRENTLY`, `REINDEX ... CONCURRENTLY`,
+    `DETACH PARTITION ... CONCURRENTLY` and `VACUUM` emitted while a transaction is open (Alembic wraps every
     revision in one unless the statement sits in `op.get_context().autocommit_block()`).
 
     ## Why is this bad?
@@ -139,12 +162,13 @@ def concurrent_in_transaction(rev: AnalyzedRevision) -> Iterator[Finding]:
     ```
     """
     for fact in rev.facts:
-        if not fact.statement.in_transaction or not is_concurrent(fact.statement.node):
+        why = needs_autocommit(fact.statement.node)
+        if not fact.statement.in_transaction or why is None:
             continue
         objects = [fact.table] if fact.table else [rev.revision.id]
         yield concurrent_in_transaction.finding(
             objects=objects,
-            title="CONCURRENTLY statement inside a transaction block",
+            title=f"{why} statement inside a transaction block",
             evidence=[statement_evidence(rev.revision, fact)],
             impact="PostgreSQL rejects it: the migration fails and the deploy stops at this revision.",
             root_cause="The migration runner opened a transaction around the revision.",
@@ -272,13 +296,14 @@ def _not_valid_finding(rule: Any, rev: AnalyzedRevision, fact: StatementFacts, c
     cols = "_".join(a.sval for a in (con.fk_attrs or ()))
     suffix = f"{cols}_fkey" if con.contype == ConstrType.CONSTR_FOREIGN else "check"
     name = con.conname or derived_name(table, suffix)
-    copy = fresh(fact.statement.sql)
-    for cmd in copy.cmds:
-        if cmd.subtype == AlterTableType.AT_AddConstraint and cmd.def_.contype == con.contype:
-            cmd.def_.skip_validation = True
-            cmd.def_.initially_valid = False
-            cmd.def_.conname = cmd.def_.conname or name
-    fix = (lock_timeout_prefix(rev.revision) + deparse(copy) + ";\n"
+    node = fact.statement.node
+    changes = [change for cmd in node.cmds
+               if cmd.subtype == AlterTableType.AT_AddConstraint and cmd.def_.contype == con.contype
+               for change in ((cmd.def_, "skip_validation", True), (cmd.def_, "initially_valid", False),
+                              (cmd.def_, "conname", cmd.def_.conname or name))]
+    with edited(*changes):
+        not_valid = deparse(node)
+    fix = (lock_timeout_prefix(rev.revision) + not_valid + ";\n"
            "-- in a later transaction (SHARE UPDATE EXCLUSIVE: reads and writes go on)\n"
            f"ALTER TABLE {table_sql(fact.table)} VALIDATE CONSTRAINT {ident(name)};")
     return rule.finding(  # type: ignore[no-any-return]
@@ -300,7 +325,8 @@ def unique_constraint_without_index(rev: AnalyzedRevision) -> Iterator[Finding]:
 
     ## What it does
     Flags `ALTER TABLE ... ADD CONSTRAINT ... UNIQUE (...)` (Alembic `op.create_unique_constraint`) on
-    a table the same revision did not create, unless it is `UNIQUE USING INDEX`.
+    a table the same revision did not create, unless it is `UNIQUE USING INDEX`, and a `UNIQUE`
+    written on an added column (`ADD COLUMN code text UNIQUE`, `sa.Column(..., unique=True)`).
 
     ## Why is this bad?
     PostgreSQL builds the unique index inside the ALTER TABLE while holding ACCESS EXCLUSIVE: reads and
@@ -324,10 +350,12 @@ def unique_constraint_without_index(rev: AnalyzedRevision) -> Iterator[Finding]:
             if con.indexname:
                 continue
             assert fact.table is not None
-            keys = tuple(k.sval for k in con.keys or ())
+            keys = constraint_keys(fact, con)
             name = con.conname or derived_name(f"{fact.table.rpartition('.')[2]}_{'_'.join(keys)}", "key")
             schema = fact.table.partition(".")[0]
-            fix = (autocommit_note(rev.revision)
+            column_first = (f"ALTER TABLE {table_sql(fact.table)} ADD COLUMN {ident(keys[0])} "
+                            f"{_column_type(fact, keys[0])};  -- without UNIQUE\n" if inline(con, fact) else "")
+            fix = (column_first + autocommit_note(rev.revision)
                    + f"CREATE UNIQUE INDEX CONCURRENTLY {ident(name)} ON {table_sql(fact.table)} "
                    f"({column_list(keys)});\n" + lock_timeout_prefix(rev.revision)
                    + f"ALTER TABLE {table_sql(fact.table)} ADD CONSTRAINT {ident(name)} UNIQUE USING INDEX "
@@ -335,7 +363,9 @@ def unique_constraint_without_index(rev: AnalyzedRevision) -> Iterator[Finding]:
             yield unique_constraint_without_index.finding(
                 objects=[fact.table, *(f"{fact.table}.{k}" for k in keys)],
                 title=f"Unique constraint {name} on {fact.table} builds its index under ACCESS EXCLUSIVE",
-                evidence=[statement_evidence(rev.revision, fact)],
+                evidence=[statement_evidence(rev.revision, fact),
+                          *(["UNIQUE is written on the added column: the index is built inside the ALTER TABLE"]
+                            if inline(con, fact) else [])],
                 impact="Reads and writes on the table wait while the unique index is built.",
                 root_cause="ADD CONSTRAINT ... UNIQUE builds a new index inside the locking ALTER TABLE.",
                 fix_sql=fix,
@@ -352,7 +382,8 @@ def primary_key_on_existing_table(rev: AnalyzedRevision) -> Iterator[Finding]:
 
     ## What it does
     Flags `ALTER TABLE ... ADD PRIMARY KEY (...)` (Alembic `op.create_primary_key`) on a table the
-    same revision did not create, unless it is `PRIMARY KEY USING INDEX`.
+    same revision did not create, unless it is `PRIMARY KEY USING INDEX`, and a `PRIMARY KEY`
+    written on an added column (`ADD COLUMN id bigint PRIMARY KEY`).
 
     ## Why is this bad?
     The statement holds ACCESS EXCLUSIVE while it checks the key columns for NULLs (a full scan when
@@ -384,7 +415,7 @@ def primary_key_on_existing_table(rev: AnalyzedRevision) -> Iterator[Finding]:
 def _pk_finding(rev: AnalyzedRevision, fact: StatementFacts, con: Any) -> Finding:
     assert fact.table is not None
     info = fact.table_info
-    keys = tuple(k.sval for k in con.keys or ())
+    keys = constraint_keys(fact, con)
     bare = fact.table.rpartition(".")[2]
     name = con.conname or derived_name(bare, "pkey")
     partitions = info.partitions if info is not None and info.partitioned else ()
@@ -396,6 +427,8 @@ def _pk_finding(rev: AnalyzedRevision, fact: StatementFacts, con: Any) -> Findin
                         f"{len(partitions)} known partition(s) is locked (SHARE: writes wait) while its index is built"
                         + (f" ({shown})" if partitions else ""))
     nullable = [k for k in keys if info is None or k not in info.not_null]
+    if inline(con, fact):
+        evidence.append("PRIMARY KEY is written on the added column: the index is built inside the ALTER TABLE")
     if nullable:
         evidence.append("key column(s) not known to be NOT NULL, so SET NOT NULL scans under the lock: "
                         + ", ".join(nullable))
@@ -431,6 +464,14 @@ def _pk_fix(rev: AnalyzedRevision, table: str, name: str, keys: tuple[str, ...],
     return "\n".join(lines)
 
 
+def _column_type(fact: StatementFacts, column: str) -> str:
+    node = fact.statement.node
+    for cmd in node.cmds or ():
+        if cmd.subtype == AlterTableType.AT_AddColumn and cmd.def_.colname == column:
+            return deparse(cmd.def_.typeName)
+    return f"<type of {ident(column)}>"
+
+
 def _not_null_steps(table: str, columns: list[str]) -> list[str]:
     steps: list[str] = []
     for col in columns:
@@ -444,14 +485,23 @@ def _not_null_steps(table: str, columns: list[str]) -> list[str]:
     return steps
 
 
+def blocking(fact: StatementFacts, *, roles: tuple[str, ...] = ("target", "parent", "index")) -> list[LockOn]:
+    """Locks of the statement on existing tables that block writes (SHARE) or more."""
+    return [lk for lk in fact.locks if lk.existing and lk.role in roles
+            and LOCK_MODES.index(lk.mode) >= WRITE_BLOCKING]
+
+
 @migration_rule("missing-lock-timeout", severity=Severity.P1)
 def missing_lock_timeout(rev: AnalyzedRevision) -> Iterator[Finding]:
     """A revision takes locks that block reads or writes without setting lock_timeout first.
 
     ## What it does
-    Flags the first statement of a revision that asks for a SHARE lock or stronger (most ALTER TABLE,
-    CREATE INDEX, DROP, RENAME) on an existing table while no `lock_timeout` is in force (set in the
-    revision, or anywhere in env.py).
+    Flags the first statement of a revision that asks for a SHARE lock or stronger on an existing
+    table while no `lock_timeout` is in force (set in the revision, or anywhere in env.py): ALTER
+    TABLE, CREATE INDEX, DROP TABLE/INDEX/TRIGGER, RENAME, TRUNCATE, LOCK TABLE, VACUUM FULL,
+    CLUSTER, REINDEX, CREATE TRIGGER, REFRESH MATERIALIZED VIEW, CREATE OR REPLACE VIEW, and the
+    parent of a new partition. The lock a new foreign key takes on the table it references is
+    reported by `fk-locks-referenced-table`.
 
     ## Why is this bad?
     A DDL statement waiting for its lock (behind one long-running query) queues every later query on
@@ -472,20 +522,69 @@ def missing_lock_timeout(rev: AnalyzedRevision) -> Iterator[Finding]:
     if rev.lock_timeout_in_env:
         return
     for fact in rev.facts:
-        if fact.lock_timeout or not existing(fact) or fact.lock is None:
+        locks = blocking(fact)
+        if fact.lock_timeout or not locks:
             continue
-        if LOCK_MODES.index(fact.lock) < WRITE_BLOCKING:
-            continue
+        strongest = max(locks, key=lambda lk: LOCK_MODES.index(lk.mode))
+        others = [f"{lk.mode} on {lk.table}" for lk in locks if lk is not strongest]
         yield missing_lock_timeout.finding(
-            objects=[fact.table or rev.revision.id],
-            title=f"Revision {rev.revision.id} asks for {fact.lock} on {fact.table} without a lock_timeout",
-            evidence=[statement_evidence(rev.revision, fact), f"{fact.lock} blocks {BLOCKS[fact.lock]}"],
+            objects=[strongest.table],
+            title=f"Revision {rev.revision.id} asks for {strongest.mode} on {strongest.table} without a lock_timeout",
+            evidence=[statement_evidence(rev.revision, fact), f"{strongest.mode} blocks {BLOCKS[strongest.mode]}",
+                      *([f"also: {', '.join(others)}"] if others else [])],
             impact="While the statement waits for its lock, every later query on the table queues behind it.",
             root_cause="No SET lock_timeout before the first locking statement of the revision.",
             fix_sql=lock_timeout_prefix(rev.revision).rstrip(),
             locations=[location(rev.revision, fact)],
         )
         return
+
+
+@migration_rule("fk-locks-referenced-table", severity=Severity.P1)
+def fk_locks_referenced_table(rev: AnalyzedRevision) -> Iterator[Finding]:
+    """A new foreign key locks the existing table it references, without a lock_timeout.
+
+    ## What it does
+    Flags a foreign key added to a table (in `CREATE TABLE ... REFERENCES`, `ADD COLUMN ...
+    REFERENCES` or `ADD CONSTRAINT ... FOREIGN KEY`, Alembic `sa.ForeignKey` / `op.create_foreign_key`)
+    that references an existing table while no `lock_timeout` is in force. `NOT VALID` does not
+    help here: the lock is taken to install the constraint's triggers on the referenced table.
+
+    ## Why is this bad?
+    Adding the key takes SHARE ROW EXCLUSIVE on the **referenced** table, often the busiest one
+    (`users`, `accounts`): its INSERT, UPDATE and DELETE wait, and while the statement waits behind
+    a long transaction every later write to that table queues behind it, even though the migration
+    "only creates a new table".
+
+    ## Example
+    ```sql
+    CREATE TABLE invoices (id bigint PRIMARY KEY, customer_id bigint REFERENCES customers (id));
+    ```
+
+    ## Use instead
+    ```sql
+    SET lock_timeout = '5s';
+    CREATE TABLE invoices (id bigint PRIMARY KEY, customer_id bigint REFERENCES customers (id));
+    ```
+    """
+    if rev.lock_timeout_in_env:
+        return
+    for fact in rev.facts:
+        refs = [lk for lk in fact.locks if lk.role == "referenced" and lk.existing and lk.table != fact.table]
+        if fact.lock_timeout or not refs:
+            continue
+        names = [lk.table for lk in refs]
+        yield fk_locks_referenced_table.finding(
+            objects=names,
+            title=f"Foreign key takes ShareRowExclusiveLock on referenced table {', '.join(names)} "
+                  "without a lock_timeout",
+            evidence=[statement_evidence(rev.revision, fact),
+                      f"ShareRowExclusiveLock blocks {BLOCKS['ShareRowExclusiveLock']}"],
+            impact="Writes to the referenced table wait for the statement, and queue behind it while it waits.",
+            root_cause="A foreign key installs triggers on the referenced table, under a lock that blocks writes.",
+            fix_sql=lock_timeout_prefix(rev.revision).rstrip(),
+            locations=[location(rev.revision, fact)],
+        )
 
 
 @migration_rule("access-exclusive-lock", severity=Severity.P1, scope="trace", fix="sometimes")

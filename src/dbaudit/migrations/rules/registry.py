@@ -96,7 +96,16 @@ def doc_sections(doc: str) -> dict[str, str]:
 
 def all_rules() -> dict[str, MigrationRule]:
     """Every migration rule (importing the rule modules registers them)."""
-    from dbaudit.migrations.rules import deploy, graph, locks, rewrites, rollback  # noqa: F401, PLC0415
+    from dbaudit.migrations.rules import (  # noqa: F401, PLC0415
+        deploy,
+        graph,
+        locks,
+        maintenance,
+        naming,
+        rewrites,
+        rollback,
+        transactions,
+    )
 
     return RULES
 

@@ -30,7 +30,21 @@ from dbaudit.sqltext import ident, literal
 VOLATILE_FUNCTIONS = frozenset({
     "random", "gen_random_uuid", "uuid_generate_v1", "uuid_generate_v1mc", "uuid_generate_v4",
     "clock_timestamp", "timeofday", "nextval", "setseed", "random_normal", "uuidv7", "uuidv4",
-    "txid_current", "pg_current_xact_id",
+})
+# Built-ins every overload of which is IMMUTABLE or STABLE (checked against pg_proc by the tests).
+# Any other function in a default (a user function, an extension's) is assumed volatile unless the
+# migrations declare it IMMUTABLE/STABLE or the database (--database) says so.
+NON_VOLATILE_FUNCTIONS = frozenset({
+    "now", "statement_timestamp", "transaction_timestamp", "txid_current", "pg_current_xact_id",
+    "lower", "upper", "initcap", "btrim", "ltrim", "rtrim", "lpad", "rpad", "left", "right", "substr",
+    "substring", "replace", "split_part", "regexp_replace", "concat", "concat_ws", "format", "length",
+    "char_length", "md5", "sha256", "encode", "decode", "to_char", "to_date", "to_timestamp", "to_number",
+    "date_trunc", "date_part", "make_date", "make_time", "make_timestamp", "make_timestamptz",
+    "make_interval", "timezone", "age", "jsonb_build_object", "jsonb_build_array", "json_build_object",
+    "json_build_array", "jsonb_object", "json_object", "to_json", "to_jsonb", "array_length",
+    "cardinality", "array_to_string", "string_to_array", "abs", "round", "floor", "ceil", "power",
+    "current_setting", "current_schema", "current_database", "int4", "int8", "numeric", "text", "float8",
+    "date", "to_tsvector",
 })
 # Types whose length/precision modifier can grow without a rewrite (PostgreSQL's length-coercion
 # support functions prove the old values still fit).
@@ -50,7 +64,7 @@ def subcommands(fact: StatementFacts, subtype: AlterTableType) -> Iterator[Any]:
                 yield cmd
 
 
-def rewrite_reason(coldef: Any) -> str | None:
+def rewrite_reason(coldef: Any, rev: AnalyzedRevision) -> str | None:
     """Why ADD COLUMN with this definition rewrites the table (None: it is a catalog-only change)."""
     if is_serial(coldef.typeName):
         return f"type {coldef.typeName.names[-1].sval} has a nextval() default, evaluated per row"
@@ -59,10 +73,29 @@ def rewrite_reason(coldef: Any) -> str | None:
             return "an identity column is filled from its sequence row by row"
         if con.contype == ConstrType.CONSTR_GENERATED:
             return "a stored generated column is computed for every existing row"
-    volatile = sorted(set(functions_in(default_expr(coldef))) & VOLATILE_FUNCTIONS)
+    default = default_expr(coldef)
+    if default is None:
+        return None
+    if rev.context.version < 11 and not _is_null(default):
+        return f"a DEFAULT on ADD COLUMN rewrites the table before PostgreSQL 11 ({rev.context.version_text})"
+    volatile, unknown = [], []
+    for name in dict.fromkeys(functions_in(default)):
+        said = rev.volatile(name)
+        if said is True or (said is None and name in VOLATILE_FUNCTIONS):
+            volatile.append(name)
+        elif said is None and name not in NON_VOLATILE_FUNCTIONS:
+            unknown.append(name)
     if volatile:
         return f"default calls volatile {', '.join(f + '()' for f in volatile)}, evaluated per row"
+    if unknown:
+        return (f"default calls {', '.join(f + '()' for f in unknown)}, not known to be IMMUTABLE or STABLE "
+                "(not a built-in dbaudit knows, not declared by these migrations): assumed volatile, "
+                "evaluated per row; --database looks it up")
     return None
+
+
+def _is_null(expr: Any) -> bool:
+    return isinstance(expr, ast.A_Const) and bool(expr.isnull)
 
 
 @migration_rule("add-column-rewrite", severity=Severity.P1)
@@ -73,7 +106,11 @@ def add_column_rewrite(rev: AnalyzedRevision) -> Iterator[Finding]:
     Flags `ADD COLUMN` on an existing table when the new column's value must be computed row by row:
     a volatile default (`random()`, `gen_random_uuid()`, `clock_timestamp()`, `nextval()`), a
     `serial`/identity column, or a stored generated column. A constant or STABLE default (`0`,
-    `'new'`, `now()`) is stored once in the catalog on PostgreSQL 11+ and is not flagged.
+    `'new'`, `now()`) is stored once in the catalog on PostgreSQL 11+ and is not flagged; before 11
+    (`--target-version 10`) every non-NULL default rewrites. A function dbaudit does not know (a user
+    or extension function) is assumed volatile unless the migrations create it `IMMUTABLE`/`STABLE`
+    or the database given with `--database` says it is not volatile; with `--trace`, such an assumed
+    rewrite is withdrawn when the traced run shows the table was not rewritten.
 
     ## Why is this bad?
     The table and all its indexes are rewritten while ACCESS EXCLUSIVE is held: reads and writes wait
@@ -95,7 +132,7 @@ def add_column_rewrite(rev: AnalyzedRevision) -> Iterator[Finding]:
         if not existing(fact):
             continue
         for cmd in subcommands(fact, AlterTableType.AT_AddColumn):
-            reason = rewrite_reason(cmd.def_)
+            reason = rewrite_reason(cmd.def_, rev)
             if reason is None:
                 continue
             assert fact.table is not None
@@ -181,7 +218,7 @@ def not_null_without_default(rev: AnalyzedRevision) -> Iterator[Finding]:
             coldef = cmd.def_
             if not column_has(coldef, ConstrType.CONSTR_NOTNULL) and not column_has(coldef, ConstrType.CONSTR_PRIMARY):
                 continue
-            if default_expr(coldef) is not None or rewrite_reason(coldef) is not None:
+            if default_expr(coldef) is not None or rewrite_reason(coldef, rev) is not None:
                 continue
             assert fact.table is not None
             col = coldef.colname
@@ -213,7 +250,8 @@ def set_not_null_scan(rev: AnalyzedRevision) -> Iterator[Finding]:
     ## What it does
     Flags `ALTER COLUMN ... SET NOT NULL` (Alembic `op.alter_column(..., nullable=False)`) on an
     existing table unless a validated `CHECK (col IS NOT NULL)` already proves it (PostgreSQL 12+ then
-    skips the scan).
+    skips the scan; with `--target-version 11` or older it is flagged all the same). The CHECK is
+    followed on tables the migrations did not create too (a baseline).
 
     ## Why is this bad?
     PostgreSQL reads every row to check for NULLs while holding ACCESS EXCLUSIVE: reads and writes
@@ -238,12 +276,15 @@ def set_not_null_scan(rev: AnalyzedRevision) -> Iterator[Finding]:
         for cmd in subcommands(fact, AlterTableType.AT_SetNotNull):
             assert fact.table is not None
             info = fact.table_info
-            if info is not None and cmd.name in info.proven_not_null:
+            proven = info is not None and cmd.name in info.proven_not_null
+            if proven and rev.context.version >= 12:
                 continue
             yield set_not_null_scan.finding(
                 objects=[f"{fact.table}.{cmd.name}"],
                 title=f"SET NOT NULL on {fact.table}.{cmd.name} scans the table under ACCESS EXCLUSIVE",
-                evidence=[statement_evidence(rev.revision, fact)],
+                evidence=[statement_evidence(rev.revision, fact),
+                          *([f"a validated CHECK ({cmd.name} IS NOT NULL) exists, but only PostgreSQL 12+ uses it "
+                             f"to skip the scan ({rev.context.version_text})"] if proven else [])],
                 impact="Reads and writes wait while every row is checked for NULL.",
                 root_cause="No validated CHECK (col IS NOT NULL) constraint lets PostgreSQL skip the scan.",
                 fix_sql="\n".join([lock_timeout_prefix(rev.revision).rstrip(),

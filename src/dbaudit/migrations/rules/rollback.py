@@ -15,8 +15,11 @@ def missing_downgrade(rev: AnalyzedRevision) -> Iterator[Finding]:
     """A revision has no downgrade (or one that does nothing).
 
     ## What it does
-    Flags an Alembic revision whose `downgrade()` is missing or only contains `pass`, a docstring or a
-    `raise`, and a `NAME.up.sql` migration without its `NAME.down.sql`.
+    Flags an Alembic revision whose `downgrade()` is missing or only contains `pass`, `...` or a
+    docstring, and a `NAME.up.sql` migration without its `NAME.down.sql`. A `downgrade()` that only
+    raises (`raise NotImplementedError("...")`) is an irreversible revision declared so on purpose:
+    it is reported as such, with the author's reason, not as an empty downgrade, so that the runbook
+    says how to roll back (a new forward migration).
 
     ## Why is this bad?
     When a release goes wrong the schema cannot be taken back with the tool; rollback becomes a
@@ -38,6 +41,16 @@ def missing_downgrade(rev: AnalyzedRevision) -> Iterator[Finding]:
     if r.has_downgrade is None or r.has_downgrade:
         return
     line = r.downgrade_line or 1
+    if r.irreversible:
+        yield missing_downgrade.finding(
+            objects=[r.id],
+            title=f"Revision {r.id} is irreversible on purpose (its downgrade() raises)",
+            evidence=[f"{r.path}:{line} ({r.id}): downgrade() raises {r.irreversible}"],
+            impact="Rolling back past this revision needs a new forward migration, written and tested ahead.",
+            root_cause="The author declared the change irreversible; the runbook must say how to undo it.",
+            locations=[Location(r.path, line)],
+        )
+        return
     what = "an empty downgrade()" if r.downgrade_line else "no downgrade()"
     if r.kind == "sql":
         what = f"no {r.id}.down.sql next to it"

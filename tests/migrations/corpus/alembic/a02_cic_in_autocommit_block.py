@@ -7,6 +7,7 @@ down_revision = "corpus_base"
 
 
 def upgrade():
+    op.execute("SET statement_timeout = '30min'")
     with op.get_context().autocommit_block():
         op.create_index("ix_orders_customer", "orders", ["customer_id"], postgresql_concurrently=True)
 

@@ -1,4 +1,4 @@
-# expect: concurrent-in-transaction
+# expect: concurrent-in-transaction, missing-statement-timeout
 """a03 cic in transaction"""
 from alembic import op
 

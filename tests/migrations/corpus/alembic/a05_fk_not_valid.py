@@ -1,4 +1,4 @@
-# expect: safe
+# expect: missing-statement-timeout, validate-in-same-transaction
 """a05 fk not valid"""
 from alembic import op
 

@@ -1,4 +1,4 @@
-# expect: safe
+# expect: fk-locks-referenced-table
 """a19 create table with fk and index"""
 import sqlalchemy as sa
 from alembic import op

@@ -1,4 +1,4 @@
-# expect: safe
+# expect: missing-statement-timeout, validate-in-same-transaction
 """a21 set not null with check"""
 from alembic import op
 

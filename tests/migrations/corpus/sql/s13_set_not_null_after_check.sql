@@ -1,4 +1,5 @@
 -- expect: safe
+SET statement_timeout = '30min';
 SET lock_timeout = '5s';
 ALTER TABLE orders ADD CONSTRAINT orders_customer_id_not_null CHECK (customer_id IS NOT NULL) NOT VALID;
 ALTER TABLE orders VALIDATE CONSTRAINT orders_customer_id_not_null;

@@ -1,4 +1,5 @@
 -- expect: safe
+SET statement_timeout = '30min';
 BEGIN;
 SET LOCAL lock_timeout = '5s';
 ALTER TABLE orders ADD COLUMN batch integer;

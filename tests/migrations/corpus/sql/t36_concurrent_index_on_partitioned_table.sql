@@ -1,2 +1,2 @@
--- expect: concurrent-index-on-partitioned-table
+-- expect: concurrent-index-on-partitioned-table, missing-statement-timeout
 CREATE INDEX CONCURRENTLY ix_events_created ON events (created_at);

@@ -21,7 +21,7 @@ MIN_VALUE_SHARE = 0.2
 # The most common values must describe (almost) every row for "no value is rare" to be known.
 MCV_COVERAGE = 0.99
 # Below this many rows an index costs too little to mention.
-MIN_ROWS = 10_000
+MIN_ROWS = 1_000
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ def single_column(index: Index) -> str | None:
     return index.elements[0].column
 
 
-def low_selectivity(table: Table, index: Index, *, min_rows: int = MIN_ROWS) -> LowSelectivity | None:
+def low_selectivity(table: Table, index: Index) -> LowSelectivity | None:
     """The reason ``index`` can serve no selective lookup, or None (including when unknown)."""
     name = single_column(index)
     column = table.column(name) if name is not None else None
@@ -50,16 +50,16 @@ def low_selectivity(table: Table, index: Index, *, min_rows: int = MIN_ROWS) -> 
         return None
     if column.type.name in BOOLEAN_TYPES and not column.type.array_dims:
         return LowSelectivity(name, (f"{table.qualified_name}.{name} is boolean (2 values)",), False)
-    return _from_statistics(table, index, name, min_rows)
+    return _from_statistics(table, index, name)
 
 
-def _from_statistics(table: Table, index: Index, name: str, min_rows: int) -> LowSelectivity | None:
+def _from_statistics(table: Table, index: Index, name: str) -> LowSelectivity | None:
     stats = table.stats
     column = stats.column(name) if stats is not None else None
     if stats is None or column is None or not column.most_common_freqs or column.n_distinct <= 0:
         return None  # never analyzed, or many distinct values: unknown / selective
     rows = stats.rows_estimate
-    if rows is None or rows < min_rows:
+    if rows is None or rows < MIN_ROWS:
         return None
     freqs = column.most_common_freqs
     if len(freqs) < round(column.n_distinct) or sum(freqs) + column.null_frac < MCV_COVERAGE:

@@ -467,7 +467,7 @@ def low_selectivity_index(ctx: RuleContext) -> Iterator[Finding]:
     Reports a non-partial, non-unique single-column btree index on a `boolean` column, or, when the
     planner's statistics exist (`pg_stats`, after ANALYZE), on a column whose most common values
     cover every row and where even the rarest value (and NULL, if any) matches at least 20% of the
-    rows (a 3-valued, evenly spread `status`), on a table of at least 10,000 rows, when the index
+    rows (a 3-valued, evenly spread `status`), on a table of at least 1,000 rows, when the index
     has not been scanned since the statistics reset. Without statistics a non-boolean column is
     not judged (its selectivity is unknown). Partial indexes are never reported.
 

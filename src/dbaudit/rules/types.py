@@ -15,6 +15,7 @@ from dbaudit.model.schema import Column, ForeignKey, SchemaModel, Sequence, Tabl
 from dbaudit.rules._code_facts import code_facts, resolve_table
 from dbaudit.rules._framework import framework
 from dbaudit.rules._indexing import Locking, audited_tables, bounded_name, render, sql_for_postgres
+from dbaudit.rules._not_null import not_null_fix, null_count_sql
 from dbaudit.rules.registry import RuleContext, rule
 from dbaudit.sqltext import ident, literal, qualified
 
@@ -553,20 +554,11 @@ def nullable_with_default(ctx: RuleContext) -> Iterator[Finding]:
 
 def _nullable_finding(table: Table, column: Column) -> Finding:
     target = qualified(table.schema, table.name)
-    check = ident(bounded_name(f"{table.name}_{column.name}_not_null"))
     col = ident(column.name)
-    fix = render(
-        [
-            "-- Backfill existing NULLs first (batch this on a large table).",
-            f"UPDATE {target} SET {col} = DEFAULT WHERE {col} IS NULL;",
-            Locking(f"ALTER TABLE {target} ADD CONSTRAINT {check} CHECK ({col} IS NOT NULL) NOT VALID;"),
-            "-- VALIDATE scans without blocking writes (SHARE UPDATE EXCLUSIVE lock).",
-            f"ALTER TABLE {target} VALIDATE CONSTRAINT {check};",
-            "-- SET NOT NULL uses the validated CHECK instead of scanning the table.",
-            Locking(f"ALTER TABLE {target} ALTER COLUMN {col} SET NOT NULL;"),
-            Locking(f"ALTER TABLE {target} DROP CONSTRAINT {check};"),
-        ]
-    )
+    fix = not_null_fix(table, column, before=[
+        "-- Backfill existing NULLs first (batch this on a large table).",
+        f"UPDATE {target} SET {col} = DEFAULT WHERE {col} IS NULL;",
+    ])
     return nullable_with_default.finding(
         objects=[_col_object(table, column)],
         title=f"{_col_object(table, column)} has DEFAULT {column.default} but accepts NULL",
@@ -574,7 +566,7 @@ def _nullable_finding(table: Table, column: Column) -> Finding:
         impact="Explicit NULLs bypass the default; readers must handle a third state.",
         root_cause="`default=` / `server_default=` without `nullable=False` in the model.",
         fix_sql=fix,
-        verify_sql=(f"SELECT count(*) AS null_rows FROM {target} WHERE {col} IS NULL;"),
+        verify_sql=null_count_sql(table, column),
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from dbaudit.findings import Finding, Severity
@@ -948,3 +949,151 @@ def deep_offset_pagination(ctx: RuleContext) -> Iterator[Finding]:
             root_cause="Offset pagination instead of keyset (seek) pagination.",
             locations=[offset.location] if offset.location else [],
         )
+
+
+# --- too-many-indexes ---------------------------------------------------------------------------
+
+MAX_INDEXES = 15  # GitLab's limit per table; PostgreSQL <= 17 keeps 16 fast-path locks per backend
+WRITE_HEAVY_INDEXES = 8
+MIN_WRITES = 100_000
+
+
+@dataclass(frozen=True)
+class _Activity:
+    """A table's write and read counters since the statistics reset (partitions summed), or None."""
+
+    inserted: int
+    updated: int
+    hot_updated: int
+    deleted: int
+    index_scans: int
+    table_bytes: int | None
+    index_bytes: int | None
+
+    @property
+    def writes(self) -> int:
+        return self.inserted + self.updated + self.deleted
+
+
+def _activity(model: SchemaModel, table: Table) -> _Activity | None:
+    parts = [p for p in model.partitions_of(table.qualified_name) if p.kind is TableKind.PARTITION]
+    stats = [t.stats for t in (parts if is_partitioned(table) else [table])]
+    if not stats or any(s is None or s.writes is None for s in stats):
+        return None
+
+    def total(values: list[int | None]) -> int | None:
+        return None if any(v is None for v in values) else sum(v or 0 for v in values)
+
+    known = [s for s in stats if s is not None]
+    return _Activity(
+        inserted=sum(s.n_tup_ins or 0 for s in known), updated=sum(s.n_tup_upd or 0 for s in known),
+        hot_updated=sum(s.n_tup_hot_upd or 0 for s in known), deleted=sum(s.n_tup_del or 0 for s in known),
+        index_scans=sum(s.idx_scan or 0 for s in known),
+        table_bytes=total([s.table_bytes for s in known]), index_bytes=total([s.index_bytes for s in known]),
+    )
+
+
+@rule("too-many-indexes", category=CATEGORY, severity=Severity.P2)
+def too_many_indexes(ctx: RuleContext) -> Iterator[Finding]:
+    """Too many indexes on one table, or on a write-heavy one.
+
+    ## What it does
+    Reports, once per table (a partitioned table with its partitions' activity summed), a table
+    with more than `max-indexes` indexes (rule option, default 15), whatever its activity; and,
+    when activity statistics show it is write-heavy (at least `min-writes` rows written since the
+    statistics reset, default 100,000, and more rows written than index scans), a table with at
+    least `write-heavy-indexes` indexes (default 8) whose indexes are larger than its data. The
+    evidence gives the index count, index and table sizes, rows inserted/updated/deleted, the share
+    of HOT updates, and the least-scanned indexes. Without statistics, write-heaviness is unknown and
+    only the structural limit applies.
+
+    ## Why is this bad?
+    Every INSERT writes one entry per index, every UPDATE of an indexed column does too (and any
+    indexed column changed makes the update non-HOT), and vacuum scans every index; a query locks
+    every index of the tables it opens, and past 16 relations PostgreSQL (17 and older) leaves the
+    fast-path lock slots, so busy tables with many indexes contend on the lock manager. Write
+    latency, WAL volume and replication lag grow with each index.
+
+    ## Example
+    ```sql
+    CREATE TABLE events (id bigint PRIMARY KEY, a int, b int, c int /* ... */);
+    CREATE INDEX ON events (a); CREATE INDEX ON events (b); CREATE INDEX ON events (a, b);
+    -- ... 16 indexes on a table written a million times a day
+    ```
+
+    ## Use instead
+    ```sql
+    -- Review the least-scanned indexes (pg_stat_user_indexes.idx_scan over weeks, on every
+    -- replica), merge overlapping ones into composite or partial indexes, then drop the rest:
+    DROP INDEX CONCURRENTLY events_b_idx;
+    ```
+
+    ## Known problems
+    Which indexes to drop is a judgement on the queries, so no fix is generated; duplicate,
+    redundant and unused indexes have their own findings with a DROP.
+    """
+    model = ctx.model
+    limit = int(ctx.option("too-many-indexes", "max-indexes", MAX_INDEXES))
+    heavy_limit = int(ctx.option("too-many-indexes", "write-heavy-indexes", WRITE_HEAVY_INDEXES))
+    min_writes = int(ctx.option("too-many-indexes", "min-writes", MIN_WRITES))
+    for table in audited_tables(model):
+        count = len(table.indexes)
+        if count < min(limit + 1, heavy_limit):
+            continue
+        activity = _activity(model, table)
+        heavy = activity is not None and activity.writes >= max(min_writes, activity.index_scans)
+        outweighs = (
+            activity is not None and activity.index_bytes is not None and activity.table_bytes is not None
+            and activity.index_bytes >= activity.table_bytes
+        )
+        if count > limit or (heavy and outweighs and count >= heavy_limit):
+            yield _too_many_finding(table, activity, heavy, limit)
+
+
+def _size(value: int | None) -> str:
+    if value is None:
+        return "unknown"
+    mib = value / 1024 / 1024
+    return f"{mib:,.1f} MiB" if mib >= 1 else f"{value:,} bytes"
+
+
+def _too_many_finding(table: Table, activity: _Activity | None, heavy: bool, limit: int) -> Finding:
+    constraints = sum(1 for ix in table.indexes if backs_constraint(ix))
+    evidence = [f"{len(table.indexes)} indexes ({constraints} back constraints) on {table.qualified_name}"]
+    if activity is None or activity.writes == 0:
+        evidence.append("write activity unknown (no statistics, or none recorded since the reset): "
+                        "write-heaviness not judged")
+    else:
+        evidence.append(
+            f"since the statistics reset: {activity.inserted:,} rows inserted, {activity.updated:,} updated "
+            f"({activity.hot_updated:,} HOT), {activity.deleted:,} deleted; {activity.index_scans:,} index scans"
+            + (" (write-heavy)" if heavy else "")
+        )
+        evidence.append(f"indexes {_size(activity.index_bytes)} vs table {_size(activity.table_bytes)}")
+    scanned = sorted((ix for ix in table.indexes if not backs_constraint(ix) and ix.scans is not None),
+                     key=lambda ix: (ix.scans or 0, ix.name))
+    if scanned:
+        evidence.append(
+            "least-scanned indexes: " + ", ".join(f"{ix.name} ({ix.scans:,} scans)" for ix in scanned[:5])
+        )
+    reason = (
+        f"more than {limit} indexes" if len(table.indexes) > limit
+        else "a write-heavy table whose indexes outweigh its data"
+    )
+    return too_many_indexes.finding(
+        objects=[table.qualified_name],
+        title=f"{table.qualified_name} has {len(table.indexes)} indexes ({reason})",
+        evidence=evidence,
+        impact=(
+            "Every write maintains every index: write latency, WAL, vacuum and lock-manager load grow with each one."
+        ),
+        root_cause="Indexes added one query at a time, never reviewed as a set.",
+        verify_sql=(
+            "SELECT s.indexrelname AS index, s.idx_scan AS scans,\n"
+            "       pg_size_pretty(pg_relation_size(s.indexrelid)) AS size\n"
+            "FROM pg_stat_all_indexes s JOIN pg_inherits i ON i.inhrelid = s.relid\n"
+            f"WHERE i.inhparent = {regclass(table)}\nUNION ALL\n"
+            "SELECT s.indexrelname, s.idx_scan, pg_size_pretty(pg_relation_size(s.indexrelid))\n"
+            f"FROM pg_stat_all_indexes s WHERE s.relid = {regclass(table)}\nORDER BY 2, 1;"
+        ),
+    )

@@ -16,9 +16,11 @@ SIBLINGS = """
 
 class TestInferredFkMissing:
     def test_role_prefix_before_a_table_name(self, pg_url: str) -> None:
-        """replaced_by_product_id -> products: P2, the evidence states the inference, the fix executes."""
+        """replaced_by_product_id -> products (a table other keys reference): P2, the evidence states the
+        inference, the fix executes."""
         ddl = """
             CREATE TABLE products (id bigint PRIMARY KEY);
+            CREATE TABLE prices (id bigint PRIMARY KEY, product_id bigint REFERENCES products);
             CREATE TABLE "select" (id bigint PRIMARY KEY, replaced_by_product_id bigint);
         """
         finding = assert_fix_round_trip(pg_url, ddl, "fk-missing", ["public.select.replaced_by_product_id"])
@@ -47,12 +49,25 @@ class TestInferredFkMissing:
         assert finding.evidence[1] == "the ORM models declare boards_owner_fkey owner -> public.users(id)"
 
     def test_no_inference_without_evidence(self, pg_url: str) -> None:
-        """Outside-system prefixes, a wrong type, a lone sibling, a pattern most tables skip, siblings
-        pointing at different tables, and an append-only log are not given a key."""
+        """Outside-system prefixes, a wrong type, a table no key references (lago's events), a lone
+        sibling, a pattern most tables skip, siblings pointing at different tables, a bare noun
+        (MusicBrainz's weak references) and append-only logs are not given a key."""
         model = model_from_ddl(pg_url, """
             CREATE TABLE users (id bigint PRIMARY KEY);
             CREATE TABLE admins (id bigint PRIMARY KEY);
             CREATE TABLE products (id bigint PRIMARY KEY);
+            CREATE TABLE prices (id bigint PRIMARY KEY, product_id bigint REFERENCES products);
+            CREATE TABLE events (id uuid PRIMARY KEY);
+            CREATE TABLE fees (id bigint PRIMARY KEY, pay_in_advance_event_id uuid);
+            CREATE TABLE edit (id int PRIMARY KEY);
+            CREATE TABLE sub_artist (id int PRIMARY KEY, last_edit_sent int REFERENCES edit);
+            CREATE TABLE sub_label (id int PRIMARY KEY, last_edit_sent int REFERENCES edit);
+            CREATE TABLE sub_collection (id int PRIMARY KEY, last_edit_sent int);
+            CREATE TABLE pagelogentry (id int PRIMARY KEY, actor_user_id bigint, creator_id bigint);
+            CREATE TABLE posts (id int PRIMARY KEY, user_id bigint REFERENCES users);
+            CREATE TABLE likes (id int PRIMARY KEY, user_id bigint REFERENCES users,
+                                creator_id bigint REFERENCES users);
+            CREATE TABLE tags (id int PRIMARY KEY, creator_id bigint REFERENCES users);
             CREATE TABLE a (id bigint PRIMARY KEY, external_user_id bigint, stripe_product_id bigint,
                             replaced_by_product_id text, approver_id bigint REFERENCES users,
                             owner_id bigint REFERENCES users, reviewer_id bigint REFERENCES users);

@@ -4,10 +4,13 @@
 only with evidence, strongest first, and the evidence is stated in the finding:
 
 1. the ORM models declare a foreign key on the column (same severity as a name match);
-2. other tables' columns of the same name are foreign keys to one table, at least two of them, and
-   more of them have the key than lack it (``creator_id`` -> ``users``);
+2. the name reads as a reference (``*_id``, ``*_by``) and other tables' columns of the same name are
+   foreign keys to one table, at least two of them, and more of them have the key than lack it
+   (``creator_id`` -> ``users``);
 3. the name ends in another table's ``<singular>_id`` after a role prefix (``replaced_by_product_id``
-   -> ``products``), unless the prefix marks an outside system (``external_``, ``stripe_``...).
+   -> ``products``), that table is referenced by some foreign key of the schema (a table nothing
+   references, such as an event-ingestion table, is kept key-less on purpose), and the prefix does
+   not mark an outside system (``external_``, ``stripe_``...).
 
 Inferred relations (2 and 3) are reported at P2: they are a strong hint, not a certainty. Append-only
 log and history tables keep ids without keys on purpose and are never given an inferred key.
@@ -31,7 +34,12 @@ EXTERNAL_MARKERS = frozenset({
     "salesforce", "hubspot", "zendesk", "shopify", "apple", "microsoft", "azure", "aws", "import", "imported",
 })
 # Append-only logs keep the ids of rows that may be gone (a smaller notion than issue 11 item 6's).
-_LOG_NAME = re.compile(r"(^|_)(log|logs|history|histories|versions|events|audit|audits|audit_log)$")
+_LOG_NAME = re.compile(
+    r"((^|_)(log|logs|history|histories|versions|events|audit|audits|journal)|logentry|logentries|log_entries)$"
+)
+# Names that read as a reference by convention (``creator_id``, ``created_by``); a bare noun such as
+# MusicBrainz's ``collection`` is often a deliberately weak reference and is left to the models.
+_REFERENCE_NAME = re.compile(r"(_id|_by)$")
 _LOG_COMMENT = re.compile(r"\b(append[- ]only|audit|history|log)\b", re.I)
 MIN_SIBLINGS = 2
 
@@ -111,6 +119,8 @@ def _columns_named(model: SchemaModel) -> dict[str, int]:
 
 
 def _from_siblings(model: SchemaModel, table: Table, column: Column) -> Inference | None:
+    if not _REFERENCE_NAME.search(column.name):
+        return None
     siblings = [(t, fk) for t, fk in _fks_by_column(model).get(column.name, []) if t is not table]
     parents = {(fk.ref_qualified, fk.ref_columns[0]) for _, fk in siblings}
     without = _columns_named(model).get(column.name, 0) - len(siblings)  # this column included
@@ -130,6 +140,10 @@ def _from_siblings(model: SchemaModel, table: Table, column: Column) -> Inferenc
     ), Severity.P2)
 
 
+def _referenced(model: SchemaModel, parent: Table) -> bool:
+    return any(ref == parent.qualified_name for ref, _ in integrity.referenced_keys(model))
+
+
 def _from_suffix(model: SchemaModel, table: Table, column: Column) -> Inference | None:
     name = column.name
     if not name.endswith("_id"):
@@ -145,7 +159,7 @@ def _from_suffix(model: SchemaModel, table: Table, column: Column) -> Inference 
         if len(pool) != 1:
             continue
         key = _key_of(pool[0], "id", column)
-        if key is None:
+        if key is None or not _referenced(model, pool[0]):
             continue
         return Inference(pool[0], key, (
             f"{name} does not name a table; inferred from the name: it ends in {stem}_id after the role "

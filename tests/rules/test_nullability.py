@@ -97,6 +97,18 @@ class TestNullableCreatedAt:
         finding = assert_fix_round_trip(pg_url, ddl, "nullable-created-at", ["public.t.create_time"])
         assert "SET DEFAULT CURRENT_DATE;" in (finding.fix_sql or "")
 
+    def test_historic_null_rows_get_the_default_only(self, pg_url: str) -> None:
+        """Statistics show NULL rows (older than the column): the fix sets the default and stops
+        there (no creation time can be invented); it executes and the finding is gone."""
+        ddl = """
+            CREATE TABLE redirects (id int PRIMARY KEY, created_at timestamptz);
+            INSERT INTO redirects SELECT g, CASE WHEN g > 50 THEN now() END FROM generate_series(1, 100) g;
+            ANALYZE redirects;
+        """
+        finding = assert_fix_round_trip(pg_url, ddl, "nullable-created-at", ["public.redirects.created_at"])
+        assert finding.evidence[-1].startswith("pg_stats: about 50% of the rows hold NULL")
+        assert "SET NOT NULL" not in (finding.fix_sql or "")
+
     def test_defaults_not_null_trigger_and_other_columns_clean(self, pg_url: str) -> None:
         """A default (nullable-with-default's), NOT NULL, a BEFORE INSERT trigger that fills it,
         updated_at, and a text column named created_at are not reported."""

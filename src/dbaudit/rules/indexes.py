@@ -1070,9 +1070,10 @@ def _too_many_finding(table: Table, activity: _Activity | None, heavy: bool, lim
             + (" (write-heavy)" if heavy else "")
         )
         evidence.append(f"indexes {_size(activity.index_bytes)} vs table {_size(activity.table_bytes)}")
+    recorded = activity is not None and (activity.writes or activity.index_scans)
     scanned = sorted((ix for ix in table.indexes if not backs_constraint(ix) and ix.scans is not None),
                      key=lambda ix: (ix.scans or 0, ix.name))
-    if scanned:
+    if scanned and recorded:
         evidence.append(
             "least-scanned indexes: " + ", ".join(f"{ix.name} ({ix.scans:,} scans)" for ix in scanned[:5])
         )

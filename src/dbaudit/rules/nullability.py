@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 from dbaudit.findings import Finding, Severity
 from dbaudit.model.schema import Column, ForeignKey, ReferentialAction, SchemaModel, Table
-from dbaudit.rules._indexing import Locking, audited_tables, sql_for_postgres
+from dbaudit.rules._indexing import Locking, audited_tables, render, sql_for_postgres
 from dbaudit.rules._not_null import not_null_fix, null_count_sql
 from dbaudit.rules.integrity import _plurals as plurals
 from dbaudit.rules.lifecycle import mentions
@@ -210,20 +210,28 @@ def nullable_created_at(ctx: RuleContext) -> Iterator[Finding]:
 def _created_at_finding(table: Table, column: Column) -> Finding:
     obj = f"{table.qualified_name}.{column.name}"
     target = qualified(table.schema, table.name)
-    default = _TIME_TYPES[column.type.name]
-    fix = not_null_fix(table, column, before=[
+    set_default = [
         "-- New rows get the time of their insert:",
-        Locking(f"ALTER TABLE {target} ALTER COLUMN {ident(column.name)} SET DEFAULT {default};"),
-        "-- Existing NULL rows: fill them from a trustworthy source first (VALIDATE below fails,",
-        "-- changing nothing, while any remain).",
-    ])
+        Locking(f"ALTER TABLE {target} ALTER COLUMN {ident(column.name)} SET DEFAULT {_TIME_TYPES[column.type.name]};"),
+    ]
+    nulls = _null_share(table, column)
+    evidence = [f"{obj} {column.type.sql}, nullable, no DEFAULT", "no BEFORE INSERT row trigger of the table sets it"]
+    if nulls:
+        # Rows without a creation time exist (often rows older than the column): no true value can be
+        # invented, so the fix stops at the default and NOT NULL waits for a backfill.
+        evidence.append(f"pg_stats: about {nulls:.0%} of the rows hold NULL (rows older than the column?): "
+                        "NOT NULL needs a trustworthy backfill first")
+        fix = render([*set_default, "-- NOT NULL once the NULL rows are filled (see nullable-with-default)."])
+    else:
+        fix = not_null_fix(table, column, before=[
+            *set_default,
+            "-- Existing NULL rows: fill them from a trustworthy source first (VALIDATE below fails,",
+            "-- changing nothing, while any remain).",
+        ])
     return nullable_created_at.finding(
         objects=[obj],
         title=f"{obj} accepts NULL and has no default",
-        evidence=[
-            f"{obj} {column.type.sql}, nullable, no DEFAULT",
-            "no BEFORE INSERT row trigger of the table sets it",
-        ],
+        evidence=evidence,
         impact="Rows inserted without an explicit value have no creation time; reports by date drop them.",
         root_cause="The column was declared without `server_default=func.now()` and `nullable=False`.",
         fix_sql=fix,

@@ -312,6 +312,12 @@ class TestEveryField:
         assert (ident.n_distinct, ident.most_common_freqs) == (-1, ())
         assert 0.4 < note.null_frac < 0.6
         assert stats.column("missing") is None
+        # a superuser reads pg_statistic, any other role the pg_stats view: the same rows
+        params = {"ns": [pg_exec.execute("SELECT 'public'::regnamespace::oid").fetchone()[0]]}  # type: ignore[index]
+        view, direct = (sorted(pg_exec.execute(catalog.column_stats_query(su), params).fetchall())
+                        for su in (False, True))
+        assert view == direct
+        assert len(view) == 3
 
     def test_foreign_table(self, pg_exec: Conn, pg_url: str) -> None:
         """A foreign table (file_fdw) is read with its kind and columns."""

@@ -63,10 +63,10 @@ def infer_parent(ctx: RuleContext, table: Table, column: Column) -> Inference | 
     """The referenced table of a column the name match missed, with evidence, or None."""
     if column.type.array_dims:
         return None
-    from_models = _from_models(ctx, table, column)
+    from_models = _from_models(ctx, table, column) if ctx.inputs.get("models") is not None else None
     if from_models is not None:
         return from_models
-    if is_append_only_log(table):
+    if not _REFERENCE_NAME.search(column.name) or is_append_only_log(table):
         return None
     return _from_siblings(ctx.model, table, column) or _from_suffix(ctx.model, table, column)
 

@@ -158,30 +158,42 @@ def _constraint_duplicates(indexes: list[Index], plan: dict[str, PlannedDrop]) -
             plan[index.name] = PlannedDrop(CONSTRAINT_DUPLICATE, index, match)
 
 
+def _keys(index: Index) -> tuple[str, int, tuple[tuple[str | None, str | None], ...]]:
+    """What equivalent indexes share whatever their directions: method and key columns/expressions
+    (a cheap bucket, so that only plausible pairs are compared in full)."""
+    return index.method, len(index.elements), tuple((e.column, e.expression) for e in index.elements)
+
+
 def _duplicates(indexes: list[Index], plan: dict[str, PlannedDrop]) -> None:
-    ranked = sorted((ix for ix in indexes if ix.name not in plan), key=_rank)
-    for i, dup in enumerate(ranked):
-        if dup.parent_index is not None:
-            continue  # attached to the parent's index; if both are, the parent's pair is reported
-        keep = next(
-            (k for k in ranked[:i] if k.name not in plan and equivalent(k, dup) and enforces_at_least(k, dup)),
-            None,
-        )
-        if keep is None:
-            continue
-        plan[dup.name] = PlannedDrop(DUPLICATE, dup, keep, droppable=not backs_constraint(dup))
+    buckets: dict[object, list[Index]] = {}
+    for ix in sorted((ix for ix in indexes if ix.name not in plan), key=_rank):
+        buckets.setdefault(_keys(ix), []).append(ix)
+    for ranked in (b for b in buckets.values() if len(b) > 1):
+        for i, dup in enumerate(ranked):
+            if dup.parent_index is not None:
+                continue  # attached to the parent's index; if both are, the parent's pair is reported
+            keep = next(
+                (k for k in ranked[:i] if k.name not in plan and equivalent(k, dup) and enforces_at_least(k, dup)),
+                None,
+            )
+            if keep is not None:
+                plan[dup.name] = PlannedDrop(DUPLICATE, dup, keep, droppable=not backs_constraint(dup))
 
 
 def _wider(index: Index, others: Iterable[Index]) -> list[Index]:
     """Valid btrees that serve every query ``index`` serves, with at least its columns."""
     out = []
+    first = (index.elements[0].column, index.elements[0].expression) if index.elements else None
     for other in others:
-        if other is index or not same_scope(index, other):
+        if other is index or other.method != index.method or not other.elements:
+            continue
+        if (other.elements[0].column, other.elements[0].expression) != first:
             continue
         if len(index.elements) < len(other.elements):
             covered = {e.column for e in other.elements} | set(other.include)
-            if leading_keys(index.elements, other.elements) and set(index.include) <= covered:
-                out.append(other)
-        elif same_keys(index.elements, other.elements) and set(index.include) < set(other.include):
+            wider = leading_keys(index.elements, other.elements) and set(index.include) <= covered
+        else:
+            wider = same_keys(index.elements, other.elements) and set(index.include) < set(other.include)
+        if wider and same_scope(index, other):
             out.append(other)
     return out

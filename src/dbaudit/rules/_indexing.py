@@ -40,8 +40,10 @@ def is_prefix(short: Sequence[IndexElement], long: Sequence[IndexElement]) -> bo
     return len(short) <= len(long) and same_elements(short, long[: len(short)])
 
 
+@functools.lru_cache(maxsize=4096)
 def flipped(element: IndexElement) -> IndexElement:
-    """The key as a backward scan reads it: direction and NULLS order both reversed."""
+    """The key as a backward scan reads it: direction and NULLS order both reversed (sources share
+    equal elements, so the few distinct ones are flipped once)."""
     return replace(element, descending=not element.descending, nulls_first=not element.nulls_first)
 
 
@@ -53,9 +55,13 @@ def same_keys(a: Sequence[IndexElement], b: Sequence[IndexElement], method: str 
     directions are not equivalent: ``(a, b DESC)`` cannot give ``ORDER BY a, b``, and
     ``(a DESC NULLS LAST)`` read backwards is ``a ASC NULLS FIRST``, not ``(a)``.
     """
+    if len(a) != len(b):
+        return False
     if tuple(a) == tuple(b):
         return True
-    return method == "btree" and len(a) == len(b) and all(flipped(x) == y for x, y in zip(a, b, strict=True))
+    if method != "btree" or a[0].descending == b[0].descending:
+        return False  # a backward reading flips the first key's direction too
+    return all(flipped(x) == y for x, y in zip(a, b, strict=True))
 
 
 def leading_keys(short: Sequence[IndexElement], long: Sequence[IndexElement], method: str = "btree") -> bool:
@@ -82,7 +88,10 @@ def identical(a: Index, b: Index) -> bool:
 def equivalent(a: Index, b: Index) -> bool:
     """Two indexes that serve the same queries: same scope, same keys in either scan direction and
     the same INCLUDE columns (in any order). Uniqueness is not compared: see :func:`enforces_at_least`."""
-    return same_scope(a, b) and same_keys(a.elements, b.elements, a.method) and set(a.include) == set(b.include)
+    return (
+        a.method == b.method and same_keys(a.elements, b.elements, a.method)
+        and set(a.include) == set(b.include) and same_scope(a, b)
+    )
 
 
 def backs_constraint(index: Index) -> bool:

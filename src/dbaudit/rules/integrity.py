@@ -330,6 +330,9 @@ def fk_missing(ctx: RuleContext) -> Iterator[Finding]:
     - https://www.postgresql.org/docs/current/ddl-constraints.html#DDL-CONSTRAINTS-FK
     - https://www.postgresql.org/docs/current/sql-altertable.html
     """
+    # Issue 11 item 13: names that do not name the table, inferred with evidence only.
+    from dbaudit.rules._fk_inference import infer_parent  # noqa: PLC0415 - it imports this module
+
     model = ctx.model
     ignored = set(ctx.option("fk-missing", "ignore-columns", []) or [])
     history: list[str] = []
@@ -340,9 +343,6 @@ def fk_missing(ctx: RuleContext) -> Iterator[Finding]:
             match = parent_by_name(model, table, column)
             inference = None
             if match is None:
-                # Issue 11 item 13: names that do not name the table, inferred with evidence only.
-                from dbaudit.rules._fk_inference import infer_parent  # noqa: PLC0415 - it imports this module
-
                 inference = infer_parent(ctx, table, column)
                 if inference is None:
                     continue

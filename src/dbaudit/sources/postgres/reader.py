@@ -131,11 +131,11 @@ def read_connection(
         "relations": catalog.RELATIONS, "types": catalog.TYPES, "lookups": catalog.LOOKUPS,
         "sequences": catalog.SEQUENCES, "sizes": catalog.SIZES_EXACT if exact_sizes else catalog.SIZES,
         "columns": catalog.COLUMNS,
+        "column_stats": catalog.column_stats_query(conn.info.parameter_status("is_superuser") == "on"),
     }
     lane2 = {
         "indexes": catalog.indexes_query(version_num), "constraints": catalog.constraints_query(version_num),
         "triggers": catalog.TRIGGERS, "enums": catalog.ENUMS, "extensions": catalog.EXTENSIONS,
-        "column_stats": catalog.COLUMN_STATS,
         "sequence_values": catalog.SEQUENCE_VALUES,  # last: its locks end with the transaction
     }
     gc_was_enabled = gc.isenabled()

@@ -17,7 +17,7 @@ class TestSequenceTypeMismatch:
         finding = assert_fix_round_trip(
             pg_url, ddl, "sequence-type-mismatch", ['public.Ëvents "x" y_select_seq', 'public.Ëvents "x" y.select'])
         assert finding.severity is Severity.P2
-        assert finding.title.endswith("inserts stop at 2,147,483,647")
+        assert finding.title.endswith(", inserts stop at 2,147,483,647")
         assert finding.fix_sql is not None
         assert 'ALTER SEQUENCE public."Ëvents ""x"" y_select_seq" AS bigint;' in finding.fix_sql
         assert run_query(pg_url, "SELECT data_type::text, max_value FROM pg_sequences") == [
@@ -33,7 +33,7 @@ class TestSequenceTypeMismatch:
         """)
         (finding,) = findings_for(model, "sequence-type-mismatch")
         assert finding.severity is Severity.P1
-        assert "last_value 1,500,000,000 (69.85% used)" in finding.evidence[1]
+        assert "last_value 1,500,000,000 (69.85% of 2,147,483,647 used)" in finding.evidence[1]
 
     def test_bigint_sequence_feeding_a_non_key_integer_column(self, pg_url: str) -> None:
         """A bigint sequence behind an integer ticket number: the column overflows first; the fix gives

@@ -536,51 +536,55 @@ def _sequence_ref(seq: Sequence) -> str:
 def _narrow_sequence_finding(table: Table, column: Column, seq: Sequence, seq_type: str) -> Finding:
     limit = seq.max_value or _INT_MAX[seq_type]
     usage = None if seq.last_value is None else 100.0 * seq.last_value / limit
-    evidence = [
-        f"{_col_object(table, column)} is {column.type.sql} (max {_INT_MAX[column.type.name]:,})",
-        f"sequence {seq.qualified_name} is {seq.data_type} (max_value {limit:,})"
-        + (f", last_value {seq.last_value:,} ({usage:.2f}% used)" if usage is not None else ""),
-    ]
-    return sequence_type_mismatch.finding(
-        objects=[seq.qualified_name, _col_object(table, column)],
-        title=f"Sequence {seq.qualified_name} ({seq.data_type}) feeds {column.type.sql} column "
-              f"{_col_object(table, column)}: inserts stop at {limit:,}",
-        evidence=evidence,
+    return _sequence_finding(
+        table, column, seq, limit=limit, usage=usage,
+        title=f"inserts stop at {limit:,}",
         impact=f"Inserts into {table.qualified_name} fail with 'nextval: reached maximum value' at {limit:,}, "
                "although the column was widened to hold more.",
         root_cause="A serial column widened with ALTER COLUMN TYPE keeps its integer sequence.",
-        fix_sql=render([
-            "-- Catalog-only: the sequence's maximum follows its new type.",
-            Locking(f"ALTER SEQUENCE {_sequence_ref(seq)} AS {_SQL_TYPE[column.type.name]};"),
-        ]),
-        verify_sql=_sequence_sql(seq),
+        comment="-- Catalog-only: the sequence's maximum follows its new type.",
         severity=Severity.P1 if usage is not None and usage > 50 else None,
-        data={"sequence_max": limit} | ({"sequence_usage_percent": round(usage, 4)} if usage is not None else {}),
     )
 
 
 def _wide_sequence_finding(table: Table, column: Column, seq: Sequence) -> Finding:
     column_max = _INT_MAX[column.type.name]
-    evidence = [
-        f"{_col_object(table, column)} is {column.type.sql} (max {column_max:,})",
-        f"sequence {seq.qualified_name} is {seq.data_type} (max_value {seq.max_value:,})"
-        + (f", last_value {seq.last_value:,} ({100.0 * seq.last_value / column_max:.2f}% of the column's range)"
-           if seq.last_value is not None else ""),
-    ]
-    return sequence_type_mismatch.finding(
-        objects=[seq.qualified_name, _col_object(table, column)],
-        title=f"Sequence {seq.qualified_name} ({seq.data_type}) feeds {column.type.sql} column "
-              f"{_col_object(table, column)}, which overflows first",
-        evidence=evidence,
+    return _sequence_finding(
+        table, column, seq, limit=column_max,
+        usage=None if seq.last_value is None else 100.0 * seq.last_value / column_max,
+        title="which overflows first",
         impact=f"Inserts fail with 'integer out of range' at {column_max:,} while sequence monitoring "
                "shows almost nothing used.",
         root_cause="The sequence was created with the default bigint type for an integer column.",
-        fix_sql=render([
-            "-- Make the sequence's limit the column's (monitoring then shows the real usage); if the",
-            "-- column needs a wider range, widen it instead (see int4-key-overflow-risk).",
-            Locking(f"ALTER SEQUENCE {_sequence_ref(seq)} AS {_SQL_TYPE[column.type.name]};"),
-        ]),
+        comment="-- Make the sequence's limit the column's (monitoring then shows the real usage); if the\n"
+                "-- column needs a wider range, widen it instead (see int4-key-overflow-risk).",
+    )
+
+
+def _sequence_finding(
+    table: Table, column: Column, seq: Sequence, *, limit: int, usage: float | None, title: str, impact: str,
+    root_cause: str, comment: str, severity: Severity | None = None,
+) -> Finding:
+    """``limit``: the value at which inserts fail; ``usage``: how much of it ``last_value`` uses."""
+    evidence = [
+        f"{_col_object(table, column)} is {column.type.sql} (max {_INT_MAX[column.type.name]:,})",
+        f"sequence {seq.qualified_name} is {seq.data_type} (max_value {seq.max_value or limit:,})"
+        + (f", last_value {seq.last_value:,} ({usage:.2f}% of {limit:,} used)" if usage is not None else ""),
+    ]
+    data: dict[str, object] = {"fails_at": limit}
+    if usage is not None:
+        data["usage_percent"] = round(usage, 4)
+    return sequence_type_mismatch.finding(
+        objects=[seq.qualified_name, _col_object(table, column)],
+        title=f"Sequence {seq.qualified_name} ({seq.data_type}) feeds {column.type.sql} column "
+              f"{_col_object(table, column)}, {title}",
+        evidence=evidence,
+        impact=impact,
+        root_cause=root_cause,
+        fix_sql=render([comment, Locking(f"ALTER SEQUENCE {_sequence_ref(seq)} AS {_SQL_TYPE[column.type.name]};")]),
         verify_sql=_sequence_sql(seq),
+        severity=severity,
+        data=data,
     )
 
 

@@ -13,7 +13,8 @@ only with evidence, strongest first, and the evidence is stated in the finding:
    not mark an outside system (``external_``, ``stripe_``...).
 
 Inferred relations (2 and 3) are reported at P2: they are a strong hint, not a certainty. Append-only
-log and history tables keep ids without keys on purpose and are never given an inferred key.
+log and history tables keep ids without keys on purpose: fk-missing turns every relation it finds
+there, inferred or named, into one note (``integrity.history_reason``).
 """
 
 from __future__ import annotations
@@ -33,14 +34,9 @@ EXTERNAL_MARKERS = frozenset({
     "stripe", "paypal", "braintree", "github", "gitlab", "google", "facebook", "twitter", "slack", "jira",
     "salesforce", "hubspot", "zendesk", "shopify", "apple", "microsoft", "azure", "aws", "import", "imported",
 })
-# Append-only logs keep the ids of rows that may be gone (a smaller notion than issue 11 item 6's).
-_LOG_NAME = re.compile(
-    r"((^|_)(log|logs|history|histories|versions|events|audit|audits|journal)|logentry|logentries|log_entries)$"
-)
 # Names that read as a reference by convention (``creator_id``, ``created_by``); a bare noun such as
 # MusicBrainz's ``collection`` is often a deliberately weak reference and is left to the models.
 _REFERENCE_NAME = re.compile(r"(_id|_by)$")
-_LOG_COMMENT = re.compile(r"\b(append[- ]only|audit|history|log)\b", re.I)
 MIN_SIBLINGS = 2
 
 
@@ -54,11 +50,6 @@ class Inference:
     severity: Severity | None = None  # None: the rule's default
 
 
-def is_append_only_log(table: Table) -> bool:
-    """A table named or described as a log, history or audit trail (ids outlive their rows there)."""
-    return bool(_LOG_NAME.search(table.name) or (table.comment and _LOG_COMMENT.search(table.comment)))
-
-
 def infer_parent(ctx: RuleContext, table: Table, column: Column) -> Inference | None:
     """The referenced table of a column the name match missed, with evidence, or None."""
     if column.type.array_dims:
@@ -66,7 +57,7 @@ def infer_parent(ctx: RuleContext, table: Table, column: Column) -> Inference | 
     from_models = _from_models(ctx, table, column) if ctx.inputs.get("models") is not None else None
     if from_models is not None:
         return from_models
-    if not _REFERENCE_NAME.search(column.name) or is_append_only_log(table):
+    if not _REFERENCE_NAME.search(column.name):
         return None
     return _from_siblings(ctx.model, table, column) or _from_suffix(ctx.model, table, column)
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from dbaudit.config import Config
+from dbaudit.engine import run_rules
 from dbaudit.findings import Finding
+from dbaudit.rules import RuleContext
 from tests.rules.conftest import findings_for, model_from_ddl, run_query
 
 
@@ -51,6 +54,14 @@ class TestTooManyIndexes:
         assert "3,000 rows inserted, 100 updated" in evidence(finding)
         assert "(write-heavy)" in evidence(finding)
         assert findings_for(model, "too-many-indexes") == []  # below the default 100,000 writes
+
+    def test_unknown_write_activity_is_a_note(self, pg_url: str) -> None:
+        """8 indexes and no activity recorded: write-heaviness unknown, said in a note, no finding."""
+        model = model_from_ddl(pg_url, f"CREATE TABLE q (id int PRIMARY KEY, c int); {indexes('q', 7)}")
+        run = run_rules(RuleContext(model), Config(select=("too-many-indexes",)))
+        assert (run.findings, [n.message for n in run.notes]) == ((), [
+            "too-many-indexes: write-heaviness unknown for 1 table(s) with 8 to 15 indexes (no activity "
+            "statistics): public.q"])
 
     def test_read_heavy_table_clean(self, pg_url: str) -> None:
         """8 indexes but more index scans than writes: not write-heavy, not reported."""

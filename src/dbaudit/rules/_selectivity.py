@@ -77,3 +77,12 @@ def _from_statistics(table: Table, index: Index, name: str) -> LowSelectivity | 
         "pg_stat_user_indexes.idx_scan = 0" if index.scans == 0 else "index scans: unknown",
     )
     return LowSelectivity(name, evidence, True)
+
+
+def selectivity_unknown(table: Table, index: Index) -> bool:
+    """A single-column index on a non-boolean column the planner has no statistics for: not judged."""
+    name = single_column(index)
+    column = table.column(name) if name is not None else None
+    if column is None or column.type.name in BOOLEAN_TYPES:
+        return False
+    return table.stats is None or table.stats.column(column.name) is None

@@ -45,7 +45,7 @@ from dbaudit.rules._indexing import (
     sql_for_postgres,
     unique_name,
 )
-from dbaudit.rules._selectivity import LowSelectivity, low_selectivity
+from dbaudit.rules._selectivity import LowSelectivity, low_selectivity, selectivity_unknown
 from dbaudit.rules.registry import Rule, RuleContext, rule
 from dbaudit.sqltext import ident, literal, qualified
 
@@ -470,7 +470,8 @@ def low_selectivity_index(ctx: RuleContext) -> Iterator[Finding]:
     cover every row and where even the rarest value (and NULL, if any) matches at least 20% of the
     rows (a 3-valued, evenly spread `status`), on a table of at least 1,000 rows, when the index
     has not been scanned since the statistics reset. Without statistics a non-boolean column is
-    not judged (its selectivity is unknown). Partial indexes are never reported.
+    not judged: its selectivity is unknown, and a note lists such indexes. Partial indexes are never
+    reported.
 
     ## Why is this bad?
     Fetching a fifth or a third of a table through an index is slower than reading it
@@ -496,11 +497,18 @@ def low_selectivity_index(ctx: RuleContext) -> Iterator[Finding]:
     rare later (a backlog that drains). An index that redundant-index or duplicate-index already
     drops is not reported again.
     """
+    unknown: list[str] = []
     for table in audited_tables(ctx.model):
         for index in table.indexes:
             found = low_selectivity(table, index)
             if found is not None and planned_drop(ctx.model, table, index) is None:
                 yield _low_selectivity_finding(table, index, found)
+            elif found is None and selectivity_unknown(table, index):
+                unknown.append(_ix_object(table, index))
+    if unknown:
+        shown = ", ".join(unknown[:5]) + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")
+        ctx.note("low-selectivity-index", f"low-selectivity-index: {len(unknown)} single-column index(es) on "
+                 f"non-boolean columns not judged, their columns have no planner statistics (run ANALYZE): {shown}")
 
 
 def _low_selectivity_finding(table: Table, index: Index, found: LowSelectivity) -> Finding:
@@ -1004,8 +1012,8 @@ def too_many_indexes(ctx: RuleContext) -> Iterator[Finding]:
     statistics reset, default 100,000, and more rows written than index scans), a table with at
     least `write-heavy-indexes` indexes (default 8) whose indexes are larger than its data. The
     evidence gives the index count, index and table sizes, rows inserted/updated/deleted, the share
-    of HOT updates, and the least-scanned indexes. Without statistics, write-heaviness is unknown and
-    only the structural limit applies.
+    of HOT updates, and the least-scanned indexes. Without statistics, write-heaviness is unknown
+    (a note names the tables it could not judge) and only the structural limit applies.
 
     ## Why is this bad?
     Every INSERT writes one entry per index, every UPDATE of an indexed column does too (and any
@@ -1036,11 +1044,14 @@ def too_many_indexes(ctx: RuleContext) -> Iterator[Finding]:
     limit = int(ctx.option("too-many-indexes", "max-indexes", MAX_INDEXES))
     heavy_limit = int(ctx.option("too-many-indexes", "write-heavy-indexes", WRITE_HEAVY_INDEXES))
     min_writes = int(ctx.option("too-many-indexes", "min-writes", MIN_WRITES))
+    unknown: list[str] = []
     for table in audited_tables(model):
         count = len(table.indexes)
         if count < min(limit + 1, heavy_limit):
             continue
         activity = _activity(model, table)
+        if count <= limit and (activity is None or activity.writes + activity.index_scans == 0):
+            unknown.append(table.qualified_name)
         heavy = activity is not None and activity.writes >= max(min_writes, activity.index_scans)
         outweighs = (
             activity is not None and activity.index_bytes is not None and activity.table_bytes is not None
@@ -1048,6 +1059,10 @@ def too_many_indexes(ctx: RuleContext) -> Iterator[Finding]:
         )
         if count > limit or (heavy and outweighs and count >= heavy_limit):
             yield _too_many_finding(table, activity, heavy, limit)
+    if unknown:
+        shown = ", ".join(unknown[:5]) + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")
+        ctx.note("too-many-indexes", f"too-many-indexes: write-heaviness unknown for {len(unknown)} table(s) with "
+                 f"{heavy_limit} to {limit} indexes (no activity statistics): {shown}")
 
 
 def _size(value: int | None) -> str:

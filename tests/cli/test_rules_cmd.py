@@ -56,7 +56,7 @@ class TestRulesCommand:
         """dbaudit rules ID --format json includes the whole docstring."""
         code, out, _ = run("deep-cascade", "--format", "json")
         assert code == 0
-        assert json.loads(out)["doc"].startswith("One DELETE cascades through several levels")
+        assert json.loads(out)["doc"].startswith("One DELETE silently removes rows in many tables")
 
     def test_unknown_id_exits_2_with_suggestion(self) -> None:
         """An unknown id is a one-line error with a suggestion and exit code 2."""

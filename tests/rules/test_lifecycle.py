@@ -329,19 +329,31 @@ class TestDeepCascade:
                 .fk("d", "parent_id", "c", on_delete="CASCADE"))
 
     def test_deep_cascade_finds_three_levels(self) -> None:
-        """a -> b -> c -> d cascades three levels: one finding on the root with the chain as evidence."""
+        """a -> b -> c -> d cascades three levels: one finding on the root, every reached table with
+        its chain, and a RESTRICT fix for the first hop of the too-deep chain."""
         [finding] = findings_for(self.chain().build(), "deep-cascade")
-        assert (finding.objects, finding.title, finding.evidence, finding.fix_sql) == (
-            ("public.a",), "deleting from public.a cascades 3 level(s) deep into 3 table(s)",
-            ("public.a -> public.b (b_parent_id_fkey ON DELETE CASCADE) -> public.c (c_parent_id_fkey ON DELETE "
-             "CASCADE) -> public.d (d_parent_id_fkey ON DELETE CASCADE)",), None)
+        assert (finding.objects, finding.title, finding.severity) == (
+            ("public.a",), "deleting a row of public.a cascades into 3 table(s), 3 level(s) deep", Severity.P2)
+        assert finding.evidence == (
+            "one DELETE on public.a reaches 3 table(s) through ON DELETE CASCADE, 3 level(s) deep",
+            "deepest chain: public.a -> public.b (b_parent_id_fkey ON DELETE CASCADE) -> public.c "
+            "(c_parent_id_fkey ON DELETE CASCADE) -> public.d (d_parent_id_fkey ON DELETE CASCADE)",
+            "reaches public.b: public.a -> public.b (b_parent_id_fkey ON DELETE CASCADE)",
+            "reaches public.c: public.a -> public.b (b_parent_id_fkey ON DELETE CASCADE) -> public.c "
+            "(c_parent_id_fkey ON DELETE CASCADE)",
+            "reaches public.d: public.a -> public.b (b_parent_id_fkey ON DELETE CASCADE) -> public.c "
+            "(c_parent_id_fkey ON DELETE CASCADE) -> public.d (d_parent_id_fkey ON DELETE CASCADE)",
+        )
+        assert finding.fix_sql is not None
+        assert "ALTER TABLE public.b DROP CONSTRAINT b_parent_id_fkey, ADD CONSTRAINT b_parent_id_fkey FOREIGN KEY " \
+               "(parent_id) REFERENCES public.a (id) ON DELETE RESTRICT NOT VALID;" in finding.fix_sql
 
     def test_deep_cascade_finds_history(self) -> None:
         """One level into a *_stats table is reported: history dies with its parent."""
         [finding] = findings_for(capacity().build(), "deep-cascade")
         assert (finding.objects, finding.title) == (
             ("public.instances",),
-            "deleting from public.instances cascades 1 level(s) deep into 1 table(s), including "
+            "deleting a row of public.instances cascades into 1 table(s), 1 level(s) deep, including "
             "public.instance_size_stats")
 
     def test_deep_cascade_clean(self) -> None:

@@ -213,9 +213,12 @@ class TestEveryField:
                    Column("kind", TEXT, position=3))
 
         def pk(table: str, only: str = "") -> tuple[PrimaryKey, Index]:
-            return PrimaryKey(f"{table}_pkey", ("id", "created_at")), idx(
+            index = idx(
                 f"{table}_pkey", f"CREATE UNIQUE INDEX {table}_pkey ON {only}app.{table} USING btree (id, created_at)",
                 el("id"), el("created_at"), unique=True, primary=True, constraint=f"{table}_pkey")
+            # a partition's PK index is attached to the parent's and names it
+            parent = None if only else "app.events_pkey"
+            return PrimaryKey(f"{table}_pkey", ("id", "created_at")), dataclasses.replace(index, parent_index=parent)
 
         parent_pk, parent_index = pk("events", "ONLY ")
         assert [structure(t) for t in every_field.tables if t.name.startswith("events")] == [
@@ -288,6 +291,33 @@ class TestEveryField:
         pkey = next(i for i in exact.indexes if i.name == "customers_pkey")
         assert (exact.stats.table_bytes, exact.stats.index_bytes, pkey.size_bytes) == row
         assert exact.stats.idx_scan == sum(i.scans or 0 for i in exact.indexes)
+
+    def test_column_statistics_and_write_counters(self, pg_exec: Conn, pg_url: str) -> None:
+        """pg_stats facts per analyzed column (frequencies only for few distinct values, never the
+        values) and the rows written since the statistics reset."""
+        pg_exec.execute("CREATE TABLE app_t (id int PRIMARY KEY, status text, note text)")
+        pg_exec.execute("INSERT INTO app_t SELECT g, (ARRAY['a', 'b', 'c'])[1 + g % 3], CASE WHEN g % 2 = 0 "
+                        "THEN 'n' || g END FROM generate_series(1, 3000) g")
+        pg_exec.execute("UPDATE app_t SET note = 'x' WHERE id <= 10")
+        pg_exec.execute("DELETE FROM app_t WHERE id <= 5")
+        pg_exec.execute("SELECT pg_stat_force_next_flush()")
+        pg_exec.execute("ANALYZE app_t")
+        stats = read_postgres(pg_url).table("public.app_t").stats  # type: ignore[union-attr]
+        assert stats is not None
+        assert (stats.n_tup_ins, stats.n_tup_upd, stats.n_tup_del, stats.writes) == (3000, 10, 5, 3015)
+        status, note, ident = stats.column("status"), stats.column("note"), stats.column("id")
+        assert None not in (status, note, ident)
+        assert (status.n_distinct, status.null_frac, len(status.most_common_freqs)) == (3, 0, 3)
+        assert abs(sum(status.most_common_freqs) - 1) < 0.001
+        assert (ident.n_distinct, ident.most_common_freqs) == (-1, ())
+        assert 0.4 < note.null_frac < 0.6
+        assert stats.column("missing") is None
+        # a superuser reads pg_statistic, any other role the pg_stats view: the same rows
+        params = {"ns": [pg_exec.execute("SELECT 'public'::regnamespace::oid").fetchone()[0]]}  # type: ignore[index]
+        view, direct = (sorted(pg_exec.execute(catalog.column_stats_query(su), params).fetchall())
+                        for su in (False, True))
+        assert view == direct
+        assert len(view) == 3
 
     def test_foreign_table(self, pg_exec: Conn, pg_url: str) -> None:
         """A foreign table (file_fdw) is read with its kind and columns."""

@@ -183,6 +183,9 @@ class Index:
     definition: str | None = None
     size_bytes: int | None = None
     scans: int | None = None
+    # On a partition: the partitioned table's index this one is attached to (``schema.index``), so
+    # that a hand-made copy can be told from the index every partition inherits.
+    parent_index: str | None = None
     location: Location | None = None
 
     @property
@@ -211,8 +214,28 @@ class Trigger:
 
 
 @dataclass(frozen=True, slots=True)
+class ColumnStats:
+    """The planner's statistics of one column (``pg_stats``, as of the last ANALYZE).
+
+    ``n_distinct`` is positive for an estimated number of distinct values, negative for a fraction
+    of the rows (-1: every row distinct). ``most_common_freqs`` are the frequencies of the most
+    common values, highest first; sources give them only for columns with few distinct values, and
+    never the values themselves (they may be personal data).
+    """
+
+    column: str
+    null_frac: float
+    n_distinct: float
+    most_common_freqs: tuple[float, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class TableStats:
-    """Planner and activity statistics; every field is ``None`` when the source has none."""
+    """Planner and activity statistics; every field is ``None`` (or empty) when the source has none.
+
+    Activity counters (scans, ``n_tup_*`` writes) count since the server's statistics were last
+    reset; ``columns`` holds per-column planner statistics for the analyzed columns only.
+    """
 
     rows_estimate: int | None = None
     total_bytes: int | None = None
@@ -224,6 +247,21 @@ class TableStats:
     n_dead_tup: int | None = None
     last_analyze: datetime | None = None
     last_autoanalyze: datetime | None = None
+    n_tup_ins: int | None = None
+    n_tup_upd: int | None = None
+    n_tup_del: int | None = None
+    n_tup_hot_upd: int | None = None
+    columns: tuple[ColumnStats, ...] = ()
+
+    def column(self, name: str) -> ColumnStats | None:
+        """The column's planner statistics, or None when it was never analyzed."""
+        return next((c for c in self.columns if c.column == name), None)
+
+    @property
+    def writes(self) -> int | None:
+        """Rows inserted, updated and deleted since the statistics reset, when the source counts them."""
+        counts = (self.n_tup_ins, self.n_tup_upd, self.n_tup_del)
+        return None if any(c is None for c in counts) else sum(c or 0 for c in counts)
 
 
 @dataclass(frozen=True, slots=True)

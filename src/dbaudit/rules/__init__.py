@@ -1,4 +1,5 @@
-"""Schema rules, one module per category. Importing this package registers every rule."""
+"""Schema rules, one module per category (and ``nullability``, whose two rules share one fix).
+Importing this package registers every rule."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ CATEGORY_MODULES = (
     "naming",
     "house",
     "governance",
+    "nullability",
 )
 
 for _module in CATEGORY_MODULES:

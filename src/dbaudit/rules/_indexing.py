@@ -40,6 +40,35 @@ def is_prefix(short: Sequence[IndexElement], long: Sequence[IndexElement]) -> bo
     return len(short) <= len(long) and same_elements(short, long[: len(short)])
 
 
+@functools.lru_cache(maxsize=4096)
+def flipped(element: IndexElement) -> IndexElement:
+    """The key as a backward scan reads it: direction and NULLS order both reversed (sources share
+    equal elements, so the few distinct ones are flipped once)."""
+    return replace(element, descending=not element.descending, nulls_first=not element.nulls_first)
+
+
+def same_keys(a: Sequence[IndexElement], b: Sequence[IndexElement], method: str = "btree") -> bool:
+    """Equal keys, or for a btree keys that one index reads backwards as the other.
+
+    A btree is scanned in either direction, so ``(a)`` (ASC NULLS LAST) and ``(a DESC)`` (DESC
+    NULLS FIRST) serve the same queries, and so do ``(a, b)`` and ``(a DESC, b DESC)``. Mixed
+    directions are not equivalent: ``(a, b DESC)`` cannot give ``ORDER BY a, b``, and
+    ``(a DESC NULLS LAST)`` read backwards is ``a ASC NULLS FIRST``, not ``(a)``.
+    """
+    if len(a) != len(b):
+        return False
+    if tuple(a) == tuple(b):
+        return True
+    if method != "btree" or a[0].descending == b[0].descending:
+        return False  # a backward reading flips the first key's direction too
+    return all(flipped(x) == y for x, y in zip(a, b, strict=True))
+
+
+def leading_keys(short: Sequence[IndexElement], long: Sequence[IndexElement], method: str = "btree") -> bool:
+    """``short`` is the leading part of ``long`` read in one direction (see :func:`same_keys`)."""
+    return len(short) <= len(long) and same_keys(short, long[: len(short)], method)
+
+
 def same_scope(a: Index, b: Index) -> bool:
     """Same access method and same predicate: the two indexes can serve the same queries."""
     return a.method == b.method and normalize_predicate(a.predicate) == normalize_predicate(b.predicate)
@@ -56,8 +85,26 @@ def identical(a: Index, b: Index) -> bool:
     )
 
 
+def equivalent(a: Index, b: Index) -> bool:
+    """Two indexes that serve the same queries: same scope, same keys in either scan direction and
+    the same INCLUDE columns (in any order). Uniqueness is not compared: see :func:`enforces_at_least`."""
+    return (
+        a.method == b.method and same_keys(a.elements, b.elements, a.method)
+        and set(a.include) == set(b.include) and same_scope(a, b)
+    )
+
+
 def backs_constraint(index: Index) -> bool:
     return index.primary or index.constraint is not None
+
+
+def enforces_at_least(keep: Index, other: Index) -> bool:
+    """Whether ``keep`` enforces every rule ``other`` enforces on equivalent keys (so ``other`` can go):
+    a unique index is replaced only by a unique one, NULLS NOT DISTINCT only by NULLS NOT DISTINCT
+    or a primary key (whose columns cannot be NULL)."""
+    if not other.unique:
+        return True
+    return keep.unique and (keep.primary or keep.nulls_not_distinct or not other.nulls_not_distinct)
 
 
 def effective_indexes(table: Table) -> tuple[Index, ...]:
@@ -473,14 +520,19 @@ __all__ = [
     "create_index_sql",
     "drop_index_sql",
     "effective_indexes",
+    "enforces_at_least",
+    "equivalent",
+    "flipped",
     "identical",
     "index_name",
     "is_prefix",
+    "leading_keys",
     "normalize_predicate",
     "not_null_columns",
     "qualified_text",
     "recreate_index_sql",
     "same_elements",
+    "same_keys",
     "same_scope",
     "skip_reason",
 ]

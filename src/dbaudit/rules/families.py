@@ -75,6 +75,7 @@ PROFILES: dict[str, RuleProfile] = {
     "unique-on-nullable-column": RuleProfile(family="integrity"),
     "fk-not-validated": RuleProfile(family="migrations"),
     "check-values-drift": RuleProfile(family="integrity", compat="state-compat"),
+    "nullable-owning-fk": RuleProfile(family="integrity"),
     # indexes and performance
     "fk-without-index": RuleProfile(family="indexing", scale_sensitive=True),
     "duplicate-index": RuleProfile(family="indexing", concern=_DROP_INDEX, rank=10),
@@ -82,6 +83,7 @@ PROFILES: dict[str, RuleProfile] = {
     "redundant-index": RuleProfile(family="indexing", concern=_DROP_INDEX, rank=30),
     "low-selectivity-index": RuleProfile(family="indexing", concern=_DROP_INDEX, rank=40),
     "unused-index": RuleProfile(family="indexing", concern=_DROP_INDEX, rank=60),
+    "too-many-indexes": RuleProfile(family="indexing"),
     "invalid-index": RuleProfile(family="migrations"),
     "search-without-trigram-index": RuleProfile(family="search", scale_sensitive=True),
     "latest-row-without-index": RuleProfile(family="partitioning", scale_sensitive=True),
@@ -90,8 +92,10 @@ PROFILES: dict[str, RuleProfile] = {
     "secret-in-bounded-varchar": RuleProfile(family="secrets", group="secrets", rank=10),
     "timestamp-without-time-zone": RuleProfile(family="types"),
     "int4-key-overflow-risk": RuleProfile(family="key-strategy"),
+    "sequence-type-mismatch": RuleProfile(family="key-strategy"),
     "json-not-jsonb": RuleProfile(family="jsonb"),
     "nullable-with-default": RuleProfile(family="types"),
+    "nullable-created-at": RuleProfile(family="conventions"),
     "status-without-check": RuleProfile(family="integrity"),
     "char-type": RuleProfile(family="types"),
     # partitioning

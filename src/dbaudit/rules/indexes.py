@@ -8,12 +8,23 @@ partitioned parent, whose indexes every partition inherits.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from dbaudit.findings import Finding, Severity
-from dbaudit.model.schema import ForeignKey, Index, IndexElement, Location, SchemaModel, Table
+from dbaudit.model.schema import ForeignKey, Index, IndexElement, Location, SchemaModel, Table, TableKind
 from dbaudit.rules._code_facts import code_facts, resolve_table
+from dbaudit.rules._index_plan import (
+    CONSTRAINT_DUPLICATE,
+    DUPLICATE,
+    REDUNDANT,
+    PlannedDrop,
+    claimed,
+    drop_plan,
+    indexed_tables,
+    planned_drop,
+)
 from dbaudit.rules._indexing import (
     audited_tables,
     backs_constraint,
@@ -30,12 +41,12 @@ from dbaudit.rules._indexing import (
     recreate_index_sql,
     regclass,
     same_elements,
-    same_scope,
     skip_reason,
     sql_for_postgres,
     unique_name,
 )
-from dbaudit.rules.registry import RuleContext, rule
+from dbaudit.rules._selectivity import LowSelectivity, low_selectivity, selectivity_unknown
+from dbaudit.rules.registry import Rule, RuleContext, rule
 from dbaudit.sqltext import ident, literal, qualified
 
 CATEGORY = "indexes"
@@ -201,20 +212,23 @@ def _fk_verify_sql(table: Table, columns: Sequence[str]) -> str:
 # --- duplicate-index / redundant-index / index-duplicates-constraint ----------------------------
 
 
-def _rank(index: Index) -> tuple[int, str]:
-    """Which of identical indexes to keep: PK, then constraint-backed, then the oldest name."""
-    return (0 if index.primary else 1 if index.constraint else 2, index.name)
-
-
 @rule("duplicate-index", category=CATEGORY, severity=Severity.P2, fix="sometimes")
 @sql_for_postgres
 def duplicate_index(ctx: RuleContext) -> Iterator[Finding]:
-    """Two indexes with the same definition.
+    """Two indexes that serve the same queries.
 
     ## What it does
-    Reports an index identical to another on the same table: same method, same key elements
-    (columns or expressions, ordering, collation, operator class), same predicate, same INCLUDE
-    list and same uniqueness. The one backing a constraint (or else the first by name) is kept.
+    Reports an index equivalent to another on the same table: same method, same predicate, same
+    INCLUDE columns and the same key elements (columns or expressions, collation, operator class,
+    ordering), where a btree read backwards counts as the same ordering: `(a)` and `(a DESC)`,
+    `(a, b)` and `(a DESC, b DESC)` are equivalent, `(a, b DESC)` and `(a, b)` are not. A unique
+    index duplicated by a non-unique one is reported too. The stronger index is kept: primary key,
+    constraint-backed, unique, NULLS NOT DISTINCT, attached to the parent's partitioned index, then
+    the first by name; a unique index is never dropped in favour of a non-unique one.
+
+    On a partition, a hand-made copy of an index the partition inherits from its partitioned
+    parent is reported (the inherited one cannot be dropped alone); the partitions of one parent
+    are reported together.
 
     ## Why is this bad?
     Every write maintains both copies, they double the disk and cache footprint and vacuum work,
@@ -223,68 +237,115 @@ def duplicate_index(ctx: RuleContext) -> Iterator[Finding]:
     ## Example
     ```sql
     CREATE INDEX ix_orders_customer ON orders (customer_id);
-    CREATE INDEX orders_customer_id_idx ON orders (customer_id);
+    CREATE INDEX orders_customer_id_idx ON orders (customer_id DESC);
     ```
 
     ## Use instead
     ```sql
     DROP INDEX CONCURRENTLY orders_customer_id_idx;
     ```
+
+    ## Known problems
+    When two constraints (say a primary key and a unique constraint) have the same keys the
+    finding has no fix: a foreign key may depend on either, so drop the constraint on purpose.
+    An index that this rule drops is not reported again by `redundant-index`,
+    `low-selectivity-index` or `unused-index`.
     """
-    for table in audited_tables(ctx.model):
-        # Invalid copies are invalid-index's business (its fix then drops them without rebuilding).
-        indexes = sorted((ix for ix in effective_indexes(table) if ix.valid), key=_rank)
-        for i, dup in enumerate(indexes):
-            keep = next((k for k in indexes[:i] if identical(k, dup)), None)
-            if keep is None:
-                continue
-            if backs_constraint(keep) and not backs_constraint(dup):
-                continue  # index-duplicates-constraint reports this pair
-            yield _duplicate_finding(table, dup, keep)
-
-
-def _duplicate_finding(table: Table, dup: Index, keep: Index) -> Finding:
-    fix = None if backs_constraint(dup) else drop_index_sql(table, dup)
-    return duplicate_index.finding(
-        objects=[_ix_object(table, dup), _ix_object(table, keep)],
-        title=f"Index {table.schema}.{dup.name} duplicates {keep.name} on {table.qualified_name}",
-        evidence=[_describe(dup), _describe(keep)],
-        impact="Writes maintain two identical indexes; disk, cache and vacuum cost double.",
-        root_cause="The same index was created twice (often by an ORM index plus a migration).",
-        fix_sql=fix,
-        verify_sql=_table_indexes_sql(table),
+    yield from _plan_findings(
+        ctx, DUPLICATE, _duplicate_finding, ("duplicates", "duplicate another index of their partition")
     )
 
 
-def _covering_wider(table: Table, index: Index, candidates: Sequence[Index]) -> Index | None:
-    """A valid btree that makes ``index`` redundant: its keys start with ``index``'s keys."""
-    if index.method != "btree" or index.unique or backs_constraint(index) or not index.valid:
-        return None
-    for other in candidates:
-        if other is index or not other.valid or not same_scope(index, other):
-            continue
-        if not is_prefix(index.elements, other.elements):
-            continue
-        other_cols = {e.column for e in other.elements} | set(other.include)
-        if not set(index.include) <= other_cols:
-            continue
-        equal = len(index.elements) == len(other.elements)
-        if equal and (backs_constraint(other) or not other.unique or identical(index, other)):
-            continue  # equal keys: index-duplicates-constraint / duplicate-index territory
-        return other
-    return None
+def _plan_findings(
+    ctx: RuleContext, rule_id: str, single: Callable[[Table, PlannedDrop], Finding], verb: tuple[str, str]
+) -> Iterator[Finding]:
+    """The findings of one rule's part of the drop plan; partitions of one parent become one finding."""
+    model = ctx.model
+    by_parent: dict[str, list[tuple[Table, PlannedDrop]]] = {}
+    for table in indexed_tables(model):
+        for drop in drop_plan(model, table).values():
+            if drop.rule != rule_id:
+                continue
+            if table.kind is TableKind.PARTITION and table.partition_of and model.table(table.partition_of):
+                by_parent.setdefault(table.partition_of, []).append((table, drop))
+            else:
+                yield single(table, drop)
+    for parent_name, items in by_parent.items():
+        parent = model.table(parent_name)
+        assert parent is not None
+        yield _partitions_finding(REGISTRY_RULES[rule_id], parent, items, verb)
+
+
+def _partitions_finding(
+    rule_: Rule, parent: Table, items: list[tuple[Table, PlannedDrop]], verb: tuple[str, str]
+) -> Finding:
+    """One finding for the partitions of ``parent``; ``verb`` is (singular for the evidence, plural
+    phrase for the title)."""
+    parts = sorted({t.qualified_name for t, _ in items})
+    drops = [drop_index_sql(t, d.index) for t, d in items if d.droppable]
+    evidence = [
+        f"{t.qualified_name}: {_describe(d.index)} {verb[0]} {_describe(d.keep)}"
+        + (f" (attached to {d.keep.parent_index})" if d.keep.parent_index else "")
+        for t, d in items
+    ]
+    return rule_.finding(
+        objects=[_ix_object(t, d.index) for t, d in items],
+        title=f"{len(items)} index(es) on {len(parts)} partition(s) of {parent.qualified_name} {verb[1]}",
+        evidence=evidence,
+        impact="Every write to these partitions maintains indexes that add no access path.",
+        root_cause=(
+            "Indexes created on each partition by hand (or by a partition-creation script) besides "
+            "the ones the partitions already have or inherit from the parent."
+        ),
+        fix_sql="\n".join(drops) if drops else None,
+        verify_sql=(
+            "SELECT indrelid::regclass AS partition, indexrelid::regclass AS index, "
+            "pg_get_indexdef(indexrelid) AS definition\n"
+            "FROM pg_index WHERE indrelid IN ("
+            + ", ".join(regclass(t) for t in _unique_tables(items))
+            + ") ORDER BY 1, 2;"
+        ),
+    )
+
+
+def _unique_tables(items: list[tuple[Table, PlannedDrop]]) -> list[Table]:
+    return list({t.qualified_name: t for t, _ in items}.values())
+
+
+def _duplicate_finding(table: Table, drop: PlannedDrop) -> Finding:
+    dup, keep = drop.index, drop.keep
+    what = "unique index " if keep.unique and not dup.unique and not backs_constraint(keep) else ""
+    evidence = [_describe(dup), _describe(keep)]
+    if not same_elements(dup.elements, keep.elements):
+        evidence.append("a btree is read in both directions: the keys are the same, one scanned backwards")
+    if dup.unique != keep.unique:
+        evidence.append(f"{keep.name} enforces uniqueness and serves every lookup {dup.name} serves")
+    if not drop.droppable:
+        evidence.append("both back constraints: no DROP is generated (a foreign key may depend on either)")
+    return duplicate_index.finding(
+        objects=[_ix_object(table, dup), _ix_object(table, keep)],
+        title=f"Index {table.schema}.{dup.name} duplicates {what}{keep.name} on {table.qualified_name}",
+        evidence=evidence,
+        impact="Writes maintain two indexes that serve the same queries; disk, cache and vacuum cost double.",
+        root_cause="The same index was created twice (often by an ORM index plus a migration).",
+        fix_sql=drop_index_sql(table, dup) if drop.droppable else None,
+        verify_sql=_table_indexes_sql(table),
+    )
 
 
 @rule("redundant-index", category=CATEGORY, severity=Severity.P2, fix="always")
 @sql_for_postgres
 def redundant_index(ctx: RuleContext) -> Iterator[Finding]:
-    """A btree index whose keys are a leading prefix of another index.
+    """A btree index whose keys lead another index's keys.
 
     ## What it does
     Reports a non-unique btree index whose key elements are a strict leading prefix of another
     valid btree index (or of a primary-key/unique constraint's index) with the same predicate, or
-    equal to a unique index's keys. Elements compare exactly: column or expression, ordering,
-    collation and operator class.
+    whose keys equal another index's keys that carries more INCLUDE columns (`(a)` beside
+    `(a) INCLUDE (b)`). Elements compare exactly (column or expression, collation, operator class,
+    ordering), except that a btree read backwards counts: `(a)` leads `(a DESC, b DESC)`.
+    Its INCLUDE columns must be among the wider index's columns. On a partition, a hand-made
+    index is judged against the partition's other indexes, inherited ones included.
 
     ## Why is this bad?
     Any query the short index serves, the wider one serves as well; the short index only costs
@@ -304,20 +365,28 @@ def redundant_index(ctx: RuleContext) -> Iterator[Finding]:
     ## Known problems
     A much narrower index can still be faster for index-only scans of very wide composite
     indexes; check `idx_scan` before dropping. Unique indexes are never redundant (they enforce).
+    Of a chain `(a)`, `(a, b)`, `(a, b, c)` the first two are reported and the widest is kept.
     """
-    for table in audited_tables(ctx.model):
-        indexes = effective_indexes(table)
-        for index in indexes:
-            wider = _covering_wider(table, index, indexes)
-            if wider is not None:
-                yield _redundant_finding(table, index, wider)
+    yield from _plan_findings(
+        ctx, REDUNDANT, _redundant_finding, ("is covered by", "are covered by a wider index of their partition")
+    )
 
 
-def _redundant_finding(table: Table, index: Index, wider: Index) -> Finding:
+def _redundant_finding(table: Table, drop: PlannedDrop) -> Finding:
+    index, wider = drop.index, drop.keep
+    equal_keys = len(index.elements) == len(wider.elements)
+    relation = "has the keys of" if equal_keys else "is a leading prefix of"
+    evidence = [_describe(index), _describe(wider)]
+    if equal_keys:
+        evidence.append(
+            f"{wider.name} has the same keys and INCLUDEs more columns: it serves every query {index.name} serves"
+        )
+    elif not is_prefix(index.elements, wider.elements):
+        evidence.append("a btree is read in both directions: the keys lead the wider index scanned backwards")
     return redundant_index.finding(
         objects=[_ix_object(table, index), _ix_object(table, wider)],
-        title=(f"Index {table.schema}.{index.name} is a leading prefix of {wider.name} on {table.qualified_name}"),
-        evidence=[_describe(index), _describe(wider)],
+        title=f"Index {table.schema}.{index.name} {relation} {wider.name} on {table.qualified_name}",
+        evidence=evidence,
         impact="Every write maintains an index that adds no access path the wider one lacks.",
         root_cause="A single-purpose index was kept after a wider composite or unique index.",
         fix_sql=drop_index_sql(table, index),
@@ -331,8 +400,11 @@ def index_duplicates_constraint(ctx: RuleContext) -> Iterator[Finding]:
     """An index with exactly the keys of a primary-key or unique constraint's index.
 
     ## What it does
-    Reports an index (unique or not) that does not back a constraint and has the same method,
-    key elements and predicate (none) as the index behind a PRIMARY KEY or UNIQUE constraint.
+    Reports a valid index (unique or not) that does not back a constraint and has the same method,
+    predicate (none) and key elements as the index behind a PRIMARY KEY, UNIQUE or EXCLUDE
+    constraint; a btree read backwards counts as the same keys (`(id DESC)` beside the primary key
+    `(id)`). A unique index `NULLS NOT DISTINCT` is kept beside a plain unique constraint (it
+    enforces more).
 
     ## Why is this bad?
     The constraint's index already serves every lookup on these columns (and enforces
@@ -349,28 +421,24 @@ def index_duplicates_constraint(ctx: RuleContext) -> Iterator[Finding]:
     DROP INDEX CONCURRENTLY ix_tags_name;
     ```
     """
-    for table in audited_tables(ctx.model):
-        indexes = effective_indexes(table)
-        constraint_indexes = [ix for ix in indexes if backs_constraint(ix) and ix.valid]
-        for index in indexes:
-            if backs_constraint(index) or index.include:
-                continue
-            match = next(
-                (c for c in constraint_indexes if same_scope(index, c) and same_elements(index.elements, c.elements)),
-                None,
-            )
-            if match is not None:
-                yield _constraint_dup_finding(table, index, match)
+    yield from _plan_findings(
+        ctx, CONSTRAINT_DUPLICATE, _constraint_dup_finding,
+        ("duplicates constraint index", "duplicate a constraint's index of their partition"),
+    )
 
 
-def _constraint_dup_finding(table: Table, index: Index, match: Index) -> Finding:
+def _constraint_dup_finding(table: Table, drop: PlannedDrop) -> Finding:
+    index, match = drop.index, drop.keep
+    evidence = [_describe(index), _describe(match)]
+    if not same_elements(index.elements, match.elements):
+        evidence.append("a btree is read in both directions: the keys are the same, one scanned backwards")
     return index_duplicates_constraint.finding(
         objects=[_ix_object(table, index), f"{table.schema}.{match.constraint or match.name}"],
         title=(
             f"Index {table.schema}.{index.name} duplicates constraint "
             f"{match.constraint or match.name} on {table.qualified_name}"
         ),
-        evidence=[_describe(index), _describe(match)],
+        evidence=evidence,
         impact="Writes maintain two indexes on the same keys; the constraint's index suffices.",
         root_cause=(
             "The column was declared both unique/primary and index=True (or the baseline dump "
@@ -381,25 +449,40 @@ def _constraint_dup_finding(table: Table, index: Index, match: Index) -> Finding
     )
 
 
+REGISTRY_RULES: dict[str, Rule] = {
+    DUPLICATE: duplicate_index,
+    REDUNDANT: redundant_index,
+    CONSTRAINT_DUPLICATE: index_duplicates_constraint,
+}
+
+
 # --- low-selectivity-index / invalid-index / unused-index ---------------------------------------
 
 
 @rule("low-selectivity-index", category=CATEGORY, severity=Severity.P2, fix="always")
 @sql_for_postgres
 def low_selectivity_index(ctx: RuleContext) -> Iterator[Finding]:
-    """A full single-column btree index on a boolean column.
+    """A full single-column btree index on a column whose every value matches many rows.
 
     ## What it does
-    Reports a non-partial, non-unique single-column btree index on a `boolean` column.
+    Reports a non-partial, non-unique single-column btree index on a `boolean` column, or, when the
+    planner's statistics exist (`pg_stats`, after ANALYZE), on a column whose most common values
+    cover every row and where even the rarest value (and NULL, if any) matches at least 20% of the
+    rows (a 3-valued, evenly spread `status`), on a table of at least 1,000 rows, when the index
+    has not been scanned since the statistics reset. Without statistics a non-boolean column is
+    not judged: its selectivity is unknown, and a note lists such indexes. Partial indexes are never
+    reported.
 
     ## Why is this bad?
-    A boolean has two values; the planner uses such an index only for a rare value, and then a
-    partial index (`WHERE NOT is_active`, or on the columns actually searched `WHERE is_active`)
-    is smaller and faster. The full index costs every write for almost no read benefit.
+    Fetching a fifth or a third of a table through an index is slower than reading it
+    sequentially, so the planner (rightly) does not use the index for such lookups, while every
+    write still maintains it. When queries look for a rare value, a partial index on the columns
+    they search (`WHERE NOT is_active`, `WHERE status = 'failed'`) is smaller and faster.
 
     ## Example
     ```sql
     CREATE INDEX ix_instance_accounts_active ON instance_accounts (is_active);
+    CREATE INDEX ix_orders_status ON orders (status);  -- 'new' 34%, 'paid' 33%, 'shipped' 33%
     ```
 
     ## Use instead
@@ -408,43 +491,61 @@ def low_selectivity_index(ctx: RuleContext) -> Iterator[Finding]:
     CREATE INDEX CONCURRENTLY ix_instance_accounts_instance_active
         ON instance_accounts (instance_id) WHERE is_active;
     ```
+
+    ## Known problems
+    Statistics describe the data at the last ANALYZE: a value that is common today may become
+    rare later (a backlog that drains). An index that redundant-index or duplicate-index already
+    drops is not reported again.
     """
+    unknown: list[str] = []
     for table in audited_tables(ctx.model):
         for index in table.indexes:
-            column = _single_bool_column(table, index)
-            if column is not None:
-                yield _low_selectivity_finding(table, index, column)
+            found = low_selectivity(table, index)
+            if found is not None and planned_drop(ctx.model, table, index) is None:
+                yield _low_selectivity_finding(table, index, found)
+            elif found is None and selectivity_unknown(table, index):
+                unknown.append(_ix_object(table, index))
+    if unknown:
+        shown = ", ".join(unknown[:5]) + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")
+        ctx.note("low-selectivity-index", f"low-selectivity-index: {len(unknown)} single-column index(es) on "
+                 f"non-boolean columns not judged, their columns have no planner statistics (run ANALYZE): {shown}")
 
 
-def _single_bool_column(table: Table, index: Index) -> str | None:
-    if len(index.elements) != 1 or index.method != "btree" or index.predicate is not None:
-        return None
-    if index.unique or backs_constraint(index):
-        return None
-    name = index.elements[0].column
-    column = table.column(name) if name is not None else None
-    return name if column is not None and column.type.name in ("bool", "boolean") else None
-
-
-def _low_selectivity_finding(table: Table, index: Index, column: str) -> Finding:
+def _low_selectivity_finding(table: Table, index: Index, found: LowSelectivity) -> Finding:
+    column = found.column
+    rare = "NOT {c}" if not found.from_statistics else "{c} = <rare value>"
     partial = (
-        "-- If queries filter on the rare value, replace it with a partial index, e.g.\n"
+        "-- If queries filter on a rare value, replace it with a partial index, e.g.\n"
         + " ".join(
             f"-- CREATE INDEX CONCURRENTLY ... ON {qualified(table.schema, table.name)} "
-            f"(<searched columns>) WHERE {ident(column)} (or NOT {ident(column)});".splitlines()
+            f"(<searched columns>) WHERE {rare.format(c=ident(column))};".splitlines()
         )
         + "\n"
     )
+    kind = "boolean column" if not found.from_statistics else "low-selectivity column"
     return low_selectivity_index.finding(
         objects=[_ix_object(table, index), f"{table.qualified_name}.{column}"],
-        title=f"Index {table.schema}.{index.name} is on boolean column {column}",
-        evidence=[_describe(index), f"{table.qualified_name}.{column} is boolean (2 values)"],
+        title=f"Index {table.schema}.{index.name} is on {kind} {column}",
+        evidence=[_describe(index), *found.evidence],
         impact="Every write maintains an index the planner rarely chooses.",
-        root_cause="index=True on a flag column instead of a partial index for the rare value.",
+        root_cause=(
+            "index=True on a flag column instead of a partial index for the rare value."
+            if not found.from_statistics
+            else "An index on a status-like column whose values are all common; no lookup is selective."
+        ),
         fix_sql=partial + drop_index_sql(table, index),
-        verify_sql=(
+        verify_sql=_selectivity_sql(table, column) if found.from_statistics else (
             f"SELECT {qualified_column(column)}, count(*) FROM {qualified(table.schema, table.name)} GROUP BY 1;"
         ),
+    )
+
+
+def _selectivity_sql(table: Table, column: str) -> str:
+    """The planner's view of the column, read from pg_stats (no table scan)."""
+    return (
+        "SELECT n_distinct, null_frac, most_common_freqs FROM pg_stats\n"
+        f"WHERE schemaname = {literal(table.schema)} AND tablename = {literal(table.name)} "
+        f"AND attname = {literal(column)};"
     )
 
 
@@ -560,6 +661,8 @@ def unused_index(ctx: RuleContext) -> Iterator[Finding]:
         if not (is_partitioned(table) or table.partition_of is not None or not _was_read(table))
         for index in table.indexes
         if index.scans == 0 and index.valid and not index.unique and not backs_constraint(index)
+        # one DROP per index, and never the index another finding keeps (see _index_plan)
+        and not claimed(ctx.model, table, index) and low_selectivity(table, index) is None
     ]
     if not candidates:
         return
@@ -854,3 +957,159 @@ def deep_offset_pagination(ctx: RuleContext) -> Iterator[Finding]:
             root_cause="Offset pagination instead of keyset (seek) pagination.",
             locations=[offset.location] if offset.location else [],
         )
+
+
+# --- too-many-indexes ---------------------------------------------------------------------------
+
+MAX_INDEXES = 15  # GitLab's limit per table; PostgreSQL <= 17 keeps 16 fast-path locks per backend
+WRITE_HEAVY_INDEXES = 8
+MIN_WRITES = 100_000
+
+
+@dataclass(frozen=True)
+class _Activity:
+    """A table's write and read counters since the statistics reset (partitions summed), or None."""
+
+    inserted: int
+    updated: int
+    hot_updated: int
+    deleted: int
+    index_scans: int
+    table_bytes: int | None
+    index_bytes: int | None
+
+    @property
+    def writes(self) -> int:
+        return self.inserted + self.updated + self.deleted
+
+
+def _activity(model: SchemaModel, table: Table) -> _Activity | None:
+    parts = [p for p in model.partitions_of(table.qualified_name) if p.kind is TableKind.PARTITION]
+    stats = [t.stats for t in (parts if is_partitioned(table) else [table])]
+    if not stats or any(s is None or s.writes is None for s in stats):
+        return None
+
+    def total(values: list[int | None]) -> int | None:
+        return None if any(v is None for v in values) else sum(v or 0 for v in values)
+
+    known = [s for s in stats if s is not None]
+    return _Activity(
+        inserted=sum(s.n_tup_ins or 0 for s in known), updated=sum(s.n_tup_upd or 0 for s in known),
+        hot_updated=sum(s.n_tup_hot_upd or 0 for s in known), deleted=sum(s.n_tup_del or 0 for s in known),
+        index_scans=sum(s.idx_scan or 0 for s in known),
+        table_bytes=total([s.table_bytes for s in known]), index_bytes=total([s.index_bytes for s in known]),
+    )
+
+
+@rule("too-many-indexes", category=CATEGORY, severity=Severity.P2)
+def too_many_indexes(ctx: RuleContext) -> Iterator[Finding]:
+    """Too many indexes on one table, or on a write-heavy one.
+
+    ## What it does
+    Reports, once per table (a partitioned table with its partitions' activity summed), a table
+    with more than `max-indexes` indexes (rule option, default 15), whatever its activity; and,
+    when activity statistics show it is write-heavy (at least `min-writes` rows written since the
+    statistics reset, default 100,000, and more rows written than index scans), a table with at
+    least `write-heavy-indexes` indexes (default 8) whose indexes are larger than its data. The
+    evidence gives the index count, index and table sizes, rows inserted/updated/deleted, the share
+    of HOT updates, and the least-scanned indexes. Without statistics, write-heaviness is unknown
+    (a note names the tables it could not judge) and only the structural limit applies.
+
+    ## Why is this bad?
+    Every INSERT writes one entry per index, every UPDATE of an indexed column does too (and any
+    indexed column changed makes the update non-HOT), and vacuum scans every index; a query locks
+    every index of the tables it opens, and past 16 relations PostgreSQL (17 and older) leaves the
+    fast-path lock slots, so busy tables with many indexes contend on the lock manager. Write
+    latency, WAL volume and replication lag grow with each index.
+
+    ## Example
+    ```sql
+    CREATE TABLE events (id bigint PRIMARY KEY, a int, b int, c int /* ... */);
+    CREATE INDEX ON events (a); CREATE INDEX ON events (b); CREATE INDEX ON events (a, b);
+    -- ... 16 indexes on a table written a million times a day
+    ```
+
+    ## Use instead
+    ```sql
+    -- Review the least-scanned indexes (pg_stat_user_indexes.idx_scan over weeks, on every
+    -- replica), merge overlapping ones into composite or partial indexes, then drop the rest:
+    DROP INDEX CONCURRENTLY events_b_idx;
+    ```
+
+    ## Known problems
+    Which indexes to drop is a judgement on the queries, so no fix is generated; duplicate,
+    redundant and unused indexes have their own findings with a DROP.
+    """
+    model = ctx.model
+    limit = int(ctx.option("too-many-indexes", "max-indexes", MAX_INDEXES))
+    heavy_limit = int(ctx.option("too-many-indexes", "write-heavy-indexes", WRITE_HEAVY_INDEXES))
+    min_writes = int(ctx.option("too-many-indexes", "min-writes", MIN_WRITES))
+    unknown: list[str] = []
+    for table in audited_tables(model):
+        count = len(table.indexes)
+        if count < min(limit + 1, heavy_limit):
+            continue
+        activity = _activity(model, table)
+        if count <= limit and (activity is None or activity.writes + activity.index_scans == 0):
+            unknown.append(table.qualified_name)
+        heavy = activity is not None and activity.writes >= max(min_writes, activity.index_scans)
+        outweighs = (
+            activity is not None and activity.index_bytes is not None and activity.table_bytes is not None
+            and activity.index_bytes >= activity.table_bytes
+        )
+        if count > limit or (heavy and outweighs and count >= heavy_limit):
+            yield _too_many_finding(table, activity, heavy, limit)
+    if unknown:
+        shown = ", ".join(unknown[:5]) + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")
+        ctx.note("too-many-indexes", f"too-many-indexes: write-heaviness unknown for {len(unknown)} table(s) with "
+                 f"{heavy_limit} to {limit} indexes (no activity statistics): {shown}")
+
+
+def _size(value: int | None) -> str:
+    if value is None:
+        return "unknown"
+    mib = value / 1024 / 1024
+    return f"{mib:,.1f} MiB" if mib >= 1 else f"{value:,} bytes"
+
+
+def _too_many_finding(table: Table, activity: _Activity | None, heavy: bool, limit: int) -> Finding:
+    constraints = sum(1 for ix in table.indexes if backs_constraint(ix))
+    evidence = [f"{len(table.indexes)} indexes ({constraints} back constraints) on {table.qualified_name}"]
+    if activity is None or activity.writes == 0:
+        evidence.append("write activity unknown (no statistics, or none recorded since the reset): "
+                        "write-heaviness not judged")
+    else:
+        evidence.append(
+            f"since the statistics reset: {activity.inserted:,} rows inserted, {activity.updated:,} updated "
+            f"({activity.hot_updated:,} HOT), {activity.deleted:,} deleted; {activity.index_scans:,} index scans"
+            + (" (write-heavy)" if heavy else "")
+        )
+        evidence.append(f"indexes {_size(activity.index_bytes)} vs table {_size(activity.table_bytes)}")
+    recorded = activity is not None and (activity.writes or activity.index_scans)
+    scanned = sorted((ix for ix in table.indexes if not backs_constraint(ix) and ix.scans is not None),
+                     key=lambda ix: (ix.scans or 0, ix.name))
+    if scanned and recorded:
+        evidence.append(
+            "least-scanned indexes: " + ", ".join(f"{ix.name} ({ix.scans:,} scans)" for ix in scanned[:5])
+        )
+    reason = (
+        f"more than {limit} indexes" if len(table.indexes) > limit
+        else "a write-heavy table whose indexes outweigh its data"
+    )
+    return too_many_indexes.finding(
+        objects=[table.qualified_name],
+        title=f"{table.qualified_name} has {len(table.indexes)} indexes ({reason})",
+        evidence=evidence,
+        impact=(
+            "Every write maintains every index: write latency, WAL, vacuum and lock-manager load grow with each one."
+        ),
+        root_cause="Indexes added one query at a time, never reviewed as a set.",
+        verify_sql=(
+            "SELECT s.indexrelname AS index, s.idx_scan AS scans,\n"
+            "       pg_size_pretty(pg_relation_size(s.indexrelid)) AS size\n"
+            "FROM pg_stat_all_indexes s JOIN pg_inherits i ON i.inhrelid = s.relid\n"
+            f"WHERE i.inhparent = {regclass(table)}\nUNION ALL\n"
+            "SELECT s.indexrelname, s.idx_scan, pg_size_pretty(pg_relation_size(s.indexrelid))\n"
+            f"FROM pg_stat_all_indexes s WHERE s.relid = {regclass(table)}\nORDER BY 2, 1;"
+        ),
+    )

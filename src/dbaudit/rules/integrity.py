@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pglast import ast, parse_sql
 from pglast.enums.parsenodes import A_Expr_Kind
@@ -29,6 +29,9 @@ from dbaudit.model.schema import (
 from dbaudit.rules._code_facts import resolve_table
 from dbaudit.rules.registry import RuleContext, rule
 from dbaudit.sqltext import column_list, ident, literal, qualified, regclass_literal, truncate_identifier
+
+if TYPE_CHECKING:
+    from dbaudit.rules._fk_inference import Inference
 
 PG_MANUAL = "https://www.postgresql.org/docs/current"
 _INTEGER_TYPES = frozenset({"int2", "int4", "int8"})
@@ -327,6 +330,9 @@ def fk_missing(ctx: RuleContext) -> Iterator[Finding]:
     - https://www.postgresql.org/docs/current/ddl-constraints.html#DDL-CONSTRAINTS-FK
     - https://www.postgresql.org/docs/current/sql-altertable.html
     """
+    # Issue 11 item 13: names that do not name the table, inferred with evidence only.
+    from dbaudit.rules._fk_inference import infer_parent  # noqa: PLC0415 - it imports this module
+
     model = ctx.model
     ignored = set(ctx.option("fk-missing", "ignore-columns", []) or [])
     history: list[str] = []
@@ -335,8 +341,12 @@ def fk_missing(ctx: RuleContext) -> Iterator[Finding]:
             if column.name in ignored or fk_covering(table, column.name) is not None:
                 continue
             match = parent_by_name(model, table, column)
+            inference = None
             if match is None:
-                continue
+                inference = infer_parent(ctx, table, column)
+                if inference is None:
+                    continue
+                match = (inference.parent, inference.key)
             parent, key = match
             if history_reason(model, table) is not None:
                 history.append(col_obj(table, column.name))
@@ -346,7 +356,7 @@ def fk_missing(ctx: RuleContext) -> Iterator[Finding]:
             if partitions and len(covered) == len(partitions):
                 yield _per_partition_finding(table, column, parent, partitions)
                 continue
-            finding = _fk_missing_finding(ctx, table, column, parent, key)
+            finding = _fk_missing_finding(ctx, table, column, parent, key, inference=inference)
             if covered:
                 lacking = [p.qualified_name for p in partitions if p not in covered]
                 finding = replace(finding, evidence=(
@@ -362,7 +372,7 @@ def fk_missing(ctx: RuleContext) -> Iterator[Finding]:
 
 
 _HISTORY_SUFFIXES = ("_log", "_logs", "_history", "_histories", "_versions", "_events", "_audit",
-                     "_audits", "_audit_log", "_changes")
+                     "_audits", "_audit_log", "_changes", "logentry", "logentries", "_log_entries", "_journal")
 _HISTORY_COMMENT = re.compile(r"append[- ]only|audit|history|immutable|log of", re.I)
 
 
@@ -424,19 +434,20 @@ def parent_key(parent: Table, column: Column) -> str:
 
 
 def _fk_missing_finding(
-    ctx: RuleContext, table: Table, column: Column, parent: Table, key: Column
+    ctx: RuleContext, table: Table, column: Column, parent: Table, key: Column, *, inference: Inference | None = None
 ) -> Finding:
     name = generated_name(table.name, f"{column.name}_fkey")
+    named = "" if inference is not None else f" and its name points at {parent.qualified_name}"
     evidence = [
-        f"{col_obj(table, column.name)} is {column.type.sql}"
-        f"{' NOT NULL' if not column.nullable else ''} and its name points at {parent.qualified_name}",
+        f"{col_obj(table, column.name)} is {column.type.sql}{' NOT NULL' if not column.nullable else ''}{named}",
+        *(inference.evidence if inference is not None else ()),
         f"{col_obj(parent, key.name)} ({key.type.sql}) is the single-column key of {parent.qualified_name}",
         f"no foreign key of {table.qualified_name} covers {column.name}",
     ]
     locs = list(locations(column, table))
     orm = models_table(ctx, table)
     orm_fk = fk_covering(orm, column.name) if orm is not None else None
-    if orm_fk is not None:
+    if orm_fk is not None and inference is None:
         where = f" ({orm_fk.location.path}:{orm_fk.location.line})" if orm_fk.location else ""
         evidence.append(f"the ORM models declare {orm_fk.name or 'a foreign key'} on {column.name}{where}")
         locs.extend(locations(orm_fk))
@@ -456,6 +467,7 @@ def _fk_missing_finding(
         verify_sql=orphan_query(table, (column.name,), parent, (key.name,)),
         locations=tuple(dict.fromkeys(locs)),
         data={"references": col_obj(parent, key.name), "constraint": name},
+        severity=inference.severity if inference is not None else None,
     )
 
 

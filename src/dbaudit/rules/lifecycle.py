@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from dbaudit.findings import Finding, Severity
-from dbaudit.model.schema import Column, Index, ReferentialAction, SchemaModel, Table, TableKind
+from dbaudit.model.schema import Column, ForeignKey, Index, SchemaModel, Table, TableKind
+from dbaudit.rules._cascade import CascadeGraph, Edge
 from dbaudit.rules._code_facts import code_facts, resolve_table
 from dbaudit.rules._framework import framework
 from dbaudit.rules.integrity import (
@@ -502,37 +504,11 @@ def _updated_at_finding(table: Table, column: Column, *, has_models: bool, has_c
 # deep-cascade
 
 
-def cascade_edges(model: SchemaModel) -> dict[str, list[tuple[str, str]]]:
-    """parent -> [(child, fk name)] for every ON DELETE CASCADE foreign key (self references left out)."""
-    edges: dict[str, list[tuple[str, str]]] = {}
-    for table in model.base_tables:
-        for fk in table.foreign_keys:
-            if fk.on_delete is ReferentialAction.CASCADE and fk.ref_qualified != table.qualified_name:
-                edges.setdefault(fk.ref_qualified, []).append((table.qualified_name, fk.name))
-    return edges
-
-
-MAX_EVIDENCE = 10
-MAX_CHAINS = 200  # maximal paths can grow exponentially in dense graphs; enough to judge and show
-
-
-def _chains(edges: dict[str, list[tuple[str, str]]], root: str) -> list[list[tuple[str, str]]]:
-    """Maximal cascade paths from ``root`` (cycles cut, at most MAX_CHAINS), as (child, fk name) lists."""
-    out: list[list[tuple[str, str]]] = []
-
-    def walk(node: str, path: list[tuple[str, str]], seen: frozenset[str]) -> None:
-        if len(out) >= MAX_CHAINS:
-            return
-        children = [(c, fk) for c, fk in edges.get(node, []) if c not in seen]
-        if not children:
-            if path:
-                out.append(path)
-            return
-        for child, fk in children:
-            walk(child, [*path, (child, fk)], seen | {child})
-
-    walk(root, [], frozenset({root}))
-    return out
+USER_TABLES = frozenset({
+    "users", "user", "accounts", "account", "tenants", "tenant", "organizations", "organisations",
+    "organization", "orgs", "customers", "customer", "members", "companies", "company", "workspaces",
+    "workspace", "auth_user",
+})
 
 
 def _is_history(model: SchemaModel, name: str) -> bool:
@@ -540,21 +516,39 @@ def _is_history(model: SchemaModel, name: str) -> bool:
     return table is not None and (table.name.endswith(FACT_SUFFIXES) or fact_reason(table) is not None)
 
 
-@rule("deep-cascade", category="lifecycle", severity=Severity.P2)
+def _referenced_by(model: SchemaModel) -> dict[str, set[str]]:
+    """table -> the other tables whose foreign keys reference it."""
+    out: dict[str, set[str]] = {}
+    for table in model.base_tables:
+        for fk in table.foreign_keys:
+            if fk.ref_qualified != table.qualified_name:
+                out.setdefault(fk.ref_qualified, set()).add(table.qualified_name)
+    return out
+
+
+@rule("deep-cascade", category="lifecycle", severity=Severity.P2, fix="sometimes")
 def deep_cascade(ctx: RuleContext) -> Iterator[Finding]:
-    """One DELETE cascades through several levels, or into history, log or statistics tables.
+    """One DELETE silently removes rows in many tables, deep chains, history, or a user's business data.
 
     ## What it does
-    Builds the graph of `ON DELETE CASCADE` foreign keys and reports each root table (one that no
-    cascade deletes) whose cascade chains reach 3 or more levels (rule option `max-depth`, default
-    2) or reach a history-like table (`*_stats`, `*_history`, `*_log`, `*_records`, time-partitioned
-    tables). The evidence lists every such chain.
+    Builds the graph of `ON DELETE CASCADE` foreign keys and, for each table where a cascade
+    starts (one no other cascade reaches), counts every table one DELETE reaches, at any depth
+    (cycles included). It reports the table when the longest chain is deeper than `max-depth`
+    (rule option, default 2), when a history-like table is reached (`*_stats`, `*_history`, `*_log`,
+    `*_records`, time-partitioned tables), when it reaches `p0-tables` (default 10) tables or more,
+    or when it is a user or tenant table (`users`, `accounts`, `tenants`, `organizations`,
+    `customers`...) that cascades one hop into business tables (tables other tables reference)
+    or history. The evidence names every reached table with the chain of keys that reaches it,
+    the deepest chain, and the risky one-hop cascades.
+
+    Severity: P0 when deleting one user or tenant wipes `p0-tables` tables or more, P1 when a
+    user or tenant delete cascades into business or history tables, P2 otherwise.
 
     ## Why is this bad?
-    A single `DELETE FROM instances WHERE id = 1` silently removes thousands of rows in tables the
-    author of the statement never looked at, holds locks on all of them for the whole transaction,
-    and destroys history that audits and capacity reports depend on. Nothing can undo it short of
-    a restore.
+    A single `DELETE FROM users WHERE id = 1` silently removes thousands of rows in tables the
+    author of the statement never looked at (orders, invoices, audit trails), holds locks on all of
+    them for the whole transaction, and destroys history that audits and capacity reports depend
+    on. Nothing can undo it short of a restore.
 
     ## Example
     ```sql
@@ -570,49 +564,164 @@ def deep_cascade(ctx: RuleContext) -> Iterator[Finding]:
         ADD CONSTRAINT instance_size_stats_instance_id_fkey FOREIGN KEY (instance_id)
         REFERENCES instances (id) ON DELETE RESTRICT NOT VALID;
     ALTER TABLE instance_size_stats VALIDATE CONSTRAINT instance_size_stats_instance_id_fkey;
-    -- and soft-delete instances (is_active / deleted_at) instead of deleting them
+    -- and soft-delete instances (is_active / deleted_at) instead of deleting them, or delete the
+    -- children explicitly, in batches, in a purge job before the parent
     ```
 
     ## Known problems
-    Whether a cascade is intended is a design decision, so no fix SQL is generated.
+    Whether a cascade is intended is a design decision: the generated fix switches the risky keys
+    (into history, one hop from a user or tenant, the first hop of a too-deep chain) to
+    `RESTRICT`, after which deleting the parent fails until its children are removed or the parent
+    is soft-deleted; review it with the application's delete paths.
 
     ## References
     - https://www.postgresql.org/docs/current/ddl-constraints.html#DDL-CONSTRAINTS-FK
     """
     model = ctx.model
     max_depth = int(ctx.option("deep-cascade", "max-depth", 2))
-    edges = cascade_edges(model)
-    cascaded = {child for children in edges.values() for child, _ in children}
-    for root in sorted(edges):
-        if root in cascaded:
-            continue
-        flagged = [
-            chain for chain in _chains(edges, root)
-            if len(chain) > max_depth or any(_is_history(model, child) for child, _ in chain)
-        ]
-        if not flagged:
-            continue
-        reached = sorted({child for chain in flagged for child, _ in chain})
-        history = [name for name in reached if _is_history(model, name)]
+    p0_tables = int(ctx.option("deep-cascade", "p0-tables", 10))
+    graph = CascadeGraph.of(model)
+    referenced_by: dict[str, set[str]] | None = None
+    for root in graph.roots():
+        reached = graph.reached(root)
+        depth = graph.depth(root)
+        history = sorted(name for name in reached if _is_history(model, name))
         table = model.table(root)
-        yield deep_cascade.finding(
-            objects=[root],
-            title=f"deleting from {root} cascades {max(len(c) for c in flagged)} level(s) deep into "
-                  f"{len(reached)} table(s)" + (f", including {', '.join(history)}" if history else ""),
-            evidence=[
-                *(root + "".join(f" -> {child} ({fk} ON DELETE CASCADE)" for child, fk in chain)
-                  for chain in flagged[:MAX_EVIDENCE]),
-                *([f"... and {len(flagged) - MAX_EVIDENCE} more chain(s)"] if len(flagged) > MAX_EVIDENCE else []),
-            ],
-            impact="One DELETE removes rows in every table of the chain, under lock, without a trace: "
-                   "history and statistics are lost with the parent.",
-            root_cause="ON DELETE CASCADE was chosen per foreign key without looking at the whole chain.",
-            verify_sql=(
-                "SELECT conrelid::regclass AS child, confrelid::regclass AS parent, conname "
-                "FROM pg_catalog.pg_constraint WHERE contype = 'f' AND confdeltype = 'c' AND confrelid IN ("
-                + ", ".join(f"{regclass_literal(*n.split('.', 1))}::regclass" for n in [root, *reached])
-                + ") ORDER BY 2, 1;"
-            ),
-            locations=locations(table),
-            data={"depth": max(len(c) for c in flagged), "tables": tuple(reached)},
-        )
+        is_user = table is not None and table.name.lower() in USER_TABLES
+        risky: list[tuple[str, str]] = []
+        if is_user:
+            referenced_by = referenced_by if referenced_by is not None else _referenced_by(model)
+            risky = _risky_hops(model, graph, root, referenced_by)
+        if not (depth > max_depth or history or len(reached) >= p0_tables or risky):
+            continue
+        severity = (Severity.P0 if is_user and len(reached) >= p0_tables
+                    else Severity.P1 if risky else Severity.P2)
+        yield _cascade_finding(model, graph, root, _Judgement(reached, depth, history, risky, max_depth, severity))
+
+
+def _risky_hops(model: SchemaModel, graph: CascadeGraph, root: str, referenced_by: dict[str, set[str]]
+                ) -> list[tuple[str, str]]:
+    """(child, why) for each one-hop cascade from a user/tenant table into business or history data."""
+    out = []
+    for child, _fk in graph.edges.get(root, ()):
+        if _is_history(model, child):
+            out.append((child, "history"))
+            continue
+        others = sorted(referenced_by.get(child, set()) - {root, child})
+        if others:
+            out.append((child, f"business table referenced by {', '.join(others[:3])}"
+                               + (f" and {len(others) - 3} more" if len(others) > 3 else "")))
+    return out
+
+
+@dataclass(frozen=True)
+class _Judgement:
+    reached: frozenset[str]
+    depth: int
+    history: list[str]
+    risky: list[tuple[str, str]]
+    max_depth: int
+    severity: Severity
+
+
+def _chain_text(root: str, chain: tuple[Edge, ...]) -> str:
+    return root + "".join(f" -> {child} ({fk.name} ON DELETE CASCADE)" for child, fk in chain)
+
+
+def _cascade_finding(model: SchemaModel, graph: CascadeGraph, root: str, j: _Judgement) -> Finding:
+    chains = graph.chains(root)
+    ordered = sorted(chains, key=lambda name: (len(chains[name]), name))
+    evidence = [
+        f"one DELETE on {root} reaches {len(j.reached)} table(s) through ON DELETE CASCADE, "
+        f"{j.depth} level(s) deep",
+        *([f"deepest chain: {_chain_text(root, graph.deepest_chain(root))}"] if j.depth > 1 else []),
+        *(f"risky one-hop cascade from {root} (a user/tenant table) into {child}: {why}" for child, why in j.risky),
+        *(f"history reached: {name}" for name in j.history),
+        *(f"cycle: {name} is in a cascade cycle" for name in ordered if graph.in_cycle(name)),
+        *(f"reaches {name}: {_chain_text(root, chains[name])}" for name in ordered),
+    ]
+    title = f"deleting a row of {root} cascades into {len(j.reached)} table(s), {j.depth} level(s) deep"
+    if j.risky:
+        title += ", one hop into " + ", ".join(child for child, _ in j.risky)
+    elif j.history:
+        title += ", including " + ", ".join(j.history)
+    fix_edges = _fix_edges(graph, root, j)
+    table = model.table(root)
+    return deep_cascade.finding(
+        objects=[root],
+        title=title,
+        evidence=evidence,
+        impact=(
+            f"One DELETE on {root} removes rows in {len(j.reached)} table(s), under lock, without a trace"
+            + ("; the user's or tenant's business records and history go with it." if j.risky
+               else ": history and statistics are lost with the parent." if j.history else ".")
+        ),
+        root_cause="ON DELETE CASCADE was chosen per foreign key without looking at the whole graph.",
+        fix_sql=_restrict_fix(model, fix_edges) if fix_edges else None,
+        verify_sql=_cascade_verify_sql(model, [root, *sorted(j.reached)]),
+        locations=locations(table),
+        data={"depth": j.depth, "tables": tuple(sorted(j.reached)), "reached": len(j.reached)},
+        severity=j.severity,
+    )
+
+
+def _fix_edges(graph: CascadeGraph, root: str, j: _Judgement) -> list[Edge]:
+    """The keys to switch to RESTRICT: into history tables, the risky hops from a user/tenant table,
+    and the first hop of chains deeper than allowed."""
+    risky = {child for child, _ in j.risky}
+    history = set(j.history)
+    wanted: dict[str, Edge] = {}
+    for parent, children in graph.edges.items():
+        if parent != root and parent not in j.reached:
+            continue
+        for child, fk in children:
+            first_hop_too_deep = parent == root and j.depth > j.max_depth and graph.depth(child) >= j.max_depth
+            if child in history or (parent == root and child in risky) or first_hop_too_deep:
+                wanted[f"{child}/{fk.name}"] = (child, fk)
+    return [wanted[key] for key in sorted(wanted)]
+
+
+def _restrict_fix(model: SchemaModel, edges: list[Edge]) -> str | None:
+    lines = [
+        "-- Make these deletes explicit: each key below becomes ON DELETE RESTRICT, so deleting the",
+        "-- parent fails while children exist. Then soft-delete the parent (deleted_at / is_active), or",
+        "-- delete the children in batches in a purge job before the parent.",
+    ]
+    for child_name, fk in edges:
+        child = model.table(child_name)
+        if child is None:
+            continue
+        lines += _restrict_statements(model, child, fk)
+    return lock_guarded("\n".join(lines))
+
+
+def _restrict_statements(model: SchemaModel, child: Table, fk: ForeignKey) -> list[str]:
+    ref = f"{qualified(fk.ref_schema, fk.ref_table)} ({column_list(fk.ref_columns)})"
+    body = f"FOREIGN KEY ({column_list(fk.columns)}) REFERENCES {ref} ON DELETE RESTRICT"
+    if child.kind is not TableKind.PARTITIONED_TABLE:
+        return [
+            f"ALTER TABLE {tsql(child)} DROP CONSTRAINT {ident(fk.name)}, "
+            f"ADD CONSTRAINT {ident(fk.name)} {body} NOT VALID;",
+            f"ALTER TABLE {tsql(child)} VALIDATE CONSTRAINT {ident(fk.name)};",
+        ]
+    # A partitioned table refuses NOT VALID keys: validate a RESTRICT key on each partition first
+    # (beside the cascading one), then swap the parent's key, which attaches the validated ones.
+    out: list[str] = []
+    for part in model.partitions_of(child.qualified_name):
+        name = generated_name(part.name, "_".join(fk.columns) + "_restrict")
+        out += [
+            f"ALTER TABLE {tsql(part)} ADD CONSTRAINT {ident(name)} {body} NOT VALID;",
+            f"ALTER TABLE {tsql(part)} VALIDATE CONSTRAINT {ident(name)};",
+        ]
+    out.append(f"ALTER TABLE {tsql(child)} DROP CONSTRAINT {ident(fk.name)}, ADD CONSTRAINT {ident(fk.name)} {body};")
+    return out
+
+
+def _cascade_verify_sql(model: SchemaModel, names: list[str]) -> str:
+    tables = [t for n in names if (t := model.table(n)) is not None]
+    return (
+        "SELECT conrelid::regclass AS child, confrelid::regclass AS parent, conname "
+        "FROM pg_catalog.pg_constraint WHERE contype = 'f' AND confdeltype = 'c' AND confrelid IN ("
+        + ", ".join(f"{regclass_literal(t.schema, t.name)}::regclass" for t in tables)
+        + ") ORDER BY 2, 1;"
+    )

@@ -15,6 +15,7 @@ from dbaudit.model.schema import Column, ForeignKey, SchemaModel, Sequence, Tabl
 from dbaudit.rules._code_facts import code_facts, resolve_table
 from dbaudit.rules._framework import framework
 from dbaudit.rules._indexing import Locking, audited_tables, bounded_name, render, sql_for_postgres
+from dbaudit.rules._not_null import not_null_fix, null_count_sql
 from dbaudit.rules.registry import RuleContext, rule
 from dbaudit.sqltext import ident, literal, qualified
 
@@ -462,6 +463,131 @@ def _narrow_fk_finding(table: Table, col: Column, ref: Table, ref_col: Column, f
     )
 
 
+# --- sequence-type-mismatch --------------------------------------------------------------------
+
+# pg_sequences / format_type names of a sequence's type -> (canonical column type name, maximum)
+_SEQUENCE_TYPES = {"smallint": ("int2", INT2_MAX), "integer": ("int4", INT4_MAX), "bigint": ("int8", 2**63 - 1)}
+_INT_MAX = {"int2": INT2_MAX, "int4": INT4_MAX, "int8": 2**63 - 1}
+_SQL_TYPE = {"int2": "smallint", "int4": "integer", "int8": "bigint"}
+
+
+@rule("sequence-type-mismatch", category=CATEGORY, severity=Severity.P2, fix="always",
+      requires=("sequences",))
+@sql_for_postgres
+def sequence_type_mismatch(ctx: RuleContext) -> Iterator[Finding]:
+    """A serial, identity or `nextval` sequence whose type does not match the column it feeds.
+
+    ## What it does
+    For every integer column filled from a sequence (identity, serial/`OWNED BY`, or a
+    `DEFAULT nextval(...)`), compares the sequence's type with the column's:
+
+    - a narrower sequence (`AS integer` feeding a `bigint` column, typically a `serial` key later
+      widened with `ALTER COLUMN TYPE bigint`, which leaves the sequence `integer`) whose maximum
+      is its type's default: inserts will fail at 2,147,483,647 although the column would not.
+      P1 when more than half of the sequence is used, P2 otherwise.
+    - a wider sequence (`bigint` feeding an `integer` column) on a column that is not a key
+      `int4-key-overflow-risk` already reports: the column overflows first, while monitoring of the
+      sequence (`pg_sequences`) shows almost nothing used.
+
+    Sequences with a deliberate lower `MAXVALUE` or `CYCLE` are left alone.
+
+    ## Why is this bad?
+    The limit that stops inserts is not the one anybody looks at: widening a key to `bigint`
+    does not save it if its sequence stays `integer`, and sequence-exhaustion alerts computed from
+    a `bigint` sequence never fire for the `integer` column it feeds.
+
+    ## Example
+    ```sql
+    CREATE TABLE events (id serial PRIMARY KEY);
+    ALTER TABLE events ALTER COLUMN id TYPE bigint;  -- events_id_seq stays AS integer
+    ```
+
+    ## Use instead
+    ```sql
+    ALTER SEQUENCE events_id_seq AS bigint;  -- catalog-only, its maximum follows the type
+    ```
+
+    ## Known problems
+    Why a rule of its own rather than `int4-key-overflow-risk`: here the column is not the
+    problem (or not only), and the fix is a catalog-only `ALTER SEQUENCE`, not a table rewrite.
+    """
+    model = ctx.model
+    for table in audited_tables(model):
+        keys = {c.name for c in _key_columns(table)}
+        for column in table.columns:
+            if column.type.name not in _INT_MAX or column.type.array_dims or not _generated_key(column):
+                continue
+            seq = _sequence_for(model, table, column)
+            found = _SEQUENCE_TYPES.get(seq.data_type) if seq is not None else None
+            if seq is None or found is None or seq.cycle:
+                continue
+            seq_type, seq_type_max = found
+            column_max = _INT_MAX[column.type.name]
+            if seq_type_max < column_max and seq.max_value in (None, seq_type_max):
+                yield _narrow_sequence_finding(table, column, seq, seq_type)
+            elif seq_type_max > column_max and column.name not in keys and (seq.max_value or 0) > column_max:
+                yield _wide_sequence_finding(table, column, seq)
+
+
+def _sequence_ref(seq: Sequence) -> str:
+    return qualified(seq.schema, seq.name)
+
+
+def _narrow_sequence_finding(table: Table, column: Column, seq: Sequence, seq_type: str) -> Finding:
+    limit = seq.max_value or _INT_MAX[seq_type]
+    usage = None if seq.last_value is None else 100.0 * seq.last_value / limit
+    return _sequence_finding(
+        table, column, seq, limit=limit, usage=usage,
+        title=f"inserts stop at {limit:,}",
+        impact=f"Inserts into {table.qualified_name} fail with 'nextval: reached maximum value' at {limit:,}, "
+               "although the column was widened to hold more.",
+        root_cause="A serial column widened with ALTER COLUMN TYPE keeps its integer sequence.",
+        comment="-- Catalog-only: the sequence's maximum follows its new type.",
+        severity=Severity.P1 if usage is not None and usage > 50 else None,
+    )
+
+
+def _wide_sequence_finding(table: Table, column: Column, seq: Sequence) -> Finding:
+    column_max = _INT_MAX[column.type.name]
+    return _sequence_finding(
+        table, column, seq, limit=column_max,
+        usage=None if seq.last_value is None else 100.0 * seq.last_value / column_max,
+        title="which overflows first",
+        impact=f"Inserts fail with 'integer out of range' at {column_max:,} while sequence monitoring "
+               "shows almost nothing used.",
+        root_cause="The sequence was created with the default bigint type for an integer column.",
+        comment="-- Make the sequence's limit the column's (monitoring then shows the real usage); if the\n"
+                "-- column needs a wider range, widen it instead (see int4-key-overflow-risk).",
+    )
+
+
+def _sequence_finding(
+    table: Table, column: Column, seq: Sequence, *, limit: int, usage: float | None, title: str, impact: str,
+    root_cause: str, comment: str, severity: Severity | None = None,
+) -> Finding:
+    """``limit``: the value at which inserts fail; ``usage``: how much of it ``last_value`` uses."""
+    evidence = [
+        f"{_col_object(table, column)} is {column.type.sql} (max {_INT_MAX[column.type.name]:,})",
+        f"sequence {seq.qualified_name} is {seq.data_type} (max_value {seq.max_value or limit:,})"
+        + (f", last_value {seq.last_value:,} ({usage:.2f}% of {limit:,} used)" if usage is not None else ""),
+    ]
+    data: dict[str, object] = {"fails_at": limit}
+    if usage is not None:
+        data["usage_percent"] = round(usage, 4)
+    return sequence_type_mismatch.finding(
+        objects=[seq.qualified_name, _col_object(table, column)],
+        title=f"Sequence {seq.qualified_name} ({seq.data_type}) feeds {column.type.sql} column "
+              f"{_col_object(table, column)}, {title}",
+        evidence=evidence,
+        impact=impact,
+        root_cause=root_cause,
+        fix_sql=render([comment, Locking(f"ALTER SEQUENCE {_sequence_ref(seq)} AS {_SQL_TYPE[column.type.name]};")]),
+        verify_sql=_sequence_sql(seq),
+        severity=severity,
+        data=data,
+    )
+
+
 # --- json-not-jsonb -----------------------------------------------------------------------------
 
 
@@ -553,20 +679,11 @@ def nullable_with_default(ctx: RuleContext) -> Iterator[Finding]:
 
 def _nullable_finding(table: Table, column: Column) -> Finding:
     target = qualified(table.schema, table.name)
-    check = ident(bounded_name(f"{table.name}_{column.name}_not_null"))
     col = ident(column.name)
-    fix = render(
-        [
-            "-- Backfill existing NULLs first (batch this on a large table).",
-            f"UPDATE {target} SET {col} = DEFAULT WHERE {col} IS NULL;",
-            Locking(f"ALTER TABLE {target} ADD CONSTRAINT {check} CHECK ({col} IS NOT NULL) NOT VALID;"),
-            "-- VALIDATE scans without blocking writes (SHARE UPDATE EXCLUSIVE lock).",
-            f"ALTER TABLE {target} VALIDATE CONSTRAINT {check};",
-            "-- SET NOT NULL uses the validated CHECK instead of scanning the table.",
-            Locking(f"ALTER TABLE {target} ALTER COLUMN {col} SET NOT NULL;"),
-            Locking(f"ALTER TABLE {target} DROP CONSTRAINT {check};"),
-        ]
-    )
+    fix = not_null_fix(table, column, before=[
+        "-- Backfill existing NULLs first (batch this on a large table).",
+        f"UPDATE {target} SET {col} = DEFAULT WHERE {col} IS NULL;",
+    ])
     return nullable_with_default.finding(
         objects=[_col_object(table, column)],
         title=f"{_col_object(table, column)} has DEFAULT {column.default} but accepts NULL",
@@ -574,7 +691,7 @@ def _nullable_finding(table: Table, column: Column) -> Finding:
         impact="Explicit NULLs bypass the default; readers must handle a third state.",
         root_cause="`default=` / `server_default=` without `nullable=False` in the model.",
         fix_sql=fix,
-        verify_sql=(f"SELECT count(*) AS null_rows FROM {target} WHERE {col} IS NULL;"),
+        verify_sql=null_count_sql(table, column),
     )
 
 

@@ -45,7 +45,8 @@ WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
                     AND e.deptype = 'e')
 """
 
-# Relations with comment, view text, partition facts and planner/activity statistics.
+# Relations with comment, view text, partition facts and planner/activity statistics (scans and
+# rows written since the statistics reset).
 # Extension member relations (e.g. PostGIS's spatial_ref_sys) are left out, as pg_dump does.
 RELATIONS = """
 SELECT c.oid, c.relnamespace, c.relname, c.relkind, c.relispartition,
@@ -61,7 +62,11 @@ SELECT c.oid, c.relnamespace, c.relname, c.relkind, c.relispartition,
        CASE WHEN c.relkind IN ('r', 'm', 'p') THEN pg_catalog.pg_stat_get_live_tuples(c.oid) END,
        CASE WHEN c.relkind IN ('r', 'm', 'p') THEN pg_catalog.pg_stat_get_dead_tuples(c.oid) END,
        CASE WHEN c.relkind IN ('r', 'm', 'p') THEN pg_catalog.pg_stat_get_last_analyze_time(c.oid) END,
-       CASE WHEN c.relkind IN ('r', 'm', 'p') THEN pg_catalog.pg_stat_get_last_autoanalyze_time(c.oid) END
+       CASE WHEN c.relkind IN ('r', 'm', 'p') THEN pg_catalog.pg_stat_get_last_autoanalyze_time(c.oid) END,
+       CASE WHEN c.relkind IN ('r', 'm', 'p') THEN pg_catalog.pg_stat_get_tuples_inserted(c.oid) END,
+       CASE WHEN c.relkind IN ('r', 'm', 'p') THEN pg_catalog.pg_stat_get_tuples_updated(c.oid) END,
+       CASE WHEN c.relkind IN ('r', 'm', 'p') THEN pg_catalog.pg_stat_get_tuples_deleted(c.oid) END,
+       CASE WHEN c.relkind IN ('r', 'm', 'p') THEN pg_catalog.pg_stat_get_tuples_hot_updated(c.oid) END
 FROM pg_catalog.pg_class c
 LEFT JOIN pg_catalog.pg_description d
        ON d.objoid = c.oid AND d.classoid = 'pg_catalog.pg_class'::regclass AND d.objsubid = 0
@@ -101,6 +106,44 @@ WHERE c.relnamespace = ANY(%(ns)s::oid[])
   AND a.attnum > 0 AND NOT a.attisdropped
 ORDER BY a.attrelid, a.attnum
 """
+
+# Planner statistics of analyzed columns: never the values themselves (they may be personal data), only
+# the fraction of NULLs, the distinct-value estimate, and the most common values' frequencies for
+# columns with at most 100 distinct values, the only ones whose selectivity the rules judge. A
+# partitioned table's statistics are its inherited ones. pg_stats (what any role may read: the
+# columns it can SELECT) checks a column privilege per attribute of the whole database, which costs
+# as much as the columns query on an analyzed schema; a superuser reads pg_statistic directly
+# (MCV frequencies are the stanumbers of the slot whose stakind is 1, as pg_stats picks them).
+_COLUMN_STATS_VIEW = """
+SELECT c.oid, s.attname::text, s.null_frac::float8, s.n_distinct::float8,
+       CASE WHEN s.n_distinct BETWEEN 1 AND 100 THEN s.most_common_freqs::float8[] END
+FROM pg_catalog.pg_stats s
+JOIN pg_catalog.pg_namespace n ON n.nspname = s.schemaname
+JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = s.tablename
+WHERE n.oid = ANY(%(ns)s::oid[])
+  AND c.relkind IN ('r', 'p', 'm')
+  AND s.inherited = (c.relkind = 'p')
+"""
+_COLUMN_STATS_CATALOG = """
+SELECT c.oid, a.attname::text, s.stanullfrac::float8, s.stadistinct::float8,
+       CASE WHEN s.stadistinct BETWEEN 1 AND 100 THEN (CASE 1
+         WHEN s.stakind1 THEN s.stanumbers1 WHEN s.stakind2 THEN s.stanumbers2
+         WHEN s.stakind3 THEN s.stanumbers3 WHEN s.stakind4 THEN s.stanumbers4
+         WHEN s.stakind5 THEN s.stanumbers5 END)::float8[] END
+FROM pg_catalog.pg_statistic s
+JOIN pg_catalog.pg_class c ON c.oid = s.starelid
+JOIN pg_catalog.pg_attribute a ON a.attrelid = s.starelid AND a.attnum = s.staattnum
+WHERE c.relnamespace = ANY(%(ns)s::oid[])
+  AND c.relkind IN ('r', 'p', 'm')
+  AND s.stainherit = (c.relkind = 'p')
+  AND NOT a.attisdropped
+"""
+
+
+def column_stats_query(superuser: bool) -> str:
+    """COLUMN_STATS for this role: pg_statistic for a superuser, the pg_stats view otherwise."""
+    return _COLUMN_STATS_CATALOG if superuser else _COLUMN_STATS_VIEW
+
 
 # Every type a column can have, except the row types of tables and their arrays (one pair per table,
 # rarely a column type): canonical name of the (element) type, enum-ness, array-ness. Columns of a
@@ -145,7 +188,8 @@ WHERE con.connamespace = ANY(%(ns)s::oid[])
 """
 
 # Indexes decoded from pg_index. Expression keys are printed one by one with
-# pg_get_indexdef(oid, column, true), which is only called for expression columns.
+# pg_get_indexdef(oid, column, true), which is only called for expression columns. A partition's
+# index attached to its parent's partitioned index (relispartition) names that parent index.
 _INDEXES = """
 SELECT i.indrelid, ic.relname, i.indisunique, i.indisprimary, am.amname,
        i.indnkeyatts, i.indkey::int2[], i.indoption::int2[], i.indcollation::oid[], i.indclass::oid[],
@@ -159,7 +203,13 @@ SELECT i.indrelid, ic.relname, i.indisunique, i.indisprimary, am.amname,
        i.indisvalid, con.conname,
        {nulls_not_distinct},
        pg_catalog.pg_stat_get_numscans(i.indexrelid),
-       i.indexrelid
+       i.indexrelid,
+       CASE WHEN ic.relispartition THEN (
+         SELECT pn.nspname || '.' || pc.relname
+         FROM pg_catalog.pg_inherits ih
+         JOIN pg_catalog.pg_class pc ON pc.oid = ih.inhparent
+         JOIN pg_catalog.pg_namespace pn ON pn.oid = pc.relnamespace
+         WHERE ih.inhrelid = i.indexrelid) END
 FROM pg_catalog.pg_index i
 JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
 JOIN pg_catalog.pg_am am ON am.oid = ic.relam

@@ -27,6 +27,7 @@ from dbaudit.model.schema import (
     POSTGRES_CAPABILITIES,
     CheckConstraint,
     Column,
+    ColumnStats,
     ColumnType,
     EnumType,
     ExclusionConstraint,
@@ -56,7 +57,7 @@ Row = tuple[Any, ...]
 # Names of the catalog queries: one each per read, for any number of tables.
 CATALOG_QUERIES: tuple[str, ...] = (
     "namespaces", "relations", "types", "lookups", "sequences", "sizes", "columns", "indexes",
-    "constraints", "triggers", "enums", "extensions", "sequence_values",
+    "constraints", "triggers", "enums", "extensions", "column_stats", "sequence_values",
 )
 # Every statement of a read_postgres call: the catalog queries, plus per connection (two) its
 # session settings, plus exporting and importing the shared snapshot.
@@ -130,6 +131,7 @@ def read_connection(
         "relations": catalog.RELATIONS, "types": catalog.TYPES, "lookups": catalog.LOOKUPS,
         "sequences": catalog.SEQUENCES, "sizes": catalog.SIZES_EXACT if exact_sizes else catalog.SIZES,
         "columns": catalog.COLUMNS,
+        "column_stats": catalog.column_stats_query(conn.info.parameter_status("is_superuser") == "on"),
     }
     lane2 = {
         "indexes": catalog.indexes_query(version_num), "constraints": catalog.constraints_query(version_num),
@@ -147,6 +149,7 @@ def read_connection(
         builder.add_indexes(results.get("indexes"))
         builder.add_constraints(results.get("constraints"))
         builder.add_triggers(results.get("triggers"))
+        builder.add_column_stats(results.get("column_stats"))
         enums, extensions = results.get("enums"), results.get("extensions")
         last_values: dict[int, int | None] = dict(results.get("sequence_values"))
         results.close()
@@ -337,8 +340,8 @@ class _Rel:
     """What is known about one relation while the model is assembled."""
 
     __slots__ = (
-        "attnames", "checks", "collations", "columns", "exclusions", "fks", "index_bytes", "index_scans",
-        "indexes", "kind", "name", "pk", "row", "schema", "triggers", "uniques",
+        "attnames", "checks", "collations", "column_stats", "columns", "exclusions", "fks", "index_bytes",
+        "index_scans", "indexes", "kind", "name", "pk", "row", "schema", "triggers", "uniques",
     )
 
     def __init__(self, schema: str, name: str, kind: str, row: Row) -> None:
@@ -358,6 +361,7 @@ class _Rel:
         self.triggers: list[Trigger] = []
         self.index_bytes: int | None = None
         self.index_scans: int | None = None
+        self.column_stats: list[ColumnStats] = []
 
 
 class _Builder:
@@ -479,7 +483,7 @@ class _Builder:
         opclasses = self.opclasses
         collation_names = self.collations
         for (relid, name, unique, primary, method, nkey, indkey, indoption, indcoll, indclass, exprs, pred,
-             valid, conname, nnd, scans, indexrelid) in rows:
+             valid, conname, nnd, scans, indexrelid, parent_index) in rows:
             rel = rels.get(relid)
             if rel is None:
                 continue
@@ -525,6 +529,7 @@ class _Builder:
                 name=name, elements=tuple(elements), unique=unique, primary=primary, method=method,
                 predicate=predicate, include=include, valid=valid, constraint=conname,
                 nulls_not_distinct=nnd, definition=definition, size_bytes=main, scans=scans,
+                parent_index=parent_index,
             ))
 
     def add_triggers(self, rows: Iterable[Row]) -> None:
@@ -542,6 +547,16 @@ class _Builder:
                 function=f"{fn_schema}.{fn_name}", function_language=language, function_source=source,
                 enabled=enabled != "D", definition=definition,
             ))
+
+    def add_column_stats(self, rows: Iterable[Row]) -> None:
+        rels = self.rels
+        for relid, column, null_frac, n_distinct, freqs in rows:
+            rel = rels.get(relid)
+            if rel is not None:
+                rel.column_stats.append(ColumnStats(
+                    column=column, null_frac=null_frac, n_distinct=n_distinct,
+                    most_common_freqs=tuple(freqs) if freqs else (),
+                ))
 
     # -- assembly --------------------------------------------------------------------------
 
@@ -583,7 +598,8 @@ class _Builder:
         )
 
     def _stats(self, rel: _Rel) -> TableStats:
-        reltuples, seq_scan, live, dead, last_analyze, last_autoanalyze = rel.row[-6:]
+        (reltuples, seq_scan, live, dead, last_analyze, last_autoanalyze, inserted, updated, deleted,
+         hot_updated) = rel.row[13:23]
         table_bytes = self.sizes.get(rel.row[0], (None, None))[0]
         index_bytes = rel.index_bytes
         if index_bytes is None and table_bytes is not None and not rel.indexes:
@@ -594,6 +610,8 @@ class _Builder:
             table_bytes=table_bytes, index_bytes=index_bytes,
             seq_scan=seq_scan, idx_scan=rel.index_scans, n_live_tup=live, n_dead_tup=dead,
             last_analyze=last_analyze, last_autoanalyze=last_autoanalyze,
+            n_tup_ins=inserted, n_tup_upd=updated, n_tup_del=deleted, n_tup_hot_upd=hot_updated,
+            columns=tuple(sorted(rel.column_stats, key=lambda c: c.column)),
         )
 
     def sequences(self, rows: Iterable[Row], last_values: dict[int, int | None]) -> tuple[SequenceModel, ...]:

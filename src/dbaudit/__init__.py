@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from dbaudit.audit import audit
     from dbaudit.config import Config, load_config
+    from dbaudit.docs import build_docs, check_docs, docs
     from dbaudit.drift import compare
     from dbaudit.findings import Finding, Severity
     from dbaudit.model import SchemaModel
@@ -22,6 +23,9 @@ _EXPORTS = {
     "audit": "dbaudit.audit",
     "Config": "dbaudit.config",
     "load_config": "dbaudit.config",
+    "build_docs": "dbaudit.docs",
+    "check_docs": "dbaudit.docs",
+    "docs": "dbaudit.docs",
     "compare": "dbaudit.drift",
     "Finding": "dbaudit.findings",
     "Severity": "dbaudit.findings",
@@ -41,7 +45,10 @@ __all__ = [
     "Severity",
     "__version__",
     "audit",
+    "build_docs",
+    "check_docs",
     "compare",
+    "docs",
     "load_config",
     "load_source",
     "rule",

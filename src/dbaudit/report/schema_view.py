@@ -143,7 +143,7 @@ def index_columns(index: Any) -> str:
 
 
 def trigger_text(trigger: Any) -> str:
-    text = f"{trigger.timing} {' OR '.join(trigger.events)} FOR EACH {trigger.level} -> {trigger.function}"
+    text = f"{trigger.timing} {' OR '.join(trigger.events)} FOR EACH {trigger.level} → {trigger.function}"
     return text + ("" if trigger.enabled else " (disabled)")
 
 

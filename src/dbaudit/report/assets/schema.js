@@ -85,6 +85,28 @@
     return { nodes: nodes, edges: edges };
   }
 
+  /* Groups as nodes (name and table count), one edge per pair of groups linked by FKs. */
+  function groupsSpec() {
+    var nodes = data.groups.map(function (g, n) {
+      return { t: { i: 1000000 + n, id: "group:" + g.slug, name: g.name + " (" + g.tables.length + ")", group: n,
+                    slug: g.slug }, rows: [], stub: false };
+    });
+    var counts = {};
+    data.tables.forEach(function (t) {
+      (t.fk || []).forEach(function (fk) {
+        if (typeof fk[2] !== "number") { return; }
+        var a = t.group, b = data.tables[fk[2]].group;
+        if (a < 0 || b < 0 || a === b) { return; }
+        counts[a + ":" + b] = (counts[a + ":" + b] || 0) + 1;
+      });
+    });
+    var edges = Object.keys(counts).sort().map(function (k) {
+      var ab = k.split(":");
+      return { id: "g" + ab[0] + "_" + ab[1], s: 1000000 + Number(ab[0]), t: 1000000 + Number(ab[1]), label: counts[k] + " FK" };
+    });
+    return { nodes: nodes, edges: edges };
+  }
+
   /* ---------------------------------------------------------------- layout and drawing */
   var elk = null, diagrams = 0;
   function layout(spec) {
@@ -141,7 +163,8 @@
     });
     spec.nodes.forEach(function (n) {
       var c = byNode["n" + n.t.i];
-      var g = svg("g", { "class": n.stub ? "entity stub" : "entity", "data-table": n.t.id,
+      var g = svg("g", { "class": (n.stub ? "entity stub" : "entity") + (n.t.group >= 0 ? " grp" + (n.t.group % 8) : ""),
+                          "data-table": n.t.id,
                           transform: "translate(" + c.x + "," + c.y + ")" });
       g.appendChild(svg("rect", { "class": "box", width: n.w, height: n.h, rx: 4 }));
       g.appendChild(svg("rect", { "class": "head", width: n.w, height: HEAD_H, rx: 4 }));
@@ -282,7 +305,7 @@
       })));
     if (t.pk) { section(box, T.pk, list([[code(t.pk[0]), " (" + t.pk[1].join(", ") + ")"]])); }
     if (t.idx && t.idx.length) {
-      section(box, T.indexes, rowsTable([T.c_name, T.c_columns, T.c_unique, T.c_method, T.c_predicate],
+      section(box, T.indexes, rowsTable([T.i_name || T.c_name, T.c_columns, T.c_unique, T.c_method, T.c_predicate],
         t.idx.map(function (x) { return [code(x[0]), x[1], x[2] ? T.yes : "", x[3], x[4] ? code(x[4]) : ""]; })));
     }
     var cons = [];
@@ -310,16 +333,15 @@
     if (t.view) { var pre = el("pre"); pre.appendChild(code(t.view)); section(box, T.definition, pre); }
     if (t.findings && t.findings.length) {
       section(box, T.findings, list(t.findings.map(function (f) {
-        var a = el("a", { href: "#" + f[3] }, f[0]);
         var sev = el("span", { "class": "sev sev-" + f[1] }, f[1]);
-        return [sev, " ", a, " " + f[2]];
+        return f[3] ? [sev, " ", el("a", { href: "#" + f[3] }, f[0]), " " + f[2]] : [sev, " " + f[2]];
       })));
     }
     return box;
   }
 
   window.dbauditSchema = {
-    data: data, byId: byId, groupSpec: groupSpec, renderDiagram: renderDiagram, whenVisible: whenVisible,
+    data: data, byId: byId, groupSpec: groupSpec, groupsSpec: groupsSpec, renderDiagram: renderDiagram, whenVisible: whenVisible,
     tableDetail: tableDetail, tableLink: tableLink, anchorOf: anchorOf, el: el, code: code
   };
 }());

@@ -50,17 +50,18 @@ def docs_command(  # noqa: PLR0917 - click passes every option as an argument
         step("writing the docs")
         if output_dir is not None:
             written = write_docs(pages, output_dir)
-            stderr.print(f"docs written to {output_dir}: {len(written)} files")
+            stderr.print(f"docs written to {output_dir}: {len(written)} files", soft_wrap=True)
             sys.exit(EXIT_OK)
         result = check_docs(pages, check_dir or "")
     if result.up_to_date:
-        stderr.print(f"docs in {check_dir} are up to date ({len(pages)} files)")
+        stderr.print(f"docs in {check_dir} are up to date ({len(pages)} files)", soft_wrap=True)
         sys.exit(EXIT_OK)
     sys.stdout.write(result.diff)
     sys.stdout.flush()
     parts = [f"{len(v)} {k}" for k, v in (("changed", result.changed), ("missing", result.missing),
                                           ("stale", result.stale)) if v]
-    stderr.print(f"docs in {check_dir} are out of date: {', '.join(parts)}; run dbaudit docs -o {check_dir}")
+    stderr.print(f"docs in {check_dir} are out of date: {', '.join(parts)}; run dbaudit docs -o {check_dir}",
+                 soft_wrap=True)
     sys.exit(EXIT_FINDINGS)
 
 

@@ -20,6 +20,7 @@ from dbaudit.audit import audit
 from dbaudit.config import Config
 from dbaudit.docs import build_docs, schema_findings, write_docs
 from dbaudit.report import build_context, render
+from dbaudit.report.html import render_html
 from dbaudit.sources import load_source
 from tests.browser.chromium import chromium, find_chromium
 from tests.examples.conftest import WHALEFALL_DIR
@@ -46,9 +47,11 @@ def pages(whalefall_head_url: str, tmp_path_factory: pytest.TempPathFactory) -> 
     context = build_context(result.model, result.findings, generated_at=datetime(2025, 12, 26, tzinfo=UTC),
                             dbaudit_version="test", notes=result.notes, sources=result.sources)
     (out / "report.html").write_text(render(context, "html"), encoding="utf-8")
+    (out / "report-compact.html").write_text(render_html(context, "en", compact=True), encoding="utf-8")
     model = load_source(whalefall_head_url)
     write_docs(build_docs(model, findings=schema_findings(model)), out / "docs")
-    return {"report": out / "report.html", "docs": out / "docs" / "index.html"}
+    return {"report": out / "report.html", "report-compact": out / "report-compact.html",
+            "docs": out / "docs" / "index.html"}
 
 
 def _wait(browser: Any, script: str, timeout: float = 20.0) -> Any:
@@ -86,10 +89,15 @@ def _severe(browser: Any) -> list[Any]:
     return [entry for entry in browser.get_log("browser") if entry.get("level") == "SEVERE"]
 
 
+REPORTS = pytest.mark.parametrize("report", ["report", "report-compact"])
+
+
 class TestReportInChromium:
-    def test_erd_draws_every_table(self, browser: Any, pages: dict[str, Path]) -> None:
-        """The report's diagram has one SVG box per table and every FK as an edge, no script error."""
-        browser.get(pages["report"].as_uri())
+    @REPORTS
+    def test_erd_draws_every_table(self, browser: Any, pages: dict[str, Path], report: str) -> None:
+        """The report's diagram has one SVG box per table and every FK as an edge, no script error
+        (also in the compact form large reports take: compressed blocks, finding bodies built lazily)."""
+        browser.get(pages[report].as_uri())
         browser.execute_script("document.getElementById('erd').scrollIntoView()")
         _diagram_done(browser)
         data = browser.execute_script("return window.dbauditSchema.data")
@@ -99,11 +107,13 @@ class TestReportInChromium:
                   data["tables"][f[2]]["id"] != t["id"])
         assert browser.execute_script("return document.querySelectorAll('#erd path.rel').length") == fks
         assert _severe(browser) == []
-        _shot(browser, "report-erd.png")
+        _shot(browser, f"{report}-erd.png")
 
-    def test_p0_finding_leads_to_its_table(self, browser: Any, pages: dict[str, Path]) -> None:
+    @REPORTS
+    def test_p0_finding_leads_to_its_table(self, browser: Any, pages: dict[str, Path], report: str) -> None:
         """Filtering to P0 leaves the P0 findings; a finding's table link opens that table's detail."""
-        browser.get(pages["report"].as_uri())
+        browser.get(pages[report].as_uri())
+        _wait(browser, "return document.querySelector('article.finding .finding-tables a')")
         for box in browser.find_elements("css selector", "input[name=sev]"):
             if box.get_attribute("value") != "P0":
                 box.click()
@@ -121,7 +131,8 @@ class TestReportInChromium:
         assert "password" in detail.find_element("css selector", "table.grid").text
         top = browser.execute_script(f"return document.getElementById('table-{table}').getBoundingClientRect().top")
         assert -5 <= top < 200
-        _shot(browser, "report-p0-table.png")
+        assert _severe(browser) == []
+        _shot(browser, f"{report}-p0-table.png")
 
 
 class TestDocsInChromium:

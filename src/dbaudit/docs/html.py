@@ -36,6 +36,7 @@ def render_docs_html(inp: DocsInput, lang: str) -> str:
     return environment().get_template("docs.html.j2").render(
         t=texts, lang=lang, groups=inp.groups,
         schema_json=Markup(payload_json(payload)),  # noqa: S704 - JSON escaped for <script>
+        schema_encoding=Markup(""),
         stats_json=Markup(stats_json(inp.stats)),  # noqa: S704
         **inline_assets("docs.js"),
     )

@@ -1,9 +1,9 @@
 /* `dbaudit docs` as one HTML file: the index (groups, overview diagram), one view per group (diagram
    with the neighbours of other groups as stubs, its tables), reached by the address's hash
    (#g/<group>, #t/<schema.table>); a table's detail is built when it is opened. */
-(function () {
+window.dbauditSchemaReady.then(function (S) {
   "use strict";
-  var S = window.dbauditSchema, data = S.data, T = data.texts, el = S.el;
+  var data = S.data, T = data.texts, el = S.el;
   var main = document.getElementById("main");
   var OPEN_LIMIT = 20, OVERVIEW_LIMIT = 200;
   var bySlug = {}, byAnchor = {};
@@ -116,4 +116,4 @@
   });
   window.addEventListener("hashchange", route);
   route();
-}());
+});

@@ -1,8 +1,8 @@
 /* The audit report's schema map: the ER diagram of the chosen domain, the table list whose details
    are built when opened, links between findings and tables. */
-(function () {
+window.dbauditSchemaReady.then(function (S) {
   "use strict";
-  var S = window.dbauditSchema, data = S.data;
+  var data = S.data;
   var byAnchor = {};
   data.tables.forEach(function (t) { byAnchor[S.anchorOf(t)] = t; });
 
@@ -61,12 +61,45 @@
   data.tables.forEach(function (t) {
     (t.findings || []).forEach(function (f) { (tablesOf[f[3]] = tablesOf[f[3]] || []).push(t); });
   });
-  Array.prototype.forEach.call(document.querySelectorAll("article.finding"), function (a) {
-    var tables = tablesOf[a.id];
-    if (!tables) { return; }
+  function linkTables(a) {
+    var tables = tablesOf[a.id], h4 = a.querySelector("h4");
+    if (!tables || !h4 || a.querySelector(".finding-tables")) { return; }
     var p = S.el("p", { "class": "finding-tables" }, data.texts.tables_label + ": ");
     tables.forEach(function (t, k) { if (k) { p.appendChild(document.createTextNode(", ")); } p.appendChild(S.tableLink(t)); });
-    a.querySelector("h4").insertAdjacentElement("afterend", p);
+    h4.insertAdjacentElement("afterend", p);
+  }
+
+  /* ---- large reports: each finding's body is kept compressed and built when it comes into view */
+  function lazyFindings(items) {
+    var lazy = document.querySelectorAll("article.finding[data-lazy]");
+    var io = "IntersectionObserver" in window ? new IntersectionObserver(function (entries) {
+      entries.forEach(function (e) { if (e.isIntersecting) { build(e.target); } });
+    }, { rootMargin: "800px" }) : null;
+    function build(a) {
+      var item = items[Number(a.dataset.lazy)];
+      if (!item || a.dataset.built) { return; }
+      a.insertAdjacentHTML("beforeend", item[2]);
+      a.dataset.built = "1";
+      if (io) { io.unobserve(a); }
+      linkTables(a);
+    }
+    Array.prototype.forEach.call(lazy, function (a) {
+      var item = items[Number(a.dataset.lazy)];
+      a.dataset.text = item[0];
+      a.innerHTML = item[1];
+      linkTables(a);
+      if (io) { io.observe(a); } else { build(a); }
+    });
+    var target = document.getElementById(decodeURIComponent(location.hash.slice(1)));
+    if (target && target.dataset.lazy) { build(target); target.scrollIntoView(); }
+    window.addEventListener("hashchange", function () {
+      var a = document.getElementById(decodeURIComponent(location.hash.slice(1)));
+      if (a && a.dataset.lazy) { build(a); a.scrollIntoView(); }
+    });
+  }
+  S.blockText("dbaudit-findings").then(function (text) {
+    if (text) { lazyFindings(JSON.parse(text)); }
+    Array.prototype.forEach.call(document.querySelectorAll("article.finding:not([data-lazy])"), linkTables);
+    follow();
   });
-  follow();
-}());
+});

@@ -6,18 +6,45 @@
   "use strict";
   var SVGNS = "http://www.w3.org/2000/svg";
   var HEAD_H = 24, ROW_H = 16, PAD_X = 10, MAX_ROWS = 10;
-  var data = JSON.parse(document.getElementById("dbaudit-schema").textContent);
-  var statsNode = document.getElementById("dbaudit-stats");
-  var stats = statsNode ? JSON.parse(statsNode.textContent) : {};
-  var T = data.texts;
-  var byId = {};
-  data.tables.forEach(function (t, i) { t.i = i; byId[t.id] = t; t.incoming = []; });
-  data.tables.forEach(function (t) {
-    (t.fk || []).forEach(function (fk) {
-      var parent = typeof fk[2] === "number" ? data.tables[fk[2]] : null;
-      if (parent) { parent.incoming.push([t, fk]); }
+  var data, stats, T, byId = {};
+
+  /* The text of a script block; large reports store it gzip-compressed in base64 (data-encoding). */
+  function blockText(id) {
+    var node = document.getElementById(id);
+    if (!node) { return Promise.resolve(null); }
+    if (node.getAttribute("data-encoding") !== "gzip") { return Promise.resolve(node.textContent); }
+    var bin = atob(node.textContent.trim()), bytes = new Uint8Array(bin.length);
+    for (var k = 0; k < bin.length; k += 1) { bytes[k] = bin.charCodeAt(k); }
+    var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+    return new Response(stream).text();
+  }
+
+  function init(text, statsText) {
+    data = JSON.parse(text);
+    stats = statsText ? JSON.parse(statsText) : {};
+    T = data.texts;
+    data.tables.forEach(function (t, i) { t.i = i; byId[t.id] = t; t.incoming = []; });
+    data.tables.forEach(function (t) {
+      (t.fk || []).forEach(function (fk) {
+        var parent = typeof fk[2] === "number" ? data.tables[fk[2]] : null;
+        if (parent) { parent.incoming.push([t, fk]); }
+      });
     });
-  });
+  }
+
+  /* ELK is kept as inert text and run only when the first diagram is drawn: opening a page never
+     pays for compiling it. */
+  var elkReady = null;
+  function loadElk() {
+    if (!elkReady) {
+      elkReady = window.ELK ? Promise.resolve() : blockText("dbaudit-elk").then(function (source) {
+        var script = document.createElement("script");
+        script.text = source;
+        document.head.appendChild(script);
+      });
+    }
+    return elkReady;
+  }
 
   function el(tag, attrs, text) {
     var node = document.createElement(tag);
@@ -110,7 +137,10 @@
   /* ---------------------------------------------------------------- layout and drawing */
   var elk = null, diagrams = 0;
   function layout(spec) {
-    if (!elk) { elk = new ELK(); }
+    return loadElk().then(function () { return layoutNow(spec); });
+  }
+  function layoutNow(spec) {
+    if (!elk) { elk = new window.ELK(); }
     var children = spec.nodes.map(function (n) {
       var label = n.t.name + (n.stub ? "  (" + groupName(n.t) + ")" : "");
       var w = textWidth(label, NAME_FONT) + 2 * PAD_X;
@@ -237,12 +267,20 @@
     container.dataset.state = "layout";
     if (!spec.nodes.length) { container.textContent = T.erd_empty; container.dataset.state = "done"; return; }
     container.textContent = T.erd_layout;
-    layout(spec).then(function (result) {
+    afterLoad().then(function () { return layout(spec); }).then(function (result) {
       draw(container, spec, result, onPick);
       container.dataset.state = "done";
+      if (window.performance && performance.mark) { performance.mark("dbaudit-erd-drawn"); }
     }, function (err) {
       container.textContent = T.erd_error + " " + err;
       container.dataset.state = "error";
+    });
+  }
+  /* Diagrams are laid out once the page has loaded: opening it never waits for a layout. */
+  function afterLoad() {
+    return new Promise(function (resolve) {
+      function later() { setTimeout(resolve, 0); }
+      if (document.readyState === "complete") { later(); } else { window.addEventListener("load", later, { once: true }); }
     });
   }
   function whenVisible(node, fn) {
@@ -340,8 +378,13 @@
     return box;
   }
 
-  window.dbauditSchema = {
-    data: data, byId: byId, groupSpec: groupSpec, groupsSpec: groupsSpec, renderDiagram: renderDiagram, whenVisible: whenVisible,
-    tableDetail: tableDetail, tableLink: tableLink, anchorOf: anchorOf, el: el, code: code
-  };
+  window.dbauditSchemaReady = Promise.all([blockText("dbaudit-schema"), blockText("dbaudit-stats")]).then(function (texts) {
+    init(texts[0], texts[1]);
+    window.dbauditSchema = {
+      data: data, byId: byId, groupSpec: groupSpec, groupsSpec: groupsSpec, renderDiagram: renderDiagram,
+      whenVisible: whenVisible, tableDetail: tableDetail, tableLink: tableLink, anchorOf: anchorOf, el: el, code: code,
+      blockText: blockText
+    };
+    return window.dbauditSchema;
+  });
 }());

@@ -6,7 +6,8 @@ each file ``--runs`` times in a fresh tab of Debian's Chromium (Selenium, system
 flags of the browser test) and reads the browser's own timings: ``domContentLoaded`` and ``load``
 (navigation start to the end of the load event: HTML parsed, scripts run, first DOM built) and, for
 pages that draw a diagram on open, when the first diagram was drawn (a ``performance.mark`` set by
-``schema.js``). ``--baseline-src DIR`` also measures the report of another source tree (e.g.
+``schema.js``); "ready" is when the page's script has built what it shows on open (table list,
+finding headers), a ``performance.mark`` too (pages without it report nan). ``--baseline-src DIR`` also measures the report of another source tree (e.g.
 ``/work/main/src``) in the same run.
 
     .venv/bin/python bench/html_open_bench.py --sizes 500,2000 --runs 5 --baseline-src /work/main/src
@@ -47,7 +48,7 @@ def generate(kind: str, url: str, out: Path, src: str | None = None) -> tuple[Pa
 
 
 def open_times(browser: Any, path: Path, runs: int) -> dict[str, float]:
-    samples: dict[str, list[float]] = {"dom": [], "load": [], "erd": []}
+    samples: dict[str, list[float]] = {"dom": [], "load": [], "ready": [], "erd": []}
     for _ in range(runs):
         browser.get("about:blank")
         browser.get(path.as_uri())
@@ -68,6 +69,12 @@ def open_times(browser: Any, path: Path, runs: int) -> dict[str, float]:
             time.sleep(0.05)
         if mark is not None:
             samples["erd"].append(mark)
+        ready = None
+        while ready is None and time.monotonic() < deadline:
+            ready = browser.execute_script(
+                "var m = performance.getEntriesByName('dbaudit-ready'); return m.length ? m[0].startTime : null;")
+            time.sleep(0.02) if ready is None else None
+        samples["ready"].append(ready if ready is not None else float("nan"))
     return {k: statistics.median(v) for k, v in samples.items() if v}
 
 
@@ -81,8 +88,8 @@ def main() -> None:
     found = find_chromium()
     if found is None:
         raise SystemExit("no chromium/chromedriver: apt-get install chromium chromium-driver")
-    print("| tables | page | generate s | size MB | DOMContentLoaded ms | load ms | first diagram drawn ms |")
-    print("| --- | --- | --- | --- | --- | --- | --- |")
+    print("| tables | page | generate s | size MB | DOMContentLoaded ms | load ms | ready ms | first diagram drawn ms |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     with chromium(*found) as browser, tempfile.TemporaryDirectory() as tmp:
         for size in (int(s) for s in args.sizes.split(",")):
             url = with_database(ADMIN, database_name(size, args.seed))
@@ -96,7 +103,7 @@ def main() -> None:
                 label = f"{kind} ({'baseline ' + src if src else 'this tree'})"
                 erd = f"{times['erd']:.0f}" if "erd" in times else "on demand"
                 print(f"| {size:,} | {label} | {seconds:.1f} | {path.stat().st_size / 1e6:.2f} | {times['dom']:.0f} | "
-                      f"{times['load']:.0f} | {erd} |", flush=True)
+                      f"{times['load']:.0f} | {times['ready']:.0f} | {erd} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -116,4 +116,5 @@ window.dbauditSchemaReady.then(function (S) {
   });
   window.addEventListener("hashchange", route);
   route();
+  if (window.performance && performance.mark) { performance.mark("dbaudit-ready"); }
 });

@@ -101,5 +101,6 @@ window.dbauditSchemaReady.then(function (S) {
     if (text) { lazyFindings(JSON.parse(text)); }
     Array.prototype.forEach.call(document.querySelectorAll("article.finding:not([data-lazy])"), linkTables);
     follow();
+    if (window.performance && performance.mark) { performance.mark("dbaudit-ready"); }
   });
 });

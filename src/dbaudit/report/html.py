@@ -63,7 +63,7 @@ def render_html(context: ReportContext, lang: str = "en", *, compact: bool | Non
     view = view_texts(lang)
     if compact is None:
         compact = max(len(context.findings), len(shown_tables(context.model))) > COMPACT_ABOVE
-    schema = payload_json(_payload(context, view))
+    schema = payload_json(_payload(context, view, lang))
     page = environment().get_template("report.html.j2").render(
         c=context, t=texts(lang), w=context.writing(lang), lang=lang, view=view, erd_all_limit=ERD_ALL_LIMIT,
         schema_json=Markup(packed(schema) if compact else schema),  # noqa: S704 - JSON escaped for <script>
@@ -121,15 +121,17 @@ def _unescape(text: str) -> str:
     return html.unescape(text)
 
 
-def _payload(context: ReportContext, view: dict[str, str]) -> dict[str, object]:
+def _payload(context: ReportContext, view: dict[str, str], lang: str) -> dict[str, object]:
     qualified = {d.name: d.qualified_name for d in context.tables}
     groups = [ViewGroup(d.name, str(n), tuple(qualified[t] for t in d.tables if t in qualified))
               for n, d in enumerate(context.domains)]
-    numbered = {n.number: n for n in context.findings}
+    # A table lists the numbered findings (groups) its entries belong to, each once, in report order.
+    group_of = {n.number: ng for ng in context.numbered_groups for n in ng.findings}
+    headings = context.writing(lang).headings
     findings: dict[str, list[FindingRef]] = {}
     for detail in context.tables:
-        refs = [(num, numbered[num].finding.severity.name, numbered[num].finding.title, numbered[num].anchor)
-                for num in detail.findings if num in numbered]
+        shown = dict.fromkeys(group_of[num] for num in detail.findings if num in group_of)
+        refs = [(ng.number, ng.group.severity.name, headings.get(ng.number, ""), ng.anchor) for ng in shown]
         if refs:
             findings[detail.qualified_name] = refs
     locations = {d.qualified_name: d.location for d in context.tables if d.location}

@@ -12,8 +12,8 @@ _EN: dict[str, str] = {
     "members": "Includes",
     "contents": "Tables",
     "overview": "Overview",
-    "overview_groups": "The schema has {tables} tables: the overview shows the groups and how many foreign keys "
-                       "link them.",
+    "overview_groups": "The schema has {tables} tables: the overview shows the groups and the foreign keys "
+                       "between them (the HTML page draws each group's strongest links).",
     "diagram": "Diagram",
     "stubs": "Tables of other groups linked to this one are drawn with their group's name.",
     "index": "Index",
@@ -64,7 +64,7 @@ _ZH: dict[str, str] = {
     "members": "包含",
     "contents": "表",
     "overview": "总览",
-    "overview_groups": "该库共有 {tables} 张表:总览图展示各分组以及分组之间的外键数量。",
+    "overview_groups": "该库共有 {tables} 张表:总览图展示各分组以及分组之间的外键(HTML 页面只画出每组最强的关联)。",
     "diagram": "关系图",
     "stubs": "与本组关联的其他分组的表以其分组名标注。",
     "index": "目录",

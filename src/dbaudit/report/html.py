@@ -126,12 +126,16 @@ def _payload(context: ReportContext, view: dict[str, str], lang: str) -> dict[st
     groups = [ViewGroup(d.name, str(n), tuple(qualified[t] for t in d.tables if t in qualified))
               for n, d in enumerate(context.domains)]
     # A table lists the numbered findings (groups) its entries belong to, each once, in report order.
-    group_of = {n.number: ng for ng in context.numbered_groups for n in ng.findings}
+    # (Keyed by number: hashing a group, or recomputing its severity, walks all its entries.)
     headings = context.writing(lang).headings
+    ref_of: dict[str, FindingRef] = {}
+    group_of: dict[str, str] = {}
+    for ng in context.numbered_groups:
+        ref_of[ng.number] = (ng.number, ng.group.severity.name, headings.get(ng.number, ""), ng.anchor)
+        group_of.update(dict.fromkeys((n.number for n in ng.findings), ng.number))
     findings: dict[str, list[FindingRef]] = {}
     for detail in context.tables:
-        shown = dict.fromkeys(group_of[num] for num in detail.findings if num in group_of)
-        refs = [(ng.number, ng.group.severity.name, headings.get(ng.number, ""), ng.anchor) for ng in shown]
+        refs = [ref_of[g] for g in dict.fromkeys(group_of[num] for num in detail.findings if num in group_of)]
         if refs:
             findings[detail.qualified_name] = refs
     locations = {d.qualified_name: d.location for d in context.tables if d.location}

@@ -5,7 +5,7 @@
 (function () {
   "use strict";
   var SVGNS = "http://www.w3.org/2000/svg";
-  var HEAD_H = 24, ROW_H = 16, PAD_X = 10, MAX_ROWS = 10;
+  var HEAD_H = 24, ROW_H = 16, PAD_X = 10, MAX_ROWS = 10, OVERVIEW_LINKS = 3;
   var data, stats, T, byId = {};
 
   /* The text of a script block; large reports store it gzip-compressed in base64 (data-encoding). */
@@ -127,9 +127,20 @@
         counts[a + ":" + b] = (counts[a + ":" + b] || 0) + 1;
       });
     });
-    var edges = Object.keys(counts).sort().map(function (k) {
-      var ab = k.split(":");
-      return { id: "g" + ab[0] + "_" + ab[1], s: 1000000 + Number(ab[0]), t: 1000000 + Number(ab[1]), label: counts[k] + " FK" };
+    /* Each group keeps its strongest links (at most OVERVIEW_LINKS): a schema whose groups all
+       reference each other would otherwise be a complete graph, unreadable and slow to lay out. */
+    var pairs = Object.keys(counts).sort(function (x, y) { return counts[y] - counts[x] || (x < y ? -1 : 1); });
+    var kept = {}, degree = {};
+    pairs.forEach(function (k) {
+      var ab = k.split(":"), a = ab[0], b = ab[1], key = a < b ? a + ":" + b : b + ":" + a;
+      if (kept[key] || (degree[a] || 0) >= OVERVIEW_LINKS && (degree[b] || 0) >= OVERVIEW_LINKS) { return; }
+      kept[key] = k;
+      degree[a] = (degree[a] || 0) + 1; degree[b] = (degree[b] || 0) + 1;
+    });
+    var edges = Object.keys(kept).sort().map(function (key) {
+      var ab = kept[key].split(":"), back = counts[ab[1] + ":" + ab[0]] || 0;
+      return { id: "g" + ab[0] + "_" + ab[1], s: 1000000 + Number(ab[0]), t: 1000000 + Number(ab[1]),
+               label: (counts[kept[key]] + back) + " FK" };
     });
     return { nodes: nodes, edges: edges };
   }

@@ -446,4 +446,6 @@ def load_config(path: str | None = None, *, start_dir: str | Path = ".") -> Conf
     return _from_file(discovered) or Config(path=str(discovered))
 
 
-__all__ = ["Config", "DocsConfig", "HouseConfig", "ObjectIgnore", "config_from_mapping", "find_config_file", "load_config"]
+__all__ = [
+    "Config", "DocsConfig", "HouseConfig", "ObjectIgnore", "config_from_mapping", "find_config_file", "load_config",
+]

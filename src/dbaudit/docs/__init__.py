@@ -18,7 +18,15 @@ from pathlib import Path
 
 from dbaudit.config import Config
 from dbaudit.docs.groups import GROUP_BY, choose_group_by, group_tables
-from dbaudit.docs.markdown import GENERATED_MARKER, DocFinding, DocsInput, anchors, page_name, render_group, render_index
+from dbaudit.docs.markdown import (
+    GENERATED_MARKER,
+    DocFinding,
+    DocsInput,
+    anchors,
+    page_name,
+    render_group,
+    render_index,
+)
 from dbaudit.docs.texts import docs_texts
 from dbaudit.errors import UsageError
 from dbaudit.findings import Finding
@@ -83,11 +91,9 @@ def build_docs(
 def _source_label(model: SchemaModel) -> str:
     kind = model.source.kind
     name = redact_url(model.source.name)
-    if "://" in name:  # a URL: the database name alone, never host or user
-        name = name.rsplit("/", 1)[-1].split("?", 1)[0]
-    else:
-        name = Path(name).name or name
-    return f"{kind} {name}".strip()
+    # A URL: the database name alone, never host or user; a file: its name.
+    shown = name.rsplit("/", 1)[-1].split("?", 1)[0] if "://" in name else Path(name).name or name
+    return f"{kind} {shown}".strip()
 
 
 def _findings_by_table(model: SchemaModel, findings: Iterable[Finding]) -> dict[str, list[DocFinding]]:
@@ -97,7 +103,8 @@ def _findings_by_table(model: SchemaModel, findings: Iterable[Finding]) -> dict[
     for table in model.tables:
         name = table.partition_of or table.qualified_name
         owner[table.qualified_name] = name
-        names = [i.name for i in table.indexes] + [c.name for c in (*table.foreign_keys, *table.uniques, *table.checks)]
+        names = [i.name for i in table.indexes] + [f.name for f in table.foreign_keys]
+        names += [u.name for u in table.uniques] + [c.name for c in table.checks]
         names += [table.primary_key.name] if table.primary_key else []
         for item in names:
             owner.setdefault(f"{table.schema}.{item}", name)

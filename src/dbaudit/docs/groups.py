@@ -29,13 +29,15 @@ OTHER = "other"
 _NOT_WORD = re.compile(r"[^\w]+", re.UNICODE)
 
 
-def choose_group_by(model: SchemaModel, group_by: str | None, domains_config: Sequence[tuple[str, Sequence[str]]]) -> GroupBy:
+def choose_group_by(
+    model: SchemaModel, group_by: str | None, domains_config: Sequence[tuple[str, Sequence[str]]],
+) -> GroupBy:
     if group_by is not None:
         if group_by not in GROUP_BY:
             raise UsageError(f"unknown --group-by {group_by!r} (expected {', '.join(GROUP_BY)})")
         if group_by == "config" and not domains_config:
             raise UsageError("--group-by config needs domains in [tool.dbaudit.docs] (see docs/docs-command.md)")
-        return group_by  # type: ignore[return-value]
+        return group_by
     if domains_config:
         return "config"
     return "schema" if len({t.schema for t in shown_tables(model)}) > 1 else "prefix"

@@ -138,7 +138,8 @@ def render_group(inp: DocsInput, group: ViewGroup, anchor_of: Mapping[str, str])
         lines.append(f"- [{_link_text(_label(table, inp.multi_schema))}](#{anchor_of[table.qualified_name]}){comment}")
     incoming = _incoming(inp.model)
     for table in tables:
-        lines += ["", *_table_section(inp, table, incoming.get(table.qualified_name, []), page, anchor_of, group)]
+        lines += ["", *_table_section(inp, table, incoming=incoming.get(table.qualified_name, []), page=page,
+                                      anchor_of=anchor_of, here=group)]
     return "\n".join(lines) + "\n"
 
 
@@ -151,7 +152,7 @@ def _incoming(model: SchemaModel) -> dict[str, list[tuple[Table, ForeignKey]]]:
 
 
 def _table_section(
-    inp: DocsInput, table: Table, incoming: list[tuple[Table, ForeignKey]], page: Mapping[str, ViewGroup],
+    inp: DocsInput, table: Table, *, incoming: list[tuple[Table, ForeignKey]], page: Mapping[str, ViewGroup],
     anchor_of: Mapping[str, str], here: ViewGroup,
 ) -> list[str]:
     t = inp.texts
@@ -193,7 +194,7 @@ def _table_section(
     if constraints:
         lines += ["", f"**{t['constraints']}**", "", *constraints]
     relations = [_fk_out(fk, inp, page, anchor_of, here) for fk in table.foreign_keys]
-    relations += [_fk_in(child, fk, table, inp, page, anchor_of, here) for child, fk in incoming]
+    relations += [_fk_in(child, fk, inp, page=page, anchor_of=anchor_of, here=here) for child, fk in incoming]
     if relations:
         lines += ["", f"**{t['relations']}**", "", *relations]
     if table.triggers:
@@ -234,7 +235,7 @@ def _fk_out(fk: ForeignKey, inp: DocsInput, page: Mapping[str, ViewGroup], ancho
             f"({_action(fk, inp.texts)}) {_code(fk.name)}" + ("" if fk.validated else " NOT VALID"))
 
 
-def _fk_in(child: Table, fk: ForeignKey, table: Table, inp: DocsInput, page: Mapping[str, ViewGroup],
+def _fk_in(child: Table, fk: ForeignKey, inp: DocsInput, *, page: Mapping[str, ViewGroup],
            anchor_of: Mapping[str, str], here: ViewGroup) -> str:
     source = _table_link(child.qualified_name, inp, page, anchor_of, here)
     return (f"- ← {source}.{_code(', '.join(fk.columns))} → {_code(', '.join(fk.ref_columns))} "

@@ -63,8 +63,8 @@ def schema_payload(
     index = {t.qualified_name: n for n, t in enumerate(tables)}
     group_of = {name: n for n, g in enumerate(groups) for name in g.tables}
     records = [
-        _record(t, model, index, group_of.get(t.qualified_name, -1), multi_schema,
-                (findings or {}).get(t.qualified_name, ()), (locations or {}).get(t.qualified_name))
+        _record(t, model, index, group=group_of.get(t.qualified_name, -1), multi=multi_schema,
+                findings=(findings or {}).get(t.qualified_name, ()), location=(locations or {}).get(t.qualified_name))
         for t in tables
     ]
     return {
@@ -77,7 +77,7 @@ def schema_payload(
 
 
 def _record(
-    table: Table, model: SchemaModel, index: Mapping[str, int], group: int, multi: bool,
+    table: Table, model: SchemaModel, index: Mapping[str, int], *, group: int, multi: bool,
     findings: Sequence[FindingRef], location: str | None,
 ) -> dict[str, Any]:
     pk = set(table.primary_key.columns) if table.primary_key else set()
@@ -175,8 +175,7 @@ def payload_json(payload: Mapping[str, Any]) -> str:
     """The payload as JSON safe inside ``<script>``, one table per line (readable diffs)."""
     head = {k: v for k, v in payload.items() if k != "tables"}
     lines = [_dump(t) for t in payload["tables"]]
-    body = _dump(head)[:-1] + ',"tables":[\n' + ",\n".join(lines) + "\n]}"
-    return body
+    return _dump(head)[:-1] + ',"tables":[\n' + ",\n".join(lines) + "\n]}"
 
 
 def stats_json(stats: Mapping[str, Any]) -> str:

@@ -22,6 +22,7 @@ from typing import Any
 
 from dbaudit.model.schema import Column, SchemaModel, Table, TableKind
 from dbaudit.report.context import location_text, type_text
+from dbaudit.report.writing import size_text
 
 SCHEMA_SCRIPT_ID = "dbaudit-schema"
 STATS_SCRIPT_ID = "dbaudit-stats"
@@ -162,15 +163,6 @@ def stats_payload(model: SchemaModel) -> dict[str, list[Any]]:
     return out
 
 
-def size_text(size: int) -> str:
-    value = float(size)
-    for unit in ("B", "kB", "MB", "GB"):
-        if value < 1024:
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{value:.1f} TB"
-
-
 def payload_json(payload: Mapping[str, Any]) -> str:
     """The payload as JSON safe inside ``<script>``, one table per line (readable diffs)."""
     head = {k: v for k, v in payload.items() if k != "tables"}
@@ -254,7 +246,6 @@ __all__ = [
     "payload_json",
     "schema_payload",
     "shown_tables",
-    "size_text",
     "stats_json",
     "stats_payload",
     "trigger_text",

@@ -70,7 +70,8 @@ def open_times(browser: Any, path: Path, runs: int) -> dict[str, float]:
         if mark is not None:
             samples["erd"].append(mark)
         ready = None
-        while ready is None and time.monotonic() < deadline:
+        marks = browser.execute_script("return !!window.dbauditSchemaReady")
+        while marks and ready is None and time.monotonic() < deadline:
             ready = browser.execute_script(
                 "var m = performance.getEntriesByName('dbaudit-ready'); return m.length ? m[0].startTime : null;")
             time.sleep(0.02) if ready is None else None

@@ -4,6 +4,7 @@ Markdown pages and in the HTML file's embedded data."""
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Mapping
@@ -26,6 +27,7 @@ def markdown_sections(pages: Mapping[str, str], model: SchemaModel) -> dict[str,
             continue
         for part in text.split("\n## ")[1:]:
             heading, _, body = part.partition("\n")
+            heading = html.unescape(heading)
             if heading in labels:
                 assert labels[heading] not in out, f"{heading} has two sections"
                 out[labels[heading]] = body

@@ -128,7 +128,7 @@ def render_group(inp: DocsInput, group: ViewGroup, anchor_of: Mapping[str, str])
     t = inp.texts
     page = inp.page_of()
     stub_label = {name: g.name for name, g in page.items() if g is not group}
-    lines = [f"# {group.name}", "", GENERATED_MARKER, "", f"[{t['index']}](README.md) · {len(group.tables)} "
+    lines = [f"# {_inline(group.name)}", "", GENERATED_MARKER, "", f"[{t['index']}](README.md) · {len(group.tables)} "
              f"{t['contents'].lower()}", "", f"## {t['diagram']}", "", "```mermaid",
              mermaid_tables(inp.model, group.tables, stub_label=stub_label).rstrip("\n"), "```", "",
              t["stubs"], "", f"## {t['contents']}", ""]
@@ -156,7 +156,7 @@ def _table_section(
     anchor_of: Mapping[str, str], here: ViewGroup,
 ) -> list[str]:
     t = inp.texts
-    lines = [f"## {_label(table, inp.multi_schema)}", ""]
+    lines = [f"## {_inline(_label(table, inp.multi_schema))}", ""]
     if table.comment:
         lines += [_quote_block(table.comment), ""]
     facts = [f"{t['kind']}: {t.get('kind_' + table.kind.value, table.kind.value)}"]

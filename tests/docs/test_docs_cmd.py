@@ -186,7 +186,6 @@ class TestHostileIdentifiers:
         assert_html_covers(pages["index.html"], model)
         markdown = "".join(v for k, v in pages.items() if k.endswith(".md"))
         assert "<script>" not in markdown
-        assert "</script>" not in markdown.replace("```mermaid", "").split("```")[0] or True
         assert "| `` back`tick `` | text | yes |  | has `code` and \\| pipe &lt;script&gt;alert(1)&lt;/script&gt; |" \
             in pages["public.md"]
         block = pages["index.html"].split('id="dbaudit-schema">', 1)[1].split("</script>", 1)[0]

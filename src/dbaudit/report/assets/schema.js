@@ -5,7 +5,7 @@
 (function () {
   "use strict";
   var SVGNS = "http://www.w3.org/2000/svg";
-  var HEAD_H = 24, ROW_H = 16, PAD_X = 10, MAX_ROWS = 10, OVERVIEW_LINKS = 3;
+  var HEAD_H = 24, ROW_H = 16, PAD_X = 10, MAX_ROWS = 10, OVERVIEW_LINKS = 3, MIN_START_SCALE = 0.55;
   var data, stats, T, byId = {};
 
   /* The text of a script block; large reports store it gzip-compressed in base64 (data-encoding). */
@@ -270,6 +270,8 @@
     });
     container.insertBefore(bar, root);
     fit();
+    /* A large diagram fitted whole would be unreadable: start at a readable scale, top left. */
+    if (view.k < MIN_START_SCALE) { view.k = MIN_START_SCALE; view.x = 10; view.y = 10; apply(); }
   }
 
   /* Lay out and draw into the container; the diagram is made once, when first shown. */

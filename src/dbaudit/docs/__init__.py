@@ -32,6 +32,7 @@ from dbaudit.errors import UsageError
 from dbaudit.findings import Finding
 from dbaudit.model.schema import SchemaModel
 from dbaudit.redact import redact_url
+from dbaudit.report.context import object_owners, owning_tables
 from dbaudit.report.erd import is_multi_schema
 from dbaudit.report.schema_view import STATS_MARKER, STATS_SCRIPT_ID, stats_payload
 
@@ -98,24 +99,25 @@ def _source_label(model: SchemaModel) -> str:
 
 def _findings_by_table(model: SchemaModel, findings: Iterable[Finding]) -> dict[str, list[DocFinding]]:
     """Each finding on the table it concerns: by the table's name, its columns, or its indexes and
-    constraints (``schema.index_name``)."""
-    owner: dict[str, str] = {}
-    for table in model.tables:
-        name = table.partition_of or table.qualified_name
-        owner[table.qualified_name] = name
-        names = [i.name for i in table.indexes] + [f.name for f in table.foreign_keys]
-        names += [u.name for u in table.uniques] + [c.name for c in table.checks]
-        names += [table.primary_key.name] if table.primary_key else []
-        for item in names:
-            owner.setdefault(f"{table.schema}.{item}", name)
+    constraints (``schema.index_name``); a partition's findings go to its parent's page."""
+    owner = object_owners(model.tables)
+    parent = {t.qualified_name: t.partition_of for t in model.tables if t.partition_of}
     out: dict[str, list[DocFinding]] = {}
     for finding in findings:
-        hit = {owner.get(o) or owner.get(o.rpartition(".")[0]) for o in finding.objects} - {None}
-        for table_name in sorted(h for h in hit if h is not None):
+        for table_name in sorted({_top(t, parent) for t in owning_tables(finding.objects, owner)}):
             entry = (finding.severity.name, finding.rule, finding.title)
             if entry not in out.setdefault(table_name, []):
                 out[table_name].append(entry)
     return out
+
+
+def _top(name: str, parent: Mapping[str, str | None]) -> str:
+    """The partitioned table at the top of a (sub-)partition's chain, or the table itself."""
+    seen = {name}
+    while (up := parent.get(name)) is not None and up not in seen:
+        seen.add(up)
+        name = up
+    return name
 
 
 def schema_findings(model: SchemaModel, config: Config | None = None) -> tuple[Finding, ...]:

@@ -100,3 +100,31 @@ class TestContent:
         page = render_html(small_context(), "zh")
         assert '<html lang="zh">' in page
         assert "III. 发现清单(按 P0/P1/P2)" in page
+
+
+class TestCompact:
+    def test_compact_report_keeps_every_finding(self) -> None:
+        """The compact form (large reports) keeps each article's id, severity and category for the
+        filter, and moves header, searchable text and body into one gzip block, losslessly."""
+        import base64  # noqa: PLC0415
+        import gzip  # noqa: PLC0415
+        import json  # noqa: PLC0415
+
+        from dbaudit.report.html import render_html as render  # noqa: PLC0415
+
+        context = small_context()
+        plain, compact = render(context, "en", compact=False), render(context, "en", compact=True)
+        lazy = re.findall(r'<article class="finding" id="([^"]+)" data-severity="(P\d)" data-category="[^"]+"'
+                          r'\s*data-lazy="(\d+)"></article>', compact)
+        assert [(a, s) for a, s, _ in lazy] == re.findall(
+            r'<article class="finding" id="([^"]+)" data-severity="(P\d)"', plain)
+        blob = compact.split('id="dbaudit-findings" data-encoding="gzip">', 1)[1].split("</script>", 1)[0]
+        items = json.loads(gzip.decompress(base64.b64decode(blob)))
+        assert len(items) == len(lazy)
+        for (anchor, _severity, _index), (text, head, body) in zip(lazy, items, strict=True):
+            article = plain.split(f'<article class="finding" id="{anchor}"', 1)[1].split("</article>", 1)[0]
+            assert head + body in article
+            assert anchor.upper() in head
+            assert text
+        schema = compact.split('id="dbaudit-schema" data-encoding="gzip">', 1)[1].split("</script>", 1)[0]
+        assert json.loads(gzip.decompress(base64.b64decode(schema))) == html_payload(plain)

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from dbaudit.api import inspect, lint_migrations
     from dbaudit.auditing import AuditResult, audit
     from dbaudit.config import Config, load_config
+    from dbaudit.docs import build_docs, check_docs, docs
     from dbaudit.drift import compare
     from dbaudit.findings import Finding, Severity
     from dbaudit.migrations import LintResult
@@ -37,6 +38,9 @@ _EXPORTS = {
     "LintResult": "dbaudit.migrations",
     "Config": "dbaudit.config",
     "load_config": "dbaudit.config",
+    "build_docs": "dbaudit.docs",
+    "check_docs": "dbaudit.docs",
+    "docs": "dbaudit.docs",
     "compare": "dbaudit.drift",
     "Finding": "dbaudit.findings",
     "Severity": "dbaudit.findings",
@@ -58,7 +62,10 @@ __all__ = [
     "Severity",
     "__version__",
     "audit",
+    "build_docs",
+    "check_docs",
     "compare",
+    "docs",
     "inspect",
     "lint_migrations",
     "load_config",

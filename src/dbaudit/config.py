@@ -90,6 +90,20 @@ class HouseConfig:
 
 
 @dataclass(frozen=True)
+class DocsConfig:
+    """``[tool.dbaudit.docs]``: how ``dbaudit docs`` groups tables into pages.
+
+    - ``group-by`` (default unset: domains when configured, else schemas, else name prefixes):
+      ``"config"``, ``"schema"`` or ``"prefix"``. ``group-by = "schema"``
+    - ``domains`` (default ``{}``): page name -> globs over table names (bare or ``schema.table``), in
+      page order; unmatched tables go to "other". ``domains = { Accounts = ["account_*", "users"] }``
+    """
+
+    group_by: str | None = None
+    domains: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+
+@dataclass(frozen=True)
 class Config:
     """dbaudit's configuration. TOML keys are kebab-case versions of these fields.
 
@@ -123,6 +137,7 @@ class Config:
       ``RuleContext.option``. ``[tool.dbaudit.rule-options.fk-missing] ignore-columns = ["external_id"]``
     - ``plugins`` (default ``[]``): modules imported before the rules run, so that the team's own
       ``@rule`` functions register. ``plugins = ["myproject.dbaudit_rules"]``
+    - ``docs`` (see :class:`DocsConfig`): ``[tool.dbaudit.docs]``.
     """
 
     select: tuple[str, ...] = ("ALL",)
@@ -138,6 +153,7 @@ class Config:
     house: HouseConfig = field(default_factory=HouseConfig)
     rule_options: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...] = ()
     plugins: tuple[str, ...] = ()
+    docs: DocsConfig = field(default_factory=DocsConfig)
     path: str | None = None
 
     @property
@@ -193,7 +209,7 @@ def _severity(text: str, where: str) -> Severity:
 
 _TOP_KEYS = (
     "select", "extend-select", "ignore", "severity", "per-object-ignores", "per-file-ignores", "fail-on", "lang",
-    "url-env", "scratch-url-env", "house", "rule-options", "plugins",
+    "url-env", "scratch-url-env", "house", "rule-options", "plugins", "docs",
 )
 _HOUSE_KEYS = (
     "required-columns", "pk-type", "table-name-pattern", "column-name-pattern", "index-name-pattern",
@@ -321,6 +337,21 @@ def _house(value: Any, reader: _Reader) -> HouseConfig:
     return out
 
 
+def _docs(value: Any, reader: _Reader) -> DocsConfig:
+    if not isinstance(value, Mapping):
+        raise reader.fail("docs must be a table ([tool.dbaudit.docs])")
+    reader.check_keys(value, ("group-by", "domains"), f"{reader.section}.docs")
+    out = DocsConfig()
+    if "group-by" in value:
+        if value["group-by"] not in ("config", "schema", "prefix"):
+            raise reader.fail('docs.group-by must be "config", "schema" or "prefix"')
+        out = replace(out, group_by=value["group-by"])
+    domains = value.get("domains", {})
+    if not isinstance(domains, Mapping):
+        raise reader.fail('docs.domains must be a table: { "Page name" = ["table_glob", ...] }')
+    return replace(out, domains=tuple((str(k), reader.strings(v, f"docs.domains.{k}")) for k, v in domains.items()))
+
+
 def config_from_mapping(data: Mapping[str, Any], path: Path, section: str = "tool.dbaudit") -> Config:
     """Validate a ``[tool.dbaudit]`` table (already parsed) into a :class:`Config`."""
     reader = _Reader(path, section)
@@ -357,6 +388,8 @@ def _apply_key(cfg: Config, key: str, value: Any, reader: _Reader) -> Config:
         return replace(cfg, **env)
     if key == "house":
         return replace(cfg, house=_house(value, reader))
+    if key == "docs":
+        return replace(cfg, docs=_docs(value, reader))
     # rule-options
     if not isinstance(value, Mapping) or not all(isinstance(v, Mapping) for v in value.values()):
         raise reader.fail("rule-options must be a table of tables ([tool.dbaudit.rule-options.<rule-id>])")
@@ -427,4 +460,6 @@ def load_config(path: str | None = None, *, start_dir: str | Path = ".") -> Conf
     return _from_file(discovered) or Config(path=str(discovered))
 
 
-__all__ = ["Config", "HouseConfig", "ObjectIgnore", "config_from_mapping", "find_config_file", "load_config"]
+__all__ = [
+    "Config", "DocsConfig", "HouseConfig", "ObjectIgnore", "config_from_mapping", "find_config_file", "load_config",
+]

@@ -82,6 +82,15 @@ def config_schema(rule_ids: Sequence[str], categories: Sequence[str]) -> dict[st
                          "additionalProperties": {"type": "object"}, "description": "Per-rule options by rule id."},
         "plugins": {"type": "array", "items": {"type": "string"},
                     "description": "Modules imported before the rules run (their @rule functions register)."},
+        "docs": {"type": "object", "additionalProperties": False,
+                 "description": "How `dbaudit docs` groups tables into pages.",
+                 "properties": {
+                     "group-by": {"type": "string", "enum": ["config", "schema", "prefix"],
+                                  "description": "Grouping: the domains below, schemas, or name prefixes."},
+                     "domains": {"type": "object",
+                                 "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                                 "description": 'Page name -> table globs: { "Accounts" = ["user*", "role*"] }.'},
+                 }},
     }
     missing = [k for k in _TOP_KEYS if k not in top] + [k for k in _HOUSE_KEYS if k not in house]
     if missing:

@@ -97,6 +97,22 @@ def missing_file(entry: Entry) -> str | None:
     return None
 
 
+def unmet(entry: Entry, admin_url: str) -> str | None:
+    """What the schema needs that this PostgreSQL server lacks (an extension, ICU collations), or None."""
+    import psycopg  # noqa: PLC0415
+
+    with psycopg.connect(admin_url) as conn:
+        for need in entry.requires:
+            kind, _, name = need.partition(":")
+            if kind == "extension":
+                row = conn.execute("SELECT 1 FROM pg_available_extensions WHERE name = %s", (name,)).fetchone()
+            else:
+                row = conn.execute("SELECT 1 FROM pg_collation WHERE collprovider = 'i' LIMIT 1").fetchone()
+            if row is None:
+                return f"corpus schema {entry.name} needs {need}, which this PostgreSQL server lacks"
+    return None
+
+
 def judged(findings: Iterable[Finding], items: Iterable[Judgement]) -> dict[Judgement, list[Finding]]:
     """Each judgement with the findings it matches."""
     found = list(findings)

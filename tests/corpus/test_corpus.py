@@ -5,46 +5,25 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import psycopg
 import pytest
 
 from dbaudit.engine import RuleRun, run_rules
+from dbaudit.model.schema import SchemaModel
 from dbaudit.rules import RuleContext
-from dbaudit.scratch import ScratchServer
-from dbaudit.sources.ddl import read_sql_file
-from tests.corpus.corpus import Entry, entries, judged, judgements, missing_file
+from tests.corpus.corpus import entries, judged, judgements
 
 ENTRIES = {e.name: e for e in entries()}
 
 
-def _unmet(entry: Entry, admin_url: str) -> str | None:
-    with psycopg.connect(admin_url) as conn:
-        for need in entry.requires:
-            kind, _, name = need.partition(":")
-            if kind == "extension":
-                row = conn.execute("SELECT 1 FROM pg_available_extensions WHERE name = %s", (name,)).fetchone()
-            else:
-                row = conn.execute("SELECT 1 FROM pg_collation WHERE collprovider = 'i' LIMIT 1").fetchone()
-            if row is None:
-                return f"corpus schema {entry.name} needs {need}, which this PostgreSQL server lacks"
-    return None
-
-
 @pytest.fixture(scope="session")
-def corpus_run(pg_server: ScratchServer) -> Callable[[str], RuleRun]:
-    """``corpus_run(name)``: the whole registry's run on that schema, loaded at most once a session."""
-    runs: dict[str, RuleRun | str] = {}
+def corpus_run(corpus_model: Callable[[str], SchemaModel]) -> Callable[[str], RuleRun]:
+    """``corpus_run(name)``: the whole registry's run on that schema (loaded at most once a session)."""
+    runs: dict[str, RuleRun] = {}
 
     def get(name: str) -> RuleRun:
         if name not in runs:
-            entry = ENTRIES[name]
-            reason = missing_file(entry) or _unmet(entry, pg_server.admin_url)
-            runs[name] = reason if reason is not None else run_rules(
-                RuleContext(read_sql_file(entry.path, scratch_url=pg_server.admin_url)))
-        got = runs[name]
-        if isinstance(got, str):
-            pytest.skip(got)
-        return got
+            runs[name] = run_rules(RuleContext(corpus_model(name)))
+        return runs[name]
 
     return get
 

@@ -11,6 +11,7 @@ import click
 # command name -> "module:attribute"; a module holds one command and imports heavy parts lazily.
 COMMANDS: dict[str, str] = {
     "demo": "dbaudit.cli.demo_cmd:demo_command",
+    "docs": "dbaudit.cli.docs_cmd:docs_command",
     "audit": "dbaudit.cli.audit_cmd:audit_command",
     "drift": "dbaudit.cli.drift_cmd:drift_command",
     "inspect": "dbaudit.cli.inspect_cmd:inspect_command",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import cached_property
@@ -322,7 +322,7 @@ def _declared_at(table: Table, locations: dict[str, Location]) -> str | None:
     return location_text(loc) if loc is not None else None
 
 
-def _owners(tables: Iterable[Table]) -> dict[str, str]:
+def object_owners(tables: Iterable[Table]) -> dict[str, str]:
     """The table each table, index and constraint name belongs to (``schema.name`` -> table)."""
     owner: dict[str, str] = {}
     for t in tables:
@@ -334,16 +334,20 @@ def _owners(tables: Iterable[Table]) -> dict[str, str]:
     return owner
 
 
+def owning_tables(objects: Iterable[str], owner: Mapping[str, str]) -> list[str]:
+    """The tables a finding's objects belong to (a column through its table), sorted, each once."""
+    hit = {owner.get(o) or owner.get(o.rpartition(".")[0]) for o in objects}
+    return sorted(h for h in hit if h is not None)
+
+
 def _findings_by_table(
     numbered: tuple[NumberedFinding, ...], tables: tuple[Table, ...]
 ) -> dict[str, tuple[str, ...]]:
     """Finding numbers per table, through the table's own name, its columns, indexes and constraints."""
-    owner = _owners(tables)
+    owner = object_owners(tables)
     out: dict[str, list[str]] = {}
     for n in numbered:
-        hit = {owner.get(o) or owner.get(o.rpartition(".")[0]) for o in n.finding.objects} - {None}
-        for table in hit:
-            assert table is not None
+        for table in owning_tables(n.finding.objects, owner):
             if n.number not in out.setdefault(table, []):
                 out[table].append(n.number)
     return {k: tuple(v) for k, v in out.items()}
@@ -457,7 +461,7 @@ class _Reach:
     def __init__(self, model: SchemaModel, models: SchemaModel | None, code_facts: Any) -> None:
         self.model = model
         self.models = models
-        self.owner = _owners(model.tables)
+        self.owner = object_owners(model.tables)
         self.mapped = object_locations((models,)) if models is not None else {}
         self.queried: dict[str, list[str]] = {}
         for kind in ("searches", "latest_rows", "offsets", "encrypted_columns", "column_values"):
@@ -668,6 +672,8 @@ __all__ = [
     "TableReach",
     "build_context",
     "location_text",
+    "object_owners",
+    "owning_tables",
     "registry_rules",
     "type_text",
 ]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from dbaudit.model.schema import ForeignKey, SchemaModel, Table, TableKind
@@ -76,6 +77,11 @@ def _word(name: str) -> str:
     if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
         return word[:-1]
     return word
+
+
+def leading_word(name: str) -> str:
+    """The word a table's name starts with, singular: what the map groups tables by."""
+    return _word(name)
 
 
 def relationships(model: SchemaModel) -> tuple[Relationship, ...]:
@@ -182,12 +188,51 @@ def mermaid_erd(model: SchemaModel, *, limit: int = MAX_ERD_TABLES) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _entity_ids(tables: tuple[Table, ...], multi: bool) -> dict[str, str]:
+def mermaid_tables(
+    model: SchemaModel, names: Iterable[str], *, keys: bool = True, stub_label: Mapping[str, str] | None = None,
+) -> str:
+    """A Mermaid ``erDiagram`` of the named tables and every FK between them.
+
+    ``keys``: draw each table with its key columns (else names only). ``stub_label``: tables outside
+    ``names`` that an FK links to are drawn by name only, labelled ``stub_label[qualified name]`` (the
+    group they belong to), with their FKs to and from the named tables; ``None`` leaves them out.
+    """
+    wanted = set(names)
+    drawn = [t for t in entities(model) if t.qualified_name in wanted]
+    rels = relationships(model)
+    stubs: dict[str, Table] = {}
+    if stub_label is not None:
+        for rel in rels:
+            for near, far in ((rel.child, rel.parent), (rel.parent, rel.child)):
+                if near in wanted and far not in wanted and far not in stubs:
+                    table = model.table(far)
+                    if table is not None:
+                        stubs[far] = table
+    multi = is_multi_schema(model)
+    ordered = (*drawn, *sorted(stubs.values(), key=lambda t: t.qualified_name))
+    ids = _entity_ids(ordered, multi, labels={q: f"{display_name(t, model, multi)} ({stub_label[q]})"
+                                              for q, t in stubs.items()} if stub_label else None)
+    lines = ["erDiagram"]
+    for table in ordered:
+        if keys and table.qualified_name in wanted:
+            lines.extend(_entity_block(table, ids[table.qualified_name]))
+        else:
+            lines.append(f"    {ids[table.qualified_name]}")
+    for rel in rels:
+        if rel.parent in ids and rel.child in ids and (rel.parent in wanted or rel.child in wanted):
+            parent, child = _bare_id(ids[rel.parent]), _bare_id(ids[rel.child])
+            lines.append(f"    {parent} {_cardinality(rel)} {child} : {_quote(', '.join(rel.columns))}")
+    return "\n".join(lines) + "\n"
+
+
+def _entity_ids(
+    tables: tuple[Table, ...], multi: bool, labels: Mapping[str, str] | None = None,
+) -> dict[str, str]:
     """Mermaid identifiers; names that are not plain identifiers get ``eN["label"]`` aliases."""
     ids: dict[str, str] = {}
     used: set[str] = set()
     for n, table in enumerate(tables, start=1):
-        label = table.qualified_name if multi else table.name
+        label = (labels or {}).get(table.qualified_name) or (table.qualified_name if multi else table.name)
         if _IDENT.match(label) and label not in used:
             ids[table.qualified_name] = label
         else:
@@ -240,6 +285,8 @@ __all__ = [
     "domains",
     "entities",
     "is_multi_schema",
+    "leading_word",
     "mermaid_erd",
+    "mermaid_tables",
     "relationships",
 ]

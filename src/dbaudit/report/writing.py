@@ -294,7 +294,8 @@ def compat(groups: Sequence[NumberedGroup], lang: str, fallback: dict[str, str])
     return tuple(rows)
 
 
-def _size(value: int) -> str:
+def size_text(value: int) -> str:
+    """Bytes for a reader: ``88.0 kB``, ``1.4 GB``."""
     size = float(value)
     for unit in ("B", "kB", "MB", "GB"):
         if size < 1024:
@@ -313,7 +314,7 @@ def reach_text(tables: Sequence[TableReach], lang: str) -> str:
     for t in tables[:MAX_REACH_TABLES]:
         facts = []
         if t.rows is not None and t.bytes is not None:
-            facts.append(say(lang, "reach.rows", rows=f"{t.rows:,}", size=_size(t.bytes)))
+            facts.append(say(lang, "reach.rows", rows=f"{t.rows:,}", size=size_text(t.bytes)))
         elif t.rows is not None:
             facts.append(say(lang, "reach.rows_only", rows=f"{t.rows:,}"))
         else:
@@ -343,5 +344,5 @@ def write(groups: Sequence[NumberedGroup], lang: str, *, p2_line: str | None,
 
 __all__ = [
     "MAX_ROADMAP", "MAX_SUMMARY", "CompatRow", "GapItem", "RoadmapItem", "SummaryLine", "Writing",
-    "heading", "object_list", "reach_text", "roadmap", "say", "summary", "write",
+    "heading", "object_list", "reach_text", "roadmap", "say", "size_text", "summary", "write",
 ]

@@ -98,6 +98,8 @@ def audit(
             sources.append(SourceRef("code", code, "code"))
     if head is not None:
         inputs["migrations"] = head  # drift rules lend its migration locations to database objects
+    if config.app_role:
+        inputs["app_role"] = config.app_role
     inputs = {k: v for k, v in inputs.items() if v is not None}
     # Models vs database drift runs inside the engine when the drift rules are in the catalogue.
     drift_rules = inputs.get("models") is not None and _optional("dbaudit.drift.rules", "REGISTERED") is not None

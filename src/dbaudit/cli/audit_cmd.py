@@ -72,6 +72,7 @@ def parse_formats(text: str | None, *, to_dir: bool) -> tuple[str, ...]:
 @click.option("--ignore", multiple=True, metavar="RULES", help="Rules or categories not to run.")
 @click.option("--config", "config_path", metavar="FILE", help="dbaudit.toml or pyproject.toml to read.")
 @click.option("--scratch-url", metavar="URL", help="Server for throw-away databases (default: embedded).")
+@click.option("--app-role", metavar="ROLE", help="The role the application connects as (security rules).")
 @click.option("--quiet", "-q", is_flag=True, help="No list of findings on stderr (the counts only).")
 @ci_options
 @guarded
@@ -79,7 +80,7 @@ def audit_command(  # noqa: PLR0917 - click passes every option as an argument
     target: str | None, models_spec: str | None, project_dir: str | None, migrations: str | None,
     code_dir: str | None, since: str | None, formats: str | None, output_dir: str | None, lang: str | None,
     fail_on: str | None, select: tuple[str, ...], ignore: tuple[str, ...], config_path: str | None,
-    scratch_url: str | None, quiet: bool, ci: CiOptions,
+    scratch_url: str | None, app_role: str | None, quiet: bool, ci: CiOptions,
 ) -> None:
     """Audit a database (URL, .sql file or model JSON) with its models, migrations and code."""
     from dbaudit.auditing import audit  # noqa: PLC0415 - heavy imports after argument parsing
@@ -93,6 +94,7 @@ def audit_command(  # noqa: PLR0917 - click passes every option as an argument
     config = load_config(config_path, start_dir=project_dir or ".").merged(
         select=_split(select) or None, extend_select=_split(ci.extend_select), ignore=_split(ignore),
         fail_on=fail_on, lang=lang,  # type: ignore[arg-type]
+        app_role=app_role,
     )
     target = target or _env(config.url_env, "TARGET (a database URL, .sql file or model JSON)")
     scratch_url = scratch_url or (os.environ.get(config.scratch_url_env) if config.scratch_url_env else None)

@@ -15,6 +15,7 @@ CATEGORY_MODULES = (
     "naming",
     "house",
     "governance",
+    "security",
 )
 
 for _module in CATEGORY_MODULES:

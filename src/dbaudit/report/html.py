@@ -15,6 +15,7 @@ from markupsafe import Markup
 from dbaudit.report.context import ReportContext
 from dbaudit.report.erd_svg import erd_svg
 from dbaudit.report.i18n import texts
+from dbaudit.report.writing import say
 
 
 @cache
@@ -32,7 +33,8 @@ def render_html(context: ReportContext, lang: str = "en") -> str:
     """The whole report as one HTML document."""
     svg = Markup(erd_svg(context.model))  # built from escaped parts in erd_svg
     template = environment().get_template("report.html.j2")
-    return template.render(c=context, t=texts(lang), w=context.writing(lang), lang=lang, svg=svg)
+    return template.render(c=context, t=texts(lang), w=context.writing(lang), lang=lang, svg=svg,
+                           say=lambda key, **values: say(lang, key, **values))
 
 
 __all__ = ["render_html"]

@@ -16,6 +16,7 @@ CATEGORY_MODULES = (
     "house",
     "governance",
     "security",
+    "capacity",
 )
 
 for _module in CATEGORY_MODULES:

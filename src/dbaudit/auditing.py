@@ -103,8 +103,8 @@ def audit(
         if inputs["code"] is not None:
             sources.append(SourceRef("code", code, "code"))
     if stats is not False:
-        inputs["statistics"] = _read_statistics(target_spec, model, inputs.get("code"), stats, stats_options,
-                                                notes, step)
+        inputs["statistics"] = _read_statistics(target_spec, model, inputs.get("code"), stats=stats,
+                                                options=stats_options, notes=notes, step=step)
         if inputs["statistics"] is not None:
             sources.append(SourceRef("statistics", redact_url(model.source.name), "statistics"))
     if head is not None:
@@ -137,7 +137,7 @@ def with_declarations(finding: Finding, declared: list[dict[str, Location]]) -> 
 
 
 def _read_statistics(
-    target_spec: str, model: SchemaModel, code: Any, stats: bool | None, options: Any, notes: list[Note],
+    target_spec: str, model: SchemaModel, code: Any, *, stats: bool | None, options: Any, notes: list[Note],
     step: Progress,
 ) -> Any | None:
     """Runtime statistics of a live PostgreSQL target, or ``None`` with a note saying why not."""

@@ -28,6 +28,7 @@ from dbaudit.model.schema import (
     Table,
     TableKind,
 )
+from dbaudit.model.statistics import RuntimeStatistics
 from dbaudit.redact import redact_url
 from dbaudit.report.erd import (
     MAX_ERD_TABLES,
@@ -38,10 +39,9 @@ from dbaudit.report.erd import (
     is_multi_schema,
     mermaid_erd,
 )
-from dbaudit.model.statistics import RuntimeStatistics
 from dbaudit.report.grouping import FindingGroup
-from dbaudit.report.paths import RuntimePaths, runtime_paths
 from dbaudit.report.grouping import group as group_findings
+from dbaudit.report.paths import RuntimePaths, runtime_paths
 from dbaudit.report.writing import CompatRow, RoadmapItem, SummaryLine, Writing, say, write
 
 MAX_ROADMAP = 8
@@ -277,8 +277,18 @@ class ReportContext:
         cache: dict[str, RuntimePaths] = self.__dict__.setdefault("_runtime", {})
         if lang not in cache:
             analyzed = any(s.plan is not None and s.plan.source == "analyze" for s in self.statistics.statements)
-            cache[lang] = runtime_paths(self.statistics, lang, analyzed=analyzed)
+            cache[lang] = runtime_paths(self.statistics, lang, analyzed=analyzed, parent=self._partitioned_parent)
         return cache[lang]
+
+    def _partitioned_parent(self, name: str) -> str:
+        """The top partitioned table of a partition, the name itself otherwise."""
+        table = self.model.table(name)
+        seen = {name}
+        while table is not None and table.partition_of and table.partition_of not in seen:
+            seen.add(table.partition_of)
+            name = table.partition_of
+            table = self.model.table(name)
+        return name
 
     @property
     def summary(self) -> tuple[SummaryLine, ...]:

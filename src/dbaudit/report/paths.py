@@ -9,10 +9,18 @@ reads against writes. Every sentence comes from :mod:`dbaudit.report.phrases`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from dbaudit.model.schema import Location
-from dbaudit.model.statistics import IndexAdvice, Plan, QueryPattern, RuntimeStatistics, StatementStats
+from dbaudit.model.statistics import (
+    IndexAdvice,
+    Plan,
+    QueryPattern,
+    RuntimeStatistics,
+    StatementStats,
+    TableActivity,
+)
 from dbaudit.report.writing import say, short
 
 MAX_SQL = 220
@@ -145,7 +153,19 @@ def _sql(text: str) -> str:
     return text if len(text) <= MAX_SQL else text[: MAX_SQL - 1] + "…"
 
 
-def runtime_paths(stats: RuntimeStatistics, lang: str, *, analyzed: bool = False) -> RuntimePaths:
+def rolled_up(stats: RuntimeStatistics, parent: Callable[[str], str]) -> list[TableActivity]:
+    """Table activity with partitions counted in their partitioned table (``parent`` maps a name)."""
+    totals: dict[str, list[int]] = {}
+    for t in stats.tables:
+        row = totals.setdefault(parent(t.table), [0] * 9)
+        for i, value in enumerate((t.seq_scan, t.seq_tup_read, t.idx_scan, t.inserted, t.updated, t.deleted,
+                                   t.hot_updated, t.live, t.dead)):
+            row[i] += value
+    return [TableActivity(name, *values) for name, values in totals.items()]
+
+
+def runtime_paths(stats: RuntimeStatistics, lang: str, *, analyzed: bool = False,
+                  parent: Callable[[str], str] = lambda name: name) -> RuntimePaths:
     since = stats.stats_since.strftime("%Y-%m-%d %H:%M") if stats.stats_since else say(lang, "paths.since_unknown")
     intro = say(lang, "paths.b1_intro_analyze" if analyzed else "paths.b1_intro", since=since)
     slowest = tuple(
@@ -164,7 +184,7 @@ def runtime_paths(stats: RuntimeStatistics, lang: str, *, analyzed: bool = False
                     statement=say(lang, "paths.see_b1", n=s.rank_time) if s.rank_time else _sql(s.query)[:120])
         for s in stats.by_calls
     )
-    busiest = sorted(stats.tables, key=lambda t: (-t.writes, -t.reads, t.table))[:MAX_TABLES]
+    busiest = sorted(rolled_up(stats, parent), key=lambda t: (-t.writes, -t.reads, t.table))[:MAX_TABLES]
     tables = tuple(
         TableRow(table=short(t.table), inserted=f"{t.inserted:,}", updated=f"{t.updated:,}", deleted=f"{t.deleted:,}",
                  seq=f"{t.seq_scan:,}", idx=f"{t.idx_scan:,}",

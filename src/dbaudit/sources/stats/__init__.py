@@ -66,12 +66,21 @@ class StatsOptions:
 
 def statements_available(url: str) -> bool:
     """Whether pg_stat_statements can be read in this database (installed and preloaded)."""
+    from psycopg import sql  # noqa: PLC0415
+
     from dbaudit.sources.postgres.connect import connect_readonly  # noqa: PLC0415
 
     with connect_readonly(url) as conn:
         row = conn.execute(catalog.AVAILABILITY).fetchone()
-        conn.rollback()
-    return bool(row and row[0] and row[1])
+        if not (row and row[0]):
+            return False
+        try:
+            conn.execute(sql.SQL(catalog.PROBE).format(schema=sql.Identifier(row[0])))
+        except Exception:
+            return False
+        finally:
+            conn.rollback()
+    return True
 
 
 def read_statistics(
@@ -101,6 +110,7 @@ class _Reader:
         self.code = code
         self.options = options
         self.notes: list[str] = []
+        self.probe_error = ""
         self.schemas = list(model.schemas)
         by_name: dict[str, list[str]] = {}
         for table in model.tables:
@@ -115,8 +125,8 @@ class _Reader:
         row = conn.execute(catalog.AVAILABILITY).fetchone()
         conn.rollback()
         assert row is not None
-        pgss_schema, preloaded, hypopg_schema, all_stats, today, db_reset = row
-        available = bool(pgss_schema and preloaded)
+        pgss_schema, hypopg_schema, all_stats, today, db_reset = row
+        available = bool(pgss_schema) and self._probe(pgss_schema)
         if not available and not self.options.require:
             return None
         statements: tuple[StatementStats, ...] = ()
@@ -126,8 +136,8 @@ class _Reader:
             statements = self._statements(pgss_schema, hypopg_schema, all_stats=bool(all_stats))
         else:
             self.notes.append("pg_stat_statements is " + ("not installed in this database (CREATE EXTENSION "
-                              "pg_stat_statements)" if not pgss_schema else "installed but not in "
-                              "shared_preload_libraries") + ": no statement statistics")
+                              "pg_stat_statements)" if not pgss_schema else "installed but cannot be read ("
+                              + self.probe_error + ")") + ": no statement statistics")
         if available and not hypopg_schema:
             self.notes.append("HypoPG is not installed in this database: candidate indexes are unverified "
                               "(CREATE EXTENSION hypopg, or verify them on a copy of the schema with its statistics)")
@@ -159,11 +169,38 @@ class _Reader:
         return names[0] if len(names) == 1 else relation
 
     def large(self, relation: str) -> bool:
+        """At least ``large_rows`` rows: a partition counts its whole partitioned table."""
         table = self.model.table(relation)
-        stats = table.stats if table is not None else None
-        return bool(stats and stats.rows_estimate and stats.rows_estimate >= self.options.large_rows)
+        while table is not None and table.partition_of:
+            parent = self.model.table(table.partition_of)
+            if parent is None:
+                break
+            table = parent
+        return table is not None and self._rows_of(table.qualified_name) >= self.options.large_rows
+
+    def _rows_of(self, name: str) -> int:
+        cache: dict[str, int] = self.__dict__.setdefault("_row_counts", {})
+        if name not in cache:
+            table = self.model.table(name)
+            stats = table.stats if table is not None else None
+            own = stats.rows_estimate or 0 if stats is not None else 0
+            cache[name] = own + sum(self._rows_of(p.qualified_name) for p in self.model.partitions_of(name))
+        return cache[name]
 
     # -- statements ------------------------------------------------------------------------------
+
+    def _probe(self, schema: str) -> bool:
+        """Whether the pg_stat_statements view answers (its library must be preloaded)."""
+        import psycopg  # noqa: PLC0415
+        from psycopg import sql  # noqa: PLC0415
+
+        try:
+            with self.conn.transaction():
+                self.conn.execute(sql.SQL(catalog.PROBE).format(schema=sql.Identifier(schema)))
+        except psycopg.Error as exc:
+            self.probe_error = str(exc).strip().splitlines()[0]
+            return False
+        return True
 
     def _since(self, schema: str) -> datetime | None:
         from psycopg import sql  # noqa: PLC0415
@@ -183,16 +220,18 @@ class _Reader:
         rows = _merge_in_lists(self._rows("pg_stat_statements", query, {"fetch": top * 5}))
         kept: list[tuple[tuple[Any, ...], QueryShape]] = []
         hidden = 0
+        if not all_stats:
+            found = self._rows("hidden statements", sql.SQL(catalog.HIDDEN).format(schema=sql.Identifier(schema)))
+            hidden = int(found[0][0]) if found else 0
         for row in rows:
             text = row[1] or ""
             if text.startswith("<insufficient privilege>"):
-                hidden += 1
                 continue
             shape = parse_shape(text, self.model)
             if shape is None or shape.kind not in _DML or not shape.tables:
                 continue
             kept.append((row, shape))
-        if hidden and not all_stats:
+        if hidden:
             self.notes.append(f"{hidden} statements of other roles are hidden from this role "
                               "(grant pg_read_all_stats to see them)")
         by_time = {row[0]: i for i, (row, _) in enumerate(sorted(kept, key=lambda k: -k[0][3])[:top], 1)}

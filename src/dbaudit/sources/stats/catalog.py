@@ -7,13 +7,12 @@ narrow sequence whose growth is estimated (bounded by :data:`MAX_GROWTH_SEQUENCE
 
 from __future__ import annotations
 
-# Where pg_stat_statements lives, whether its library is loaded, whether HypoPG is installed, and
-# whether this role sees other roles' statement texts.
+# Where pg_stat_statements lives, whether HypoPG is installed, and whether this role sees other roles'
+# statement texts. (Whether the library is preloaded is probed with PROBE: shared_preload_libraries
+# is readable by privileged roles only.)
 AVAILABILITY = """
 SELECT (SELECT n.nspname FROM pg_catalog.pg_extension e
         JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_stat_statements'),
-       'pg_stat_statements' = ANY(string_to_array(replace(
-           pg_catalog.current_setting('shared_preload_libraries'), ' ', ''), ',')),
        (SELECT n.nspname FROM pg_catalog.pg_extension e
         JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'hypopg'),
        pg_catalog.pg_has_role(current_user, 'pg_read_all_stats', 'USAGE'),
@@ -40,6 +39,14 @@ WITH s AS (
 SELECT queryid, query, calls, total_ms, rows, hit, read, by_time, by_calls
 FROM ranked WHERE by_time <= %(fetch)s OR by_calls <= %(fetch)s
 ORDER BY by_time
+"""
+
+PROBE = "SELECT 1 FROM {schema}.pg_stat_statements LIMIT 1"
+
+# Statements of other roles whose text (and queryid) a role without pg_read_all_stats cannot see.
+HIDDEN = """
+SELECT count(*) FROM {schema}.pg_stat_statements
+WHERE dbid = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database()) AND queryid IS NULL
 """
 
 STATEMENTS_SINCE = "SELECT stats_reset FROM {schema}.pg_stat_statements_info"

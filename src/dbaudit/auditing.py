@@ -103,9 +103,9 @@ def audit(
         if inputs["code"] is not None:
             sources.append(SourceRef("code", code, "code"))
     if stats is not False:
-        inputs["statistics"] = _read_statistics(target_spec, model, inputs.get("code"), stats=stats,
+        inputs["runtime"] = _read_statistics(target_spec, model, inputs.get("code"), stats=stats,
                                                 options=stats_options, notes=notes, step=step)
-        if inputs["statistics"] is not None:
+        if inputs["runtime"] is not None:
             sources.append(SourceRef("statistics", redact_url(model.source.name), "statistics"))
     if head is not None:
         inputs["migrations"] = head  # drift rules lend its migration locations to database objects

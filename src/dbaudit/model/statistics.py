@@ -2,7 +2,7 @@
 
 The statistics source (:mod:`dbaudit.sources.stats`) reads these from a live PostgreSQL database
 (``pg_stat_statements``, ``EXPLAIN``, HypoPG, ``pg_stat_user_tables``, ``pg_database``, ``pg_stats``)
-and hands them to the rules (``RuleContext.inputs["statistics"]``) and to the report (section B).
+and hands them to the rules (``RuleContext.inputs["runtime"]``) and to the report (section B).
 Frozen values like the schema model; they live in the model layer because a source builds them and
 rules and reports read them. Times are milliseconds, sizes bytes.
 """
@@ -254,5 +254,5 @@ class RuntimeStatistics:
 
 def runtime_statistics(inputs: dict[str, object]) -> RuntimeStatistics | None:
     """The statistics of a run, or ``None`` when the input is absent or of another shape."""
-    found = inputs.get("statistics")
+    found = inputs.get("runtime")
     return found if isinstance(found, RuntimeStatistics) else None

@@ -1,7 +1,7 @@
 """Rules of the capacity category: forecasts from the running database (the statistics input).
 
-Each rule reads :class:`~dbaudit.model.statistics.RuntimeStatistics` and is skipped with a note when
-the run has none (no live PostgreSQL, ``--no-stats``, or ``pg_stat_statements`` unavailable without
+Each rule reads :class:`~dbaudit.model.statistics.RuntimeStatistics` (the ``runtime`` input) and is
+skipped with a note when the run has none (no live PostgreSQL, ``--no-stats``, or ``pg_stat_statements`` unavailable without
 ``--stats``). Numbers are forecasts or estimates and the findings say so; thresholds are options.
 """
 
@@ -45,7 +45,7 @@ def _owner_object(model: SchemaModel, sequence: str) -> str:
 # --- sequence-exhaustion -----------------------------------------------------------------------------
 
 
-@rule("sequence-exhaustion", category=CATEGORY, severity=Severity.P1, fix="sometimes", requires=("statistics",))
+@rule("sequence-exhaustion", category=CATEGORY, severity=Severity.P1, fix="sometimes", requires=("runtime",))
 def sequence_exhaustion(ctx: RuleContext) -> Iterator[Finding]:
     """A sequence runs out within the forecast horizon at its measured growth rate.
 
@@ -103,7 +103,7 @@ def sequence_exhaustion(ctx: RuleContext) -> Iterator[Finding]:
 # --- xid-wraparound-risk -----------------------------------------------------------------------------
 
 
-@rule("xid-wraparound-risk", category=CATEGORY, severity=Severity.P1, fix="sometimes", requires=("statistics",))
+@rule("xid-wraparound-risk", category=CATEGORY, severity=Severity.P1, fix="sometimes", requires=("runtime",))
 def xid_wraparound_risk(ctx: RuleContext) -> Iterator[Finding]:
     """A database or table is far into its transaction-ID range: wraparound headroom is shrinking.
 
@@ -173,7 +173,7 @@ def _xid_finding(item: XidAge, severity: Severity) -> Finding:
 # --- estimated-bloat ---------------------------------------------------------------------------------
 
 
-@rule("estimated-bloat", category=CATEGORY, severity=Severity.P2, fix="always", requires=("statistics",))
+@rule("estimated-bloat", category=CATEGORY, severity=Severity.P2, fix="always", requires=("runtime",))
 def estimated_bloat(ctx: RuleContext) -> Iterator[Finding]:
     """A table or btree index is estimated to be mostly empty space (bloat).
 

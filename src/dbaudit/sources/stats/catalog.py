@@ -81,15 +81,18 @@ UNION ALL
 """
 
 # Growth of one sequence from its owning table: the newest row by key and an older one (about a tenth
-# of the key range back), each with a timestamp. Both are index lookups on the key.
+# of the key range back, else the oldest row), each with a timestamp. All are index lookups on the key.
 GROWTH = """
-SELECT n.key, n.ts, o.key, o.ts
+SELECT n.key, n.ts, coalesce(o.key, f.key), coalesce(o.ts, f.ts)
 FROM (SELECT {key} AS key, {ts} AS ts FROM {table} WHERE {ts} IS NOT NULL ORDER BY {key} DESC LIMIT 1) n
 LEFT JOIN LATERAL (
   SELECT {key} AS key, {ts} AS ts FROM {table}
   WHERE {key} <= n.key - greatest(1, (n.key - %(start)s) / 10) AND {ts} IS NOT NULL
   ORDER BY {key} DESC LIMIT 1
 ) o ON true
+LEFT JOIN LATERAL (
+  SELECT {key} AS key, {ts} AS ts FROM {table} WHERE {ts} IS NOT NULL ORDER BY {key} LIMIT 1
+) f ON o.key IS NULL
 """
 
 MAX_GROWTH_SEQUENCES = 20

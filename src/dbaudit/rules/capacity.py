@@ -1,8 +1,9 @@
 """Rules of the capacity category: forecasts from the running database (the statistics input).
 
 Each rule reads :class:`~dbaudit.model.statistics.RuntimeStatistics` (the ``runtime`` input) and is
-skipped with a note when the run has none (no live PostgreSQL, ``--no-stats``, or ``pg_stat_statements`` unavailable without
-``--stats``). Numbers are forecasts or estimates and the findings say so; thresholds are options.
+skipped with a note when the run has none (no live PostgreSQL, ``--no-stats``, or
+``pg_stat_statements`` unavailable without ``--stats``). Numbers are forecasts or estimates and the
+findings say so; thresholds are options.
 """
 
 from __future__ import annotations

@@ -9,20 +9,17 @@ the server has it (Debian's ``postgresql-NN-hypopg``); tests that need it skip v
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import psycopg
 import pytest
 
+from dbaudit.cli.demo_cmd import STATS_SETTINGS, prepare_statistics, run_example_script
 from dbaudit.errors import ScratchError
 from dbaudit.scratch import ScratchServer, embedded_server
-from tests.examples.conftest import WHALEFALL_DIR
 
-PRELOAD = {"shared_preload_libraries": "pg_stat_statements"}
+PRELOAD = STATS_SETTINGS
 SCALE = "0.2"
 
 
@@ -55,25 +52,15 @@ def _extensions(url: str) -> bool:
         return True
 
 
-def _run_script(name: str, *args: str) -> None:
-    env = {**os.environ, "PYTHONPATH": str(WHALEFALL_DIR)}
-    done = subprocess.run([sys.executable, str(WHALEFALL_DIR / "scripts" / name), *args], cwd=WHALEFALL_DIR,
-                          env=env, capture_output=True, text=True, check=False)
-    assert done.returncode == 0, done.stderr[-2000:]
-
-
 @pytest.fixture(scope="session")
 def loaded_whalefall(stats_server: ScratchServer) -> Iterator[StatsDatabase]:
-    """The example built (scale 0.2), vacuumed and analysed as a production database is (the visibility
-    map is what makes index-only scans cheap), statistics reset, then its read paths run twice."""
+    """The example built (scale 0.2), then prepared as ``dbaudit demo --stats`` does: vacuumed and
+    analysed as a production database is (the visibility map is what makes index-only scans cheap),
+    statistics reset, its read paths run twice."""
     url = stats_server.create_database(prefix="dbaudit_t_stats_")
     try:
-        hypopg = _extensions(url)
-        _run_script("build.py", url, "--scale", SCALE)
-        with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute("VACUUM ANALYZE")
-            conn.execute("SELECT pg_stat_statements_reset()")
-        _run_script("workload.py", url, "--rounds", "2")
+        run_example_script("build.py", url, "--scale", SCALE)
+        hypopg = prepare_statistics(url, rounds=2)
         yield StatsDatabase(url, hypopg)
     finally:
         stats_server.drop_database(url)

@@ -72,17 +72,24 @@ def run_example_script(name: str, *args: str) -> str:
 
 def prepare_statistics(url: str, *, rounds: int = 2) -> bool:
     """Give the built example statistics: install pg_stat_statements (and HypoPG when the server has
-    it), VACUUM ANALYZE as a production database is, reset the statistics, then run the application's
+    it) in schema ``extensions``, VACUUM ANALYZE as a production database is, reset the statistics, then run the application's
     read paths. Writes to the example's own database only; returns whether HypoPG is installed."""
     import psycopg  # noqa: PLC0415
 
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
-        hypopg = conn.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'hypopg'").fetchone() is not None
-        if hypopg:
-            conn.execute("CREATE EXTENSION IF NOT EXISTS hypopg")
-        conn.execute("VACUUM ANALYZE")
-        conn.execute("SELECT pg_stat_statements_reset()")
+    try:
+        with psycopg.connect(url, autocommit=True) as conn:
+            # In a schema of their own, as extension-in-public asks.
+            conn.execute("CREATE SCHEMA IF NOT EXISTS extensions")
+            conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements SCHEMA extensions")
+            row = conn.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'hypopg'").fetchone()
+            hypopg = row is not None
+            if hypopg:
+                conn.execute("CREATE EXTENSION IF NOT EXISTS hypopg SCHEMA extensions")
+            conn.execute("VACUUM ANALYZE")
+            conn.execute("SELECT extensions.pg_stat_statements_reset()")
+    except psycopg.Error as exc:
+        raise SourceError(f"preparing query statistics failed: {redact_text(str(exc).splitlines()[0], (url,))}") \
+            from None
     run_example_script("workload.py", url, "--rounds", str(rounds))
     return hypopg
 

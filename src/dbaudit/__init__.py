@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from dbaudit.model import SchemaModel
     from dbaudit.rules.registry import Rule, RuleContext, rule
     from dbaudit.sources import load_source
+    from dbaudit.sources.stats import read_statistics
 
 _EXPORTS = {
     "audit": "dbaudit.auditing",
@@ -45,6 +46,7 @@ _EXPORTS = {
     "RuleContext": "dbaudit.rules.registry",
     "rule": "dbaudit.rules.registry",
     "load_source": "dbaudit.sources",
+    "read_statistics": "dbaudit.sources.stats",
 }
 
 __all__ = [
@@ -63,6 +65,7 @@ __all__ = [
     "lint_migrations",
     "load_config",
     "load_source",
+    "read_statistics",
     "rule",
 ]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -342,6 +343,21 @@ class TestSecuredSchema:
 
 
 class TestCapabilities:
+    def test_sqlite_database_skips_every_security_rule(self, tmp_path: Path) -> None:
+        """A live SQLite database has no roles, grants or policies: every security rule is skipped with a
+        note saying so, none reports."""
+        import sqlite3  # noqa: PLC0415
+
+        from dbaudit.sources.reflect import read_reflected  # noqa: PLC0415
+
+        path = tmp_path / "app.db"
+        with sqlite3.connect(path) as conn:
+            conn.execute("CREATE TABLE docs (id integer PRIMARY KEY, tenant_id integer)")
+        model = read_reflected(f"sqlite:///{path}")
+        assert (model.functions, model.roles, model.session, model.schema_privileges) == ((), (), None, ())
+        run = run_rules(RuleContext(model=model, inputs={"app_role": "app"}), Config(select=("security",)))
+        assert (run.findings, set(run.rules_skipped)) == ((), set(SECURITY_RULES))
+
     def test_skipped_with_a_note_on_models_without_security_facts(self) -> None:
         """An ORM/SQLite/MySQL model (no security or privileges facts) skips every rule that needs them."""
         model: SchemaModel = schema(capabilities=("extensions",)).table("t", {"id": "int"}).build()

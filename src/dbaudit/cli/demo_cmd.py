@@ -72,8 +72,9 @@ def run_example_script(name: str, *args: str) -> str:
 
 def prepare_statistics(url: str, *, rounds: int = 2) -> bool:
     """Give the built example statistics: install pg_stat_statements (and HypoPG when the server has
-    it) in schema ``extensions``, VACUUM ANALYZE as a production database is, reset the statistics, then run the application's
-    read paths. Writes to the example's own database only; returns whether HypoPG is installed."""
+    it) in schema ``extensions``, VACUUM ANALYZE as a production database is, reset the statistics,
+    then run the application's read paths. Writes to the example's own database only; returns whether
+    HypoPG is installed."""
     import psycopg  # noqa: PLC0415
 
     try:

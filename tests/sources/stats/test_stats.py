@@ -94,6 +94,9 @@ class TestWhaleFallStatistics:
         assert "#### B3. 各表读写情况(pg_stat_user_tables)" in b_zh
         assert "| `database_size_stats` |" in b_en  # partitions counted in their parent
         assert '"statistics"' in render(context, "json")
+        html = render(context, "html", lang="zh")
+        assert "B1. 最慢的语句" in html
+        assert "已用 HypoPG 验证" in html or not _stats(result).hypopg
 
     def test_an_advised_index_is_verified_by_a_hypothetical_index(self, whalefall_audit: AuditResult,
                                                                     loaded_whalefall: StatsDatabase) -> None:

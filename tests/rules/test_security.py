@@ -3,6 +3,7 @@ hostile names, and a schema secured the way the rules ask for on which none fire
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -256,6 +257,11 @@ class TestViewBypassesRls:
         found = assert_fix_round_trip(pg_url, ddl, "view-bypasses-rls", ["public.recent"])
         assert found.fix_sql == "ALTER VIEW public.recent SET (security_invoker = true);"
         assert objects(findings_for(read_model(pg_url), "view-bypasses-rls")) == []
+        # PostgreSQL 14 has no security_invoker: the fix says what to do instead.
+        model = model_from_ddl(pg_url, "ALTER VIEW recent RESET (security_invoker);")
+        old = dataclasses.replace(model, source=dataclasses.replace(model.source, server_version="14.11"))
+        (on_14,) = findings_for(old, "view-bypasses-rls")
+        assert (on_14.fix_sql or "").startswith("-- PostgreSQL < 15 has no security_invoker")
 
     def test_view_owner_subject_to_the_policies(self, pg_url: str, roles: Callable[..., str]) -> None:
         """A view whose owner is subject to the table's policies (not owner, no BYPASSRLS) is clean."""

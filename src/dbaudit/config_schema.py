@@ -82,6 +82,8 @@ def config_schema(rule_ids: Sequence[str], categories: Sequence[str]) -> dict[st
                          "additionalProperties": {"type": "object"}, "description": "Per-rule options by rule id."},
         "plugins": {"type": "array", "items": {"type": "string"},
                     "description": "Modules imported before the rules run (their @rule functions register)."},
+        "app-role": {"type": "string", "minLength": 1,
+                     "description": "The role the application connects as (the security rules' point of view)."},
     }
     missing = [k for k in _TOP_KEYS if k not in top] + [k for k in _HOUSE_KEYS if k not in house]
     if missing:

@@ -11,7 +11,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from dbaudit.audit import AuditResult, audit
+from dbaudit.auditing import AuditResult, audit
 from dbaudit.config import Config
 from dbaudit.model.statistics import RuntimeStatistics, StatementStats, runtime_statistics
 from dbaudit.report import build_context, render

@@ -16,7 +16,7 @@ from dbaudit.config import Config
 from dbaudit.engine import run_rules
 from dbaudit.findings import Finding, Severity
 from dbaudit.model.schema import SchemaModel
-from dbaudit.rules import RuleContext
+from dbaudit.rules import REGISTRY, RuleContext
 from dbaudit.sqltext import ident, qualified
 from dbaudit.testing import schema
 from tests.rules.conftest import (
@@ -235,7 +235,10 @@ class TestMd5Password:
         assert model.session is not None
         assert model.session.md5_roles is None
         assert not model.has("role_passwords")
-        assert findings_for(model, "md5-password") == []
+        ctx = RuleContext(model=model)
+        assert list(REGISTRY.get("md5-password")(ctx)) == []  # type: ignore[misc]
+        assert [n.message.split(":")[1].strip() for n in ctx.notes] == [
+            "whether stored passwords are MD5 hashes is unknown"]
         with psycopg.connect(pg_url, autocommit=True) as conn:
             conn.execute(sql.SQL("ALTER ROLE {} SET password_encryption = 'md5'").format(sql.Identifier(reader)))
         (found,) = findings_for(read_model(with_user(pg_url, reader)), "md5-password")

@@ -571,6 +571,10 @@ def md5_password(ctx: RuleContext) -> Iterator[Finding]:
         return
     roles = list(session.md5_roles or ())
     if not roles and (session.password_encryption or "").lower() != "md5":
+        if session.md5_roles is None:
+            ctx.note("md5-password", f"md5-password: whether stored passwords are MD5 hashes is unknown: "
+                     f"{session.role} may not read pg_authid (superusers only); new passwords use "
+                     f"{session.password_encryption or 'an unknown method'}")
         return
     evidence = [f"password_encryption = {session.password_encryption or 'unknown'}"]
     if session.md5_roles is None:

@@ -42,6 +42,10 @@ def _listed(names: list[str]) -> str:
     return shown + (f" and {len(names) - MAX_LISTED} more" if len(names) > MAX_LISTED else "")
 
 
+def _policies(table: Table) -> str:
+    return f"{len(table.policies)} polic{'y' if len(table.policies) == 1 else 'ies'}"
+
+
 def _rls_flags_sql(table: Table) -> str:
     return (
         "SELECT c.oid::regclass AS table_name, c.relrowsecurity AS enabled, c.relforcerowsecurity AS forced,\n"
@@ -97,7 +101,7 @@ def rls_not_forced(ctx: RuleContext) -> Iterator[Finding]:
             title=f"{table.qualified_name}: row-level security is not forced and its owner writes it",
             evidence=[
                 f"{table.qualified_name}: ROW LEVEL SECURITY enabled, not forced; owner {table.owner}; "
-                f"{len(table.policies)} polic{'y' if len(table.policies) == 1 else 'ies'}",
+                f"{_policies(table)}",
                 *evidence,
             ],
             impact="The owning role bypasses every policy of the table: reads and writes through it see "
@@ -673,7 +677,7 @@ def _view_finding(view: Table, table: Table, why: str, audience: list[str], *, i
               f"{table.qualified_name} past its row-level security",
         evidence=[
             f"{table.qualified_name}: row-level security enabled{', forced' if table.rls_forced else ''}, "
-            f"{len(table.policies)} polic{'y' if len(table.policies) == 1 else 'ies'}",
+            f"{_policies(table)}",
             f"{view.qualified_name} (owner {view.owner}) runs as its owner"
             + ("" if view.kind == TableKind.MATERIALIZED_VIEW else " (security_invoker not set)")
             + f": {why}",

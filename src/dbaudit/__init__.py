@@ -22,13 +22,14 @@ if TYPE_CHECKING:
     from dbaudit.api import inspect, lint_migrations
     from dbaudit.auditing import AuditResult, audit
     from dbaudit.config import Config, load_config
-    from dbaudit.docs import build_docs, check_docs, docs
+    from dbaudit.docs import build_docs, check_docs, generate_docs
     from dbaudit.drift import compare
     from dbaudit.findings import Finding, Severity
     from dbaudit.migrations import LintResult
     from dbaudit.model import SchemaModel
     from dbaudit.rules.registry import Rule, RuleContext, rule
     from dbaudit.sources import load_source
+    from dbaudit.sources.stats import read_statistics
 
 _EXPORTS = {
     "audit": "dbaudit.auditing",
@@ -40,7 +41,7 @@ _EXPORTS = {
     "load_config": "dbaudit.config",
     "build_docs": "dbaudit.docs",
     "check_docs": "dbaudit.docs",
-    "docs": "dbaudit.docs",
+    "generate_docs": "dbaudit.docs",
     "compare": "dbaudit.drift",
     "Finding": "dbaudit.findings",
     "Severity": "dbaudit.findings",
@@ -49,6 +50,7 @@ _EXPORTS = {
     "RuleContext": "dbaudit.rules.registry",
     "rule": "dbaudit.rules.registry",
     "load_source": "dbaudit.sources",
+    "read_statistics": "dbaudit.sources.stats",
 }
 
 __all__ = [
@@ -65,11 +67,12 @@ __all__ = [
     "build_docs",
     "check_docs",
     "compare",
-    "docs",
+    "generate_docs",
     "inspect",
     "lint_migrations",
     "load_config",
     "load_source",
+    "read_statistics",
     "rule",
 ]
 

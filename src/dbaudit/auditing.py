@@ -12,6 +12,7 @@ findings of all analyses, so a suppression that matches only a drift finding is 
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -68,11 +69,16 @@ def audit(
     scratch_url: str | None = None,
     progress: Progress | None = None,
     since: str | None = None,
+    stats: bool | None = None,
+    stats_options: Any = None,
 ) -> AuditResult:
     """Run the whole audit; raises :class:`dbaudit.errors.DbauditError` on unreadable inputs.
 
     Migration hazards of revisions the database already ran are summarised in one note; those not
     yet applied (by the database's ``alembic_version``) and those after ``since`` are reported.
+    Query statistics of a live PostgreSQL target are read when ``pg_stat_statements`` is available
+    (``stats=None``), always (``True``: the other runtime facts even without it) or never
+    (``False``); ``stats_options`` is a :class:`dbaudit.sources.stats.StatsOptions`.
     """
     step = progress or progress_step
     config = config or Config()
@@ -96,8 +102,15 @@ def audit(
         inputs["code"] = _scan_code(code, model, notes)
         if inputs["code"] is not None:
             sources.append(SourceRef("code", code, "code"))
+    if stats is not False:
+        inputs["runtime"] = _read_statistics(target_spec, model, inputs.get("code"), stats=stats,
+                                                options=stats_options, notes=notes, step=step)
+        if inputs["runtime"] is not None:
+            sources.append(SourceRef("statistics", redact_url(model.source.name), "statistics"))
     if head is not None:
         inputs["migrations"] = head  # drift rules lend its migration locations to database objects
+    if config.app_role:
+        inputs["app_role"] = config.app_role
     inputs = {k: v for k, v in inputs.items() if v is not None}
     # Models vs database drift runs inside the engine when the drift rules are in the catalogue.
     drift_rules = inputs.get("models") is not None and _optional("dbaudit.drift.rules", "REGISTERED") is not None
@@ -121,6 +134,31 @@ def with_declarations(finding: Finding, declared: list[dict[str, Location]]) -> 
         return finding
     found = [loc for locations in declared if (loc := locations.get(finding.objects[0])) is not None]
     return replace(finding, locations=tuple(dict.fromkeys(found))) if found else finding
+
+
+def _read_statistics(
+    target_spec: str, model: SchemaModel, code: Any, *, stats: bool | None, options: Any, notes: list[Note],
+    step: Progress,
+) -> Any | None:
+    """Runtime statistics of a live PostgreSQL target, or ``None`` with a note saying why not."""
+    if model.source.kind != "postgresql":
+        if stats:
+            notes.append(Note(f"--stats needs a live PostgreSQL database; {model.source.kind} sources have no "
+                              "query statistics"))
+        return None
+    from dbaudit.sources.stats import StatsOptions, read_statistics  # noqa: PLC0415
+
+    step("reading query statistics (pg_stat_statements, EXPLAIN)")
+    chosen = options if isinstance(options, StatsOptions) else StatsOptions()
+    found = read_statistics(target_spec, model, code=code,
+                            options=dataclasses.replace(chosen, require=bool(stats)))
+    if found is None:
+        notes.append(Note("query statistics not read: pg_stat_statements is not installed or not preloaded in "
+                          "the audited database (--stats reads table activity, XID age, bloat and sequence "
+                          "growth without it)"))
+        return None
+    notes.extend(Note(text, rule="statistics") for text in found.notes)
+    return found
 
 
 def _read_models(spec: str, project_dir: str | None, notes: list[Note]) -> SchemaModel | None:

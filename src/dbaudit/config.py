@@ -138,6 +138,8 @@ class Config:
     - ``plugins`` (default ``[]``): modules imported before the rules run, so that the team's own
       ``@rule`` functions register. ``plugins = ["myproject.dbaudit_rules"]``
     - ``docs`` (see :class:`DocsConfig`): ``[tool.dbaudit.docs]``.
+    - ``app-role`` (default unset): the role the application connects as; the security rules judge
+      ownership and privileges from its point of view. ``app-role = "app"``
     """
 
     select: tuple[str, ...] = ("ALL",)
@@ -154,6 +156,7 @@ class Config:
     rule_options: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...] = ()
     plugins: tuple[str, ...] = ()
     docs: DocsConfig = field(default_factory=DocsConfig)
+    app_role: str | None = None
     path: str | None = None
 
     @property
@@ -175,6 +178,7 @@ class Config:
         ignore: Iterable[str] | None = None,
         fail_on: Severity | str | None = None,
         lang: Lang | None = None,
+        app_role: str | None = None,
     ) -> Config:
         """Command-line options over the file: ``--select`` and ``--fail-on`` replace,
         ``--extend-select`` and ``--ignore`` add."""
@@ -189,6 +193,8 @@ class Config:
             changes["fail_on"] = fail_on if isinstance(fail_on, Severity) else _severity(fail_on, "--fail-on")
         if lang is not None:
             changes["lang"] = lang
+        if app_role:
+            changes["app_role"] = app_role
         return replace(self, **changes)
 
 
@@ -209,7 +215,7 @@ def _severity(text: str, where: str) -> Severity:
 
 _TOP_KEYS = (
     "select", "extend-select", "ignore", "severity", "per-object-ignores", "per-file-ignores", "fail-on", "lang",
-    "url-env", "scratch-url-env", "house", "rule-options", "plugins", "docs",
+    "url-env", "scratch-url-env", "house", "rule-options", "plugins", "docs", "app-role",
 )
 _HOUSE_KEYS = (
     "required-columns", "pk-type", "table-name-pattern", "column-name-pattern", "index-name-pattern",
@@ -390,6 +396,10 @@ def _apply_key(cfg: Config, key: str, value: Any, reader: _Reader) -> Config:
         return replace(cfg, house=_house(value, reader))
     if key == "docs":
         return replace(cfg, docs=_docs(value, reader))
+    if key == "app-role":
+        if not isinstance(value, str) or not value:
+            raise reader.fail("app-role must be a role name")
+        return replace(cfg, app_role=value)
     # rule-options
     if not isinstance(value, Mapping) or not all(isinstance(v, Mapping) for v in value.values()):
         raise reader.fail("rule-options must be a table of tables ([tool.dbaudit.rule-options.<rule-id>])")

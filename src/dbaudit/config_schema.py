@@ -91,6 +91,8 @@ def config_schema(rule_ids: Sequence[str], categories: Sequence[str]) -> dict[st
                                  "additionalProperties": {"type": "array", "items": {"type": "string"}},
                                  "description": 'Page name -> table globs: { "Accounts" = ["user*", "role*"] }.'},
                  }},
+        "app-role": {"type": "string", "minLength": 1,
+                     "description": "The role the application connects as (the security rules' point of view)."},
     }
     missing = [k for k in _TOP_KEYS if k not in top] + [k for k in _HOUSE_KEYS if k not in house]
     if missing:

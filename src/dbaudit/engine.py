@@ -144,6 +144,11 @@ def _skip_note(rule_: Rule, need: str, ctx: RuleContext) -> Note:
     source = ctx.model.source
     if need == "postgresql":
         why = f"it is PostgreSQL-only and {source.name} is {source.dialect}"
+    elif need == "runtime":
+        why = ("no query statistics were read (a live PostgreSQL target with pg_stat_statements, or "
+               "--stats)")
+    elif need == "app_role":
+        why = "no application role is configured (app-role, --app-role)"
     elif set(need.split("|")) <= {"code", "models", "statistics", "migrations"}:
         why = f"no {' or '.join(need.split('|'))} input was given"
     else:

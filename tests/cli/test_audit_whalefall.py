@@ -76,6 +76,7 @@ class TestWhalefallAudit:
         assert steps == [
             "reading the database", "reading the ORM models",
             "upgrading the migrations to head on a throw-away database", "scanning the application code",
+            "reading query statistics (pg_stat_statements, EXPLAIN)",
             "running the schema rules", "comparing the migrations' head with the database",
             "linting the migrations",
         ]

@@ -82,9 +82,12 @@ class TestPartitionsMissingAhead:
                              "stats_2025_02": monthly("2025-02-01", "2025-03-01")})
         found = findings_for(model, "partitions-missing-ahead", options=TODAY)
         assert brief(found) == [("P1", ("public.stats",))]
-        assert found[0].evidence[2] == (
-            "last partition public.stats_2025_02 FOR VALUES FROM ('2025-02-01') TO ('2025-03-01')"
+        assert found[0].evidence[2:4] == (
+            "last partition public.stats_2025_02 FOR VALUES FROM ('2025-02-01') TO ('2025-03-01')",
+            f"{(date(2025, 3, 1) - date.fromisoformat(TODAY['today'])).days} days until the last partition's "
+            "upper bound (2025-03-01)",
         )
+        assert dict(found[0].data)["days_left"] == (date(2025, 3, 1) - date.fromisoformat(TODAY["today"])).days
         assert found[0].fix_sql is not None
         assert [line.strip() for line in found[0].fix_sql.splitlines()[2:]] == [
             "SET lock_timeout = '5s';",

@@ -72,6 +72,13 @@ def parse_formats(text: str | None, *, to_dir: bool) -> tuple[str, ...]:
 @click.option("--ignore", multiple=True, metavar="RULES", help="Rules or categories not to run.")
 @click.option("--config", "config_path", metavar="FILE", help="dbaudit.toml or pyproject.toml to read.")
 @click.option("--scratch-url", metavar="URL", help="Server for throw-away databases (default: embedded).")
+@click.option("--app-role", metavar="ROLE", help="The role the application connects as (security rules).")
+@click.option("--stats/--no-stats", default=None,
+              help="Read query statistics, plans and forecasts (default: when pg_stat_statements is available).")
+@click.option("--top", "stats_top", type=click.IntRange(1, 100), default=10, show_default=True,
+              help="Statements per ranking (total time, calls) read from pg_stat_statements.")
+@click.option("--explain-analyze", is_flag=True,
+              help="EXPLAIN ANALYZE parameterless SELECTs among them (read-only, under a timeout).")
 @click.option("--quiet", "-q", is_flag=True, help="No list of findings on stderr (the counts only).")
 @ci_options
 @guarded
@@ -79,13 +86,15 @@ def audit_command(  # noqa: PLR0917 - click passes every option as an argument
     target: str | None, models_spec: str | None, project_dir: str | None, migrations: str | None,
     code_dir: str | None, since: str | None, formats: str | None, output_dir: str | None, lang: str | None,
     fail_on: str | None, select: tuple[str, ...], ignore: tuple[str, ...], config_path: str | None,
-    scratch_url: str | None, quiet: bool, ci: CiOptions,
+    scratch_url: str | None, app_role: str | None, stats: bool | None, stats_top: int, explain_analyze: bool,
+    quiet: bool, ci: CiOptions,
 ) -> None:
     """Audit a database (URL, .sql file or model JSON) with its models, migrations and code."""
     from dbaudit.auditing import audit  # noqa: PLC0415 - heavy imports after argument parsing
     from dbaudit.config import load_config  # noqa: PLC0415
     from dbaudit.engine import exit_code  # noqa: PLC0415
     from dbaudit.output.paths import PathMapper  # noqa: PLC0415
+    from dbaudit.sources.stats import StatsOptions  # noqa: PLC0415
 
     chosen = parse_formats(formats, to_dir=output_dir is not None)
     if chosen and output_dir is None and ci.machine and ci.output_file is None:
@@ -93,6 +102,7 @@ def audit_command(  # noqa: PLR0917 - click passes every option as an argument
     config = load_config(config_path, start_dir=project_dir or ".").merged(
         select=_split(select) or None, extend_select=_split(ci.extend_select), ignore=_split(ignore),
         fail_on=fail_on, lang=lang,  # type: ignore[arg-type]
+        app_role=app_role,
     )
     target = target or _env(config.url_env, "TARGET (a database URL, .sql file or model JSON)")
     scratch_url = scratch_url or (os.environ.get(config.scratch_url_env) if config.scratch_url_env else None)
@@ -100,6 +110,7 @@ def audit_command(  # noqa: PLR0917 - click passes every option as an argument
         result = audit(
             target, models=models_spec, project_dir=project_dir, migrations=migrations, code=code_dir,
             config=config, scratch_url=scratch_url, progress=step, since=since,
+            stats=stats, stats_options=StatsOptions(top=stats_top, explain_analyze=explain_analyze),
         )
         if ci.write_baseline:
             write_baseline_and_exit(result.findings, ci, lambda text: stderr.print(text, markup=False))
@@ -131,6 +142,7 @@ def _emit(
     from dbaudit.atomic import write_text_atomic  # noqa: PLC0415
     from dbaudit.auditing import AuditResult  # noqa: PLC0415
     from dbaudit.model import SchemaModel  # noqa: PLC0415
+    from dbaudit.model.statistics import runtime_statistics  # noqa: PLC0415
     from dbaudit.output import default_docs_base  # noqa: PLC0415
     from dbaudit.report import FORMATS, build_context, render  # noqa: PLC0415
     from dbaudit.report.sarif import run_info  # noqa: PLC0415
@@ -145,6 +157,7 @@ def _emit(
         locators=[m for m in (result.inputs.get("models"), result.inputs.get("migrations"))
                   if isinstance(m, SchemaModel)],
         models=models if isinstance(models := result.inputs.get("models"), SchemaModel) else None,
+        statistics=runtime_statistics(result.inputs),
     )
     docs_url = default_docs_base()
     texts = {fmt: render(context, fmt, lang=lang, docs_base_uri=docs_url, paths=paths) for fmt in formats}

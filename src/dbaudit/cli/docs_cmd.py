@@ -32,7 +32,7 @@ def docs_command(  # noqa: PLR0917 - click passes every option as an argument
 ) -> None:
     """Schema reference of a database URL, .sql file, models:/migrations: spec or model JSON."""
     from dbaudit.config import load_config  # noqa: PLC0415 - heavy imports after argument parsing
-    from dbaudit.docs import check_docs, docs, write_docs  # noqa: PLC0415
+    from dbaudit.docs import check_docs, generate_docs, write_docs  # noqa: PLC0415
 
     if (output_dir is None) == (check_dir is None):
         raise UsageError("give exactly one of -o DIR (write the docs) or --check DIR (compare with them)")
@@ -45,8 +45,8 @@ def docs_command(  # noqa: PLR0917 - click passes every option as an argument
         target = os.environ[config.url_env]
     scratch_url = scratch_url or (os.environ.get(config.scratch_url_env) if config.scratch_url_env else None)
     with progress("reading the schema") as step:
-        pages = docs(target, formats=chosen, lang=lang, group_by=group_by, config=config, scratch_url=scratch_url,
-                     with_findings=not no_findings, stats=not no_stats)
+        pages = generate_docs(target, formats=chosen, lang=lang, group_by=group_by, config=config,
+                              scratch_url=scratch_url, with_findings=not no_findings, stats=not no_stats)
         step("writing the docs")
         if output_dir is not None:
             written = write_docs(pages, output_dir)

@@ -3,7 +3,7 @@
 :func:`build_docs` turns a model into pages (``README.md``, one Markdown page per group,
 ``index.html``) as a mapping of file name to text; :func:`write_docs` writes them atomically;
 :func:`check_docs` compares them with a directory of committed pages and returns a unified diff per
-file that differs (statistics lines left out, they change by themselves). :func:`docs` does it all
+file that differs (statistics lines left out, they change by themselves). :func:`generate_docs` does it all
 from a source spec (URL, ``.sql``, ``models:…``, ``migrations:…``, model JSON, snapshot), running the
 schema rules for the findings shown on each table.
 """
@@ -182,7 +182,7 @@ def _masked(text: str) -> str:
     return _STATS_LINE.sub(f"<!-- {STATS_MARKER} -->", text)
 
 
-def docs(
+def generate_docs(
     target: str,
     *,
     formats: Sequence[str] = DOCS_FORMATS,
@@ -213,7 +213,7 @@ __all__ = [
     "DocsCheck",
     "build_docs",
     "check_docs",
-    "docs",
+    "generate_docs",
     "schema_findings",
     "write_docs",
 ]

@@ -10,7 +10,12 @@ from typing import Any
 from dbaudit.model.schema import SchemaModel, Table
 from dbaudit.model.serialize import to_jsonable
 
-_VOLATILE_KEYS = frozenset({"stats", "location", "size_bytes", "scans", "last_value"})
+# Activity, locations, and who owns or may use objects (differs between environments of one schema;
+# the roles and session describe the server and the reading role, not the schema).
+_VOLATILE_KEYS = frozenset({
+    "stats", "location", "size_bytes", "scans", "last_value", "owner", "acl", "roles", "session",
+    "schema_privileges",
+})
 
 
 def _strip(value: Any) -> Any:
@@ -36,6 +41,7 @@ def schema_fingerprint(model: SchemaModel) -> str:
         sequences=tuple(sorted(model.sequences, key=lambda s: (s.schema, s.name))),
         enums=tuple(sorted(model.enums, key=lambda e: (e.schema, e.name))),
         extensions=tuple(sorted(model.extensions, key=lambda e: e.name)),
+        functions=tuple(sorted(model.functions, key=lambda f: (f.schema, f.name, f.arguments))),
     )
     payload = json.dumps(to_jsonable(structural, exclude=_VOLATILE_KEYS), sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(payload.encode()).hexdigest()

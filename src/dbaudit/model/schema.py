@@ -273,6 +273,37 @@ class Partitioning:
     columns: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class Grant:
+    """Privileges one role (``PUBLIC`` for everyone) holds on an object, beyond its owner's own.
+
+    ``privileges`` are PostgreSQL's names (``SELECT``, ``INSERT``, ``UPDATE``, ``DELETE``,
+    ``TRUNCATE``, ``REFERENCES``, ``TRIGGER``, ``USAGE``, ``CREATE``, ``EXECUTE``), sorted.
+    """
+
+    grantee: str
+    privileges: tuple[str, ...]
+    grantable: bool = False
+
+
+PUBLIC_GRANTEE = "PUBLIC"
+WRITE_PRIVILEGES = frozenset({"INSERT", "UPDATE", "DELETE", "TRUNCATE"})
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """A row-level security policy: ``command`` is ``ALL``, ``SELECT``, ``INSERT``, ``UPDATE`` or
+    ``DELETE``; ``roles`` are role names (``PUBLIC`` for everyone); ``using`` and ``with_check`` are
+    the expressions as the server prints them."""
+
+    name: str
+    command: str = "ALL"
+    permissive: bool = True
+    roles: tuple[str, ...] = (PUBLIC_GRANTEE,)
+    using: str | None = None
+    with_check: str | None = None
+
+
 @dataclass(frozen=True)
 class Table:
     schema: str
@@ -293,6 +324,16 @@ class Table:
     view_definition: str | None = None
     stats: TableStats | None = None
     location: Location | None = None
+    # Security facts (capability ``security``): row-level security and its policies, a view's
+    # ``security_invoker`` option and the relations it reads. Privileges (capability ``privileges``,
+    # live databases only): the owning role and the grants to other roles.
+    rls_enabled: bool = False
+    rls_forced: bool = False
+    policies: tuple[Policy, ...] = ()
+    security_invoker: bool = False
+    view_sources: tuple[str, ...] = ()
+    owner: str | None = None
+    acl: tuple[Grant, ...] = ()
 
     @property
     def qualified_name(self) -> str:
@@ -324,10 +365,84 @@ class Sequence:
     last_value: int | None = None
     owned_by_table: str | None = None
     owned_by_column: str | None = None
+    owner: str | None = None
+    acl: tuple[Grant, ...] = ()
 
     @property
     def qualified_name(self) -> str:
         return f"{self.schema}.{self.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class Function:
+    """A function or procedure of an audited schema (capability ``security``).
+
+    ``arguments`` is the identity argument list (``integer, text``) that names it in DDL;
+    ``config`` the settings it fixes (``search_path=pg_catalog, public``); ``acl`` who may execute
+    it besides its owner (``PUBLIC`` unless revoked: PostgreSQL's default for functions).
+    """
+
+    schema: str
+    name: str
+    arguments: str = ""
+    kind: Literal["function", "procedure"] = "function"
+    language: str | None = None
+    security_definer: bool = False
+    config: tuple[str, ...] = ()
+    owner: str | None = None
+    acl: tuple[Grant, ...] = ()
+
+    @property
+    def qualified_name(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+    @property
+    def signature(self) -> str:
+        return f"{self.schema}.{self.name}({self.arguments})"
+
+    def setting(self, name: str) -> str | None:
+        """The value the function fixes for ``name`` (``search_path``), or ``None``."""
+        for item in self.config:
+            key, _, value = item.partition("=")
+            if key == name:
+                return value
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaPrivileges:
+    """A schema's owner and the grants (``USAGE``, ``CREATE``) other roles hold on it."""
+
+    name: str
+    owner: str | None = None
+    acl: tuple[Grant, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Role:
+    """A role that matters to the audited database: a superuser, an owner or grantee of its
+    objects, a policy's role, the audited role, or a member of one of those. ``member_of`` lists the
+    roles it is a direct member of."""
+
+    name: str
+    superuser: bool = False
+    bypass_rls: bool = False
+    can_login: bool = False
+    member_of: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SessionFacts:
+    """Who read the database and what the server says about passwords.
+
+    ``md5_roles`` lists roles whose stored password is an MD5 hash, ``None`` when the reader may not
+    see stored passwords (``pg_authid`` is readable by superusers only): unknown, not "none".
+    """
+
+    role: str
+    superuser: bool = False
+    password_encryption: str | None = None
+    md5_roles: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -384,7 +499,13 @@ POSTGRES_CAPABILITIES: tuple[str, ...] = (
     "extensions",
     "comments",
     "index_details",
+    "security",
+    "privileges",
+    "role_passwords",
 )
+# Facts that describe the live server and its roles rather than the schema's DDL: a ``.sql`` file or
+# the migrations' head loaded on a throw-away server does not have them.
+LIVE_ONLY_CAPABILITIES: tuple[str, ...] = ("privileges", "role_passwords")
 
 
 @dataclass(frozen=True)
@@ -396,6 +517,10 @@ class SchemaModel:
     enums: tuple[EnumType, ...] = ()
     extensions: tuple[Extension, ...] = ()
     schema_comments: tuple[tuple[str, str], ...] = field(default=())
+    functions: tuple[Function, ...] = ()
+    schema_privileges: tuple[SchemaPrivileges, ...] = ()
+    roles: tuple[Role, ...] = ()
+    session: SessionFacts | None = None
 
     @cached_property
     def _tables_by_name(self) -> dict[str, Table]:
@@ -422,6 +547,25 @@ class SchemaModel:
     def partitions_of(self, qualified_name: str) -> tuple[Table, ...]:
         return self._partitions_by_parent.get(qualified_name, ())
 
+    @cached_property
+    def _roles_by_name(self) -> dict[str, Role]:
+        return {r.name: r for r in self.roles}
+
+    def role(self, name: str) -> Role | None:
+        return self._roles_by_name.get(name)
+
+    def memberships(self, name: str) -> frozenset[str]:
+        """``name`` and every role it is a member of, directly or through other roles."""
+        seen = {name}
+        todo = [name]
+        while todo:
+            found = self._roles_by_name.get(todo.pop())
+            for parent in found.member_of if found is not None else ():
+                if parent not in seen:
+                    seen.add(parent)
+                    todo.append(parent)
+        return frozenset(seen)
+
     def has(self, capability: str) -> bool:
         return capability in self.source.capabilities
 
@@ -431,3 +575,20 @@ class SchemaModel:
         return tuple(
             t for t in self.tables if t.kind in (TableKind.TABLE, TableKind.PARTITIONED_TABLE)
         )
+
+
+def without_live_facts(model: SchemaModel) -> SchemaModel:
+    """The model without owners, grants, roles and the reading session (a ``.sql`` file or the
+    migrations' head read from a throw-away server: those facts describe that server, not the
+    project), and without the capabilities that announce them."""
+    from dataclasses import replace  # noqa: PLC0415
+
+    return replace(
+        model,
+        source=replace(model.source, capabilities=tuple(
+            c for c in model.source.capabilities if c not in LIVE_ONLY_CAPABILITIES)),
+        tables=tuple(replace(t, owner=None, acl=()) if t.owner or t.acl else t for t in model.tables),
+        sequences=tuple(replace(s, owner=None, acl=()) if s.owner or s.acl else s for s in model.sequences),
+        functions=tuple(replace(f, owner=None, acl=()) for f in model.functions),
+        schema_privileges=(), roles=(), session=None,
+    )

@@ -12,7 +12,7 @@ import json
 import types
 import typing
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from enum import Enum
 from functools import cache
 from typing import Any, TypeVar, get_args, get_origin
@@ -92,7 +92,7 @@ def _make_encoder(
         return _dataclass_encoder(tp, exclude, again)
     if issubclass(tp, Enum):
         return lambda v, _memo: v.value
-    if issubclass(tp, datetime):
+    if issubclass(tp, date):  # datetime too
         return lambda v, _memo: v.isoformat()
     if issubclass(tp, tuple | list):
         return lambda v, memo: [item if type(item) in _SCALARS else again(item, memo) for item in v]
@@ -182,6 +182,8 @@ def _decoder(tp: Any) -> Callable[[Any], Any]:
         return tp
     if tp is datetime:
         return lambda data: None if data is None else datetime.fromisoformat(data)
+    if tp is date:
+        return lambda data: None if data is None else date.fromisoformat(data)
     if tp is bool:
         return _bool
     if tp is int:

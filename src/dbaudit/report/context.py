@@ -28,6 +28,7 @@ from dbaudit.model.schema import (
     Table,
     TableKind,
 )
+from dbaudit.model.statistics import RuntimeStatistics
 from dbaudit.redact import redact_url
 from dbaudit.report.erd import (
     MAX_ERD_TABLES,
@@ -40,6 +41,7 @@ from dbaudit.report.erd import (
 )
 from dbaudit.report.grouping import FindingGroup
 from dbaudit.report.grouping import group as group_findings
+from dbaudit.report.paths import RuntimePaths, runtime_paths
 from dbaudit.report.writing import CompatRow, RoadmapItem, SummaryLine, Writing, say, write
 
 MAX_ROADMAP = 8
@@ -173,6 +175,8 @@ class ReportContext:
     model: SchemaModel
     # Models that know where objects are declared (ORM models, migrations head), first one wins.
     locators: tuple[SchemaModel, ...] = ()
+    # What the running database said (pg_stat_statements, plans, activity), when it was read.
+    statistics: RuntimeStatistics | None = None
 
     # The schema map is computed on first use: a JSON or SARIF report of a 5,000-table schema never
     # needs the ERD or the per-table detail, and building them costs as much as the rules.
@@ -266,6 +270,26 @@ class ReportContext:
             cache[lang] = write(self.numbered_groups, lang, p2_line=p2_line, fallback_recommendations=fallback)
         return cache[lang]
 
+    def runtime(self, lang: str = "en") -> RuntimePaths | None:
+        """Section B from the query statistics in ``lang``, or ``None`` without statistics."""
+        if self.statistics is None:
+            return None
+        cache: dict[str, RuntimePaths] = self.__dict__.setdefault("_runtime", {})
+        if lang not in cache:
+            analyzed = any(s.plan is not None and s.plan.source == "analyze" for s in self.statistics.statements)
+            cache[lang] = runtime_paths(self.statistics, lang, analyzed=analyzed, parent=self._partitioned_parent)
+        return cache[lang]
+
+    def _partitioned_parent(self, name: str) -> str:
+        """The top partitioned table of a partition, the name itself otherwise."""
+        table = self.model.table(name)
+        seen = {name}
+        while table is not None and table.partition_of and table.partition_of not in seen:
+            seen.add(table.partition_of)
+            name = table.partition_of
+            table = self.model.table(name)
+        return name
+
     @property
     def summary(self) -> tuple[SummaryLine, ...]:
         return self.writing("en").summary
@@ -287,6 +311,7 @@ def build_context(
     rule_lookup: dict[str, RuleMeta] | None = None,
     locators: Sequence[SchemaModel] = (),
     models: SchemaModel | None = None,
+    statistics: RuntimeStatistics | None = None,
 ) -> ReportContext:
     """The view model of one audit; ``rule_lookup`` defaults to the rule registry; ``locators`` are
     models that know file:line of objects (ORM models, migrations head), first one wins; ``models``
@@ -313,6 +338,7 @@ def build_context(
         rules=tuple(_rules_used(ordered)),
         model=model,
         locators=tuple(locators),
+        statistics=statistics,
     )
 
 

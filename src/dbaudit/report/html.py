@@ -37,6 +37,7 @@ from dbaudit.report.schema_view import (
     stats_payload,
     view_texts,
 )
+from dbaudit.report.writing import say
 
 ELK_VERSION = "0.12.1"
 # Above this many tables the diagram offers one domain at a time, not "all tables".
@@ -69,6 +70,7 @@ def render_html(context: ReportContext, lang: str = "en", *, compact: bool | Non
         schema_json=Markup(packed(schema) if compact else schema),
         schema_encoding=Markup(' data-encoding="gzip"' if compact else ""),
         stats_json=Markup(stats_json(stats_payload(context.model))),
+        say=lambda key, **values: say(lang, key, **values),
         **inline_assets("report.js", packed_elk=compact),
     )
     return _lazy_findings(page) if compact else page

@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from dbaudit.model.serialize import to_jsonable
+from dbaudit.model.statistics import RuntimeStatistics
 from dbaudit.report.context import ReportContext
 
 FORMAT_VERSION = 1
@@ -38,7 +40,22 @@ def report_dict(context: ReportContext) -> dict[str, Any]:
             "tables": context.erd_total,
             "capabilities": list(context.capabilities),
         },
+        **({"statistics": statistics_json(context.statistics)} if context.statistics is not None else {}),
     }
+
+
+def statistics_json(stats: RuntimeStatistics) -> dict[str, Any]:
+    """The runtime statistics (section B and the forecasts) with their derived figures."""
+    data: dict[str, Any] = to_jsonable(stats)
+    data["statements"] = [
+        {**to_jsonable(s), "advice": [{**to_jsonable(a), "reduction": a.reduction} for a in s.advice]}
+        for s in stats.statements
+    ]
+    data["sequences"] = [{**to_jsonable(g), "used": g.used, "days_left": g.days_left} for g in stats.sequences]
+    data["xid"] = [{**to_jsonable(x), "used": x.used, "headroom": x.headroom} for x in stats.xid]
+    data["bloat"] = [{**to_jsonable(b), "ratio": b.ratio, "estimate": True} for b in stats.bloat]
+    data["tables"] = [{**to_jsonable(t), "writes": t.writes, "reads": t.reads} for t in stats.tables]
+    return data
 
 
 def render_json(context: ReportContext) -> str:

@@ -14,6 +14,7 @@ import jinja2
 
 from dbaudit.report.context import ReportContext
 from dbaudit.report.i18n import texts
+from dbaudit.report.writing import say
 
 _BACKTICKS = re.compile(r"`+")
 
@@ -62,7 +63,8 @@ def environment() -> jinja2.Environment:
 def render_markdown(context: ReportContext, lang: str = "en") -> str:
     """The whole report as Markdown text."""
     t = texts(lang)
-    text = environment().get_template("report.md.j2").render(c=context, t=t, w=context.writing(lang))
+    text = environment().get_template("report.md.j2").render(
+        c=context, t=t, w=context.writing(lang), say=lambda key, **values: say(lang, key, **values))
     # Templates leave blank-line runs where optional parts are empty; one blank line is enough.
     return re.sub(r"\n{3,}", "\n\n", text)
 

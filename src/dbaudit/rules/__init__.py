@@ -17,6 +17,8 @@ CATEGORY_MODULES = (
     "house",
     "governance",
     "nullability",
+    "security",
+    "capacity",
 )
 
 for _module in CATEGORY_MODULES:

@@ -34,14 +34,14 @@ from typing import Literal
 
 Family = Literal[
     "key-strategy", "secrets", "jsonb", "soft-delete", "partitioning", "search", "migrations",
-    "retention", "integrity", "indexing", "types", "naming", "conventions",
+    "retention", "integrity", "indexing", "types", "naming", "conventions", "access", "operations",
 ]
 CompatKind = Literal["config-fallback", "state-compat", "migration-rollback", "rolling-deploy", "schema-drift"]
 
 # The order the gap map lists families in (the expert report's order first).
 FAMILY_ORDER: tuple[Family, ...] = (
     "key-strategy", "secrets", "jsonb", "soft-delete", "partitioning", "search", "migrations",
-    "retention", "integrity", "indexing", "types", "naming", "conventions",
+    "retention", "integrity", "indexing", "types", "naming", "conventions", "access", "operations",
 )
 
 
@@ -61,6 +61,7 @@ DEFAULT = RuleProfile()
 _DROP_INDEX = "drop-index"
 _ORM_KEY = "orm-partition-key"
 _MISSING_FK = "missing-fk"
+_KEY_EXHAUSTION = "key-exhaustion"
 
 
 def _migration(*, compat: CompatKind | None = None) -> RuleProfile:
@@ -91,7 +92,7 @@ PROFILES: dict[str, RuleProfile] = {
     # column types
     "secret-in-bounded-varchar": RuleProfile(family="secrets", group="secrets", rank=10),
     "timestamp-without-time-zone": RuleProfile(family="types"),
-    "int4-key-overflow-risk": RuleProfile(family="key-strategy"),
+    "int4-key-overflow-risk": RuleProfile(family="key-strategy", concern=_KEY_EXHAUSTION, rank=20),
     "sequence-type-mismatch": RuleProfile(family="key-strategy"),
     "json-not-jsonb": RuleProfile(family="jsonb"),
     "nullable-with-default": RuleProfile(family="types"),
@@ -118,6 +119,20 @@ PROFILES: dict[str, RuleProfile] = {
     # governance (code scan)
     "ephemeral-encryption-key": RuleProfile(family="secrets", group="secrets", rank=20, compat="config-fallback"),
     "credentials-in-config": RuleProfile(family="secrets", compat="config-fallback"),
+    # security: row-level security, privileges, function security, passwords
+    "rls-not-forced": RuleProfile(family="access"),
+    "tenant-table-without-policy": RuleProfile(family="access"),
+    "view-bypasses-rls": RuleProfile(family="access"),
+    "security-definer-search-path": RuleProfile(family="access"),
+    "schema-create-for-public": RuleProfile(family="access"),
+    "granted-to-public": RuleProfile(family="access"),
+    "app-role-privileged": RuleProfile(family="access"),
+    "extension-in-public": RuleProfile(family="access"),
+    "md5-password": RuleProfile(family="access"),
+    # capacity: forecasts from the running database
+    "sequence-exhaustion": RuleProfile(family="key-strategy", concern=_KEY_EXHAUSTION, rank=10),
+    "xid-wraparound-risk": RuleProfile(family="operations"),
+    "estimated-bloat": RuleProfile(family="operations"),
     # drift between two sources
     "pk-mismatch": RuleProfile(family="key-strategy", concern=_ORM_KEY, rank=20),
     "fk-only-in-models": RuleProfile(family="integrity", concern=_MISSING_FK, rank=20),

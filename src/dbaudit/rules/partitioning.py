@@ -219,6 +219,11 @@ def _ahead_finding(
         if has_default
         else "no DEFAULT partition: out-of-range inserts fail",
     ]
+    days_left = (last.upper - today).days if last is not None and last.upper != date.max else None
+    if last is not None and days_left is not None:
+        evidence.insert(3, f"{days_left} days until the last partition's upper bound ({last.upper.isoformat()})"
+                        if days_left >= 0 else f"the last partition ended {-days_left} days ago "
+                        f"({last.upper.isoformat()})")
     return partitions_missing_ahead.finding(
         objects=[table.qualified_name],
         title=f"{table.qualified_name} has no partitions for the next {months} months",
@@ -232,7 +237,8 @@ def _ahead_finding(
         fix_sql=_create_partitions_sql(model, table, fix_gaps, has_default),
         verify_sql=_partitions_sql(table),
         severity=Severity.P2 if has_default else Severity.P1,
-        data={"last_bound": last.upper.isoformat() if last else None, "today": today.isoformat()},
+        data={"last_bound": last.upper.isoformat() if last else None, "today": today.isoformat(),
+              "days_left": days_left},
     )
 
 

@@ -27,9 +27,9 @@ class RuleContext:
     """What a rule may look at. Rules never open connections or read files.
 
     ``model`` is the audited schema. ``inputs`` holds optional extra inputs by name (``"models"``: the
-    ORM's SchemaModel, ``"code"``: code-scan facts, ``"statistics"``: query statistics), and
-    ``options`` the per-rule options from configuration (house rules read theirs here). ``notes``
-    collects what a rule could not judge (:meth:`note`).
+    ORM's SchemaModel, ``"code"``: code-scan facts, ``"runtime"``: query statistics and forecasts,
+    ``"app_role"``: the application's role), and ``options`` the per-rule options from configuration
+    (house rules read theirs here). ``notes`` collects what a rule could not judge (:meth:`note`).
     """
 
     model: SchemaModel

@@ -12,10 +12,12 @@ from collections.abc import Iterator
 
 from dbaudit.findings import Finding, Severity
 from dbaudit.model.schema import Column, ForeignKey, SchemaModel, Sequence, Table
+from dbaudit.model.statistics import SequenceGrowth, runtime_statistics
 from dbaudit.rules._code_facts import code_facts, resolve_table
 from dbaudit.rules._framework import framework
 from dbaudit.rules._indexing import Locking, audited_tables, bounded_name, render, sql_for_postgres
 from dbaudit.rules._not_null import not_null_fix, null_count_sql
+from dbaudit.rules.capacity import growth_text
 from dbaudit.rules.registry import RuleContext, rule
 from dbaudit.sqltext import ident, literal, qualified
 
@@ -339,10 +341,12 @@ def int4_key_overflow_risk(ctx: RuleContext) -> Iterator[Finding]:
     for other in tables:
         for fk in other.foreign_keys:
             incoming.setdefault(fk.ref_qualified, []).append((other, fk))
+    stats = runtime_statistics(ctx.inputs)
+    growth = {g.sequence: g for g in stats.sequences} if stats is not None else {}
     for table in tables:
         for column in _key_columns(table):
             referencing = _referencing(incoming.get(table.qualified_name, []), column)
-            yield _key_finding(model, table, column, referencing)
+            yield _key_finding(model, table, column, referencing, growth)
         yield from _narrow_fk_findings(model, table)
 
 
@@ -382,7 +386,8 @@ def _widen_plan(column: str) -> str:
     return _WIDEN_PLAN.format(col=" ".join(ident(column).splitlines()))
 
 
-def _key_finding(model: SchemaModel, table: Table, column: Column, referencing: list[tuple[Table, str]]) -> Finding:
+def _key_finding(model: SchemaModel, table: Table, column: Column, referencing: list[tuple[Table, str]],
+                 growth: dict[str, SequenceGrowth]) -> Finding:
     seq, usage = _usage(model, table, column)
     severity = Severity.P1 if usage is not None and usage > 50 else Severity.P2
     evidence = [f"{_col_object(table, column)} is {column.type.sql} (max {NARROW_INTS[column.type.name]:,})"]
@@ -391,6 +396,9 @@ def _key_finding(model: SchemaModel, table: Table, column: Column, referencing: 
             f"sequence {seq.qualified_name}: last_value {seq.last_value}, max_value {seq.max_value}"
             + (f" -> {usage:.2f}% of the column's range used" if usage is not None else "")
         )
+    forecast = growth.get(seq.qualified_name) if seq is not None else None
+    if forecast is not None:
+        evidence.append(growth_text(forecast))
     if referencing:
         evidence.append("referenced by: " + ", ".join(f"{t.qualified_name}.{c}" for t, c in referencing))
     statements = [_alter_column(table, column, "TYPE bigint")]
@@ -403,6 +411,8 @@ def _key_finding(model: SchemaModel, table: Table, column: Column, referencing: 
     data: dict[str, object] = {"column_max": NARROW_INTS[column.type.name]}
     if usage is not None:
         data["sequence_usage_percent"] = round(usage, 4)
+    if forecast is not None and forecast.days_left is not None:
+        data["days_left"] = round(forecast.days_left, 1)
     return int4_key_overflow_risk.finding(
         objects=[_col_object(table, column)],
         title=f"Key {_col_object(table, column)} is {column.type.sql}"

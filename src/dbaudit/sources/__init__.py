@@ -154,6 +154,8 @@ def _only_schemas(model: SchemaModel, schemas: tuple[str, ...] | None) -> Schema
         sequences=tuple(s for s in model.sequences if s.schema in keep),
         enums=tuple(e for e in model.enums if e.schema in keep),
         schema_comments=tuple(c for c in model.schema_comments if c[0] in keep),
+        functions=tuple(f for f in model.functions if f.schema in keep),
+        schema_privileges=tuple(p for p in model.schema_privileges if p.name in keep),
     )
 
 

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from dbaudit.errors import SourceError
-from dbaudit.model import Location, SchemaModel, SourceInfo, Table
+from dbaudit.model import Location, SchemaModel, SourceInfo, Table, without_live_facts
 from dbaudit.redact import url_password
 
 CHILD_TIMEOUT_SECONDS = 600
@@ -100,7 +100,7 @@ def read_migrations_head(
     graph = _graph_from_json(_run_child(project, "graph", None))
     with scratch_server(scratch_url).database() as url:
         _run_child(project, "upgrade", url)
-        model = read_postgres(url, name=path)
+        model = without_live_facts(read_postgres(url, name=path))
     display = _display(project)
     model = dataclasses.replace(
         model,

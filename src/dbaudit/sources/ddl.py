@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from dbaudit.errors import ScratchError, SourceError
-from dbaudit.model.schema import SchemaModel
+from dbaudit.model.schema import SchemaModel, without_live_facts
 from dbaudit.textpos import LineIndex
 
 # SQLSTATEs a privilege statement may fail with on a scratch server: undefined_object (the role does
@@ -66,6 +66,7 @@ def read_sql_file(path: str | Path, *, scratch_url: str | None = None) -> Schema
     with scratch_server(scratch_url).database() as url:
         run_statements(url, statements, path)
         model = read_postgres(url, name=str(path))
+    model = without_live_facts(model)  # owners and grants of the throw-away server, not the project's
     return dataclasses.replace(model, source=dataclasses.replace(model.source, kind="sql", name=str(path)))
 
 

@@ -32,7 +32,7 @@ NAMESPACES = """
 SELECT n.oid, n.nspname, d.description,
        (SELECT greatest(sd.stats_reset, pg_catalog.pg_postmaster_start_time())
         FROM pg_catalog.pg_stat_database sd WHERE sd.datname = pg_catalog.current_database()),
-       pg_catalog.now()
+       pg_catalog.now(), pg_catalog.pg_get_userbyid(n.nspowner)
 FROM pg_catalog.pg_namespace n
 LEFT JOIN pg_catalog.pg_description d
        ON d.objoid = n.oid AND d.classoid = 'pg_catalog.pg_namespace'::regclass AND d.objsubid = 0
@@ -66,7 +66,8 @@ SELECT c.oid, c.relnamespace, c.relname, c.relkind, c.relispartition,
        CASE WHEN c.relkind IN ('r', 'm', 'p') THEN pg_catalog.pg_stat_get_tuples_inserted(c.oid) END,
        CASE WHEN c.relkind IN ('r', 'm', 'p') THEN pg_catalog.pg_stat_get_tuples_updated(c.oid) END,
        CASE WHEN c.relkind IN ('r', 'm', 'p') THEN pg_catalog.pg_stat_get_tuples_deleted(c.oid) END,
-       CASE WHEN c.relkind IN ('r', 'm', 'p') THEN pg_catalog.pg_stat_get_tuples_hot_updated(c.oid) END
+       CASE WHEN c.relkind IN ('r', 'm', 'p') THEN pg_catalog.pg_stat_get_tuples_hot_updated(c.oid) END,
+       pg_catalog.pg_get_userbyid(c.relowner), c.relrowsecurity, c.relforcerowsecurity, c.reloptions::text[]
 FROM pg_catalog.pg_class c
 LEFT JOIN pg_catalog.pg_description d
        ON d.objoid = c.oid AND d.classoid = 'pg_catalog.pg_class'::regclass AND d.objsubid = 0
@@ -248,7 +249,8 @@ WHERE c.relnamespace = ANY(%(ns)s::oid[]) AND NOT t.tgisinternal
 SEQUENCES = """
 SELECT c.oid, c.relnamespace, c.relname, pg_catalog.format_type(s.seqtypid, NULL),
        s.seqstart, s.seqincrement, s.seqmin, s.seqmax, s.seqcycle,
-       d.refobjid, d.refobjsubid, on_.nspname, oc.relname, oa.attname
+       d.refobjid, d.refobjsubid, on_.nspname, oc.relname, oa.attname,
+       pg_catalog.pg_get_userbyid(c.relowner)
 FROM pg_catalog.pg_sequence s
 JOIN pg_catalog.pg_class c ON c.oid = s.seqrelid
 LEFT JOIN pg_catalog.pg_depend d
@@ -350,6 +352,114 @@ SEQUENCE_VALUES = _BLOCKED + """
 SELECT c.oid, """ + _LAST_VALUE + """
 FROM pg_catalog.pg_class c
 WHERE c.relnamespace = ANY(%(ns)s::oid[]) AND c.relkind = 'S'
+"""
+
+
+# --- security: who reads, roles, privileges, row-level security, functions -------------------------
+
+# The reading role and the server's password hashing; whether stored passwords are visible at all
+# (pg_authid is readable by superusers only: MD5_ROLES runs only when this says so).
+SESSION = """
+SELECT current_user, coalesce(r.rolsuper, false), pg_catalog.current_setting('password_encryption', true),
+       pg_catalog.has_table_privilege('pg_catalog.pg_authid', 'SELECT')
+FROM (SELECT 1) AS one
+LEFT JOIN pg_catalog.pg_roles r ON r.rolname = current_user
+"""
+
+MD5_ROLES = """
+SELECT rolname FROM pg_catalog.pg_authid WHERE rolpassword LIKE 'md5%%' ORDER BY 1
+"""
+
+# Row-level security policies of the selected relations (polcmd: r/a/w/d/*, roles 0 = PUBLIC).
+POLICIES = """
+SELECT p.polrelid, p.polname, p.polcmd::text, p.polpermissive,
+       ARRAY(SELECT CASE WHEN r.oid = 0 THEN 'PUBLIC' ELSE pg_catalog.pg_get_userbyid(r.oid) END
+             FROM unnest(p.polroles) AS r(oid) ORDER BY 1),
+       pg_catalog.pg_get_expr(p.polqual, p.polrelid),
+       pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid)
+FROM pg_catalog.pg_policy p
+JOIN pg_catalog.pg_class c ON c.oid = p.polrelid
+WHERE c.relnamespace = ANY(%(ns)s::oid[])
+"""
+
+# Functions and procedures of the selected schemas (not extension members): how they run.
+FUNCTIONS = """
+SELECT p.oid, p.pronamespace, p.proname, pg_catalog.pg_get_function_identity_arguments(p.oid),
+       p.prokind::text, l.lanname, p.prosecdef, p.proconfig, pg_catalog.pg_get_userbyid(p.proowner)
+FROM pg_catalog.pg_proc p
+JOIN pg_catalog.pg_language l ON l.oid = p.prolang
+WHERE p.pronamespace = ANY(%(ns)s::oid[]) AND p.prokind IN ('f', 'p')
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e
+                  WHERE e.classid = 'pg_catalog.pg_proc'::regclass AND e.objid = p.oid AND e.deptype = 'e')
+"""
+
+# Grants to roles other than the owner, per object: relations and sequences ('r'; a NULL ACL is the
+# owner alone), functions ('f'; a NULL ACL is PostgreSQL's default, EXECUTE for PUBLIC) and schemas
+# ('n'). Grantee 0 is PUBLIC.
+PRIVILEGES = """
+SELECT 'r', c.oid, CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.pg_get_userbyid(a.grantee) END,
+       array_agg(DISTINCT a.privilege_type::text), bool_or(a.is_grantable)
+FROM pg_catalog.pg_class c, LATERAL pg_catalog.aclexplode(c.relacl) a
+WHERE c.relnamespace = ANY(%(ns)s::oid[]) AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
+  AND c.relacl IS NOT NULL AND a.grantee <> c.relowner
+GROUP BY c.oid, a.grantee
+UNION ALL
+SELECT 'f', p.oid, CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.pg_get_userbyid(a.grantee) END,
+       array_agg(DISTINCT a.privilege_type::text), bool_or(a.is_grantable)
+FROM pg_catalog.pg_proc p,
+     LATERAL pg_catalog.aclexplode(coalesce(p.proacl, pg_catalog.acldefault('f', p.proowner))) a
+WHERE p.pronamespace = ANY(%(ns)s::oid[]) AND p.prokind IN ('f', 'p') AND a.grantee <> p.proowner
+GROUP BY p.oid, a.grantee
+UNION ALL
+SELECT 'n', n.oid, CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.pg_get_userbyid(a.grantee) END,
+       array_agg(DISTINCT a.privilege_type::text), bool_or(a.is_grantable)
+FROM pg_catalog.pg_namespace n,
+     LATERAL pg_catalog.aclexplode(coalesce(n.nspacl, pg_catalog.acldefault('n', n.nspowner))) a
+WHERE n.oid = ANY(%(ns)s::oid[]) AND a.grantee <> n.nspowner
+GROUP BY n.oid, a.grantee
+"""
+
+# The roles that matter to these schemas: superusers, the reading role, owners, grantees and policy
+# roles of their objects, and every role that is a member (directly or not) of one of those. Not
+# every role of the cluster: other databases' roles say nothing about this one.
+ROLES = """
+WITH RECURSIVE base(oid) AS (
+  SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.relnamespace = ANY(%(ns)s::oid[])
+  UNION SELECT p.proowner FROM pg_catalog.pg_proc p WHERE p.pronamespace = ANY(%(ns)s::oid[])
+  UNION SELECT n.nspowner FROM pg_catalog.pg_namespace n WHERE n.oid = ANY(%(ns)s::oid[])
+  UNION SELECT a.grantee FROM pg_catalog.pg_class c, LATERAL pg_catalog.aclexplode(c.relacl) a
+        WHERE c.relnamespace = ANY(%(ns)s::oid[]) AND c.relacl IS NOT NULL
+  UNION SELECT a.grantee FROM pg_catalog.pg_proc p, LATERAL pg_catalog.aclexplode(p.proacl) a
+        WHERE p.pronamespace = ANY(%(ns)s::oid[]) AND p.proacl IS NOT NULL
+  UNION SELECT a.grantee FROM pg_catalog.pg_namespace n, LATERAL pg_catalog.aclexplode(n.nspacl) a
+        WHERE n.oid = ANY(%(ns)s::oid[]) AND n.nspacl IS NOT NULL
+  UNION SELECT unnest(pol.polroles) FROM pg_catalog.pg_policy pol
+        JOIN pg_catalog.pg_class c ON c.oid = pol.polrelid WHERE c.relnamespace = ANY(%(ns)s::oid[])
+  UNION SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolsuper OR r.rolname = current_user
+),
+relevant(oid) AS (
+  SELECT oid FROM base WHERE oid <> 0
+  UNION
+  SELECT m.member FROM pg_catalog.pg_auth_members m JOIN relevant ON m.roleid = relevant.oid
+)
+SELECT r.rolname, r.rolsuper, r.rolbypassrls, r.rolcanlogin,
+       ARRAY(SELECT DISTINCT g.rolname::text FROM pg_catalog.pg_auth_members m
+             JOIN pg_catalog.pg_roles g ON g.oid = m.roleid WHERE m.member = r.oid ORDER BY 1)
+FROM pg_catalog.pg_roles r
+WHERE r.oid IN (SELECT oid FROM relevant)
+"""
+
+# The relations each view (and materialized view) reads, from its rewrite rule's dependencies.
+VIEW_SOURCES = """
+SELECT DISTINCT r.ev_class, dn.nspname, dc.relname
+FROM pg_catalog.pg_rewrite r
+JOIN pg_catalog.pg_class v ON v.oid = r.ev_class
+JOIN pg_catalog.pg_depend d
+  ON d.classid = 'pg_catalog.pg_rewrite'::regclass AND d.objid = r.oid
+ AND d.refclassid = 'pg_catalog.pg_class'::regclass AND d.refobjid <> r.ev_class
+JOIN pg_catalog.pg_class dc ON dc.oid = d.refobjid AND dc.relkind IN ('r', 'p', 'v', 'm', 'f')
+JOIN pg_catalog.pg_namespace dn ON dn.oid = dc.relnamespace
+WHERE v.relnamespace = ANY(%(ns)s::oid[]) AND v.relkind IN ('v', 'm')
 """
 
 

@@ -33,12 +33,18 @@ from dbaudit.model.schema import (
     ExclusionConstraint,
     Extension,
     ForeignKey,
+    Function,
+    Grant,
     Index,
     IndexElement,
     Partitioning,
+    Policy,
     PrimaryKey,
     ReferentialAction,
+    Role,
     SchemaModel,
+    SchemaPrivileges,
+    SessionFacts,
     SourceInfo,
     Table,
     TableKind,
@@ -56,11 +62,13 @@ Row = tuple[Any, ...]
 
 # Names of the catalog queries: one each per read, for any number of tables.
 CATALOG_QUERIES: tuple[str, ...] = (
-    "namespaces", "relations", "types", "lookups", "sequences", "sizes", "columns", "indexes",
-    "constraints", "triggers", "enums", "extensions", "column_stats", "sequence_values",
+    "namespaces", "session", "relations", "types", "lookups", "sequences", "sizes", "columns", "column_stats",
+    "roles", "view_sources", "indexes", "constraints", "triggers", "enums", "extensions", "policies", "functions",
+    "privileges", "md5_roles", "sequence_values",
 )
 # Every statement of a read_postgres call: the catalog queries, plus per connection (two) its
-# session settings, plus exporting and importing the shared snapshot.
+# session settings, plus exporting and importing the shared snapshot. A role that may not read
+# pg_authid (stored passwords) runs one statement fewer: md5_roles is skipped, the facts unknown.
 STATEMENTS_PER_READ = len(CATALOG_QUERIES) + 2 + 2
 
 _KINDS = {
@@ -123,6 +131,7 @@ def read_connection(
     # costs only a rollback of an empty transaction.
     snapshot = _export_snapshot(conn) if helper is not None else None
     namespaces = conn.execute(catalog.NAMESPACES, {"schemas": list(schemas) if schemas else None}).fetchall()
+    session = conn.execute(catalog.SESSION).fetchone()
     ns_names = {row[0]: row[1] for row in namespaces}
     params = {"ns": list(ns_names)}
     # Lane 1: plain catalog reads. Lane 2: the queries that deparse expressions (and so build a
@@ -130,12 +139,16 @@ def read_connection(
     lane1 = {
         "relations": catalog.RELATIONS, "types": catalog.TYPES, "lookups": catalog.LOOKUPS,
         "sequences": catalog.SEQUENCES, "sizes": catalog.SIZES_EXACT if exact_sizes else catalog.SIZES,
-        "columns": catalog.COLUMNS,
+        "columns": catalog.COLUMNS, "roles": catalog.ROLES, "view_sources": catalog.VIEW_SOURCES,
         "column_stats": catalog.column_stats_query(conn.info.parameter_status("is_superuser") == "on"),
     }
+    passwords_visible = bool(session and session[3])
+    if passwords_visible:
+        lane1["md5_roles"] = catalog.MD5_ROLES
     lane2 = {
         "indexes": catalog.indexes_query(version_num), "constraints": catalog.constraints_query(version_num),
         "triggers": catalog.TRIGGERS, "enums": catalog.ENUMS, "extensions": catalog.EXTENSIONS,
+        "policies": catalog.POLICIES, "functions": catalog.FUNCTIONS, "privileges": catalog.PRIVILEGES,
         "sequence_values": catalog.SEQUENCE_VALUES,  # last: its locks end with the transaction
     }
     gc_was_enabled = gc.isenabled()
@@ -150,12 +163,19 @@ def read_connection(
         builder.add_constraints(results.get("constraints"))
         builder.add_triggers(results.get("triggers"))
         builder.add_column_stats(results.get("column_stats"))
+        builder.add_view_sources(results.get("view_sources"))
+        builder.add_policies(results.get("policies"))
+        security = _Security(
+            session=session, roles=results.get("roles"), functions=results.get("functions"),
+            privileges=results.get("privileges"),
+            md5_roles=results.get("md5_roles") if passwords_visible else None,
+        )
         enums, extensions = results.get("enums"), results.get("extensions")
         last_values: dict[int, int | None] = dict(results.get("sequence_values"))
         results.close()
         conn.rollback()  # read-only: nothing to keep; ends the snapshot promptly
         return _model(conn, name, namespaces, builder, sequences=rows["sequences"], enums=enums,
-                      extensions=extensions, last_values=last_values)
+                      extensions=extensions, last_values=last_values, security=security)
     finally:
         results.close()
         if gc_was_enabled:
@@ -269,19 +289,31 @@ class _Prefetch:
 def _model(
     conn: psycopg.Connection[Any], name: str, namespaces: list[Row], builder: _Builder, *,
     sequences: list[Row], enums: list[Row], extensions: list[Row], last_values: dict[int, int | None],
+    security: _Security,
 ) -> SchemaModel:
     ns_names = builder.ns_names
+    grants = security.grants()
+    builder.grants = grants
+    capabilities = tuple(c for c in POSTGRES_CAPABILITIES
+                         if c != "role_passwords" or security.md5_roles is not None)
     return SchemaModel(
         source=SourceInfo(
             kind="postgresql", name=name, dialect="postgresql",
             server_version=conn.info.parameter_status("server_version"),
-            capabilities=POSTGRES_CAPABILITIES,
+            capabilities=capabilities,
             statistics_since=namespaces[0][3] if namespaces else None,
             read_at=namespaces[0][4] if namespaces else None,
         ),
         schemas=tuple(sorted(ns_names.values())),
         tables=builder.tables(),
         sequences=builder.sequences(sequences, last_values),
+        functions=security.functions(ns_names, grants),
+        schema_privileges=tuple(sorted(
+            (SchemaPrivileges(name=row[1], owner=row[5], acl=grants.get(("n", row[0]), ()))
+             for row in namespaces), key=lambda p: p.name,
+        )),
+        roles=security.roles(),
+        session=security.session_facts(),
         enums=tuple(sorted(
             (EnumType(ns_names[nsoid], typname, tuple(labels)) for nsoid, typname, labels in enums),
             key=lambda e: (e.schema, e.name),
@@ -289,6 +321,66 @@ def _model(
         extensions=tuple(sorted((Extension(*row) for row in extensions), key=lambda e: e.name)),
         schema_comments=tuple(sorted((row[1], row[2]) for row in namespaces if row[2])),
     )
+
+
+_POLICY_COMMANDS = {"r": "SELECT", "a": "INSERT", "w": "UPDATE", "d": "DELETE", "*": "ALL"}
+_TRUE_OPTIONS = frozenset({"true", "on", "yes", "1", "t", "y"})
+
+
+def _option_true(options: Sequence[str] | None, name: str) -> bool:
+    """Whether ``reloptions`` (``{security_invoker=true}``) sets ``name`` to a true value."""
+    for item in options or ():
+        key, _, value = item.partition("=")
+        if key == name:
+            return value.lower() in _TRUE_OPTIONS
+    return False
+
+
+class _Security:
+    """Roles, grants, functions and the reading session, assembled from their catalog rows."""
+
+    def __init__(self, *, session: Row | None, roles: list[Row], functions: list[Row], privileges: list[Row],
+                 md5_roles: list[Row] | None) -> None:
+        self.session = session
+        self.role_rows = roles
+        self.function_rows = functions
+        self.privilege_rows = privileges
+        self.md5_roles = tuple(row[0] for row in md5_roles) if md5_roles is not None else None
+
+    def grants(self) -> dict[tuple[str, int], tuple[Grant, ...]]:
+        """(kind, oid) -> grants to roles other than the owner, by grantee name."""
+        out: dict[tuple[str, int], list[Grant]] = {}
+        for kind, oid, grantee, privileges, grantable in self.privilege_rows:
+            out.setdefault((kind, oid), []).append(Grant(grantee, tuple(sorted(privileges)), bool(grantable)))
+        return {key: tuple(sorted(value, key=lambda g: g.grantee)) for key, value in out.items()}
+
+    def functions(
+        self, ns_names: dict[int, str], grants: dict[tuple[str, int], tuple[Grant, ...]],
+    ) -> tuple[Function, ...]:
+        out = [
+            Function(
+                schema=ns_names[nsoid], name=name, arguments=arguments or "",
+                kind="procedure" if kind == "p" else "function", language=language, security_definer=definer,
+                config=tuple(config or ()), owner=owner, acl=grants.get(("f", oid), ()),
+            )
+            for oid, nsoid, name, arguments, kind, language, definer, config, owner in self.function_rows
+        ]
+        out.sort(key=lambda f: (f.schema, f.name, f.arguments))
+        return tuple(out)
+
+    def roles(self) -> tuple[Role, ...]:
+        return tuple(sorted(
+            (Role(name, bool(superuser), bool(bypass), bool(login), tuple(member_of or ()))
+             for name, superuser, bypass, login, member_of in self.role_rows),
+            key=lambda r: r.name,
+        ))
+
+    def session_facts(self) -> SessionFacts | None:
+        if self.session is None:
+            return None
+        role, superuser, encryption, _visible = self.session
+        return SessionFacts(role=role, superuser=bool(superuser), password_encryption=encryption,
+                            md5_roles=self.md5_roles)
 
 
 def _strip_parens(text: str) -> str:
@@ -341,7 +433,8 @@ class _Rel:
 
     __slots__ = (
         "attnames", "checks", "collations", "column_stats", "columns", "exclusions", "fks", "index_bytes",
-        "index_scans", "indexes", "kind", "name", "pk", "row", "schema", "triggers", "uniques",
+        "index_scans", "indexes", "kind", "name", "pk", "policies", "row", "schema", "triggers", "uniques",
+        "view_sources",
     )
 
     def __init__(self, schema: str, name: str, kind: str, row: Row) -> None:
@@ -362,6 +455,8 @@ class _Rel:
         self.index_bytes: int | None = None
         self.index_scans: int | None = None
         self.column_stats: list[ColumnStats] = []
+        self.policies: list[Policy] = []
+        self.view_sources: list[str] = []
 
 
 class _Builder:
@@ -380,6 +475,7 @@ class _Builder:
         self.sizes: dict[int, tuple[int | None, int | None]] = {
             oid: (main, forks) for oid, _kind, main, forks in sizes
         }
+        self.grants: dict[tuple[str, int], tuple[Grant, ...]] = {}
 
     # -- relations and columns -------------------------------------------------------------
 
@@ -558,6 +654,24 @@ class _Builder:
                     most_common_freqs=tuple(freqs) if freqs else (),
                 ))
 
+    def add_view_sources(self, rows: Iterable[Row]) -> None:
+        rels = self.rels
+        for view, schema, name in rows:
+            rel = rels.get(view)
+            if rel is not None:
+                rel.view_sources.append(f"{schema}.{name}")
+
+    def add_policies(self, rows: Iterable[Row]) -> None:
+        rels = self.rels
+        for relid, name, command, permissive, roles, using, with_check in rows:
+            rel = rels.get(relid)
+            if rel is not None:
+                rel.policies.append(Policy(
+                    name=name, command=_POLICY_COMMANDS.get(command, str(command)), permissive=permissive,
+                    roles=tuple(roles), using=_strip_parens(using) if using else None,
+                    with_check=_strip_parens(with_check) if with_check else None,
+                ))
+
     # -- assembly --------------------------------------------------------------------------
 
     def tables(self) -> tuple[Table, ...]:
@@ -570,8 +684,9 @@ class _Builder:
         return tuple(out)
 
     def _table(self, rel: _Rel) -> Table:
-        (_oid, _ns, _name, relkind, is_partition, comment, viewdef, bound, parent_schema, parent_name,
+        (oid, _ns, _name, relkind, is_partition, comment, viewdef, bound, parent_schema, parent_name,
          strategy, keydef, partattrs) = rel.row[:13]
+        owner, rls_enabled, rls_forced, options = rel.row[23:27]
         partitioning = None
         if strategy is not None:
             key = keydef.split(" ", 1)[1] if keydef else ""
@@ -595,6 +710,11 @@ class _Builder:
             partition_bound=bound,
             view_definition=viewdef.strip() if viewdef is not None else None,
             stats=self._stats(rel) if relkind in _STATS_KINDS else None,
+            rls_enabled=rls_enabled, rls_forced=rls_forced,
+            policies=tuple(sorted(rel.policies, key=by_name)),
+            security_invoker=_option_true(options, "security_invoker"),
+            view_sources=tuple(sorted(rel.view_sources)),
+            owner=owner, acl=self.grants.get(("r", oid), ()),
         )
 
     def _stats(self, rel: _Rel) -> TableStats:
@@ -617,13 +737,13 @@ class _Builder:
     def sequences(self, rows: Iterable[Row], last_values: dict[int, int | None]) -> tuple[SequenceModel, ...]:
         out = []
         for (oid, nsoid, name, data_type, start, increment, min_value, max_value, cycle, _owner, _attnum,
-             owner_schema, owner_table, owner_column) in rows:
+             owner_schema, owner_table, owner_column, role) in rows:
             out.append(SequenceModel(
                 schema=self.ns_names[nsoid], name=name, data_type=data_type, start=start, increment=increment,
                 min_value=min_value, max_value=max_value, cycle=cycle,
                 last_value=last_values.get(oid),
                 owned_by_table=f"{owner_schema}.{owner_table}" if owner_table else None,
-                owned_by_column=owner_column,
+                owned_by_column=owner_column, owner=role, acl=self.grants.get(("r", oid), ()),
             ))
         out.sort(key=lambda s: (s.schema, s.name))
         return tuple(out)

@@ -80,8 +80,10 @@ def audit(
     (``stats=None``), always (``True``: the other runtime facts even without it) or never
     (``False``); ``stats_options`` is a :class:`dbaudit.sources.stats.StatsOptions`.
     """
+    from dbaudit.selection import validate_config  # noqa: PLC0415
+
     step = progress or progress_step
-    config = config or Config()
+    config = validate_config(config or Config())  # a typo in a selector is an error, not an empty run
     notes: list[Note] = []
     step("reading the database")
     model = load_target(target_spec, scratch_url=scratch_url)

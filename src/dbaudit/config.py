@@ -184,11 +184,11 @@ class Config:
         ``--extend-select`` and ``--ignore`` add."""
         changes: dict[str, Any] = {}
         if select is not None and tuple(select):
-            changes["select"] = _selectors(select)
+            changes["select"] = split_selectors(select)
         if extend_select is not None:
-            changes["extend_select"] = self.extend_select + _selectors(extend_select)
+            changes["extend_select"] = self.extend_select + split_selectors(extend_select)
         if ignore is not None:
-            changes["ignore"] = self.ignore + _selectors(ignore)
+            changes["ignore"] = self.ignore + split_selectors(ignore)
         if fail_on is not None:
             changes["fail_on"] = fail_on if isinstance(fail_on, Severity) else _severity(fail_on, "--fail-on")
         if lang is not None:
@@ -198,9 +198,10 @@ class Config:
         return replace(self, **changes)
 
 
-def _selectors(values: Iterable[str]) -> tuple[str, ...]:
+def split_selectors(values: Iterable[str]) -> tuple[str, ...]:
     """Accept repeated options and comma-separated lists alike (``--select a,b --select c``)."""
     return tuple(part.strip() for value in values for part in value.split(",") if part.strip())
+
 
 
 def _severity(text: str, where: str) -> Severity:
@@ -423,6 +424,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise UsageError(f"configuration file {path} does not exist") from None
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(f"{path}: invalid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{path}: not a TOML file (not UTF-8 text: byte {exc.start})") from None
     except OSError as exc:
         raise UsageError(f"{path}: cannot read: {exc.strerror}") from None
 
@@ -472,4 +475,5 @@ def load_config(path: str | None = None, *, start_dir: str | Path = ".") -> Conf
 
 __all__ = [
     "Config", "DocsConfig", "HouseConfig", "ObjectIgnore", "config_from_mapping", "find_config_file", "load_config",
+    "split_selectors",
 ]

@@ -30,3 +30,7 @@ class UsageError(DbauditError):
 
 class ScratchError(DbauditError):
     """No throw-away PostgreSQL could be had (none named and the embedded one failed to start)."""
+
+
+class OutputError(DbauditError):
+    """An output could not be written: read-only or full disk, a directory where a file should be."""

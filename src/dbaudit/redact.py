@@ -12,13 +12,24 @@ from urllib.parse import SplitResult, unquote, urlsplit, urlunsplit
 
 MASK = "***"
 
+# The password runs to the LAST "@" before the host (an unencoded "@" may be part of it).
 _URL_PASSWORD = re.compile(
-    r"(?P<head>[a-zA-Z][a-zA-Z0-9+.\-]*://[^:/@\s]*:)(?P<secret>[^@\s]*)(?P<tail>@)"
+    r"(?P<head>[a-zA-Z][a-zA-Z0-9+.\-]*://[^:/@\s]*:)(?P<secret>[^\s/?#]*)(?P<tail>@)"
 )
+# Where an unquoted ``password=`` value ends: at a separator, or at punctuation that ends the text
+# around it ("...?password=x: connection refused" keeps its colon).
+_VALUE_END = r"(?=[&\s'\")]|[:;,.](?:\s|$)|$)"
 _KV_PASSWORD = re.compile(
-    r"(?P<head>\b(?:password|passwd|pwd)\s*=\s*)(?P<q>['\"]?)(?P<secret>[^'\"\s&;]*)(?P=q)", re.I
+    r"(?P<head>\b(?:password|passwd|pwd)\s*=\s*)(?:(?P<q>['\"])(?P<quoted>.*?)(?P=q)|(?P<secret>[^'\"\s&;]*?)"
+    + _VALUE_END + ")",
+    re.I,
 )
-_QUERY_PASSWORD = re.compile(r"(?P<head>[?&](?:password|passwd)=)(?P<secret>[^&\s]*)", re.I)
+_QUERY_PASSWORD = re.compile(r"(?P<head>[?&](?:password|passwd)=)(?P<secret>[^&\s]*?)" + _VALUE_END, re.I)
+
+
+def _kv(match: re.Match[str]) -> str:
+    quote = match["q"] or ""
+    return f"{match['head']}{quote}{MASK}{quote}"
 
 
 def redact_url(url: str) -> str:
@@ -39,7 +50,7 @@ def redact_url(url: str) -> str:
 def redact_text(text: str, secrets: tuple[str, ...] = ()) -> str:
     """Scrub URL passwords, ``password=…`` pairs and any of ``secrets`` from free text."""
     text = _URL_PASSWORD.sub(lambda m: m["head"] + MASK + m["tail"], text)
-    text = _KV_PASSWORD.sub(lambda m: m["head"] + m["q"] + MASK + m["q"], text)
+    text = _KV_PASSWORD.sub(_kv, text)
     text = _QUERY_PASSWORD.sub(lambda m: m["head"] + MASK, text)
     for secret in secrets:
         if secret:
@@ -54,3 +65,12 @@ def url_password(url: str) -> str | None:
     except ValueError:
         return None
     return None if password is None else unquote(password)
+
+
+def environment_secrets() -> tuple[str, ...]:
+    """Passwords of the connection URLs in the environment (``DATABASE_URL``…): code dbaudit runs on
+    the user's behalf (an Alembic ``env.py``) may quote them in its errors in any form."""
+    import os  # noqa: PLC0415
+
+    found = {url_password(value) for value in os.environ.values() if "://" in value}
+    return tuple(sorted(p for p in found if p and len(p) >= 4))

@@ -50,6 +50,13 @@ INSTALL_HINT = "pip install 'dbaudit[embedded]'"
 SCRATCH_PREFIX = "dbaudit_scratch_"
 
 
+def scratch_name_prefix(pid: int | None = None, prefix: str = SCRATCH_PREFIX) -> str:
+    """The start of the names of the throw-away databases process ``pid`` creates
+    (``dbaudit_scratch_<pid>_``): a leftover names its process, and a test can tell its own apart
+    from those of other processes on a shared server."""
+    return f"{prefix}{os.getpid() if pid is None else pid}_"
+
+
 def with_database(url: str, database: str) -> str:
     """The same server URL pointing at another database (query parameters such as ``host=`` kept)."""
     parts = urlsplit(url)
@@ -66,7 +73,7 @@ class ScratchServer:
 
     def create_database(self, *, template: str | None = None, prefix: str = SCRATCH_PREFIX) -> str:
         """Create an empty database (optionally from ``template``) and return its URL."""
-        name = f"{prefix}{uuid.uuid4().hex[:12]}"
+        name = f"{scratch_name_prefix(prefix=prefix)}{uuid.uuid4().hex[:12]}"
         statement: sql.Composed = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
         if template is not None:
             statement = sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(

@@ -68,6 +68,26 @@ def truncate_identifier(name: str, limit: int = 63) -> str:
     return encoded[:limit].decode(errors="ignore")
 
 
+# Quoted names, literals, dollar-quoted bodies and comments (in which a newline is text), or a newline.
+_QUOTED_OR_NEWLINE = re.compile(
+    r"\"(?:[^\"]|\"\")*\"|'(?:[^']|'')*'|\$\$.*?\$\$|\$(?P<tag>[A-Za-z_]\w*)\$.*?\$(?P=tag)\$|/\*.*?\*/|--[^\n]*|(?P<nl>\n)",
+    re.DOTALL,
+)
+
+
+def script_lines(script: str) -> list[str]:
+    """``script`` cut at the newlines that end a line of SQL, not at those inside a quoted name
+    (a name may hold a newline), a literal, a dollar-quoted function body or a block comment."""
+    lines: list[str] = []
+    start = 0
+    for match in _QUOTED_OR_NEWLINE.finditer(script):
+        if match["nl"] is not None:
+            lines.append(script[start:match.start()])
+            start = match.end()
+    lines.append(script[start:])
+    return lines
+
+
 def strip_outer_parens(text: str) -> str:
     """``((a = 1))`` -> ``a = 1``: parentheses that wrap the whole expression, however many."""
     while text.startswith("(") and text.endswith(")") and _balanced(text[1:-1]):

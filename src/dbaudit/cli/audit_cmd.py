@@ -29,7 +29,7 @@ from dbaudit.cli.ci_options import (
     machine_text,
     write_baseline_and_exit,
 )
-from dbaudit.cli.common import EXIT_OK, guarded, progress, stderr
+from dbaudit.cli.common import EXIT_OK, check_output, guarded, progress, stderr
 from dbaudit.errors import UsageError
 
 if TYPE_CHECKING:
@@ -91,17 +91,19 @@ def audit_command(  # noqa: PLR0917 - click passes every option as an argument
 ) -> None:
     """Audit a database (URL, .sql file or model JSON) with its models, migrations and code."""
     from dbaudit.auditing import audit  # noqa: PLC0415 - heavy imports after argument parsing
-    from dbaudit.config import load_config  # noqa: PLC0415
     from dbaudit.engine import exit_code  # noqa: PLC0415
     from dbaudit.output.paths import PathMapper  # noqa: PLC0415
+    from dbaudit.selection import command_config  # noqa: PLC0415
     from dbaudit.sources.stats import StatsOptions  # noqa: PLC0415
 
     chosen = parse_formats(formats, to_dir=output_dir is not None)
     if chosen and output_dir is None and ci.machine and ci.output_file is None:
         raise UsageError("stdout takes one document: use -o DIR for --format, or --output-file for --output-format")
-    config = load_config(config_path, start_dir=project_dir or ".").merged(
-        select=_split(select) or None, extend_select=_split(ci.extend_select), ignore=_split(ignore),
-        fail_on=fail_on, lang=lang,  # type: ignore[arg-type]
+    if output_dir is not None:
+        check_output(output_dir, directory=True)
+    config = command_config(
+        config_path, start_dir=project_dir or ".", select=select, extend_select=ci.extend_select,
+        ignore=ignore, fail_on=fail_on, lang=lang,  # type: ignore[arg-type]
         app_role=app_role,
     )
     target = target or _env(config.url_env, "TARGET (a database URL, .sql file or model JSON)")
@@ -139,7 +141,7 @@ def _emit(
     ci: CiOptions | None = None, paths: PathMapper | None = None,
 ) -> None:
     from dbaudit import __version__  # noqa: PLC0415
-    from dbaudit.atomic import write_text_atomic  # noqa: PLC0415
+    from dbaudit.atomic import write_set_atomic  # noqa: PLC0415
     from dbaudit.auditing import AuditResult  # noqa: PLC0415
     from dbaudit.model import SchemaModel  # noqa: PLC0415
     from dbaudit.model.statistics import runtime_statistics  # noqa: PLC0415
@@ -161,15 +163,12 @@ def _emit(
     )
     docs_url = default_docs_base()
     texts = {fmt: render(context, fmt, lang=lang, docs_base_uri=docs_url, paths=paths) for fmt in formats}
+    removed: tuple[Path, ...] = ()
     if output_dir is not None:
-        directory = Path(output_dir)
-        if directory.exists() and not directory.is_dir():
-            raise UsageError(f"output path {directory} exists and is not a directory")
-        try:
-            for fmt, text in texts.items():
-                write_text_atomic(directory / FORMATS[fmt], text)
-        except OSError as exc:
-            raise UsageError(f"cannot write reports to {directory}: {exc.strerror or exc}") from None
+        # one set: written aside, swapped in whole; files of another run's formats are removed
+        written = write_set_atomic(output_dir, {FORMATS[fmt]: text for fmt, text in texts.items()},
+                                   family=FORMATS.values())
+        removed = written.removed
     elif texts:
         (text,) = texts.values()
         sys.stdout.write(text)
@@ -182,7 +181,11 @@ def _emit(
         deliver(machine_text(findings, ci, info, documents), ci)
     print_terminal(context, stderr, quiet=quiet or ci.machine)
     if output_dir is not None:
-        stderr.print(f"reports written to {output_dir}: {', '.join(FORMATS[f] for f in formats)}")
+        stderr.print(f"reports written to {output_dir}: {', '.join(FORMATS[f] for f in formats)}",
+                     markup=False, highlight=False, soft_wrap=True)
+    if removed:
+        stderr.print(f"removed {', '.join(p.name for p in removed)} of an earlier run (they described "
+                     "another database or time)", markup=False, highlight=False, soft_wrap=True)
 
 
 # The demo writes its reports exactly as the audit does.

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import os
+import signal
 import sys
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
 import click
@@ -15,7 +18,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, ProgressColumn, SpinnerColumn, Task, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
-from dbaudit.errors import DbauditError
+from dbaudit.errors import DbauditError, UsageError
 from dbaudit.progress import listening
 from dbaudit.redact import redact_text
 
@@ -31,15 +34,52 @@ stderr = Console(stderr=True, highlight=False)
 stdout = Console(highlight=False)
 
 
+DEBUG_ENV = "DBAUDIT_DEBUG"  # set to 1 to see the traceback of an internal error
+
+
+def one_line(message: str) -> str:
+    """``message`` redacted and on one line (a name may hold a newline; a driver message often does)."""
+    return " ".join(redact_text(message).split())
+
+
 def fail(message: str) -> None:
     """Print one redacted error line and exit with code 2."""
     # The message is text, not markup: "[tool.dbaudit]" or "dbaudit[demo]" must print as written.
-    stderr.print(f"[bold red]error:[/] {escape(redact_text(message))}", markup=True, highlight=False, soft_wrap=True)
+    stderr.print(f"[bold red]error:[/] {escape(one_line(message))}", markup=True, highlight=False, soft_wrap=True)
     sys.exit(EXIT_ERROR)
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where SIGINT would raise KeyboardInterrupt, so that the same cleanup runs:
+    throw-away databases dropped, the embedded server stopped, temporary files removed."""
+
+
+def install_signal_handlers() -> None:
+    """SIGTERM interrupts like Ctrl-C (Python's default kills the process without any cleanup).
+
+    The first SIGINT or SIGTERM interrupts; later ones, while the cleanup runs, are ignored so that
+    the cleanup itself is not cut short (SIGKILL still ends the process at once).
+    """
+
+    def interrupt(signum: int, _frame: object) -> None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
+
+    signal.signal(signal.SIGTERM, interrupt)
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        signal.signal(signal.SIGINT, interrupt)
+
+
+def _os_error(exc: OSError) -> str:
+    """``cannot write /x/report.md: No space left on device`` from any OSError, without a traceback."""
+    name = exc.filename if exc.filename is not None else ""
+    what = exc.strerror or str(exc) or type(exc).__name__
+    return f"{name}: {what}" if name else what
+
+
 def guarded(func: Callable[P, R]) -> Callable[P, R]:
-    """Turn dbaudit errors (and Ctrl-C) into one line and exit code 2, never a traceback."""
+    """Turn every failure (and Ctrl-C, SIGTERM) into one line and exit code 2, never a traceback."""
 
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
@@ -47,11 +87,40 @@ def guarded(func: Callable[P, R]) -> Callable[P, R]:
             return func(*args, **kwargs)
         except DbauditError as exc:
             fail(str(exc))
+        except Terminated:
+            fail("terminated (SIGTERM)")
         except KeyboardInterrupt:
             fail("interrupted")
+        except OSError as exc:
+            fail(_os_error(exc))
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise  # click's own: the group prints them as one line
+        except Exception as exc:
+            if os.environ.get(DEBUG_ENV):
+                raise
+            fail(f"internal error, please report it: {type(exc).__name__}: {exc} "
+                 f"(set {DEBUG_ENV}=1 for the traceback)")
         raise AssertionError("unreachable")
 
     return wrapper
+
+
+def check_output(path: str | os.PathLike[str], *, directory: bool) -> None:
+    """Fail before the work, not after it, when ``path`` cannot be written: a file where a directory
+    is wanted (or the reverse), or a read-only place. The write itself is still atomic and checked."""
+    target = Path(path)
+    if target.exists():
+        if directory and not target.is_dir():
+            raise UsageError(f"output directory {target} exists and is not a directory")
+        if not directory and target.is_dir():
+            raise UsageError(f"output file {target} is a directory (name a file)")
+    existing = target if directory and target.is_dir() else target.parent
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise UsageError(f"cannot write {target}: {existing} is not a directory")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise UsageError(f"cannot write {target}: {existing} is not writable (read-only or no permission)")
 
 
 STATUS_AFTER_S = 1.0  # off a terminal, a step that took at least this long gets its status line

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import click
 
-from dbaudit.cli.common import guarded, progress, stderr
+from dbaudit.cli.common import check_output, guarded, progress, stderr
 from dbaudit.errors import SourceError, UsageError
 from dbaudit.redact import redact_text, redact_url
 
@@ -65,8 +65,10 @@ def run_example_script(name: str, *args: str) -> str:
     done = subprocess.run([sys.executable, str(project / "scripts" / name), *args], cwd=project, env=env,
                           capture_output=True, text=True, check=False)
     if done.returncode != 0:
-        tail = "\n".join(done.stderr.strip().splitlines()[-3:])
-        raise SourceError(f"{name} failed: {redact_text(tail, tuple(a for a in args if '://' in a))}")
+        # the child's last line is its exception ("psycopg.OperationalError: ..."): one line, redacted
+        lines = [line.strip() for line in done.stderr.splitlines() if line.strip()]
+        last = lines[-1] if lines else f"exit code {done.returncode}"
+        raise SourceError(f"{name} failed: {redact_text(last, tuple(a for a in args if '://' in a))}")
     return done.stdout
 
 
@@ -95,12 +97,20 @@ def prepare_statistics(url: str, *, rounds: int = 2) -> bool:
     return hypopg
 
 
+def _check_reachable(url: str) -> None:
+    """A bad URL or password fails here, in one line, before the example's build script runs."""
+    from dbaudit.sources.postgres.connect import connect_readonly  # noqa: PLC0415
+
+    connect_readonly(url).close()
+
+
 @click.command("demo")
 @click.option("--database", "database_url", metavar="URL",
               help="Build the example into this database and leave it there (default: embedded, temporary).")
 @click.option("-o", "--output", "output_dir", default="dbaudit-report", show_default=True, metavar="DIR",
               help="Where the reports are written.")
-@click.option("--scale", type=float, default=1.0, show_default=True, help="Size of the generated data.")
+@click.option("--scale", type=click.FloatRange(min=0, min_open=True, max=1000), default=1.0, show_default=True,
+              help="Size of the generated data (greater than 0).")
 @click.option("--seed", type=int, default=42, show_default=True, help="Seed of the data generator.")
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True)
 @click.option("--format", "formats", default="md,html,json,sarif", show_default=True, metavar="LIST")
@@ -122,6 +132,7 @@ def demo_command(  # noqa: PLR0917 - click passes every option as an argument
 
     chosen = parse_formats(formats, to_dir=True)
     check_example_requirements()
+    check_output(output_dir, directory=True)
     project = example_dir()
     started = time.monotonic()
     with progress("starting PostgreSQL") as step, contextlib.ExitStack() as cleanup:
@@ -132,6 +143,7 @@ def demo_command(  # noqa: PLR0917 - click passes every option as an argument
             url = cleanup.enter_context(server.database())
         else:
             url = database_url
+            _check_reachable(url)
         step(f"building the WhaleFall example (migrations + data, scale {scale})")
         build_example(url, scale=scale, seed=seed)
         stderr.print(f"[green]built[/] the WhaleFall example into {redact_url(url)}")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from dbaudit.cli.common import EXIT_FINDINGS, EXIT_OK, guarded, progress, stdout
+from dbaudit.cli.common import EXIT_FINDINGS, EXIT_OK, check_output, guarded, progress, stdout
 from dbaudit.errors import UsageError
 from dbaudit.findings import Finding, Severity
 from dbaudit.model import SchemaModel
@@ -46,6 +46,10 @@ def drift_command(  # noqa: PLR0917 - click passes options as arguments
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     chosen = _formats(formats)
+    if output is not None:
+        if not chosen:
+            raise UsageError("-o needs --format (md, html, json or sarif)")
+        check_output(output, directory=len(chosen) > 1 or output.is_dir())
     with progress("reading sources") as step:
         step(f"reading {left}")
         left_model = load_spec(left, project=project, scratch_url=scratch_url)
@@ -100,7 +104,7 @@ def emit(findings: list[Finding], left: SchemaModel, right: SchemaModel, formats
 
         print_terminal(context, stdout)
         return
-    from dbaudit.atomic import write_text_atomic  # noqa: PLC0415
+    from dbaudit.atomic import write_set_atomic, write_text_atomic  # noqa: PLC0415
 
     if output is None:
         if len(formats) > 1:
@@ -110,6 +114,5 @@ def emit(findings: list[Finding], left: SchemaModel, right: SchemaModel, formats
     if len(formats) == 1 and not output.is_dir():
         write_text_atomic(output, render(context, formats[0]))
         return
-    output.mkdir(parents=True, exist_ok=True)
-    for fmt in formats:
-        write_text_atomic(output / f"drift.{FORMAT_SUFFIXES[fmt]}", render(context, fmt))
+    names = {fmt: f"drift.{FORMAT_SUFFIXES[fmt]}" for fmt in FORMAT_SUFFIXES}
+    write_set_atomic(output, {names[fmt]: render(context, fmt) for fmt in formats}, family=names.values())

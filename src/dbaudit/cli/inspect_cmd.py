@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from dbaudit.cli.common import guarded, progress, stderr
+from dbaudit.cli.common import check_output, guarded, progress, stderr
 
 if TYPE_CHECKING:
     from rich.table import Table as RichTable
@@ -38,6 +38,8 @@ def inspect_command(
     """
     from dbaudit.sources import load_source  # noqa: PLC0415 - keeps `dbaudit --help` fast
 
+    if output is not None:
+        check_output(output, directory=False)
     started = time.monotonic()
     with progress("Reading the schema…"):
         model = load_source(source, scratch_url=scratch_url, schemas=schemas or None, exact_sizes=exact_sizes)
@@ -46,12 +48,7 @@ def inspect_command(
         from dbaudit.atomic import write_text_atomic  # noqa: PLC0415
         from dbaudit.model.serialize import model_to_json  # noqa: PLC0415
 
-        try:
-            write_text_atomic(output, model_to_json(model))
-        except OSError as exc:
-            from dbaudit.errors import UsageError  # noqa: PLC0415
-
-            raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
+        write_text_atomic(output, model_to_json(model))
     stderr.print(summary_header(model, elapsed), markup=False, highlight=False, soft_wrap=True)
     stderr.print(summary_table(model))
     if output is not None:

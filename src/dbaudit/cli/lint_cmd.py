@@ -22,11 +22,12 @@ from dbaudit.cli.ci_options import (
     machine_text,
     write_baseline_and_exit,
 )
-from dbaudit.cli.common import EXIT_FINDINGS, EXIT_OK, guarded, progress, stderr, stdout
+from dbaudit.cli.common import EXIT_FINDINGS, EXIT_OK, check_output, guarded, progress, stderr, stdout
 from dbaudit.errors import UsageError
-from dbaudit.findings import Severity
+from dbaudit.findings import Note, Severity
 
 if TYPE_CHECKING:
+    from dbaudit.config import Config
     from dbaudit.migrations import LintResult
     from dbaudit.output import RunInfo
 
@@ -67,17 +68,18 @@ def lint_command(*, paths: tuple[Path, ...], changed: bool, trace: bool, since: 
     PATHS: Alembic projects (alembic.ini, a script directory) or directories of .sql files; several in one
     run. With --changed: revision files, as pre-commit passes them.
     """
-    from dbaudit.config import load_config  # noqa: PLC0415 - keep --help fast
-    from dbaudit.engine import apply_config  # noqa: PLC0415
+    from dbaudit.engine import apply_config  # noqa: PLC0415 - keep --help fast
     from dbaudit.migrations import lint_migrations  # noqa: PLC0415
     from dbaudit.migrations.changed import lint_changed  # noqa: PLC0415
+    from dbaudit.selection import command_config  # noqa: PLC0415
 
     ci = _legacy_options(ci, fmt, output)
+    if ci.output_file is not None:
+        check_output(ci.output_file, directory=False)
     path = paths[0]
     project = path if path.is_dir() else path.parent
-    config = load_config(config_path, start_dir=project).merged(
-        select=_split(select) or None, extend_select=_split(ci.extend_select), ignore=_split(ignore),
-        fail_on=fail_on)
+    config = command_config(config_path, start_dir=project, select=select, extend_select=ci.extend_select,
+                            ignore=ignore, fail_on=fail_on)
     with progress("linting migrations" + (" and tracing locks" if trace else "")):
         def lint(where: Path | tuple[Path, ...]) -> LintResult:
             return lint_migrations(where, trace=trace, since=since, scratch_url=scratch_url, rows=rows,
@@ -89,7 +91,8 @@ def lint_command(*, paths: tuple[Path, ...], changed: bool, trace: bool, since: 
     if ci.write_baseline:
         write_baseline_and_exit(kept, ci, lambda text: stderr.print(text, markup=False))
     kept, baseline_notes = baseline_filter(kept, ci)
-    result = dataclasses.replace(result, findings=kept, notes=(*result.notes, *config_notes, *baseline_notes))
+    result = dataclasses.replace(result, findings=kept,
+                                 notes=(*result.notes, *config_notes, *baseline_notes, *_selection_notes(config)))
     if ci.machine:
         deliver(machine_text(result.findings, ci, run_info(result, path), {
             "json": lambda: json_lines(envelope(result, paths)),
@@ -101,6 +104,16 @@ def lint_command(*, paths: tuple[Path, ...], changed: bool, trace: bool, since: 
         render(result, stdout)
     failing = any(f.severity.is_at_least(config.fail_on) for f in result.findings)
     sys.exit(EXIT_FINDINGS if failing else EXIT_OK)
+
+
+def _selection_notes(config: Config) -> tuple[Note, ...]:
+    """A selection of schema rules only (valid ids, but none a migration rule) reports nothing: say so."""
+    from dbaudit.engine import is_selected  # noqa: PLC0415
+    from dbaudit.migrations.rules.registry import all_rules  # noqa: PLC0415
+
+    if any(is_selected(r.id, r.category, config) for r in all_rules().values()):
+        return ()
+    return (Note(f"the selection ({', '.join(config.select)}) names no migration rule: nothing is checked"),)
 
 
 def _legacy_options(ci: CiOptions, fmt: str | None, output: Path | None) -> CiOptions:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import gc
 import importlib
+from collections.abc import Sequence
+from typing import Any
 
 import click
 
@@ -33,6 +35,24 @@ class LazyGroup(click.Group):
         assert isinstance(command, click.Command)
         return command
 
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
+             complete_var: str | None = None, standalone_mode: bool = True, **extra: Any) -> Any:
+        """Click's usage errors as one line and exit code 2, like every other dbaudit error."""
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        from dbaudit.cli.common import fail  # noqa: PLC0415
+
+        try:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.exceptions.Abort:
+            fail("interrupted")
+        except click.exceptions.UsageError as exc:
+            command = exc.ctx.command_path if exc.ctx is not None else prog_name or "dbaudit"
+            fail(f"{exc.format_message()} (see '{command} --help')")
+        except click.exceptions.ClickException as exc:
+            fail(exc.format_message())
+        return None
+
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(None, "--version", package_name="dbaudit", prog_name="dbaudit")
@@ -41,8 +61,11 @@ def cli() -> None:
 
 
 def main() -> None:
+    from dbaudit.cli.common import install_signal_handlers  # noqa: PLC0415
+
     # A command is one short run that builds a large, acyclic model (hundreds of thousands of objects
     # for a big schema): cyclic garbage collection would only re-walk it, again and again, costing a
     # quarter of an audit's time. A long-running command (a future ``serve``) turns it back on.
     gc.disable()
+    install_signal_handlers()
     cli(prog_name="dbaudit")

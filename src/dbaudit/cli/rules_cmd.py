@@ -6,7 +6,6 @@ from the same docstrings that ``scripts/gen_rule_docs.py`` turns into ``docs/rul
 
 from __future__ import annotations
 
-import contextlib
 import difflib
 import json
 
@@ -16,28 +15,10 @@ from rich.markdown import Markdown
 from rich.table import Table
 
 from dbaudit.cli.common import fail, guarded, stdout
-from dbaudit.rules.registry import Rule, RuleRegistry
+from dbaudit.rules.registry import Rule
+from dbaudit.selection import catalogue
 
 FIX_LABELS = {"always": "yes", "sometimes": "sometimes", "never": "no"}
-
-
-def catalogue() -> RuleRegistry:
-    """Every documented rule: schema rules, drift rules, then migration rules (a fresh registry)."""
-    import dbaudit.rules  # noqa: PLC0415 - registers the schema rules
-    from dbaudit.rules.registry import REGISTRY  # noqa: PLC0415
-
-    with contextlib.suppress(ImportError):
-        import dbaudit.drift.rules  # noqa: F401, PLC0415 - registers the drift rules
-    out = RuleRegistry()
-    for rule_ in REGISTRY:
-        out.add(rule_)
-    with contextlib.suppress(ImportError):
-        from dbaudit.migrations.rules.registry import as_catalogue_rules  # noqa: PLC0415
-
-        for rule_ in as_catalogue_rules():
-            if rule_.id not in out:
-                out.add(rule_)
-    return out
 
 
 def rule_json(rule_: Rule, *, with_doc: bool = False) -> dict[str, object]:

@@ -179,11 +179,11 @@ def _decoder(tp: Any) -> Callable[[Any], Any]:
     if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         return _dataclass_decoder(tp)
     if isinstance(tp, type) and issubclass(tp, Enum):
-        return tp
+        return lambda data: _enum(tp, data)
     if tp is datetime:
-        return lambda data: None if data is None else datetime.fromisoformat(data)
+        return _datetime
     if tp is date:
-        return lambda data: None if data is None else date.fromisoformat(data)
+        return _date
     if tp is bool:
         return _bool
     if tp is int:
@@ -191,6 +191,32 @@ def _decoder(tp: Any) -> Callable[[Any], Any]:
     if tp is str:
         return _str
     return lambda data: data
+
+
+def _enum(tp: type[Enum], data: Any) -> Enum:
+    try:
+        return tp(data)
+    except ValueError:
+        allowed = ", ".join(repr(member.value) for member in tp)
+        raise ModelFormatError(f"unexpected {tp.__name__} {data!r}, expected one of {allowed}") from None
+
+
+def _date(data: Any) -> date | None:
+    if data is None:
+        return None
+    try:
+        return date.fromisoformat(_str(data))
+    except ValueError:
+        raise ModelFormatError(f"expected an ISO 8601 date, got {data!r}") from None
+
+
+def _datetime(data: Any) -> datetime | None:
+    if data is None:
+        return None
+    try:
+        return datetime.fromisoformat(_str(data))
+    except ValueError:
+        raise ModelFormatError(f"expected an ISO 8601 date and time, got {data!r}") from None
 
 
 def _literal(data: Any, allowed: tuple[Any, ...]) -> Any:
@@ -286,4 +312,10 @@ def model_from_json(text: str) -> SchemaModel:
     version = document.get("dbaudit_model_version")
     if version != MODEL_FORMAT_VERSION:
         raise ModelFormatError(f"unsupported model format version {version!r}")
-    return from_jsonable(SchemaModel, document["model"])
+    try:
+        return from_jsonable(SchemaModel, document["model"])
+    except ModelFormatError:
+        raise
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
+        # a value the model's own constructors refuse: the file was edited or corrupted
+        raise ModelFormatError(f"invalid model: {type(exc).__name__}: {exc}") from None

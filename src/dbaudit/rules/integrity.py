@@ -28,7 +28,7 @@ from dbaudit.model.schema import (
 )
 from dbaudit.rules._code_facts import resolve_table
 from dbaudit.rules.registry import RuleContext, rule
-from dbaudit.sqltext import column_list, ident, literal, qualified, regclass_literal, truncate_identifier
+from dbaudit.sqltext import column_list, ident, literal, qualified, regclass_literal, script_lines, truncate_identifier
 
 if TYPE_CHECKING:
     from dbaudit.rules._fk_inference import Inference
@@ -133,13 +133,14 @@ def lock_guarded(script: str | None) -> str | None:
     queues behind a long transaction, and every write queues behind it: with a lock timeout it fails
     fast instead (retry later). ``CONCURRENTLY`` statements and ``VALIDATE CONSTRAINT`` run without
     it: their waits do not block writes, and a timeout would leave an invalid index behind.
-    One statement per line, as every fix of this package is written.
+    One statement per line, as every fix of this package is written; a newline inside a quoted name
+    or a function body does not end a line (:func:`~dbaudit.sqltext.script_lines`).
     """
     if not script:
         return script
     out: list[str] = []
     guarded = False
-    for line in script.split("\n"):
+    for line in script_lines(script):
         brief = bool(_BRIEF_LOCK.match(line)) and "VALIDATE CONSTRAINT" not in line
         if brief and not guarded:
             out.append(LOCK_TIMEOUT)

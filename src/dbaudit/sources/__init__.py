@@ -74,7 +74,14 @@ def load_source(
     options = LoadOptions(
         scratch_url=scratch_url, schemas=tuple(schemas) if schemas else None, exact_sizes=exact_sizes,
     )
-    return _resolve(_target(spec))(spec, options)
+    model = _resolve(_target(spec))(spec, options)
+    missing = [s for s in options.schemas or () if s not in model.schemas]
+    if missing:
+        # an empty model would pass every rule: a typo in --schema must not read as a clean audit
+        from dbaudit.redact import redact_text  # noqa: PLC0415
+
+        raise UsageError(f"no schema {missing[0]!r} in {redact_text(spec)}")
+    return model
 
 
 def _target(spec: str) -> str:

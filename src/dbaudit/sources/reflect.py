@@ -91,7 +91,10 @@ def read_reflected(url: str, *, schemas: Sequence[str] | None = None, name: str 
     """Read a live SQLite or MySQL/MariaDB database into the schema model, read-only."""
     backend = _backend_for(url)
     password = url_password(url) or ""
-    engine = backend.engine(url)
+    try:
+        engine = backend.engine(url)
+    except (ValueError, sa.exc.ArgumentError) as exc:  # malformed URL: a port that is not a number...
+        raise ConnectionFailed(f"invalid connection URL {redact_url(url)}: {exc}", secrets=(password,)) from None
     try:
         with engine.connect() as conn:
             return _read(conn, backend, url, schemas, name)

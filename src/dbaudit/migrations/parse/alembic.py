@@ -28,6 +28,7 @@ from dbaudit.migrations.parse.ops import OpCall, RevisionSource, read_revision_s
 from dbaudit.migrations.parse.statements import Statement, fingerprint, parse_statements
 from dbaudit.migrations.source import MigrationSet, Revision, TransactionTracker
 from dbaudit.migrations.sqlfacts import target_table
+from dbaudit.redact import environment_secrets, redact_text
 
 # Offline mode never connects; the URL only tells SQLAlchemy which dialect to compile for.
 OFFLINE_URL = "postgresql://dbaudit@offline.invalid/offline"
@@ -152,7 +153,9 @@ def _render(cfg: Config, script: ScriptDirectory, *, per_migration: bool, count:
         try:
             _run_offline(cfg, script, buffer, start, own_env=own_env, per_migration=per_migration)
         except Exception as exc:
-            reason = f"{type(exc).__name__}: {_ADDRESS.sub('', ' '.join(str(exc).split()))[:300]}"
+            # env.py's own error may quote a URL or a password from the environment: never pass it on raw
+            reason = redact_text(f"{type(exc).__name__}: {_ADDRESS.sub('', ' '.join(str(exc).split()))}",
+                                 environment_secrets())[:300]
             text = buffer.getvalue()
             ran = _MARKER.findall(text)
             if not ran and not own_env and start is None:

@@ -23,6 +23,7 @@ from typing import Any
 from dbaudit.errors import SourceError
 from dbaudit.migrations.parse.statements import Statement, parse_statements
 from dbaudit.migrations.source import MigrationSet, Revision
+from dbaudit.redact import environment_secrets, redact_text
 
 CHILD_TIMEOUT_SECONDS = 600
 _ERROR_MARK = "DBAUDIT-SOURCE-ERROR:"
@@ -50,11 +51,13 @@ def load_alembic(root: Path, *, ini: Path | None = None, script_location: Path |
 
 
 def _child_error(stderr: str, root: Path) -> str:
+    """The child's one-line error, scrubbed of URL passwords and of the environment's passwords."""
     for line in stderr.splitlines():
         if line.startswith(_ERROR_MARK):
-            return line[len(_ERROR_MARK):].strip()
+            return redact_text(line[len(_ERROR_MARK):].strip(), environment_secrets())
     lines = [line for line in stderr.splitlines() if line.strip()]
-    return f"{root}: loading the Alembic project failed: {lines[-1].strip() if lines else 'no message'}"
+    last = lines[-1].strip() if lines else "no message"
+    return redact_text(f"{root}: loading the Alembic project failed: {last}", environment_secrets())
 
 
 def _from_json(data: dict[str, Any], root: Path) -> MigrationSet:

@@ -139,6 +139,8 @@ def connection_error(url: str, exc: BaseException, *, during: str | None = None)
                   f"(DDL in progress?); nothing was changed, retry later or raise {LOCK_TIMEOUT_ENV}")
     elif sqlstate == "57014":
         reason = f"a catalog query exceeded statement_timeout (raise {STATEMENT_TIMEOUT_ENV})"
+    elif during is None and _malformed(lowered):
+        reason = "invalid connection URL"
     elif "timeout" in lowered or "timed out" in lowered:
         reason = "timed out"
     elif during is not None:
@@ -148,6 +150,13 @@ def connection_error(url: str, exc: BaseException, *, during: str | None = None)
     else:
         reason = "connection failed"
     return ConnectionFailed(f"cannot read {where}: {reason} ({detail})", secrets=_secrets(url))
+
+
+def _malformed(lowered: str) -> bool:
+    """libpq refusing the URL itself (a port that is not a number, an unknown option or value)."""
+    return ("invalid" in lowered and any(word in lowered for word in (
+        "connection option", "port", "value", "uri", "integer", "sslmode"))) or "in uri" in lowered \
+        or "missing \"=\"" in lowered
 
 
 def _first_line(text: str) -> str:

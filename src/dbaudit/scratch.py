@@ -27,10 +27,12 @@ import glob
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
 import threading
+import time
 import uuid
 import warnings
 from collections.abc import Iterator, Mapping
@@ -73,14 +75,21 @@ class ScratchServer:
 
     def create_database(self, *, template: str | None = None, prefix: str = SCRATCH_PREFIX) -> str:
         """Create an empty database (optionally from ``template``) and return its URL."""
-        name = f"{scratch_name_prefix(prefix=prefix)}{uuid.uuid4().hex[:12]}"
+        name = self.new_name(prefix)
+        self._create(name, template)
+        return with_database(self.admin_url, name)
+
+    @staticmethod
+    def new_name(prefix: str = SCRATCH_PREFIX) -> str:
+        return f"{scratch_name_prefix(prefix=prefix)}{uuid.uuid4().hex[:12]}"
+
+    def _create(self, name: str, template: str | None) -> None:
         statement: sql.Composed = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
         if template is not None:
             statement = sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
                 sql.Identifier(name), sql.Identifier(template)
             )
         self.execute_admin(statement)
-        return with_database(self.admin_url, name)
 
     def drop_database(self, url_or_name: str) -> None:
         name = urlsplit(url_or_name).path.lstrip("/") if "://" in url_or_name else url_or_name
@@ -95,13 +104,22 @@ class ScratchServer:
 
     @contextlib.contextmanager
     def database(self, *, template: str | None = None) -> Iterator[str]:
-        """A throw-away database, dropped when the block ends, even on error."""
-        url = self.create_database(template=template)
+        """A throw-away database, dropped when the block ends, even on error or interruption (the
+        name is chosen first, so a signal that lands while CREATE DATABASE runs still gets it dropped)."""
+        name = self.new_name()
         try:
-            yield url
+            self._create(name, template)
+        except ScratchError:
+            raise  # refused or unreachable: nothing was created
+        except BaseException:
+            with contextlib.suppress(ScratchError):
+                self.drop_database(name)
+            raise
+        try:
+            yield with_database(self.admin_url, name)
         finally:
             with contextlib.suppress(ScratchError):
-                self.drop_database(url)
+                self.drop_database(name)
 
 
 class EmbeddedPostgres:
@@ -113,6 +131,9 @@ class EmbeddedPostgres:
         self.settings = dict(settings or {})
         self.url = ""
         self.kind = ""
+        # Registered before anything starts: an interruption (SIGINT, SIGTERM) half-way through
+        # initdb or pg_ctl must still leave no process and no directory behind.
+        atexit.register(self.stop)
 
     def start(self) -> str:
         forced = os.environ.get(EMBEDDED_ENV, "").strip().lower()
@@ -125,7 +146,6 @@ class EmbeddedPostgres:
             try:
                 self.url = starters[kind]()
                 self.kind = kind
-                atexit.register(self.stop)
                 return self.url
             except ModuleNotFoundError:
                 errors.append(f"{kind}: not installed")
@@ -176,6 +196,12 @@ class EmbeddedPostgres:
         return f"postgresql://postgres@127.0.0.1:{port}/postgres"
 
     def stop(self) -> None:
+        """Stop the server, end any process still working in the directory, remove the directory."""
+        self._stop_handles()
+        _end_processes_using(self._tmp)
+        shutil.rmtree(self._tmp, ignore_errors=True)
+
+    def _stop_handles(self) -> None:
         for handle in self._stop:
             with contextlib.suppress(Exception):
                 if isinstance(handle, tuple):
@@ -187,7 +213,38 @@ class EmbeddedPostgres:
                 else:
                     handle.cleanup()  # type: ignore[attr-defined]
         self._stop.clear()
-        shutil.rmtree(self._tmp, ignore_errors=True)
+
+
+def _end_processes_using(directory: Path, *, grace_s: float = 5.0) -> None:
+    """End the processes whose command line names ``directory`` (an ``initdb`` or a postmaster left
+    running when a start was interrupted): SIGQUIT for a postmaster (immediate shutdown, which also
+    ends its backends), SIGTERM for the others, SIGKILL after ``grace_s``. Linux ``/proc`` only."""
+    needle = str(directory).encode()
+    found: list[int] = []
+    for entry in Path("/proc").glob("[0-9]*"):
+        with contextlib.suppress(OSError):
+            cmdline = (entry / "cmdline").read_bytes()
+            if needle in cmdline and int(entry.name) != os.getpid():
+                found.append(int(entry.name))
+                postmaster = cmdline.split(b"\0", 1)[0].endswith((b"/postgres", b"/postmaster"))
+                os.kill(int(entry.name), signal.SIGQUIT if postmaster else signal.SIGTERM)
+    deadline = time.monotonic() + grace_s
+    while found and time.monotonic() < deadline:
+        found = [pid for pid in found if _alive(pid)]
+        time.sleep(0.05)
+    for pid in found:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    with contextlib.suppress(OSError):  # a zombie child of ours is dead for this purpose
+        return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][:1] != "Z"
+    return True
 
 
 def _option_value(value: str) -> str:

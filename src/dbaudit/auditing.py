@@ -87,6 +87,7 @@ def audit(
     notes: list[Note] = []
     step("reading the database")
     model = load_target(target_spec, scratch_url=scratch_url)
+    notes.extend(Note(text) for text in model.source.notes)  # e.g. objects skipped: locked by DDL
     sources = [SourceRef(model.source.kind, redact_url(model.source.name), "target")]
     inputs: dict[str, Any] = {}
     if models is not None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -561,17 +563,69 @@ class TestConnectionSafety:
         assert table is not None
         assert [c.name for c in table.columns] == ["id", "v"]
 
+    @pytest.mark.parametrize(("locked", "skipped"), [
+        # a CHECK to deparse: the table is skipped, so is nothing else
+        ("app.customers", ["app.customers"]),
+        # the views and the materialized view reading it are skipped with it
+        ("app.orders", ["app.big_orders", "app.big_orders_view_trigger", "app.order_totals", "app.orders"]),
+        # a partitioned table (its key is deparsed): the whole partition tree
+        ("app.events", ["app.events", "app.events_2024", "app.events_default"]),
+    ])
+    def test_locked_object_is_skipped_with_a_note(self, every_field: SchemaModel, pg_url: str, locked: str,
+                                                   skipped: list[str]) -> None:
+        """A relation locked ACCESS EXCLUSIVE by another session that could only be read by waiting for
+        the lock is left out with a note, and the read finishes without waiting; the rest is complete."""
+        with psycopg.connect(pg_url) as locker:
+            pid = locker.info.backend_pid
+            locker.execute(f"LOCK TABLE {locked} IN ACCESS EXCLUSIVE MODE")
+            started = time.monotonic()
+            model = read_postgres(pg_url)
+            elapsed = time.monotonic() - started
+            locker.rollback()
+        assert elapsed < 1.5, "the read did not wait for the lock (lock_timeout is 2 s)"
+        assert list(model.source.skipped) == skipped
+        assert sorted(t.qualified_name for t in every_field.tables if t.qualified_name not in skipped) == sorted(
+            t.qualified_name for t in model.tables)
+        assert [structure(t) for t in model.tables] == [
+            structure(t) for t in every_field.tables if t.qualified_name not in skipped]
+        (note,) = [n for n in model.source.notes if n.startswith(f"{locked} skipped")]
+        assert f"(pid {pid}) holds an ACCESS EXCLUSIVE lock" in note
+
+    def test_awaited_lock_also_skips(self, every_field: SchemaModel, pg_url: str) -> None:
+        """DDL that is itself waiting for ACCESS EXCLUSIVE (behind a long transaction) would make a reader
+        queue behind it too: the relation is skipped, with a note saying the lock is awaited."""
+        with psycopg.connect(pg_url) as holder, psycopg.connect(pg_url, autocommit=True) as ddl:
+            holder.execute("SELECT 1 FROM app.customers LIMIT 1")  # a long transaction holding a share lock
+            waiting = threading.Thread(target=lambda: _quietly(
+                ddl, "ALTER TABLE app.customers ADD COLUMN note text"), daemon=True)
+            waiting.start()
+            deadline = time.monotonic() + 10
+            while not holder.execute("SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = "
+                                     "'app.customers'::regclass").fetchone()[0] and time.monotonic() < deadline:
+                time.sleep(0.02)
+            model = read_postgres(pg_url)
+            holder.rollback()
+            waiting.join(10)
+        assert "app.customers" in model.source.skipped
+        assert any("is waiting for an ACCESS EXCLUSIVE lock" in n for n in model.source.notes)
+
     def test_lock_wait_gives_up_with_a_clear_error(self, every_field: SchemaModel, pg_url: str,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-        """When an expression must be deparsed on a locked table, lock_timeout ends the wait with one line."""
+        """A lock the reader cannot skip (here on the catalog itself) ends the wait after lock_timeout,
+        a few attempts later, with one line."""
         monkeypatch.setenv("DBAUDIT_LOCK_TIMEOUT", "200")
         with psycopg.connect(pg_url) as locker:
-            locker.execute("LOCK TABLE app.customers IN ACCESS EXCLUSIVE MODE")
+            locker.execute("LOCK TABLE pg_catalog.pg_inherits IN ACCESS EXCLUSIVE MODE")
             with pytest.raises(ConnectionFailed) as info:
                 read_postgres(pg_url)
             locker.rollback()
         assert "lock_timeout" in str(info.value)
         assert "\n" not in str(info.value)
+
+
+def _quietly(conn: psycopg.Connection[Any], statement: str) -> None:
+    with contextlib.suppress(psycopg.Error):
+        conn.execute(statement)
 
 
 def _count_statements(monkeypatch: pytest.MonkeyPatch) -> list[str]:

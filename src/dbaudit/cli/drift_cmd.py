@@ -90,8 +90,11 @@ def emit(findings: list[Finding], left: SchemaModel, right: SchemaModel, formats
     from dbaudit.report import render  # noqa: PLC0415
     from dbaudit.report.context import SourceRef, build_context  # noqa: PLC0415
 
+    from dbaudit.findings import Note  # noqa: PLC0415
+
     context = build_context(
         right, findings, generated_at=datetime.now(UTC), dbaudit_version=version("dbaudit"),
+        notes=[Note(text) for text in (*left.source.notes, *right.source.notes)],
         sources=(
             SourceRef(left.source.kind, left.source.name, role="reference"),
             SourceRef(right.source.kind, right.source.name, role="compared"),

@@ -51,6 +51,8 @@ def inspect_command(
         write_text_atomic(output, model_to_json(model))
     stderr.print(summary_header(model, elapsed), markup=False, highlight=False, soft_wrap=True)
     stderr.print(summary_table(model))
+    for note in model.source.notes:
+        stderr.print(f"note: {note}", markup=False, highlight=False, soft_wrap=True)
     if output is not None:
         stderr.print(f"model written to {output}", markup=False, highlight=False, soft_wrap=True)
 

@@ -32,7 +32,16 @@ def compare(
 ) -> list[Finding]:
     """Drift findings between two models, P0 first."""
     ctx = Context(Side(left, left_role or role_of(left)), Side(right, right_role or role_of(right)))
-    return list(sort_findings(walk(ctx, registry or COMPARATORS)))
+    findings = walk(ctx, registry or COMPARATORS)
+    skipped = set(left.source.skipped) | set(right.source.skipped)
+    if skipped:  # an object a source could not read is not missing from it
+        findings = [f for f in findings if not any(_table_of(obj) in skipped for obj in f.objects)]
+    return list(sort_findings(findings))
+
+
+def _table_of(obj: str) -> str:
+    """``schema.table`` of an object name (``schema.table.column`` or ``schema.table``)."""
+    return ".".join(obj.split(".")[:2])
 
 
 __all__ = ["COMPARATORS", "ROLES", "compare", "role_of"]

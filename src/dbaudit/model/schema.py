@@ -469,7 +469,8 @@ class SourceInfo:
 
     ``capabilities`` names the facts the source knows (``triggers``, ``sequences``, ``statistics``,
     ``partitions``, ``enums``); a rule that needs a missing capability is skipped with a note
-    instead of reporting on facts that were never read.
+    instead of reporting on facts that were never read. ``skipped`` names objects the source could
+    not read, and ``notes`` says why.
     """
 
     kind: str
@@ -481,6 +482,11 @@ class SourceInfo:
     # last stats reset and the server start; and the server's clock when the model was read.
     statistics_since: datetime | None = None
     read_at: datetime | None = None
+    # Objects the source could not read (qualified names; e.g. locked by another session's DDL), left
+    # out of the model: their absence is not a fact, so drift does not report them missing.
+    skipped: tuple[str, ...] = ()
+    # What the user should know about this read (why objects were skipped), one line each.
+    notes: tuple[str, ...] = ()
 
     @property
     def statistics_age_days(self) -> float | None:

@@ -10,12 +10,24 @@ objects the role does not own) and decode ``pg_index`` themselves instead of cal
 ``pg_get_indexdef`` per index, the costliest part of a naive reader.
 
 Locks. Deparsing functions (``pg_get_expr`` with a relation, ``pg_get_constraintdef``,
-``pg_get_indexdef`` for expression keys, ``pg_get_partkeydef``) open the table they describe for a
-moment (AccessShareLock, released at once); ``pg_get_viewdef`` locks the tables a view reads until the
-transaction ends. ``lock_timeout`` bounds any wait behind DDL, and the reader turns it into one clear
-error. Sizes come from ``pg_class.relpages`` and take no lock; :data:`SIZES_EXACT` and
-:data:`SEQUENCE_VALUES` open relations, and skip those on which a conflicting lock is held or
-awaited, so they never queue behind DDL.
+``pg_get_indexdef`` for expression keys, ``pg_get_partkeydef``, ``pg_get_triggerdef`` with a WHEN
+clause) open the table they describe for a moment (AccessShareLock, released at once), so they would
+queue behind another session's ACCESS EXCLUSIVE lock (DDL in progress); ``pg_get_viewdef`` locks the
+relations a view reads and keeps those locks until the transaction ends; so does
+``pg_sequence_last_value`` on sequences. Hence:
+
+- :data:`SKIPPED`, read first, lists the relations that cannot be read without waiting: a relation
+  locked ACCESS EXCLUSIVE (held or awaited) by another session that has something to deparse, a view
+  reading a locked relation, and the whole partition tree of either. Every other query leaves them
+  out (``%(skip)s``), so nothing queues behind the DDL; the reader names them in a note.
+- :data:`VIEWS` and :data:`SEQUENCE_VALUES`, the queries that keep locks, run in transactions of
+  their own (views a page of 200 at a time), so those locks last one short statement, not the whole
+  read (an ``ALTER TABLE`` on a view's base table waits milliseconds, not the read).
+- Sizes come from ``pg_class.relpages`` and take no lock; :data:`SIZES_EXACT` opens relations and
+  skips those on which a conflicting lock is held or awaited.
+
+A lock taken after :data:`SKIPPED` was read can still make a query wait; ``lock_timeout`` ends that
+wait and the reader starts again (the new lock is then in :data:`SKIPPED`).
 
 Version differences (PostgreSQL 14-17) are handled by small builders cached by server version.
 """
@@ -51,7 +63,7 @@ WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
 RELATIONS = """
 SELECT c.oid, c.relnamespace, c.relname, c.relkind, c.relispartition,
        d.description,
-       CASE WHEN c.relkind IN ('v', 'm') THEN pg_catalog.pg_get_viewdef(c.oid) END,
+       NULL::text,  -- view definitions: VIEWS, in short transactions of their own
        CASE WHEN c.relispartition THEN pg_catalog.pg_get_expr(c.relpartbound, 0) END,
        pn.nspname, pc.relname,
        pt.partstrat::text,
@@ -77,6 +89,7 @@ LEFT JOIN pg_catalog.pg_namespace pn ON pn.oid = pc.relnamespace
 LEFT JOIN pg_catalog.pg_partitioned_table pt ON pt.partrelid = c.oid
 WHERE c.relnamespace = ANY(%(ns)s::oid[])
   AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+  AND c.oid <> ALL(%(skip)s::oid[])
   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e
                   WHERE e.classid = 'pg_catalog.pg_class'::regclass AND e.objid = c.oid
                     AND e.deptype = 'e')
@@ -104,6 +117,7 @@ LEFT JOIN pg_catalog.pg_description d
       AND d.objsubid = a.attnum
 WHERE c.relnamespace = ANY(%(ns)s::oid[])
   AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+  AND c.oid <> ALL(%(skip)s::oid[])
   AND a.attnum > 0 AND NOT a.attisdropped
 ORDER BY a.attrelid, a.attnum
 """
@@ -182,6 +196,7 @@ LEFT JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace
 LEFT JOIN pg_catalog.pg_index ix ON con.contype = 'u' AND ix.indexrelid = con.conindid
 WHERE con.connamespace = ANY(%(ns)s::oid[])
   AND con.conrelid <> 0
+  AND con.conrelid <> ALL(%(skip)s::oid[])
   AND con.contype IN ('p', 'f', 'u', 'c', 'x')
   AND NOT (con.contype = 'f' AND con.conparentid <> 0 AND EXISTS (
         SELECT 1 FROM pg_catalog.pg_constraint pc
@@ -217,6 +232,7 @@ JOIN pg_catalog.pg_am am ON am.oid = ic.relam
 LEFT JOIN pg_catalog.pg_constraint con
        ON con.conindid = i.indexrelid AND con.conrelid = i.indrelid AND con.contype IN ('p', 'u', 'x')
 WHERE ic.relnamespace = ANY(%(ns)s::oid[])
+  AND i.indrelid <> ALL(%(skip)s::oid[])
 """
 
 # Operator classes that are not the default for their type, and all collations: small lookups
@@ -243,6 +259,7 @@ JOIN pg_catalog.pg_proc p ON p.oid = t.tgfoid
 JOIN pg_catalog.pg_namespace pn ON pn.oid = p.pronamespace
 JOIN pg_catalog.pg_language l ON l.oid = p.prolang
 WHERE c.relnamespace = ANY(%(ns)s::oid[]) AND NOT t.tgisinternal
+  AND t.tgrelid <> ALL(%(skip)s::oid[])
 """
 
 # Sequences with their owning column (serial: 'a' dependency, identity: 'i').
@@ -346,12 +363,83 @@ WHERE c.relnamespace = ANY(%(ns)s::oid[])
   AND c.relkind IN ('r', 'm', 'p', 'i', 'I')
 """
 
-# Sequence positions. The reader runs this last on its second connection, whose transaction ends
-# right after, so the locks pg_sequence_last_value keeps are held for a moment only.
+# Sequence positions. The reader runs this in its own short transaction, so the locks
+# pg_sequence_last_value keeps (on 32-bit sequences only) last one statement.
 SEQUENCE_VALUES = _BLOCKED + """
 SELECT c.oid, """ + _LAST_VALUE + """
 FROM pg_catalog.pg_class c
 WHERE c.relnamespace = ANY(%(ns)s::oid[]) AND c.relkind = 'S'
+"""
+
+# View definitions, a page at a time (%(after)s, %(page)s): pg_get_viewdef locks (AccessShareLock)
+# every relation the view reads until the transaction ends, so the reader runs each page in its own
+# short transaction, and an ALTER TABLE on a view's base table waits for one page at most (a few
+# milliseconds), never for the whole read. One statement per 200 views: the one place where the
+# number of statements grows with the schema, because here how long a lock lasts matters more.
+VIEWS = """
+SELECT c.oid, pg_catalog.pg_get_viewdef(c.oid)
+FROM pg_catalog.pg_class c
+WHERE c.relnamespace = ANY(%(ns)s::oid[]) AND c.relkind IN ('v', 'm')
+  AND c.oid <> ALL(%(skip)s::oid[]) AND c.oid > %(after)s
+ORDER BY c.oid
+LIMIT %(page)s
+"""
+
+# Relations that cannot be read now without queueing behind another session's ACCESS EXCLUSIVE lock
+# (granted or awaited: DDL, VACUUM FULL, REINDEX, LOCK TABLE): a locked relation with an expression to
+# deparse (a CHECK or exclusion constraint, an expression or partial index, a generated column, a
+# trigger's WHEN clause, a partition key, a row-level security policy), a view that reads a locked relation, and every member of
+# the partition tree of either (a partition tree read in part would look like one with partitions
+# missing). A locked table with nothing to deparse is read as usual: its catalog rows need no lock.
+# Columns: oid, schema, name, then the locked relation that causes it (schema, name), the first
+# session holding or awaiting the lock, and whether that lock is granted.
+SKIPPED = """
+WITH RECURSIVE locked AS MATERIALIZED (
+  SELECT l.relation AS oid, min(l.pid) AS pid, bool_or(l.granted) AS granted
+  FROM pg_catalog.pg_locks l
+  WHERE l.locktype = 'relation' AND l.relation IS NOT NULL AND l.mode = 'AccessExclusiveLock'
+    AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())
+    AND l.pid <> pg_catalog.pg_backend_pid()
+  GROUP BY l.relation
+),
+unreadable(oid, cause) AS (
+  SELECT c.oid, c.oid
+  FROM locked k JOIN pg_catalog.pg_class c ON c.oid = k.oid
+  WHERE c.relkind IN ('p', 'v', 'm')
+     OR EXISTS (SELECT 1 FROM pg_catalog.pg_constraint x WHERE x.conrelid = c.oid AND x.contype IN ('c', 'x'))
+     OR EXISTS (SELECT 1 FROM pg_catalog.pg_index i
+                WHERE i.indrelid = c.oid AND (i.indexprs IS NOT NULL OR i.indpred IS NOT NULL))
+     OR EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
+                WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated <> '')
+     OR EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t
+                WHERE t.tgrelid = c.oid AND NOT t.tgisinternal AND t.tgqual IS NOT NULL)
+     OR EXISTS (SELECT 1 FROM pg_catalog.pg_policy p WHERE p.polrelid = c.oid)
+  UNION
+  SELECT r.ev_class, k.oid
+  FROM locked k
+  JOIN pg_catalog.pg_depend d ON d.refclassid = 'pg_catalog.pg_class'::regclass AND d.refobjid = k.oid
+                             AND d.classid = 'pg_catalog.pg_rewrite'::regclass
+  JOIN pg_catalog.pg_rewrite r ON r.oid = d.objid
+),
+up(oid, cause) AS (
+  SELECT oid, cause FROM unreadable
+  UNION
+  SELECT i.inhparent, u.cause FROM up u JOIN pg_catalog.pg_inherits i ON i.inhrelid = u.oid
+),
+tree(oid, cause) AS (
+  SELECT oid, cause FROM up
+  UNION
+  SELECT i.inhrelid, t.cause FROM tree t JOIN pg_catalog.pg_inherits i ON i.inhparent = t.oid
+)
+SELECT DISTINCT ON (t.oid) t.oid, n.nspname, c.relname, cn.nspname, cc.relname, k.pid, k.granted
+FROM tree t
+JOIN pg_catalog.pg_class c ON c.oid = t.oid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+JOIN locked k ON k.oid = t.cause
+JOIN pg_catalog.pg_class cc ON cc.oid = t.cause
+JOIN pg_catalog.pg_namespace cn ON cn.oid = cc.relnamespace
+WHERE c.relnamespace = ANY(%(ns)s::oid[]) AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+ORDER BY t.oid, (t.oid = t.cause) DESC, t.cause
 """
 
 
@@ -380,6 +468,7 @@ SELECT p.polrelid, p.polname, p.polcmd::text, p.polpermissive,
 FROM pg_catalog.pg_policy p
 JOIN pg_catalog.pg_class c ON c.oid = p.polrelid
 WHERE c.relnamespace = ANY(%(ns)s::oid[])
+  AND p.polrelid <> ALL(%(skip)s::oid[])
 """
 
 # Functions and procedures of the selected schemas (not extension members): how they run.

@@ -7,6 +7,12 @@ model in Python while the server is still answering:
 - the queries run on worker threads, split over two read-only connections that share one exported
   snapshot (so the server uses two cores), and the main thread builds the model from each result as
   it arrives; where a second connection or snapshot export is refused, one connection does it all;
+- it never queues behind DDL and never makes DDL queue behind it: relations locked ACCESS EXCLUSIVE
+  by another session that would need a lock to be read are left out and named in a note
+  (``SourceInfo.skipped``/``notes``), and the queries that keep locks until their transaction ends
+  (view definitions, sequence positions) run a page at a time, each page in its own short
+  transaction on the same snapshot; if a lock taken during the read still makes a query wait past
+  ``lock_timeout``, the read starts again (the new lock is then known and its relation skipped);
 - the build is lean because it runs over hundreds of thousands of rows on large schemas: plain
   tuples, dictionaries keyed by oid, one shared object per distinct column type, column and index
   key, and no regular expressions per row; the garbage collector is paused meanwhile.
@@ -60,16 +66,23 @@ if TYPE_CHECKING:
 
 Row = tuple[Any, ...]
 
-# Names of the catalog queries: one each per read, for any number of tables.
+# Names of the catalog queries: one each per read, for any number of tables (views: one per
+# VIEWS_PAGE views, see catalog.VIEWS).
 CATALOG_QUERIES: tuple[str, ...] = (
-    "namespaces", "session", "relations", "types", "lookups", "sequences", "sizes", "columns", "column_stats",
-    "roles", "view_sources", "indexes", "constraints", "triggers", "enums", "extensions", "policies", "functions",
-    "privileges", "md5_roles", "sequence_values",
+    "namespaces", "session", "skipped", "relations", "types", "lookups", "sequences", "sizes", "columns",
+    "column_stats", "roles", "view_sources", "indexes", "constraints", "triggers", "enums", "extensions",
+    "policies", "functions", "privileges", "md5_roles", "views", "sequence_values",
 )
-# Every statement of a read_postgres call: the catalog queries, plus per connection (two) its
-# session settings, plus exporting and importing the shared snapshot. A role that may not read
-# pg_authid (stored passwords) runs one statement fewer: md5_roles is skipped, the facts unknown.
-STATEMENTS_PER_READ = len(CATALOG_QUERIES) + 2 + 2
+# View definitions per statement (each in its own transaction: pg_get_viewdef keeps its locks to the end).
+VIEWS_PAGE = 200
+# Every statement of a read_postgres call (up to VIEWS_PAGE views): the catalog queries, plus per
+# connection (two) its session settings, plus exporting the shared snapshot and importing it for the
+# helper's reads and again for each of the two queries that run in transactions of their own. A role
+# that may not read pg_authid (stored passwords) runs one statement fewer: md5_roles is skipped, the
+# facts unknown.
+STATEMENTS_PER_READ = len(CATALOG_QUERIES) + 2 + 1 + 3
+# Attempts of a read that a lock taken during it made wait past lock_timeout.
+READ_ATTEMPTS = 3
 
 _KINDS = {
     "r": TableKind.TABLE, "p": TableKind.PARTITIONED_TABLE, "v": TableKind.VIEW,
@@ -124,8 +137,25 @@ def read_connection(
     With ``helper`` (a factory of a second read-only connection to the same database), the queries
     are split over both connections, which share one snapshot (``pg_export_snapshot``), so the server
     works on two cores. Without it, or if the second connection cannot be had (connection limits,
-    poolers), everything runs on ``conn``.
+    poolers), everything runs on ``conn``. A read that waited past ``lock_timeout`` for a lock taken
+    while it ran starts again (up to :data:`READ_ATTEMPTS` times), skipping the newly locked relation.
     """
+    import psycopg  # noqa: PLC0415
+
+    for attempt in range(1, READ_ATTEMPTS + 1):
+        try:
+            return _read_once(conn, schemas=schemas, name=name, exact_sizes=exact_sizes, helper=helper)
+        except psycopg.errors.LockNotAvailable:
+            conn.rollback()
+            if attempt == READ_ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _read_once(
+    conn: psycopg.Connection[Any], *, schemas: Sequence[str] | None, name: str, exact_sizes: bool,
+    helper: Callable[[], psycopg.Connection[Any]] | None,
+) -> SchemaModel:
     version_num = conn.info.server_version
     # First statement of the read transaction, so that a server that refuses (a standby, a pooler)
     # costs only a rollback of an empty transaction.
@@ -133,9 +163,11 @@ def read_connection(
     namespaces = conn.execute(catalog.NAMESPACES, {"schemas": list(schemas) if schemas else None}).fetchall()
     session = conn.execute(catalog.SESSION).fetchone()
     ns_names = {row[0]: row[1] for row in namespaces}
-    params = {"ns": list(ns_names)}
+    skipped = conn.execute(catalog.SKIPPED, {"ns": list(ns_names)}).fetchall()
+    params = {"ns": list(ns_names), "skip": [row[0] for row in skipped]}
     # Lane 1: plain catalog reads. Lane 2: the queries that deparse expressions (and so build a
-    # relcache entry per table), about half the server's work.
+    # relcache entry per table), about half the server's work. Paged: the queries whose locks last
+    # until the end of their transaction, a transaction per page, after lane 2.
     lane1 = {
         "relations": catalog.RELATIONS, "types": catalog.TYPES, "lookups": catalog.LOOKUPS,
         "sequences": catalog.SEQUENCES, "sizes": catalog.SIZES_EXACT if exact_sizes else catalog.SIZES,
@@ -149,11 +181,13 @@ def read_connection(
         "indexes": catalog.indexes_query(version_num), "constraints": catalog.constraints_query(version_num),
         "triggers": catalog.TRIGGERS, "enums": catalog.ENUMS, "extensions": catalog.EXTENSIONS,
         "policies": catalog.POLICIES, "functions": catalog.FUNCTIONS, "privileges": catalog.PRIVILEGES,
-        "sequence_values": catalog.SEQUENCE_VALUES,  # last: its locks end with the transaction
     }
+    # in transactions of their own: the locks their functions keep end with the statement
+    paged = {"views": catalog.VIEWS, "sequence_values": catalog.SEQUENCE_VALUES}
     gc_was_enabled = gc.isenabled()
     gc.disable()  # hundreds of thousands of acyclic objects: collections would only cost time
-    results = _Prefetch(conn, lane1, lane2, params, helper=helper if snapshot else None, snapshot=snapshot)
+    results = _Prefetch(conn, _Plan(lane1, lane2, paged, params), helper=helper if snapshot else None,
+                        snapshot=snapshot)
     try:
         rows = {key: results.get(key) for key in ("relations", "types", "lookups", "sequences", "sizes")}
         builder = _Builder(ns_names, rows["lookups"], rows["types"], rows["sizes"])
@@ -171,15 +205,35 @@ def read_connection(
             md5_roles=results.get("md5_roles") if passwords_visible else None,
         )
         enums, extensions = results.get("enums"), results.get("extensions")
+        builder.add_views(results.get("views"))
         last_values: dict[int, int | None] = dict(results.get("sequence_values"))
         results.close()
         conn.rollback()  # read-only: nothing to keep; ends the snapshot promptly
         return _model(conn, name, namespaces, builder, sequences=rows["sequences"], enums=enums,
-                      extensions=extensions, last_values=last_values, security=security)
+                      extensions=extensions, last_values=last_values, security=security, skipped=skipped)
     finally:
         results.close()
         if gc_was_enabled:
             gc.enable()
+
+
+def _skip_notes(skipped: list[Row]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The qualified names of the skipped relations, and one note per lock that made them skipped."""
+    names: list[str] = []
+    by_cause: dict[tuple[str, int, bool], list[str]] = {}
+    for _oid, schema, relname, cause_schema, cause_name, pid, granted in skipped:
+        qualified = f"{schema}.{relname}"
+        names.append(qualified)
+        by_cause.setdefault((f"{cause_schema}.{cause_name}", pid, granted), []).append(qualified)
+    notes = []
+    for (cause, pid, granted), objects in by_cause.items():
+        how = "holds" if granted else "is waiting for"
+        others = [o for o in objects if o != cause]
+        also = f"; also skipped, as they read it or share its partition tree: {', '.join(others)}" if others else ""
+        notes.append(f"{cause} skipped: another session (pid {pid}) {how} an ACCESS EXCLUSIVE lock on it "
+                     f"(DDL in progress?) and reading its definition would wait for it{also}; "
+                     "audit again when the DDL has finished")
+    return tuple(sorted(names)), tuple(notes)
 
 
 def _export_snapshot(conn: psycopg.Connection[Any]) -> str | None:
@@ -194,18 +248,30 @@ def _export_snapshot(conn: psycopg.Connection[Any]) -> str | None:
     return str(exported[0]) if exported else None
 
 
+class _Plan:
+    """What a read runs: the two lanes of single queries, the paged queries, and their parameters."""
+
+    def __init__(self, lane1: dict[str, str], lane2: dict[str, str], paged: dict[str, str],
+                 params: dict[str, Any]) -> None:
+        self.lane1 = lane1
+        self.lane2 = lane2
+        self.paged = paged
+        self.params = params
+
+
 class _Prefetch:
     """Runs the queries on worker threads while the caller builds the model from earlier results.
 
     The server computes the next query while Python turns the rows of the previous one into model
     objects (the driver waits for the network without holding the GIL). Lane 2 runs on a second
     connection that imports lane 1's snapshot when a helper factory is given, else after lane 1 on
-    the same connection.
+    the same connection. The paged queries run last on lane 2's connection, each page in its own
+    transaction (importing the snapshot again when there is one).
     """
 
     def __init__(
-        self, conn: psycopg.Connection[Any], lane1: dict[str, str], lane2: dict[str, str], params: dict[str, Any],
-        *, helper: Callable[[], psycopg.Connection[Any]] | None, snapshot: str | None,
+        self, conn: psycopg.Connection[Any], plan: _Plan, *,
+        helper: Callable[[], psycopg.Connection[Any]] | None, snapshot: str | None,
     ) -> None:
         self._queue: queue.Queue[tuple[str, list[Row] | BaseException]] = queue.Queue()
         self._ready: dict[str, list[Row]] = {}
@@ -213,10 +279,10 @@ class _Prefetch:
         self._helper_done = threading.Event()
         self._helper_failed = helper is None
         self._conns: list[psycopg.Connection[Any]] = [conn]
-        self._threads = [threading.Thread(target=self._lane1, args=(conn, lane1, lane2, params), daemon=True,
+        self._threads = [threading.Thread(target=self._lane1, args=(conn, plan), daemon=True,
                                           name="dbaudit-catalog-1")]
         if helper is not None:
-            self._threads.append(threading.Thread(target=self._lane2, args=(helper, snapshot, lane2, params),
+            self._threads.append(threading.Thread(target=self._lane2, args=(helper, snapshot, plan),
                                                   daemon=True, name="dbaudit-catalog-2"))
         else:
             self._helper_done.set()
@@ -230,18 +296,39 @@ class _Prefetch:
                 return
             self._queue.put((key, cur.execute(query, params).fetchall()))
 
-    def _lane1(self, conn: psycopg.Connection[Any], lane1: dict[str, str], lane2: dict[str, str],
-               params: dict[str, Any]) -> None:
+    def _run_paged(self, conn: psycopg.Connection[Any], plan: _Plan, snapshot: str | None) -> None:
+        """Each query in transactions of its own, a page of VIEWS_PAGE rows (ordered by oid) at a time
+        when it is paged: the locks its functions keep end with each statement, not with the read."""
+        from psycopg import sql  # noqa: PLC0415
+
+        for key, query in plan.paged.items():
+            rows: list[Row] = []
+            after = 0
+            while not self._stop.is_set():
+                try:
+                    if snapshot is not None:
+                        conn.execute(sql.SQL(catalog.IMPORT_SNAPSHOT).format(sql.Literal(snapshot)))
+                    page = conn.execute(query, {**plan.params, "after": after, "page": VIEWS_PAGE}).fetchall()
+                finally:
+                    conn.rollback()
+                rows.extend(page)
+                if "%(page)s" not in query or len(page) < VIEWS_PAGE:
+                    break
+                after = page[-1][0]
+            self._queue.put((key, rows))
+
+    def _lane1(self, conn: psycopg.Connection[Any], plan: _Plan) -> None:
         try:
-            self._run(conn, lane1, params)
+            self._run(conn, plan.lane1, plan.params)
             self._helper_done.wait()
             if self._helper_failed:
-                self._run(conn, lane2, params)
+                self._run(conn, plan.lane2, plan.params)
+                conn.rollback()  # no helper: the paged queries get fresh snapshots of their own
+                self._run_paged(conn, plan, None)
         except BaseException as exc:  # handed to the caller's thread and raised there
             self._queue.put(("", exc))
 
-    def _lane2(self, helper: Callable[[], psycopg.Connection[Any]], snapshot: str, lane2: dict[str, str],
-               params: dict[str, Any]) -> None:
+    def _lane2(self, helper: Callable[[], psycopg.Connection[Any]], snapshot: str, plan: _Plan) -> None:
         from psycopg import sql  # noqa: PLC0415
 
         conn = None
@@ -257,7 +344,9 @@ class _Prefetch:
         self._conns.append(conn)
         self._helper_done.set()
         try:
-            self._run(conn, lane2, params)
+            self._run(conn, plan.lane2, plan.params)
+            conn.rollback()
+            self._run_paged(conn, plan, snapshot)
         except BaseException as exc:  # handed to the caller's thread and raised there
             self._queue.put(("", exc))
         finally:
@@ -289,18 +378,19 @@ class _Prefetch:
 def _model(
     conn: psycopg.Connection[Any], name: str, namespaces: list[Row], builder: _Builder, *,
     sequences: list[Row], enums: list[Row], extensions: list[Row], last_values: dict[int, int | None],
-    security: _Security,
+    security: _Security, skipped: list[Row],
 ) -> SchemaModel:
     ns_names = builder.ns_names
     grants = security.grants()
     builder.grants = grants
     capabilities = tuple(c for c in POSTGRES_CAPABILITIES
                          if c != "role_passwords" or security.md5_roles is not None)
+    skipped_names, notes = _skip_notes(skipped)
     return SchemaModel(
         source=SourceInfo(
             kind="postgresql", name=name, dialect="postgresql",
             server_version=conn.info.parameter_status("server_version"),
-            capabilities=capabilities,
+            capabilities=capabilities, skipped=skipped_names, notes=notes,
             statistics_since=namespaces[0][3] if namespaces else None,
             read_at=namespaces[0][4] if namespaces else None,
         ),
@@ -434,7 +524,7 @@ class _Rel:
     __slots__ = (
         "attnames", "checks", "collations", "column_stats", "columns", "exclusions", "fks", "index_bytes",
         "index_scans", "indexes", "kind", "name", "pk", "policies", "row", "schema", "triggers", "uniques",
-        "view_sources",
+        "view_sources", "viewdef",
     )
 
     def __init__(self, schema: str, name: str, kind: str, row: Row) -> None:
@@ -457,6 +547,7 @@ class _Rel:
         self.column_stats: list[ColumnStats] = []
         self.policies: list[Policy] = []
         self.view_sources: list[str] = []
+        self.viewdef: str | None = None
 
 
 class _Builder:
@@ -483,6 +574,12 @@ class _Builder:
         ns_names = self.ns_names
         for row in rows:
             self.rels[row[0]] = _Rel(ns_names[row[1]], row[2], row[3], row)
+
+    def add_views(self, rows: Iterable[Row]) -> None:
+        for oid, definition in rows:
+            rel = self.rels.get(oid)
+            if rel is not None:
+                rel.viewdef = definition
 
     def column_type(self, sql: str, typid: int, typmod: int, ndims: int) -> ColumnType:
         key = (typid, typmod, ndims, sql)
@@ -684,9 +781,10 @@ class _Builder:
         return tuple(out)
 
     def _table(self, rel: _Rel) -> Table:
-        (oid, _ns, _name, relkind, is_partition, comment, viewdef, bound, parent_schema, parent_name,
+        (oid, _ns, _name, relkind, is_partition, comment, _viewdef, bound, parent_schema, parent_name,
          strategy, keydef, partattrs) = rel.row[:13]
         owner, rls_enabled, rls_forced, options = rel.row[23:27]
+        viewdef = rel.viewdef
         partitioning = None
         if strategy is not None:
             key = keydef.split(" ", 1)[1] if keydef else ""

@@ -17,7 +17,7 @@ import click
 
 from dbaudit.cli.common import EXIT_FINDINGS, EXIT_OK, check_output, guarded, progress, stdout
 from dbaudit.errors import UsageError
-from dbaudit.findings import Finding, Severity
+from dbaudit.findings import Finding, Note, Severity
 from dbaudit.model import SchemaModel
 
 FORMAT_SUFFIXES = {"md": "md", "html": "html", "json": "json", "sarif": "sarif"}
@@ -89,8 +89,6 @@ def emit(findings: list[Finding], left: SchemaModel, right: SchemaModel, formats
     """The terminal table, or the reports in ``formats`` (to stdout or ``output``)."""
     from dbaudit.report import render  # noqa: PLC0415
     from dbaudit.report.context import SourceRef, build_context  # noqa: PLC0415
-
-    from dbaudit.findings import Note  # noqa: PLC0415
 
     context = build_context(
         right, findings, generated_at=datetime.now(UTC), dbaudit_version=version("dbaudit"),

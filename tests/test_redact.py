@@ -28,6 +28,27 @@ class TestRedactUrl:
 
 
 class TestRedactText:
+    @pytest.mark.parametrize(("text", "expected"), [
+        # the punctuation after a password= value stays: only the value is masked
+        ("postgresql://h/db?password=s3cret: connection refused", "postgresql://h/db?password=***: connection refused"),
+        ("host=h password=se:cret dbname=x", "host=h password=*** dbname=x"),
+        ("password=abc.", "password=***."),
+        # an unencoded @ belongs to the password, up to the last @ before the host
+        ("postgresql://app:p@ss@db/prod failed", "postgresql://app:***@db/prod failed"),
+        # a quoted value with spaces is masked whole
+        ("password='a b c' rejected", "password='***' rejected"),
+    ])
+    def test_edges_of_a_password(self, text: str, expected: str) -> None:
+        assert redact_text(text) == expected
+
+    def test_environment_passwords(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Passwords of URLs in the environment are secrets for code run on the user's behalf (env.py)."""
+        from dbaudit.redact import environment_secrets  # noqa: PLC0415
+
+        monkeypatch.setenv("DATABASE_URL", "postgresql://app:Env%21Secret@db/app")
+        assert "Env!Secret" in environment_secrets()
+        assert redact_text("login failed with Env!Secret", environment_secrets()) == "login failed with ***"
+
     def test_urls_and_pairs_in_free_text(self) -> None:
         """URLs, key=value passwords and named secrets inside a message are all scrubbed."""
         text = ("could not connect to postgresql://u:hunter2@h/db with password='hunter2' "

@@ -134,8 +134,8 @@ def model_from_ddl_fixture(pg_url: str) -> Callable[[str], SchemaModel]:
     return lambda ddl: model_from_ddl(pg_url, ddl)
 
 
-# Hostile identifiers for fix round trips: quotes, spaces, Unicode, mixed case, reserved words and a
-# 63-byte name (NAMEDATALEN-1), the longest PostgreSQL keeps without truncating.
+# Hostile identifiers for fix round trips: quotes, spaces, Unicode, mixed case, reserved words, a
+# 63-byte name (NAMEDATALEN-1), the longest PostgreSQL keeps without truncating, and a newline.
 HOSTILE_NAMES: tuple[str, ...] = (
     'we"ird',
     "with space",
@@ -143,4 +143,5 @@ HOSTILE_NAMES: tuple[str, ...] = (
     "MixedCase",
     "select",
     "n" * 63,
+    "new\nline",  # fixes are scripts of lines: a newline inside a quoted name must not end one
 )

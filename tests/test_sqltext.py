@@ -10,10 +10,12 @@ import pytest
 from dbaudit.sqltext import (
     column_list,
     ident,
+    in_comment,
     literal,
     qualified,
     qualified_text,
     regclass_literal,
+    script_lines,
     truncate_identifier,
 )
 
@@ -69,3 +71,26 @@ class TestExecuted:
         names = pg_exec.execute("SELECT relname FROM pg_class WHERE relnamespace = %s::regnamespace "
                                 "ORDER BY relname COLLATE \"C\"", (ident(schema),)).fetchall()
         assert [n[0] for n in names] == sorted(HOSTILE)
+
+
+class TestScriptLines:
+    def test_newlines_inside_quotes_bodies_and_comments_do_not_end_a_line(self) -> None:
+        """A script is cut at the newlines that end a line of SQL only."""
+        script = "\n".join([
+            f"ALTER TABLE {ident('new' + chr(10) + 'line')} ADD x int;",
+            "SELECT $$a\nb$$, $f$ $$\n $f$;",
+            "SELECT 'x\ny' /* c\nd */;",
+            "-- a comment with a \" quote",
+            "",
+        ])
+        assert script_lines(script) == [
+            'ALTER TABLE "new\nline" ADD x int;', "SELECT $$a\nb$$, $f$ $$\n $f$;", "SELECT 'x\ny' /* c\nd */;",
+            '-- a comment with a " quote', "",
+        ]
+
+    def test_a_name_in_a_comment_stays_in_the_comment(self, pg_exec: Conn) -> None:
+        """in_comment keeps a name with a line break inside its ``--`` comment: the script still runs."""
+        name = ident("evil\nDROP TABLE keep;")
+        pg_exec.execute("CREATE TABLE keep (x int)")
+        pg_exec.execute(f"-- about {in_comment(name)}\nSELECT 1")
+        assert pg_exec.execute("SELECT count(*) FROM pg_class WHERE relname = 'keep'").fetchone() == (1,)

@@ -75,6 +75,12 @@ _QUOTED_OR_NEWLINE = re.compile(
 )
 
 
+def in_comment(text: str) -> str:
+    """``text`` (a name, quoted or not) made safe inside a ``--`` comment: a line break in a name would
+    end the comment and turn the rest of the name into SQL."""
+    return " ".join(text.splitlines())
+
+
 def script_lines(script: str) -> list[str]:
     """``script`` cut at the newlines that end a line of SQL, not at those inside a quoted name
     (a name may hold a newline), a literal, a dollar-quoted function body or a block comment."""

@@ -47,7 +47,7 @@ from dbaudit.rules._indexing import (
 )
 from dbaudit.rules._selectivity import LowSelectivity, low_selectivity, selectivity_unknown
 from dbaudit.rules.registry import Rule, RuleContext, rule
-from dbaudit.sqltext import ident, literal, qualified
+from dbaudit.sqltext import ident, in_comment, literal, qualified
 
 CATEGORY = "indexes"
 
@@ -516,9 +516,9 @@ def _low_selectivity_finding(table: Table, index: Index, found: LowSelectivity) 
     rare = "NOT {c}" if not found.from_statistics else "{c} = <rare value>"
     partial = (
         "-- If queries filter on a rare value, replace it with a partial index, e.g.\n"
-        + " ".join(
+        + in_comment(
             f"-- CREATE INDEX CONCURRENTLY ... ON {qualified(table.schema, table.name)} "
-            f"(<searched columns>) WHERE {rare.format(c=ident(column))};".splitlines()
+            f"(<searched columns>) WHERE {rare.format(c=ident(column))};"
         )
         + "\n"
     )

@@ -24,7 +24,7 @@ from dbaudit.rules.integrity import (
     tsql,
 )
 from dbaudit.rules.registry import RuleContext, rule
-from dbaudit.sqltext import column_list, ident, literal, qualified, regclass_literal
+from dbaudit.sqltext import column_list, ident, in_comment, literal, qualified, regclass_literal
 
 LIFECYCLE_COLUMNS = ("is_deleted", "deleted_at")
 DIMENSION_LIFECYCLE = ("is_active", "deleted_at", "is_deleted")
@@ -202,7 +202,8 @@ def _drop_lifecycle_fix(
     model: SchemaModel, table: Table, carried: list[str], dim: Table, held: tuple[str, ...]
 ) -> str | None:
     statements = [
-        f"-- filter through the dimension instead: JOIN {dim.qualified_name} and test {', '.join(held)}",
+        "-- filter through the dimension instead: "
+        + in_comment(f"JOIN {dim.qualified_name} and test {', '.join(held)}"),
     ]
     renames = []
     for index in _dependent_unique(table, carried):

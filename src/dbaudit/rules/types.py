@@ -19,7 +19,7 @@ from dbaudit.rules._indexing import Locking, audited_tables, bounded_name, rende
 from dbaudit.rules._not_null import not_null_fix, null_count_sql
 from dbaudit.rules.capacity import growth_text
 from dbaudit.rules.registry import RuleContext, rule
-from dbaudit.sqltext import ident, literal, qualified
+from dbaudit.sqltext import ident, in_comment, literal, qualified
 
 CATEGORY = "types"
 
@@ -382,8 +382,7 @@ _WIDEN_PLAN = (
 
 
 def _widen_plan(column: str) -> str:
-    # An identifier inside a SQL comment must not carry a line break out of the comment.
-    return _WIDEN_PLAN.format(col=" ".join(ident(column).splitlines()))
+    return _WIDEN_PLAN.format(col=in_comment(ident(column)))
 
 
 def _key_finding(model: SchemaModel, table: Table, column: Column, referencing: list[tuple[Table, str]],

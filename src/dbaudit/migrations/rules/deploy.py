@@ -13,7 +13,7 @@ from dbaudit.migrations.rules.locks import existing
 from dbaudit.migrations.rules.registry import migration_rule
 from dbaudit.migrations.sqlfacts import names_to_qualified
 from dbaudit.migrations.state import AnalyzedRevision, StatementFacts
-from dbaudit.sqltext import ident
+from dbaudit.sqltext import ident, in_comment
 
 
 @migration_rule("destructive-change", severity=Severity.P0, fix="sometimes")
@@ -77,7 +77,7 @@ def _drops(rev: AnalyzedRevision, fact: StatementFacts) -> Iterator[Finding]:
                        fix="\n".join([
                            f"ALTER TABLE {t} ADD COLUMN {ident(new)} {type_text};",
                            "-- release N: write both columns, backfill in batches, read the new one",
-                           f"-- release N+1: ALTER TABLE {t} DROP COLUMN {ident(old)};"]))
+                           "-- release N+1: " + in_comment(f"ALTER TABLE {t} DROP COLUMN {ident(old)};")]))
     elif isinstance(node, ast.RenameStmt) and node.renameType == ObjectType.OBJECT_TABLE:
         schema = fact.table.partition(".")[0]
         new_table = str(node.newname)
@@ -89,7 +89,7 @@ def _drops(rev: AnalyzedRevision, fact: StatementFacts) -> Iterator[Finding]:
                                   "-- keep the old name working for the running release (simple views are "
                                   "updatable):",
                                   f"CREATE VIEW {t} AS SELECT * FROM {table_sql(new_name)};",
-                                  f"-- next release: DROP VIEW {t};"]))
+                                  "-- next release: " + in_comment(f"DROP VIEW {t};")]))
 
 
 def _finding(rev: AnalyzedRevision, fact: StatementFacts, obj: str, title: str, *, impact: str,

@@ -8,6 +8,7 @@ from dbaudit.findings import Finding, Severity
 from dbaudit.migrations.rules.registry import migration_rule
 from dbaudit.migrations.source import MigrationSet
 from dbaudit.model.schema import Location
+from dbaudit.sqltext import in_comment
 
 
 @migration_rule("multiple-heads", severity=Severity.P1, scope="project", fix="never")
@@ -43,6 +44,6 @@ def multiple_heads(migrations: MigrationSet) -> Iterator[Finding]:
         evidence=[f"{by_id[h].path}: head {h}" for h in heads if h in by_id],
         impact="`alembic upgrade head` fails, stopping the deploy.",
         root_cause="Two branches were created from the same parent revision and never merged.",
-        fix_sql=f"-- alembic merge -m \"merge heads\" {' '.join(heads)}",
+        fix_sql="-- alembic merge -m \"merge heads\" " + in_comment(" ".join(heads)),
         locations=[Location(by_id[h].path, 1) for h in heads if h in by_id],
     )

@@ -23,7 +23,7 @@ from dbaudit.migrations.rules._common import (
 from dbaudit.migrations.rules.registry import migration_rule
 from dbaudit.migrations.sqlfacts import BLOCKS, LOCK_MODES, WRITE_BLOCKING, needs_autocommit
 from dbaudit.migrations.state import AnalyzedRevision, LockOn, StatementFacts
-from dbaudit.sqltext import column_list, ident, literal
+from dbaudit.sqltext import column_list, ident, in_comment, literal
 
 
 def existing(fact: StatementFacts) -> bool:
@@ -371,7 +371,7 @@ def unique_constraint_without_index(rev: AnalyzedRevision) -> Iterator[Finding]:
                 fix_sql=fix,
                 verify_sql=(f"SELECT conname, conindid::regclass FROM pg_constraint WHERE conrelid = "
                             f"{regclass(fact.table)} AND contype = 'u' AND conname = "
-                            f"{literal(name)}; -- index of {ident(schema)}"),
+                            f"{literal(name)}; -- index of {in_comment(ident(schema))}"),
                 locations=[location(rev.revision, fact)],
             )
 

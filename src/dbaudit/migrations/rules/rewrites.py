@@ -23,7 +23,7 @@ from dbaudit.migrations.rules.locks import existing
 from dbaudit.migrations.rules.registry import migration_rule
 from dbaudit.migrations.sqlfacts import TypeSpec, column_has, default_expr, functions_in, is_serial, type_spec
 from dbaudit.migrations.state import AnalyzedRevision, StatementFacts
-from dbaudit.sqltext import ident, literal
+from dbaudit.sqltext import ident, in_comment, literal
 
 # Volatile built-ins: a column default calling one is evaluated per row, so ADD COLUMN rewrites.
 # now()/CURRENT_TIMESTAMP are STABLE: evaluated once, stored as the "missing value", no rewrite.
@@ -224,8 +224,8 @@ def not_null_without_default(rev: AnalyzedRevision) -> Iterator[Finding]:
             col = coldef.colname
             t = table_sql(fact.table)
             type_text = deparse(coldef.typeName)
-            fix = [f"-- either a constant default (catalog-only on PostgreSQL 11+): ALTER TABLE {t} ADD COLUMN "
-                   f"{ident(col)} {type_text} NOT NULL DEFAULT <value>;",
+            fix = ["-- either a constant default (catalog-only on PostgreSQL 11+): "
+                   + in_comment(f"ALTER TABLE {t} ADD COLUMN {ident(col)} {type_text} NOT NULL DEFAULT <value>;"),
                    "-- or nullable first, backfilled in batches, then NOT NULL proven without a long lock:",
                    f"ALTER TABLE {t} ADD COLUMN {ident(col)} {type_text};",
                    f"UPDATE {t} SET {ident(col)} = <value> WHERE ctid IN "
@@ -397,5 +397,5 @@ def _type_fix(rev: AnalyzedRevision, table: str, col: str, new_type: str, using:
         lock_timeout_prefix(rev.revision).rstrip(),
         f"ALTER TABLE {t} RENAME COLUMN {ident(col)} TO {ident(old_col)};",
         f"ALTER TABLE {t} RENAME COLUMN {ident(new_col)} TO {ident(col)};",
-        f"-- a release later: ALTER TABLE {t} DROP COLUMN {ident(old_col)};",
+        "-- a release later: " + in_comment(f"ALTER TABLE {t} DROP COLUMN {ident(old_col)};"),
     ])

@@ -373,3 +373,12 @@ def _umount(target: Path) -> None:
     import subprocess  # noqa: PLC0415
 
     subprocess.run(["umount", "-l", str(target)], capture_output=True, check=False)
+
+
+def test_no_command_shows_the_help() -> None:
+    """``dbaudit`` alone is not an error line: click's help, as before (the exit code is click's: 2 from
+    click 8.2 on, 0 before)."""
+    result = CliRunner().invoke(cli, [])
+    assert result.exit_code in (0, 2)
+    assert "Usage: " in result.output
+    assert "lint-migrations" in result.output

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import importlib
+import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,6 +21,11 @@ COMMANDS: dict[str, str] = {
     "lint-migrations": "dbaudit.cli.lint_cmd:lint_command",
     "rules": "dbaudit.cli.rules_cmd:rules_command",
 }
+
+
+# click >= 8.2 raises this for a group run without a command; older versions print the help themselves.
+_NO_ARGS_IS_HELP: type[click.exceptions.UsageError] = getattr(
+    click.exceptions, "NoArgsIsHelpError", type("_NeverRaised", (click.exceptions.UsageError,), {}))
 
 
 class LazyGroup(click.Group):
@@ -46,6 +52,9 @@ class LazyGroup(click.Group):
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except click.exceptions.Abort:
             fail("interrupted")
+        except _NO_ARGS_IS_HELP as exc:  # `dbaudit` alone: the help, as click shows it
+            exc.show()
+            sys.exit(exc.exit_code)
         except click.exceptions.UsageError as exc:
             command = exc.ctx.command_path if exc.ctx is not None else prog_name or "dbaudit"
             fail(f"{exc.format_message()} (see '{command} --help')")

@@ -218,22 +218,31 @@ def _read_once(
 
 
 def _skip_notes(skipped: list[Row]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The qualified names of the skipped relations, and one note per lock that made them skipped."""
+    """The qualified names of the skipped relations, and one note per session whose locks made them
+    skipped (a LOCK TABLE on a partitioned table locks every partition: one note, not one each)."""
     names: list[str] = []
-    by_cause: dict[tuple[str, int, bool], list[str]] = {}
+    by_session: dict[tuple[int, bool], tuple[dict[str, None], dict[str, None]]] = {}
     for _oid, schema, relname, cause_schema, cause_name, pid, granted in skipped:
         qualified = f"{schema}.{relname}"
         names.append(qualified)
-        by_cause.setdefault((f"{cause_schema}.{cause_name}", pid, granted), []).append(qualified)
+        locked, also = by_session.setdefault((pid, granted), ({}, {}))
+        locked[f"{cause_schema}.{cause_name}"] = None
+        also[qualified] = None
     notes = []
-    for (cause, pid, granted), objects in by_cause.items():
+    for (pid, granted), (locked, also) in by_session.items():
         how = "holds" if granted else "is waiting for"
-        others = [o for o in objects if o != cause]
-        also = f"; also skipped, as they read it or share its partition tree: {', '.join(others)}" if others else ""
-        notes.append(f"{cause} skipped: another session (pid {pid}) {how} an ACCESS EXCLUSIVE lock on it "
-                     f"(DDL in progress?) and reading its definition would wait for it{also}; "
+        others = [name for name in also if name not in locked]
+        more = (f"; also skipped, as they read it or share its partition tree: {_first_names(others)}"
+                if others else "")
+        notes.append(f"{_first_names(list(locked))} skipped: another session (pid {pid}) {how} an ACCESS "
+                     f"EXCLUSIVE lock (DDL in progress?) and reading the definition would wait for it{more}; "
                      "audit again when the DDL has finished")
     return tuple(sorted(names)), tuple(notes)
+
+
+def _first_names(names: list[str], limit: int = 10) -> str:
+    shown = ", ".join(sorted(names)[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
 
 
 def _export_snapshot(conn: psycopg.Connection[Any]) -> str | None:

@@ -10,8 +10,8 @@ model in Python while the server is still answering:
 - it never queues behind DDL and never makes DDL queue behind it: relations locked ACCESS EXCLUSIVE
   by another session that would need a lock to be read are left out and named in a note
   (``SourceInfo.skipped``/``notes``), and the queries that keep locks until their transaction ends
-  (view definitions, sequence positions) run a page at a time, each page in its own short
-  transaction on the same snapshot; if a lock taken during the read still makes a query wait past
+  (sequence positions; view definitions, a page of views at a time) run in short transactions of
+  their own on the same snapshot; if a lock taken during the read still makes a query wait past
   ``lock_timeout``, the read starts again (the new lock is then known and its relation skipped);
 - the build is lean because it runs over hundreds of thousands of rows on large schemas: plain
   tuples, dictionaries keyed by oid, one shared object per distinct column type, column and index
@@ -166,8 +166,8 @@ def _read_once(
     skipped = conn.execute(catalog.SKIPPED, {"ns": list(ns_names)}).fetchall()
     params = {"ns": list(ns_names), "skip": [row[0] for row in skipped]}
     # Lane 1: plain catalog reads. Lane 2: the queries that deparse expressions (and so build a
-    # relcache entry per table), about half the server's work. Paged: the queries whose locks last
-    # until the end of their transaction, a transaction per page, after lane 2.
+    # relcache entry per table), about half the server's work. Then, after lane 2, the queries whose
+    # locks last until the end of their transaction, each in transactions of its own.
     lane1 = {
         "relations": catalog.RELATIONS, "types": catalog.TYPES, "lookups": catalog.LOOKUPS,
         "sequences": catalog.SEQUENCES, "sizes": catalog.SIZES_EXACT if exact_sizes else catalog.SIZES,
@@ -182,7 +182,6 @@ def _read_once(
         "triggers": catalog.TRIGGERS, "enums": catalog.ENUMS, "extensions": catalog.EXTENSIONS,
         "policies": catalog.POLICIES, "functions": catalog.FUNCTIONS, "privileges": catalog.PRIVILEGES,
     }
-    # in transactions of their own: the locks their functions keep end with the statement
     paged = {"views": catalog.VIEWS, "sequence_values": catalog.SEQUENCE_VALUES}
     gc_was_enabled = gc.isenabled()
     gc.disable()  # hundreds of thousands of acyclic objects: collections would only cost time

@@ -21,7 +21,11 @@ memory from the kernel's accounting of the child (``os.wait4``). Measured, alter
   own parser splitting the whole text at once (``pglast.parser.split(text, with_parser=True)``), the
   C parse dbaudit relied on before, without any Python work on top.
 
-The table gives medians and the ratio of each size to the 1 MB one (linear: about the size ratio).
+With ``--before SRC`` (the ``src`` directory of another dbaudit checkout, e.g. a ``git worktree`` of an
+older commit) that version's ``parse_sql_file`` is measured too, once per size (it may be slow).
+
+The table gives medians and the ratio of each size to the 1 MB one, of wall and of CPU time
+(linear: about the size ratio; the CPU ratio is steadier on a shared machine).
 """
 
 from __future__ import annotations
@@ -86,11 +90,14 @@ def make_dump(path: Path, megabytes: float) -> None:
         out.write("\\unrestrict bench\n")
 
 
-def measure(tool: str, path: Path) -> tuple[float, float, float, str]:
+def measure(tool: str, path: Path, before: Path | None = None) -> tuple[float, float, float, str]:
     """(wall s, CPU s, peak MB, stdout) of one fresh process."""
+    env = dict(os.environ)
+    if tool == "dbaudit before" and before is not None:
+        env["PYTHONPATH"] = str(before)
     started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-c", CHILD[tool], str(path)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen([sys.executable, "-c", CHILD["dbaudit" if tool == "dbaudit before" else tool], str(path)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - started
     out = proc.stdout.read() if proc.stdout else ""
@@ -106,13 +113,14 @@ def main() -> None:
     parser.add_argument("--kinds", default="ddl,dump")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--dir", type=Path, default=Path("/tmp/dbaudit-sql-bench"))
+    parser.add_argument("--before", type=Path, help="src/ of an older dbaudit to measure too (one run per size)")
     args = parser.parse_args()
     args.dir.mkdir(parents=True, exist_ok=True)
     sizes = [float(s) for s in args.sizes.split(",")]
-    print("| file | statements | tool | median wall s | median CPU s | peak MB | wall / 1 MB wall |")
-    print("| --- | ---: | --- | ---: | ---: | ---: | ---: |")
+    print("| file | statements | tool | median wall s | median CPU s | peak MB | wall / 1 MB | CPU / 1 MB |")
+    print("| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |")
     for kind in args.kinds.split(","):
-        base: dict[str, float] = {}
+        base: dict[str, tuple[float, float]] = {}
         for mb in sizes:
             path = args.dir / f"{kind}_{mb:g}mb.sql"
             if not path.exists():
@@ -123,12 +131,14 @@ def main() -> None:
             for _ in range(args.runs):  # alternating, so a change in machine speed hits both tools
                 for tool in tools:
                     runs[tool].append(measure(tool, path))
+            if args.before is not None:
+                runs["dbaudit before"] = [measure("dbaudit before", path, args.before)]
             for tool, results in runs.items():
                 wall = statistics.median(r[0] for r in results)
-                base.setdefault(tool, wall)
-                print(f"| {kind} {mb:g} MB | {results[-1][3]} | {tool} | {wall:.2f} | "
-                      f"{statistics.median(r[1] for r in results):.2f} | {max(r[2] for r in results):.0f} | "
-                      f"{wall / base[tool]:.1f}x |", flush=True)
+                cpu = statistics.median(r[1] for r in results)
+                wall0, cpu0 = base.setdefault(tool, (wall, cpu))
+                print(f"| {kind} {mb:g} MB | {results[-1][3]} | {tool} | {wall:.2f} | {cpu:.2f} | "
+                      f"{max(r[2] for r in results):.0f} | {wall / wall0:.1f}x | {cpu / cpu0:.1f}x |", flush=True)
 
 
 if __name__ == "__main__":

@@ -39,6 +39,8 @@ class TestCheckSelectors:
         (Config(ignore=("char-typ",)), "ignore of"),
         (Config(severity=(("fk-mising", Severity.P0),)), "severity of"),
         (Config(per_object_ignores=(ObjectIgnore(("public.*",), ("typo-rule",), "why"),)), "per-object-ignores of"),
+        (Config(per_file_ignores=(ObjectIgnore(("versions/*.py",), ("missing-downgrad",), "why"),)),
+         "per-file-ignores of"),
     ])
     def test_every_field_of_a_configuration_is_checked(self, config: Config, where: str) -> None:
         with pytest.raises(UsageError, match=where):
@@ -71,8 +73,14 @@ class TestCheckSelectors:
 class TestCommandConfig:
     def test_command_line_over_file(self, tmp_path: Path) -> None:
         (tmp_path / "dbaudit.toml").write_text('select = ["integrity"]\nignore = ["fk-missing"]\n', encoding="utf-8")
-        config = command_config(None, start_dir=tmp_path, select=("indexes,naming",), ignore=("char-type",))
-        assert (config.select, config.ignore) == (("indexes", "naming"), ("fk-missing", "char-type"))
+        config = command_config(None, start_dir=tmp_path, select=("indexes,naming",), ignore=("char-type",),
+                                extend_select=("house",))
+        assert (config.select, config.ignore, config.extend_select) == (
+            ("indexes", "naming"), ("fk-missing", "char-type"), ("house",))
+
+    def test_extend_select_is_checked(self, tmp_path: Path) -> None:
+        with pytest.raises(UsageError, match="'hose' in --extend-select"):
+            command_config(None, start_dir=tmp_path, extend_select=("hose",))
 
     def test_file_selector_error_names_the_file(self, tmp_path: Path) -> None:
         (tmp_path / "dbaudit.toml").write_text('ignore = ["fk-mising"]\n', encoding="utf-8")

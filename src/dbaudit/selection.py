@@ -1,7 +1,7 @@
 """Rule selectors checked against the whole catalogue, in one place.
 
 A selector (in ``select``, ``extend-select``, ``ignore``, a ``severity`` key, the ``rules`` of a
-per-object suppression, on the command line or in a configuration file) names a rule id, a category
+per-object or per-file suppression, on the command line or in a configuration file) names a rule id, a category
 or ``ALL``. A selector that names nothing is a typo that would silently switch a CI gate off
 (``--select fk-mising`` runs no rule and exits 0), so it is an error (exit code 2) wherever it is
 written. The catalogue is every rule a run can report: schema rules, drift rules, migration rules,
@@ -95,6 +95,7 @@ def validate_config(config: Config, *, where: str | None = None) -> Config:
         ("ignore", config.ignore),
         ("severity", (key for key, _ in config.severity)),
         ("per-object-ignores", (r for entry in config.per_object_ignores for r in entry.rules)),
+        ("per-file-ignores", (r for entry in config.per_file_ignores for r in entry.rules)),
     ]
     for key, selectors in fields:
         check_selectors(selectors, where=f"{key} of {origin}", known=known)

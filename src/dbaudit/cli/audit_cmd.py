@@ -101,6 +101,8 @@ def audit_command(  # noqa: PLR0917 - click passes every option as an argument
         raise UsageError("stdout takes one document: use -o DIR for --format, or --output-file for --output-format")
     if output_dir is not None:
         check_output(output_dir, directory=True)
+    if ci.output_file is not None:
+        check_output(ci.output_file, directory=False)
     config = command_config(
         config_path, start_dir=project_dir or ".", select=select, extend_select=ci.extend_select,
         ignore=ignore, fail_on=fail_on, lang=lang,  # type: ignore[arg-type]

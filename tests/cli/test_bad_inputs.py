@@ -247,8 +247,8 @@ CASES: list[Case] = [
     Case("lint-since-unknown", ("lint-migrations", "{tmp}/sql_migrations", "--since", "no_such_revision"),
          "unknown revision"),
     Case("lint-broken-revision", ("lint-migrations", "{tmp}/alembic_broken"), "r1.py:3: broken migration file"),
-    Case("lint-env-py-secret-trace", ("lint-migrations", "{tmp}/alembic_secret", "--trace"), "cannot trace",
-         env={"DATABASE_URL": f"postgresql://app:{ENV_SECRET}@db.example/app"}),
+    Case("lint-env-py-secret", ("lint-migrations", "{tmp}/alembic_secret", "--since", "no_such_revision"),
+         "unknown revision", env={"DATABASE_URL": f"postgresql://app:{ENV_SECRET}@db.example/app"}),
     Case("lint-bad-fail-on", ("lint-migrations", "{tmp}/sql_migrations", "--fail-on", "P5"), "'P5' is not one of"),
     # demo
     Case("demo-negative-scale", ("demo", "--scale", "-1", "-o", "{tmp}/demo"), "-1.0 is not in the range",

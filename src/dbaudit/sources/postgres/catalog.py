@@ -388,9 +388,10 @@ LIMIT %(page)s
 # Relations that cannot be read now without queueing behind another session's ACCESS EXCLUSIVE lock
 # (granted or awaited: DDL, VACUUM FULL, REINDEX, LOCK TABLE): a locked relation with an expression to
 # deparse (a CHECK or exclusion constraint, an expression or partial index, a generated column, a
-# trigger's WHEN clause, a partition key, a row-level security policy), a view that reads a locked relation, and every member of
-# the partition tree of either (a partition tree read in part would look like one with partitions
-# missing). A locked table with nothing to deparse is read as usual: its catalog rows need no lock.
+# trigger's WHEN clause, a partition key, a row-level security policy), a view that reads a locked
+# relation, and every member of the partition tree of either (a partition tree read in part would
+# look like one with partitions missing). A locked table with nothing to deparse is read as usual:
+# its catalog rows need no lock.
 # Columns: oid, schema, name, then the locked relation that causes it (schema, name), the first
 # session holding or awaiting the lock, and whether that lock is granted.
 SKIPPED = """

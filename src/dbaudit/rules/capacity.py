@@ -14,7 +14,7 @@ from dbaudit.findings import Finding, Severity
 from dbaudit.model.schema import SchemaModel
 from dbaudit.model.statistics import BloatEstimate, SequenceGrowth, XidAge, runtime_statistics
 from dbaudit.rules.registry import RuleContext, rule
-from dbaudit.sqltext import literal, qualified_text
+from dbaudit.sqltext import in_comment, literal, qualified_text
 
 CATEGORY = "capacity"
 
@@ -144,7 +144,7 @@ def xid_wraparound_risk(ctx: RuleContext) -> Iterator[Finding]:
 def _xid_finding(item: XidAge, severity: Severity) -> Finding:
     what = f"database {item.name}" if item.scope == "database" else item.name
     if item.scope == "database":
-        fix = (f"-- find the oldest tables of {item.name} and what blocks freezing:\n"
+        fix = (f"-- find the oldest tables of {in_comment(item.name)} and what blocks freezing:\n"
                "SELECT c.oid::regclass, age(c.relfrozenxid) FROM pg_class c WHERE c.relkind IN ('r', 'm', 't')\n"
                "ORDER BY 2 DESC LIMIT 20;\n"
                "SELECT pid, xact_start, state FROM pg_stat_activity WHERE backend_xid IS NOT NULL "
@@ -217,9 +217,10 @@ def _bloat_finding(item: BloatEstimate) -> Finding:
     if item.kind == "index":
         fix = f"REINDEX INDEX CONCURRENTLY {target};"
     else:
-        fix = (f"-- online: pg_repack --table {target} ; or in a maintenance window (ACCESS EXCLUSIVE lock):\n"
-               f"-- VACUUM (FULL, ANALYZE) {target};\n"
-               f"-- then lower autovacuum_vacuum_scale_factor for {target}")
+        shown = in_comment(target)
+        fix = (f"-- online: pg_repack --table {shown} ; or in a maintenance window (ACCESS EXCLUSIVE lock):\n"
+               f"-- VACUUM (FULL, ANALYZE) {shown};\n"
+               f"-- then lower autovacuum_vacuum_scale_factor for {shown}")
     return estimated_bloat.finding(
         objects=[item.name],
         title=f"{item.kind.capitalize()} {item.name}: ~{_size(item.bloat_bytes)} of {_size(item.bytes)} "
@@ -231,9 +232,9 @@ def _bloat_finding(item: BloatEstimate) -> Finding:
         root_cause="Vacuum does not keep up with the updates and deletes of this table.",
         fix_sql=fix,
         verify_sql=(f"SELECT pg_size_pretty(pg_relation_size({literal(target)}::regclass));\n"
-                    f"-- exact: SELECT * FROM pgstattuple({literal(target)});  -- needs pgstattuple"
+                    f"-- exact: SELECT * FROM pgstattuple({in_comment(literal(target))});  -- needs pgstattuple"
                     if item.kind == "table" else
                     f"SELECT pg_size_pretty(pg_relation_size({literal(target)}::regclass));\n"
-                    f"-- exact: SELECT * FROM pgstatindex({literal(target)});  -- needs pgstattuple"),
+                    f"-- exact: SELECT * FROM pgstatindex({in_comment(literal(target))});  -- needs pgstattuple"),
         data={"bytes": item.bytes, "bloat_bytes": item.bloat_bytes, "estimate": True},
     )

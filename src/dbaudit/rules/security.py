@@ -26,7 +26,7 @@ from dbaudit.rules._security import (
     writers,
 )
 from dbaudit.rules.registry import RuleContext, rule
-from dbaudit.sqltext import ident, literal, qualified
+from dbaudit.sqltext import ident, in_comment, literal, qualified
 
 CATEGORY = "security"
 MAX_LISTED = 10
@@ -200,7 +200,7 @@ def _tenant_finding(schema: str, table: Table, columns: list[str], protected: li
             statements.append(f"CREATE POLICY {ident(p.name)} ON {target} AS "
                               f"{'PERMISSIVE' if p.permissive else 'RESTRICTIVE'} FOR {p.command}{clause};")
     else:
-        statements.insert(0, f"-- write the tenant policy for {table.qualified_name} before forcing RLS")
+        statements.insert(0, f"-- write the tenant policy for {in_comment(table.qualified_name)} before forcing RLS")
     return tenant_table_without_policy.finding(
         objects=[table.qualified_name],
         title=f"{table.qualified_name} holds tenant rows ({', '.join(columns)}) but has no row-level "
@@ -388,7 +388,7 @@ def granted_to_public(ctx: RuleContext) -> Iterator[Finding]:
             root_cause="Functions are executable by PUBLIC by default; the grant was not revoked for a "
                        "definer function.",
             fix_sql=f"REVOKE EXECUTE ON {_routine(function)} FROM PUBLIC;\n"
-                    f"-- then GRANT EXECUTE ON {_routine(function)} TO <the roles that need it>;",
+                    f"-- then GRANT EXECUTE ON {in_comment(_routine(function))} TO <the roles that need it>;",
             verify_sql=_function_sql(function, "p.proacl AS privileges"),
         )
 
@@ -407,7 +407,8 @@ def _public_relation(obj: str, keyword: str, target: str, acl: tuple[Grant, ...]
         impact=("Every role, present or future, may " + ("change" if writes else "read") + f" {obj}."),
         root_cause="A grant to PUBLIC instead of to the roles that need the object.",
         fix_sql=f"REVOKE ALL ON {keyword} {target} FROM PUBLIC;\n"
-                f"-- then GRANT only what each role needs, e.g. GRANT SELECT ON {keyword} {target} TO <role>;",
+                "-- then GRANT only what each role needs, e.g. "
+                + in_comment(f"GRANT SELECT ON {keyword} {target} TO <role>;"),
         verify_sql=(
             "SELECT c.oid::regclass AS object, a.privilege_type\n"
             "FROM pg_catalog.pg_class c, LATERAL pg_catalog.aclexplode(c.relacl) a\n"
@@ -467,7 +468,7 @@ def app_role_privileged(ctx: RuleContext) -> Iterator[Finding]:
                     else "Every row-level security policy is ignored for the application."),
             root_cause="The application connects with an administrative role.",
             fix_sql=f"ALTER ROLE {ident(app_role)} {'NOSUPERUSER' if superuser else 'NOBYPASSRLS'};\n"
-                    f"-- then GRANT {ident(app_role)} only the privileges the application uses",
+                    f"-- then GRANT {in_comment(ident(app_role))} only the privileges the application uses",
             verify_sql=f"SELECT rolname, rolsuper, rolbypassrls FROM pg_catalog.pg_roles "
                        f"WHERE rolname = {literal(app_role)};",
             severity=Severity.P0 if superuser else Severity.P1,
@@ -485,7 +486,7 @@ def app_role_privileged(ctx: RuleContext) -> Iterator[Finding]:
         root_cause="Migrations and the application use the same role.",
         fix_sql="-- Move ownership to a NOLOGIN role used by migrations, then grant the application DML only:\n"
                 "-- CREATE ROLE app_owner NOLOGIN;\n"
-                + "\n".join(f"-- ALTER TABLE {name} OWNER TO app_owner;" for name in owned[:MAX_LISTED]),
+                + "\n".join(f"-- ALTER TABLE {in_comment(name)} OWNER TO app_owner;" for name in owned[:MAX_LISTED]),
         verify_sql="SELECT c.oid::regclass, pg_catalog.pg_get_userbyid(c.relowner) AS owner\n"
                    "FROM pg_catalog.pg_class c WHERE c.relkind IN ('r', 'p')\n"
                    f"  AND pg_catalog.pg_has_role({literal(app_role)}, c.relowner, 'USAGE');",
@@ -586,7 +587,8 @@ def md5_password(ctx: RuleContext) -> Iterator[Finding]:
     elif roles:
         evidence.append(f"roles with an MD5 password hash: {_listed(roles)}")
     statements = ["-- postgresql.conf: password_encryption = 'scram-sha-256', then reload"]
-    statements += [f"-- ALTER ROLE {ident(r)} PASSWORD '…';  (re-enter the password so it is stored as SCRAM)"
+    statements += [f"-- ALTER ROLE {in_comment(ident(r))} PASSWORD '…';  (re-enter the password so it is stored "
+                   "as SCRAM)"
                    for r in roles[:MAX_LISTED]]
     statements.append("-- pg_hba.conf: replace md5 with scram-sha-256 once every password is SCRAM")
     yield md5_password.finding(
@@ -664,12 +666,14 @@ def _view_finding(view: Table, table: Table, why: str, audience: list[str], *, i
     target = qualified(view.schema, view.name)
     if view.kind == TableKind.MATERIALIZED_VIEW:
         grantees = ", ".join(ident(a) if a != PUBLIC_GRANTEE else "PUBLIC" for a in audience)
-        fix = (f"-- {view.qualified_name} stores rows read as its owner: no option makes it apply the policies.\n"
+        fix = (f"-- {in_comment(view.qualified_name)} stores rows read as its owner: no option makes it apply the "
+               "policies.\n"
                f"REVOKE SELECT ON {target} FROM {grantees};")
     elif invoker:
         fix = f"ALTER VIEW {target} SET (security_invoker = true);"
     else:
-        fix = (f"-- PostgreSQL < 15 has no security_invoker: replace {view.qualified_name} with a SECURITY INVOKER\n"
+        fix = (f"-- PostgreSQL < 15 has no security_invoker: replace {in_comment(view.qualified_name)} with a "
+               "SECURITY INVOKER\n"
                "-- set-returning function, or give the view an owner that is subject to the policies.")
     return view_bypasses_rls.finding(
         objects=[view.qualified_name],

@@ -6,8 +6,10 @@ compares the target with the ORM models and with the migrations' head (drift), l
 and returns one :class:`AuditResult`. Analyses other helpers may not have built yet are imported lazily
 and, when missing, skipped with a note: the audit runs with what exists.
 
-Configuration (selection, severity overrides, per-object suppressions) is applied once over the
-findings of all analyses, so a suppression that matches only a drift finding is not reported unused.
+Severities are then calibrated by evidence and blast radius (:mod:`dbaudit.calibrate`), and the
+configuration (selection, severity overrides, per-object suppressions) is applied once over the
+findings of all analyses, so a suppression that matches only a drift finding is not reported unused
+and a severity the user sets wins over the calibration.
 """
 
 from __future__ import annotations
@@ -122,12 +124,28 @@ def audit(
     if migrations is not None:
         step("linting the migrations")
         findings += _lint(migrations, scratch_url, notes, applied_versions(target_spec, model), since)
+    findings = _calibrate(findings, model, inputs, config, notes)
     from dbaudit.engine import apply_config  # noqa: PLC0415
 
     kept, config_notes = apply_config(findings, config)
     declared = [object_locations((m,)) for m in (inputs.get("models"), head) if m is not None]
     located = [with_declarations(f, declared) for f in kept]
     return AuditResult(model, sort_findings(located), (*notes, *config_notes), tuple(sources), inputs)
+
+
+def _calibrate(
+    findings: list[Finding], model: SchemaModel, inputs: dict[str, Any], config: Config, notes: list[Note],
+) -> list[Finding]:
+    """Severities weighed by size, activity, code use and data (:mod:`dbaudit.calibrate`), before the
+    configuration applies (a severity the user sets wins)."""
+    from dbaudit.calibrate import CalibrationInput, calibrate  # noqa: PLC0415
+
+    models = inputs.get("models")
+    evidence = CalibrationInput(model, code=inputs.get("code"), runtime=inputs.get("runtime"),
+                                models=models if isinstance(models, SchemaModel) else None)
+    calibrated, calibration_notes = calibrate(findings, evidence, config)
+    notes.extend(calibration_notes)
+    return calibrated
 
 
 def with_declarations(finding: Finding, declared: list[dict[str, Location]]) -> Finding:

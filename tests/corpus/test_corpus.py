@@ -3,11 +3,13 @@ brings back one judged false (tests/corpus/README.md). Each schema is loaded onc
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import pytest
 
+from dbaudit.calibrate import CalibrationInput, calibrate
 from dbaudit.engine import RuleRun, run_rules
+from dbaudit.findings import Finding
 from dbaudit.model.schema import SchemaModel
 from dbaudit.rules import RuleContext
 from tests.corpus.corpus import entries, judged, judgements
@@ -34,15 +36,29 @@ def test_every_schema_has_judgements() -> None:
     assert {name: len(judgements(name)) >= 25 for name in ENTRIES} == dict.fromkeys(ENTRIES, True)
 
 
+def lost_and_back(name: str, findings: Iterable[Finding]) -> tuple[list[tuple[str, str, str]], ...]:
+    """Judged-true findings missing (not known misses) and judged-false findings present."""
+    matched = judged(tuple(findings), judgements(name))
+    lost = [(j.rule, j.object, j.reason) for j, found in matched.items()
+            if j.verdict == "true" and not j.missed and not found]
+    back = [(j.rule, j.object, j.reason) for j, found in matched.items() if j.verdict == "false" and found]
+    return lost, back
+
+
 @pytest.mark.parametrize("name", sorted(ENTRIES))
 def test_true_findings_stay_and_false_ones_stay_away(name: str, corpus_run: Callable[[str], RuleRun]) -> None:
     """Every finding judged true is still reported (unless recorded as a known miss); none judged
     false comes back."""
-    matched = judged(corpus_run(name).findings, judgements(name))
-    lost = [(j.rule, j.object, j.reason) for j, found in matched.items()
-            if j.verdict == "true" and not j.missed and not found]
-    back = [(j.rule, j.object, j.reason) for j, found in matched.items() if j.verdict == "false" and found]
-    assert (lost, back) == ([], [])
+    assert lost_and_back(name, corpus_run(name).findings) == ([], [])
+
+
+@pytest.mark.parametrize("name", sorted(ENTRIES))
+def test_calibration_keeps_the_judgements(
+    name: str, corpus_run: Callable[[str], RuleRun], corpus_model: Callable[[str], SchemaModel],
+) -> None:
+    """Calibrated as the audit calibrates them, the findings keep every judgement (the severity ones too)."""
+    calibrated, _ = calibrate(corpus_run(name).findings, CalibrationInput(corpus_model(name)))
+    assert lost_and_back(name, calibrated) == ([], [])
 
 
 @pytest.mark.parametrize("name", sorted(ENTRIES))

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import re
 import statistics
+from dataclasses import replace
 
+from dbaudit.calibrate import Reason
 from dbaudit.findings import Finding, Severity
 from dbaudit.model.schema import Location
 from dbaudit.report.context import HISTORY_NOTE_RULE, build_context, registry_rules
 from dbaudit.report.grouping import consolidate, fingerprint, group
+from dbaudit.report.html import render_html
+from dbaudit.report.markdown import render_markdown
 from dbaudit.report.phrases import PHRASES
+from dbaudit.report.writing import calibration_text
 from dbaudit.rules.families import PROFILES
 from tests.report.fixtures import GENERATED_AT, small_model
 
@@ -120,3 +125,43 @@ class TestWriting:
             assert statistics.median(len(s.text) for s in w.summary) <= 200
         gaps = [g.family for g in context.writing("en").gaps]
         assert gaps[:3] == ["key-strategy", "secrets", "partitioning"]
+
+
+def calibrated(finding: Finding, after: Severity, reasons: list[Reason]) -> Finding:
+    """``finding`` as :func:`dbaudit.calibrate.calibrate` leaves it after moving it to ``after``."""
+    data = {"calibration.from": finding.severity.name, "calibration.to": after.name,
+            "calibration.reasons": [r.to_json() for r in reasons]}
+    text = calibration_text(data, "en") or ""
+    return replace(finding, severity=after, evidence=(*finding.evidence, text),
+                   data=(*data.items(), ("calibration.line", text)))
+
+
+class TestCalibratedGroups:
+    def test_rows_moved_apart_are_separate_groups(self) -> None:
+        """One rule's rows at different severities after calibration are two numbered findings."""
+        joined = f("fk-without-index", "public.tags_link.tag_id", Severity.P1)
+        small = [calibrated(f("fk-without-index", f"public.t{i}.p_id", Severity.P1), Severity.P2,
+                            [Reason.of("lower", "small", table=f"public.t{i}", rows=12)]) for i in range(2)]
+        groups = group([joined, *small])
+        assert [(g.key, g.severity, len(g.rows)) for g in groups] == [
+            ("fk-without-index", Severity.P1, 1), ("fk-without-index", Severity.P2, 2)]
+
+    def test_group_states_the_calibration_in_its_language(self) -> None:
+        """The numbered finding says why once per verdict, in the report's language; the evidence list
+        leaves out the English line it replaces."""
+        rows = [calibrated(f("fk-without-index", f"public.t{i}.p_id", Severity.P1), Severity.P2,
+                           [Reason.of("lower", "small", table=f"public.t{i}", rows=12 * i),
+                            Reason.of("support", "no_code")]) for i in (1, 2)]
+        context = build_context(small_model(), rows, generated_at=GENERATED_AT, dbaudit_version="0")
+        assert context.writing("en").calibration == {"P2-1": (
+            "severity lowered P1 → P2: t1 has 12 rows; no scanned code path uses it; t2 has 24 rows")}
+        assert context.writing("zh").calibration == {"P2-1": (
+            "严重度由 P1 下调为 P2: t1 只有 12 行; 扫描到的代码没有用到它; t2 只有 24 行")}
+        one = build_context(small_model(), rows[:1], generated_at=GENERATED_AT, dbaudit_version="0")
+        zh = render_markdown(one, "zh")
+        assert "- 定级依据: 严重度由 P1 下调为 P2: t1 只有 12 行; 扫描到的代码没有用到它\n" in zh
+        assert "severity lowered" not in zh
+        en = render_markdown(one, "en")
+        assert en.count("severity lowered P1 → P2") == 1
+        assert "- Calibration: severity lowered P1 → P2: t1 has 12 rows; no scanned code path uses it\n" in en
+        assert "severity lowered" not in render_html(one, "zh")

@@ -83,9 +83,15 @@ def _graded(f: Finding, db: DatabaseFacts, created: dict[str, str], empty: set[s
     return _estimated(f, size, kind, lock, db)
 
 
+def work_estimate(kind: str, table_bytes: int | None, total_bytes: int | None) -> tuple[int, float]:
+    """Bytes a statement of this kind of work reads or writes, and the seconds that takes (a rewrite
+    copies the table and its indexes; a scan or an index build reads the heap)."""
+    work = (total_bytes or table_bytes or 0) if kind == "rewrite" else (table_bytes or 0)
+    return work, work / THROUGHPUT[kind]
+
+
 def _estimated(f: Finding, size: TableSize, kind: str, lock: str, db: DatabaseFacts) -> Finding:
-    work = (size.total_bytes or size.table_bytes or 0) if kind == "rewrite" else (size.table_bytes or 0)
-    seconds = work / THROUGHPUT[kind]
+    work, seconds = work_estimate(kind, size.table_bytes, size.total_bytes)
     rows = f", ~{_count(size.rows)} rows" if size.rows else ""
     line = (f"{_VERB[kind]} {size.table} ({_bytes(work)}{rows} in {db.name}): {_duration(seconds)} under "
             f"{lock} ({ASSUMED})")
@@ -130,4 +136,4 @@ def _duration(seconds: float) -> str:
     return f"~{seconds / 3600:.1f} hours"
 
 
-__all__ = ["ASSUMED", "COSTS", "THROUGHPUT", "grade", "table_of"]
+__all__ = ["ASSUMED", "COSTS", "THROUGHPUT", "grade", "table_of", "work_estimate"]

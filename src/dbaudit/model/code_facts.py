@@ -37,6 +37,17 @@ class LatestRowQuery:
 
 
 @dataclass(frozen=True, slots=True)
+class JoinCondition:
+    """An equality join between two columns (``.join(Tag, Tag.id == instance_tags.c.tag_id)``)."""
+
+    table: str
+    column: str
+    other_table: str
+    other_column: str
+    location: Location | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class OffsetPagination:
     """``OFFSET`` computed from a page number (unbounded depth); ``table`` when known."""
 
@@ -113,6 +124,7 @@ class CodeFacts:
     credentials: tuple[CredentialInConfig, ...] = ()
     column_values: tuple[ColumnValues, ...] = ()
     auto_updated: tuple[AutoUpdatedColumn, ...] = ()
+    joins: tuple[JoinCondition, ...] = ()
     files_scanned: int = 0
 
 

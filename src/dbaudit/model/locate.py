@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
-from dbaudit.model.schema import Location, SchemaModel
+from dbaudit.model.schema import Location, SchemaModel, Table
 
 
 def object_locations(models: Iterable[SchemaModel]) -> dict[str, Location]:
@@ -31,3 +31,21 @@ def object_locations(models: Iterable[SchemaModel]) -> dict[str, Location]:
                 if loc is not None:
                     out.setdefault(seq.qualified_name, loc)
     return out
+
+
+def object_owners(tables: Iterable[Table]) -> dict[str, str]:
+    """The table each table, index and constraint name belongs to (``schema.name`` -> table)."""
+    owner: dict[str, str] = {}
+    for t in tables:
+        owner[t.qualified_name] = t.qualified_name
+        names = [i.name for i in t.indexes] + [c.name for c in t.foreign_keys] + [c.name for c in t.uniques]
+        names += [c.name for c in t.checks] + ([t.primary_key.name] if t.primary_key else [])
+        for name in names:
+            owner.setdefault(f"{t.schema}.{name}", t.qualified_name)
+    return owner
+
+
+def owning_tables(objects: Iterable[str], owner: Mapping[str, str]) -> list[str]:
+    """The tables a finding's objects belong to (a column through its table), sorted, each once."""
+    hit = {owner.get(o) or owner.get(o.rpartition(".")[0]) for o in objects}
+    return sorted(h for h in hit if h is not None)

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import cached_property
 from typing import Any
 
+from dbaudit.calibrate import table_size
 from dbaudit.findings import Finding, Note, Severity
-from dbaudit.model.locate import object_locations
+from dbaudit.model.locate import object_locations, object_owners, owning_tables
 from dbaudit.model.schema import (
     POSTGRES_CAPABILITIES,
     Column,
@@ -348,24 +349,6 @@ def _declared_at(table: Table, locations: dict[str, Location]) -> str | None:
     return location_text(loc) if loc is not None else None
 
 
-def object_owners(tables: Iterable[Table]) -> dict[str, str]:
-    """The table each table, index and constraint name belongs to (``schema.name`` -> table)."""
-    owner: dict[str, str] = {}
-    for t in tables:
-        owner[t.qualified_name] = t.qualified_name
-        names = [i.name for i in t.indexes] + [c.name for c in t.foreign_keys] + [c.name for c in t.uniques]
-        names += [c.name for c in t.checks] + ([t.primary_key.name] if t.primary_key else [])
-        for name in names:
-            owner.setdefault(f"{t.schema}.{name}", t.qualified_name)
-    return owner
-
-
-def owning_tables(objects: Iterable[str], owner: Mapping[str, str]) -> list[str]:
-    """The tables a finding's objects belong to (a column through its table), sorted, each once."""
-    hit = {owner.get(o) or owner.get(o.rpartition(".")[0]) for o in objects}
-    return sorted(h for h in hit if h is not None)
-
-
 def _findings_by_table(
     numbered: tuple[NumberedFinding, ...], tables: tuple[Table, ...]
 ) -> dict[str, tuple[str, ...]]:
@@ -490,13 +473,16 @@ class _Reach:
         self.owner = object_owners(model.tables)
         self.mapped = object_locations((models,)) if models is not None else {}
         self.queried: dict[str, list[str]] = {}
-        for kind in ("searches", "latest_rows", "offsets", "encrypted_columns", "column_values"):
-            for fact in getattr(code_facts, kind, ()):
-                loc = getattr(fact, "location", None)
-                table = getattr(fact, "table", None)
-                if table and isinstance(loc, Location):
-                    name = table if "." in table else f"public.{table}"
-                    self.queried.setdefault(name, []).append(location_text(loc))
+        used: list[tuple[Any, Any]] = [
+            (getattr(fact, "table", None), getattr(fact, "location", None))
+            for kind in ("searches", "latest_rows", "offsets", "encrypted_columns", "column_values")
+            for fact in getattr(code_facts, kind, ())
+        ]
+        used += [(t, j.location) for j in getattr(code_facts, "joins", ()) for t in (j.table, j.other_table)]
+        for table, loc in used:
+            if table and isinstance(loc, Location):
+                name = table if "." in table else f"public.{table}"
+                self.queried.setdefault(name, []).append(location_text(loc))
 
     def table_of(self, obj: str) -> str | None:
         return self.owner.get(obj) or self.owner.get(obj.rpartition(".")[0])
@@ -506,7 +492,7 @@ class _Reach:
         out = []
         for name in tables:
             table = self.model.table(name)
-            stats = table.stats if table is not None else None
+            size = table_size(self.model, table) if table is not None and table.stats is not None else None
             mapped: str | None = None
             if self.models is not None:
                 where = self.mapped.get(name)
@@ -514,8 +500,8 @@ class _Reach:
                     "" if self.models.table(name) is None else name)
             out.append(TableReach(
                 name=name,
-                rows=stats.rows_estimate if stats is not None else None,
-                bytes=stats.total_bytes if stats is not None else None,
+                rows=size.rows if size is not None else None,
+                bytes=size.total_bytes if size is not None else None,
                 mapped_at=mapped,
                 queried_at=tuple(dict.fromkeys(self.queried.get(name, ()))),
             ))

@@ -37,7 +37,7 @@ from dbaudit.report.schema_view import (
     stats_payload,
     view_texts,
 )
-from dbaudit.report.writing import say
+from dbaudit.report.writing import say, shown_evidence
 
 ELK_VERSION = "0.12.1"
 # Above this many tables the diagram offers one domain at a time, not "all tables".
@@ -50,13 +50,15 @@ _DATA_TEXT = re.compile(r'\sdata-text="(?P<text>[^"]*)"')
 
 @cache
 def environment() -> jinja2.Environment:
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.PackageLoader("dbaudit.report", "templates"),
         autoescape=True,
         trim_blocks=True,
         lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
     )
+    env.filters["evidence"] = shown_evidence
+    return env
 
 
 def render_html(context: ReportContext, lang: str = "en", *, compact: bool | None = None) -> str:

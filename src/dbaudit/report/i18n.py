@@ -107,6 +107,7 @@ _EN: dict[str, str] = {
     "l_closes": "closes",
     "history_title": "Migration history",
     "reach_title": "Blast radius",
+    "calibration_title": "Calibration",
 }
 
 _ZH: dict[str, str] = {
@@ -198,6 +199,7 @@ _ZH: dict[str, str] = {
     "l_closes": "关闭",
     "history_title": "迁移历史",
     "reach_title": "影响面",
+    "calibration_title": "定级依据",
 }
 
 TEXT: dict[Lang, dict[str, str]] = {"en": _EN, "zh": _ZH}

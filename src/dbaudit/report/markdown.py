@@ -14,7 +14,7 @@ import jinja2
 
 from dbaudit.report.context import ReportContext
 from dbaudit.report.i18n import texts
-from dbaudit.report.writing import say
+from dbaudit.report.writing import say, shown_evidence
 
 _BACKTICKS = re.compile(r"`+")
 
@@ -56,7 +56,7 @@ def environment() -> jinja2.Environment:
         keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined,
     )
-    env.filters.update(code=code, cell=cell, line=line, fenced=fenced)
+    env.filters.update(code=code, cell=cell, line=line, fenced=fenced, evidence=shown_evidence)
     return env
 
 

@@ -8,6 +8,8 @@ Keys (placeholders in braces, the same in every language; a test checks both):
 - ``action.<group>``: an imperative for the roadmap (``{objects}``), and ``risk.<group>`` its risk.
 - ``gap.<family>``: a standard or ADR to write (gap map), see :mod:`dbaudit.rules.families`.
 - ``compat.<kind>``: the "type" column of the compatibility table; ``compat.rec.<rule>`` its advice.
+- ``calibrate.<verdict|reason>``: why a finding has its severity (:mod:`dbaudit.calibrate`): the
+  verdict (``lowered``, ``raised``, ``kept``) and one phrase per reason it weighed.
 - ``rule.<id>.title``: a rule's title in this language (the message catalogue of every rule's
   strings extends this table; the English title comes from the rule's docstring).
 
@@ -293,6 +295,36 @@ _EN: dict[str, str] = {
     "reach.not_mapped": "not mapped by the models",
     "reach.queried": "queried at {where}",
     "reach.more_tables": "and {n} more tables",
+    "calibrate.lowered": "severity lowered {before} → {after}: {reasons}",
+    "calibrate.raised": "severity raised {before} → {after}: {reasons}",
+    "calibrate.kept": "severity kept at {severity}: {reasons}",
+    "calibrate.but": "{against}, but {support}",
+    "calibrate.sep": "; ",
+    "calibrate.empty": "{table} is empty",
+    "calibrate.small": "{table} has {rows} rows",
+    "calibrate.large": "{table} holds {rows} rows ({size})",
+    "calibrate.large_rows": "{table} holds {rows} rows",
+    "calibrate.unknown": "the size of {table} is unknown (never analyzed)",
+    "calibrate.writes": "{table} is written {rate} rows/s",
+    "calibrate.inserts": "{table} grows by {rate} rows/s",
+    "calibrate.parent_deletes": "{table} deletes {rate} rows/s, each one scanning the child",
+    "calibrate.no_parent_deletes": "no row of {table} was deleted in {window} of statistics",
+    "calibrate.calls": "the code runs it {rate}×/s ({calls} calls in {window}, pg_stat_statements)",
+    "calibrate.code_join": "the code joins through {column} at {where}",
+    "calibrate.code_search": "the code searches {column} at {where}",
+    "calibrate.code_latest": "the code reads the latest rows of {column} at {where}",
+    "calibrate.code_offset": "the code pages through {column} at {where}",
+    "calibrate.no_code": "no scanned code path uses it",
+    "calibrate.unused": "{table} was neither read nor written in {window} of statistics (this server only)",
+    "calibrate.confirmed": "the data confirms it (check-data)",
+    "calibrate.confirmed_rows": "the data confirms it: {problems} rows (check-data)",
+    "calibrate.cleared": "the data shows none today (check-data), the schema still allows it",
+    "calibrate.quick": "{table} ({size}) holds {lock} for under a second",
+    "calibrate.slow": "{table} ({size}) holds {lock} for about {seconds}",
+    "calibrate.days": "{n} days",
+    "calibrate.hours": "{n} hours",
+    "calibrate.minutes": "{n} minutes",
+    "calibrate.seconds": "{n} seconds",
 }
 
 _ZH: dict[str, str] = {
@@ -542,6 +574,36 @@ _ZH: dict[str, str] = {
     "reach.not_mapped": "未被模型映射",
     "reach.queried": "查询位于 {where}",
     "reach.more_tables": "另有 {n} 张表",
+    "calibrate.lowered": "严重度由 {before} 下调为 {after}: {reasons}",
+    "calibrate.raised": "严重度由 {before} 上调为 {after}: {reasons}",
+    "calibrate.kept": "严重度保持 {severity}: {reasons}",
+    "calibrate.but": "{against}, 但{support}",
+    "calibrate.sep": "; ",
+    "calibrate.empty": "{table} 是空表",
+    "calibrate.small": "{table} 只有 {rows} 行",
+    "calibrate.large": "{table} 已有 {rows} 行({size})",
+    "calibrate.large_rows": "{table} 已有 {rows} 行",
+    "calibrate.unknown": "{table} 的规模未知(从未 ANALYZE)",
+    "calibrate.writes": "{table} 每秒写入 {rate} 行",
+    "calibrate.inserts": "{table} 每秒新增 {rate} 行",
+    "calibrate.parent_deletes": "{table} 每秒删除 {rate} 行, 每次删除都要扫描子表",
+    "calibrate.no_parent_deletes": "统计的{window}内 {table} 没有删除过任何行",
+    "calibrate.calls": "代码每秒执行 {rate} 次(pg_stat_statements:{window}内共 {calls} 次)",
+    "calibrate.code_join": "代码在 {where} 经由 {column} 做 join",
+    "calibrate.code_search": "代码在 {where} 对 {column} 做模糊搜索",
+    "calibrate.code_latest": "代码在 {where} 查询 {column} 的最新记录",
+    "calibrate.code_offset": "代码在 {where} 对 {column} 做 OFFSET 分页",
+    "calibrate.no_code": "扫描到的代码没有用到它",
+    "calibrate.unused": "统计的{window}内 {table} 没有任何读写(仅本实例, 不含只读副本)",
+    "calibrate.confirmed": "数据已证实该问题(check-data)",
+    "calibrate.confirmed_rows": "数据已证实该问题: {problems} 行(check-data)",
+    "calibrate.cleared": "当前数据中未发现(check-data), 但 schema 仍允许出现",
+    "calibrate.quick": "{table}({size})持有 {lock} 不到 1 秒",
+    "calibrate.slow": "{table}({size})预计持有 {lock} 约{seconds}",
+    "calibrate.days": " {n} 天",
+    "calibrate.hours": " {n} 小时",
+    "calibrate.minutes": " {n} 分钟",
+    "calibrate.seconds": " {n} 秒",
 }
 
 PHRASES: dict[str, dict[str, str]] = {"en": _EN, "zh": _ZH}

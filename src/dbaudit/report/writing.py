@@ -8,11 +8,11 @@ evidence link) and at most 8 roadmap actions (P0 first, each naming the findings
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
-from dbaudit.findings import Severity
+from dbaudit.findings import Finding, Severity
 from dbaudit.report.phrases import phrase
 from dbaudit.rules.families import FAMILY_ORDER, profile
 
@@ -71,6 +71,8 @@ class Writing:
     roadmap: tuple[RoadmapItem, ...]
     gaps: tuple[GapItem, ...]
     compat: tuple[CompatRow, ...]
+    # Why numbered findings have their severity (:mod:`dbaudit.calibrate`), when calibrated.
+    calibration: dict[str, str] = field(default_factory=dict)
 
     def compat_for(self, severity: str) -> tuple[CompatRow, ...]:
         return tuple(r for r in self.compat if r.severity == severity)
@@ -304,6 +306,109 @@ def size_text(value: int) -> str:
     return f"{size:.1f} TB"
 
 
+def count_text(value: int, lang: str) -> str:
+    """A row count for a reader: ``2,481``, ``120.0 M`` (``1.2 亿`` in Chinese)."""
+    steps = ((100_000_000, "亿"), (10_000, "万")) if lang == "zh" else ((1_000_000_000, "G"), (1_000_000, "M"))
+    for unit, name in steps:
+        if value >= unit * (10 if name == "万" else 1):
+            return f"{value / unit:.1f} {name}"
+    return f"{value:,}"
+
+
+def duration_text(seconds: float, lang: str) -> str:
+    """``9.0 days``, ``3.5 hours``, ``12 minutes``, ``40 seconds`` in ``lang``."""
+    for unit, size, digits in (("days", 86400, 1), ("hours", 3600, 1), ("minutes", 60, 0)):
+        if seconds >= 2 * size:
+            return say(lang, f"calibrate.{unit}", n=f"{seconds / size:.{digits}f}")
+    return say(lang, "calibrate.seconds", n=f"{seconds:.0f}")
+
+
+def _rate_text(rate: float) -> str:
+    return f"{rate:,.0f}" if rate >= 10 else f"{rate:.1f}"
+
+
+def _reason_values(values: dict[str, Any], lang: str) -> dict[str, str]:
+    """A calibration reason's raw values (rows, bytes, rates, seconds) written for ``lang``."""
+    out: dict[str, str] = {}
+    for key, value in values.items():
+        if key in ("table", "column"):
+            out[key] = short(str(value))
+        elif key in ("rows", "problems") and isinstance(value, int):
+            out[key] = count_text(value, lang)
+        elif key == "bytes" and isinstance(value, int):
+            out["size"] = size_text(value)
+        elif key in ("window", "seconds") and isinstance(value, int | float):
+            out[key] = duration_text(float(value), lang)
+        elif key == "rate" and isinstance(value, int | float):
+            out[key] = _rate_text(float(value))
+        elif key == "calls" and isinstance(value, int):
+            out[key] = f"{value:,}"
+        elif key == "where" and isinstance(value, list | tuple):
+            out[key] = ", ".join(str(v) for v in value)
+        else:
+            out[key] = str(value)
+    return out
+
+
+Verdict = tuple[str, tuple[tuple[str, str], ...]]
+
+
+def _calibration(data: Mapping[str, Any], lang: str) -> tuple[Verdict, list[str]] | None:
+    """The verdict (phrase key and values) of a calibrated finding and its reasons written in ``lang``."""
+    before, after, reasons = data.get("calibration.from"), data.get("calibration.to"), data.get("calibration.reasons")
+    if not isinstance(before, str) or not isinstance(after, str) or not isinstance(reasons, list):
+        return None
+    texts: dict[str, list[str]] = {"lower": [], "support": [], "raise": [], "hold": [], "state": []}
+    for effect, key, values in reasons:
+        texts.setdefault(effect, []).append(say(lang, f"calibrate.{key}", **_reason_values(values, lang)))
+    against, favour, informs = texts["lower"] + texts["support"], texts["raise"] + texts["hold"], texts["state"]
+    if before != after:
+        raised = Severity.parse(after) < Severity.parse(before)
+        verdict = ("calibrate.raised" if raised else "calibrate.lowered", (("before", before), ("after", after)))
+        return verdict, (favour if raised else against) + informs
+    # A cancelled move: what would have moved it, but what held it (facts that only supported the
+    # move are left out).
+    sep = say(lang, "calibrate.sep")
+    moved, held = (texts["lower"], favour) if texts["lower"] else (texts["raise"], texts["hold"])
+    parts = [say(lang, "calibrate.but", against=sep.join(moved), support=sep.join(held))] if moved and held else []
+    return ("calibrate.kept", (("severity", after),)), parts + informs
+
+
+def calibration_text(data: Mapping[str, Any], lang: str) -> str | None:
+    """Why a finding has its severity (:mod:`dbaudit.calibrate`), from its ``calibration.*`` data, in
+    ``lang``: ``severity lowered P1 → P2: tags has 12 rows; …``, or ``None`` when not calibrated."""
+    found = _calibration(data, lang)
+    if found is None:
+        return None
+    (key, values), reasons = found
+    return say(lang, key, **dict(values), reasons=say(lang, "calibrate.sep").join(reasons))
+
+
+MAX_CALIBRATION = 600
+
+
+def group_calibration(ng: NumberedGroup, lang: str) -> str:
+    """The calibration of a numbered finding in ``lang``: each verdict once (``severity lowered P1 →
+    P2``), with the distinct reasons of its rows, the first ones then "and N more"."""
+    verdicts: dict[Verdict, list[str]] = {}
+    for entry in ng.group.entries:
+        found = _calibration(dict(entry.finding.data), lang)
+        if found is not None:
+            verdicts.setdefault(found[0], []).extend(found[1])
+    sep = say(lang, "calibrate.sep")
+    out = []
+    for (key, values), reasons in verdicts.items():
+        distinct = list(dict.fromkeys(reasons))
+        shown = distinct
+        while len(shown) > 1 and len(sep.join(shown)) > MAX_CALIBRATION:
+            shown = shown[:-1]
+        body = sep.join(shown)
+        if len(shown) < len(distinct):
+            body = say(lang, "objects.more", shown=body, more=len(distinct) - len(shown), total=len(distinct))
+        out.append(say(lang, key, **dict(values), reasons=body))
+    return " · ".join(out)
+
+
 MAX_REACH_TABLES = 4
 
 
@@ -339,10 +444,19 @@ def write(groups: Sequence[NumberedGroup], lang: str, *, p2_line: str | None,
         roadmap=roadmap(groups, lang),
         gaps=gaps(groups, lang),
         compat=compat(groups, lang, fallback_recommendations),
+        calibration={ng.number: text for ng in groups if (text := group_calibration(ng, lang))},
     )
+
+
+def shown_evidence(finding: Finding) -> tuple[str, ...]:
+    """The evidence lines a report lists: all but the calibration line, which the report writes in
+    its own language (:attr:`Writing.calibration`)."""
+    line = dict(finding.data).get("calibration.line")
+    return finding.evidence if line is None else tuple(e for e in finding.evidence if e != line)
 
 
 __all__ = [
     "MAX_ROADMAP", "MAX_SUMMARY", "CompatRow", "GapItem", "RoadmapItem", "SummaryLine", "Writing",
-    "heading", "object_list", "reach_text", "roadmap", "say", "size_text", "summary", "write",
+    "calibration_text", "count_text", "group_calibration", "heading", "object_list", "reach_text", "roadmap",
+    "say", "shown_evidence", "size_text", "summary", "write",
 ]

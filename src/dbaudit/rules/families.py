@@ -19,8 +19,9 @@ calibration (:mod:`dbaudit.calibrate`) read the same facts:
   breakage). Once a revision ran on the audited database its hazard is history: the audit
   summarises it instead of reporting it at full severity. ``missing-downgrade`` is not such a
   rule: an applied revision can still be rolled back.
-- ``scale_sensitive``: the harm grows with the table (a missing index, a scan). The calibration
-  raises such a P2 to P1 when the live table is already large.
+- ``scale_sensitive``: the harm grows with the table (a missing index, a scan, a rewrite, a key
+  running out). The calibration (:mod:`dbaudit.calibrate`) lowers such a finding on a small or empty
+  table and raises it on a large or hot one, saying why.
 - ``compat``: the kind of row it gives in the compatibility/fallback table, when it belongs there.
 
 A rule without an entry (a plugin's house rule) gets :data:`DEFAULT`: its own group, no family.
@@ -64,8 +65,8 @@ _MISSING_FK = "missing-fk"
 _KEY_EXHAUSTION = "key-exhaustion"
 
 
-def _migration(*, compat: CompatKind | None = None) -> RuleProfile:
-    return RuleProfile(family="migrations", applies_once=True, compat=compat)
+def _migration(*, compat: CompatKind | None = None, scale_sensitive: bool = False) -> RuleProfile:
+    return RuleProfile(family="migrations", applies_once=True, compat=compat, scale_sensitive=scale_sensitive)
 
 
 PROFILES: dict[str, RuleProfile] = {
@@ -82,9 +83,9 @@ PROFILES: dict[str, RuleProfile] = {
     "duplicate-index": RuleProfile(family="indexing", concern=_DROP_INDEX, rank=10),
     "index-duplicates-constraint": RuleProfile(family="indexing", concern=_DROP_INDEX, rank=20),
     "redundant-index": RuleProfile(family="indexing", concern=_DROP_INDEX, rank=30),
-    "low-selectivity-index": RuleProfile(family="indexing", concern=_DROP_INDEX, rank=40),
+    "low-selectivity-index": RuleProfile(family="indexing", concern=_DROP_INDEX, rank=40, scale_sensitive=True),
     "unused-index": RuleProfile(family="indexing", concern=_DROP_INDEX, rank=60),
-    "too-many-indexes": RuleProfile(family="indexing"),
+    "too-many-indexes": RuleProfile(family="indexing", scale_sensitive=True),
     "invalid-index": RuleProfile(family="migrations"),
     "search-without-trigram-index": RuleProfile(family="search", scale_sensitive=True),
     "latest-row-without-index": RuleProfile(family="partitioning", scale_sensitive=True),
@@ -92,7 +93,8 @@ PROFILES: dict[str, RuleProfile] = {
     # column types
     "secret-in-bounded-varchar": RuleProfile(family="secrets", group="secrets", rank=10),
     "timestamp-without-time-zone": RuleProfile(family="types"),
-    "int4-key-overflow-risk": RuleProfile(family="key-strategy", concern=_KEY_EXHAUSTION, rank=20),
+    "int4-key-overflow-risk": RuleProfile(family="key-strategy", concern=_KEY_EXHAUSTION, rank=20,
+                                          scale_sensitive=True),
     "sequence-type-mismatch": RuleProfile(family="key-strategy"),
     "json-not-jsonb": RuleProfile(family="jsonb"),
     "nullable-with-default": RuleProfile(family="types"),
@@ -148,24 +150,24 @@ PROFILES: dict[str, RuleProfile] = {
     "index-mismatch": RuleProfile(family="indexing"),
     # migration lint: hazards of applying a revision
     "access-exclusive-lock": _migration(),
-    "add-column-rewrite": _migration(),
-    "check-without-not-valid": _migration(),
-    "column-type-rewrite": _migration(),
+    "add-column-rewrite": _migration(scale_sensitive=True),
+    "check-without-not-valid": _migration(scale_sensitive=True),
+    "column-type-rewrite": _migration(scale_sensitive=True),
     "concurrent-in-transaction": _migration(),
     "concurrent-index-on-partitioned-table": _migration(),
     "destructive-change": _migration(compat="rolling-deploy"),
-    "fk-without-not-valid": _migration(),
+    "fk-without-not-valid": _migration(scale_sensitive=True),
     "missing-lock-timeout": _migration(),
-    "non-concurrent-index": _migration(),
+    "non-concurrent-index": _migration(scale_sensitive=True),
     "not-null-without-default": _migration(),
-    "primary-key-on-existing-table": _migration(),
-    "set-not-null-scan": _migration(),
-    "unique-constraint-without-index": _migration(),
-    "validate-in-same-transaction": _migration(),
+    "primary-key-on-existing-table": _migration(scale_sensitive=True),
+    "set-not-null-scan": _migration(scale_sensitive=True),
+    "unique-constraint-without-index": _migration(scale_sensitive=True),
+    "validate-in-same-transaction": _migration(scale_sensitive=True),
     "fk-locks-referenced-table": _migration(),
     "drop-index-non-concurrent": _migration(),
-    "reindex-non-concurrent": _migration(),
-    "vacuum-full-or-cluster": _migration(),
+    "reindex-non-concurrent": _migration(scale_sensitive=True),
+    "vacuum-full-or-cluster": _migration(scale_sensitive=True),
     "truncate-table": _migration(compat="rolling-deploy"),
     "lock-table": _migration(),
     "detach-partition-non-concurrent": _migration(),

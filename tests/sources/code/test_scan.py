@@ -12,6 +12,7 @@ from dbaudit.model.code_facts import (
     CredentialInConfig,
     EncryptedColumn,
     EphemeralKey,
+    JoinCondition,
     LatestRowQuery,
     OffsetPagination,
     PartitionTask,
@@ -70,6 +71,11 @@ def latest(session):
         .group_by(Order.customer)
     )
     return session.execute(sub)
+
+
+def linked(session, term):
+    query = select(Order).join(links, and_(links.c.order_id == Order.id, Order.state == term))
+    return session.execute(query.outerjoin(links, Order.customer == "x"))
 '''
 
 SETTINGS = '''
@@ -126,6 +132,12 @@ class TestScanCode:
         )
         assert facts.latest_rows == (LatestRowQuery("orders", ("customer_name",), "id", Location("repo.py", 18)),)
         assert facts.offsets == (OffsetPagination("orders", Location("repo.py", 12)),)
+
+    def test_join_conditions(self, project: Path) -> None:
+        """Column equalities of a join's ON clause, each side resolved through the ORM map; a
+        comparison with a value is not a join."""
+        assert scan_code(project).joins == (JoinCondition("order_links", "order_id", "orders", "id",
+                                                          Location("repo.py", 24)),)
 
     def test_keys_secrets_and_tasks(self, project: Path) -> None:
         """Ephemeral keys, secrets (never their values), encrypted columns and partition tasks."""

@@ -202,12 +202,18 @@ def group_key(rule_id: str) -> str:
 
 
 def group_entries(entries: Iterable[Entry]) -> tuple[FindingGroup, ...]:
-    """Rows gathered into groups, most severe first, then the larger group, then by key."""
-    by_group: dict[str, list[Row]] = {}
+    """Rows gathered into groups, most severe first, then the larger group, then by key.
+
+    A rule's rows at different severities (calibrated by their evidence: the foreign key the code
+    joins through stays P1, those on lookup tables go to P2) are separate groups with the same key;
+    a group a profile declares (a secret column and the key protecting it) stays one problem.
+    """
+    by_group: dict[tuple[str, Severity | None], list[Row]] = {}
     for row in _rows(entries):
-        by_group.setdefault(group_key(row.lead.rule), []).append(row)
+        key = group_key(row.lead.rule)
+        by_group.setdefault((key, None if profile(row.lead.rule).group else row.severity), []).append(row)
     groups = []
-    for key, rows in by_group.items():
+    for (key, _), rows in by_group.items():
         rows.sort(key=lambda r: (r.severity.value, profile(r.lead.rule).rank, r.lead.rule, r.object))
         key_rows = tuple(Row(tuple(replace(e, group=key) for e in r.entries)) for r in rows)
         groups.append(FindingGroup(key, key_rows))

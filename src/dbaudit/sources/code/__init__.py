@@ -68,6 +68,7 @@ def scan_code(root: str | Path, model: SchemaModel | None = None) -> CodeFacts:
         credentials=tuple(dict.fromkeys(facts.credentials)),
         column_values=tuple(dict.fromkeys(facts.column_values)),
         auto_updated=tuple(dict.fromkeys(facts.auto_updated)),
+        joins=tuple(dict.fromkeys(facts.joins)),
         files_scanned=len(files),
     )
 

@@ -19,6 +19,7 @@ from dbaudit.model.code_facts import (
     CredentialInConfig,
     EncryptedColumn,
     EphemeralKey,
+    JoinCondition,
     LatestRowQuery,
     OffsetPagination,
     PartitionTask,
@@ -140,6 +141,10 @@ class PythonFacts:
     credentials: list[CredentialInConfig] = field(default_factory=list)
     column_values: list[ColumnValues] = field(default_factory=list)
     auto_updated: list[AutoUpdatedColumn] = field(default_factory=list)
+    joins: list[JoinCondition] = field(default_factory=list)
+
+
+_JOIN_METHODS = frozenset({"join", "outerjoin", "join_from", "outerjoin_from"})
 
 
 class _ModuleScanner:
@@ -183,6 +188,8 @@ class _ModuleScanner:
                 self._latest_row(node)
             elif method == "offset" and node.args and not isinstance(node.args[0], ast.Constant):
                 self._offset(node)
+            elif method in _JOIN_METHODS:
+                self._joins(node)
             if method in _KEY_GENERATORS:
                 self._ephemeral_key(node, scope)
 
@@ -223,6 +230,16 @@ class _ModuleScanner:
                         LatestRowQuery(time_col[0], key_columns, time_col[1], self.loc(node))
                     )
                     return
+
+    def _joins(self, node: ast.Call) -> None:
+        """``.join(Tag, Tag.id == instance_tags.c.tag_id)``: each column equality of the ON clause."""
+        for arg in node.args[1:]:
+            for cond in ast.walk(arg):
+                if not (isinstance(cond, ast.Compare) and len(cond.ops) == 1 and isinstance(cond.ops[0], ast.Eq)):
+                    continue
+                left, right = self.orm.column_of(cond.left), self.orm.column_of(cond.comparators[0])
+                if left is not None and right is not None and left[0] != right[0]:
+                    self.facts.joins.append(JoinCondition(*left, *right, self.loc(node)))
 
     def _offset(self, node: ast.Call) -> None:
         assert isinstance(node.func, ast.Attribute)

@@ -4,14 +4,14 @@ the reason stated; the configuration's severity wins; unknown statistics keep th
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import timedelta
 from typing import Any
 
 import psycopg
 import pytest
 
-from dbaudit.auditing import audit
+from dbaudit.auditing import audit, calibration_input
 from dbaudit.calibrate import (
     SCALE,
     CalibrationInput,
@@ -157,17 +157,21 @@ class TestConfiguration:
             assert (out.severity, line(out)) == (Severity.P1, "")
 
     def test_override_wins_in_the_audit(self, calib_url: str) -> None:
-        """Through ``audit``: calibrated by default, the configured severity when one is set."""
-        def severity_of(config: Config) -> tuple[Severity, bool]:
-            result = audit(calib_url, config=config, stats=False)
-            (tiny,) = [f for f in result.findings
-                       if f.rule == "fk-without-index" and f.objects[0] == "public.tiny.parent_id"]
-            return tiny.severity, "calibration.from" in dict(tiny.data)
+        """Through ``audit``: calibrated by default, the configured severity when one is set; a data
+        check recalibrates the audit's findings from their defaults."""
+        def tiny_of(findings: Iterable[Finding]) -> Finding:
+            (tiny,) = [f for f in findings if f.rule == "fk-without-index" and f.objects[0] == "public.tiny.parent_id"]
+            return tiny
 
         select = Config(select=("fk-without-index",))
-        assert severity_of(select) == (Severity.P2, True)
-        assert severity_of(dataclasses.replace(select, severity=(("fk-without-index", Severity.P0),))) == (
-            Severity.P0, False)
+        result = audit(calib_url, config=select, stats=False)
+        tiny = tiny_of(result.findings)
+        assert (tiny.severity, "calibration.from" in dict(tiny.data)) == (Severity.P2, True)
+        overridden = audit(calib_url, config=dataclasses.replace(select, severity=(("indexes", Severity.P0),)))
+        assert (tiny_of(overridden.findings).severity, tiny_of(overridden.findings).data) == (Severity.P0, ())
+        data = {tiny.fingerprint: DataFact("confirmed", 2)}
+        again, _ = calibrate(result.findings, calibration_input(result.model, result.inputs, data), select)
+        assert tiny_of(again).severity is Severity.P1
 
     def test_calibration_off_by_option(self, model: SchemaModel, fk_findings: dict[str, Finding]) -> None:
         config = Config(rule_options=(("ALL", (("calibrate", False),)),))
@@ -204,6 +208,13 @@ class TestCodeAndActivity:
         out = run([fk_findings["mid"]], CalibrationInput(busy))["mid"]
         assert (out.severity, line(out)) == (
             Severity.P0, "severity raised P1 → P0: parent deletes 300 rows/s, each one scanning the child")
+
+    def test_writes_raise_an_index_finding(self, model: SchemaModel) -> None:
+        """Every write maintains every index: a table written 200 rows/s lifts too-many-indexes to P1."""
+        many = Finding("too-many-indexes", "indexes", Severity.P2, ("public.mid",), "16 indexes")
+        hot = with_table(aged(model, 1), "public.mid", n_tup_ins=100 * 86400, n_tup_upd=100 * 86400, n_tup_del=0)
+        out = run([many], CalibrationInput(hot))["mid"]
+        assert (out.severity, line(out)) == (Severity.P1, "severity raised P2 → P1: mid is written 200 rows/s")
 
     def test_rates_need_an_hour_of_statistics(self, model: SchemaModel, fk_findings: dict[str, Finding]) -> None:
         young = with_table(aged(model, 0.01), "public.parent", n_tup_del=10**9)

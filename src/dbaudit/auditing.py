@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dbaudit.config import Config
 from dbaudit.findings import Finding, Note, sort_findings
@@ -27,6 +27,9 @@ from dbaudit.model.schema import Location, SchemaModel
 from dbaudit.progress import step as progress_step
 from dbaudit.redact import redact_url
 from dbaudit.report.context import SourceRef
+
+if TYPE_CHECKING:
+    from dbaudit.calibrate import CalibrationInput, DataFact
 
 Progress = Callable[[str], None]
 
@@ -133,17 +136,28 @@ def audit(
     return AuditResult(model, sort_findings(located), (*notes, *config_notes), tuple(sources), inputs)
 
 
+def calibration_input(
+    model: SchemaModel, inputs: dict[str, Any], data: Mapping[str, DataFact] | None = None,
+) -> CalibrationInput:
+    """What the severity calibration weighs for an audit of ``model`` with ``inputs`` (code scan,
+    statistics, models), plus data checks by finding fingerprint (``check-data``): a
+    :class:`dbaudit.calibrate.CalibrationInput`. ``calibrate(result.findings, calibration_input(
+    result.model, result.inputs, data), config)`` recalibrates an audit's findings."""
+    from dbaudit.calibrate import CalibrationInput  # noqa: PLC0415
+
+    models = inputs.get("models")
+    return CalibrationInput(model, code=inputs.get("code"), runtime=inputs.get("runtime"),
+                            models=models if isinstance(models, SchemaModel) else None, data=data or {})
+
+
 def _calibrate(
     findings: list[Finding], model: SchemaModel, inputs: dict[str, Any], config: Config, notes: list[Note],
 ) -> list[Finding]:
     """Severities weighed by size, activity, code use and data (:mod:`dbaudit.calibrate`), before the
     configuration applies (a severity the user sets wins)."""
-    from dbaudit.calibrate import CalibrationInput, calibrate  # noqa: PLC0415
+    from dbaudit.calibrate import calibrate  # noqa: PLC0415
 
-    models = inputs.get("models")
-    evidence = CalibrationInput(model, code=inputs.get("code"), runtime=inputs.get("runtime"),
-                                models=models if isinstance(models, SchemaModel) else None)
-    calibrated, calibration_notes = calibrate(findings, evidence, config)
+    calibrated, calibration_notes = calibrate(findings, calibration_input(model, inputs), config)
     notes.extend(calibration_notes)
     return calibrated
 
@@ -284,4 +298,4 @@ def applied_versions(target_spec: str, model: SchemaModel) -> tuple[str, ...] | 
     return tuple(str(row[0]) for row in rows)
 
 
-__all__ = ["AuditResult", "Progress", "audit", "load_target"]
+__all__ = ["AuditResult", "Progress", "audit", "calibration_input", "load_target"]

@@ -264,7 +264,9 @@ class _Context:
             (runtime.collected_at - runtime.stats_since).total_seconds()
             if runtime is not None and runtime.stats_since is not None else None
         )
+        self.resolved: dict[str, str | None] = {}
         self.code_tables = self._code_tables()
+        self.paths = self._code_paths()
 
     # -- one finding ------------------------------------------------------------------------------
 
@@ -395,27 +397,36 @@ class _Context:
 
     def code_paths(self, finding: Finding, table: Table, kind: CodePath | None) -> list[str]:
         """Where the scanned code runs this finding's path (``file:line``, at most two)."""
-        code = self.evidence.code
-        if code is None or kind is None:
+        if kind is None:
             return []
-        name, column = table.qualified_name, _column(finding)
-        found: list[Location | None] = []
-        if kind == "join":
-            found = [j.location for j in code.joins
-                     if (self.resolve(j.table), j.column) == (name, column)
-                     or (self.resolve(j.other_table), j.other_column) == (name, column)]
-        elif kind == "search":
-            found = [s.location for s in code.searches if self.resolve(s.table) == name and s.column == column]
-        elif kind == "latest":
-            found = [q.location for q in code.latest_rows if self.resolve(q.table) == name]
-        else:
-            found = [o.location for o in code.offsets if o.table and self.resolve(o.table) == name]
-        texts = [f"{loc.path}:{loc.line}" for loc in found if loc is not None]
-        return list(dict.fromkeys(texts))[:2]
+        column = _column(finding) if kind in ("join", "search") else ""
+        return self.paths.get((kind, table.qualified_name, column), [])[:2]
 
     def resolve(self, name: str) -> str | None:
-        table = resolve_table(self.model, name)
-        return table.qualified_name if table is not None else None
+        if name not in self.resolved:
+            table = resolve_table(self.model, name)
+            self.resolved[name] = table.qualified_name if table is not None else None
+        return self.resolved[name]
+
+    def _code_paths(self) -> dict[tuple[str, str, str], list[str]]:
+        """The code scan's paths by (kind, table, column): built once, each fact resolved once."""
+        code = self.evidence.code
+        if code is None:
+            return {}
+        facts: list[tuple[CodePath, str | None, str, Location | None]] = [
+            ("join", j.table, j.column, j.location) for j in code.joins]
+        facts += [("join", j.other_table, j.other_column, j.location) for j in code.joins]
+        facts += [("search", s.table, s.column, s.location) for s in code.searches]
+        facts += [("latest", q.table, "", q.location) for q in code.latest_rows]
+        facts += [("offset", o.table, "", o.location) for o in code.offsets]
+        out: dict[tuple[str, str, str], list[str]] = {}
+        for kind, name, column, loc in facts:
+            table = self.resolve(name) if name else None
+            if table is not None and loc is not None:
+                where = out.setdefault((kind, table, column), [])
+                if (text := f"{loc.path}:{loc.line}") not in where:
+                    where.append(text)
+        return out
 
     def _code_tables(self) -> set[str]:
         """Tables any code fact names."""

@@ -131,11 +131,14 @@ class TestSize:
         assert run([fk_findings["mid"]], CalibrationInput(model), higher)["mid"].severity is Severity.P0
 
     def test_source_without_statistics_is_one_note(self, model: SchemaModel, fk_findings: dict[str, Finding]) -> None:
-        """A model whose tables have no row counts (a .sql file) keeps every severity, with one note."""
+        """A model whose tables have no row counts (a .sql file), or only MySQL's cached estimates,
+        keeps every severity, with one note."""
         bare = dataclasses.replace(model, tables=tuple(dataclasses.replace(t, stats=None) for t in model.tables))
-        out, notes = calibrate(list(fk_findings.values()), CalibrationInput(bare))
-        assert [(f.severity, line(f)) for f in out] == [(Severity.P1, "")] * len(out)
-        assert [n.rule for n in notes] == ["calibration"]
+        mysql = dataclasses.replace(model, source=dataclasses.replace(model.source, dialect="mysql"))
+        for source in (bare, mysql):
+            out, notes = calibrate(list(fk_findings.values()), CalibrationInput(source))
+            assert [(f.severity, line(f)) for f in out] == [(Severity.P1, "")] * len(out)
+            assert [n.rule for n in notes] == ["calibration"]
 
     def test_rewrite_hazard_weighed_by_duration(self, model: SchemaModel) -> None:
         """A pending table rewrite of a small table is P2; of 40 GB, P0 (grading's throughputs)."""

@@ -54,6 +54,7 @@ from dbaudit.model.code_facts import CodeFacts, resolve_table
 from dbaudit.model.locate import object_owners
 from dbaudit.model.schema import Location, SchemaModel, Table, TableKind
 from dbaudit.model.statistics import RuntimeStatistics, StatementStats
+from dbaudit.redact import redact_url
 from dbaudit.rules.families import profile
 
 Effect = Literal["raise", "lower", "hold", "support", "state"]
@@ -202,8 +203,10 @@ def calibrate(
     out = [ctx.calibrated(f) for f in findings]
     notes = []
     if ctx.sized and not ctx.has_sizes:
-        notes.append(Note(f"severity calibration: {evidence.model.source.name} has no table statistics (row "
-                          "counts): size-sensitive findings keep their rules' default severities", rule="calibration"))
+        source = redact_url(evidence.model.source.name)
+        notes.append(Note(f"severity calibration: {source} has no row counts to trust (PostgreSQL statistics "
+                          "of analyzed tables): size-sensitive findings keep their rules' default severities",
+                          rule="calibration"))
     return out, notes
 
 
@@ -255,7 +258,10 @@ class _Context:
         self.options = config.options()
         self.overrides = config.severity_overrides
         self.owner = object_owners(self.model.tables)
-        self.has_sizes = any(t.stats is not None and t.stats.rows_estimate is not None for t in self.model.tables)
+        # Only PostgreSQL's reltuples is trusted: -1 until ANALYZE/VACUUM counted the rows (MySQL's
+        # TABLE_ROWS is a cached estimate that can say 0 for a table filled since).
+        self.has_sizes = self.model.source.dialect == "postgresql" and any(
+            t.stats is not None and t.stats.rows_estimate is not None for t in self.model.tables)
         self.sized = False  # a size-sensitive finding was met
         age = self.model.source.statistics_age_days
         self.window_s = age * 86400 if age is not None else None
@@ -323,7 +329,7 @@ class _Context:
         paths = self.code_paths(finding, table, spec.code)
         if size.rows == 0:
             yield Reason.of("lower", "empty", table=name)
-        elif size.rows <= limits.small_rows:
+        elif size.rows <= limits.small_rows and (size.total_bytes or 0) < limits.large_bytes:
             yield Reason.of("lower", "small", table=name, rows=size.rows)
         elif size.rows >= limits.large_rows or (size.total_bytes or 0) >= limits.large_bytes:
             yield (Reason.of("raise", "large", table=name, rows=size.rows, bytes=size.total_bytes)

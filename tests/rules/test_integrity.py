@@ -68,8 +68,9 @@ class TestFkMissing:
                 "SELECT count(*) AS orphan_rows FROM public.database_size_aggregations AS c LEFT JOIN "
                 "public.instances AS p ON p.id = c.instance_id WHERE c.instance_id IS NOT NULL AND p.id IS NULL;"
             ),
-            data=(("constraint", "database_size_aggregations_instance_id_fkey"),
-                  ("references", "public.instances.id")),
+            data=(("columns", ("instance_id",)), ("constraint", "database_size_aggregations_instance_id_fkey"),
+                  ("ref_columns", ("id",)), ("ref_table", "public.instances"),
+                  ("references", "public.instances.id"), ("table", "public.database_size_aggregations")),
         )]
 
     def test_fk_missing_finds_partitioned_with_per_partition_validation(self) -> None:

@@ -426,7 +426,14 @@ def _per_partition_finding(table: Table, column: Column, parent: Table, partitio
         verify_sql=orphan_query(table, (column.name,), parent, (parent_key(parent, column),)),
         locations=locations(column, table),
         severity=Severity.P2,
+        data=fk_data(table, (column.name,), parent, (parent_key(parent, column),)),
     )
+
+
+def fk_data(table: Table, columns: tuple[str, ...], ref: Table, ref_columns: tuple[str, ...]) -> dict[str, Any]:
+    """A relation as machine-readable finding data (``check-data`` counts orphans from it)."""
+    return {"table": table.qualified_name, "columns": columns, "ref_table": ref.qualified_name,
+            "ref_columns": ref_columns}
 
 
 def parent_key(parent: Table, column: Column) -> str:
@@ -467,7 +474,8 @@ def _fk_missing_finding(
         fix_sql=lock_guarded("\n".join(fix)),
         verify_sql=orphan_query(table, (column.name,), parent, (key.name,)),
         locations=tuple(dict.fromkeys(locs)),
-        data={"references": col_obj(parent, key.name), "constraint": name},
+        data={"references": col_obj(parent, key.name), "constraint": name,
+              **fk_data(table, (column.name,), parent, (key.name,))},
         severity=inference.severity if inference is not None else None,
     )
 
@@ -770,6 +778,8 @@ def _redundant_finding(
             f"ON p.{ident(ref_key)} = c.{ident(key)} WHERE p.{ident(parent_column)} <> c.{ident(column)};"
         ),
         locations=locations(table.column(column), fk, table),
+        data={"table": table.qualified_name, "key": key, "column": column, "ref_table": parent.qualified_name,
+              "ref_key": ref_key, "parent_column": parent_column},
     )
 
 
@@ -1090,8 +1100,9 @@ def fk_not_validated(ctx: RuleContext) -> Iterator[Finding]:
             parent = model.table(fk.ref_qualified)
             verify = (orphan_query(table, fk.columns, parent, fk.ref_columns) if parent is not None
                       else _convalidated(table, fk.name))
+            data = {"constraint": fk.name, **fk_data(table, fk.columns, parent, fk.ref_columns)} if parent else None
             yield _not_valid_finding(table, fk.name, f"foreign key {fk.columns} -> {fk.ref_qualified}",
-                                     verify, fk)
+                                     verify, fk, data)
         for check in table.checks:
             if not check.validated:
                 yield _not_valid_finding(table, check.name, f"check {check.expression}",
@@ -1104,7 +1115,9 @@ def _convalidated(table: Table, name: str) -> str:
             f"AND conname = {literal(name)};")
 
 
-def _not_valid_finding(table: Table, name: str, what: str, verify: str, item: Any) -> Finding:
+def _not_valid_finding(
+    table: Table, name: str, what: str, verify: str, item: Any, data: dict[str, Any] | None = None
+) -> Finding:
     return fk_not_validated.finding(
         objects=[rel_obj(table.schema, name)],
         title=f"constraint {rel_obj(table.schema, name)} on {table.qualified_name} is NOT VALID",
@@ -1115,6 +1128,7 @@ def _not_valid_finding(table: Table, name: str, what: str, verify: str, item: An
         fix_sql=f"ALTER TABLE {tsql(table)} VALIDATE CONSTRAINT {ident(name)};",
         verify_sql=verify,
         locations=locations(item, table),
+        data=data,
     )
 
 

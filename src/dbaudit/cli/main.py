@@ -16,6 +16,7 @@ COMMANDS: dict[str, str] = {
     "demo": "dbaudit.cli.demo_cmd:demo_command",
     "docs": "dbaudit.cli.docs_cmd:docs_command",
     "audit": "dbaudit.cli.audit_cmd:audit_command",
+    "check-data": "dbaudit.cli.check_data_cmd:check_data_command",
     "drift": "dbaudit.cli.drift_cmd:drift_command",
     "inspect": "dbaudit.cli.inspect_cmd:inspect_command",
     "lint-migrations": "dbaudit.cli.lint_cmd:lint_command",

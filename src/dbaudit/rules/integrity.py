@@ -1102,7 +1102,7 @@ def fk_not_validated(ctx: RuleContext) -> Iterator[Finding]:
                       else _convalidated(table, fk.name))
             data = {"constraint": fk.name, **fk_data(table, fk.columns, parent, fk.ref_columns)} if parent else None
             yield _not_valid_finding(table, fk.name, f"foreign key {fk.columns} -> {fk.ref_qualified}",
-                                     verify, fk, data)
+                                     verify, fk, data=data)
         for check in table.checks:
             if not check.validated:
                 yield _not_valid_finding(table, check.name, f"check {check.expression}",
@@ -1116,7 +1116,7 @@ def _convalidated(table: Table, name: str) -> str:
 
 
 def _not_valid_finding(
-    table: Table, name: str, what: str, verify: str, item: Any, data: dict[str, Any] | None = None
+    table: Table, name: str, what: str, verify: str, item: Any, *, data: dict[str, Any] | None = None
 ) -> Finding:
     return fk_not_validated.finding(
         objects=[rel_obj(table.schema, name)],

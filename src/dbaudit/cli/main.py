@@ -18,6 +18,7 @@ COMMANDS: dict[str, str] = {
     "audit": "dbaudit.cli.audit_cmd:audit_command",
     "check-data": "dbaudit.cli.check_data_cmd:check_data_command",
     "drift": "dbaudit.cli.drift_cmd:drift_command",
+    "fix": "dbaudit.cli.fix_cmd:fix_command",
     "inspect": "dbaudit.cli.inspect_cmd:inspect_command",
     "lint-migrations": "dbaudit.cli.lint_cmd:lint_command",
     "rules": "dbaudit.cli.rules_cmd:rules_command",

@@ -1,0 +1,164 @@
+"""A fix plan: the selected findings' fixes as one ordered, reversible, checked sequence of steps.
+
+For each finding (in the order given) its fix SQL is classified statement by statement
+(:mod:`.classify`); the statements of one finding keep their relative order where they touch the same
+objects, and otherwise each statement goes to its phase, so the whole plan runs: concurrent index
+builds, catalog-only additions, validations (a later transaction than their ``NOT VALID``), drops,
+renames last. A finding whose data would make its fix fail (orphans before a foreign key's VALIDATE,
+NULLs before SET NOT NULL) is *blocked*: its statements and the clean-up query are written commented
+out, never run. A finding whose fix cannot be run safely or undone is *not fixed*, with the reason.
+The :class:`~.undo.Tracker` then writes each step's undo (the downgrade, in reverse order) and the
+post-checks of the effects that last.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from dbaudit.checkdata.results import CheckResult, Outcome
+from dbaudit.findings import Finding
+from dbaudit.fix.classify import classify_script
+from dbaudit.fix.steps import Classified, Phase, Step, Stmt, Unsupported
+from dbaudit.fix.undo import Tracker
+from dbaudit.model.schema import SchemaModel
+
+
+@dataclass(frozen=True)
+class FixItem:
+    """One finding in the plan: its steps, or why they are written commented out."""
+
+    finding: Finding
+    id: str
+    statements: tuple[Classified, ...] = ()
+    blocked: str | None = None     # the data that blocks the fix (its statements stay commented out)
+    cleanup: str | None = None     # the clean-up query to review and run by hand
+    note: str | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.finding.severity.name} {self.finding.rule} {', '.join(self.finding.objects[:1])}"
+
+
+@dataclass(frozen=True)
+class NotFixed:
+    finding: Finding
+    id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class FixPlan:
+    items: tuple[FixItem, ...]
+    not_fixed: tuple[NotFixed, ...]
+    upgrade: tuple[Step, ...]
+    downgrade: tuple[tuple[Stmt, int], ...]      # (statement, item index), in the order to run
+    checks: tuple[tuple[int, str], ...]          # (item index, condition) after the upgrade
+    skipped: tuple[str, ...] = field(default=())  # steps left out because an earlier one did the work
+
+    @property
+    def active(self) -> tuple[FixItem, ...]:
+        return tuple(i for i in self.items if i.blocked is None)
+
+    @property
+    def blocked(self) -> tuple[FixItem, ...]:
+        return tuple(i for i in self.items if i.blocked is not None)
+
+
+def plan_item(finding: Finding, entry_id: str, model: SchemaModel, fix_sql: str | None,
+              result: CheckResult | None) -> FixItem | NotFixed:
+    """Classify one finding's fix and decide, from its data check, whether the data blocks it."""
+    if not fix_sql:
+        return NotFixed(finding, entry_id, "the rule gives no fix SQL for this finding")
+    try:
+        statements = classify_script(fix_sql, model, where=f"{finding.rule} fix")
+    except Unsupported as exc:
+        return NotFixed(finding, entry_id, str(exc))
+    if not statements:
+        return NotFixed(finding, entry_id, "the fix has no statement to run")
+    data_changes = [s for s in statements if s.data_change]
+    confirmed = result is not None and result.outcome is Outcome.CONFIRMED and result.check.blocks_fix
+    if confirmed:
+        assert result is not None
+        return FixItem(finding, entry_id, tuple(statements), blocked=_blocked_text(result),
+                       cleanup=result.check.cleanup_sql or "\n".join(s.stmt.sql for s in data_changes))
+    if data_changes:
+        clean = result is not None and result.outcome is Outcome.CLEARED
+        if not clean:
+            return FixItem(finding, entry_id, tuple(statements),
+                           blocked="the fix changes data (a backfill); dbaudit writes it but never runs it",
+                           cleanup="\n".join(s.stmt.sql for s in data_changes))
+        kept = tuple(s for s in statements if not s.data_change)
+        return FixItem(finding, entry_id, kept, note="the data change of this fix is not needed: "
+                       f"no {result.check.what if result else 'rows'} at generation time")
+    return FixItem(finding, entry_id, tuple(statements))
+
+
+def _blocked_text(result: CheckResult) -> str:
+    scope = "full scan" if result.sample_percent is None else f"{result.sample_percent:.3g}% sample"
+    return f"{result.problems:,} {result.check.what} ({scope} by check-data)"
+
+
+def build_plan(items: list[FixItem | NotFixed], model: SchemaModel) -> FixPlan:
+    """Order the steps of every active item, then write undo statements and post-checks."""
+    fixable = [i for i in items if isinstance(i, FixItem)]
+    not_fixed = [i for i in items if isinstance(i, NotFixed)]
+    while True:
+        try:
+            return _lay_out(fixable, not_fixed, model)
+        except _ItemFailed as failed:
+            item = fixable.pop(failed.index)
+            not_fixed.append(NotFixed(item.finding, item.id, failed.reason))
+
+
+class _ItemFailed(Exception):
+    def __init__(self, index: int, reason: str) -> None:
+        super().__init__(reason)
+        self.index, self.reason = index, reason
+
+
+def _lay_out(items: list[FixItem], not_fixed: list[NotFixed], model: SchemaModel) -> FixPlan:
+    steps: list[Step] = []
+    for n, item in enumerate(items):
+        if item.blocked is None:
+            steps += _phased(item, n)
+    steps.sort(key=lambda s: s.sort_key)
+    tracker = Tracker(model)
+    tracker.attached = {("rel", e.column or e.schema, e.value or "") for s in steps for e in s.effects
+                        if e.kind == "attach"}
+    placed: list[Step] = []
+    skipped: list[str] = []
+    for step in steps:
+        if step.effects and all(tracker.redundant(e) for e in step.effects):
+            skipped.append(f"{items[step.item].label}: {' '.join(step.stmt.sql.split())[:160]} "
+                           "(an earlier step already removed it)")
+            continue
+        undo: list[Stmt] = []
+        try:
+            for effect in step.effects:
+                undo += tracker.apply(effect)
+        except Unsupported as exc:
+            raise _ItemFailed(step.item, str(exc)) from None
+        placed.append(replace(step, undo=tuple(undo)))
+    downgrade = tuple((stmt, step.item) for step in reversed(placed) for stmt in step.undo)
+    checks = tuple(dict.fromkeys((step.item, c) for step in placed for e in step.effects for c in tracker.checks(e)))
+    return FixPlan(tuple(items), tuple(not_fixed), tuple(placed), downgrade, checks, tuple(skipped))
+
+
+def _phased(item: FixItem, index: int) -> list[Step]:
+    """The item's statements as steps: each in its phase, but never before an earlier statement of the
+    same finding that touches one of its objects."""
+    out: list[Step] = []
+    for position, classified in enumerate(item.statements):
+        phase = classified.phase
+        for earlier in out:
+            if earlier.phase > phase and _shares(item.statements[earlier.position], classified):
+                phase = earlier.phase
+        out.append(Step(classified.stmt, Phase(phase), index, position, classified.effects))
+    return out
+
+
+def _shares(a: Classified, b: Classified) -> bool:
+    return bool(a.keys & b.keys)
+
+
+__all__ = ["FixItem", "FixPlan", "NotFixed", "build_plan", "plan_item"]

@@ -80,7 +80,7 @@ def orphans(finding: Finding, model: SchemaModel, options: CheckOptions) -> Data
     join = " AND ".join(f"p.{ident(r)} = c.{ident(c)}" for c, r in zip(columns, ref_columns, strict=True))
     not_null = " AND ".join(f"c.{ident(c)} IS NOT NULL" for c in columns)
     count, sample = row_check(
-        from_=lambda src: f"{src} AS c LEFT JOIN {tsql(ref)} AS p ON {join}",
+        from_=lambda src: f"{src} LEFT JOIN {tsql(ref)} AS p ON {join}",
         condition=f"{not_null} AND p.{ident(ref_columns[0])} IS NULL",
         key=key_json(table, "c", [(c, f"c.{ident(c)}") for c in columns]),
     )
@@ -103,7 +103,7 @@ def inconsistent(finding: Finding, model: SchemaModel, options: CheckOptions) ->
         return None
     key, column, ref_key, parent_column = (str(n) for n in names)
     count, sample = row_check(
-        from_=lambda src: f"{src} AS c JOIN {tsql(parent)} AS p ON p.{ident(ref_key)} = c.{ident(key)}",
+        from_=lambda src: f"{src} JOIN {tsql(parent)} AS p ON p.{ident(ref_key)} = c.{ident(key)}",
         condition=f"p.{ident(parent_column)} <> c.{ident(column)}",
         key=key_json(table, "c", [(key, f"c.{ident(key)}"), (column, f"c.{ident(column)}"),
                                   (f"{parent.name}.{parent_column}", f"p.{ident(parent_column)}")]),
@@ -129,13 +129,13 @@ def repeated_ids(finding: Finding, model: SchemaModel, options: CheckOptions) ->
 
     def count(source: Source) -> str:
         return (f"SELECT count(*) FILTER (WHERE n > 1) AS problems, coalesce(sum(n), 0) AS scanned, "
-                f"NULL::jsonb AS detail FROM (SELECT count(*) AS n FROM {source} AS c GROUP BY {cols}) AS g")
+                f"NULL::jsonb AS detail FROM (SELECT count(*) AS n FROM {source} GROUP BY {cols}) AS g")
 
     def sample(source: Source, limit: int) -> str:
         where = "c.tableoid::regclass::text"
         obj = ", ".join(f"{literal(k)}, c.{ident(k)}" for k in keys)
         return (f"SELECT jsonb_build_object({obj}, 'rows', count(*), 'partitions', "
-                f"jsonb_agg(DISTINCT {where} ORDER BY {where}))::text AS k FROM {source} AS c "
+                f"jsonb_agg(DISTINCT {where} ORDER BY {where}))::text AS k FROM {source} "
                 f"GROUP BY {cols} HAVING count(*) > 1 ORDER BY 1 LIMIT {int(limit)}")
 
     # A sample almost never holds both rows of a pair: only a full scan can count them.
@@ -159,10 +159,10 @@ def near_limit(finding: Finding, model: SchemaModel, options: CheckOptions) -> D
     def count(source: Source) -> str:
         return (f"SELECT count(*) FILTER (WHERE {length} >= {threshold}) AS problems, count(*) AS scanned, "
                 f"jsonb_build_object('longest', max({length}), 'limit', {limit}, 'threshold', {threshold}) AS detail "
-                f"FROM {source} AS c")
+                f"FROM {source}")
 
     def sample(source: Source, n: int) -> str:
-        return (f"SELECT {key_json(table, 'c', [('length', length)])} AS k FROM {source} AS c "
+        return (f"SELECT {key_json(table, 'c', [('length', length)])} AS k FROM {source} "
                 f"WHERE {length} >= {threshold} ORDER BY 1 LIMIT {int(n)}")
 
     return DataCheck(finding.rule, finding.objects, "near-limit", table,
@@ -178,7 +178,7 @@ def nulls(finding: Finding, model: SchemaModel, options: CheckOptions) -> DataCh
     table, column = _table(model, data.get("table")), data.get("column")
     if table is None or not isinstance(column, str):
         return None
-    count, sample = row_check(from_=lambda src: f"{src} AS c", condition=f"c.{ident(column)} IS NULL",
+    count, sample = row_check(from_=lambda src: f"{src}", condition=f"c.{ident(column)} IS NULL",
                               key=key_json(table, "c"))
     cleanup = f"UPDATE {tsql(table)} SET {ident(column)} = DEFAULT WHERE {ident(column)} IS NULL;"
     return DataCheck(finding.rule, finding.objects, "nulls", table, "NULL rows", count, sample,
@@ -206,7 +206,7 @@ def values_in_use(finding: Finding, model: SchemaModel, options: CheckOptions) -
             f"ORDER BY n DESC, v) FILTER (WHERE r <= {MAX_VALUES}), '[]'::jsonb)) AS detail "
             f"FROM (SELECT c.{ident(column)}::text AS v, count(*) AS n, "
             f"row_number() OVER (ORDER BY count(*) DESC, c.{ident(column)}::text) AS r "
-            f"FROM {source} AS c GROUP BY 1) AS g"
+            f"FROM {source} GROUP BY 1) AS g"
         )
 
     return DataCheck(finding.rule, finding.objects, "values", table, "rows with values the code does not use",
@@ -238,17 +238,17 @@ def sequence_usage(finding: Finding, model: SchemaModel, options: CheckOptions) 
     def count(source: Source) -> str:
         # The sequence relation itself: pg_sequences shows NULL until nextval() was called once after setval.
         last = (f"(SELECT last_value - CASE WHEN is_called THEN 0 ELSE 1 END FROM {qualified(seq.schema, seq.name)})"
-                if seq is not None else f"(SELECT max({col}) FROM {source} AS c)")
+                if seq is not None else f"(SELECT max({col}) FROM {source})")
         if previous is not None:
             rate = (f"(l.v - {int(previous[0])})::numeric / nullif(extract(epoch FROM now() - "
                     f"{literal(previous[1])}::timestamptz) / 86400.0, 0)")
             origin, recent, scanned = "'snapshots'", "", "NULL::bigint"
         elif stamp is not None:
             ts = f"c.{ident(stamp)}"
-            recent = (f", newest AS (SELECT max({ts}) AS m FROM {source} AS c), "
+            recent = (f", newest AS (SELECT max({ts}) AS m FROM {source}), "
                       f"recent AS (SELECT (max({col}) - min({col}))::numeric AS used, "
                       f"extract(epoch FROM max({ts})::timestamptz - min({ts})::timestamptz) / 86400.0 AS days, "
-                      f"count(*) AS n FROM {source} AS c, newest WHERE {ts} >= newest.m - interval '30 days')")
+                      f"count(*) AS n FROM {source}, newest WHERE {ts} >= newest.m - interval '30 days')")
             rate = "(SELECT used / nullif(days, 0) FROM recent)"
             origin, scanned = f"{literal('rows')}", "(SELECT n FROM recent)"
         else:
@@ -286,7 +286,7 @@ def partitions_ahead(finding: Finding, model: SchemaModel, options: CheckOptions
         return (
             f"SELECT CASE WHEN max({key}) >= {day} - {int(options.arriving_days)} THEN 1 ELSE 0 END AS problems, "
             f"NULL::bigint AS scanned, jsonb_build_object('newest', max({key})::text, 'last_bound', {bound}::text, "
-            f"'days_left', {bound} - {day}, 'today', {day}::text) AS detail FROM {source} AS c"
+            f"'days_left', {bound} - {day}, 'today', {day}::text) AS detail FROM {source}"
         )
 
     return DataCheck(finding.rule, finding.objects, "partitions-ahead", table, "rows arriving", count)

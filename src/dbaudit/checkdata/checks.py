@@ -1,8 +1,8 @@
 """What a data check is: the SQL that counts a finding's problem rows on live data, and its builders.
 
 A :class:`DataCheck` belongs to one finding. Its SQL is written against a *source* for one table,
-the table itself or ``table TABLESAMPLE SYSTEM (p)``, so the runner can sample a huge table without
-the check knowing. Every count query returns one row ``(problems bigint, scanned bigint, detail
+the table itself or ``table TABLESAMPLE SYSTEM (p)``, always aliased ``c``, so the runner can sample a
+huge table without the check knowing. Every count query returns one row ``(problems bigint, scanned bigint, detail
 jsonb)``; the sample query returns up to N rows of one text column (a JSON object naming the row).
 
 Builders are registered per rule id (:func:`builder`) and read only the finding's machine-readable
@@ -25,7 +25,7 @@ KINDS = (
 # Kinds that measure (a rate, a horizon) rather than count bad rows: no problem is "measured", not "cleared".
 MEASURES = frozenset({"sequence", "partitions-ahead", "values"})
 
-Source = str  # the FROM item for the check's table: ``schema.t`` or ``schema.t TABLESAMPLE …``
+Source = str  # the FROM item for the check's table: ``schema.t AS c`` or ``schema.t AS c TABLESAMPLE …``
 
 
 @dataclass(frozen=True)

@@ -60,7 +60,7 @@ def run_check(conn: Any, check: DataCheck, options: CheckOptions) -> CheckResult
 
 
 def _run(conn: Any, check: DataCheck, options: CheckOptions, started: float) -> CheckResult:
-    table = qualified(check.table.schema, check.table.name)
+    table = f"{qualified(check.table.schema, check.table.name)} AS c"
     source = table
     percent: float | None = None
     cost = estimate(conn, check.count(source))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Sequence
 
 import click
 
@@ -97,7 +98,7 @@ def say(text: str) -> None:
     stderr.print(text, markup=False, highlight=False, soft_wrap=True)
 
 
-def _report(result: object, written: list[object], *, fmt: str, down: str | None) -> None:
+def _report(result: object, written: Sequence[object], *, fmt: str, down: str | None) -> None:
     from dbaudit.fix import FixResult  # noqa: PLC0415
 
     assert isinstance(result, FixResult)

@@ -72,9 +72,14 @@ class Tracker:
 
     def apply(self, e: Effect) -> list[Stmt]:
         """Record ``e`` and return what restores the state before it (in the order to run them)."""
-        handler = getattr(self, "_" + e.kind.replace("+", "_add").replace("-", "_drop"))
-        out: list[Stmt] = handler(e)
-        return out
+        handlers = {
+            "index+": self._index_add, "attach": self._attach, "index-": self._index_drop,
+            "constraint+": self._constraint_add, "validate": self._validate, "constraint-": self._constraint_drop,
+            "column-": self._column_drop, "column+": self._column_add, "type": self._type,
+            "not-null": self._not_null, "rename": self._rename, "trigger+": self._trigger_add,
+            "trigger-": self._trigger_drop, "partition+": self._partition_add,
+        }
+        return handlers[e.kind](e)
 
     def _index_add(self, e: Effect) -> list[Stmt]:
         key = ("rel", e.schema, e.name or "")

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 import click
 
-from dbaudit.cli.common import EXIT_FINDINGS, EXIT_OK, guarded, progress, progress_bar, stderr
+from dbaudit.cli.common import EXIT_FINDINGS, EXIT_OK, guarded, progress, stderr
 from dbaudit.errors import UsageError
 
 
@@ -87,7 +87,7 @@ def _head(migrations: str | None, fmt: str) -> str | None:
 
 def _database_version(target: str, model: object) -> str | None:
     """The one revision in the database's alembic_version, when there is exactly one."""
-    from dbaudit.audit import applied_versions  # noqa: PLC0415
+    from dbaudit.auditing import applied_versions  # noqa: PLC0415
     from dbaudit.model.schema import SchemaModel  # noqa: PLC0415
 
     versions = applied_versions(target, model) if isinstance(model, SchemaModel) else None
@@ -126,8 +126,8 @@ def _apply(target: str, result: object) -> None:
     from dbaudit.fix.apply import apply_plan  # noqa: PLC0415
 
     assert isinstance(result, FixResult)
-    with progress_bar("applying") as bar:
-        applied = apply_plan(target, result.plan, progress=bar)
+    with progress("applying the fix"):
+        applied = apply_plan(target, result.plan)
     stderr.print(f"applied: {applied.ran} statements run, {applied.skipped} already done, {applied.retries} "
                  "retries after lock timeouts; post-checks passed", markup=False, soft_wrap=True)
     for label, rows in applied.verifications:

@@ -26,7 +26,7 @@ from dbaudit.fix.render import Provenance
 from dbaudit.fix.steps import Unsupported
 
 if TYPE_CHECKING:
-    from dbaudit.audit import AuditResult
+    from dbaudit.auditing import AuditResult
     from dbaudit.config import Config
     from dbaudit.model.schema import SchemaModel
 
@@ -49,7 +49,8 @@ class FixResult:
 
     @property
     def model(self) -> SchemaModel:
-        return self.audit.model
+        model: SchemaModel = self.audit.model
+        return model
 
 
 def plan_fix(
@@ -65,7 +66,7 @@ def plan_fix(
     timeout_s: float = 120.0,
 ) -> FixResult:
     """Audit ``target`` and plan the fixes of the selected findings; reads, never writes."""
-    from dbaudit.audit import audit  # noqa: PLC0415
+    from dbaudit.auditing import audit  # noqa: PLC0415
     from dbaudit.config import Config as ConfigType  # noqa: PLC0415
     from dbaudit.report.grouping import consolidate  # noqa: PLC0415
 

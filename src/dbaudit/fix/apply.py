@@ -20,8 +20,6 @@ from dbaudit.fix.render import ATTEMPTS, LOCK_TIMEOUT
 from dbaudit.fix.steps import Stmt
 from dbaudit.redact import redact_text
 
-Progress = Callable[[int, int, str], None]
-
 
 class ApplyError(DbauditError):
     """A step of ``fix --apply`` failed; the message names it."""
@@ -35,14 +33,13 @@ class Applied:
     verifications: tuple[tuple[str, tuple[tuple[Any, ...], ...]], ...]
 
 
-def apply_plan(url: str, plan: FixPlan, *, progress: Progress | None = None,
-               sleep: Callable[[float], None] = time.sleep) -> Applied:
+def apply_plan(url: str, plan: FixPlan, *, sleep: Callable[[float], None] = time.sleep) -> Applied:
     """Run the upgrade of ``plan`` on ``url`` (read-write), then its post-checks and verifications."""
     import psycopg  # noqa: PLC0415
 
+    from dbaudit import progress  # noqa: PLC0415
     from dbaudit.sources.postgres.connect import connection_error, libpq_url  # noqa: PLC0415
 
-    step_done = progress or (lambda _done, _total, _what: None)
     try:
         conn = psycopg.connect(libpq_url(url), autocommit=True, application_name="dbaudit-fix")
     except psycopg.Error as exc:
@@ -51,8 +48,8 @@ def apply_plan(url: str, plan: FixPlan, *, progress: Progress | None = None,
     verifications = []
     with conn:
         total = len(plan.upgrade)
+        progress.step("applying the fix", total=total, unit="statements")
         for n, step in enumerate(plan.upgrade, 1):
-            step_done(n - 1, total, plan.items[step.item].label)
             try:
                 done, attempts = _run(conn, step.stmt, sleep)
             except psycopg.Error as exc:
@@ -60,7 +57,8 @@ def apply_plan(url: str, plan: FixPlan, *, progress: Progress | None = None,
             ran += 0 if done else 1
             skipped += 1 if done else 0
             retries += attempts
-        step_done(total, total, "post-checks")
+            progress.advance()
+        progress.step("post-checks")
         for index, condition in plan.checks:
             if not _holds(conn, condition):
                 raise ApplyError(f"fix --apply: post-check failed for {plan.items[index].label}: the catalog is "

@@ -98,7 +98,7 @@ def _index(sql: str, node: Any, model: SchemaModel) -> Classified:
     if node.concurrent:
         text = _CONCURRENT_INDEX.sub(r"\1IF NOT EXISTS ", sql, count=1)
         return Classified(Stmt(text, "concurrent", catalog.index_exists(schema, name)), Phase.BUILD,
-                          (Effect("index+", schema, table, name),), keys)
+                          (Effect("index+", schema, table, name, value=plain_keys(node)),), keys)
     target = model.table(f"{schema}.{table}")
     if not node.relation.inh and target is not None and target.kind is TableKind.PARTITIONED_TABLE:
         return Classified(Stmt(sql, "locking", catalog.index_exists(schema, name)), Phase.BUILD,
@@ -133,6 +133,23 @@ def _drop(sql: str, node: Any, model: SchemaModel) -> Classified:
         return Classified(Stmt(sql, "locking", done), Phase.DROP, tuple(triggers),
                           frozenset(f"table:{e.schema}.{e.table}" for e in triggers))
     raise Unsupported(f"DROP {_object_name(kind)} would lose data or cannot be undone")
+
+
+KEY_SEPARATOR = "\x1f"
+
+
+def plain_keys(node: Any) -> str | None:
+    """The columns of a plain btree index (no UNIQUE, WHERE, INCLUDE, expression or ordering), joined by
+    a separator no name holds; None otherwise. Two such indexes where one's keys lead the other's
+    serve the same lookups: a plan building both keeps the longer."""
+    if node.unique or node.whereClause is not None or node.indexIncludingParams or node.accessMethod != "btree":
+        return None
+    names = []
+    for param in node.indexParams or ():
+        if param.name is None or param.collation or param.opclass or param.ordering or param.nulls_ordering:
+            return None
+        names.append(str(param.name))
+    return KEY_SEPARATOR.join(names) or None
 
 
 def index_table(model: SchemaModel, schema: str, name: str) -> Table | None:
@@ -222,7 +239,7 @@ def _add_constraint(con: Any, schema: str, table: str, target: Table | None, mod
         raise Unsupported("ADD CHECK without NOT VALID scans the table under an ACCESS EXCLUSIVE lock")
     if con.contype in (ConstrType.CONSTR_UNIQUE, ConstrType.CONSTR_PRIMARY) and con.indexname:
         keys.add(f"index:{schema}.{con.indexname}")
-        return Phase.ADD, Effect("constraint+", schema, table, name, flag=True), keys, False
+        return Phase.ADD, Effect("constraint+", schema, table, name, value=str(con.indexname), flag=True), keys, False
     raise Unsupported("ADD UNIQUE / PRIMARY KEY without USING INDEX builds the index while blocking writes")
 
 

@@ -122,11 +122,14 @@ def _lay_out(items: list[FixItem], not_fixed: list[NotFixed], model: SchemaModel
         if item.blocked is None:
             steps += _phased(item, n)
     steps.sort(key=lambda s: s.sort_key)
+    steps, skipped = _covered_builds(steps, items)
     tracker = Tracker(model)
     tracker.attached = {("rel", e.column or e.schema, e.value or "") for s in steps for e in s.effects
                         if e.kind == "attach"}
+    # a unique index that becomes a constraint (USING INDEX) goes with the constraint
+    tracker.attached |= {("rel", e.schema, e.value) for s in steps for e in s.effects
+                         if e.kind == "constraint+" and e.value}
     placed: list[Step] = []
-    skipped: list[str] = []
     for step in steps:
         if step.effects and all(tracker.redundant(e) for e in step.effects):
             skipped.append(f"{items[step.item].label}: {' '.join(step.stmt.sql.split())[:160]} "
@@ -142,6 +145,34 @@ def _lay_out(items: list[FixItem], not_fixed: list[NotFixed], model: SchemaModel
     downgrade = tuple((stmt, step.item) for step in reversed(placed) for stmt in step.undo)
     checks = tuple(dict.fromkeys((step.item, c) for step in placed for e in step.effects for c in tracker.checks(e)))
     return FixPlan(tuple(items), tuple(not_fixed), tuple(placed), downgrade, checks, tuple(skipped))
+
+
+def _covered_builds(steps: list[Step], items: list[FixItem]) -> tuple[list[Step], list[str]]:
+    """Leave out a plain index one fix builds when another fix builds one whose keys start with the
+    same columns (fk-without-index's ``(a)`` and a composite key's ``(a, b)``): the longer serves both."""
+    builds = [(s, e) for s in steps for e in s.effects if e.kind == "index+" and e.value]
+    kept: list[Step] = []
+    skipped: list[str] = []
+    for step in steps:
+        own = next((e for e in step.effects if e.kind == "index+" and e.value), None)
+        cover = None if own is None else next(
+            (other for other, e in builds if other is not step and (e.schema, e.table) == (own.schema, own.table)
+             and _leads(own.value or "", e.value or "") and (e.value != own.value or other.item < step.item)),
+            None)
+        if cover is None:
+            kept.append(step)
+            continue
+        other = next(e for e in cover.effects if e.kind == "index+")
+        skipped.append(f"{items[step.item].label}: index {own.name if own else ''} left out, "
+                       f"{other.name} built by {items[cover.item].label} covers it")
+    return kept, skipped
+
+
+def _leads(short: str, long: str) -> bool:
+    from dbaudit.fix.classify import KEY_SEPARATOR  # noqa: PLC0415
+
+    a, b = short.split(KEY_SEPARATOR), long.split(KEY_SEPARATOR)
+    return len(a) <= len(b) and b[:len(a)] == a
 
 
 def _phased(item: FixItem, index: int) -> list[Step]:

@@ -20,6 +20,7 @@ from dbaudit.model.schema import (
     Column,
     ForeignKey,
     Index,
+    IndexElement,
     Location,
     ReferentialAction,
     SchemaModel,
@@ -28,7 +29,16 @@ from dbaudit.model.schema import (
 )
 from dbaudit.rules._code_facts import resolve_table
 from dbaudit.rules.registry import RuleContext, rule
-from dbaudit.sqltext import column_list, ident, literal, qualified, regclass_literal, script_lines, truncate_identifier
+from dbaudit.sqltext import (
+    column_list,
+    ident,
+    in_comment,
+    literal,
+    qualified,
+    regclass_literal,
+    script_lines,
+    truncate_identifier,
+)
 
 if TYPE_CHECKING:
     from dbaudit.rules._fk_inference import Inference
@@ -266,6 +276,21 @@ def fk_statements(
     return out
 
 
+def supporting_index(model: SchemaModel, table: Table, columns: tuple[str, ...]) -> list[str]:
+    """Statements building an index on a new foreign key's columns when none covers them (a key
+    without one is what ``fk-without-index`` reports), without blocking writes; else nothing."""
+    from dbaudit.rules._indexing import (  # noqa: PLC0415 - the index helpers import this module's users
+        LOCK_TIMEOUT as SET_TIMEOUT,
+    )
+    from dbaudit.rules._indexing import RESET_LOCK_TIMEOUT, covering_index, create_index_plan  # noqa: PLC0415
+
+    if covering_index(table, columns) is not None:
+        return []
+    plan = create_index_plan(model, table, [IndexElement(column=c) for c in columns])
+    lines = [line for line in script_lines(plan) if line.strip() not in (SET_TIMEOUT, RESET_LOCK_TIMEOUT)]
+    return [f"-- no index covers {in_comment(', '.join(columns))}: build one first", *lines]
+
+
 def orphan_query(table: Table, columns: tuple[str, ...], ref: Table, ref_columns: tuple[str, ...]) -> str:
     """Count child rows whose key matches no parent row (MATCH SIMPLE: rows with a NULL are fine)."""
     join = " AND ".join(f"p.{ident(r)} = c.{ident(c)}" for c, r in zip(columns, ref_columns, strict=True))
@@ -461,7 +486,8 @@ def _fk_missing_finding(
         locs.extend(locations(orm_fk))
     if table.kind is TableKind.PARTITIONED_TABLE:
         evidence.append(f"{table.qualified_name} is partitioned: the fix validates partition by partition")
-    fix = fk_statements(ctx.model, table, name, columns=(column.name,), ref=parent, ref_columns=(key.name,))
+    fix = supporting_index(ctx.model, table, (column.name,)) + fk_statements(
+        ctx.model, table, name, columns=(column.name,), ref=parent, ref_columns=(key.name,))
     return fk_missing.finding(
         objects=[col_obj(table, column.name)],
         title=f"{col_obj(table, column.name)} references {parent.qualified_name} without a foreign key",
@@ -741,6 +767,7 @@ def _redundant_finding(
     key, ref_key = fk.columns[0], fk.ref_columns[0]
     statements: list[str] = []
     if parent.kind is not TableKind.PARTITIONED_TABLE:
+        statements += supporting_index(ctx.model, table, (key, column))
         if not has_unique_on(parent, (ref_key, parent_column)):
             uq = generated_name(parent.name, f"{ref_key}_{parent_column}_key")
             statements += [

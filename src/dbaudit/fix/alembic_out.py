@@ -27,7 +27,7 @@ from dbaudit.fix.render import (
     phase_title,
     summary_lines,
 )
-from dbaudit.fix.steps import Stmt
+from dbaudit.fix.steps import Step, Stmt
 
 _HELPERS = '''
 LOCK_TIMEOUT = {lock_timeout!r}
@@ -125,6 +125,28 @@ def _blocked(item: FixItem, indent: str) -> list[str]:
     return lines
 
 
+def _phases(plan: FixPlan, steps: tuple[Step, ...], indent: str) -> list[str]:
+    body: list[str] = []
+    for phase, chosen in by_phase(steps):
+        body.append(f"{indent}# --- {phase_title(phase)}")
+        current = -1
+        for step in chosen:
+            if step.item != current:
+                current = step.item
+                body.append(f"{indent}# {one_line(plan.items[step.item].label)}")
+            body += _call(step.stmt, indent)
+        body.append("")
+    return body
+
+
+def _checks(plan: FixPlan, indent: str, *, late: bool) -> list[str]:
+    checks = plan.post_checks(late=late)
+    if not checks:
+        return []
+    title = "post-checks of the renames" if late else "post-checks: the catalog as the plan leaves it"
+    return [f"{indent}# --- {title}", *(f"{indent}_check({c!r}, {one_line(plan.items[i].label)!r})" for i, c in checks)]
+
+
 def render_revision(plan: FixPlan, source: Provenance, *, revision: str, down_revision: str | None,
                     message: str = "dbaudit fixes") -> str:
     indent = " " * 8
@@ -133,24 +155,16 @@ def render_revision(plan: FixPlan, source: Provenance, *, revision: str, down_re
     body: list[str] = []
     for item in plan.blocked:
         body += [*_blocked(item, indent), ""]
-    for phase, steps in by_phase(plan.upgrade):
-        body.append(f"{indent}# --- {phase_title(phase)}")
-        current = -1
-        for step in steps:
-            if step.item != current:
-                current = step.item
-                body.append(f"{indent}# {one_line(plan.items[step.item].label)}")
-            body += _call(step.stmt, indent)
-        body.append("")
+    body += _phases(plan, plan.before_renames, indent)
     if plan.skipped:
         body += [f"{indent}# left out (an earlier step already did the work):",
                  *(f"{indent}#   {one_line(s)}" for s in plan.skipped)]
-    if plan.checks:
-        body.append(f"{indent}# --- post-checks: the catalog as the plan leaves it")
-        body += [f"{indent}_check({c!r}, {one_line(plan.items[i].label)!r})" for i, c in plan.checks]
+    body += _checks(plan, indent, late=False)
     for item in plan.active:
         if item.finding.verify_sql:
             body.append(f"{indent}_verify({item.finding.verify_sql.strip().rstrip(';')!r}, {one_line(item.label)!r})")
+    body += _phases(plan, plan.renames, indent)
+    body += _checks(plan, indent, late=True)
     down: list[str] = []
     current = -1
     for stmt, index in plan.downgrade:

@@ -17,7 +17,7 @@ from typing import Any
 from dbaudit.errors import DbauditError
 from dbaudit.fix.plan import FixPlan
 from dbaudit.fix.render import ATTEMPTS, LOCK_TIMEOUT
-from dbaudit.fix.steps import Stmt
+from dbaudit.fix.steps import Phase, Stmt
 from dbaudit.redact import redact_text
 
 
@@ -45,11 +45,15 @@ def apply_plan(url: str, plan: FixPlan, *, sleep: Callable[[float], None] = time
     except psycopg.Error as exc:
         raise connection_error(url, exc) from None
     ran = skipped = retries = 0
-    verifications = []
+    checked = False
+    verifications: list[tuple[str, tuple[tuple[Any, ...], ...]]] = []
     with conn:
         total = len(plan.upgrade)
         progress.step("applying the fix", total=total, unit="statements")
         for n, step in enumerate(plan.upgrade, 1):
+            if step.phase is Phase.RENAME and not checked:
+                verifications = _check_and_verify(conn, plan)
+                checked = True
             try:
                 done, attempts = _run(conn, step.stmt, sleep)
             except psycopg.Error as exc:
@@ -58,16 +62,28 @@ def apply_plan(url: str, plan: FixPlan, *, sleep: Callable[[float], None] = time
             skipped += 1 if done else 0
             retries += attempts
             progress.advance()
-        progress.step("post-checks")
-        for index, condition in plan.checks:
-            if not _holds(conn, condition):
-                raise ApplyError(f"fix --apply: post-check failed for {plan.items[index].label}: the catalog is "
-                                 "not as the plan leaves it")
-        for item in plan.active:
-            if item.finding.verify_sql:
-                rows = conn.execute(item.finding.verify_sql.encode()).fetchall()
-                verifications.append((item.label, tuple(tuple(r) for r in rows[:10])))
+        if not checked:
+            verifications = _check_and_verify(conn, plan)
+        _post_checks(conn, plan, late=True)
     return Applied(ran, skipped, retries, tuple(verifications))
+
+
+def _check_and_verify(conn: Any, plan: FixPlan) -> list[tuple[str, tuple[tuple[Any, ...], ...]]]:
+    """The post-checks that precede the renames, then the findings' verification queries (rows kept)."""
+    _post_checks(conn, plan, late=False)
+    out = []
+    for item in plan.active:
+        if item.finding.verify_sql:
+            rows = conn.execute(item.finding.verify_sql.encode()).fetchall()
+            out.append((item.label, tuple(tuple(r) for r in rows[:10])))
+    return out
+
+
+def _post_checks(conn: Any, plan: FixPlan, *, late: bool) -> None:
+    for index, condition in plan.post_checks(late=late):
+        if not _holds(conn, condition):
+            raise ApplyError(f"fix --apply: post-check failed for {plan.items[index].label}: the catalog is "
+                             "not as the plan leaves it")
 
 
 def _holds(conn: Any, condition: str) -> bool:

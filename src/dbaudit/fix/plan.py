@@ -52,8 +52,21 @@ class FixPlan:
     not_fixed: tuple[NotFixed, ...]
     upgrade: tuple[Step, ...]
     downgrade: tuple[tuple[Stmt, int], ...]      # (statement, item index), in the order to run
-    checks: tuple[tuple[int, str], ...]          # (item index, condition) after the upgrade
+    # (item index, condition, after the renames): post-checks of the effects that last; those of renames
+    # run after the renames, the others before them (while the names they use are still current)
+    checks: tuple[tuple[int, str, bool], ...]
     skipped: tuple[str, ...] = field(default=())  # steps left out because an earlier one did the work
+
+    @property
+    def before_renames(self) -> tuple[Step, ...]:
+        return tuple(s for s in self.upgrade if s.phase is not Phase.RENAME)
+
+    @property
+    def renames(self) -> tuple[Step, ...]:
+        return tuple(s for s in self.upgrade if s.phase is Phase.RENAME)
+
+    def post_checks(self, *, late: bool) -> tuple[tuple[int, str], ...]:
+        return tuple((i, c) for i, c, after in self.checks if after is late)
 
     @property
     def active(self) -> tuple[FixItem, ...]:
@@ -100,8 +113,20 @@ def _blocked_text(result: CheckResult) -> str:
 
 def build_plan(items: list[FixItem | NotFixed], model: SchemaModel) -> FixPlan:
     """Order the steps of every active item, then write undo statements and post-checks."""
-    fixable = [i for i in items if isinstance(i, FixItem)]
+    fixable: list[FixItem] = []
     not_fixed = [i for i in items if isinstance(i, NotFixed)]
+    renamed: dict[tuple[str, ...], FixItem] = {}
+    for item in (i for i in items if isinstance(i, FixItem)):
+        sources = [(e.what, e.schema, e.table or "", e.name or "") for c in item.statements for e in c.effects
+                   if e.kind == "rename"]
+        first = next((renamed[s] for s in sources if s in renamed), None) if item.blocked is None else None
+        if first is not None:
+            not_fixed.append(NotFixed(item.finding, item.id, f"renames an object the fix of {first.label} "
+                                                             "already renames"))
+            continue
+        if item.blocked is None:
+            renamed.update(dict.fromkeys(sources, item))
+        fixable.append(item)
     while True:
         try:
             return _lay_out(fixable, not_fixed, model)
@@ -143,7 +168,8 @@ def _lay_out(items: list[FixItem], not_fixed: list[NotFixed], model: SchemaModel
             raise _ItemFailed(step.item, str(exc)) from None
         placed.append(replace(step, undo=tuple(undo)))
     downgrade = tuple((stmt, step.item) for step in reversed(placed) for stmt in step.undo)
-    checks = tuple(dict.fromkeys((step.item, c) for step in placed for e in step.effects for c in tracker.checks(e)))
+    checks = tuple(dict.fromkeys((step.item, c, e.kind == "rename") for step in placed for e in step.effects
+                                 for c in tracker.checks(e)))
     return FixPlan(tuple(items), tuple(not_fixed), tuple(placed), downgrade, checks, tuple(skipped))
 
 

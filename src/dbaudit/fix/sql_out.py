@@ -22,7 +22,7 @@ from dbaudit.fix.render import (
     phase_title,
     summary_lines,
 )
-from dbaudit.fix.steps import Stmt
+from dbaudit.fix.steps import Step, Stmt
 from dbaudit.sqltext import dollar_quoted, literal
 
 PREAMBLE = "\\set ON_ERROR_STOP on"
@@ -99,32 +99,44 @@ def _blocked(item: FixItem) -> list[str]:
     return [*lines, ""]
 
 
-def render_upgrade(plan: FixPlan, source: Provenance) -> str:
-    lines = [*commented("\n".join(summary_lines(plan, source)), "-- "), "", PREAMBLE, helpers(), ""]
-    for item in plan.blocked:
-        lines += _blocked(item)
-    for phase, steps in by_phase(plan.upgrade):
+def _phases(plan: FixPlan, steps: tuple[Step, ...]) -> list[str]:
+    lines: list[str] = []
+    for phase, chosen in by_phase(steps):
         lines += [f"-- === {phase_title(phase)} ===", ""]
         current = -1
-        for step in steps:
+        for step in chosen:
             if step.item != current:
                 current = step.item
                 lines.append(f"-- {one_line(plan.items[step.item].label)}")
             lines += _stmt_lines(step.stmt)
         lines.append("")
+    return lines
+
+
+def _checks(plan: FixPlan, *, late: bool) -> list[str]:
+    checks = plan.post_checks(late=late)
+    if not checks:
+        return []
+    title = "post-checks of the renames" if late else "post-checks: the catalog as the plan leaves it"
+    return [f"-- === {title} ===", "", *(check_sql(c, one_line(plan.items[i].label)) for i, c in checks), ""]
+
+
+def render_upgrade(plan: FixPlan, source: Provenance) -> str:
+    lines = [*commented("\n".join(summary_lines(plan, source)), "-- "), "", PREAMBLE, helpers(), ""]
+    for item in plan.blocked:
+        lines += _blocked(item)
+    lines += _phases(plan, plan.before_renames)
     if plan.skipped:
         lines += ["-- left out (an earlier step already did the work):",
                   *(f"--   {one_line(s)}" for s in plan.skipped), ""]
-    if plan.checks:
-        lines += ["-- === post-checks: the catalog as the plan leaves it ===", ""]
-        for index, condition in plan.checks:
-            lines.append(check_sql(condition, one_line(plan.items[index].label)))
-        lines.append("")
+    lines += _checks(plan, late=False)
     verifies = [(i, i.finding.verify_sql) for i in plan.active if i.finding.verify_sql]
     if verifies:
         lines += ["-- === the findings' verification queries (read their results) ===", ""]
         for item, sql in verifies:
             lines += [f"-- {one_line(item.label)}", str(sql).rstrip().rstrip(";") + ";", ""]
+    lines += _phases(plan, plan.renames)
+    lines += _checks(plan, late=True)
     return "\n".join(lines).rstrip() + "\n"
 
 

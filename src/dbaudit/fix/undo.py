@@ -10,7 +10,7 @@ last, and writes their post-checks.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from dbaudit.fix import catalog
 from dbaudit.fix.classify import done_condition, index_table
@@ -38,7 +38,7 @@ class Tracker:
     gone: set[Key] = field(default_factory=set)       # objects that no longer exist at this point
     present: set[Key] = field(default_factory=set)    # objects created or renamed in, still there
     validated: set[Key] = field(default_factory=set)  # constraints validated by the plan
-    renamed_tables: set[Key] = field(default_factory=set)
+    table_names: dict[tuple[str, str], str] = field(default_factory=dict)  # tables the plan renames
 
     # -- bookkeeping -----------------------------------------------------------------------------
 
@@ -54,7 +54,17 @@ class Tracker:
     def redundant(self, e: Effect) -> bool:
         """A drop whose object is already gone (dropped by an earlier step of the plan)."""
         key = self.key(e)
+        if e.kind == "rename":
+            return self._renamed_key(e, e.name or "") in self.gone
         return e.kind in ("index-", "constraint-", "trigger-", "column-") and key is not None and key in self.gone
+
+    @staticmethod
+    def _renamed_key(e: Effect, name: str) -> Key:
+        if e.what == "column":
+            return ("col", e.schema, e.table or "", name)
+        if e.what == "constraint":
+            return ("con", e.schema, e.table or "", name)
+        return ("rel", e.schema, name)
 
     @staticmethod
     def key(e: Effect) -> Key | None:
@@ -179,6 +189,8 @@ class Tracker:
         old, new = e.name or "", e.value or ""
         back = done_condition(Effect("rename", e.schema, e.table, new, value=old, what=e.what))
         if e.what == "column":
+            self._remove(("col", e.schema, e.table or "", old))
+            self._create(("col", e.schema, e.table or "", new))
             return [Stmt(f"ALTER TABLE {qualified(e.schema, e.table or '')} RENAME COLUMN {ident(new)} TO "
                          f"{ident(old)};", "locking", back)]
         if e.what == "constraint":
@@ -190,7 +202,7 @@ class Tracker:
         self.present.add(("rel", e.schema, new))
         self.gone.discard(("rel", e.schema, new))
         if e.what == "table":
-            self.renamed_tables.update({(e.schema, old), (e.schema, new)})
+            self.table_names[(e.schema, old)] = new
         keyword = {"index": "INDEX", "sequence": "SEQUENCE", "table": "TABLE"}[e.what]
         return [Stmt(f"ALTER {keyword} {qualified(e.schema, new)} RENAME TO {ident(old)};", "locking", back)]
 
@@ -223,10 +235,12 @@ class Tracker:
 
     # -- post-checks -----------------------------------------------------------------------------------
 
+    def _renamed_again(self, e: Effect) -> bool:
+        """The new name of a rename was itself renamed or dropped later in the plan."""
+        return self._renamed_key(e, e.value or "") in self.gone
+
     def checks(self, e: Effect) -> list[str]:
         """Conditions that must hold once the whole plan ran, for the effects that last."""
-        if (e.schema, e.table) in self.renamed_tables:
-            return []  # the names moved: the renames' own checks cover them
         key = self.key(e)
         name, table, column = e.name or "", e.table or "", e.column or ""
         if e.kind == "index+":
@@ -250,10 +264,9 @@ class Tracker:
             return [catalog.trigger_absent(e.schema, table, name)]
         if e.kind == "trigger+" and key in self.present:
             return [catalog.trigger_exists(e.schema, table, name)]
-        if e.kind == "rename" and e.what not in ("column", "constraint") and ("rel", e.schema, e.value) in self.present:
-            return [c for c in (done_condition(e),) if c]
-        if e.kind == "rename" and e.what in ("column", "constraint"):
-            return [c for c in (done_condition(e),) if c]
+        if e.kind == "rename" and not self._renamed_again(e):
+            final = self.table_names.get((e.schema, e.table or ""), e.table)  # checked after every rename
+            return [c for c in (done_condition(replace(e, table=final)),) if c]
         return []
 
 

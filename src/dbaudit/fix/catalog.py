@@ -76,6 +76,10 @@ def both(*conditions: str) -> str:
     return " AND ".join(f"({c})" for c in conditions)
 
 
+def either(*conditions: str) -> str:
+    return " OR ".join(f"({c})" for c in conditions)
+
+
 __all__ = [
     "both",
     "column_absent",
@@ -84,6 +88,7 @@ __all__ = [
     "column_type",
     "constraint_absent",
     "constraint_exists",
+    "either",
     "index_exists",
     "relation_absent",
     "relation_exists",

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 
 from dbaudit.checkdata.results import CheckResult, Outcome
 from dbaudit.findings import Finding
+from dbaudit.fix import catalog
 from dbaudit.fix.classify import classify_script
 from dbaudit.fix.steps import Classified, Phase, Step, Stmt, Unsupported
 from dbaudit.fix.undo import Tracker
@@ -156,6 +157,7 @@ def _lay_out(items: list[FixItem], not_fixed: list[NotFixed], model: SchemaModel
                          if e.kind == "constraint+" and e.value}
     placed: list[Step] = []
     for step in steps:
+        tracker.current = len(placed)
         if step.effects and all(tracker.redundant(e) for e in step.effects):
             skipped.append(f"{items[step.item].label}: {' '.join(step.stmt.sql.split())[:160]} "
                            "(an earlier step already removed it)")
@@ -167,10 +169,60 @@ def _lay_out(items: list[FixItem], not_fixed: list[NotFixed], model: SchemaModel
         except Unsupported as exc:
             raise _ItemFailed(step.item, str(exc)) from None
         placed.append(replace(step, undo=tuple(undo)))
+    placed = _temporaries(_replacements(placed, tracker))
     downgrade = tuple((stmt, step.item) for step in reversed(placed) for stmt in step.undo)
     checks = tuple(dict.fromkeys((step.item, c, e.kind == "rename") for step in placed for e in step.effects
                                  for c in tracker.checks(e)))
     return FixPlan(tuple(items), tuple(not_fixed), tuple(placed), downgrade, checks, tuple(skipped))
+
+
+def _replacements(steps: list[Step], tracker: Tracker) -> list[Step]:
+    """Guards for the "build new, drop old, rename new to old" pattern, so that a run stopped anywhere
+    can run again: by name alone "old exists, new absent" holds both before and after it, so the
+    rename counts as done only once the drop is done too, and the building steps are skipped then."""
+    out = list(steps)
+    for r, step in enumerate(steps):
+        for e in step.effects:
+            if e.kind != "rename" or e.what not in ("index", "sequence", "table"):
+                continue
+            drop = tracker.removed_at.get(("rel", e.schema, e.value or ""))
+            if drop is None or drop >= r or steps[drop].stmt.done is None or step.stmt.done is None:
+                continue
+            finished = catalog.both(step.stmt.done, steps[drop].stmt.done or "")
+            out[r] = replace(out[r], stmt=replace(out[r].stmt, done=finished))
+            for b in range(r):
+                if any(x.kind in ("index+", "attach") and x.name == e.name and x.schema == e.schema
+                       for x in out[b].effects):
+                    guard = out[b].stmt.done
+                    out[b] = replace(out[b], stmt=replace(out[b].stmt, done=catalog.either(*(
+                        [guard] if guard else []), finished)))
+    return out
+
+
+def _temporaries(steps: list[Step]) -> list[Step]:
+    """Guards for an object a fix creates and drops again (the CHECK that lets SET NOT NULL skip its
+    scan): once it is gone and the steps it served are done, the steps creating and using it are done."""
+    out = list(steps)
+    for d, step in enumerate(steps):
+        for drop in (e for e in step.effects if e.kind == "constraint-"):
+            key = Tracker.key(drop)
+            made = next((c for c in range(d) if steps[c].item == step.item and any(
+                e.kind == "constraint+" and Tracker.key(e) == key for e in steps[c].effects)), None)
+            if made is None or step.stmt.done is None:
+                continue
+            between = [steps[i] for i in range(made + 1, d) if steps[i].item == step.item]
+            served = [s.stmt.done for s in between if s.stmt.done and not _touches(s, key)]
+            finished = catalog.both(step.stmt.done, *served)
+            for i in [made, *(i for i in range(made + 1, d) if steps[i].item == step.item)]:
+                if _touches(steps[i], key):
+                    guard = out[i].stmt.done
+                    out[i] = replace(out[i], stmt=replace(out[i].stmt, done=catalog.either(
+                        *([guard] if guard else []), finished)))
+    return out
+
+
+def _touches(step: Step, key: tuple[str, ...] | None) -> bool:
+    return any(Tracker.key(e) == key for e in step.effects)
 
 
 def _covered_builds(steps: list[Step], items: list[FixItem]) -> tuple[list[Step], list[str]]:

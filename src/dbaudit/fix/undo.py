@@ -39,6 +39,8 @@ class Tracker:
     present: set[Key] = field(default_factory=set)    # objects created or renamed in, still there
     validated: set[Key] = field(default_factory=set)  # constraints validated by the plan
     table_names: dict[tuple[str, str], str] = field(default_factory=dict)  # tables the plan renames
+    current: int = -1                                 # position of the step being laid out
+    removed_at: dict[Key, int] = field(default_factory=dict)  # the step that first removed an object
 
     # -- bookkeeping -----------------------------------------------------------------------------
 
@@ -50,6 +52,7 @@ class Tracker:
     def _remove(self, key: Key) -> None:
         self.gone.add(key)
         self.present.discard(key)
+        self.removed_at.setdefault(key, self.current)
 
     def redundant(self, e: Effect) -> bool:
         """A drop whose object is already gone (dropped by an earlier step of the plan)."""

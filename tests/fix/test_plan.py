@@ -100,9 +100,9 @@ class TestPlan:
                                 "ALTER TABLE public.c DROP COLUMN flag, DROP COLUMN gone_at;")], model())
         undo = [stmt.sql for stmt, _ in plan.downgrade]
         assert undo == [
+            "ALTER TABLE public.c ADD COLUMN IF NOT EXISTS gone_at timestamp with time zone;",
             "ALTER TABLE public.c ADD COLUMN IF NOT EXISTS flag boolean DEFAULT false NOT NULL;",
             "CREATE INDEX CONCURRENTLY IF NOT EXISTS c_p_id_flag_idx ON public.c (p_id, flag) WHERE flag = false;",
-            "ALTER TABLE public.c ADD COLUMN IF NOT EXISTS gone_at timestamp with time zone;",
         ]
 
     def test_a_drop_of_something_already_dropped_is_left_out(self) -> None:

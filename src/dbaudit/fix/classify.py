@@ -95,14 +95,19 @@ def _index(sql: str, node: Any, model: SchemaModel) -> Classified:
         raise Unsupported("CREATE INDEX without a name cannot be undone by name")
     name = str(node.idxname)
     keys = _keys(("table", schema, table), ("index", schema, name))
+    columns = tuple(str(p.name) for p in node.indexParams or () if p.name is not None)
+    plain = columns if len(columns) == len(node.indexParams or ()) else ()
+    covering = bool(node.accessMethod == "btree" and node.whereClause is None)
     if node.concurrent:
         text = _CONCURRENT_INDEX.sub(r"\1IF NOT EXISTS ", sql, count=1)
         return Classified(Stmt(text, "concurrent", catalog.index_exists(schema, name)), Phase.BUILD,
-                          (Effect("index+", schema, table, name, value=plain_keys(node)),), keys)
+                          (Effect("index+", schema, table, name, value=signature(node), keys=plain,
+                                  covering=covering),), keys)
     target = model.table(f"{schema}.{table}")
     if not node.relation.inh and target is not None and target.kind is TableKind.PARTITIONED_TABLE:
         return Classified(Stmt(sql, "locking", catalog.index_exists(schema, name)), Phase.BUILD,
-                          (Effect("index+", schema, table, name, flag=True),), keys)
+                          (Effect("index+", schema, table, name, flag=True, keys=plain, covering=covering),),
+                          keys)
     raise Unsupported("CREATE INDEX without CONCURRENTLY blocks writes for the whole build")
 
 
@@ -136,6 +141,19 @@ def _drop(sql: str, node: Any, model: SchemaModel) -> Classified:
 
 
 KEY_SEPARATOR = "\x1f"
+
+
+def signature(node: Any) -> str | None:
+    """What makes two index builds the same index: a plain btree's key columns (one whose keys lead
+    another's is served by it), else the whole definition without its name."""
+    plain = plain_keys(node)
+    if plain is not None:
+        return plain
+    from pglast.stream import RawStream  # noqa: PLC0415
+
+    copy = ast.IndexStmt(**{k: getattr(node, k) for k in node})
+    copy.idxname, copy.concurrent, copy.if_not_exists = None, False, False
+    return "=" + str(RawStream()(copy))
 
 
 def plain_keys(node: Any) -> str | None:
@@ -176,7 +194,11 @@ def _alter(sql: str, node: Any, model: SchemaModel) -> Classified:
         effects.append(effect)
         keys |= extra_keys
         plain = plain and is_plain
-    done = catalog.both(*(d for e in effects if (d := done_condition(e)) is not None)) if effects else None
+    # DROP x, ADD x in one statement (a key redefined): no catalog state says "done" by name alone
+    keys_seen = [(e.name, e.column) for e in effects if e.kind in ("constraint+", "constraint-")]
+    redefined = len(keys_seen) != len(set(keys_seen))
+    done = None if redefined or not effects else catalog.both(
+        *(d for e in effects if (d := done_condition(e)) is not None))
     return Classified(Stmt(sql, "plain" if plain else "locking", done or None), max(phases), tuple(effects),
                       frozenset(keys))
 

@@ -117,7 +117,9 @@ def build_plan(items: list[FixItem | NotFixed], model: SchemaModel) -> FixPlan:
     fixable: list[FixItem] = []
     not_fixed = [i for i in items if isinstance(i, NotFixed)]
     renamed: dict[tuple[str, ...], FixItem] = {}
-    for item in (i for i in items if isinstance(i, FixItem)):
+    # a rename with a purpose (a sequence named after its column) wins over a mere spelling (snake case)
+    ordered = sorted((i for i in items if isinstance(i, FixItem)), key=lambda i: i.finding.rule == "non-snake-case")
+    for item in ordered:
         sources = [(e.what, e.schema, e.table or "", e.name or "") for c in item.statements for e in c.effects
                    if e.kind == "rename"]
         first = next((renamed[s] for s in sources if s in renamed), None) if item.blocked is None else None
@@ -128,12 +130,90 @@ def build_plan(items: list[FixItem | NotFixed], model: SchemaModel) -> FixPlan:
         if item.blocked is None:
             renamed.update(dict.fromkeys(sources, item))
         fixable.append(item)
+    fixable, conflicts = _keep_what_drops_rely_on(fixable, model)
+    not_fixed += conflicts
     while True:
         try:
-            return _lay_out(fixable, not_fixed, model)
+            plan = _lay_out(fixable, not_fixed, model)
+            _check_foreign_key_coverage(plan, model)
+            return plan
         except _ItemFailed as failed:
             item = fixable.pop(failed.index)
             not_fixed.append(NotFixed(item.finding, item.id, failed.reason))
+
+
+# Rules whose fix drops an index because another object (the finding's second object) serves instead.
+RELIES_ON_SECOND_OBJECT = frozenset({"redundant-index", "index-duplicates-constraint", "duplicate-index",
+                                     "unused-index"})
+
+
+def _keep_what_drops_rely_on(items: list[FixItem], model: SchemaModel) -> tuple[list[FixItem], list[NotFixed]]:
+    """An index is dropped as redundant because another serves its queries; when another fix of the
+    plan drops that other one (and builds nothing that serves them), the first drop is no longer safe:
+    it is not fixed, with the reason."""
+    active = [i for i in items if i.blocked is None]
+    dropped = {f"{e.schema}.{e.name}": item for item in active
+               for c in item.statements for e in c.effects if e.kind in ("index-", "constraint-")}
+    built = [(e.schema, e.table, e.keys) for item in active for c in item.statements for e in c.effects
+             if e.kind == "index+" and e.covering and e.keys]
+    kept: list[FixItem] = []
+    refused: list[NotFixed] = []
+    for item in items:
+        relied = [o for o in item.finding.objects[1:] if item.finding.rule in RELIES_ON_SECOND_OBJECT
+                  and o in dropped and dropped[o] is not item and not _served(item, model, built)]
+        if relied and item.blocked is None:
+            refused.append(NotFixed(item.finding, item.id, f"{relied[0]}, which serves instead of the dropped "
+                                    f"index, is itself dropped by the fix of {dropped[relied[0]].label}"))
+        else:
+            kept.append(item)
+    return kept, refused
+
+
+def _served(item: FixItem, model: SchemaModel, built: list[tuple[str, str | None, tuple[str, ...]]]) -> bool:
+    """An index the plan builds leads with the keys of the index this item drops."""
+    from dbaudit.fix.classify import index_table  # noqa: PLC0415
+
+    for e in (e for c in item.statements for e in c.effects if e.kind == "index-"):
+        table = index_table(model, e.schema, e.name or "")
+        index = next((i for i in table.indexes if i.name == e.name), None) if table is not None else None
+        if index is None or not index.is_plain:
+            return False
+        keys = tuple(str(c) for c in index.columns)
+        if not any((s, t) == (e.schema, table.name if table else None) and b[:len(keys)] == keys
+                   for s, t, b in built):
+            return False
+    return True
+
+
+def _check_foreign_key_coverage(plan: FixPlan, model: SchemaModel) -> None:
+    """A plan must not leave a foreign key without an index it had (``fk-without-index`` would follow):
+    the fix whose drop removed the last covering index is not fixed."""
+    from dbaudit.rules._indexing import covers_columns  # noqa: PLC0415
+
+    dropped: dict[tuple[str, str], int] = {}  # (schema, index name) -> step position
+    built: list[tuple[str, str, tuple[str, ...]]] = []
+    for position, step in enumerate(plan.upgrade):
+        for e in step.effects:
+            if e.kind in {"index-", "constraint-"}:
+                dropped.setdefault((e.schema, e.name or ""), position)
+            if e.kind == "index+" and e.covering and e.keys:
+                built.append((e.schema, e.table or "", e.keys))
+            if e.kind == "column-":
+                table = model.table(f"{e.schema}.{e.table}")
+                for index in table.indexes if table is not None else ():
+                    if e.column in index.columns:
+                        dropped.setdefault((e.schema, index.name), position)
+    for table in model.base_tables:
+        for fk in table.foreign_keys:
+            had = [i for i in table.indexes if covers_columns(i, fk.columns)]
+            if not had or any((table.schema, i.name) not in dropped for i in had):
+                continue
+            if any((s, t) == (table.schema, table.name) and set(keys[:len(fk.columns)]) == set(fk.columns)
+                   for s, t, keys in built):
+                continue
+            culprit = plan.upgrade[max(dropped[(table.schema, i.name)] for i in had)].item
+            raise _ItemFailed(culprit, f"it drops the last index serving foreign key {fk.name} of "
+                                       f"{table.qualified_name} ({', '.join(fk.columns)}): keep or replace it first")
 
 
 class _ItemFailed(Exception):
@@ -162,13 +242,14 @@ def _lay_out(items: list[FixItem], not_fixed: list[NotFixed], model: SchemaModel
             skipped.append(f"{items[step.item].label}: {' '.join(step.stmt.sql.split())[:160]} "
                            "(an earlier step already removed it)")
             continue
-        undo: list[Stmt] = []
+        undos: list[list[Stmt]] = []
         try:
             for effect in step.effects:
-                undo += tracker.apply(effect)
+                undos.append(tracker.apply(effect))
         except Unsupported as exc:
             raise _ItemFailed(step.item, str(exc)) from None
-        placed.append(replace(step, undo=tuple(undo)))
+        # one statement's effects are undone last one first (DROP x, ADD x: drop the new x, then restore)
+        placed.append(replace(step, undo=tuple(stmt for undo in reversed(undos) for stmt in undo)))
     placed = _temporaries(_replacements(placed, tracker))
     downgrade = tuple((stmt, step.item) for step in reversed(placed) for stmt in step.undo)
     checks = tuple(dict.fromkeys((step.item, c, e.kind == "rename") for step in placed for e in step.effects
@@ -249,6 +330,8 @@ def _covered_builds(steps: list[Step], items: list[FixItem]) -> tuple[list[Step]
 def _leads(short: str, long: str) -> bool:
     from dbaudit.fix.classify import KEY_SEPARATOR  # noqa: PLC0415
 
+    if short.startswith("=") or long.startswith("="):
+        return short == long  # not a plain index: only the very same definition covers it
     a, b = short.split(KEY_SEPARATOR), long.split(KEY_SEPARATOR)
     return len(a) <= len(b) and b[:len(a)] == a
 

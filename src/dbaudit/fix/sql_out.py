@@ -54,7 +54,15 @@ def helpers() -> str:
         "  IF holds IS NOT TRUE THEN\n    RAISE EXCEPTION USING MESSAGE = 'post-check failed: ' || what;\n"
         "  END IF;\nEND\n"
     )
+    verify = (
+        "\nDECLARE\n  r record;\n  n integer := 0;\nBEGIN\n  FOR r IN EXECUTE query LOOP\n    n := n + 1;\n"
+        "    IF n <= 10 THEN\n      RAISE NOTICE 'verification of %: %', what, r;\n    END IF;\n  END LOOP;\n"
+        "  RAISE NOTICE 'verification of %: % row(s)', what, n;\n"
+        "EXCEPTION WHEN OTHERS THEN\n  RAISE NOTICE 'verification of % did not run: %', what, SQLERRM;\nEND\n"
+    )
     return "\n".join([
+        "CREATE FUNCTION pg_temp.dbaudit_verify(query text, what text) RETURNS void LANGUAGE plpgsql AS "
+        f"{dollar_quoted(verify)};",
         "CREATE FUNCTION pg_temp.dbaudit_locking(statement text, done text) RETURNS void LANGUAGE plpgsql AS "
         f"{dollar_quoted(locking)};",
         "CREATE FUNCTION pg_temp.dbaudit_plain(statement text, done text) RETURNS void LANGUAGE plpgsql AS "
@@ -132,9 +140,11 @@ def render_upgrade(plan: FixPlan, source: Provenance) -> str:
     lines += _checks(plan, late=False)
     verifies = [(i, i.finding.verify_sql) for i in plan.active if i.finding.verify_sql]
     if verifies:
-        lines += ["-- === the findings' verification queries (read their results) ===", ""]
-        for item, sql in verifies:
-            lines += [f"-- {one_line(item.label)}", str(sql).rstrip().rstrip(";") + ";", ""]
+        lines += ["-- === the findings' verification queries: their rows are printed (a query the fix made",
+                  "-- obsolete, such as one reading a dropped column, says so and the script goes on) ===", ""]
+        lines += [f"SELECT pg_temp.dbaudit_verify({literal(bare(str(sql)))}, {literal(one_line(item.label))});"
+                  for item, sql in verifies]
+        lines.append("")
     lines += _phases(plan, plan.renames)
     lines += _checks(plan, late=True)
     return "\n".join(lines).rstrip() + "\n"

@@ -63,6 +63,8 @@ class Effect:
     value: str | None = None
     flag: bool = False  # index+: on a partitioned parent (ON ONLY); constraint+: valid once added; rename: a table
     what: str = ""      # rename: index, sequence, table, column or constraint
+    keys: tuple[str, ...] = ()  # index+: its key columns when all are plain columns
+    covering: bool = False      # index+: a full (not partial) btree, usable for a foreign key's lookups
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ from dbaudit.fix import catalog
 from dbaudit.fix.classify import done_condition, index_table
 from dbaudit.fix.steps import Effect, Stmt, Unsupported
 from dbaudit.model.schema import Column, ForeignKey, Index, ReferentialAction, SchemaModel, Table, TableKind
-from dbaudit.rules._indexing import attach_sql, create_index_sql, identical, index_name, unique_name
+from dbaudit.rules._indexing import attach_sql, bounded_name, create_index_sql, identical, index_name, unique_name
 from dbaudit.sqltext import column_list, dollar_quoted, ident, literal, qualified
 
 Key = tuple[str, ...]
@@ -40,6 +40,7 @@ class Tracker:
     validated: set[Key] = field(default_factory=set)  # constraints validated by the plan
     table_names: dict[tuple[str, str], str] = field(default_factory=dict)  # tables the plan renames
     current: int = -1                                 # position of the step being laid out
+    new_partitions: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # parent -> partitions made
     removed_at: dict[Key, int] = field(default_factory=dict)  # the step that first removed an object
 
     # -- bookkeeping -----------------------------------------------------------------------------
@@ -118,7 +119,8 @@ class Tracker:
         index = next((i for i in table.indexes if i.name == e.name), None) if table is not None else None
         if table is None or index is None:
             raise Unsupported(f"index {e.schema}.{e.name} is not in the audited schema: cannot write its downgrade")
-        return recreate_index(self.model, table, index)
+        # partitions the plan made before this drop still exist when the downgrade rebuilds the index
+        return recreate_index(self.model, table, index, self.new_partitions.get(table.qualified_name, []))
 
     def _constraint_add(self, e: Effect) -> list[Stmt]:
         key = ("con", e.schema, e.table or "", e.name or "")
@@ -156,7 +158,7 @@ class Tracker:
             if key in self.gone or index.constraint is not None or not _uses(index, column.name):
                 continue
             self._remove(key)
-            out += recreate_index(self.model, table, index)
+            out += recreate_index(self.model, table, index, self.new_partitions.get(table.qualified_name, []))
         for name in dependent_constraints(table, column.name):
             con = ("con", table.schema, table.name, name)
             if con not in self.gone:
@@ -229,6 +231,7 @@ class Tracker:
 
     def _partition_add(self, e: Effect) -> list[Stmt]:
         self._create(("rel", e.schema, e.name or ""))
+        self.new_partitions.setdefault(f"{e.schema}.{e.table}", []).append((e.schema, e.name or ""))
         target = qualified(e.schema, e.name or "")
         body = (f"BEGIN\n  IF to_regclass({literal(target)}) IS NULL THEN RETURN; END IF;\n"
                 f"  IF EXISTS (SELECT 1 FROM {target}) THEN\n"
@@ -310,10 +313,13 @@ def add_column(table: Table, column: Column) -> Stmt:
                 done, note=note)
 
 
-def recreate_index(model: SchemaModel, table: Table, index: Index) -> list[Stmt]:
-    """An index as the model describes it, built without blocking writes (partition by partition)."""
-    def create(t: Table, name: str, *, concurrently: bool, only: bool = False) -> str:
-        text = create_index_sql(t.schema, t.name, name, index.elements, unique=index.unique, method=index.method,
+def recreate_index(model: SchemaModel, table: Table, index: Index,
+                   new_partitions: list[tuple[str, str]] | None = None) -> list[Stmt]:
+    """An index as the model describes it, built without blocking writes (partition by partition, the
+    model's partitions and ``new_partitions`` the plan added)."""
+    def create(t: Table | tuple[str, str], name: str, *, concurrently: bool, only: bool = False) -> str:
+        schema, relation = (t.schema, t.name) if isinstance(t, Table) else t
+        text = create_index_sql(schema, relation, name, index.elements, unique=index.unique, method=index.method,
                                 predicate=index.predicate, include=index.include, concurrently=concurrently,
                                 only=only)
         return text.replace(" CONCURRENTLY ", " CONCURRENTLY IF NOT EXISTS ", 1) + ";"
@@ -332,6 +338,12 @@ def recreate_index(model: SchemaModel, table: Table, index: Index) -> list[Stmt]
                                                               taken)
         out.append(Stmt(create(part, child, concurrently=True), "concurrent", catalog.index_exists(part.schema, child)))
         out.append(Stmt(attach_sql(table.schema, index.name, part.schema, child), "locking"))
+    for schema, name in new_partitions or ():
+        # named after the parent index: PostgreSQL gave the partition's own indexes the column-based names
+        child = bounded_name(f"{name}_{index.name}")
+        out.append(Stmt(create((schema, name), child, concurrently=True), "concurrent",
+                        catalog.index_exists(schema, child)))
+        out.append(Stmt(attach_sql(table.schema, index.name, schema, child), "locking"))
     return out
 
 

@@ -122,12 +122,11 @@ def _report(result: object, written: Sequence[object], *, fmt: str, down: str | 
 
 
 def _apply(target: str, result: object) -> None:
-    from dbaudit.fix import FixResult  # noqa: PLC0415
-    from dbaudit.fix.apply import apply_plan  # noqa: PLC0415
+    from dbaudit.fix import FixResult, apply_fix  # noqa: PLC0415
 
     assert isinstance(result, FixResult)
     with progress("applying the fix"):
-        applied = apply_plan(target, result.plan)
+        applied = apply_fix(result, target)
     stderr.print(f"applied: {applied.ran} statements run, {applied.skipped} already done, {applied.retries} "
                  "retries after lock timeouts; post-checks passed", markup=False, soft_wrap=True)
     for label, rows in applied.verifications:

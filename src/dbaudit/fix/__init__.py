@@ -28,6 +28,7 @@ from dbaudit.fix.steps import Unsupported
 if TYPE_CHECKING:
     from dbaudit.auditing import AuditResult
     from dbaudit.config import Config
+    from dbaudit.fix.apply import Applied
     from dbaudit.model.schema import SchemaModel
 
 FORMATS = ("alembic", "sql")
@@ -197,4 +198,11 @@ def write_fix(
     return written
 
 
-__all__ = ["FORMATS", "FixResult", "plan_fix", "provenance", "write_fix"]
+def apply_fix(result: FixResult, target: str) -> Applied:
+    """Run the planned upgrade on ``target`` now: the one time dbaudit writes to an audited database."""
+    from dbaudit.fix.apply import apply_plan  # noqa: PLC0415
+
+    return apply_plan(target, result.plan)
+
+
+__all__ = ["FORMATS", "FixResult", "apply_fix", "plan_fix", "provenance", "write_fix"]

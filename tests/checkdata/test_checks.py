@@ -18,6 +18,7 @@ from dbaudit.model.schema import SchemaModel
 from dbaudit.scratch import ScratchServer
 from dbaudit.sources.postgres import read_postgres
 from dbaudit.sqltext import ident, qualified
+from tests.databases import database_with
 
 # Quotes, spaces, Unicode, reserved words, a 63-byte name, a line break, % and :name placeholders.
 PARENT = 'we"ird\nunits'
@@ -84,13 +85,7 @@ FINDINGS = {
 
 @pytest.fixture(scope="module")
 def hostile_url(pg_server: ScratchServer, pg_template: str) -> Iterator[str]:
-    url = pg_server.create_database(template=pg_template, prefix="dbaudit_t_")
-    try:
-        with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute(DDL.encode())
-        yield url
-    finally:
-        pg_server.drop_database(url)
+    yield from database_with(pg_server, pg_template, DDL)
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 
 from dbaudit.fix import FixResult, plan_fix, provenance, write_fix
@@ -17,6 +16,7 @@ from dbaudit.fix.apply import apply_plan
 from dbaudit.report.grouping import fingerprint
 from dbaudit.scratch import ScratchServer
 from dbaudit.sqltext import ident as q
+from tests.databases import database_with
 from tests.fix.helpers import alembic_project, findings, psql
 
 UNITS, UNIT_ID = 'we"ird\nunits', 'we"ird\nunit_id'
@@ -61,13 +61,8 @@ NAMING = "non-snake-case"
 
 @pytest.fixture(scope="module")
 def hostile_template(pg_server: ScratchServer, pg_template: str) -> Iterator[str]:
-    url = pg_server.create_database(template=pg_template, prefix="dbaudit_tpl_fx_")
-    try:
-        with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute(DDL.encode())
+    for url in database_with(pg_server, pg_template, DDL, prefix="dbaudit_tpl_fx_"):
         yield url.rsplit("/", 1)[1]
-    finally:
-        pg_server.drop_database(url)
 
 
 @pytest.fixture

@@ -44,13 +44,13 @@ def _split(values: tuple[str, ...]) -> list[str]:
     return [v.strip() for value in values for v in value.split(",") if v.strip()]
 
 
-def parse_formats(text: str | None, *, to_dir: bool) -> tuple[str, ...]:
+def parse_formats(text: str | None, *, to_dir: bool, allowed: tuple[str, ...] = ALL_FORMATS) -> tuple[str, ...]:
     if text is None:
-        return ALL_FORMATS if to_dir else ()
+        return allowed if to_dir else ()
     formats = tuple(dict.fromkeys(_split((text,))))
-    unknown = [f for f in formats if f not in ALL_FORMATS]
+    unknown = [f for f in formats if f not in allowed]
     if unknown:
-        raise UsageError(f"unknown format {unknown[0]!r} (expected {', '.join(ALL_FORMATS)})")
+        raise UsageError(f"unknown format {unknown[0]!r} (expected {', '.join(allowed)})")
     if not to_dir and len(formats) > 1:
         raise UsageError("several formats need an output directory: add -o DIR (stdout takes one format)")
     return formats

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from dbaudit.cli.common import EXIT_FINDINGS, EXIT_OK, guarded, progress, stderr
+from dbaudit.cli.audit_cmd import parse_formats
+from dbaudit.cli.common import EXIT_FINDINGS, EXIT_OK, guarded, progress, split_values, stderr
 from dbaudit.errors import UsageError
 
 if TYPE_CHECKING:
@@ -24,22 +25,6 @@ if TYPE_CHECKING:
     from dbaudit.findings import Finding
 
 FORMATS = ("md", "json")
-
-
-def _split(values: tuple[str, ...]) -> list[str]:
-    return [v.strip() for value in values for v in value.split(",") if v.strip()]
-
-
-def parse_formats(text: str | None, *, to_dir: bool) -> tuple[str, ...]:
-    if text is None:
-        return FORMATS if to_dir else ()
-    chosen = tuple(dict.fromkeys(_split((text,))))
-    unknown = [f for f in chosen if f not in FORMATS]
-    if unknown:
-        raise UsageError(f"unknown format {unknown[0]!r} (expected {', '.join(FORMATS)})")
-    if not to_dir and len(chosen) > 1:
-        raise UsageError("several formats need an output directory: add -o DIR (stdout takes one format)")
-    return chosen
 
 
 @click.command("check-data")
@@ -77,9 +62,9 @@ def check_data_command(  # noqa: PLR0917 - click passes every option as an argum
     from dbaudit.checkdata import CheckOptions, Outcome, check_findings  # noqa: PLC0415
     from dbaudit.config import load_config  # noqa: PLC0415
 
-    chosen = parse_formats(formats, to_dir=output_dir is not None)
+    chosen = parse_formats(formats, to_dir=output_dir is not None, allowed=FORMATS)
     config = load_config(config_path, start_dir=project_dir or ".").merged(
-        select=_split(select) or None, ignore=_split(ignore), lang=lang,  # type: ignore[arg-type]
+        select=split_values(select) or None, ignore=split_values(ignore), lang=lang,  # type: ignore[arg-type]
     )
     target = target or (os.environ.get(config.url_env) if config.url_env else None)
     if not target:
@@ -158,4 +143,4 @@ def emit(results: tuple[CheckResult, ...], findings: tuple[Finding, ...], *, tar
     stderr.print(f"written to {output_dir}: {', '.join(FILES[f] for f in formats)}", markup=False)
 
 
-__all__ = ["check_data_command", "emit", "parse_formats", "previous_sequences"]
+__all__ = ["check_data_command", "emit", "previous_sequences"]

@@ -14,12 +14,8 @@ from collections.abc import Sequence
 
 import click
 
-from dbaudit.cli.common import EXIT_FINDINGS, EXIT_OK, guarded, progress, stderr
+from dbaudit.cli.common import EXIT_FINDINGS, EXIT_OK, guarded, progress, split_values, stderr
 from dbaudit.errors import UsageError
-
-
-def _split(values: tuple[str, ...]) -> list[str]:
-    return [v.strip() for value in values for v in value.split(",") if v.strip()]
 
 
 @click.command("fix")
@@ -54,16 +50,16 @@ def fix_command(  # noqa: PLR0917 - click passes every option as an argument
     target = target or (os.environ.get(config.url_env) if config.url_env else None)
     if not target:
         raise UsageError("missing TARGET (a PostgreSQL database URL)")
-    ids = _split(finding_ids)
+    ids = split_values(finding_ids)
     if any(len(i) < 6 for i in ids):
         raise UsageError("--finding: give at least 6 characters of the id")
     scratch_url = scratch_url or (os.environ.get(config.scratch_url_env) if config.scratch_url_env else None)
     head = _head(migrations, fmt)
     with progress("planning the fixes") as step:
-        result = plan_fix(target, select=_split(select), finding_ids=ids, config=config, models=models_spec,
+        result = plan_fix(target, select=split_values(select), finding_ids=ids, config=config, models=models_spec,
                           project_dir=project_dir, scratch_url=scratch_url, step=step)
     down = head if head is not None else (_database_version(target, result.model) if fmt == "alembic" else None)
-    rules = _split(select)
+    rules = split_values(select)
     command = ("dbaudit fix" + (f" --select {','.join(rules)}" if rules else "")
                + "".join(f" --finding {i}" for i in ids))
     written = write_fix(result, output_dir, fmt=fmt, source=provenance(target, command.strip()),

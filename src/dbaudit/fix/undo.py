@@ -50,6 +50,12 @@ class Tracker:
         self.present.add(key)
         self.gone.discard(key)
 
+    def _dropped(self, key: Key) -> bool:
+        """Record a drop; True when the plan itself made the object (nothing to restore)."""
+        created = key in self.created
+        self._remove(key)
+        return created
+
     def _remove(self, key: Key) -> None:
         self.gone.add(key)
         self.present.discard(key)
@@ -110,10 +116,7 @@ class Tracker:
         return []
 
     def _index_drop(self, e: Effect) -> list[Stmt]:
-        key = ("rel", e.schema, e.name or "")
-        created = key in self.created
-        self._remove(key)
-        if created:
+        if self._dropped(("rel", e.schema, e.name or "")):
             return []
         table = index_table(self.model, e.schema, e.name or "")
         index = next((i for i in table.indexes if i.name == e.name), None) if table is not None else None
@@ -136,10 +139,7 @@ class Tracker:
         return []
 
     def _constraint_drop(self, e: Effect) -> list[Stmt]:
-        key = ("con", e.schema, e.table or "", e.name or "")
-        created = key in self.created
-        self._remove(key)
-        if created:
+        if self._dropped(("con", e.schema, e.table or "", e.name or "")):
             return []
         table = self.model.table(f"{e.schema}.{e.table}")
         if table is None:
@@ -217,10 +217,7 @@ class Tracker:
                      "locking", catalog.trigger_absent(e.schema, e.table or "", e.name or ""))]
 
     def _trigger_drop(self, e: Effect) -> list[Stmt]:
-        key = ("trg", e.schema, e.table or "", e.name or "")
-        created = key in self.created
-        self._remove(key)
-        if created:
+        if self._dropped(("trg", e.schema, e.table or "", e.name or "")):
             return []
         table = self.model.table(f"{e.schema}.{e.table}")
         trigger = next((t for t in table.triggers if t.name == e.name), None) if table is not None else None

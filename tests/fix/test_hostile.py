@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from dbaudit.findings import fingerprint
 from dbaudit.fix import FixResult, plan_fix, provenance, write_fix
 from dbaudit.fix.apply import apply_plan
-from dbaudit.report.grouping import fingerprint
 from dbaudit.scratch import ScratchServer
 from dbaudit.sqltext import ident as q
 from tests.databases import database_with

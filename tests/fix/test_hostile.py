@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from dbaudit.findings import fingerprint
@@ -119,6 +120,24 @@ class TestHostileNames:
         assert [f for f in findings(hostile_url) if f[0] in RULES] == []
         second = apply_plan(hostile_url, plan)
         assert (second.ran, second.skipped) == (0, len(plan.upgrade))
+
+    def test_blocked_fix_stays_a_comment_whatever_the_names(self, hostile_url: str, tmp_path: Path) -> None:
+        """An orphan row blocks fk-missing on a name with a line break: both files keep the fix and its
+        clean-up as comments (the revision compiles, psql runs the rest), and the data is untouched."""
+        with psycopg.connect(hostile_url, autocommit=True) as conn:
+            conn.execute(f'INSERT INTO {q(SELECT)} ({q(UNIT_ID)}) VALUES (99)'.encode())
+        result = plan_fix(hostile_url, select=["fk-missing", "fk-without-index"])
+        assert [i.finding.rule for i in result.plan.blocked] == ["fk-missing"]
+        (revision,) = write_fix(result, tmp_path / "alembic", fmt="alembic", source=provenance(hostile_url, "t"),
+                                down_revision="base0001", revision="fix0001")
+        compile(revision.read_text(encoding="utf-8"), str(revision), "exec")
+        write_fix(result, tmp_path, fmt="sql", source=provenance(hostile_url, "test"))
+        up = psql(hostile_url, tmp_path / "upgrade.sql")
+        assert up.returncode == 0, up.stderr
+        assert ("fk-missing", (f"public.{SELECT}.{UNIT_ID}",)) in findings(hostile_url, {"fk-missing"})
+        with psycopg.connect(hostile_url) as conn:
+            orphans = conn.execute(f"SELECT count(*) FROM {q(SELECT)} WHERE {q(UNIT_ID)} = 99".encode()).fetchone()
+        assert orphans == (1,)
 
     def test_one_finding_by_id(self, hostile_url: str) -> None:
         """--finding takes the report's stable id (a prefix is enough): only that finding is fixed."""

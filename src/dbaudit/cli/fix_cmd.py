@@ -100,7 +100,7 @@ def _report(result: object, written: Sequence[object], *, fmt: str, down: str | 
     assert isinstance(result, FixResult)
     plan = result.plan
     for item in plan.active:
-        say(f"fixed: {item.label}")
+        say(f"fixed: {item.label}" + (f" (note: {item.note})" if item.note else ""))
     for finding in result.patched:
         say(f"model patch: {finding.severity.name} {finding.rule} {', '.join(finding.objects[:1])}")
     for item in plan.blocked:

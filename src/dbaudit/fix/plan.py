@@ -95,6 +95,10 @@ def plan_item(finding: Finding, entry_id: str, model: SchemaModel, fix_sql: str 
         assert result is not None
         return FixItem(finding, entry_id, tuple(statements), blocked=_blocked_text(result),
                        cleanup=result.check.cleanup_sql or "\n".join(s.stmt.sql for s in data_changes))
+    unchecked = None
+    if result is not None and result.check.blocks_fix and result.outcome is Outcome.SKIPPED:
+        unchecked = (f"the data check did not run ({result.reason}): if bad rows exist, the fix stops at them; "
+                     "dbaudit check-data --full tells")
     if data_changes:
         clean = result is not None and result.outcome is Outcome.CLEARED
         if not clean:
@@ -104,7 +108,7 @@ def plan_item(finding: Finding, entry_id: str, model: SchemaModel, fix_sql: str 
         kept = tuple(s for s in statements if not s.data_change)
         return FixItem(finding, entry_id, kept, note="the data change of this fix is not needed: "
                        f"no {result.check.what if result else 'rows'} at generation time")
-    return FixItem(finding, entry_id, tuple(statements))
+    return FixItem(finding, entry_id, tuple(statements), note=unchecked)
 
 
 def _blocked_text(result: CheckResult) -> str:

@@ -38,7 +38,8 @@ def summary_lines(plan: FixPlan, source: Provenance) -> list[str]:
         f"(read-only: {source.command}).",
         "",
         f"Fixes ({len(plan.active)}):",
-        *(f"  {one_line(i.label)}: {one_line(i.finding.title)}" for i in plan.active),
+        *(f"  {one_line(i.label)}: {one_line(i.finding.title)}" + (f" (note: {one_line(i.note)})" if i.note else "")
+          for i in plan.active),
     ]
     if plan.blocked:
         lines += ["", f"Blocked by data, written commented out with their clean-up ({len(plan.blocked)}):",

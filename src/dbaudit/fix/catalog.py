@@ -72,6 +72,17 @@ def trigger_absent(schema: str, table: str, name: str) -> str:
     return f"NOT {trigger_exists(schema, table, name)}"
 
 
+def row_security(schema: str, table: str, *, forced: bool = False, on: bool = True) -> str:
+    """The table's row-level security is enabled (or, with ``forced``, forced), or not (``on=False``)."""
+    flag = "c.relforcerowsecurity" if forced else "c.relrowsecurity"
+    return f"EXISTS (SELECT 1 {_where(schema, table)} AND {'' if on else 'NOT '}{flag})"
+
+
+def policy_exists(schema: str, table: str, name: str) -> str:
+    join = "JOIN pg_catalog.pg_policy pol ON pol.polrelid = c.oid "
+    return f"EXISTS (SELECT 1 {_where(schema, table, join)} AND pol.polname = {literal(name)})"
+
+
 def both(*conditions: str) -> str:
     return " AND ".join(f"({c})" for c in conditions)
 
@@ -90,8 +101,10 @@ __all__ = [
     "constraint_exists",
     "either",
     "index_exists",
+    "policy_exists",
     "relation_absent",
     "relation_exists",
+    "row_security",
     "trigger_absent",
     "trigger_exists",
 ]

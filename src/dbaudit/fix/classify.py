@@ -236,6 +236,9 @@ def _command(cmd: Any, schema: str, table: str, target: Table | None, model: Sch
         return Phase.ADD, Effect("type", schema, table, column=str(cmd.name), value=printed), set(), False
     if sub == AlterTableType.AT_AddColumn:
         return _add_column(cmd.def_, schema, table)
+    if sub in (AlterTableType.AT_EnableRowSecurity, AlterTableType.AT_ForceRowSecurity):
+        forced = sub == AlterTableType.AT_ForceRowSecurity
+        return Phase.ADD, Effect("row-security", schema, table, flag=forced), set(), False
     raise Unsupported(f"ALTER TABLE {AlterTableType(sub).name.removeprefix('AT_')} is not run by a generated fix")
 
 
@@ -332,6 +335,35 @@ def _create_trigger(sql: str, node: Any, model: SchemaModel) -> Classified:
                       (effect,), _keys(("table", schema, table)))
 
 
+def _create_policy(sql: str, node: Any, model: SchemaModel) -> Classified:
+    schema, table = relation(node.table, model)
+    effect = Effect("policy+", schema, table, str(node.policy_name))
+    return Classified(Stmt(sql, "locking", catalog.policy_exists(schema, table, str(node.policy_name))), Phase.ADD,
+                      (effect,), _keys(("table", schema, table)))
+
+
+_SET_SEARCH_PATH = re.compile(r"\s+SET\s+search_path\b", re.I)
+
+
+def _alter_function(sql: str, node: Any, model: SchemaModel) -> Classified:
+    """``ALTER FUNCTION f(args) SET search_path = …`` on a function that had none: undone by ``RESET``."""
+    actions = list(node.actions or ())
+    setting = actions[0].arg if len(actions) == 1 and actions[0].defname == "set" else None
+    where = [m.start() for m in _SET_SEARCH_PATH.finditer(sql)]
+    if setting is None or getattr(setting, "name", None) != "search_path" or not where:
+        raise Unsupported("ALTER FUNCTION other than SET search_path is not run by a generated fix")
+    undo = sql[:where[-1]] + " RESET search_path;"  # the clause comes last: names before it stay as they are
+    effect = Effect("function-setting", "", value=undo)
+    name = ".".join(str(p.sval) for p in node.func.objname)
+    return Classified(Stmt(sql, "locking"), Phase.ADD, (effect,), frozenset({f"function:{name}"}))
+
+
+def _grant(sql: str, node: Any, model: SchemaModel) -> Classified:
+    verb = "GRANT" if node.is_grant else "REVOKE"
+    raise Unsupported(f"{verb} changes privileges, which a generated downgrade cannot restore exactly: apply the "
+                      "finding's fix SQL by hand, with the grants your roles need")
+
+
 def _create_function(sql: str, node: Any, model: SchemaModel) -> Classified:
     name = ".".join(str(p.sval) for p in node.funcname)
     return Classified(Stmt(sql, "plain", note=f"function {name} is left in place by the downgrade"), Phase.ADD,
@@ -341,6 +373,7 @@ def _create_function(sql: str, node: Any, model: SchemaModel) -> Classified:
 _HANDLERS: dict[str, Any] = {
     "IndexStmt": _index, "DropStmt": _drop, "AlterTableStmt": _alter, "RenameStmt": _rename,
     "CreateStmt": _create_table, "CreateTrigStmt": _create_trigger, "CreateFunctionStmt": _create_function,
+    "CreatePolicyStmt": _create_policy, "AlterFunctionStmt": _alter_function, "GrantStmt": _grant,
 }
 
 
@@ -358,6 +391,8 @@ def done_condition(e: Effect) -> str | None:
         "type": lambda: catalog.column_type(e.schema, table, column, e.value or ""),
         "not-null": lambda: catalog.column_not_null(e.schema, table, column),
         "rename": lambda: _renamed(e),
+        "row-security": lambda: catalog.row_security(e.schema, table, forced=e.flag),
+        "policy+": lambda: catalog.policy_exists(e.schema, table, name),
     }
     make = conditions.get(e.kind)
     return make() if make is not None else None

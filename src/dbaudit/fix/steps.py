@@ -50,7 +50,8 @@ class Effect:
     """What a statement changes, in terms the planner can undo and check.
 
     ``kind``: ``index+`` ``index-`` ``attach`` ``constraint+`` ``validate`` ``constraint-`` ``column-``
-    ``column+`` ``type`` ``not-null`` ``rename`` ``trigger+`` ``trigger-`` ``partition+``.
+    ``column+`` ``type`` ``not-null`` ``rename`` ``trigger+`` ``trigger-`` ``partition+``
+    ``row-security`` ``policy+`` ``function-setting`` (``value``: the statement that undoes it).
     ``schema``/``table`` locate the table (for an index: its table), ``name`` the object, ``column``
     a column, ``value`` a new type (as ``format_type`` prints it), a new name or a child index.
     """

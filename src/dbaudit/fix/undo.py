@@ -98,6 +98,8 @@ class Tracker:
             "column-": self._column_drop, "column+": self._column_add, "type": self._type,
             "not-null": self._not_null, "rename": self._rename, "trigger+": self._trigger_add,
             "trigger-": self._trigger_drop, "partition+": self._partition_add,
+            "row-security": self._row_security, "policy+": self._policy_add,
+            "function-setting": self._function_setting,
         }
         return handlers[e.kind](e)
 
@@ -226,6 +228,22 @@ class Tracker:
         return [Stmt(trigger.definition.rstrip(";") + ";", "locking",
                      catalog.trigger_exists(e.schema, e.table or "", e.name or ""))]
 
+    def _row_security(self, e: Effect) -> list[Stmt]:
+        table = qualified(e.schema, e.table or "")
+        if e.flag:
+            return [Stmt(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY;", "locking",
+                         catalog.row_security(e.schema, e.table or "", forced=True, on=False))]
+        return [Stmt(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY;", "locking",
+                     catalog.row_security(e.schema, e.table or "", on=False))]
+
+    def _policy_add(self, e: Effect) -> list[Stmt]:
+        self._create(("pol", e.schema, e.table or "", e.name or ""))
+        return [Stmt(f"DROP POLICY IF EXISTS {ident(e.name or '')} ON {qualified(e.schema, e.table or '')};",
+                     "locking")]
+
+    def _function_setting(self, e: Effect) -> list[Stmt]:
+        return [Stmt(e.value or "", "locking")]
+
     def _partition_add(self, e: Effect) -> list[Stmt]:
         self._create(("rel", e.schema, e.name or ""))
         self.new_partitions.setdefault(f"{e.schema}.{e.table}", []).append((e.schema, e.name or ""))
@@ -267,6 +285,10 @@ class Tracker:
             return [catalog.trigger_absent(e.schema, table, name)]
         if e.kind == "trigger+" and key in self.present:
             return [catalog.trigger_exists(e.schema, table, name)]
+        if e.kind == "row-security":
+            return [catalog.row_security(e.schema, table, forced=e.flag)]
+        if e.kind == "policy+":
+            return [catalog.policy_exists(e.schema, table, name)]
         if e.kind == "rename" and not self._renamed_again(e):
             final = self.table_names.get((e.schema, e.table or ""), e.table)  # checked after every rename
             return [c for c in (done_condition(replace(e, table=final)),) if c]

@@ -70,8 +70,13 @@ def _object_name(kind: Any) -> str:
         return "object"
 
 
+_STATEMENT_NAMES = {"AlterSeqStmt": "ALTER SEQUENCE", "DoStmt": "DO", "ExplainStmt": "EXPLAIN",
+                    "CreateSeqStmt": "CREATE SEQUENCE", "ClusterStmt": "CLUSTER", "ReindexStmt": "REINDEX"}
+
+
 def _kind(node: Any) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", " ", type(node).__name__.removesuffix("Stmt")).upper()
+    name = type(node).__name__
+    return _STATEMENT_NAMES.get(name) or re.sub(r"(?<!^)(?=[A-Z])", " ", name.removesuffix("Stmt")).upper()
 
 
 def relation(rv: Any, model: SchemaModel) -> tuple[str, str]:

@@ -35,6 +35,14 @@ def example_url(pg_server: ScratchServer, whalefall_data_template: BuiltExample)
     pg_server.drop_database(url)
 
 
+@pytest.fixture(scope="module")
+def shared_url(pg_server: ScratchServer, whalefall_data_template: BuiltExample) -> Iterator[str]:
+    """A copy of the example shared by the tests that only read it."""
+    url = pg_server.create_database(template=whalefall_data_template.name, prefix="dbaudit_t_")
+    yield url
+    pg_server.drop_database(url)
+
+
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     """A copy of the example project, whose migrations the revision joins."""
@@ -66,10 +74,10 @@ def cleaned_plan(url: str) -> FixResult:
 
 
 class TestDoneWhen:
-    def test_planted_orphans_are_written_commented_out_never_deleted(self, example_url: str, tmp_path: Path) -> None:
+    def test_planted_orphans_are_written_commented_out_never_deleted(self, shared_url: str, tmp_path: Path) -> None:
         """The revision says the data blocks fk-missing and holds the clean-up query as a comment only."""
-        result = plan_fix(example_url, select=SELECTION)
-        (path,) = write_fix(result, tmp_path, fmt="alembic", source=provenance(example_url, "test"),
+        result = plan_fix(shared_url, select=SELECTION)
+        (path,) = write_fix(result, tmp_path, fmt="alembic", source=provenance(shared_url, "test"),
                             down_revision="20251224164000", revision="fix0001")
         text = path.read_text(encoding="utf-8")
         assert "# BLOCKED BY DATA: P1 fk-missing public.database_size_aggregations.instance_id: 12 orphan rows" in text
@@ -94,42 +102,39 @@ class TestDoneWhen:
         build.downgrade(example_url, head)
         assert {f for f in findings(example_url) if f[0] in SELECTION} == {f for f in before if f[0] in SELECTION}
 
-    def test_sql_form_with_psql_and_lock_tracing(self, example_url: str, pg_server: ScratchServer,
-                                                 tmp_path: Path) -> None:
-        """upgrade.sql/downgrade.sql apply with psql; traced, no statement holds ACCESS EXCLUSIVE on a table
-        with rows while rewriting or reading it (catalog updates only)."""
+    def test_sql_form_traced_then_with_psql(self, example_url: str, tmp_path: Path) -> None:
+        """upgrade.sql traced statement by statement: no statement holds ACCESS EXCLUSIVE on a table with
+        rows while rewriting it or reading its heap (catalog updates only); the selected rules then find
+        nothing; downgrade.sql and upgrade.sql apply with psql, each doing its whole job."""
         before = findings(example_url, set(SELECTION))
         write_fix(cleaned_plan(example_url), tmp_path, fmt="sql", source=provenance(example_url, "test"))
-        traced_url = pg_server.create_database(template=example_url.rsplit("/", 1)[1], prefix="dbaudit_t_")
-        try:
-            with psycopg.connect(traced_url) as conn:
-                with_rows = {f"{s}.{t}" for s, t in conn.execute(
-                    "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-                    "WHERE c.relkind = 'r' AND c.reltuples > 0")}
-            script = "\n".join(line for line in (tmp_path / "upgrade.sql").read_text().split("\n")
-                               if not line.startswith("\\"))
-            entries = trace_script(traced_url, list(split(script)))
-        finally:
-            pg_server.drop_database(traced_url)
+        with psycopg.connect(example_url) as conn:
+            with_rows = {f"{s}.{t}" for s, t in conn.execute(
+                "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE c.relkind = 'r' AND c.reltuples > 0")}
+        script = "\n".join(line for line in (tmp_path / "upgrade.sql").read_text().split("\n")
+                           if not line.startswith("\\"))
+        entries = trace_script(example_url, list(split(script)))
         assert [(e.statement[:120], e.error) for e in entries if e.error] == []
         held = [(lock.table, e) for e in entries for lock in e.locks
                 if lock.mode == "AccessExclusiveLock" and lock.preexisting and lock.table in with_rows]
         assert len(held) > 10  # the drops and the type change take it, briefly
         assert [(table, e.statement[:120]) for table, e in held if table in e.rewritten or table in e.scanned] == []
         assert any(e.scanned for e in entries)  # VALIDATE reads the tables, under a lock that lets writes go on
-        up = psql(example_url, tmp_path / "upgrade.sql")
-        assert up.returncode == 0, up.stderr
         assert findings(example_url, set(SELECTION)) == set()
         down = psql(example_url, tmp_path / "downgrade.sql")
         assert down.returncode == 0, down.stderr
         assert findings(example_url, set(SELECTION)) == before
+        up = psql(example_url, tmp_path / "upgrade.sql")
+        assert up.returncode == 0, up.stderr
+        assert findings(example_url, set(SELECTION)) == set()
 
-    def test_fix_command_with_model_patch(self, example_url: str, project: Path, tmp_path: Path) -> None:
+    def test_fix_command_with_model_patch(self, shared_url: str, project: Path, tmp_path: Path) -> None:
         """`dbaudit fix`: exit 1 while data blocks a fix, says so; the ORM key mismatch becomes a patch that
         applies to the project."""
         out = tmp_path / "out"
         result = CliRunner().invoke(cli, [
-            "fix", example_url, "--select", ",".join([*SELECTION, "partitioned-orm-key-mismatch"]), "-o", str(out),
+            "fix", shared_url, "--select", ",".join([*SELECTION, "partitioned-orm-key-mismatch"]), "-o", str(out),
             "--format", "sql", "--models", "app.models:Base", "--project", str(project)], catch_exceptions=False)
         assert result.exit_code == 1
         assert "blocked by data (written commented out, with its clean-up): P1 fk-missing" in result.output
@@ -143,8 +148,9 @@ class TestDoneWhen:
                                      capture_output=True, text=True, check=False)
             assert applied.returncode == 0, applied.stderr
 
-    def test_fix_command_refuses_without_a_selection(self, example_url: str, tmp_path: Path) -> None:
-        result = CliRunner().invoke(cli, ["fix", example_url, "-o", str(tmp_path)])
+    def test_fix_command_refuses_without_a_selection(self, tmp_path: Path) -> None:
+        """Nothing selected: one line, exit 2, before any connection."""
+        result = CliRunner().invoke(cli, ["fix", "postgresql://nobody@127.0.0.1:9/none", "-o", str(tmp_path)])
         assert result.exit_code == 2
         assert "choose what to fix: --select RULES or --finding ID" in result.output
 

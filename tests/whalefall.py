@@ -66,3 +66,12 @@ def build_template(server: ScratchServer, empty_template: str, record: Path, *, 
         yield BuiltExample(database_name(url), counts, planted)
     finally:
         server.drop_database(url)
+
+
+def copy_of(server: ScratchServer, example: BuiltExample) -> Iterator[str]:
+    """A throw-away copy of a built example (CREATE DATABASE … TEMPLATE); yields its URL, drops it after."""
+    url = server.create_database(template=example.name, prefix="dbaudit_t_")
+    try:
+        yield url
+    finally:
+        server.drop_database(url)

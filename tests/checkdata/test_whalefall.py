@@ -14,7 +14,7 @@ from dbaudit.checkdata import CheckDataResult, Outcome, check_data
 from dbaudit.cli.main import cli
 from dbaudit.config import Config
 from dbaudit.scratch import ScratchServer
-from tests.whalefall import WHALEFALL_DIR, BuiltExample
+from tests.whalefall import WHALEFALL_DIR, BuiltExample, copy_of
 
 MODELS = ("app.models:Base", str(WHALEFALL_DIR))
 # The rules whose findings have a data check (a narrower audit keeps the test quick).
@@ -25,16 +25,12 @@ CHECKED = ["fk-missing", "redundant-column-without-consistency", "partitioned-or
 
 @pytest.fixture(scope="module")
 def planted_url(pg_server: ScratchServer, whalefall_data_template: BuiltExample) -> Iterator[str]:
-    url = pg_server.create_database(template=whalefall_data_template.name, prefix="dbaudit_t_")
-    yield url
-    pg_server.drop_database(url)
+    yield from copy_of(pg_server, whalefall_data_template)
 
 
 @pytest.fixture(scope="module")
 def clean_url(pg_server: ScratchServer, whalefall_clean_template: BuiltExample) -> Iterator[str]:
-    url = pg_server.create_database(template=whalefall_clean_template.name, prefix="dbaudit_t_")
-    yield url
-    pg_server.drop_database(url)
+    yield from copy_of(pg_server, whalefall_clean_template)
 
 
 def checked(url: str) -> CheckDataResult:

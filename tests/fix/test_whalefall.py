@@ -21,7 +21,7 @@ from dbaudit.fix.alembic_out import migrations_head
 from dbaudit.migrations.trace import trace_script
 from dbaudit.scratch import ScratchServer
 from tests.fix.helpers import findings, psql
-from tests.whalefall import WHALEFALL_DIR, BuiltExample
+from tests.whalefall import WHALEFALL_DIR, BuiltExample, copy_of
 
 SELECTION = ["fk-without-index", "index-duplicates-constraint", "redundant-index", "secret-in-bounded-varchar",
              "fk-missing", "fact-table-lifecycle-columns"]
@@ -30,17 +30,13 @@ SELECTION = ["fk-without-index", "index-duplicates-constraint", "redundant-index
 @pytest.fixture
 def example_url(pg_server: ScratchServer, whalefall_data_template: BuiltExample) -> Iterator[str]:
     """A throw-away copy of the built example (migrations at head, generated rows with the plants)."""
-    url = pg_server.create_database(template=whalefall_data_template.name, prefix="dbaudit_t_")
-    yield url
-    pg_server.drop_database(url)
+    yield from copy_of(pg_server, whalefall_data_template)
 
 
 @pytest.fixture(scope="module")
 def shared_url(pg_server: ScratchServer, whalefall_data_template: BuiltExample) -> Iterator[str]:
     """A copy of the example shared by the tests that only read it."""
-    url = pg_server.create_database(template=whalefall_data_template.name, prefix="dbaudit_t_")
-    yield url
-    pg_server.drop_database(url)
+    yield from copy_of(pg_server, whalefall_data_template)
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ import pytest
 from psycopg import sql
 
 from dbaudit.scratch import ScratchServer, embedded_server
+from tests.whalefall import BuiltExample, build_template
 
 LOCAL_PG = "postgresql://postgres@127.0.0.1:5432/postgres"
 LOCAL_MYSQL = "mysql+pymysql://root@127.0.0.1:3306/test"
@@ -62,6 +63,22 @@ def pg_template(pg_server: ScratchServer) -> Iterator[str]:
     pg_server.execute_admin(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     yield name
     pg_server.drop_database(name)
+
+
+@pytest.fixture(scope="session")
+def whalefall_data_template(
+    pg_server: ScratchServer, pg_template: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[BuiltExample]:
+    """The bundled example migrated and filled once per session (small scale), with its planted problems."""
+    yield from build_template(pg_server, pg_template, tmp_path_factory.mktemp("wf") / "planted.json", plant=True)
+
+
+@pytest.fixture(scope="session")
+def whalefall_clean_template(
+    pg_server: ScratchServer, pg_template: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[BuiltExample]:
+    """The same example filled without any planted data problem."""
+    yield from build_template(pg_server, pg_template, tmp_path_factory.mktemp("wf") / "clean.json", plant=False)
 
 
 @pytest.fixture

@@ -21,10 +21,12 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from dbaudit.api import inspect, lint_migrations
     from dbaudit.auditing import AuditResult, audit
+    from dbaudit.checkdata import check_data
     from dbaudit.config import Config, load_config
     from dbaudit.docs import build_docs, check_docs, generate_docs
     from dbaudit.drift import compare
     from dbaudit.findings import Finding, Severity
+    from dbaudit.fix import apply_fix, plan_fix, write_fix
     from dbaudit.migrations import LintResult
     from dbaudit.model import SchemaModel
     from dbaudit.rules.registry import Rule, RuleContext, rule
@@ -34,6 +36,10 @@ if TYPE_CHECKING:
 _EXPORTS = {
     "audit": "dbaudit.auditing",
     "AuditResult": "dbaudit.auditing",
+    "check_data": "dbaudit.checkdata",
+    "plan_fix": "dbaudit.fix",
+    "write_fix": "dbaudit.fix",
+    "apply_fix": "dbaudit.fix",
     "inspect": "dbaudit.api",
     "lint_migrations": "dbaudit.api",
     "LintResult": "dbaudit.migrations",
@@ -63,8 +69,10 @@ __all__ = [
     "SchemaModel",
     "Severity",
     "__version__",
+    "apply_fix",
     "audit",
     "build_docs",
+    "check_data",
     "check_docs",
     "compare",
     "generate_docs",
@@ -72,8 +80,10 @@ __all__ = [
     "lint_migrations",
     "load_config",
     "load_source",
+    "plan_fix",
     "read_statistics",
     "rule",
+    "write_fix",
 ]
 
 

@@ -55,6 +55,19 @@ def literal(value: str | int | float | bool | None) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+def dollar_quoted(body: str, tag: str = "dbaudit") -> str:
+    """``$tag$body$tag$`` with a tag that does not occur in ``body``: no name or value inside the body
+    (a ``DO`` block around generated statements) can end the quoting."""
+    if "\x00" in body:
+        raise ValueError("a dollar-quoted body cannot contain NUL bytes")
+    n = 0
+    while True:
+        delimiter = f"${tag}{n or ''}$"
+        if delimiter not in body:
+            return f"{delimiter}{body}{delimiter}"
+        n += 1
+
+
 def regclass_literal(schema: str, name: str) -> str:
     """A literal usable as ``'…'::regclass`` for any identifier."""
     return literal(qualified(schema, name))

@@ -6,35 +6,19 @@ template database; per-test databases are cloned from it (CREATE DATABASE ... TE
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 from types import ModuleType
 from urllib.parse import urlsplit
 
 import pytest
 
 from dbaudit.scratch import ScratchServer
-
-WHALEFALL_DIR = Path(__file__).resolve().parents[2] / "src" / "dbaudit" / "examples" / "whalefall"
+from tests.whalefall import WHALEFALL_DIR, BuiltExample, load_script
 
 # The example is a project of its own: its top-level package is `app`, imported from the project dir.
 if str(WHALEFALL_DIR) not in sys.path:
     sys.path.insert(0, str(WHALEFALL_DIR))
-
-
-def _load_script(name: str) -> ModuleType:
-    """scripts/<name>.py, registered under its own name (as build.py imports generate_data)."""
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, WHALEFALL_DIR / "scripts" / f"{name}.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def _database_name(url: str) -> str:
@@ -44,13 +28,13 @@ def _database_name(url: str) -> str:
 @pytest.fixture(scope="session")
 def whalefall_build() -> ModuleType:
     """scripts/build.py of the example (upgrade/downgrade/build)."""
-    return _load_script("build")
+    return load_script("build")
 
 
 @pytest.fixture(scope="session")
 def whalefall_generate() -> ModuleType:
     """scripts/generate_data.py of the example."""
-    return _load_script("generate_data")
+    return load_script("generate_data")
 
 
 @pytest.fixture(scope="session")
@@ -82,11 +66,12 @@ def whalefall_head_url(pg_server: ScratchServer, whalefall_head_template: str) -
 
 @pytest.fixture(scope="module")
 def whalefall_data_url(
-    pg_server: ScratchServer, pg_template: str, whalefall_build: ModuleType
+    pg_server: ScratchServer, whalefall_data_template: BuiltExample
 ) -> Iterator[tuple[str, dict[str, int]]]:
-    """One database built by build.build() (migrations + data, small scale), shared by a test module."""
-    url = pg_server.create_database(template=pg_template, prefix="dbaudit_t_")
+    """A database holding the built example (migrations + data, small scale), shared by a test module:
+    a clone of the session's build."""
+    url = pg_server.create_database(template=whalefall_data_template.name, prefix="dbaudit_t_")
     try:
-        yield url, whalefall_build.build(url, scale=0.05, seed=42)
+        yield url, dict(whalefall_data_template.counts)
     finally:
         pg_server.drop_database(url)

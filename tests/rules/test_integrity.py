@@ -56,6 +56,9 @@ class TestFkMissing:
                    "exist; joins silently drop them and reports built on them are wrong.",
             root_cause="The relation exists only in the column name (and maybe the ORM), never in the database.",
             fix_sql=(
+                "-- no index covers instance_id: build one first\n"
+                "CREATE INDEX CONCURRENTLY database_size_aggregations_instance_id_idx ON "
+                "public.database_size_aggregations (instance_id);\n"
                 "SET lock_timeout = '5s';\n"
                 "ALTER TABLE public.database_size_aggregations ADD CONSTRAINT "
                 "database_size_aggregations_instance_id_fkey FOREIGN KEY (instance_id) REFERENCES "
@@ -68,8 +71,9 @@ class TestFkMissing:
                 "SELECT count(*) AS orphan_rows FROM public.database_size_aggregations AS c LEFT JOIN "
                 "public.instances AS p ON p.id = c.instance_id WHERE c.instance_id IS NOT NULL AND p.id IS NULL;"
             ),
-            data=(("constraint", "database_size_aggregations_instance_id_fkey"),
-                  ("references", "public.instances.id")),
+            data=(("columns", ("instance_id",)), ("constraint", "database_size_aggregations_instance_id_fkey"),
+                  ("ref_columns", ("id",)), ("ref_table", "public.instances"),
+                  ("references", "public.instances.id"), ("table", "public.database_size_aggregations")),
         )]
 
     def test_fk_missing_finds_partitioned_with_per_partition_validation(self) -> None:
@@ -84,7 +88,16 @@ class TestFkMissing:
         )
         [finding] = findings_for(model, "fk-missing")
         assert finding.fix_sql == (
+            "-- no index covers instance_id: build one first\n"
+            "-- Partitioned table: CREATE INDEX CONCURRENTLY is not supported on the parent, so\n"
+            "-- create the parent index ON ONLY (catalog only), build each partition's index\n"
+            "-- concurrently, then attach it; the parent index becomes valid when all are attached.\n"
             "SET lock_timeout = '5s';\n"
+            "CREATE INDEX aggs_instance_id_idx ON ONLY public.aggs (instance_id);\n"
+            "RESET lock_timeout;\n"
+            "CREATE INDEX CONCURRENTLY aggs_2024_instance_id_idx ON public.aggs_2024 (instance_id);\n"
+            "SET lock_timeout = '5s';\n"
+            "ALTER INDEX public.aggs_instance_id_idx ATTACH PARTITION public.aggs_2024_instance_id_idx;\n"
             "ALTER TABLE public.aggs_2024 ADD CONSTRAINT aggs_2024_instance_id_fkey FOREIGN KEY (instance_id) "
             "REFERENCES public.instances (id) NOT VALID;\n"
             "RESET lock_timeout;\n"
@@ -230,6 +243,9 @@ class TestRedundantColumn:
             "redundant-column-without-consistency", Severity.P1, ("public.account_permission.instance_id",),
             "public.account_permission.instance_id duplicates public.instance_accounts.instance_id reachable "
             "through instance_account_id, unenforced",
+            "-- no index covers instance_account_id, instance_id: build one first\n"
+            "CREATE INDEX CONCURRENTLY account_permission_instance_account_id_instance_id_idx ON "
+            "public.account_permission (instance_account_id, instance_id);\n"
             "CREATE UNIQUE INDEX CONCURRENTLY instance_accounts_id_instance_id_key ON public.instance_accounts "
             "(id, instance_id);\n"
             "SET lock_timeout = '5s';\n"

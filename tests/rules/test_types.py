@@ -43,6 +43,8 @@ class TestSecretInBoundedVarchar:
         found = findings_for(model, "secret-in-bounded-varchar")
         assert brief(found) == [("P0", ("public.credentials.password",))]
         assert dict(found[0].data) == {
+            "table": "public.credentials",
+            "column": "password",
             "column_limit": 255,
             "plaintext_lengths": (16, 64, 128),
             "fernet_token_lengths": (120, 184, 268),
@@ -89,10 +91,12 @@ class TestSecretInBoundedVarchar:
                 ),
                 data=(
                     ("base64_fernet_token_lengths", (160, 248, 360)),
+                    ("column", "password"),
                     ("column_limit", 255),
                     ("fernet_token_lengths", (120, 184, 268)),
                     ("plaintext_lengths", (16, 64, 128)),
                     ("reversible", True),
+                    ("table", "public.credentials"),
                 ),
             )
         ]
@@ -183,7 +187,8 @@ class TestInt4KeyOverflowRisk:
         )
         found = findings_for(model, "int4-key-overflow-risk")
         assert brief(found) == [("P1", ("public.hot.id",)), ("P2", ("public.cold.id",))]
-        assert dict(found[0].data) == {"column_max": 2147483647, "sequence_usage_percent": 60.536}
+        assert dict(found[0].data) == {"column_max": 2147483647, "sequence_usage_percent": 60.536,
+                                       "table": "public.hot", "column": "id", "sequence": "public.hot_id_seq"}
 
     def test_narrow_fk_finds_composite_fk_pk_clean(self) -> None:
         """An int4 FK to a bigint key is reported; a composite PK of FK columns is not a generator."""

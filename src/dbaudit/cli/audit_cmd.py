@@ -33,6 +33,7 @@ from dbaudit.cli.common import EXIT_OK, check_output, guarded, progress, stderr
 from dbaudit.errors import UsageError
 
 if TYPE_CHECKING:
+    from dbaudit.auditing import AuditResult
     from dbaudit.output.paths import PathMapper
 
 ALL_FORMATS = ("md", "html", "json", "sarif")
@@ -43,13 +44,13 @@ def _split(values: tuple[str, ...]) -> list[str]:
     return [v.strip() for value in values for v in value.split(",") if v.strip()]
 
 
-def parse_formats(text: str | None, *, to_dir: bool) -> tuple[str, ...]:
+def parse_formats(text: str | None, *, to_dir: bool, allowed: tuple[str, ...] = ALL_FORMATS) -> tuple[str, ...]:
     if text is None:
-        return ALL_FORMATS if to_dir else ()
+        return allowed if to_dir else ()
     formats = tuple(dict.fromkeys(_split((text,))))
-    unknown = [f for f in formats if f not in ALL_FORMATS]
+    unknown = [f for f in formats if f not in allowed]
     if unknown:
-        raise UsageError(f"unknown format {unknown[0]!r} (expected {', '.join(ALL_FORMATS)})")
+        raise UsageError(f"unknown format {unknown[0]!r} (expected {', '.join(allowed)})")
     if not to_dir and len(formats) > 1:
         raise UsageError("several formats need an output directory: add -o DIR (stdout takes one format)")
     return formats
@@ -80,6 +81,8 @@ def parse_formats(text: str | None, *, to_dir: bool) -> tuple[str, ...]:
 @click.option("--explain-analyze", is_flag=True,
               help="EXPLAIN ANALYZE parameterless SELECTs among them (read-only, under a timeout).")
 @click.option("--quiet", "-q", is_flag=True, help="No list of findings on stderr (the counts only).")
+@click.option("--check-data", "check_data", is_flag=True,
+              help="Also run the findings' verifications on live data (read-only; see `dbaudit check-data`).")
 @ci_options
 @guarded
 def audit_command(  # noqa: PLR0917 - click passes every option as an argument
@@ -87,7 +90,7 @@ def audit_command(  # noqa: PLR0917 - click passes every option as an argument
     code_dir: str | None, since: str | None, formats: str | None, output_dir: str | None, lang: str | None,
     fail_on: str | None, select: tuple[str, ...], ignore: tuple[str, ...], config_path: str | None,
     scratch_url: str | None, app_role: str | None, stats: bool | None, stats_top: int, explain_analyze: bool,
-    quiet: bool, ci: CiOptions,
+    quiet: bool, check_data: bool, ci: CiOptions,
 ) -> None:
     """Audit a database (URL, .sql file or model JSON) with its models, migrations and code."""
     from dbaudit.auditing import audit  # noqa: PLC0415 - heavy imports after argument parsing
@@ -116,6 +119,8 @@ def audit_command(  # noqa: PLR0917 - click passes every option as an argument
             config=config, scratch_url=scratch_url, progress=step, since=since,
             stats=stats, stats_options=StatsOptions(top=stats_top, explain_analyze=explain_analyze),
         )
+        if check_data:
+            result = with_data_checks(target, result)
         if ci.write_baseline:
             write_baseline_and_exit(result.findings, ci, lambda text: stderr.print(text, markup=False))
         findings, notes = baseline_filter(result.findings, ci)
@@ -124,6 +129,17 @@ def audit_command(  # noqa: PLR0917 - click passes every option as an argument
         paths = PathMapper.for_run([project_dir, _dir_of(migrations), code_dir, "."])
         _emit(result, chosen, output_dir, config.lang, quiet=quiet, ci=ci, paths=paths)
     sys.exit(exit_code(result.findings, config.fail_on) if result.findings else EXIT_OK)
+
+
+def with_data_checks(target: str, result: AuditResult) -> AuditResult:
+    """The audit with its findings checked on the data (``--check-data``), and a note counting the checks."""
+    from dbaudit.checkdata import Outcome, check_findings  # noqa: PLC0415
+    from dbaudit.findings import Note  # noqa: PLC0415
+
+    findings, results = check_findings(target, result.model, result.findings)
+    counts = ", ".join(f"{sum(1 for r in results if r.outcome is o)} {o.value}" for o in Outcome)
+    note = Note(f"check-data: {len(results)} findings checked on the data ({counts})")
+    return replace(result, findings=findings, notes=(*result.notes, note))
 
 
 def _dir_of(path: str | None) -> str | None:

@@ -222,3 +222,8 @@ def option_format(default: str) -> Callable[[Callable[..., Any]], Callable[..., 
         "--format", "formats", default=default, show_default=True,
         help="Comma-separated output formats: md, html, json, sarif.",
     )
+
+
+def split_values(values: tuple[str, ...]) -> list[str]:
+    """Repeated and comma-separated option values alike: ``--select a,b --select c``."""
+    return [v.strip() for value in values for v in value.split(",") if v.strip()]

@@ -90,6 +90,7 @@ class TraceEntry:
     duration_ms: float
     observed: bool = True  # False: run outside a transaction; the lock is the documented one
     error: str | None = None
+    scanned: tuple[str, ...] = ()  # tables whose heap the statement read (measured by trace_script only)
 
     @property
     def strongest(self) -> str | None:
@@ -106,7 +107,7 @@ class TraceEntry:
             "revision": self.revision, "path": self.path, "line": self.line, "statement": self.statement,
             "locks": [{"table": lk.table, "mode": lk.mode, "preexisting": lk.preexisting} for lk in self.locks],
             "rewritten": list(self.rewritten), "duration_ms": round(self.duration_ms, 3),
-            "observed": self.observed, "blocks": self.blocks, "error": self.error,
+            "observed": self.observed, "blocks": self.blocks, "error": self.error, "scanned": list(self.scanned),
         }
 
 
@@ -152,7 +153,8 @@ def _relations(conn: psycopg.Connection[Any]) -> Relations:
     return {int(oid): (name, int(node), kind) for oid, name, node, kind in conn.execute(_RELATIONS)}
 
 
-def _run(conn: psycopg.Connection[Any], rev: Revision, st: Statement, start: Relations) -> TraceEntry:
+def _run(conn: psycopg.Connection[Any], rev: Revision, st: Statement, start: Relations, *,
+         measure_scans: bool = False) -> TraceEntry:
     before = _relations(conn)
     sql = st.sql.rstrip().rstrip(";")
     error: str | None = None
@@ -160,17 +162,24 @@ def _run(conn: psycopg.Connection[Any], rev: Revision, st: Statement, start: Rel
     after: Relations = before
     started = time.perf_counter()
     duration = 0.0
+    scanned: tuple[str, ...] = ()
     try:
         if needs_autocommit(st.node):
-            conn.execute(sql)
+            conn.execute(sql.encode())
             duration = time.perf_counter() - started
             after = _relations(conn)
         else:
             with conn.transaction():
-                conn.execute(sql)
+                blocks = _blocks_read(conn) if measure_scans else {}
+                started = time.perf_counter()
+                conn.execute(sql.encode())
                 duration = time.perf_counter() - started
                 held = [(int(oid), str(mode)) for oid, mode in conn.execute(_OWN_LOCKS) if oid is not None]
                 after = _relations(conn)
+                if measure_scans:
+                    grown = _blocks_read(conn)
+                    scanned = tuple(sorted(after[oid][0] for oid, n in grown.items()
+                                           if n > blocks.get(oid, 0) and oid in after))
     except psycopg.Error as exc:
         error = redact_text(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
     locks = _locks(held, before, after, start) if not needs_autocommit(st.node) else _documented_lock(st, start)
@@ -179,7 +188,45 @@ def _run(conn: psycopg.Connection[Any], rev: Revision, st: Statement, start: Rel
         if oid in after and before[oid][2] != "p" and after[oid][1] != before[oid][1]
     ))
     return TraceEntry(rev.id, rev.path, st.line, " ".join(sql.split()), locks, rewritten, duration * 1000,
-                      observed=not needs_autocommit(st.node), error=error)
+                      observed=not needs_autocommit(st.node), error=error, scanned=scanned)
+
+
+# Heap blocks each table has read in this backend, not yet flushed to the shared statistics: the
+# difference across one statement (in its own transaction) is what that statement read.
+_BLOCKS_READ = """
+SELECT c.oid, pg_catalog.pg_stat_get_xact_blocks_fetched(c.oid)
+FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+  AND n.nspname NOT LIKE 'pg_toast%'
+"""
+
+
+def _blocks_read(conn: psycopg.Connection[Any]) -> dict[int, int]:
+    return {int(oid): int(n) for oid, n in conn.execute(_BLOCKS_READ)}
+
+
+def trace_script(url: str, statements: Iterable[str], *, label: str = "script") -> tuple[TraceEntry, ...]:
+    """Run ``statements`` in order on an existing database and trace each one.
+
+    Each statement runs in its own transaction (``CONCURRENTLY`` ones outside any), as ``psql`` runs a
+    script. Besides the locks held on tables that existed before the script and the tables
+    rewritten, each entry lists the tables whose heap the statement read (``scanned``): a statement
+    holding ACCESS EXCLUSIVE on a table with rows should neither rewrite nor scan it.
+    """
+    import pglast  # noqa: PLC0415
+
+    rev = Revision(label, label, (), (), "sql")
+    entries: list[TraceEntry] = []
+    try:
+        conn = psycopg.connect(url, autocommit=True, application_name="dbaudit-trace")
+    except psycopg.Error as exc:
+        raise ScratchError(f"trace: {redact_text(str(exc).strip())}") from None
+    with conn:
+        start = _relations(conn)
+        for n, sql in enumerate(statements, 1):
+            node = pglast.parse_sql(sql)[0].stmt
+            entries.append(_run(conn, rev, Statement(sql, node, n), start, measure_scans=True))
+    return tuple(entries)
 
 
 def _locks(held: list[tuple[int, str]], before: Relations, after: Relations, start: Relations) -> tuple[LockHeld, ...]:

@@ -20,6 +20,7 @@ from dbaudit.model.schema import (
     Column,
     ForeignKey,
     Index,
+    IndexElement,
     Location,
     ReferentialAction,
     SchemaModel,
@@ -28,7 +29,16 @@ from dbaudit.model.schema import (
 )
 from dbaudit.rules._code_facts import resolve_table
 from dbaudit.rules.registry import RuleContext, rule
-from dbaudit.sqltext import column_list, ident, literal, qualified, regclass_literal, script_lines, truncate_identifier
+from dbaudit.sqltext import (
+    column_list,
+    ident,
+    in_comment,
+    literal,
+    qualified,
+    regclass_literal,
+    script_lines,
+    truncate_identifier,
+)
 
 if TYPE_CHECKING:
     from dbaudit.rules._fk_inference import Inference
@@ -266,6 +276,21 @@ def fk_statements(
     return out
 
 
+def supporting_index(model: SchemaModel, table: Table, columns: tuple[str, ...]) -> list[str]:
+    """Statements building an index on a new foreign key's columns when none covers them (a key
+    without one is what ``fk-without-index`` reports), without blocking writes; else nothing."""
+    from dbaudit.rules._indexing import (  # noqa: PLC0415 - the index helpers import this module's users
+        LOCK_TIMEOUT as SET_TIMEOUT,
+    )
+    from dbaudit.rules._indexing import RESET_LOCK_TIMEOUT, covering_index, create_index_plan  # noqa: PLC0415
+
+    if covering_index(table, columns) is not None:
+        return []
+    plan = create_index_plan(model, table, [IndexElement(column=c) for c in columns])
+    lines = [line for line in script_lines(plan) if line.strip() not in (SET_TIMEOUT, RESET_LOCK_TIMEOUT)]
+    return [f"-- no index covers {in_comment(', '.join(columns))}: build one first", *lines]
+
+
 def orphan_query(table: Table, columns: tuple[str, ...], ref: Table, ref_columns: tuple[str, ...]) -> str:
     """Count child rows whose key matches no parent row (MATCH SIMPLE: rows with a NULL are fine)."""
     join = " AND ".join(f"p.{ident(r)} = c.{ident(c)}" for c, r in zip(columns, ref_columns, strict=True))
@@ -426,7 +451,14 @@ def _per_partition_finding(table: Table, column: Column, parent: Table, partitio
         verify_sql=orphan_query(table, (column.name,), parent, (parent_key(parent, column),)),
         locations=locations(column, table),
         severity=Severity.P2,
+        data=fk_data(table, (column.name,), parent, (parent_key(parent, column),)),
     )
+
+
+def fk_data(table: Table, columns: tuple[str, ...], ref: Table, ref_columns: tuple[str, ...]) -> dict[str, Any]:
+    """A relation as machine-readable finding data (``check-data`` counts orphans from it)."""
+    return {"table": table.qualified_name, "columns": columns, "ref_table": ref.qualified_name,
+            "ref_columns": ref_columns}
 
 
 def parent_key(parent: Table, column: Column) -> str:
@@ -454,7 +486,8 @@ def _fk_missing_finding(
         locs.extend(locations(orm_fk))
     if table.kind is TableKind.PARTITIONED_TABLE:
         evidence.append(f"{table.qualified_name} is partitioned: the fix validates partition by partition")
-    fix = fk_statements(ctx.model, table, name, columns=(column.name,), ref=parent, ref_columns=(key.name,))
+    fix = supporting_index(ctx.model, table, (column.name,)) + fk_statements(
+        ctx.model, table, name, columns=(column.name,), ref=parent, ref_columns=(key.name,))
     return fk_missing.finding(
         objects=[col_obj(table, column.name)],
         title=f"{col_obj(table, column.name)} references {parent.qualified_name} without a foreign key",
@@ -467,7 +500,8 @@ def _fk_missing_finding(
         fix_sql=lock_guarded("\n".join(fix)),
         verify_sql=orphan_query(table, (column.name,), parent, (key.name,)),
         locations=tuple(dict.fromkeys(locs)),
-        data={"references": col_obj(parent, key.name), "constraint": name},
+        data={"references": col_obj(parent, key.name), "constraint": name,
+              **fk_data(table, (column.name,), parent, (key.name,))},
         severity=inference.severity if inference is not None else None,
     )
 
@@ -733,6 +767,7 @@ def _redundant_finding(
     key, ref_key = fk.columns[0], fk.ref_columns[0]
     statements: list[str] = []
     if parent.kind is not TableKind.PARTITIONED_TABLE:
+        statements += supporting_index(ctx.model, table, (key, column))
         if not has_unique_on(parent, (ref_key, parent_column)):
             uq = generated_name(parent.name, f"{ref_key}_{parent_column}_key")
             statements += [
@@ -770,6 +805,8 @@ def _redundant_finding(
             f"ON p.{ident(ref_key)} = c.{ident(key)} WHERE p.{ident(parent_column)} <> c.{ident(column)};"
         ),
         locations=locations(table.column(column), fk, table),
+        data={"table": table.qualified_name, "key": key, "column": column, "ref_table": parent.qualified_name,
+              "ref_key": ref_key, "parent_column": parent_column},
     )
 
 
@@ -1090,8 +1127,9 @@ def fk_not_validated(ctx: RuleContext) -> Iterator[Finding]:
             parent = model.table(fk.ref_qualified)
             verify = (orphan_query(table, fk.columns, parent, fk.ref_columns) if parent is not None
                       else _convalidated(table, fk.name))
+            data = {"constraint": fk.name, **fk_data(table, fk.columns, parent, fk.ref_columns)} if parent else None
             yield _not_valid_finding(table, fk.name, f"foreign key {fk.columns} -> {fk.ref_qualified}",
-                                     verify, fk)
+                                     verify, fk, data=data)
         for check in table.checks:
             if not check.validated:
                 yield _not_valid_finding(table, check.name, f"check {check.expression}",
@@ -1104,7 +1142,9 @@ def _convalidated(table: Table, name: str) -> str:
             f"AND conname = {literal(name)};")
 
 
-def _not_valid_finding(table: Table, name: str, what: str, verify: str, item: Any) -> Finding:
+def _not_valid_finding(
+    table: Table, name: str, what: str, verify: str, item: Any, *, data: dict[str, Any] | None = None
+) -> Finding:
     return fk_not_validated.finding(
         objects=[rel_obj(table.schema, name)],
         title=f"constraint {rel_obj(table.schema, name)} on {table.qualified_name} is NOT VALID",
@@ -1115,6 +1155,7 @@ def _not_valid_finding(table: Table, name: str, what: str, verify: str, item: An
         fix_sql=f"ALTER TABLE {tsql(table)} VALIDATE CONSTRAINT {ident(name)};",
         verify_sql=verify,
         locations=locations(item, table),
+        data=data,
     )
 
 

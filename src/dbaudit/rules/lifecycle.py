@@ -206,6 +206,7 @@ def _drop_lifecycle_fix(
         + in_comment(f"JOIN {dim.qualified_name} and test {', '.join(held)}"),
     ]
     renames = []
+    duplicates: list[str] = []
     for index in _dependent_unique(table, carried):
         rebuilt = _rebuild_unique(model, table, index)
         if rebuilt is None:
@@ -213,9 +214,28 @@ def _drop_lifecycle_fix(
         statements += rebuilt
         new = generated_name(index.name, "new")
         renames.append(f"ALTER INDEX {qualified(table.schema, new)} RENAME TO {ident(index.name)};")
+        duplicates += _made_redundant(table, index, carried)
     drops = ", ".join(f"DROP COLUMN {ident(c)}" for c in carried)
     statements.append(f"ALTER TABLE {tsql(table)} {drops};")
-    return "\n".join(statements + renames)
+    if duplicates:
+        renames.append("-- plain indexes on the same keys: the rebuilt unique index serves their queries now")
+    return "\n".join(statements + renames + duplicates)
+
+
+def _made_redundant(table: Table, unique: Index, carried: list[str]) -> list[str]:
+    """Drops of plain indexes with exactly the unique index's keys: once the unique index is no longer
+    partial, they only cost writes (``redundant-index`` would report them next)."""
+    out = []
+    for index in table.indexes:
+        if (index.unique or index.predicate or index.include or index.constraint is not None or not index.valid
+                or index.method != "btree" or index.elements != unique.elements
+                or any(mentions(index.predicate, c) for c in carried)):
+            continue
+        if table.kind is TableKind.PARTITIONED_TABLE:
+            out.append(f"DROP INDEX {qualified(table.schema, index.name)};")
+        else:
+            out.append(f"DROP INDEX CONCURRENTLY {qualified(table.schema, index.name)};")
+    return out
 
 
 # --------------------------------------------------------------------------------------------------

@@ -539,4 +539,5 @@ def _orm_key_finding(table: Table, mapped: Table, absent: list[str]) -> Finding:
             f"GROUP BY {', '.join(ident(c) for c in orm_pk)} HAVING count(*) > 1 LIMIT 10;"
         ),
         locations=[loc] if loc else [],
+        data={"table": table.qualified_name, "orm_primary_key": orm_pk, "partition_columns": tuple(absent)},
     )

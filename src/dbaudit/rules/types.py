@@ -205,6 +205,8 @@ def _secret_finding(table: Table, column: Column, n: int, why: str) -> Finding:
         ),
         severity=severity,
         data={
+            "table": table.qualified_name,
+            "column": column.name,
             "column_limit": n,
             "plaintext_lengths": PLAINTEXT_SIZES,
             "fernet_token_lengths": tuple(v[0] for v in lengths.values()),
@@ -407,7 +409,10 @@ def _key_finding(model: SchemaModel, table: Table, column: Column, referencing: 
         Locking(f"ALTER TABLE {qualified(t.schema, t.name)} ALTER COLUMN {ident(c)} TYPE bigint;")
         for t, c in referencing
     ]
-    data: dict[str, object] = {"column_max": NARROW_INTS[column.type.name]}
+    data: dict[str, object] = {"column_max": NARROW_INTS[column.type.name], "table": table.qualified_name,
+                               "column": column.name}
+    if seq is not None:
+        data["sequence"] = seq.qualified_name
     if usage is not None:
         data["sequence_usage_percent"] = round(usage, 4)
     if forecast is not None and forecast.days_left is not None:
@@ -701,6 +706,7 @@ def _nullable_finding(table: Table, column: Column) -> Finding:
         root_cause="`default=` / `server_default=` without `nullable=False` in the model.",
         fix_sql=fix,
         verify_sql=null_count_sql(table, column),
+        data={"table": table.qualified_name, "column": column.name},
     )
 
 
@@ -822,6 +828,7 @@ def _status_finding(table: Table, column: Column, values: tuple[str, ...]) -> Fi
         root_cause="Allowed values are defined only in application code.",
         fix_sql=fix,
         verify_sql=(f"SELECT {col}, count(*) FROM {qualified(table.schema, table.name)} GROUP BY 1 ORDER BY 2 DESC;"),
+        data={"table": table.qualified_name, "column": column.name, "values": values},
     )
 
 

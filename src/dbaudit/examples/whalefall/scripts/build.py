@@ -53,13 +53,17 @@ def downgrade(url: str, revision: str) -> None:
     command.downgrade(alembic_config(url), revision)
 
 
-def build(url: str, *, scale: float = 1.0, seed: int = 42) -> dict[str, int]:
-    """Upgrade ``url`` to head and fill it with generated data; returns row counts per table."""
+def build(url: str, *, scale: float = 1.0, seed: int = 42, plant: bool = True, record: str | None = None,
+          ) -> dict[str, int]:
+    """Upgrade ``url`` to head and fill it with generated data; returns row counts per table.
+
+    ``plant=False`` leaves out the planted data problems; ``record`` is a JSON file listing them.
+    """
     _ensure_project_on_path()
     from generate_data import generate  # type: ignore[import-not-found]  # noqa: PLC0415
 
     upgrade(url)
-    counts: dict[str, int] = generate(url, scale=scale, seed=seed)
+    counts: dict[str, int] = generate(url, scale=scale, seed=seed, plant=plant, record=record)
     return counts
 
 
@@ -70,11 +74,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--no-data", action="store_true", help="only run the migrations")
+    parser.add_argument("--clean", action="store_true", help="plant no data problems")
+    parser.add_argument("--record", metavar="FILE", help="write what was planted to FILE (JSON)")
     args = parser.parse_args(argv)
     if args.no_data or args.revision != "head":
         upgrade(args.url, args.revision)
         return 0
-    for table, count in build(args.url, scale=args.scale, seed=args.seed).items():
+    counts = build(args.url, scale=args.scale, seed=args.seed, plant=not args.clean, record=args.record)
+    for table, count in counts.items():
         print(f"{table:40} {count:>10}")
     return 0
 

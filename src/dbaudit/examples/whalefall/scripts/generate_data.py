@@ -12,7 +12,14 @@ Planted data problems (what the audit report's verification SQL looks for):
 - account_permission rows whose instance_id differs from their instance_accounts row's instance_id;
 - an id that appears twice in database_size_stats, in two different monthly partitions;
 - credentials whose stored password (base64 of a Fernet token) is 248 characters long, 7 short of the
-  varchar(255) limit (64..79-character plaintexts).
+  varchar(255) limit (64..79-character plaintexts);
+- sync_sessions rows whose total_instances is NULL (the column has a default but accepts NULL);
+- unified_logs ids that keep the pace of a busy production log table (about a million ids a day,
+  the generated rows being a thin sample of it): its int4 key runs out about 90 days after the data.
+
+``generate(..., record=PATH)`` (``--record FILE``) writes what was planted, per problem, as JSON: the
+rule that finds it, the object, and how many rows (the counts ``dbaudit check-data`` must find).
+``plant=False`` (``--clean``) generates the same kind of data with none of these problems.
 
 Passwords are encrypted with a key derived from the seed (or PASSWORD_ENCRYPTION_KEY when set), with
 a fixed timestamp and seeded IVs, so the whole database is byte-for-byte reproducible.
@@ -24,6 +31,7 @@ from __future__ import annotations
 import argparse
 import base64
 import hashlib
+import json
 import os
 import random
 import sys
@@ -194,14 +202,28 @@ class Tables:
         self.rows[table] = rows
 
 
+# Planted fast-growing key: unified_logs ids advance this much per day, and run out this many days after
+# the last generated row (the int4 range ends at 2**31 - 1).
+LOG_IDS_PER_DAY = 1_000_000
+LOG_IDS_DAYS_LEFT = 90
+INT4_MAX = 2**31 - 1
+
+
 class Generator:
-    def __init__(self, scale: float, seed: int) -> None:
+    def __init__(self, scale: float, seed: int, *, plant: bool = True) -> None:
         self.rng = random.Random(seed)
         self.seed = seed
         self.n_instances = max(6, round(300 * scale))
         self.scale = scale
+        self.plant = plant
         self.fernet = Fernet(demo_key(seed))
         self.out = Tables()
+        # What was planted: one entry per problem (rule, object, kind, rows, and details).
+        self.planted: list[dict[str, Any]] = []
+
+    def record(self, rule: str, obj: str, kind: str, count: int, **details: Any) -> None:
+        """One planted problem; ``count`` is what `dbaudit check-data` reports (rows, or shared ids)."""
+        self.planted.append({"rule": rule, "object": obj, "kind": kind, "count": count, **details})
 
     # -- helpers -------------------------------------------------------------------------------
     def encrypt(self, plain: str) -> str:
@@ -333,7 +355,7 @@ class Generator:
 
     def credentials(self) -> list[tuple[int, str]]:
         n = max(4, round(40 * self.scale))
-        long_ones = {1, 2, 3} if n >= 8 else {1}
+        long_ones = ({1, 2, 3} if n >= 8 else {1}) if self.plant else set()
         rows, creds = [], []
         for i in range(1, n + 1):
             db_type = list(DB_TYPES)[(i - 1) % len(DB_TYPES)]
@@ -357,6 +379,9 @@ class Generator:
                 )
             )
             creds.append((i, db_type))
+        if long_ones:
+            self.record("secret-in-bounded-varchar", "public.credentials.password", "near-limit", len(long_ones),
+                        ids=sorted(long_ones), lengths=sorted({len(rows[i - 1][5]) for i in long_ones}), limit=255)
         self.out.add(
             "credentials",
             (
@@ -575,13 +600,18 @@ class Generator:
                 taken.add((inst["id"], db_type, username))
                 accounts.append((aid, inst["id"], db_type, username))
         # planted: account_permission.instance_id disagrees with instance_accounts.instance_id
-        n_bad = max(2, round(12 * self.scale))
+        n_bad = max(2, round(12 * self.scale)) if self.plant else 0
+        changed = []
         for row in self.rng.sample(ap_rows, n_bad):
             for other in self.rng.sample(instances, len(instances)):
                 if other["id"] != row[1] and (other["id"], row[2], row[3]) not in taken:
                     taken.add((other["id"], row[2], row[3]))
                     row[1] = other["id"]
+                    changed.append(row[0])
                     break
+        if changed:
+            self.record("redundant-column-without-consistency", "public.account_permission.instance_id",
+                        "inconsistent", len(changed), ids=sorted(changed))
         self.out.add(
             "instance_accounts",
             (
@@ -823,6 +853,12 @@ class Generator:
                             started,
                         )
                     )
+        if self.plant:
+            # planted: the first sessions predate the counters: total_instances is NULL (nullable, DEFAULT 0)
+            n_null = max(2, round(5 * self.scale))
+            sessions[:n_null] = [(*row[:7], None, *row[8:]) for row in sessions[:n_null]]
+            self.record("nullable-with-default", "public.sync_sessions.total_instances", "nulls", n_null,
+                        ids=[row[0] for row in sessions[:n_null]])
         self.out.add(
             "sync_sessions",
             (
@@ -892,11 +928,23 @@ class Generator:
                         ts,
                     )
                 )
+        if self.plant:
+            self.fast_log_ids(rows, per_day)
         self.out.add(
             "unified_logs",
             ("id", "timestamp", "level", "module", "message", "traceback", "context", "created_at"),
             rows,
         )
+
+    def fast_log_ids(self, rows: list[tuple[Any, ...]], per_day: int) -> None:
+        """planted: ids at the pace of LOG_IDS_PER_DAY, ending LOG_IDS_DAYS_LEFT days before the int4 limit."""
+        step = LOG_IDS_PER_DAY // per_day
+        start = INT4_MAX - LOG_IDS_DAYS_LEFT * LOG_IDS_PER_DAY - (len(rows) - 1) * step
+        rows[:] = [(start + i * step, *row[1:]) for i, row in enumerate(rows)]
+        last = rows[-1][0]
+        self.record("int4-key-overflow-risk", "public.unified_logs.id", "sequence", 1, last_id=last,
+                    ids_per_day=step * per_day, days_left=(INT4_MAX - last) // (step * per_day),
+                    used_percent=round(100 * last / INT4_MAX, 4))
 
     # -- capacity ------------------------------------------------------------------------------
     def capacity(self, instances: list[dict[str, Any]]) -> None:
@@ -963,9 +1011,13 @@ class Generator:
                     daily_total.setdefault((inst["id"], day), []).append(size)
                 per_db_days[(inst["id"], name)] = series
         # planted: the id of an early row reused by a row in a later partition
-        first_row = next(r for r in stat_rows if r[6].month == WINDOW_START.month)
-        later_row = next(r for r in reversed(stat_rows) if r[6].month == WINDOW_END.month)
-        later_row[0] = first_row[0]
+        if self.plant:
+            first_row = next(r for r in stat_rows if r[6].month == WINDOW_START.month)
+            later_row = next(r for r in reversed(stat_rows) if r[6].month == WINDOW_END.month)
+            later_row[0] = first_row[0]
+            self.record("partitioned-orm-key-mismatch", "public.database_size_stats", "repeated-ids", 1,
+                        ids=[first_row[0]], partitions=[f"database_size_stats_{first_row[6]:%Y_%m}",
+                                                        f"database_size_stats_{later_row[6]:%Y_%m}"])
         self.out.add(
             "instance_databases",
             (
@@ -1018,7 +1070,7 @@ class Generator:
         calculated = datetime(2025, 12, 26, 1, 0, tzinfo=UTC)
         items = list(per_db_days.items())
         # planted: aggregates of instances that do not exist (no FK in the database)
-        orphan_ids = [900_000 + n for n in range(1, max(2, round(6 * self.scale)) + 1)]
+        orphan_ids = [900_000 + n for n in range(1, max(2, round(6 * self.scale)) + 1)] if self.plant else []
         for orphan in orphan_ids:
             items.append(((orphan, "orphan_db"), items[orphan % len(items)][1][:21]))
         for (instance_id, name), series in items:
@@ -1064,6 +1116,9 @@ class Generator:
                     )
                 )
                 previous[ptype] = avg
+        if orphan_ids:
+            self.record("fk-missing", "public.database_size_aggregations.instance_id", "orphans",
+                        sum(1 for r in rows if r[1] in orphan_ids), instance_ids=orphan_ids)
         self.out.add(
             "database_size_aggregations",
             (
@@ -1270,12 +1325,28 @@ def load(conn: psycopg.Connection[Any], tables: Tables) -> None:
     conn.execute("ANALYZE")
 
 
-def generate(url: str, *, scale: float = 1.0, seed: int = 42) -> dict[str, int]:
-    """Generate and load the data into ``url``; returns the number of rows loaded per table."""
-    tables = Generator(scale, seed).run()
+def generate(
+    url: str, *, scale: float = 1.0, seed: int = 42, plant: bool = True, record: str | os.PathLike[str] | None = None
+) -> dict[str, int]:
+    """Generate and load the data into ``url``; returns the number of rows loaded per table.
+
+    ``plant=False`` leaves out the planted problems; ``record`` names a JSON file to write them to.
+    """
+    generator = Generator(scale, seed, plant=plant)
+    tables = generator.run()
     with psycopg.connect(libpq_url(url), autocommit=True) as conn:
         load(conn, tables)
+    if record is not None:
+        write_record(record, generator)
     return {table: len(tables.rows[table]) for table in LOAD_ORDER}
+
+
+def write_record(path: str | os.PathLike[str], generator: Generator) -> None:
+    """What was planted, as JSON: {"scale", "seed", "planted": [{"rule", "object", "kind", "count", ...}]}."""
+    document = {"scale": generator.scale, "seed": generator.seed, "planted": generator.planted}
+    with open(path, "w", encoding="utf-8") as out:
+        json.dump(document, out, indent=2, default=str)
+        out.write("\n")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -1283,9 +1354,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("url", help="postgresql://user@host/db (a migrated, empty database)")
     parser.add_argument("--scale", type=float, default=1.0, help="size multiplier (default 1.0: 300 instances)")
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--clean", action="store_true", help="plant no data problems")
+    parser.add_argument("--record", metavar="FILE", help="write what was planted to FILE (JSON)")
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    counts = generate(args.url, scale=args.scale, seed=args.seed)
+    counts = generate(args.url, scale=args.scale, seed=args.seed, plant=not args.clean, record=args.record)
     for table, count in counts.items():
         print(f"{table:40} {count:>10}")
     print(f"{'total':40} {sum(counts.values()):>10}  ({time.perf_counter() - started:.1f} s)", file=sys.stderr)

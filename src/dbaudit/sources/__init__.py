@@ -136,13 +136,26 @@ def load_sql_file(spec: str, options: LoadOptions) -> SchemaModel:
 
 
 def load_model_file(spec: str, options: LoadOptions) -> SchemaModel:
+    """A model file (``dbaudit inspect -o``) or a snapshot (``dbaudit snapshot``): its schema model."""
+    import json  # noqa: PLC0415
+
     from dbaudit.errors import SourceError  # noqa: PLC0415
-    from dbaudit.model.serialize import ModelFormatError, model_from_json  # noqa: PLC0415
+    from dbaudit.model.serialize import ModelFormatError, model_from_document  # noqa: PLC0415
+    from dbaudit.snapshot.document import SnapshotFormatError, is_snapshot, snapshot_from_document  # noqa: PLC0415
     from dbaudit.sources.ddl import read_text  # noqa: PLC0415
 
     try:
-        model = model_from_json(read_text(spec))
-    except ModelFormatError as exc:
+        document = json.loads(read_text(spec))
+        if is_snapshot(document):
+            schema = snapshot_from_document(document).schema
+            if schema is None:
+                raise SourceError(f"cannot read {spec}: the snapshot holds no schema model (taken with --no-schema)")
+            model = schema
+        else:
+            model = model_from_document(document)
+    except json.JSONDecodeError as exc:
+        raise SourceError(f"cannot read {spec}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    except (ModelFormatError, SnapshotFormatError) as exc:
         raise SourceError(f"cannot read {spec}: {exc}") from None
     return _only_schemas(model, options.schemas)
 

@@ -217,6 +217,7 @@ def _severity(text: str, where: str) -> Severity:
 _TOP_KEYS = (
     "select", "extend-select", "ignore", "severity", "per-object-ignores", "per-file-ignores", "fail-on", "lang",
     "url-env", "scratch-url-env", "house", "rule-options", "plugins", "docs", "app-role",
+    *("databases", "serve"),  # read by dbaudit.verify (verify, serve); URLs refused here too
 )
 _HOUSE_KEYS = (
     "required-columns", "pk-type", "table-name-pattern", "column-name-pattern", "index-name-pattern",
@@ -366,6 +367,8 @@ def config_from_mapping(data: Mapping[str, Any], path: Path, section: str = "too
     _reject_urls(data, reader, section)
     cfg = Config(path=str(path))
     for key, value in data.items():
+        if key in ("databases", "serve"):
+            continue
         cfg = _apply_key(cfg, key, value, reader)
     return cfg
 

@@ -1,0 +1,34 @@
+"""Verification that tables are split correctly across several databases (``dbaudit verify``).
+
+:func:`verify` reads a ``[databases.NAME]`` configuration (``dbaudit.verify.config``), checks every
+database (reachable, unexpected and missing tables, Alembic current vs head) and what crosses
+databases (tables present in several, foreign keys and views spanning two), and returns a
+:class:`VerifyResult` whose ``to_json()`` is the documented JSON (``docs/snapshot.md``).
+"""
+
+from __future__ import annotations
+
+from dbaudit.verify.check import (
+    AlembicState,
+    CrossReference,
+    DatabaseReport,
+    SharedTable,
+    VerifyResult,
+    problems,
+    verify,
+)
+from dbaudit.verify.config import DatabasesConfig, DatabaseSpec, ServeSettings, load_databases
+
+__all__ = [
+    "AlembicState",
+    "CrossReference",
+    "DatabaseReport",
+    "DatabaseSpec",
+    "DatabasesConfig",
+    "ServeSettings",
+    "SharedTable",
+    "VerifyResult",
+    "load_databases",
+    "problems",
+    "verify",
+]

@@ -181,8 +181,14 @@ def verify(config: str | Path | DatabasesConfig) -> VerifyResult:
     """
     cfg = config if isinstance(config, DatabasesConfig) else load_databases(config)
     urls = {spec.name: spec.url() for spec in cfg.databases}  # every variable set, before any work
-    expected = {spec.name: _expected(spec) for spec in cfg.databases}
-    heads = {spec.name: _heads(spec) for spec in cfg.databases}
+    # Models and migrations are each read by a child process: run them side by side.
+    from concurrent.futures import ThreadPoolExecutor  # noqa: PLC0415
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        expected_jobs = {spec.name: pool.submit(_expected, spec) for spec in cfg.databases}
+        head_jobs = {spec.name: pool.submit(_heads, spec) for spec in cfg.databases}
+        expected = {name: job.result() for name, job in expected_jobs.items()}
+        heads = {name: job.result() for name, job in head_jobs.items()}
     live: dict[str, _Live | None] = {}
     errors: dict[str, str] = {}
     for spec in cfg.databases:
@@ -285,7 +291,7 @@ def _report(
     unexpected = tuple(n for n in present if not expected.matches(n))
     missing = [p for p in expected.patterns if not any(fnmatch.fnmatchcase(n, p) for n in present)]
     missing += [n for n in expected.model_tables if n not in present and n not in missing]
-    current = _current(live, spec.version_table)
+    current = current_revisions(live.versions, spec.version_table, live.default_schema)
     same = tuple(sorted(
         other for other, other_live in everyone.items()
         if other != spec.name and other_live is not None and other_live.identity == live.identity
@@ -297,12 +303,12 @@ def _report(
     )
 
 
-def _current(live: _Live, version_table: str) -> tuple[str, ...] | None:
-    for qualified, versions in live.versions.items():
-        schema, _, name = qualified.partition(".")
-        if version_table in (name, qualified) and (schema == live.default_schema or version_table == qualified):
-            return versions
-    return None
+def current_revisions(
+    versions: dict[str, tuple[str, ...]], version_table: str, default_schema: str,
+) -> tuple[str, ...] | None:
+    """The revisions in ``version_table`` (bare: in the default schema) among the version tables found."""
+    wanted = version_table if "." in version_table else f"{default_schema}.{version_table}"
+    return versions.get(wanted)
 
 
 # --- across databases ------------------------------------------------------------------------------
@@ -396,6 +402,7 @@ __all__ = [
     "DatabaseReport",
     "SharedTable",
     "VerifyResult",
+    "current_revisions",
     "database_identity",
     "is_version_table",
     "problems",

@@ -106,9 +106,9 @@ def open_live(url: str, *, schemas: Sequence[str] | None = None) -> LiveDatabase
 
         return PostgresDatabase(url, schemas=schemas)
     if lowered.startswith(_REFLECTED):
-        from dbaudit.live.reflected import ReflectedDatabase  # noqa: PLC0415
+        from dbaudit.live.reflected import open_reflected  # noqa: PLC0415
 
-        return ReflectedDatabase(url, schemas=schemas)
+        return open_reflected(url, schemas=schemas)
     raise UsageError(
         f"{redact_url(url)}: not a database URL (postgresql://, sqlite:///, mysql+pymysql://, mariadb://)"
     )
@@ -135,8 +135,9 @@ def with_partition_sums(rows: Sequence[RelationRows]) -> list[RelationRows]:
     for row in rows:
         if row.kind == "partitioned_table":
             count, size = totals(row)
-            row = dataclasses.replace(row, rows_estimated=count, total_bytes=size)
-        out.append(row)
+            out.append(dataclasses.replace(row, rows_estimated=count, total_bytes=size))
+        else:
+            out.append(row)
     return out
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 from dbaudit.live import CountProgress, CountResult, Health, RelationRows, with_partition_sums
 from dbaudit.live.counting import count_in_parallel
@@ -108,7 +108,7 @@ class PostgresDatabase:
         self.conn = connect_readonly(url)
         self.connect_s = time.perf_counter() - started
 
-    def __enter__(self) -> PostgresDatabase:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -198,7 +198,7 @@ class _SharedSnapshot:
 
     def __init__(self, url: str, timeout_s: float) -> None:
         self.url = url
-        self.timeouts = Timeouts(statement_ms=max(1, int(timeout_s * 1000)))
+        self.timeouts = Timeouts(statement_ms=max(1, int(timeout_s * 1000)), lock_ms=Timeouts.from_env().lock_ms)
         self.snapshot: str | None = None
         self.lock = threading.Lock()
         self.first = True

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal, Self
 
 import sqlalchemy as sa
 
@@ -36,7 +36,7 @@ def sqlite_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def ReflectedDatabase(url: str, *, schemas: Sequence[str] | None = None) -> SQLiteDatabase | MySQLDatabase:  # noqa: N802
+def open_reflected(url: str, *, schemas: Sequence[str] | None = None) -> SQLiteDatabase | MySQLDatabase:
     """The live side of a SQLite file or a MySQL/MariaDB database."""
     scheme = url.split("://", 1)[0].lower()
     if scheme in MYSQL_SCHEMES:
@@ -64,7 +64,7 @@ class _EngineDatabase:
     def _default_schema(self, conn: sa.Connection) -> str:
         raise NotImplementedError
 
-    def __enter__(self) -> _EngineDatabase:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -120,7 +120,7 @@ class _Guarded:
             raise self.db.error(exc, self.during) from None
         return self.conn
 
-    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> bool:
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> Literal[False]:
         assert self.conn is not None
         self.conn.close()
         if isinstance(exc, sa.exc.DBAPIError):
@@ -200,7 +200,9 @@ class _SQLiteCounter:
             self.conn = db.engine.connect()
         except sa.exc.DBAPIError as exc:
             raise db.error(exc, "connecting") from None
-        self.raw: Any = self.conn.connection.driver_connection
+        raw = self.conn.connection.driver_connection
+        assert raw is not None
+        self.raw: Any = raw
         self.deadline = 0.0
         self.cancelled = False
         # SQLite has no statement timeout: the handler stops a count past its deadline.
@@ -291,8 +293,8 @@ class MySQLDatabase(_EngineDatabase):
         used = conn.exec_driver_sql("SHOW GLOBAL STATUS LIKE 'Threads_connected'").first()
         max_conn = conn.exec_driver_sql("SELECT @@max_connections").scalar()
         longest = _optional_scalar(
-            conn, "SELECT MAX(TIMESTAMPDIFF(MICROSECOND, trx_started, NOW(6))) / 1e6 FROM information_schema.INNODB_TRX "
-                  "WHERE trx_mysql_thread_id <> CONNECTION_ID()")
+            conn, "SELECT MAX(TIMESTAMPDIFF(MICROSECOND, trx_started, NOW(6))) / 1e6 "
+                  "FROM information_schema.INNODB_TRX WHERE trx_mysql_thread_id <> CONNECTION_ID()")
         lag, replica = _replica_lag(conn)
         return Health(
             latency_s=latency, connections_used=int(used[1]) if used else None,
@@ -358,4 +360,4 @@ class _MySQLCounter:
         self.conn.close()
 
 
-__all__ = ["MySQLDatabase", "ReflectedDatabase", "SQLiteDatabase", "mysql_ident", "sqlite_ident"]
+__all__ = ["MySQLDatabase", "SQLiteDatabase", "mysql_ident", "open_reflected", "sqlite_ident"]

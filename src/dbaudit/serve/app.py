@@ -32,13 +32,14 @@ def build_app(refresher: Refresher) -> WSGIApp:
         if environ.get("REQUEST_METHOD", "GET") not in ("GET", "HEAD"):
             return _send(start_response, "405 Method Not Allowed", {"error": "only GET"})
         if path == "/metrics":
-            return metrics(environ, start_response)
+            body: Iterable[bytes] = metrics(environ, start_response)
+            return body
         if path == "/api/db-status":
             status = refresher.status
-            body = status.to_json()
-            body["ok"] = all(d.reachable and d.alembic_head_match is not False for d in status.databases)
-            body["refreshing"] = refresher.busy
-            return _send(start_response, "200 OK", body)
+            document = status.to_json()
+            document["ok"] = all(d.reachable and d.alembic_head_match is not False for d in status.databases)
+            document["refreshing"] = refresher.busy
+            return _send(start_response, "200 OK", document)
         if path in ("/healthz", "/"):
             return _send(start_response, "200 OK", {
                 "status": "ok", "started_at": started.isoformat(), "refreshes": refresher.status.refreshes,

@@ -27,7 +27,8 @@ METRICS: dict[str, str] = {
     "dbaudit_sequence_used_ratio": "Share of a sequence's range already used (0..1).",
     "dbaudit_connections_used_ratio": "Client connections over max_connections.",
     "dbaudit_longest_transaction_seconds": "Age of the oldest open transaction this role can see.",
-    "dbaudit_replication_lag_seconds": "Replica: time since the last replayed transaction; primary: largest replay lag.",
+    "dbaudit_replication_lag_seconds":
+        "Replica: time since the last replayed transaction; primary: largest replay lag.",
     "dbaudit_last_snapshot_timestamp_seconds": "taken_at of the newest snapshot file, as a Unix time.",
     "dbaudit_last_refresh_timestamp_seconds": "When the service last refreshed this database, as a Unix time.",
     "dbaudit_refresh_duration_seconds": "Seconds the last refresh of this database took.",

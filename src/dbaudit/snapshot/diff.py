@@ -192,7 +192,8 @@ def _schema_changes(old: Snapshot, new: Snapshot) -> tuple[tuple[Finding, ...] |
     missing = [label for label, snap in (("OLD", old), ("NEW", new)) if snap.schema is None]
     if missing:
         return None, f"schema not compared: {' and '.join(missing)} holds no schema model (taken with --no-schema)"
-    assert old.schema is not None and new.schema is not None
+    assert old.schema is not None
+    assert new.schema is not None
     if old.fingerprint is not None and old.fingerprint == new.fingerprint:
         return (), None
     from dbaudit.drift import compare  # noqa: PLC0415 - drift loads its comparators on import

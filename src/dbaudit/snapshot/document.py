@@ -138,7 +138,8 @@ def snapshot_from_document(document: Any) -> Snapshot:
         raise SnapshotFormatError(f"not a dbaudit snapshot (no \"format\": \"{FORMAT}\")")
     version = document.get("format_version")
     if version != FORMAT_VERSION:
-        raise SnapshotFormatError(f"unsupported snapshot format_version {version!r} (this dbaudit reads {FORMAT_VERSION})")
+        raise SnapshotFormatError(
+            f"unsupported snapshot format_version {version!r} (this dbaudit reads {FORMAT_VERSION})")
     read = _Reader(document)
     source = read.object("source")
     schema_data = document.get("schema")

@@ -31,7 +31,8 @@ def diff_markdown(diff: SnapshotDiff, *, all_tables: bool = False) -> str:
         f"- OLD: {old.taken_at.isoformat()} `{old.source.name}` ({'exact' if old.exact else 'estimated'} rows)",
         f"- NEW: {new.taken_at.isoformat()} `{new.source.name}` ({'exact' if new.exact else 'estimated'} rows)",
         f"- tables: {diff.count('changed')} changed, {diff.count('added')} added, {diff.count('removed')} removed, "
-        f"{diff.count('unchanged')} unchanged" + (f", {diff.count('unknown')} unknown" if diff.count("unknown") else ""),
+        f"{diff.count('unchanged')} unchanged"
+        + (f", {diff.count('unknown')} unknown" if diff.count("unknown") else ""),
         "",
     ]
     if diff.violations:

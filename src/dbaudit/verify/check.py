@@ -197,7 +197,8 @@ def verify(config: str | Path | DatabasesConfig) -> VerifyResult:
         except ConnectionFailed as exc:
             live[spec.name], errors[spec.name] = None, str(exc)
     reports = [
-        _report(spec, live[spec.name], errors.get(spec.name), expected[spec.name], heads[spec.name], live)
+        _report(spec, live[spec.name], errors.get(spec.name), expected[spec.name], heads=heads[spec.name],
+                everyone=live)
         for spec in cfg.databases
     ]
     present = {r.name: set(r.tables) for r in reports if r.reachable}
@@ -277,7 +278,7 @@ def is_version_table(table: Table) -> bool:
 
 
 def _report(
-    spec: DatabaseSpec, live: _Live | None, error: str | None, expected: _Expected, heads: tuple[str, ...] | None,
+    spec: DatabaseSpec, live: _Live | None, error: str | None, expected: _Expected, *, heads: tuple[str, ...] | None,
     everyone: dict[str, _Live | None],
 ) -> DatabaseReport:
     if live is None:

@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 import time
 from collections.abc import Sequence
 from typing import Any, Literal, Self
@@ -193,6 +195,9 @@ def _sqlite_sizes(conn: sa.Connection) -> dict[str, int]:
 
 
 class _SQLiteCounter:
+    """SQLite has no statement timeout: past the deadline a watchdog thread interrupts the count
+    (``sqlite3_interrupt``, the one call SQLite allows from another thread) until it stops."""
+
     def __init__(self, db: SQLiteDatabase, timeout_s: float) -> None:
         self.db = db
         self.timeout_s = timeout_s
@@ -203,29 +208,40 @@ class _SQLiteCounter:
         raw = self.conn.connection.driver_connection
         assert raw is not None
         self.raw: Any = raw
-        self.deadline = 0.0
         self.cancelled = False
-        # SQLite has no statement timeout: the handler stops a count past its deadline.
-        self.raw.set_progress_handler(self._expired, 10_000)
-
-    def _expired(self) -> int:
-        return 1 if self.cancelled or time.monotonic() > self.deadline else 0
 
     def count(self, table: RelationRows) -> CountResult:
-        self.deadline = time.monotonic() + self.timeout_s
+        done = threading.Event()
+        deadline = time.monotonic() + self.timeout_s
+        watchdog = threading.Thread(target=self._watch, args=(done, deadline), daemon=True)
+        watchdog.start()
         try:
-            return CountResult(int(self.raw.execute(f"SELECT count(*) FROM {sqlite_ident(table.name)}").fetchone()[0]))
-        except Exception as exc:
-            if "interrupted" in str(exc).lower():
+            row = self.raw.execute(f"SELECT count(*) FROM {sqlite_ident(table.name)}").fetchone()
+            return CountResult(int(row[0]))
+        except sqlite3.Error as exc:
+            text = str(exc).lower()
+            if "interrupted" in text:
                 return CountResult(None, "timeout")
-            if "locked" in str(exc).lower():
+            if "locked" in text or "busy" in text:
                 return CountResult(None, "lock_timeout")
             return CountResult(None, f"error: {redact_text(str(exc))}")
+        finally:
+            done.set()
+            watchdog.join()
+
+    def _watch(self, done: threading.Event, deadline: float) -> None:
+        if done.wait(max(0.0, deadline - time.monotonic())) and not self.cancelled:
+            return
+        while not done.is_set():
+            self.raw.interrupt()
+            done.wait(0.002)
 
     def cancel(self) -> None:
         self.cancelled = True
+        self.raw.interrupt()
 
     def close(self) -> None:
+        self.conn.invalidate()  # closes the SQLite handle in the thread that opened it
         self.conn.close()
 
 

@@ -12,9 +12,11 @@ from dbaudit.verify.check import (
     AlembicState,
     CrossReference,
     DatabaseReport,
+    Expectations,
     SharedTable,
     VerifyResult,
     problems,
+    read_expectations,
     verify,
 )
 from dbaudit.verify.config import DatabasesConfig, DatabaseSpec, ServeSettings, load_databases
@@ -25,10 +27,12 @@ __all__ = [
     "DatabaseReport",
     "DatabaseSpec",
     "DatabasesConfig",
+    "Expectations",
     "ServeSettings",
     "SharedTable",
     "VerifyResult",
     "load_databases",
     "problems",
+    "read_expectations",
     "verify",
 ]

@@ -172,23 +172,37 @@ class _Expected:
         return name in self.model_tables or any(fnmatch.fnmatchcase(name, p) for p in self.patterns)
 
 
-def verify(config: str | Path | DatabasesConfig) -> VerifyResult:
-    """Check every database of the configuration (see the module docstring).
+@dataclass(frozen=True)
+class Expectations:
+    """What each database should hold, read from the configuration's models and migrations (each in a
+    child process, side by side): reusable across :func:`verify` calls while those files are unchanged."""
 
-    Configuration errors (a missing environment variable, unimportable models, an unreadable
-    migrations directory) raise :class:`~dbaudit.errors.UsageError` / ``SourceError``; an unreachable
-    database is reported, not raised.
-    """
-    cfg = config if isinstance(config, DatabasesConfig) else load_databases(config)
-    urls = {spec.name: spec.url() for spec in cfg.databases}  # every variable set, before any work
-    # Models and migrations are each read by a child process: run them side by side.
+    expected: dict[str, _Expected]
+    heads: dict[str, tuple[str, ...] | None]
+
+
+def read_expectations(cfg: DatabasesConfig) -> Expectations:
     from concurrent.futures import ThreadPoolExecutor  # noqa: PLC0415
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         expected_jobs = {spec.name: pool.submit(_expected, spec) for spec in cfg.databases}
         head_jobs = {spec.name: pool.submit(_heads, spec) for spec in cfg.databases}
-        expected = {name: job.result() for name, job in expected_jobs.items()}
-        heads = {name: job.result() for name, job in head_jobs.items()}
+        return Expectations({name: job.result() for name, job in expected_jobs.items()},
+                            {name: job.result() for name, job in head_jobs.items()})
+
+
+def verify(config: str | Path | DatabasesConfig, *, expectations: Expectations | None = None) -> VerifyResult:
+    """Check every database of the configuration (see the module docstring).
+
+    Configuration errors (a missing environment variable, unimportable models, an unreadable
+    migrations directory) raise :class:`~dbaudit.errors.UsageError` / ``SourceError``; an unreachable
+    database is reported, not raised. ``expectations`` (from :func:`read_expectations`) skips reading
+    the models and migrations again.
+    """
+    cfg = config if isinstance(config, DatabasesConfig) else load_databases(config)
+    urls = {spec.name: spec.url() for spec in cfg.databases}  # every variable set, before any work
+    known = expectations or read_expectations(cfg)
+    expected, heads = known.expected, known.heads
     live: dict[str, _Live | None] = {}
     errors: dict[str, str] = {}
     for spec in cfg.databases:
@@ -360,7 +374,7 @@ def _references(model: SchemaModel, default: str) -> Iterator[tuple[str, str, st
 
 _IDENT = r'(?:"(?:[^"]|"")+"|`(?:[^`]|``)+`|[^\W\d][\w$]*)'
 _QUALIFIED = re.compile(rf"({_IDENT})\s*\.\s*({_IDENT})")
-_FROM = re.compile(rf"\b(?:FROM|JOIN)\s+({_IDENT})(?!\s*\.)", re.IGNORECASE)
+_FROM = re.compile(rf"\b(?:FROM|JOIN)\s+({_IDENT})(?![\w$\"`]|\s*\.)", re.IGNORECASE)
 
 
 def view_tables(definition: str, default: str, schemas: set[str]) -> set[str]:
@@ -401,12 +415,14 @@ __all__ = [
     "AlembicState",
     "CrossReference",
     "DatabaseReport",
+    "Expectations",
     "SharedTable",
     "VerifyResult",
     "current_revisions",
     "database_identity",
     "is_version_table",
     "problems",
+    "read_expectations",
     "relative",
     "verify",
     "view_tables",

@@ -4,7 +4,8 @@ baseline (admin_config 1, admin_sessions 10, audit_logs 12, redeem_codes 2, moth
     python scripts/build.py USERS_URL POOL_URL [--no-data]
 
 Give the same URL twice to reproduce the development mistake (both halves in one database).
-Alembic runs in a child process (``python -m alembic``), so this module imports nothing of the project.
+Alembic runs in a child process (this script with ``--migrate-only``), so importing this module
+imports nothing of the project.
 """
 
 from __future__ import annotations
@@ -27,13 +28,22 @@ def _engine_url(url: str) -> str:
     return url
 
 
-def upgrade(tree: str, url: str, revision: str = "head") -> None:
-    """``alembic upgrade`` of one tree (``users`` or ``pool``) against ``url``."""
-    ini = PROJECT / "migrations" / tree / "alembic.ini"
-    subprocess.run(
-        [sys.executable, "-m", "alembic", "-c", str(ini), "-x", f"url={url}", "upgrade", revision],
-        cwd=PROJECT, check=True, capture_output=True, text=True,
-    )
+def upgrade(users_url: str, pool_url: str, revision: str = "head") -> None:
+    """``alembic upgrade`` of both trees, in one child process (Alembic imports the project there)."""
+    subprocess.run([sys.executable, __file__, "--migrate-only", users_url, pool_url, "--revision", revision],
+                   cwd=PROJECT, check=True, capture_output=True, text=True)
+
+
+def _upgrade_here(users_url: str, pool_url: str, revision: str) -> None:
+    import argparse as _argparse
+
+    from alembic import command
+    from alembic.config import Config
+
+    for tree, url in (("users", users_url), ("pool", pool_url)):
+        config = Config(str(PROJECT / "migrations" / tree / "alembic.ini"),
+                        cmd_opts=_argparse.Namespace(x=[f"url={url}"]))
+        command.upgrade(config, revision)
 
 
 def seed(users_url: str, pool_url: str) -> None:
@@ -56,8 +66,7 @@ def seed(users_url: str, pool_url: str) -> None:
 
 
 def build(users_url: str, pool_url: str, *, data: bool = True) -> None:
-    upgrade("users", users_url)
-    upgrade("pool", pool_url)
+    upgrade(users_url, pool_url)
     if data:
         seed(users_url, pool_url)
 
@@ -67,7 +76,12 @@ def main() -> None:
     parser.add_argument("users_url")
     parser.add_argument("pool_url")
     parser.add_argument("--no-data", action="store_true")
+    parser.add_argument("--migrate-only", action="store_true", help="only upgrade, in this process")
+    parser.add_argument("--revision", default="head")
     args = parser.parse_args()
+    if args.migrate_only:
+        _upgrade_here(args.users_url, args.pool_url, args.revision)
+        return
     build(args.users_url, args.pool_url, data=not args.no_data)
 
 

@@ -140,8 +140,10 @@ class TestPostgres:
         with open_live(pg_url) as db:
             health = db.health()
         assert health.latency_s > 0
-        assert health.connections_used is not None and health.connections_used >= 1
-        assert health.connection_usage is not None and 0 < health.connection_usage <= 1
+        assert health.connections_used is not None
+        assert health.connections_used >= 1
+        assert health.connection_usage is not None
+        assert 0 < health.connection_usage <= 1
         assert health.is_replica is False
 
     def test_longest_transaction_is_seen(self, pg_url: str) -> None:
@@ -150,7 +152,8 @@ class TestPostgres:
             other.execute("SELECT pg_sleep(0.2)")  # opens a transaction and keeps it
             with open_live(pg_url) as db:
                 health = db.health()
-        assert health.longest_transaction_s is not None and health.longest_transaction_s >= 0.2
+        assert health.longest_transaction_s is not None
+        assert health.longest_transaction_s >= 0.2
 
     def test_unreachable_is_one_redacted_line(self) -> None:
         """A refused connection is ConnectionFailed without the password."""
@@ -194,7 +197,8 @@ class TestSQLite:
         with open_live(url) as db:
             rows = db.relation_rows(exact_sizes=True)
         assert [(r.qualified_name, r.rows_estimated) for r in rows] == [("main.t", 250)]
-        assert rows[0].total_bytes is not None and rows[0].total_bytes >= 2 * 4096
+        assert rows[0].total_bytes is not None
+        assert rows[0].total_bytes >= 2 * 4096
 
     def test_counts_versions_and_hostile_names(self, tmp_path: Path) -> None:
         """count(*) per table with quoted names; the Alembic table is found; the file stays unchanged."""
@@ -250,7 +254,8 @@ class TestMySQL:
         assert all(r.rows_estimated is not None for r in relations)
         assert [counts[f"{schema}.{n}"].rows for n in names] == [1, 2, 3, 4, 5]
         assert versions == {f"{schema}.alembic_version": ("m1",)}
-        assert health.connections_used is not None and health.connections_max is not None
+        assert health.connections_used is not None
+        assert health.connections_max is not None
 
 
 class TestConcurrency:

@@ -18,9 +18,9 @@ from click.testing import CliRunner
 from dbaudit.cli.main import cli
 from dbaudit.errors import UsageError
 from dbaudit.verify import Expectations, load_databases, verify
-from dbaudit.verify.render import verify_markdown
 from dbaudit.verify.check import database_identity, view_tables
-from tests.verify.conftest import EXAMPLE
+from dbaudit.verify.render import verify_markdown
+from tests.dual_split_fixtures import EXAMPLE
 
 SCHEMA = json.loads((Path(__file__).parents[2] / "docs" / "verify-schema-v1.json").read_text(encoding="utf-8"))
 USERS = ["admin_config", "admin_sessions", "audit_logs", "batch_jobs", "bulk_operation_logs", "invite_requests",

@@ -134,7 +134,8 @@ class PostgresDatabase:
     def relation_rows(self, *, exact_sizes: bool = False) -> list[RelationRows]:
         rows = [
             RelationRows(
-                schema=schema, name=name, kind="partition" if parent is not None and relkind == "r" else _KINDS[relkind],
+                schema=schema, name=name,
+                kind="partition" if parent is not None and relkind == "r" else _KINDS[relkind],
                 rows_estimated=None if estimate is None else max(int(estimate), 0), total_bytes=size,
                 partition_of=f"{parent_schema}.{parent}" if parent is not None else None,
             )

@@ -1,4 +1,5 @@
-"""The dual_split example built on real databases, shared by the verify and serve tests."""
+"""The dual_split example built on real databases, shared by the verify and serve tests (a plugin of
+tests/conftest.py, so that session fixtures are built once for both)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ EXAMPLE = Path(dbaudit.__file__).parent / "examples" / "dual_split"
 
 def load_build() -> ModuleType:
     spec = importlib.util.spec_from_file_location("dual_split_build", EXAMPLE / "scripts" / "build.py")
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

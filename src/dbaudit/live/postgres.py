@@ -69,16 +69,17 @@ JOIN ns ON ns.oid = c.relnamespace
 WHERE c.relkind IN ('r', 'm') AND """ + _NOT_EXTENSION_MEMBER + """
 """
 
-# Alembic's bookkeeping tables: a table whose only column is version_num, whatever its name.
+# Alembic's bookkeeping tables: a table whose only column is version_num, whatever its name (the
+# scan filters pg_attribute on the name first, then checks the few candidates for other columns).
 VERSION_TABLES = """
 WITH ns AS (""" + catalog.NAMESPACES + """)
 SELECT ns.nspname, c.relname
-FROM pg_catalog.pg_class c
+FROM pg_catalog.pg_attribute a
+JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
 JOIN ns ON ns.oid = c.relnamespace
-JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
-WHERE c.relkind IN ('r', 'p')
-GROUP BY 1, 2
-HAVING count(*) = 1 AND bool_and(a.attname = 'version_num')
+WHERE a.attname = 'version_num' AND a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p')
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute o
+                  WHERE o.attrelid = c.oid AND o.attnum > 0 AND NOT o.attisdropped AND o.attname <> 'version_num')
 ORDER BY 1, 2
 """
 

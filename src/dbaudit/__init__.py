@@ -28,8 +28,11 @@ if TYPE_CHECKING:
     from dbaudit.migrations import LintResult
     from dbaudit.model import SchemaModel
     from dbaudit.rules.registry import Rule, RuleContext, rule
+    from dbaudit.serve import start_server
+    from dbaudit.snapshot import diff_snapshots, read_snapshot, take_snapshot, write_snapshot
     from dbaudit.sources import load_source
     from dbaudit.sources.stats import read_statistics
+    from dbaudit.verify import verify_databases
 
 _EXPORTS = {
     "audit": "dbaudit.auditing",
@@ -51,6 +54,12 @@ _EXPORTS = {
     "rule": "dbaudit.rules.registry",
     "load_source": "dbaudit.sources",
     "read_statistics": "dbaudit.sources.stats",
+    "take_snapshot": "dbaudit.snapshot",
+    "diff_snapshots": "dbaudit.snapshot",
+    "read_snapshot": "dbaudit.snapshot",
+    "write_snapshot": "dbaudit.snapshot",
+    "verify_databases": "dbaudit.verify",
+    "start_server": "dbaudit.serve",
 }
 
 __all__ = [
@@ -67,13 +76,19 @@ __all__ = [
     "build_docs",
     "check_docs",
     "compare",
+    "diff_snapshots",
     "generate_docs",
     "inspect",
     "lint_migrations",
     "load_config",
     "load_source",
+    "read_snapshot",
     "read_statistics",
     "rule",
+    "start_server",
+    "take_snapshot",
+    "verify_databases",
+    "write_snapshot",
 ]
 
 

@@ -21,6 +21,9 @@ from dbaudit.verify.check import (
 )
 from dbaudit.verify.config import DatabasesConfig, DatabaseSpec, ServeSettings, load_databases
 
+# The public API's name (``dbaudit.verify`` is this package).
+verify_databases = verify
+
 __all__ = [
     "AlembicState",
     "CrossReference",
@@ -35,4 +38,5 @@ __all__ = [
     "problems",
     "read_expectations",
     "verify",
+    "verify_databases",
 ]

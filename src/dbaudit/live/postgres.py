@@ -245,6 +245,9 @@ def _import(conn: psycopg.Connection[Any], snapshot: str) -> None:
         conn.rollback()
 
 
+_RELEASE = "ROLLBACK TO SAVEPOINT dbaudit_count"
+
+
 class _PgCounter:
     def __init__(self, url: str, conn: psycopg.Connection[Any]) -> None:
         self.url = url
@@ -253,10 +256,12 @@ class _PgCounter:
     def count(self, table: RelationRows) -> CountResult:
         import psycopg  # noqa: PLC0415
 
+        # ONLY: an inheritance parent's own rows (its children are counted on their own). The rollback
+        # to the savepoint (the table's lock released, the snapshot kept) goes in the same round trip.
+        target = qualified(table.schema, table.name)
         try:
-            # ONLY: an inheritance parent's own rows (its children are counted on their own).
-            row = self.conn.execute(f"SELECT count(*) FROM ONLY {qualified(table.schema, table.name)}").fetchone()
-            result = CountResult(int(row[0]) if row else 0)
+            row = self.conn.execute(f"SELECT count(*) FROM ONLY {target}; {_RELEASE}").fetchone()
+            return CountResult(int(row[0]) if row else 0)
         except psycopg.errors.QueryCanceled:
             result = CountResult(None, "timeout")
         except psycopg.errors.LockNotAvailable:
@@ -265,8 +270,8 @@ class _PgCounter:
             raise connection_error(self.url, exc, during=f"counting {table.qualified_name}") from None
         except psycopg.Error as exc:
             result = CountResult(None, _error_line(exc))
-        try:  # releases the table's lock at once; the snapshot stays
-            self.conn.execute("ROLLBACK TO SAVEPOINT dbaudit_count")
+        try:  # the failed statement skipped the rollback: the transaction waits for it
+            self.conn.execute(_RELEASE)
         except psycopg.Error as exc:
             raise connection_error(self.url, exc, during="counting rows") from None
         return result

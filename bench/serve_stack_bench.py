@@ -135,8 +135,8 @@ def main() -> int:
     args = parser.parse_args()
     results: dict[str, list[dict[str, float]]] = {"uvicorn": [], "waitress": []}
     for _ in range(args.runs):
-        for stack in results:  # alternate, so drift in machine load hits both
-            results[stack].append(measure(stack, args.requests))
+        for stack, runs in results.items():  # alternate, so drift in machine load hits both
+            runs.append(measure(stack, args.requests))
     print(f"load average {os.getloadavg()[0]:.2f}; {args.runs} runs, {args.requests} requests per figure; medians")
     keys = list(results["uvicorn"][0])
     print("| stack | " + " | ".join(keys) + " |")

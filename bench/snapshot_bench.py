@@ -89,6 +89,14 @@ def fmt(values: list[float]) -> str:
     return f"{statistics.median(values):.2f} ({min(values):.2f}-{max(values):.2f})"
 
 
+def print_table(result: dict[str, list[tuple[float, float | None]]]) -> None:
+    print("| command | wall s, median (min-max) | after start-up s (elapsed_s) |")
+    print("| --- | --- | --- |")
+    for label, runs in result.items():
+        inner = [r[1] for r in runs if r[1] is not None]
+        print(f"| `{label}` | {fmt([r[0] for r in runs])} | {fmt(inner) if inner else '-'} |")
+
+
 def estimate_part(args: argparse.Namespace, dbaudit: str, tmp: Path) -> None:
     url = ensure_database(args.url, args.estimate_size, 1, False)
     rows_only, with_schema = tmp / "rows.json", tmp / "schema.json"
@@ -105,11 +113,7 @@ def estimate_part(args: argparse.Namespace, dbaudit: str, tmp: Path) -> None:
     tables = len(json.loads(rows_only.read_text(encoding="utf-8"))["tables"])
     print(f"\n### Estimated snapshot: {args.estimate_size:,} tables ({tables:,} relations with rows), "
           f"{args.runs} runs, load average {os.getloadavg()[0]:.2f}\n")
-    print("| command | wall s, median (min-max) | after start-up s (elapsed_s) |")
-    print("| --- | --- | --- |")
-    for label, runs in result.items():
-        inner = [r[1] for r in runs if r[1] is not None]
-        print(f"| `{label}` | {fmt([r[0] for r in runs])} | {fmt(inner) if inner else '-'} |")
+    print_table(result)
 
 
 def count_part(args: argparse.Namespace, dbaudit: str, tmp: Path) -> None:
@@ -131,11 +135,7 @@ def count_part(args: argparse.Namespace, dbaudit: str, tmp: Path) -> None:
              if a[1] is not None and b[1] is not None]
     print(f"\n### Exact counts: {args.count_tables:,} tables x {args.rows:,} rows, {args.runs} rounds, "
           f"load average {os.getloadavg()[0]:.2f}\n")
-    print("| command | wall s, median (min-max) | after start-up s (elapsed_s) |")
-    print("| --- | --- | --- |")
-    for label, runs in result.items():
-        elapsed = [r[1] for r in runs if r[1] is not None]
-        print(f"| `{label}` | {fmt([r[0] for r in runs])} | {fmt(elapsed) if elapsed else '-'} |")
+    print_table(result)
     print(f"\n--jobs 1 / --jobs 2: wall {fmt(ratios)}x; after start-up {fmt(inner)}x")
 
 

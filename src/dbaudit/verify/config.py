@@ -26,7 +26,6 @@ from __future__ import annotations
 import difflib
 import os
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,18 +85,10 @@ class DatabasesConfig:
 
 def load_databases(path: str | Path) -> DatabasesConfig:
     """Read and validate ``[databases.*]`` (and ``[serve]``) from a TOML file; errors name key and file."""
+    from dbaudit.config import read_toml  # noqa: PLC0415
+
     file = Path(path)
-    try:
-        with file.open("rb") as fh:
-            data = tomllib.load(fh)
-    except FileNotFoundError:
-        raise UsageError(f"configuration file {file} does not exist") from None
-    except IsADirectoryError:
-        raise UsageError(f"configuration path {file} is a directory, not a TOML file") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise UsageError(f"{file}: invalid TOML: {exc}") from None
-    except OSError as exc:
-        raise UsageError(f"{file}: cannot read: {exc.strerror}") from None
+    data = read_toml(file)
     if file.name == "pyproject.toml":
         tool = data.get("tool", {})
         data = tool.get("dbaudit", {}) if isinstance(tool, Mapping) else {}

@@ -38,6 +38,7 @@ from inspect_bench import DEFAULT_URL, ensure_database, find_dbaudit, log, run_o
 
 COUNT_MARKER = "dbaudit-bench counts complete"
 PSQL = "/usr/bin/psql"
+STARTUP = "python imports only (start-up)"
 
 
 def ensure_count_database(admin_url: str, tables: int, rows: int) -> str:
@@ -105,7 +106,9 @@ def estimate_part(args: argparse.Namespace, dbaudit: str, tmp: Path) -> None:
         "dbaudit snapshot": [dbaudit, "snapshot", url, "-o", str(with_schema)],
         "psql pg_stat_user_tables": [PSQL, "-X", "-q", "-At", "-d", url, "-o", os.devnull, "-c",
                                      "SELECT schemaname, relname, n_live_tup FROM pg_stat_user_tables"],
-        "dbaudit --version (start-up)": [dbaudit, "--version"],
+        # Start-up: the interpreter and every module the command imports, and nothing else.
+        STARTUP: [sys.executable, "-c", "import dbaudit.cli.main, dbaudit.cli.snapshot_cmd, dbaudit.snapshot, "
+                  "dbaudit.live.postgres, dbaudit.sources.postgres.connect, psycopg, importlib.metadata"],
     }
     files = {"dbaudit snapshot --no-schema": rows_only, "dbaudit snapshot": with_schema}
     log(f"estimated snapshot, {args.estimate_size} tables (load {os.getloadavg()[0]:.2f})")
@@ -114,6 +117,10 @@ def estimate_part(args: argparse.Namespace, dbaudit: str, tmp: Path) -> None:
     print(f"\n### Estimated snapshot: {args.estimate_size:,} tables ({tables:,} relations with rows), "
           f"{args.runs} runs, load average {os.getloadavg()[0]:.2f}\n")
     print_table(result)
+    startup = statistics.median(r[0] for r in result[STARTUP])
+    for label in ("dbaudit snapshot --no-schema", "dbaudit snapshot"):
+        after = [r[0] - startup for r in result[label]]
+        print(f"\n`{label}` after start-up (wall minus the median start-up {startup:.2f} s): {fmt(after)} s")
 
 
 def count_part(args: argparse.Namespace, dbaudit: str, tmp: Path) -> None:

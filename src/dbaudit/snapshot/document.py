@@ -62,6 +62,7 @@ class Snapshot:
     schema: SchemaModel | None = None
     dbaudit_version: str = ""
     elapsed_s: float | None = None
+    count_elapsed_s: float | None = None
 
     def table(self, name: str) -> TableSnapshot | None:
         return next((t for t in self.tables if t.name == name), None)
@@ -83,6 +84,7 @@ def snapshot_to_json(snapshot: Snapshot) -> str:
         "server_version": snapshot.server_version,
         "rows": "exact" if snapshot.exact else "estimated",
         "elapsed_s": None if snapshot.elapsed_s is None else round(snapshot.elapsed_s, 3),
+        "count_elapsed_s": None if snapshot.count_elapsed_s is None else round(snapshot.count_elapsed_s, 3),
         "alembic_versions": {name: list(versions) for name, versions in snapshot.alembic_versions.items()},
         "fingerprint": snapshot.fingerprint,
     }
@@ -163,6 +165,7 @@ def snapshot_from_document(document: Any) -> Snapshot:
         schema=schema,
         dbaudit_version=read.optional_text("dbaudit_version") or "",
         elapsed_s=read.optional_number("elapsed_s"),
+        count_elapsed_s=read.optional_number("count_elapsed_s"),
     )
 
 

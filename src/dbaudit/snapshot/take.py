@@ -42,9 +42,12 @@ def take_snapshot(
 
             model = load_source(target, schemas=schemas)
         counts: dict[str, CountResult] = {}
+        count_s = None
         if exact:
             say(f"counting rows of {len(relations)} tables")
+            counting = time.perf_counter()
             counts = db.count_rows(relations, jobs=jobs, timeout_s=timeout_s, progress=progress)
+            count_s = time.perf_counter() - counting
         dialect = db.dialect
     fingerprint = None
     if model is not None:
@@ -63,6 +66,7 @@ def take_snapshot(
         schema=model,
         dbaudit_version=version("dbaudit"),
         elapsed_s=time.perf_counter() - started,
+        count_elapsed_s=count_s,
     )
 
 

@@ -125,14 +125,19 @@ def estimate_part(args: argparse.Namespace, dbaudit: str, tmp: Path) -> None:
 
 def count_part(args: argparse.Namespace, dbaudit: str, tmp: Path) -> None:
     url = ensure_count_database(args.url, args.count_tables, args.rows)
-    script = tmp / "counts.sql"
-    script.write_text("".join(f"SELECT count(*) FROM t_{i:05d};\n" for i in range(args.count_tables)),
-                      encoding="utf-8")
+    script, halves = tmp / "counts.sql", (tmp / "even.sql", tmp / "odd.sql")
+    statements = [f"SELECT count(*) FROM t_{i:05d};\n" for i in range(args.count_tables)]
+    script.write_text("".join(statements), encoding="utf-8")
+    for k, half in enumerate(halves):
+        half.write_text("".join(statements[k::2]), encoding="utf-8")
+    psql = f"{PSQL} -X -q -At -d '{url}' -o {os.devnull} -f"
     one, two = tmp / "one.json", tmp / "two.json"
     commands = {
         "--jobs 1": [dbaudit, "snapshot", url, "-o", str(one), "--exact", "--jobs", "1", "--no-schema"],
         "--jobs 2": [dbaudit, "snapshot", url, "-o", str(two), "--exact", "--jobs", "2", "--no-schema"],
         "psql count(*) loop": [PSQL, "-X", "-q", "-At", "-d", url, "-o", os.devnull, "-f", str(script)],
+        # Control: what two sessions gain on this machine right now, without dbaudit.
+        "psql, 2 sessions, half each": ["/bin/sh", "-c", f"{psql} {halves[0]} & {psql} {halves[1]} & wait"],
     }
     files = {"--jobs 1": one, "--jobs 2": two}
     log(f"exact counts, {args.count_tables} tables x {args.rows} rows (load {os.getloadavg()[0]:.2f})")
@@ -155,7 +160,10 @@ def count_part(args: argparse.Namespace, dbaudit: str, tmp: Path) -> None:
     print_table(result)
     print(f"\nthe counting itself (count_elapsed_s): --jobs 1 {fmt(counting['--jobs 1'][1:])} s, "
           f"--jobs 2 {fmt(counting['--jobs 2'][1:])} s")
+    control = [a[0] / b[0] for a, b in zip(result["psql count(*) loop"], result["psql, 2 sessions, half each"],
+                                           strict=True)]
     print(f"\n--jobs 1 / --jobs 2: wall {fmt(ratios)}x; after start-up {fmt(inner)}x; counting {fmt(phase)}x")
+    print(f"control, psql 1 session / 2 sessions: {fmt(control)}x")
 
 
 def main() -> int:

@@ -243,6 +243,15 @@ class TestAsSource:
         assert audit.exit_code == 0, audit.output
         assert json.loads(audit.stdout)["findings"]
 
+    def test_model_file_audit_reads_no_statistics(self, pg_exec: Conn, pg_url: str, tmp_path: Path) -> None:
+        """A PostgreSQL model file (or snapshot) is not a live database: no statistics, no error."""
+        pg_exec.execute(SHOP)
+        model = tmp_path / "model.json"
+        assert _run("inspect", pg_url, "-o", str(model)).exit_code == 0
+        audit = _run("audit", str(model), "--format", "json", "--fail-on", "P0", "--stats")
+        assert audit.exit_code == 0, audit.output
+        assert "--stats needs a live PostgreSQL database" in audit.stdout
+
     def test_rows_only_snapshot_is_not_a_schema_source(self, pg_exec: Conn, pg_url: str, tmp_path: Path) -> None:
         pg_exec.execute(SHOP)
         path = write_snapshot(take_snapshot(pg_url, schema=False), tmp_path / "rows.json")

@@ -84,6 +84,13 @@ def load_source(
     return model
 
 
+def is_postgres_url(spec: str) -> bool:
+    """Whether ``spec`` names a live PostgreSQL database (not a file holding a PostgreSQL model)."""
+    lowered = spec.strip().lower()
+    return any(lowered.startswith(prefix) for prefix, target in PREFIXES.items()
+               if target.endswith(":load_postgres_url"))
+
+
 def _target(spec: str) -> str:
     lowered = spec.strip().lower()
     for prefix in sorted(PREFIXES, key=len, reverse=True):
@@ -179,4 +186,4 @@ def _only_schemas(model: SchemaModel, schemas: tuple[str, ...] | None) -> Schema
     )
 
 
-__all__ = ["PREFIXES", "SUFFIXES", "LoadOptions", "Loader", "load_source", "register_source"]
+__all__ = ["PREFIXES", "SUFFIXES", "LoadOptions", "Loader", "is_postgres_url", "load_source", "register_source"]

@@ -35,10 +35,20 @@ from dbaudit.errors import UsageError
 
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")
-_DATABASE_KEYS = (
-    "url_env", "tables", "models", "bind_key", "migrations", "version_table", "ignore_tables", "schemas",
-    "snapshots", "project",
-)
+# Every key of [databases.NAME], with what it means (the configuration's JSON Schema is built from it).
+DATABASE_KEY_DOCS: dict[str, str] = {
+    "url_env": "Environment variable holding the database URL (required; URLs are refused in the file).",
+    "tables": "Names or globs of the tables that belong to this database.",
+    "models": "SQLAlchemy models of this database: package.module:Base (DeclarativeBase, registry, MetaData).",
+    "bind_key": "Only the models bound to this key (Flask-SQLAlchemy __bind_key__).",
+    "migrations": "Alembic project of this database (alembic.ini directory or script directory).",
+    "version_table": "Alembic's version table (default alembic_version).",
+    "ignore_tables": "Globs of tables neither expected nor unexpected.",
+    "schemas": "Schemas to read (default: every user schema).",
+    "snapshots": "Glob of this database's snapshot files (serve reports the newest taken_at).",
+    "project": "Directory put on sys.path to import the models (default: the file's directory).",
+}
+_DATABASE_KEYS = tuple(DATABASE_KEY_DOCS)
 _SERVE_KEYS = ("interval", "audit_interval")
 
 
@@ -195,4 +205,4 @@ class _Reader:
         return tuple(v.strip() for v in value)
 
 
-__all__ = ["DatabaseSpec", "DatabasesConfig", "ServeSettings", "load_databases"]
+__all__ = ["DATABASE_KEY_DOCS", "DatabaseSpec", "DatabasesConfig", "ServeSettings", "load_databases"]

@@ -56,7 +56,8 @@ def _databases() -> dict[str, Any]:
 
     names = {"type": "array", "items": {"type": "string", "minLength": 1}}
     text = {"type": "string", "minLength": 1}
-    types = {"url_env": ENV_NAME, "tables": names, "ignore_tables": names, "schemas": names}
+    types: dict[str, dict[str, Any]] = {"url_env": ENV_NAME, "tables": names, "ignore_tables": names,
+                                        "schemas": names}
     fields = {key: {**types.get(key, text), "description": doc} for key, doc in DATABASE_KEY_DOCS.items()}
     entry = {"type": "object", "properties": _both_spellings(fields), "additionalProperties": False,
              "anyOf": [{"required": ["url_env"]}, {"required": ["url-env"]}]}

@@ -52,7 +52,9 @@ class CountResult:
 
 @dataclass(frozen=True, slots=True)
 class Health:
-    """How the server is doing, as far as this role may see; ``None`` where the backend cannot say."""
+    """How the server is doing, as far as this role may see; ``None`` where the backend cannot say.
+
+    ``longest_transaction_s`` is 0 when no other transaction is open (that this role can see)."""
 
     latency_s: float
     connections_used: int | None = None

@@ -87,7 +87,7 @@ HEALTH = """
 SELECT pg_catalog.pg_is_in_recovery(),
        (SELECT count(*) FROM pg_catalog.pg_stat_activity WHERE backend_type = 'client backend'),
        current_setting('max_connections')::int,
-       (SELECT extract(epoch FROM clock_timestamp() - min(xact_start))::float8
+       (SELECT coalesce(extract(epoch FROM clock_timestamp() - min(xact_start))::float8, 0)
         FROM pg_catalog.pg_stat_activity
         WHERE xact_start IS NOT NULL AND backend_type = 'client backend' AND pid <> pg_catalog.pg_backend_pid()),
        CASE WHEN pg_catalog.pg_is_in_recovery()

@@ -309,7 +309,7 @@ class MySQLDatabase(_EngineDatabase):
         used = conn.exec_driver_sql("SHOW GLOBAL STATUS LIKE 'Threads_connected'").first()
         max_conn = conn.exec_driver_sql("SELECT @@max_connections").scalar()
         longest = _optional_scalar(
-            conn, "SELECT MAX(TIMESTAMPDIFF(MICROSECOND, trx_started, NOW(6))) / 1e6 "
+            conn, "SELECT COALESCE(MAX(TIMESTAMPDIFF(MICROSECOND, trx_started, NOW(6))) / 1e6, 0) "
                   "FROM information_schema.INNODB_TRX WHERE trx_mysql_thread_id <> CONNECTION_ID()")
         lag, replica = _replica_lag(conn)
         return Health(

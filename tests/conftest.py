@@ -128,3 +128,7 @@ def mysql_url() -> Iterator[str]:
         with engine.begin() as conn:
             conn.exec_driver_sql(f"DROP DATABASE IF EXISTS `{name}`")
         engine.dispose()
+
+
+# Fixtures of the dual_split example, shared by tests/verify and tests/serve.
+pytest_plugins = ("tests.dual_split_fixtures",)

@@ -19,6 +19,10 @@ FORBIDDEN = {
     "rules": ("dbaudit.sources", "dbaudit.report", "dbaudit.cli", "dbaudit.scratch", "psycopg", "sqlalchemy"),
     "drift": ("dbaudit.sources", "dbaudit.report", "dbaudit.cli", "psycopg"),
     "report": ("dbaudit.sources", "dbaudit.cli", "dbaudit.engine", "psycopg"),
+    "live": ("dbaudit.rules", "dbaudit.drift", "dbaudit.report", "dbaudit.cli", "dbaudit.engine",
+             "dbaudit.snapshot", "dbaudit.verify", "dbaudit.serve"),
+    "snapshot": ("dbaudit.report", "dbaudit.cli", "dbaudit.serve", "dbaudit.verify"),
+    "verify": ("dbaudit.report", "dbaudit.cli", "dbaudit.serve"),
 }
 
 

@@ -30,8 +30,11 @@ if TYPE_CHECKING:
     from dbaudit.migrations import LintResult
     from dbaudit.model import SchemaModel
     from dbaudit.rules.registry import Rule, RuleContext, rule
+    from dbaudit.serve import start_server
+    from dbaudit.snapshot import diff_snapshots, read_snapshot, take_snapshot, write_snapshot
     from dbaudit.sources import load_source
     from dbaudit.sources.stats import read_statistics
+    from dbaudit.verify import verify_databases
 
 _EXPORTS = {
     "audit": "dbaudit.auditing",
@@ -57,6 +60,12 @@ _EXPORTS = {
     "rule": "dbaudit.rules.registry",
     "load_source": "dbaudit.sources",
     "read_statistics": "dbaudit.sources.stats",
+    "take_snapshot": "dbaudit.snapshot",
+    "diff_snapshots": "dbaudit.snapshot",
+    "read_snapshot": "dbaudit.snapshot",
+    "write_snapshot": "dbaudit.snapshot",
+    "verify_databases": "dbaudit.verify",
+    "start_server": "dbaudit.serve",
 }
 
 __all__ = [
@@ -75,15 +84,21 @@ __all__ = [
     "check_data",
     "check_docs",
     "compare",
+    "diff_snapshots",
     "generate_docs",
     "inspect",
     "lint_migrations",
     "load_config",
     "load_source",
     "plan_fix",
+    "read_snapshot",
     "read_statistics",
     "rule",
+    "start_server",
+    "take_snapshot",
+    "verify_databases",
     "write_fix",
+    "write_snapshot",
 ]
 
 

@@ -176,10 +176,13 @@ def _read_statistics(
     step: Progress,
 ) -> Any | None:
     """Runtime statistics of a live PostgreSQL target, or ``None`` with a note saying why not."""
-    if model.source.kind != "postgresql":
+    from dbaudit.sources import is_postgres_url  # noqa: PLC0415
+
+    if model.source.kind != "postgresql" or not is_postgres_url(target_spec):
         if stats:
-            notes.append(Note(f"--stats needs a live PostgreSQL database; {model.source.kind} sources have no "
-                              "query statistics"))
+            what = f"{model.source.kind} sources have" if model.source.kind != "postgresql" else \
+                "a model or snapshot file has"
+            notes.append(Note(f"--stats needs a live PostgreSQL database; {what} no query statistics"))
         return None
     from dbaudit.sources.stats import StatsOptions, read_statistics  # noqa: PLC0415
 

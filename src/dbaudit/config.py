@@ -217,6 +217,7 @@ def _severity(text: str, where: str) -> Severity:
 _TOP_KEYS = (
     "select", "extend-select", "ignore", "severity", "per-object-ignores", "per-file-ignores", "fail-on", "lang",
     "url-env", "scratch-url-env", "house", "rule-options", "plugins", "docs", "app-role",
+    *("databases", "serve"),  # read by dbaudit.verify (verify, serve); URLs refused here too
 )
 _HOUSE_KEYS = (
     "required-columns", "pk-type", "table-name-pattern", "column-name-pattern", "index-name-pattern",
@@ -366,6 +367,8 @@ def config_from_mapping(data: Mapping[str, Any], path: Path, section: str = "too
     _reject_urls(data, reader, section)
     cfg = Config(path=str(path))
     for key, value in data.items():
+        if key in ("databases", "serve"):
+            continue
         cfg = _apply_key(cfg, key, value, reader)
     return cfg
 
@@ -416,7 +419,8 @@ def _file_severity(value: Any, key: str, reader: _Reader) -> Severity:
         raise reader.fail(f"{key}: {exc}") from None
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def read_toml(path: Path) -> dict[str, Any]:
+    """A TOML file's tables; a missing, unreadable or invalid file is one UsageError naming it."""
     try:
         with path.open("rb") as fh:
             return tomllib.load(fh)
@@ -432,7 +436,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 def _from_file(path: Path) -> Config | None:
     """The file's dbaudit configuration, or None for a pyproject.toml without ``[tool.dbaudit]``."""
-    data = _read_toml(path)
+    data = read_toml(path)
     if path.name == "pyproject.toml":
         tool = data.get("tool", {})
         section = tool.get("dbaudit") if isinstance(tool, Mapping) else None
@@ -452,7 +456,7 @@ def find_config_file(start_dir: str | Path = ".") -> Path | None:
         if candidate.is_file():
             return candidate
         pyproject = directory / "pyproject.toml"
-        if pyproject.is_file() and "dbaudit" in _read_toml(pyproject).get("tool", {}):
+        if pyproject.is_file() and "dbaudit" in read_toml(pyproject).get("tool", {}):
             return pyproject
     return None
 
@@ -475,5 +479,5 @@ def load_config(path: str | None = None, *, start_dir: str | Path = ".") -> Conf
 
 __all__ = [
     "Config", "DocsConfig", "HouseConfig", "ObjectIgnore", "config_from_mapping", "find_config_file", "load_config",
-    "split_selectors",
+    "read_toml", "split_selectors",
 ]

@@ -46,6 +46,25 @@ def _suppressions(listed: str, what: str, selectors: dict[str, Any]) -> dict[str
                       {"type": "array", "items": listed_entry}]}
 
 
+def _both_spellings(properties: dict[str, Any]) -> dict[str, Any]:
+    """``url_env`` and ``url-env`` alike (the databases configuration accepts both)."""
+    return {**properties, **{k.replace("_", "-"): v for k, v in properties.items() if "_" in k}}
+
+
+def _databases() -> dict[str, Any]:
+    from dbaudit.verify.config import DATABASE_KEY_DOCS  # noqa: PLC0415
+
+    names = {"type": "array", "items": {"type": "string", "minLength": 1}}
+    text = {"type": "string", "minLength": 1}
+    types: dict[str, dict[str, Any]] = {"url_env": ENV_NAME, "tables": names, "ignore_tables": names,
+                                        "schemas": names}
+    fields = {key: {**types.get(key, text), "description": doc} for key, doc in DATABASE_KEY_DOCS.items()}
+    entry = {"type": "object", "properties": _both_spellings(fields), "additionalProperties": False,
+             "anyOf": [{"required": ["url_env"]}, {"required": ["url-env"]}]}
+    return {"type": "object", "additionalProperties": entry,
+            "description": "`dbaudit verify` / `dbaudit serve`: [databases.NAME] with url_env and its tables."}
+
+
 def config_schema(rule_ids: Sequence[str], categories: Sequence[str]) -> dict[str, Any]:
     selectors = {"$ref": "#/definitions/selector"}
     selector_list = {"type": "array", "items": selectors, "uniqueItems": True}
@@ -93,6 +112,15 @@ def config_schema(rule_ids: Sequence[str], categories: Sequence[str]) -> dict[st
                  }},
         "app-role": {"type": "string", "minLength": 1,
                      "description": "The role the application connects as (the security rules' point of view)."},
+        "databases": _databases(),
+        "serve": {"type": "object", "additionalProperties": False,
+                  "description": "`dbaudit serve`: refresh intervals in seconds.",
+                  "properties": _both_spellings({
+                      "interval": {"type": "number", "exclusiveMinimum": 0, "default": 60,
+                                   "description": "Seconds between refreshes (health, Alembic, row estimates)."},
+                      "audit_interval": {"type": "number", "exclusiveMinimum": 0, "default": 900,
+                                         "description": "Seconds between schema reads (findings, partitions)."},
+                  })},
     }
     missing = [k for k in _TOP_KEYS if k not in top] + [k for k in _HOUSE_KEYS if k not in house]
     if missing:

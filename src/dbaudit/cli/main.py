@@ -22,6 +22,10 @@ COMMANDS: dict[str, str] = {
     "inspect": "dbaudit.cli.inspect_cmd:inspect_command",
     "lint-migrations": "dbaudit.cli.lint_cmd:lint_command",
     "rules": "dbaudit.cli.rules_cmd:rules_command",
+    "snapshot": "dbaudit.cli.snapshot_cmd:snapshot_command",
+    "diff": "dbaudit.cli.diff_cmd:diff_command",
+    "verify": "dbaudit.cli.verify_cmd:verify_command",
+    "serve": "dbaudit.cli.serve_cmd:serve_command",
 }
 
 

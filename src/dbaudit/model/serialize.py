@@ -307,6 +307,11 @@ def model_from_json(text: str) -> SchemaModel:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ModelFormatError(f"not valid JSON: {exc}") from None
+    return model_from_document(document)
+
+
+def model_from_document(document: Any) -> SchemaModel:
+    """The model of an already parsed model file (see :func:`model_to_json`)."""
     if not isinstance(document, dict) or "model" not in document:
         raise ModelFormatError("not a dbaudit model file (no 'model' key)")
     version = document.get("dbaudit_model_version")

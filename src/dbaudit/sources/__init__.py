@@ -84,6 +84,13 @@ def load_source(
     return model
 
 
+def is_postgres_url(spec: str) -> bool:
+    """Whether ``spec`` names a live PostgreSQL database (not a file holding a PostgreSQL model)."""
+    lowered = spec.strip().lower()
+    return any(lowered.startswith(prefix) for prefix, target in PREFIXES.items()
+               if target.endswith(":load_postgres_url"))
+
+
 def _target(spec: str) -> str:
     lowered = spec.strip().lower()
     for prefix in sorted(PREFIXES, key=len, reverse=True):
@@ -136,13 +143,26 @@ def load_sql_file(spec: str, options: LoadOptions) -> SchemaModel:
 
 
 def load_model_file(spec: str, options: LoadOptions) -> SchemaModel:
+    """A model file (``dbaudit inspect -o``) or a snapshot (``dbaudit snapshot``): its schema model."""
+    import json  # noqa: PLC0415
+
     from dbaudit.errors import SourceError  # noqa: PLC0415
-    from dbaudit.model.serialize import ModelFormatError, model_from_json  # noqa: PLC0415
+    from dbaudit.model.serialize import ModelFormatError, model_from_document  # noqa: PLC0415
+    from dbaudit.snapshot.document import SnapshotFormatError, is_snapshot, snapshot_from_document  # noqa: PLC0415
     from dbaudit.sources.ddl import read_text  # noqa: PLC0415
 
     try:
-        model = model_from_json(read_text(spec))
-    except ModelFormatError as exc:
+        document = json.loads(read_text(spec))
+        if is_snapshot(document):
+            schema = snapshot_from_document(document).schema
+            if schema is None:
+                raise SourceError(f"cannot read {spec}: the snapshot holds no schema model (taken with --no-schema)")
+            model = schema
+        else:
+            model = model_from_document(document)
+    except json.JSONDecodeError as exc:
+        raise SourceError(f"cannot read {spec}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    except (ModelFormatError, SnapshotFormatError) as exc:
         raise SourceError(f"cannot read {spec}: {exc}") from None
     return _only_schemas(model, options.schemas)
 
@@ -166,4 +186,4 @@ def _only_schemas(model: SchemaModel, schemas: tuple[str, ...] | None) -> Schema
     )
 
 
-__all__ = ["PREFIXES", "SUFFIXES", "LoadOptions", "Loader", "load_source", "register_source"]
+__all__ = ["PREFIXES", "SUFFIXES", "LoadOptions", "Loader", "is_postgres_url", "load_source", "register_source"]

@@ -29,8 +29,12 @@ _ERROR_MARK = "DBAUDIT-SOURCE-ERROR:"
 _CHILD_CODE = "from dbaudit.sources.orm import child_main; child_main()"
 
 
-def read_models(import_spec: str, *, project_dir: str | None = None) -> SchemaModel:
-    """Import ``import_spec`` in a child process (project dir on ``sys.path``) and return its model."""
+def read_models(import_spec: str, *, project_dir: str | None = None, bind_key: str | None = None) -> SchemaModel:
+    """Import ``import_spec`` in a child process (project dir on ``sys.path``) and return its model.
+
+    ``bind_key`` keeps only the tables bound to that key: Flask-SQLAlchemy's ``__bind_key__`` (the
+    ``bind_key`` in the table's or its metadata's ``info``, or ``db.metadatas[key]`` when the spec
+    names the ``db`` object)."""
     project = Path(project_dir or os.getcwd()).resolve()
     if not project.is_dir():
         raise SourceError(f"models: project directory {project} does not exist")
@@ -43,7 +47,7 @@ def read_models(import_spec: str, *, project_dir: str | None = None) -> SchemaMo
         env.setdefault("PYTHONDONTWRITEBYTECODE", "1")
         try:
             proc = subprocess.run(
-                [sys.executable, "-c", _CHILD_CODE, import_spec, str(project), str(out)],
+                [sys.executable, "-c", _CHILD_CODE, import_spec, str(project), str(out), bind_key or ""],
                 cwd=project, env=env, capture_output=True, text=True, timeout=CHILD_TIMEOUT_SECONDS,
                 check=False,
             )
@@ -81,11 +85,19 @@ def child_main() -> None:
     from dbaudit.model import model_to_json  # noqa: PLC0415 - child only
 
     spec, project, out = sys.argv[1:4]
+    bind_key = sys.argv[4] if len(sys.argv) > 4 else ""
     if project not in sys.path:
         sys.path.insert(0, project)
     try:
         metadata = load_metadata(spec)
+        keep = None
+        if bind_key:
+            metadata, keep = select_bind(spec, metadata, bind_key)
         model = metadata_to_model(metadata, name=spec, project_dir=project)
+        if keep is not None:
+            import dataclasses  # noqa: PLC0415
+
+            model = dataclasses.replace(model, tables=tuple(t for t in model.tables if t.qualified_name in keep))
     except Exception as exc:
         sys.stderr.write(error_line(describe_exception(exc, project)) + "\n")
         sys.exit(3)
@@ -147,6 +159,29 @@ def load_metadata(spec: str) -> Any:
     if isinstance(metadata, sa.MetaData):
         return metadata
     raise TypeError(f"{spec} is neither a DeclarativeBase subclass, a registry nor a MetaData")
+
+
+def select_bind(spec: str, metadata: Any, bind_key: str) -> tuple[Any, set[str] | None]:
+    """The metadata of ``bind_key`` and, when it is shared with other binds, the tables to keep."""
+    import importlib  # noqa: PLC0415
+
+    module_name, _, attribute = spec.partition(":")
+    target: Any = importlib.import_module(module_name)
+    for part in attribute.split("."):
+        target = getattr(target, part)
+    metadatas = getattr(target, "metadatas", None)  # Flask-SQLAlchemy 3: one MetaData per bind key
+    if isinstance(metadatas, dict):
+        if bind_key not in metadatas:
+            raise KeyError(f"{spec} has no bind key {bind_key!r} (known: {', '.join(map(str, metadatas))})")
+        return metadatas[bind_key], None
+    keep = {
+        f"{table.schema or 'public'}.{table.name}"
+        for table in metadata.tables.values()
+        if bind_key in (table.info.get("bind_key"), table.metadata.info.get("bind_key"))
+    }
+    if not keep:
+        raise KeyError(f"no table of {spec} is bound to bind key {bind_key!r}")
+    return metadata, keep
 
 
 def metadata_to_model(metadata: Any, *, name: str, project_dir: str) -> SchemaModel:

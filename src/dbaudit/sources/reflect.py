@@ -395,6 +395,12 @@ def _mysql_session_guard(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
+def readonly_engine(url: str) -> Engine:
+    """A SQLAlchemy engine on a SQLite file or a MySQL/MariaDB server whose sessions cannot write
+    (the guards this source reads through: read-only file or session, bounded statements)."""
+    return _backend_for(url).engine(url)
+
+
 def _backend_for(url: str) -> _Backend:
     scheme = url.split("://", 1)[0].lower() if "://" in url else ""
     if scheme in ("sqlite", "sqlite+pysqlite"):

@@ -1,0 +1,1 @@
+"""The data layer of a service whose one database is being split into Users and Pool."""

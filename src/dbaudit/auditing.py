@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from dbaudit.config import Config
 from dbaudit.findings import Finding, Note, sort_findings
+from dbaudit.messages import msg
 from dbaudit.model.locate import object_locations
 from dbaudit.model.schema import Location, SchemaModel
 from dbaudit.progress import step as progress_step
@@ -180,9 +181,10 @@ def _read_statistics(
 
     if model.source.kind != "postgresql" or not is_postgres_url(target_spec):
         if stats:
-            what = f"{model.source.kind} sources have" if model.source.kind != "postgresql" else \
-                "a model or snapshot file has"
-            notes.append(Note(f"--stats needs a live PostgreSQL database; {what} no query statistics"))
+            notes.append(Note(
+                msg("--stats needs a live PostgreSQL database; {kind} sources have no query statistics",
+                    kind=model.source.kind) if model.source.kind != "postgresql" else
+                msg("--stats needs a live PostgreSQL database; a model or snapshot file has no query statistics")))
         return None
     from dbaudit.sources.stats import StatsOptions, read_statistics  # noqa: PLC0415
 
@@ -191,9 +193,9 @@ def _read_statistics(
     found = read_statistics(target_spec, model, code=code,
                             options=dataclasses.replace(chosen, require=bool(stats)))
     if found is None:
-        notes.append(Note("query statistics not read: pg_stat_statements is not installed or not preloaded in "
-                          "the audited database (--stats reads table activity, XID age, bloat and sequence "
-                          "growth without it)"))
+        notes.append(Note(msg("query statistics not read: pg_stat_statements is not installed or not preloaded in "
+                              "the audited database (--stats reads table activity, XID age, bloat and sequence "
+                              "growth without it)")))
         return None
     notes.extend(Note(text, rule="statistics") for text in found.notes)
     return found
@@ -202,7 +204,7 @@ def _read_statistics(
 def _read_models(spec: str, project_dir: str | None, notes: list[Note]) -> SchemaModel | None:
     read_models = _optional("dbaudit.sources.orm", "read_models")
     if read_models is None:
-        notes.append(Note("--models given but this build cannot read ORM models; skipped"))
+        notes.append(Note(msg("--models given but this build cannot read ORM models; skipped")))
         return None
     model: SchemaModel = read_models(spec, project_dir=project_dir)
     return model
@@ -211,7 +213,7 @@ def _read_models(spec: str, project_dir: str | None, notes: list[Note]) -> Schem
 def _read_head(path: str, scratch_url: str | None, notes: list[Note]) -> SchemaModel | None:
     read_head = _optional("dbaudit.sources.alembic_head", "read_migrations_head")
     if read_head is None:
-        notes.append(Note("--migrations given but this build cannot upgrade migrations; head drift skipped"))
+        notes.append(Note(msg("--migrations given but this build cannot upgrade migrations; head drift skipped")))
         return None
     head, _graph = read_head(path, scratch_url=scratch_url)
     model: SchemaModel = head
@@ -221,7 +223,7 @@ def _read_head(path: str, scratch_url: str | None, notes: list[Note]) -> SchemaM
 def _scan_code(path: str, model: SchemaModel, notes: list[Note]) -> Any | None:
     scan_code = _optional("dbaudit.sources.code", "scan_code")
     if scan_code is None:
-        notes.append(Note("--code given but this build has no code scanner; code rules skipped"))
+        notes.append(Note(msg("--code given but this build has no code scanner; code rules skipped")))
         return None
     return scan_code(path, model)
 
@@ -247,7 +249,7 @@ def _drift(
         return []
     compare = _optional("dbaudit.drift", "compare")
     if compare is None:
-        notes.append(Note("this build has no drift comparison; models/migrations were not compared"))
+        notes.append(Note(msg("this build has no drift comparison; models/migrations were not compared")))
         return []
     out: list[Finding] = []
     if orm is not None:
@@ -264,7 +266,7 @@ def _lint(
 ) -> list[Finding]:
     lint_migrations = _optional("dbaudit.migrations", "lint_migrations")
     if lint_migrations is None:
-        notes.append(Note("this build has no migration lint; migrations were not reviewed"))
+        notes.append(Note(msg("this build has no migration lint; migrations were not reviewed")))
         return []
     from dbaudit.migrations.history import applied_revisions, split_history  # noqa: PLC0415
 
@@ -274,8 +276,8 @@ def _lint(
         return list(result.findings)
     applied = applied_revisions(result.migrations, versions) if versions is not None else None
     if versions is None:
-        notes.append(Note("the audited database has no readable alembic_version: every revision is linted "
-                          "as pending"))
+        notes.append(Note(msg("the audited database has no readable alembic_version: every revision is linted as "
+                              "pending")))
     kept, history = split_history(result.findings, result.migrations, applied=applied, since=since, where=path)
     notes.extend(history)
     return kept

@@ -22,6 +22,7 @@ from typing import Any
 from dbaudit.atomic import write_text_atomic
 from dbaudit.errors import UsageError
 from dbaudit.findings import Finding, Note
+from dbaudit.messages import msg
 
 BASELINE_VERSION = 1
 
@@ -104,11 +105,13 @@ def apply_baseline(findings: Sequence[Finding], baseline: Baseline) -> BaselineR
     known = len(findings) - len(new)
     notes = []
     if known:
-        notes.append(Note(f"{known} finding(s) are in the baseline {baseline.path} and are not reported"))
+        notes.append(Note(msg("{known} finding(s) are in the baseline {path} and are not reported",
+                              known=known, path=baseline.path)))
     fixed = sum(left.values())
     if fixed:
-        notes.append(Note(f"{fixed} finding(s) of the baseline {baseline.path} no longer occur: "
-                          "regenerate it with --write-baseline"))
+        notes.append(Note(msg("{fixed} finding(s) of the baseline {path} no longer occur: regenerate it with "
+                              "--write-baseline",
+                              fixed=fixed, path=baseline.path)))
     return BaselineResult(tuple(new), known, tuple(notes))
 
 

@@ -28,6 +28,7 @@ from dbaudit import progress
 from dbaudit.config import Config, ObjectIgnore
 from dbaudit.errors import UsageError
 from dbaudit.findings import Finding, Note, Severity, sort_findings
+from dbaudit.messages import msg
 from dbaudit.redact import redact_text
 from dbaudit.rules.registry import REGISTRY, Rule, RuleContext, RuleRegistry
 
@@ -80,10 +81,11 @@ def _check_selectors(config: Config, registry: RuleRegistry, *, strict: bool) ->
             close = difflib.get_close_matches(selector, known, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             where = f" in {config.path}" if config.path else ""
-            message = f"unknown rule or category {selector!r}{where}{hint}"
+            message = msg("unknown rule or category {selector!r}{where}{hint}",
+                          selector=selector, where=where, hint=hint)
             if strict:
                 raise UsageError(message)
-            notes.append(Note(f"{message}; it selects no schema rule", rule=selector))
+            notes.append(Note(msg("{message}; it selects no schema rule", message=message), rule=selector))
     return notes
 
 
@@ -102,7 +104,7 @@ def resolve_selection(
             continue
         if rule_.status == "removed":
             if rule_.id in named:
-                notes.append(Note(f"{rule_.id} is a removed rule and no longer runs", rule=rule_.id))
+                notes.append(Note(msg("{id} is a removed rule and no longer runs", id=rule_.id), rule=rule_.id))
             continue
         if rule_.status == "preview" and rule_.id not in named:
             continue
@@ -143,17 +145,17 @@ def missing_requirement(rule_: Rule, ctx: RuleContext) -> str | None:
 def _skip_note(rule_: Rule, need: str, ctx: RuleContext) -> Note:
     source = ctx.model.source
     if need == "postgresql":
-        why = f"it is PostgreSQL-only and {source.name} is {source.dialect}"
+        why = msg("it is PostgreSQL-only and {source} is {dialect}", source=source.name, dialect=source.dialect)
     elif need == "runtime":
-        why = ("no query statistics were read (a live PostgreSQL target with pg_stat_statements, or "
-               "--stats)")
+        why = (msg("no query statistics were read (a live PostgreSQL target with pg_stat_statements, or --stats)"))
     elif need == "app_role":
-        why = "no application role is configured (app-role, --app-role)"
+        why = msg("no application role is configured (app-role, --app-role)")
     elif set(need.split("|")) <= {"code", "models", "statistics", "migrations"}:
-        why = f"no {' or '.join(need.split('|'))} input was given"
+        why = msg("no {split} input was given", split=' or '.join(need.split('|')))
     else:
-        why = f"the {source.kind} source {source.name} does not provide {need}"
-    return Note(f"{rule_.id} skipped: {why}", rule=rule_.id)
+        why = msg("the {kind} source {source} does not provide {need}",
+                  kind=source.kind, source=source.name, need=need)
+    return Note(msg("{id} skipped: {why}", id=rule_.id, why=why), rule=rule_.id)
 
 
 def run_rule(rule_: Rule, ctx: RuleContext) -> list[Finding]:
@@ -212,8 +214,8 @@ def run_rules(
             if raise_errors:
                 raise
             # one broken rule must not cost the whole audit; the note makes the gap visible
-            all_notes.append(Note(f"{rule_.id} failed and reported nothing: "
-                                  f"{type(exc).__name__}: {redact_text(str(exc))}", rule=rule_.id))
+            all_notes.append(Note(msg("{id} failed and reported nothing: {name}: {error}", id=rule_.id,
+                                      name=type(exc).__name__, error=redact_text(str(exc))), rule=rule_.id))
             skipped.append(rule_.id)
             continue
         timings.append((rule_.id, time.perf_counter() - started))
@@ -232,8 +234,9 @@ def _postgresql_sql_only(ctx: RuleContext, findings: list[Finding]) -> tuple[lis
     if dialect == "postgresql" or not any(f.fix_sql or f.verify_sql for f in findings):
         return findings, []
     stripped = [replace(f, fix_sql=None, verify_sql=None) for f in findings]
-    return stripped, [Note(f"fix and verification SQL omitted: it is written for PostgreSQL and "
-                           f"{ctx.model.source.name} is {dialect}")]
+    return stripped, [Note(msg("fix and verification SQL omitted: it is written for PostgreSQL and {source} is "
+                               "{dialect}",
+                               source=ctx.model.source.name, dialect=dialect))]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -302,7 +305,8 @@ def apply_config(
         for i, (key, entry, _) in enumerate(entries):
             if i not in used:
                 notes.append(Note(
-                    f"{UNUSED_SUPPRESSION}: {key} {entry.label} (reason: {entry.reason}) silenced nothing; remove it",
+                    msg("{unused_suppression}: {key} {label} (reason: {reason}) silenced nothing; remove it",
+                        unused_suppression=UNUSED_SUPPRESSION, key=key, label=entry.label, reason=entry.reason),
                     rule=UNUSED_SUPPRESSION,
                 ))
     return sort_findings(kept), tuple(notes)

@@ -19,6 +19,7 @@ from dbaudit.drift.dispatch import (
     drift_finding,
 )
 from dbaudit.findings import Finding, Severity
+from dbaudit.messages import msg
 from dbaudit.model import Column, SchemaModel, Table, TableKind
 from dbaudit.sqltext import literal, qualified_text
 
@@ -69,17 +70,19 @@ def _table_only(ctx: Context, table: Table, has: Side, lacks: Side, rule_id: str
     return drift_finding(
         rule_id,
         objects=(table.qualified_name,),
-        title=f"Table {table.qualified_name} exists in {has.label} but not in {lacks.label}",
+        title=msg("Table {table} exists in {label} but not in {label2}",
+                  table=table.qualified_name, label=has.label, label2=lacks.label),
         evidence=(
-            f"{has.label}: table {table.qualified_name}{at(table.location)}",
-            f"{lacks.label}: no table {table.qualified_name}",
+            msg("{label}: table {table}{at}", label=has.label, table=table.qualified_name, at=at(table.location)),
+            msg("{label}: no table {table}", label=lacks.label, table=table.qualified_name),
         ),
         impact=(
-            "Every query of this entity fails against the database."
+            msg("Every query of this entity fails against the database.")
             if has.is_models
-            else "The table is not described by the other source; code reading it is not covered."
+            else msg("The table is not described by the other source; code reading it is not covered.")
         ),
-        root_cause=f"A change to {table.qualified_name} reached {has.label} but not {lacks.label}.",
+        root_cause=msg("A change to {table} reached {label} but not {label2}.",
+                       table=table.qualified_name, label=has.label, label2=lacks.label),
         verify_sql=f"SELECT to_regclass({literal(qualified_text(table.qualified_name))});",
         locations=(table.location,),
         severity=severity,
@@ -106,20 +109,24 @@ def _column_only(tables: Pair[Table], column: Column, has: Side, lacks: Side, ru
         severity, impact = Severity.P1, "Every ORM query of this entity selects the column and fails."
     elif lacks.is_models and needs_value:
         severity = Severity.P1
-        impact = "The ORM never writes this NOT NULL column without a default: every ORM insert fails."
+        impact = msg("The ORM never writes this NOT NULL column without a default: every ORM insert fails.")
     else:
         severity, impact = Severity.P2, "The column is not described by the other source."
     return drift_finding(
         rule_id,
         objects=(name,),
-        title=f"Column {name} exists in {has.label} but not in {lacks.label}",
+        title=msg("Column {name} exists in {label} but not in {label2}",
+                  name=name, label=has.label, label2=lacks.label),
         evidence=(
-            f"{has.label}: {column.name} {column.type.sql}{'' if column.nullable else ' NOT NULL'}"
-            f"{at(column.location)}",
-            f"{lacks.label}: {tables.table_name} has no column {column.name}",
+            msg("{label}: {column} {column_type}{value}{at}",
+                label=has.label, column=column.name, column_type=column.type.sql,
+                value='' if column.nullable else ' NOT NULL', at=at(column.location)),
+            msg("{label}: {table_name} has no column {column}",
+                label=lacks.label, table_name=tables.table_name, column=column.name),
         ),
         impact=impact,
-        root_cause=f"A change to {name} reached {has.label} but not {lacks.label}.",
+        root_cause=msg("A change to {name} reached {label} but not {label2}.",
+                       name=name, label=has.label, label2=lacks.label),
         locations=(column.location,),
         severity=severity,
     )

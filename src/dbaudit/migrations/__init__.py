@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from dbaudit import progress
 from dbaudit.errors import UsageError
 from dbaudit.findings import Finding, Note, sort_findings
+from dbaudit.messages import msg
 from dbaudit.migrations.rules.registry import all_rules
 from dbaudit.migrations.source import MigrationSet, load_migrations
 from dbaudit.migrations.state import AnalyzedRevision, LintContext, analyze
@@ -158,9 +159,10 @@ def lint_loaded(
     kept, suppressed, unused = apply_suppressions(findings, read_suppressions(migrations, selected, rules))
     notes.extend(unused)
     if suppressed:
-        notes.append(Note(f"{len(suppressed)} finding(s) suppressed inline: " + "; ".join(
-            f"{s.by.path}:{s.by.line} {s.finding.rule} ({s.by.reason})" for s in suppressed[:5])
-            + ("; ..." if len(suppressed) > 5 else "")))
+        listed = "; ".join(f"{s.by.path}:{s.by.line} {s.finding.rule} ({s.by.reason})" for s in suppressed[:5])
+        notes.append(Note(msg("{n_suppressed} finding(s) suppressed inline: {listed}{more}",
+                              n_suppressed=len(suppressed), listed=listed,
+                              more="; ..." if len(suppressed) > 5 else "")))
     return LintResult(sort_findings(kept), traces, tuple(notes), migrations, tuple(suppressed), (migrations,),
                       len(selected))
 
@@ -216,22 +218,23 @@ def _created_tables(analyzed: AnalyzedRevision) -> dict[str, str]:
 def _context_notes(migrations: MigrationSet, context: LintContext, *, trace: bool) -> list[Note]:
     notes = []
     if migrations.lock_timeout_in_env:
-        notes.append(Note("env.py sets lock_timeout: missing-lock-timeout assumes it applies to every revision",
+        notes.append(Note(msg("env.py sets lock_timeout: missing-lock-timeout assumes it applies to every revision"),
                           rule="missing-lock-timeout"))
     if migrations.kind == "alembic" and _validates(migrations, context.together):
         if migrations.transaction_per_migration:
-            notes.append(Note("env.py sets transaction_per_migration=True: each revision commits on its own",
+            notes.append(Note(msg("env.py sets transaction_per_migration=True: each revision commits on its own"),
                               rule="validate-in-same-transaction"))
         else:
-            notes.append(Note("env.py leaves transaction_per_migration off: Alembic runs all pending revisions "
-                              "in one transaction (a NOT VALID constraint validated by a later pending revision "
-                              "protects nothing)", rule="validate-in-same-transaction"))
+            notes.append(Note(msg("env.py leaves transaction_per_migration off: Alembic runs all pending revisions "
+                                  "in one transaction (a NOT VALID constraint validated by a later pending "
+                                  "revision protects nothing)"), rule="validate-in-same-transaction"))
     for rev in migrations.revisions:
         if rev.partial and rev.id in context.together:
-            notes.append(Note(f"{rev.path} ({rev.id}): partial: {rev.partial}"))
+            notes.append(Note(msg("{path} ({id}): partial: {partial}", path=rev.path, id=rev.id, partial=rev.partial)))
     if trace:
-        notes.append(Note("trace: each statement runs in its own transaction on the scratch database, so locks are "
-                          "per statement; locks held across statements of one transaction are reported statically"))
+        notes.append(Note(msg("trace: each statement runs in its own transaction on the scratch database, so locks "
+                              "are per statement; locks held across statements of one transaction are reported "
+                              "statically")))
     return notes
 
 
@@ -258,7 +261,8 @@ def _merge(results: list[LintResult]) -> LintResult:
         prefix = result.migrations.root.relative_to(common).as_posix() if result.migrations.root != common else ""
         findings.extend(_prefixed(f, prefix) for f in result.findings)
         traces.extend(dataclasses.replace(t, path=_join(prefix, t.path)) for t in result.traces)
-        notes.extend(dataclasses.replace(n, message=f"{prefix or '.'}: {n.message}") for n in result.notes)
+        notes.extend(dataclasses.replace(n, message=msg("{prefix}: {message}", prefix=prefix or ".", message=n.message))
+                     for n in result.notes)
         suppressed.extend(result.suppressed)
     projects = tuple(r.migrations for r in results if r.migrations is not None)
     return LintResult(sort_findings(findings), tuple(traces), tuple(notes), projects[0], tuple(suppressed),

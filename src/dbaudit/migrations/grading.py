@@ -18,6 +18,7 @@ import dataclasses
 from collections.abc import Iterable
 
 from dbaudit.findings import Finding, Severity
+from dbaudit.messages import msg
 from dbaudit.migrations.database import DatabaseFacts, TableSize
 
 MB = 1024 * 1024
@@ -103,9 +104,9 @@ def _estimated(f: Finding, size: TableSize, kind: str, lock: str, db: DatabaseFa
 
 def _with(f: Finding, line: str, severity: Severity, data: dict[str, object], *, short: str | None = None) -> Finding:
     merged = dict(f.data) | {"size": line} | data
-    title = f"{f.title} ({short})" if short else f.title
-    return dataclasses.replace(f, title=title, evidence=(*f.evidence, f"size: {line}"), severity=severity,
-                               data=tuple(sorted(merged.items())))
+    title = msg("{title} ({short})", title=f.title, short=short) if short else f.title
+    return dataclasses.replace(f, title=title, evidence=(*f.evidence, msg("size: {line}", line=line)),
+                               severity=severity, data=tuple(sorted(merged.items())))
 
 
 def _bytes(n: int) -> str:

@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from dbaudit.findings import Finding, Note
+from dbaudit.messages import msg
 from dbaudit.migrations.source import MigrationSet
 from dbaudit.rules.families import profile
 
@@ -63,8 +64,9 @@ def split_history(
     revisions = len({rev for rev, _ in history})
     rules = ", ".join(f"{rule} {n}" for rule, n in sorted(Counter(f.rule for _, f in history).items()))
     scope = "applied" if since is None else "applied (before --since)"
-    message = (f"{revisions} {scope} revision(s) had {len(history)} hazard(s) when they ran ({rules}); "
-               f"run `dbaudit lint-migrations {where}` for details")
+    message = (msg("{revisions} {scope} revision(s) had {n_history} hazard(s) when they ran ({rules}); run "
+                   "`dbaudit lint-migrations {where}` for details",
+                   revisions=revisions, scope=scope, n_history=len(history), rules=rules, where=where))
     return kept, [Note(message, rule=HISTORY_NOTE_RULE)]
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from dbaudit.errors import UsageError
 from dbaudit.findings import Finding, Note
+from dbaudit.messages import msg
 from dbaudit.migrations.source import MigrationSet, Revision
 from dbaudit.textpos import LineIndex
 
@@ -139,7 +140,8 @@ def apply_suppressions(findings: Iterable[Finding], suppressions: list[Suppressi
             continue
         suppressed.append(Suppressed(f, match))
         used.add((match, f.rule))
-    notes = [Note(f"{s.path}:{s.line}: suppression of {rule} matched no finding (remove it)", rule=rule)
+    notes = [Note(msg("{path}:{line}: suppression of {rule} matched no finding (remove it)",
+                      path=s.path, line=s.line, rule=rule), rule=rule)
              for s in suppressions for rule in s.rules if (s, rule) not in used]
     return kept, suppressed, notes
 

@@ -23,6 +23,7 @@ import psycopg
 from dbaudit import progress
 from dbaudit.errors import ScratchError
 from dbaudit.findings import Finding, Note, Severity
+from dbaudit.messages import msg
 from dbaudit.migrations.parse.statements import Statement
 from dbaudit.migrations.source import MigrationSet, Revision
 from dbaudit.migrations.sqlfacts import BLOCKS, LOCK_MODES, needs_autocommit, statement_lock, target_table
@@ -141,8 +142,8 @@ def trace_migrations(
                 for st in rev.statements:
                     entry = _run(conn, rev, st, start)
                     if entry.error and not any(n.message.startswith(f"{rev.path}:{st.line}") for n in notes):
-                        notes.append(Note(f"{rev.path}:{st.line}: statement failed on the scratch database: "
-                                          f"{entry.error}"))
+                        notes.append(Note(msg("{path}:{line}: statement failed on the scratch database: {error}",
+                                              path=rev.path, line=st.line, error=entry.error)))
                     if traced:
                         entries.append(entry)
     findings = [f for e in entries if (f := access_exclusive_finding(e, rows)) is not None]
@@ -259,18 +260,22 @@ def access_exclusive_finding(entry: TraceEntry, rows: int) -> Finding | None:
     rewritten = [t for t in entry.rewritten if t in tables] or list(entry.rewritten)
     return access_exclusive_lock.finding(
         objects=tables,
-        title=f"AccessExclusiveLock on {tables[0]}" + (f" and {len(tables) - 1} more" if len(tables) > 1 else "")
-        + (" with a table rewrite" if rewritten else ""),
+        title=msg("AccessExclusiveLock on {tables}{more}{rewrite}",
+                  tables=tables[0], more=msg(" and {n} more", n=len(tables) - 1) if len(tables) > 1 else "",
+                  rewrite=msg(" with a table rewrite") if rewritten else ""),
         evidence=[
-            f"{entry.path}:{entry.line} ({entry.revision}): {entry.statement[:300]}",
-            f"traced: {describe_locks(entry.locks)}; rewrite: "
-            + _rewrite_text(tuple(rewritten))
-            + f"; {entry.duration_ms:.1f} ms with up to {rows} sample rows per table",
-            f"blocks: {BLOCKS['AccessExclusiveLock']}",
+            msg("{path}:{line} ({revision}): {statement}",
+                path=entry.path, line=entry.line, revision=entry.revision, statement=entry.statement[:300]),
+            msg("traced: {describe_locks}; rewrite: {rewrite_text}; {duration_ms:.1f} ms with up to {rows} sample "
+                "rows per table",
+                describe_locks=describe_locks(entry.locks), rewrite_text=_rewrite_text(tuple(rewritten)),
+                duration_ms=entry.duration_ms, rows=rows),
+            msg("blocks: {blocks}", blocks=BLOCKS['AccessExclusiveLock']),
         ],
-        impact=("Every query on the table, reads included, waits for the statement"
-                + (", which rewrites the table: time grows with its size." if rewritten else ".")),
-        root_cause="The statement needs ACCESS EXCLUSIVE on an existing table.",
+        impact=(msg("Every query on the table, reads included, waits for the statement, which rewrites the table: "
+                    "time grows with its size.") if rewritten
+                else msg("Every query on the table, reads included, waits for the statement.")),
+        root_cause=msg("The statement needs ACCESS EXCLUSIVE on an existing table."),
         severity=Severity.P1 if rewritten else Severity.P2,
         locations=[Location(entry.path, entry.line)],
         data={"rewritten": rewritten, "duration_ms": round(entry.duration_ms, 3)},
@@ -291,9 +296,11 @@ def refute_assumed_rewrites(findings: Iterable[Finding], entries: tuple[TraceEnt
                     if (e.path, e.line) == (loc.path, loc.line) and "ADD COLUMN" in e.statement.upper()
                     and column in e.statement]
             if seen and all(e.observed and e.error is None and table not in e.rewritten for e in seen):
-                notes.append(Note(f"{f.locations[0].path}:{f.locations[0].line}: trace: adding {f.objects[0]} did "
-                                  "not rewrite the table (the default's function is not volatile on the traced "
-                                  "database): add-column-rewrite withdrawn", rule="add-column-rewrite"))
+                notes.append(Note(msg("{path}:{line}: trace: adding {objects} did not rewrite the table (the "
+                                      "default's function is not volatile on the traced database): "
+                                      "add-column-rewrite withdrawn",
+                                      path=f.locations[0].path, line=f.locations[0].line, objects=f.objects[0]),
+                                  rule="add-column-rewrite"))
                 continue
         kept.append(f)
     return kept, notes
@@ -376,7 +383,8 @@ def fill_sample_rows(conn: psycopg.Connection[Any], rows: int) -> list[Note]:
             if error is not None:
                 error = _insert(conn, target, cols, per_table, required_only=True, fixed=key)
             if error is not None:
-                notes.append(Note(f"trace: could not fill {target} with sample rows: {error}"))
+                notes.append(Note(msg("trace: could not fill {target} with sample rows: {error}",
+                                      target=target, error=error)))
     return notes
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from dbaudit.messages import msg
 from dbaudit.model.schema import Index, Table
 from dbaudit.rules._indexing import backs_constraint
 
@@ -70,11 +71,12 @@ def _from_statistics(table: Table, index: Index, name: str) -> LowSelectivity | 
     if index.scans:
         return None  # the planner has used it since the statistics reset: it serves some query
     evidence = (
-        f"pg_stats for {table.qualified_name}.{name}: about {round(column.n_distinct)} distinct value(s), "
-        f"frequencies {', '.join(f'{f:.0%}' for f in freqs)}"
-        + (f", NULL {column.null_frac:.0%}" if column.null_frac > 0 else "")
-        + f"; even the rarest matches at least {min(shares):.0%} of about {rows:,} rows",
-        "pg_stat_user_indexes.idx_scan = 0" if index.scans == 0 else "index scans: unknown",
+        msg("pg_stats for {table}.{name}: about {round} distinct value(s), frequencies {value}{value2}; even the "
+            "rarest matches at least {min:.0%} of about {rows:,} rows",
+            table=table.qualified_name, name=name, round=round(column.n_distinct),
+            value=', '.join(f'{f:.0%}' for f in freqs),
+            value2=f", NULL {column.null_frac:.0%}" if column.null_frac > 0 else "", min=min(shares), rows=rows),
+        msg("pg_stat_user_indexes.idx_scan = 0") if index.scans == 0 else msg("index scans: unknown"),
     )
     return LowSelectivity(name, evidence, True)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from dbaudit.findings import Finding, Severity
+from dbaudit.messages import msg
 from dbaudit.model.schema import SchemaModel
 from dbaudit.model.statistics import BloatEstimate, SequenceGrowth, XidAge, runtime_statistics
 from dbaudit.rules.registry import RuleContext, rule
@@ -84,14 +85,16 @@ def sequence_exhaustion(ctx: RuleContext) -> Iterator[Finding]:
         obj = _owner_object(ctx.model, growth.sequence)
         yield sequence_exhaustion.finding(
             objects=[obj],
-            title=f"Sequence {growth.sequence} runs out in ~{days:,.0f} days ({growth.used:.1%} used)",
+            title=msg("Sequence {sequence} runs out in ~{days:,.0f} days ({used:.1%} used)",
+                      sequence=growth.sequence, days=days, used=growth.used),
             evidence=[
-                f"{growth.sequence}: last_value {growth.last_value:,} of {growth.max_value:,} "
-                f"({growth.used:.2%} used)",
+                msg("{sequence}: last_value {last_value:,} of {max_value:,} ({used:.2%} used)",
+                    sequence=growth.sequence, last_value=growth.last_value, max_value=growth.max_value,
+                    used=growth.used),
                 growth_text(growth),
             ],
-            impact="When it reaches its limit every insert into the table fails until the key is widened.",
-            root_cause="A 32-bit key for a table that grows this fast.",
+            impact=msg("When it reaches its limit every insert into the table fails until the key is widened."),
+            root_cause=msg("A 32-bit key for a table that grows this fast."),
             fix_sql=(f"ALTER SEQUENCE {qualified_text(growth.sequence)} AS bigint;\n"
                      "-- and widen the key column and the columns that reference it (int4-key-overflow-risk)"),
             verify_sql=("SELECT schemaname, sequencename, last_value, max_value FROM pg_catalog.pg_sequences\n"
@@ -157,15 +160,18 @@ def _xid_finding(item: XidAge, severity: Severity) -> Finding:
                   f"WHERE oid = {literal(qualified_text(item.name))}::regclass;")
     return xid_wraparound_risk.finding(
         objects=[item.name if item.scope == "table" else f"database {item.name}"],
-        title=f"{what}: transaction-ID age {item.age:,} ({item.used:.0%} of the wraparound range)",
+        title=msg("{what}: transaction-ID age {age:,} ({used:.0%} of the wraparound range)",
+                  what=what, age=item.age, used=item.used),
         evidence=[
-            f"{what}: age {item.age:,}, {item.headroom:,} transaction IDs of headroom before wraparound "
-            f"({item.used:.1%} used)"
-            + (f"; multixact age {item.multixact_age:,}" if item.multixact_age is not None else ""),
+            msg("{what}: age {age:,}, {headroom:,} transaction IDs of headroom before wraparound ({used:.1%} "
+                "used){value}",
+                what=what, age=item.age, headroom=item.headroom, used=item.used,
+                value=msg("; multixact age {age:,}", age=item.multixact_age) if item.multixact_age is not None
+                else ""),
         ],
-        impact="At about 2^31 PostgreSQL refuses every write until a database-wide VACUUM completes.",
-        root_cause="Freezing does not keep up: long transactions, replication slots or prepared transactions "
-                   "hold back the horizon, or autovacuum is throttled.",
+        impact=msg("At about 2^31 PostgreSQL refuses every write until a database-wide VACUUM completes."),
+        root_cause=msg("Freezing does not keep up: long transactions, replication slots or prepared transactions "
+                       "hold back the horizon, or autovacuum is throttled."),
         fix_sql=fix, verify_sql=verify, severity=severity,
         data={"age": item.age, "headroom": item.headroom},
     )
@@ -223,13 +229,15 @@ def _bloat_finding(item: BloatEstimate) -> Finding:
                f"-- then lower autovacuum_vacuum_scale_factor for {shown}")
     return estimated_bloat.finding(
         objects=[item.name],
-        title=f"{item.kind.capitalize()} {item.name}: ~{_size(item.bloat_bytes)} of {_size(item.bytes)} "
-              f"estimated bloat ({item.ratio:.0%})",
-        evidence=[f"{item.kind} {item.name} (table {item.table}): {_size(item.bytes)} on disk, "
-                  f"~{_size(item.bloat_bytes)} estimated bloat ({item.ratio:.0%}); an estimate from pg_stats "
-                  "(ioguix bloat estimation), measure with pgstattuple"],
-        impact="Scans read and cache the dead space; writes and backups carry it.",
-        root_cause="Vacuum does not keep up with the updates and deletes of this table.",
+        title=msg("{capitalize} {item}: ~{size} of {size2} estimated bloat ({ratio:.0%})",
+                  capitalize=item.kind.capitalize(), item=item.name, size=_size(item.bloat_bytes),
+                  size2=_size(item.bytes), ratio=item.ratio),
+        evidence=[msg("{kind} {item} (table {table}): {size} on disk, ~{size2} estimated bloat ({ratio:.0%}); an "
+                      "estimate from pg_stats (ioguix bloat estimation), measure with pgstattuple",
+                      kind=item.kind, item=item.name, table=item.table, size=_size(item.bytes),
+                      size2=_size(item.bloat_bytes), ratio=item.ratio)],
+        impact=msg("Scans read and cache the dead space; writes and backups carry it."),
+        root_cause=msg("Vacuum does not keep up with the updates and deletes of this table."),
         fix_sql=fix,
         verify_sql=(f"SELECT pg_size_pretty(pg_relation_size({literal(target)}::regclass));\n"
                     f"-- exact: SELECT * FROM pgstattuple({in_comment(literal(target))});  -- needs pgstattuple"

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from dbaudit.findings import Finding, Severity
+from dbaudit.messages import msg
 from dbaudit.rules._code_facts import code_facts
 from dbaudit.rules.registry import RuleContext, rule
 
@@ -52,13 +53,15 @@ def ephemeral_encryption_key(ctx: RuleContext) -> Iterator[Finding]:
         where = f"{key.location.path}:{key.location.line}" if key.location else "application code"
         yield ephemeral_encryption_key.finding(
             objects=[setting],
-            title=f"{setting} missing -> {key.call}() invents a key; stored secrets die at restart",
-            evidence=[f"{where}: `{key.call}()` runs when `{setting}` is not configured"],
+            title=msg("{setting} missing -> {call}() invents a key; stored secrets die at restart",
+                      setting=setting, call=key.call),
+            evidence=[msg("{where}: `{call}()` runs when `{setting}` is not configured",
+                          where=where, call=key.call, setting=setting)],
             impact=(
-                "Values encrypted with a generated key cannot be decrypted after a restart or on "
-                "another worker: stored credentials become unusable and connections fail."
+                msg("Values encrypted with a generated key cannot be decrypted after a restart or on another "
+                    "worker: stored credentials become unusable and connections fail.")
             ),
-            root_cause="A missing secret is treated as a warning with a fallback instead of a start-up error.",
+            root_cause=msg("A missing secret is treated as a warning with a fallback instead of a start-up error."),
             verify_sql=None,
             locations=[key.location] if key.location else [],
         )
@@ -97,9 +100,9 @@ def credentials_in_config(ctx: RuleContext) -> Iterator[Finding]:
         what = "a connection URL with a password" if item.kind == "url-password" else "a literal secret"
         yield credentials_in_config.finding(
             objects=[where],
-            title=f"{what} in {where}",
-            evidence=[f"{where}: {what} ({item.name}); value not shown"],
-            impact="Anyone with read access to the code has the credential; rotating it means a code change.",
-            root_cause="Secrets are written as defaults instead of being required from the environment.",
+            title=msg("{what} in {where}", what=what, where=where),
+            evidence=[msg("{where}: {what} ({item}); value not shown", where=where, what=what, item=item.name)],
+            impact=msg("Anyone with read access to the code has the credential; rotating it means a code change."),
+            root_cause=msg("Secrets are written as defaults instead of being required from the environment."),
             locations=[item.location] if item.location else [],
         )

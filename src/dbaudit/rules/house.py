@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterator
 
 from dbaudit.findings import Finding, Severity
+from dbaudit.messages import msg
 from dbaudit.model.schema import Column, Table
 from dbaudit.rules.integrity import col_obj, describe, fk_covering, locations, lock_guarded, tsql
 from dbaudit.rules.lifecycle import triggers_query, update_trigger, updated_at_fix
@@ -79,12 +80,13 @@ def house_required_columns(ctx: RuleContext) -> Iterator[Finding]:
                  for c in missing if c.endswith("_at")]
         yield house_required_columns.finding(
             objects=[table.qualified_name],
-            title=f"{table.qualified_name} lacks required column(s) {', '.join(missing)}",
-            evidence=[f"house rule required-columns = {required}",
-                      f"{table.qualified_name} has no column {', '.join(missing)}"],
-            impact="The table does not follow the project's conventions; tooling that relies on them "
-                   "skips or mishandles it.",
-            root_cause="The table was created without the project's standard columns.",
+            title=msg("{table} lacks required column(s) {missing}",
+                      table=table.qualified_name, missing=', '.join(missing)),
+            evidence=[msg("house rule required-columns = {required}", required=required),
+                      msg("{table} has no column {missing}", table=table.qualified_name, missing=', '.join(missing))],
+            impact=msg("The table does not follow the project's conventions; tooling that relies on them skips or "
+                       "mishandles it."),
+            root_cause=msg("The table was created without the project's standard columns."),
             fix_sql=lock_guarded("\n".join(fixes)) if len(fixes) == len(missing) else None,
             verify_sql=_columns_query(table, missing),
             locations=locations(table),
@@ -162,12 +164,13 @@ def house_pk_type(ctx: RuleContext) -> Iterator[Finding]:
                 continue
             yield house_pk_type.finding(
                 objects=[col_obj(table, name)],
-                title=f"primary key {col_obj(table, name)} is {column.type.sql}"
-                      f"{' (identity)' if column.identity else ''}, not an allowed key type",
+                title=msg("primary key {name} is {column_type}{value}, not an allowed key type",
+                          name=col_obj(table, name), column_type=column.type.sql,
+                          value=' (identity)' if column.identity else ''),
                 evidence=[describe(column),
-                          f"house rule pk-type = {list(ctx.option('house-pk-type', 'types', []))}"],
-                impact="Keys of mixed types complicate every relation and API; narrow keys can run out.",
-                root_cause="The table predates (or ignored) the project's primary-key convention.",
+                          msg("house rule pk-type = {list}", list=list(ctx.option('house-pk-type', 'types', [])))],
+                impact=msg("Keys of mixed types complicate every relation and API; narrow keys can run out."),
+                root_cause=msg("The table predates (or ignored) the project's primary-key convention."),
                 verify_sql=(
                     "SELECT data_type, is_identity FROM information_schema.columns "
                     f"WHERE table_schema = {literal(table.schema)} AND table_name = {literal(table.name)} "
@@ -219,10 +222,12 @@ def house_naming_pattern(ctx: RuleContext) -> Iterator[Finding]:
             continue
         yield house_naming_pattern.finding(
             objects=[obj.object_name],
-            title=f"{obj.kind} {obj.object_name} does not match the house {obj.kind}-name-pattern",
-            evidence=[f"{obj.kind} name {obj.name!r} does not match {pattern.pattern!r}"],
-            impact="Names that break the convention are harder to find and review.",
-            root_cause="The object was named by hand or by a tool with other defaults.",
+            title=msg("{kind} {object_name} does not match the house {kind}-name-pattern",
+                      kind=obj.kind, object_name=obj.object_name),
+            evidence=[msg("{kind} name {obj!r} does not match {pattern!r}",
+                          kind=obj.kind, obj=obj.name, pattern=pattern.pattern)],
+            impact=msg("Names that break the convention are harder to find and review."),
+            root_cause=msg("The object was named by hand or by a tool with other defaults."),
             locations=locations(obj.table) if obj.kind == "table" else (),
         )
 
@@ -274,11 +279,13 @@ def house_timestamps_trigger(ctx: RuleContext) -> Iterator[Finding]:
             continue
         yield house_timestamps_trigger.finding(
             objects=[col_obj(table, column)],
-            title=f"{table.qualified_name} has {column} but no BEFORE UPDATE trigger maintaining it",
-            evidence=[describe(col), f"no BEFORE UPDATE row trigger on {table.qualified_name} sets {column}",
-                      "house rule timestamps-trigger = true"],
-            impact=f"Writers that bypass the ORM leave {column} stale.",
-            root_cause="The table was created without the project's standard update trigger.",
+            title=msg("{table} has {column} but no BEFORE UPDATE trigger maintaining it",
+                      table=table.qualified_name, column=column),
+            evidence=[describe(col), msg("no BEFORE UPDATE row trigger on {table} sets {column}",
+                                         table=table.qualified_name, column=column),
+                      msg("house rule timestamps-trigger = true")],
+            impact=msg("Writers that bypass the ORM leave {column} stale.", column=column),
+            root_cause=msg("The table was created without the project's standard update trigger."),
             fix_sql=updated_at_fix(table, column),
             verify_sql=triggers_query(table),
             locations=locations(col, table),

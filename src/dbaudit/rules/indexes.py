@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from dbaudit.findings import Finding, Severity
+from dbaudit.messages import msg
 from dbaudit.model.schema import ForeignKey, Index, IndexElement, Location, SchemaModel, Table, TableKind
 from dbaudit.rules._code_facts import code_facts, resolve_table
 from dbaudit.rules._index_plan import (
@@ -145,25 +146,28 @@ def fk_without_index(ctx: RuleContext) -> Iterator[Finding]:
 def _fk_finding(model: SchemaModel, table: Table, fk: ForeignKey) -> Finding:
     leading = sorted({ix.elements[0].column or "(expression)" for ix in effective_indexes(table) if ix.elements})
     evidence = [
-        f"FK {fk.name}: {table.qualified_name}({', '.join(fk.columns)}) -> "
-        f"{fk.ref_qualified}({', '.join(fk.ref_columns)}) ON DELETE {fk.on_delete.value}",
-        "no valid btree index (full, or partial on these columns IS NOT NULL) has these columns as "
-        "its leading keys",
-        f"leading columns of existing indexes: {', '.join(leading) or 'none'}",
+        msg("FK {fk}: {table}({columns}) -> {ref_qualified}({ref_columns}) ON DELETE {on_delete}",
+            fk=fk.name, table=table.qualified_name, columns=', '.join(fk.columns), ref_qualified=fk.ref_qualified,
+            ref_columns=', '.join(fk.ref_columns), on_delete=fk.on_delete.value),
+        msg("no valid btree index (full, or partial on these columns IS NOT NULL) has these columns as its leading "
+            "keys"),
+        msg("leading columns of existing indexes: {value}", value=', '.join(leading) or 'none'),
         *_skipped_indexes(table, fk.columns),
     ]
     if is_partitioned(table):
-        evidence.append("partitioned table: judged on the parent's indexes")
+        evidence.append(msg("partitioned table: judged on the parent's indexes"))
     elements = tuple(IndexElement(column=c) for c in fk.columns)
     return fk_without_index.finding(
         objects=[f"{table.qualified_name}.{c}" for c in fk.columns],
-        title=f"FK {table.qualified_name}({', '.join(fk.columns)}) has no supporting index",
+        title=msg("FK {table}({columns}) has no supporting index",
+                  table=table.qualified_name, columns=', '.join(fk.columns)),
         evidence=evidence,
         impact=(
-            f"Deletes/updates of {fk.ref_qualified} keys scan {table.qualified_name} sequentially, "
-            "and joins or filters from the parent side cannot use an index."
+            msg("Deletes/updates of {ref_qualified} keys scan {table} sequentially, and joins or filters from the "
+                "parent side cannot use an index.",
+                ref_qualified=fk.ref_qualified, table=table.qualified_name)
         ),
-        root_cause="The FK was declared without an index on the referencing columns.",
+        root_cause=msg("The FK was declared without an index on the referencing columns."),
         fix_sql=create_index_plan(model, table, elements),
         verify_sql=_fk_verify_sql(table, fk.columns),
         locations=[fk.location] if fk.location else [],
@@ -284,18 +288,20 @@ def _partitions_finding(
     parts = sorted({t.qualified_name for t, _ in items})
     drops = [drop_index_sql(t, d.index) for t, d in items if d.droppable]
     evidence = [
-        f"{t.qualified_name}: {_describe(d.index)} {verb[0]} {_describe(d.keep)}"
-        + (f" (attached to {d.keep.parent_index})" if d.keep.parent_index else "")
+        msg("{t}: {describe} {verb} {describe2}{value}",
+            t=t.qualified_name, describe=_describe(d.index), verb=verb[0], describe2=_describe(d.keep),
+            value=msg(" (attached to {index})", index=d.keep.parent_index) if d.keep.parent_index else "")
         for t, d in items
     ]
     return rule_.finding(
         objects=[_ix_object(t, d.index) for t, d in items],
-        title=f"{len(items)} index(es) on {len(parts)} partition(s) of {parent.qualified_name} {verb[1]}",
+        title=msg("{n_items} index(es) on {n_parts} partition(s) of {parent} {verb}",
+                  n_items=len(items), n_parts=len(parts), parent=parent.qualified_name, verb=verb[1]),
         evidence=evidence,
-        impact="Every write to these partitions maintains indexes that add no access path.",
+        impact=msg("Every write to these partitions maintains indexes that add no access path."),
         root_cause=(
-            "Indexes created on each partition by hand (or by a partition-creation script) besides "
-            "the ones the partitions already have or inherit from the parent."
+            msg("Indexes created on each partition by hand (or by a partition-creation script) besides the ones "
+                "the partitions already have or inherit from the parent.")
         ),
         fix_sql="\n".join(drops) if drops else None,
         verify_sql=(
@@ -317,17 +323,19 @@ def _duplicate_finding(table: Table, drop: PlannedDrop) -> Finding:
     what = "unique index " if keep.unique and not dup.unique and not backs_constraint(keep) else ""
     evidence = [_describe(dup), _describe(keep)]
     if not same_elements(dup.elements, keep.elements):
-        evidence.append("a btree is read in both directions: the keys are the same, one scanned backwards")
+        evidence.append(msg("a btree is read in both directions: the keys are the same, one scanned backwards"))
     if dup.unique != keep.unique:
-        evidence.append(f"{keep.name} enforces uniqueness and serves every lookup {dup.name} serves")
+        evidence.append(msg("{keep} enforces uniqueness and serves every lookup {dup} serves",
+                            keep=keep.name, dup=dup.name))
     if not drop.droppable:
-        evidence.append("both back constraints: no DROP is generated (a foreign key may depend on either)")
+        evidence.append(msg("both back constraints: no DROP is generated (a foreign key may depend on either)"))
     return duplicate_index.finding(
         objects=[_ix_object(table, dup), _ix_object(table, keep)],
-        title=f"Index {table.schema}.{dup.name} duplicates {what}{keep.name} on {table.qualified_name}",
+        title=msg("Index {schema}.{dup} duplicates {what}{keep} on {table}",
+                  schema=table.schema, dup=dup.name, what=what, keep=keep.name, table=table.qualified_name),
         evidence=evidence,
-        impact="Writes maintain two indexes that serve the same queries; disk, cache and vacuum cost double.",
-        root_cause="The same index was created twice (often by an ORM index plus a migration).",
+        impact=msg("Writes maintain two indexes that serve the same queries; disk, cache and vacuum cost double."),
+        root_cause=msg("The same index was created twice (often by an ORM index plus a migration)."),
         fix_sql=drop_index_sql(table, dup) if drop.droppable else None,
         verify_sql=_table_indexes_sql(table),
     )
@@ -379,16 +387,19 @@ def _redundant_finding(table: Table, drop: PlannedDrop) -> Finding:
     evidence = [_describe(index), _describe(wider)]
     if equal_keys:
         evidence.append(
-            f"{wider.name} has the same keys and INCLUDEs more columns: it serves every query {index.name} serves"
+            msg("{wider} has the same keys and INCLUDEs more columns: it serves every query {index} serves",
+                wider=wider.name, index=index.name)
         )
     elif not is_prefix(index.elements, wider.elements):
-        evidence.append("a btree is read in both directions: the keys lead the wider index scanned backwards")
+        evidence.append(msg("a btree is read in both directions: the keys lead the wider index scanned backwards"))
     return redundant_index.finding(
         objects=[_ix_object(table, index), _ix_object(table, wider)],
-        title=f"Index {table.schema}.{index.name} {relation} {wider.name} on {table.qualified_name}",
+        title=msg("Index {schema}.{index} {relation} {wider} on {table}",
+                  schema=table.schema, index=index.name, relation=relation, wider=wider.name,
+                  table=table.qualified_name),
         evidence=evidence,
-        impact="Every write maintains an index that adds no access path the wider one lacks.",
-        root_cause="A single-purpose index was kept after a wider composite or unique index.",
+        impact=msg("Every write maintains an index that adds no access path the wider one lacks."),
+        root_cause=msg("A single-purpose index was kept after a wider composite or unique index."),
         fix_sql=drop_index_sql(table, index),
         verify_sql=_table_indexes_sql(table),
     )
@@ -431,18 +442,19 @@ def _constraint_dup_finding(table: Table, drop: PlannedDrop) -> Finding:
     index, match = drop.index, drop.keep
     evidence = [_describe(index), _describe(match)]
     if not same_elements(index.elements, match.elements):
-        evidence.append("a btree is read in both directions: the keys are the same, one scanned backwards")
+        evidence.append(msg("a btree is read in both directions: the keys are the same, one scanned backwards"))
     return index_duplicates_constraint.finding(
         objects=[_ix_object(table, index), f"{table.schema}.{match.constraint or match.name}"],
         title=(
-            f"Index {table.schema}.{index.name} duplicates constraint "
-            f"{match.constraint or match.name} on {table.qualified_name}"
+            msg("Index {schema}.{index} duplicates constraint {value} on {table}",
+                schema=table.schema, index=index.name, value=match.constraint or match.name,
+                table=table.qualified_name)
         ),
         evidence=evidence,
-        impact="Writes maintain two indexes on the same keys; the constraint's index suffices.",
+        impact=msg("Writes maintain two indexes on the same keys; the constraint's index suffices."),
         root_cause=(
-            "The column was declared both unique/primary and index=True (or the baseline dump "
-            "kept both the constraint and a separate index)."
+            msg("The column was declared both unique/primary and index=True (or the baseline dump kept both the "
+                "constraint and a separate index).")
         ),
         fix_sql=drop_index_sql(table, index),
         verify_sql=_table_indexes_sql(table),
@@ -507,8 +519,10 @@ def low_selectivity_index(ctx: RuleContext) -> Iterator[Finding]:
                 unknown.append(_ix_object(table, index))
     if unknown:
         shown = ", ".join(unknown[:5]) + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")
-        ctx.note("low-selectivity-index", f"low-selectivity-index: {len(unknown)} single-column index(es) on "
-                 f"non-boolean columns not judged, their columns have no planner statistics (run ANALYZE): {shown}")
+        ctx.note("low-selectivity-index", msg("low-selectivity-index: {n_unknown} single-column index(es) on "
+                                              "non-boolean columns not judged, their columns have no planner "
+                                              "statistics (run ANALYZE): {shown}",
+                                              n_unknown=len(unknown), shown=shown))
 
 
 def _low_selectivity_finding(table: Table, index: Index, found: LowSelectivity) -> Finding:
@@ -525,13 +539,14 @@ def _low_selectivity_finding(table: Table, index: Index, found: LowSelectivity) 
     kind = "boolean column" if not found.from_statistics else "low-selectivity column"
     return low_selectivity_index.finding(
         objects=[_ix_object(table, index), f"{table.qualified_name}.{column}"],
-        title=f"Index {table.schema}.{index.name} is on {kind} {column}",
+        title=msg("Index {schema}.{index} is on {kind} {column}",
+                  schema=table.schema, index=index.name, kind=kind, column=column),
         evidence=[_describe(index), *found.evidence],
-        impact="Every write maintains an index the planner rarely chooses.",
+        impact=msg("Every write maintains an index the planner rarely chooses."),
         root_cause=(
-            "index=True on a flag column instead of a partial index for the rare value."
+            msg("index=True on a flag column instead of a partial index for the rare value.")
             if not found.from_statistics
-            else "An index on a status-like column whose values are all common; no lookup is selective."
+            else msg("An index on a status-like column whose values are all common; no lookup is selective.")
         ),
         fix_sql=partial + drop_index_sql(table, index),
         verify_sql=_selectivity_sql(table, column) if found.from_statistics else (
@@ -601,10 +616,10 @@ def _invalid_finding(table: Table, index: Index) -> Finding:
         )
     return invalid_index.finding(
         objects=[_ix_object(table, index)],
-        title=f"Index {table.schema}.{index.name} is invalid",
-        evidence=[_describe(index), "pg_index.indisvalid = false"],
-        impact="The index is maintained on every write but never used by queries.",
-        root_cause="CREATE INDEX CONCURRENTLY (or REINDEX CONCURRENTLY) failed or was cancelled.",
+        title=msg("Index {schema}.{index} is invalid", schema=table.schema, index=index.name),
+        evidence=[_describe(index), msg("pg_index.indisvalid = false")],
+        impact=msg("The index is maintained on every write but never used by queries."),
+        root_cause=msg("CREATE INDEX CONCURRENTLY (or REINDEX CONCURRENTLY) failed or was cancelled."),
         fix_sql=fix,
         verify_sql=(
             # By name, not ::regclass: the query must still run once the index is dropped.
@@ -671,9 +686,10 @@ def unused_index(ctx: RuleContext) -> Iterator[Finding]:
     age = source.statistics_age_days
     if age is None or age < minimum:
         covered = "an unknown time" if age is None else _duration(age)
-        ctx.note("unused-index", f"unused-index: {len(candidates)} index(es) show idx_scan = 0, but the "
-                 f"statistics cover {covered} (minimum {minimum:g} days, rule option min-statistics-days): "
-                 "too short to call an index unused; not reported")
+        ctx.note("unused-index", msg("unused-index: {n_candidates} index(es) show idx_scan = 0, but the statistics "
+                                     "cover {covered} (minimum {minimum:g} days, rule option min-statistics-days): "
+                                     "too short to call an index unused; not reported",
+                                     n_candidates=len(candidates), covered=covered, minimum=minimum))
         return
     for table, index in candidates:
         yield _unused_finding(table, index, age, source.statistics_since)
@@ -699,20 +715,20 @@ def _was_read(table: Table) -> bool:
 
 
 def _unused_finding(table: Table, index: Index, age: float, since: datetime | None) -> Finding:
-    evidence = [_describe(index), "pg_stat_user_indexes.idx_scan = 0"]
+    evidence = [_describe(index), msg("pg_stat_user_indexes.idx_scan = 0")]
     if index.size_bytes is not None:
-        evidence.append(f"size: {index.size_bytes} bytes")
+        evidence.append(msg("size: {size_bytes} bytes", size_bytes=index.size_bytes))
     evidence.append(
-        f"the statistics cover {_duration(age)} (since {since.isoformat(timespec='minutes') if since else '?'}: "
-        "the later of pg_stat_database.stats_reset and the server start), on this server only: check "
-        "the replicas before dropping"
+        msg("the statistics cover {duration} (since {isoformat}: the later of pg_stat_database.stats_reset and the "
+            "server start), on this server only: check the replicas before dropping",
+            duration=_duration(age), isoformat=since.isoformat(timespec='minutes') if since else '?')
     )
     return unused_index.finding(
         objects=[_ix_object(table, index)],
-        title=f"Index {table.schema}.{index.name} has never been scanned",
+        title=msg("Index {schema}.{index} has never been scanned", schema=table.schema, index=index.name),
         evidence=evidence,
-        impact="Writes, vacuum and storage pay for an index no query uses.",
-        root_cause="An index created speculatively, or for a query that no longer runs.",
+        impact=msg("Writes, vacuum and storage pay for an index no query uses."),
+        root_cause=msg("An index created speculatively, or for a query that no longer runs."),
         fix_sql=drop_index_sql(table, index),
         verify_sql=_index_lookup_sql(table, index),
     )
@@ -809,14 +825,16 @@ def _trigram_finding(model: SchemaModel, table: Table, column: str, kind: str, l
     plan = create_index_plan(model, table, [element], name=name, method="gin", label=[column], suffix="trgm_idx")
     return search_without_trigram_index.finding(
         objects=[f"{table.qualified_name}.{column}"],
-        title=f"Leading-wildcard search on {table.qualified_name}.{column} without a trigram index",
+        title=msg("Leading-wildcard search on {table}.{column} without a trigram index",
+                  table=table.qualified_name, column=column),
         evidence=[
-            f"{kind} search with a leading wildcard on {table.qualified_name}.{column}",
-            "no valid gin_trgm_ops/gist_trgm_ops index on the column",
+            msg("{kind} search with a leading wildcard on {table}.{column}",
+                kind=kind, table=table.qualified_name, column=column),
+            msg("no valid gin_trgm_ops/gist_trgm_ops index on the column"),
             *[f"{loc.path}:{loc.line}" for loc in locations],
         ],
-        impact="Each search is a full scan; latency grows with the table.",
-        root_cause="No search strategy (trigram, full-text or prefix) matched to the query shape.",
+        impact=msg("Each search is a full scan; latency grows with the table."),
+        root_cause=msg("No search strategy (trigram, full-text or prefix) matched to the query shape."),
         fix_sql="CREATE EXTENSION IF NOT EXISTS pg_trgm;\n" + plan,
         verify_sql=(
             f"EXPLAIN SELECT 1 FROM {qualified(table.schema, table.name)} "
@@ -896,16 +914,18 @@ def _latest_finding(
     return latest_row_without_index.finding(
         objects=[table.qualified_name, *(f"{table.qualified_name}.{c}" for c in (*keys, time_column))],
         title=(
-            f"Latest-row query on {table.qualified_name} by ({', '.join(keys)}) has no "
-            f"({', '.join(keys)}, {time_column} DESC) index"
+            msg("Latest-row query on {table} by ({keys}) has no ({keys}, {time_column} DESC) index",
+                table=table.qualified_name, keys=', '.join(keys), time_column=time_column)
         ),
         evidence=[
-            f"query: latest {time_column} per ({', '.join(keys)}) on {table.qualified_name}",
-            f"no valid btree index with leading keys ({', '.join(keys)}) followed by {time_column}",
-            *([f"{location.path}:{location.line}"] if location else []),
+            msg("query: latest {time_column} per ({keys}) on {table}",
+                time_column=time_column, keys=', '.join(keys), table=table.qualified_name),
+            msg("no valid btree index with leading keys ({keys}) followed by {time_column}",
+                keys=', '.join(keys), time_column=time_column),
+            *([msg("{path}:{line}", path=location.path, line=location.line)] if location else []),
         ],
-        impact="The query aggregates the whole table (all partitions) on every call.",
-        root_cause="Query shape and indexes were not designed for the latest-row access path.",
+        impact=msg("The query aggregates the whole table (all partitions) on every call."),
+        root_cause=msg("Query shape and indexes were not designed for the latest-row access path."),
         fix_sql=create_index_plan(model, table, elements),
         verify_sql=(
             f"EXPLAIN SELECT DISTINCT ON ({', '.join(qualified_column(c) for c in keys)}) * FROM "
@@ -951,10 +971,10 @@ def deep_offset_pagination(ctx: RuleContext) -> Iterator[Finding]:
         objects = [table.qualified_name] if table else [where]
         yield deep_offset_pagination.finding(
             objects=objects,
-            title=f"Unbounded OFFSET pagination at {where}",
-            evidence=[f"OFFSET from a page number at {where}"],
-            impact="Deep pages read and discard every earlier row; cost grows with the page number.",
-            root_cause="Offset pagination instead of keyset (seek) pagination.",
+            title=msg("Unbounded OFFSET pagination at {where}", where=where),
+            evidence=[msg("OFFSET from a page number at {where}", where=where)],
+            impact=msg("Deep pages read and discard every earlier row; cost grows with the page number."),
+            root_cause=msg("Offset pagination instead of keyset (seek) pagination."),
             locations=[offset.location] if offset.location else [],
         )
 
@@ -1061,8 +1081,9 @@ def too_many_indexes(ctx: RuleContext) -> Iterator[Finding]:
             yield _too_many_finding(table, activity, heavy, limit)
     if unknown:
         shown = ", ".join(unknown[:5]) + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")
-        ctx.note("too-many-indexes", f"too-many-indexes: write-heaviness unknown for {len(unknown)} table(s) with "
-                 f"{heavy_limit} to {limit} indexes (no activity statistics): {shown}")
+        ctx.note("too-many-indexes", msg("too-many-indexes: write-heaviness unknown for {n_unknown} table(s) with "
+                                         "{heavy_limit} to {limit} indexes (no activity statistics): {shown}",
+                                         n_unknown=len(unknown), heavy_limit=heavy_limit, limit=limit, shown=shown))
 
 
 def _size(value: int | None) -> str:
@@ -1074,36 +1095,42 @@ def _size(value: int | None) -> str:
 
 def _too_many_finding(table: Table, activity: _Activity | None, heavy: bool, limit: int) -> Finding:
     constraints = sum(1 for ix in table.indexes if backs_constraint(ix))
-    evidence = [f"{len(table.indexes)} indexes ({constraints} back constraints) on {table.qualified_name}"]
+    evidence = [msg("{n_indexes} indexes ({constraints} back constraints) on {table}",
+                    n_indexes=len(table.indexes), constraints=constraints, table=table.qualified_name)]
     if activity is None or activity.writes == 0:
-        evidence.append("write activity unknown (no statistics, or none recorded since the reset): "
-                        "write-heaviness not judged")
+        evidence.append(msg("write activity unknown (no statistics, or none recorded since the reset): "
+                            "write-heaviness not judged"))
     else:
         evidence.append(
-            f"since the statistics reset: {activity.inserted:,} rows inserted, {activity.updated:,} updated "
-            f"({activity.hot_updated:,} HOT), {activity.deleted:,} deleted; {activity.index_scans:,} index scans"
-            + (" (write-heavy)" if heavy else "")
+            msg("since the statistics reset: {inserted:,} rows inserted, {updated:,} updated ({hot_updated:,} "
+                "HOT), {deleted:,} deleted; {index_scans:,} index scans{value}",
+                inserted=activity.inserted, updated=activity.updated, hot_updated=activity.hot_updated,
+                deleted=activity.deleted, index_scans=activity.index_scans, value=" (write-heavy)" if heavy else "")
         )
-        evidence.append(f"indexes {_size(activity.index_bytes)} vs table {_size(activity.table_bytes)}")
+        evidence.append(msg("indexes {size} vs table {size2}",
+                            size=_size(activity.index_bytes), size2=_size(activity.table_bytes)))
     recorded = activity is not None and (activity.writes or activity.index_scans)
     scanned = sorted((ix for ix in table.indexes if not backs_constraint(ix) and ix.scans is not None),
                      key=lambda ix: (ix.scans or 0, ix.name))
     if scanned and recorded:
         evidence.append(
-            "least-scanned indexes: " + ", ".join(f"{ix.name} ({ix.scans:,} scans)" for ix in scanned[:5])
+            msg("least-scanned indexes: {value}",
+                value=", ".join(f"{ix.name} ({ix.scans:,} scans)" for ix in scanned[:5]))
         )
     reason = (
-        f"more than {limit} indexes" if len(table.indexes) > limit
-        else "a write-heavy table whose indexes outweigh its data"
+        msg("more than {limit} indexes", limit=limit) if len(table.indexes) > limit
+        else msg("a write-heavy table whose indexes outweigh its data")
     )
     return too_many_indexes.finding(
         objects=[table.qualified_name],
-        title=f"{table.qualified_name} has {len(table.indexes)} indexes ({reason})",
+        title=msg("{table} has {n_indexes} indexes ({reason})",
+                  table=table.qualified_name, n_indexes=len(table.indexes), reason=reason),
         evidence=evidence,
         impact=(
-            "Every write maintains every index: write latency, WAL, vacuum and lock-manager load grow with each one."
+            msg("Every write maintains every index: write latency, WAL, vacuum and lock-manager load grow with "
+                "each one.")
         ),
-        root_cause="Indexes added one query at a time, never reviewed as a set.",
+        root_cause=msg("Indexes added one query at a time, never reviewed as a set."),
         verify_sql=(
             "SELECT s.indexrelname AS index, s.idx_scan AS scans,\n"
             "       pg_size_pretty(pg_relation_size(s.indexrelid)) AS size\n"

@@ -16,6 +16,7 @@ from pglast.enums.parsenodes import A_Expr_Kind
 from pglast.enums.primnodes import BoolExprType
 
 from dbaudit.findings import Finding, Severity
+from dbaudit.messages import msg
 from dbaudit.model.schema import (
     Column,
     ForeignKey,
@@ -387,14 +388,16 @@ def fk_missing(ctx: RuleContext) -> Iterator[Finding]:
                 lacking = [p.qualified_name for p in partitions if p not in covered]
                 finding = replace(finding, evidence=(
                     *finding.evidence,
-                    f"{len(covered)} of {len(partitions)} partitions declare the foreign key themselves; "
-                    f"missing on: {', '.join(lacking)}"))
+                    msg("{n_covered} of {n_partitions} partitions declare the foreign key themselves; missing on: "
+                        "{lacking}",
+                        n_covered=len(covered), n_partitions=len(partitions), lacking=', '.join(lacking))))
             yield finding
     if history:
         shown = ", ".join(history[:5]) + (f" and {len(history) - 5} more" if len(history) > 5 else "")
-        ctx.note("fk-missing", f"fk-missing: {len(history)} id column(s) of append-only history/log tables "
-                 f"have no foreign key, presumably by design so that history outlives the rows it "
-                 f"describes ({shown}); not reported")
+        ctx.note("fk-missing", msg("fk-missing: {n_history} id column(s) of append-only history/log tables have no "
+                                   "foreign key, presumably by design so that history outlives the rows it "
+                                   "describes ({shown}); not reported",
+                                   n_history=len(history), shown=shown))
 
 
 _HISTORY_SUFFIXES = ("_log", "_logs", "_history", "_histories", "_versions", "_events", "_audit",
@@ -438,16 +441,19 @@ def _partition_fk(partition: Table, column: str, parent: Table) -> bool:
 def _per_partition_finding(table: Table, column: Column, parent: Table, partitions: tuple[Table, ...]) -> Finding:
     return fk_missing.finding(
         objects=[col_obj(table, column.name)],
-        title=f"{col_obj(table, column.name)}: the foreign key to {parent.qualified_name} is declared on "
-              "each partition, not on the partitioned table",
+        title=msg("{column}: the foreign key to {parent} is declared on each partition, not on the partitioned "
+                  "table",
+                  column=col_obj(table, column.name), parent=parent.qualified_name),
         evidence=[
-            f"every partition of {table.qualified_name} ({len(partitions)}) has a foreign key on "
-            f"{column.name} -> {parent.qualified_name}",
-            f"{table.qualified_name} itself declares none: a partition created later gets no foreign key",
+            msg("every partition of {table} ({n_partitions}) has a foreign key on {column} -> {parent}",
+                table=table.qualified_name, n_partitions=len(partitions), column=column.name,
+                parent=parent.qualified_name),
+            msg("{table} itself declares none: a partition created later gets no foreign key",
+                table=table.qualified_name),
         ],
-        impact="Rows of future partitions can reference rows that do not exist.",
-        root_cause="The foreign keys were created per partition (as before PostgreSQL 11) and never moved "
-                   "to the partitioned table.",
+        impact=msg("Rows of future partitions can reference rows that do not exist."),
+        root_cause=msg("The foreign keys were created per partition (as before PostgreSQL 11) and never moved to "
+                       "the partitioned table."),
         verify_sql=orphan_query(table, (column.name,), parent, (parent_key(parent, column),)),
         locations=locations(column, table),
         severity=Severity.P2,
@@ -472,31 +478,38 @@ def _fk_missing_finding(
     name = generated_name(table.name, f"{column.name}_fkey")
     named = "" if inference is not None else f" and its name points at {parent.qualified_name}"
     evidence = [
-        f"{col_obj(table, column.name)} is {column.type.sql}{' NOT NULL' if not column.nullable else ''}{named}",
+        msg("{column} is {column_type}{value}{named}",
+            column=col_obj(table, column.name), column_type=column.type.sql,
+            value=' NOT NULL' if not column.nullable else '', named=named),
         *(inference.evidence if inference is not None else ()),
-        f"{col_obj(parent, key.name)} ({key.type.sql}) is the single-column key of {parent.qualified_name}",
-        f"no foreign key of {table.qualified_name} covers {column.name}",
+        msg("{key} ({key_type}) is the single-column key of {parent}",
+            key=col_obj(parent, key.name), key_type=key.type.sql, parent=parent.qualified_name),
+        msg("no foreign key of {table} covers {column}", table=table.qualified_name, column=column.name),
     ]
     locs = list(locations(column, table))
     orm = models_table(ctx, table)
     orm_fk = fk_covering(orm, column.name) if orm is not None else None
     if orm_fk is not None and inference is None:
         where = f" ({orm_fk.location.path}:{orm_fk.location.line})" if orm_fk.location else ""
-        evidence.append(f"the ORM models declare {orm_fk.name or 'a foreign key'} on {column.name}{where}")
+        evidence.append(msg("the ORM models declare {value} on {column}{where}",
+                            value=orm_fk.name or msg("a foreign key"), column=column.name, where=where))
         locs.extend(locations(orm_fk))
     if table.kind is TableKind.PARTITIONED_TABLE:
-        evidence.append(f"{table.qualified_name} is partitioned: the fix validates partition by partition")
+        evidence.append(msg("{table} is partitioned: the fix validates partition by partition",
+                            table=table.qualified_name))
     fix = supporting_index(ctx.model, table, (column.name,)) + fk_statements(
         ctx.model, table, name, columns=(column.name,), ref=parent, ref_columns=(key.name,))
     return fk_missing.finding(
         objects=[col_obj(table, column.name)],
-        title=f"{col_obj(table, column.name)} references {parent.qualified_name} without a foreign key",
+        title=msg("{column} references {parent} without a foreign key",
+                  column=col_obj(table, column.name), parent=parent.qualified_name),
         evidence=evidence,
         impact=(
-            f"Rows of {table.qualified_name} can point at {parent.qualified_name} rows that do not exist; "
-            "joins silently drop them and reports built on them are wrong."
+            msg("Rows of {table} can point at {parent} rows that do not exist; joins silently drop them and "
+                "reports built on them are wrong.",
+                table=table.qualified_name, parent=parent.qualified_name)
         ),
-        root_cause="The relation exists only in the column name (and maybe the ORM), never in the database.",
+        root_cause=msg("The relation exists only in the column name (and maybe the ORM), never in the database."),
         fix_sql=lock_guarded("\n".join(fix)),
         verify_sql=orphan_query(table, (column.name,), parent, (key.name,)),
         locations=tuple(dict.fromkeys(locs)),
@@ -738,18 +751,22 @@ def _tenant_pattern_finding(column: str, pairs: list[_Pair]) -> Finding:
     first = pairs[0]
     return redundant_column_without_consistency.finding(
         objects=[col_obj(p.table, p.column) for p in pairs],
-        title=f"{len(pairs)} tables copy the tenant column {column} from their parent without a "
-              "composite foreign key",
+        title=msg("{n_pairs} tables copy the tenant column {column} from their parent without a composite foreign "
+                  "key",
+                  n_pairs=len(pairs), column=column),
         evidence=[
-            f"{column} is the schema's tenant/owner column: child and parent rows both carry it",
-            f"{len(pairs)} child tables reference a parent that carries {column}, and no composite "
-            f"foreign key (parent key, {column}) or trigger keeps the two values equal:",
+            msg("{column} is the schema's tenant/owner column: child and parent rows both carry it", column=column),
+            msg("{n_pairs} child tables reference a parent that carries {column}, and no composite foreign key "
+                "(parent key, {column}) or trigger keeps the two values equal:",
+                n_pairs=len(pairs), column=column),
             *shown, *more,
         ],
-        impact=f"A bug can attach a row of one {column} to a parent of another: rows leak across "
-               "tenants in queries that filter one table by the tenant and join the other.",
-        root_cause=f"The tenant column {column} is copied into child tables for filtering and indexing, "
-                   "without a constraint tying the copy to the parent's value.",
+        impact=msg("A bug can attach a row of one {column} to a parent of another: rows leak across tenants in "
+                   "queries that filter one table by the tenant and join the other.",
+                   column=column),
+        root_cause=msg("The tenant column {column} is copied into child tables for filtering and indexing, without "
+                       "a constraint tying the copy to the parent's value.",
+                       column=column),
         verify_sql=(
             f"SELECT count(*) AS mismatched_rows FROM {tsql(first.table)} AS c JOIN {tsql(first.parent)} AS p "
             f"ON p.{ident(first.fk.ref_columns[0])} = c.{ident(first.fk.columns[0])} "
@@ -784,21 +801,25 @@ def _redundant_finding(
         f"no row trigger on {table.qualified_name} maintains {column}")
     return redundant_column_without_consistency.finding(
         objects=[col_obj(table, column)],
-        title=f"{col_obj(table, column)} duplicates {col_obj(parent, parent_column)} "
-              f"reachable through {key}, unenforced",
+        title=msg("{column} duplicates {parent_column} reachable through {key}, unenforced",
+                  column=col_obj(table, column), parent_column=col_obj(parent, parent_column), key=key),
         evidence=[
-            f"{fk.name}: {table.qualified_name} ({key}) -> {parent.qualified_name} ({ref_key})",
-            f"{col_obj(table, column)} holds the same fact as {col_obj(parent, parent_column)}",
-            f"no composite foreign key ({key}, {column}) -> "
-            f"{parent.qualified_name} ({ref_key}, {parent_column})",
+            msg("{fk}: {table} ({key}) -> {parent} ({ref_key})",
+                fk=fk.name, table=table.qualified_name, key=key, parent=parent.qualified_name, ref_key=ref_key),
+            msg("{column} holds the same fact as {parent_column}",
+                column=col_obj(table, column), parent_column=col_obj(parent, parent_column)),
+            msg("no composite foreign key ({key}, {column}) -> {parent} ({ref_key}, {parent_column})",
+                key=key, column=column, parent=parent.qualified_name, ref_key=ref_key, parent_column=parent_column),
             triggers,
         ],
         impact=(
-            f"A row can say {column} = X while its {key} row says {parent_column} = Y; queries joining "
-            "through one path or the other disagree and the bad rows are hard to find."
+            msg("A row can say {column} = X while its {key} row says {parent_column} = Y; queries joining through "
+                "one path or the other disagree and the bad rows are hard to find.",
+                column=column, key=key, parent_column=parent_column)
         ),
-        root_cause=f"{column} was copied into {table.qualified_name} for query convenience without a "
-                   "constraint that keeps the copy equal to its source.",
+        root_cause=msg("{column} was copied into {table} for query convenience without a constraint that keeps the "
+                       "copy equal to its source.",
+                       column=column, table=table.qualified_name),
         fix_sql=lock_guarded("\n".join(statements)) or None,
         verify_sql=(
             f"SELECT count(*) AS mismatched_rows FROM {tsql(table)} AS c JOIN {tsql(parent)} AS p "
@@ -847,18 +868,20 @@ def table_without_primary_key(ctx: RuleContext) -> Iterator[Finding]:
             continue
         candidate = _promotable_index(table)
         fix = None
-        evidence = [f"{table.qualified_name} ({table.kind.value}) has no PRIMARY KEY constraint"]
+        evidence = [msg("{table} ({kind}) has no PRIMARY KEY constraint",
+                        table=table.qualified_name, kind=table.kind.value)]
         if candidate is not None:
-            evidence.append(f"the unique index {candidate.name} over NOT NULL columns can become the key")
+            evidence.append(msg("the unique index {candidate} over NOT NULL columns can become the key",
+                                candidate=candidate.name))
             fix = (f"ALTER TABLE {tsql(table)} ADD CONSTRAINT {ident(candidate.name)} "
                    f"PRIMARY KEY USING INDEX {ident(candidate.name)};")
         yield table_without_primary_key.finding(
             objects=[table.qualified_name],
-            title=f"{table.qualified_name} has no primary key",
+            title=msg("{table} has no primary key", table=table.qualified_name),
             evidence=evidence,
-            impact="Rows cannot be identified reliably: ORM identity, logical replication of UPDATE/DELETE "
-                   "and de-duplication all depend on a key.",
-            root_cause="The table was created without a key (or the key was dropped).",
+            impact=msg("Rows cannot be identified reliably: ORM identity, logical replication of UPDATE/DELETE and "
+                       "de-duplication all depend on a key."),
+            root_cause=msg("The table was created without a key (or the key was dropped)."),
             fix_sql=lock_guarded(fix),
             verify_sql=(
                 "SELECT conname FROM pg_catalog.pg_constraint "
@@ -963,18 +986,20 @@ def unique_on_nullable_column(ctx: RuleContext) -> Iterator[Finding]:
                 continue
             yield unique_on_nullable_column.finding(
                 objects=[rel_obj(table.schema, name), *(col_obj(table, c) for c in nullable)],
-                title=f"unique key {rel_obj(table.schema, name)} allows duplicate rows where "
-                      f"{', '.join(nullable)} IS NULL",
+                title=msg("unique key {name} allows duplicate rows where {nullable} IS NULL",
+                          name=rel_obj(table.schema, name), nullable=', '.join(nullable)),
                 evidence=[
-                    f"{'constraint' if is_constraint else 'unique index'} {name} on "
-                    f"{table.qualified_name} ({', '.join(columns)})",
-                    *(f"{col_obj(table, c)} is nullable and references another row (a scope): a NULL "
-                      "scope does not take part in the uniqueness" for c in nullable),
-                    *([f"index predicate: WHERE {predicate}"] if predicate else []),
-                    "NULLS NOT DISTINCT is not set",
+                    msg("{value} {name} on {table} ({columns})",
+                        value=msg("constraint") if is_constraint else msg("unique index"), name=name,
+                        table=table.qualified_name, columns=', '.join(columns)),
+                    *(msg("{c} is nullable and references another row (a scope): a NULL scope does not take part "
+                          "in the uniqueness",
+                          c=col_obj(table, c)) for c in nullable),
+                    *([msg("index predicate: WHERE {predicate}", predicate=predicate)] if predicate else []),
+                    msg("NULLS NOT DISTINCT is not set"),
                 ],
-                impact="Any number of rows with NULL in a key column pass the unique check.",
-                root_cause="SQL treats NULLs as distinct; the key columns were left nullable.",
+                impact=msg("Any number of rows with NULL in a key column pass the unique check."),
+                root_cause=msg("SQL treats NULLs as distinct; the key columns were left nullable."),
                 fix_sql=lock_guarded(_nnd_fix(model, table, name, columns=columns, index=index,
                                                       is_constraint=is_constraint)),
                 verify_sql=_nnd_verify(table, columns, nullable),
@@ -1147,11 +1172,12 @@ def _not_valid_finding(
 ) -> Finding:
     return fk_not_validated.finding(
         objects=[rel_obj(table.schema, name)],
-        title=f"constraint {rel_obj(table.schema, name)} on {table.qualified_name} is NOT VALID",
+        title=msg("constraint {name} on {table} is NOT VALID",
+                  name=rel_obj(table.schema, name), table=table.qualified_name),
         evidence=[f"{name} on {table.qualified_name}: {what}".replace("('", "(").replace("',)", ")"),
-                  "pg_constraint.convalidated = false"],
-        impact="Existing rows were never checked against the constraint; they may violate it.",
-        root_cause="The constraint was added NOT VALID (the safe first step) and VALIDATE never followed.",
+                  msg("pg_constraint.convalidated = false")],
+        impact=msg("Existing rows were never checked against the constraint; they may violate it."),
+        root_cause=msg("The constraint was added NOT VALID (the safe first step) and VALIDATE never followed."),
         fix_sql=f"ALTER TABLE {tsql(table)} VALIDATE CONSTRAINT {ident(name)};",
         verify_sql=verify,
         locations=locations(item, table),
@@ -1335,10 +1361,12 @@ def _drift_findings(
     if rejected:
         yield check_values_drift.finding(
             objects=[obj],
-            title=f"{obj}: the database rejects values the application uses: {', '.join(rejected)}",
-            evidence=[db_text, *(f"{v!r} is used by the {' and '.join(sorted(used[v]))}" for v in rejected)],
-            impact="Writes of these values fail with a check or enum violation at run time.",
-            root_cause="The allowed values were changed on one side (models or code) and not the other.",
+            title=msg("{obj}: the database rejects values the application uses: {rejected}",
+                      obj=obj, rejected=', '.join(rejected)),
+            evidence=[db_text, *(msg("{v!r} is used by the {users}", v=v, users=" and ".join(sorted(used[v])))
+                                 for v in rejected)],
+            impact=msg("Writes of these values fail with a check or enum violation at run time."),
+            root_cause=msg("The allowed values were changed on one side (models or code) and not the other."),
             fix_sql=lock_guarded(_widen_fix(table, column, (values, kind, owner), rejected)),
             verify_sql=_values_query(table, column),
             locations=locations(table.column(column), table),
@@ -1346,10 +1374,11 @@ def _drift_findings(
     if unused and not rejected:
         yield check_values_drift.finding(
             objects=[obj],
-            title=f"{obj}: the database allows values the application never uses: {', '.join(unused)}",
-            evidence=[db_text, f"the application uses {', '.join(sorted(used))}"],
-            impact="Rows may hold states the application cannot display or filter.",
-            root_cause="Values were removed from the models or code but not from the database.",
+            title=msg("{obj}: the database allows values the application never uses: {unused}",
+                      obj=obj, unused=', '.join(unused)),
+            evidence=[db_text, msg("the application uses {sorted}", sorted=', '.join(sorted(used)))],
+            impact=msg("Rows may hold states the application cannot display or filter."),
+            root_cause=msg("Values were removed from the models or code but not from the database."),
             verify_sql=_values_query(table, column),
             locations=locations(table.column(column), table),
             severity=Severity.P2,

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from dbaudit.findings import Finding, Severity
+from dbaudit.messages import msg
 from dbaudit.model.schema import Column, ForeignKey, Index, SchemaModel, Table, TableKind
 from dbaudit.rules._cascade import CascadeGraph, Edge
 from dbaudit.rules._code_facts import code_facts, resolve_table
@@ -137,18 +138,18 @@ def fact_table_lifecycle_columns(ctx: RuleContext) -> Iterator[Finding]:
         columns = [c for c in (table.column(n) for n in carried) if c is not None]
         yield fact_table_lifecycle_columns.finding(
             objects=[table.qualified_name],
-            title=f"fact table {table.qualified_name} carries lifecycle columns {', '.join(carried)} "
-                  f"that belong to {dim.qualified_name}",
+            title=msg("fact table {table} carries lifecycle columns {carried} that belong to {dim}",
+                      table=table.qualified_name, carried=', '.join(carried), dim=dim.qualified_name),
             evidence=[
-                f"{table.qualified_name} has {'; '.join(describe(c) for c in columns)}",
-                f"{table.qualified_name} is a fact table: {reason}",
-                f"{table.qualified_name}.{via} references {dim.qualified_name}, which holds the lifecycle: "
-                f"{', '.join(held)}",
+                msg("{table} has {value}", table=table.qualified_name, value='; '.join(describe(c) for c in columns)),
+                msg("{table} is a fact table: {reason}", table=table.qualified_name, reason=reason),
+                msg("{table}.{via} references {dim}, which holds the lifecycle: {held}",
+                    table=table.qualified_name, via=via, dim=dim.qualified_name, held=', '.join(held)),
             ],
-            impact="Two sources of truth for whether a thing is live: they drift, every query must filter "
-                   "both, and history rows get 'deleted' although the facts they record stay true.",
-            root_cause="Lifecycle state was copied into the fact table instead of being read from the "
-                       "dimension through a join.",
+            impact=msg("Two sources of truth for whether a thing is live: they drift, every query must filter "
+                       "both, and history rows get 'deleted' although the facts they record stay true."),
+            root_cause=msg("Lifecycle state was copied into the fact table instead of being read from the "
+                           "dimension through a join."),
             fix_sql=lock_guarded(_drop_lifecycle_fix(model, table, carried, dim, held)),
             verify_sql=(
                 "SELECT column_name FROM information_schema.columns "
@@ -314,19 +315,22 @@ def soft_delete_unique_not_partial(ctx: RuleContext) -> Iterator[Finding]:
             referenced = (table.qualified_name, frozenset(columns)) in referenced_keys(model)
             yield soft_delete_unique_not_partial.finding(
                 objects=[rel_obj(table.schema, name)],
-                title=f"unique key {rel_obj(table.schema, name)} also counts soft-deleted rows of "
-                      f"{table.qualified_name}",
+                title=msg("unique key {name} also counts soft-deleted rows of {table}",
+                          name=rel_obj(table.schema, name), table=table.qualified_name),
                 evidence=[
-                    f"{'constraint' if is_constraint else 'unique index'} {name} on {table.qualified_name} "
-                    f"({', '.join(columns)}) has no predicate on {flag}",
-                    *([f"index predicate: WHERE {predicate}"] if predicate else []),
-                    f"{table.qualified_name} soft-deletes rows through {flag}",
-                    *([f"foreign keys reference {table.qualified_name} ({', '.join(columns)})"]
+                    msg("{value} {name} on {table} ({columns}) has no predicate on {flag}",
+                        value=msg("constraint") if is_constraint else msg("unique index"), name=name,
+                        table=table.qualified_name, columns=', '.join(columns), flag=flag),
+                    *([msg("index predicate: WHERE {predicate}", predicate=predicate)] if predicate else []),
+                    msg("{table} soft-deletes rows through {flag}", table=table.qualified_name, flag=flag),
+                    *([msg("foreign keys reference {table} ({columns})",
+                           table=table.qualified_name, columns=', '.join(columns))]
                       if referenced else []),
                 ],
-                impact=f"Re-creating a row with the same {', '.join(columns)} after a soft delete fails "
-                       "with a unique violation.",
-                root_cause="Soft delete was added without making the business keys partial on live rows.",
+                impact=msg("Re-creating a row with the same {columns} after a soft delete fails with a unique "
+                           "violation.",
+                           columns=', '.join(columns)),
+                root_cause=msg("Soft delete was added without making the business keys partial on live rows."),
                 fix_sql=None if referenced or table.kind is not TableKind.TABLE else
                 lock_guarded(_partial_fix(table, name, columns, flag, is_constraint=is_constraint,
                                           predicate=predicate)),
@@ -506,15 +510,16 @@ def _unknown_note(columns: list[str], kind: str | None) -> str:
 def _updated_at_finding(table: Table, column: Column, *, has_models: bool, has_code: bool) -> Finding:
     return updated_at_not_maintained.finding(
         objects=[col_obj(table, column.name)],
-        title=f"{col_obj(table, column.name)} is never updated: no trigger, no ORM onupdate",
+        title=msg("{column} is never updated: no trigger, no ORM onupdate", column=col_obj(table, column.name)),
         evidence=[
             describe(column),
-            f"no BEFORE UPDATE row trigger on {table.qualified_name} sets {column.name}",
-            *(["the ORM models do not declare onupdate for it"] if has_models else []),
-            *(["the code scan finds no onupdate= or auto_now=True for it"] if has_code else []),
+            msg("no BEFORE UPDATE row trigger on {table} sets {column}",
+                table=table.qualified_name, column=column.name),
+            *([msg("the ORM models do not declare onupdate for it")] if has_models else []),
+            *([msg("the code scan finds no onupdate= or auto_now=True for it")] if has_code else []),
         ],
-        impact=f"{column.name} keeps the insert time; consumers relying on it miss every update.",
-        root_cause="The column was added with a default only; nothing maintains it on UPDATE.",
+        impact=msg("{column} keeps the insert time; consumers relying on it miss every update.", column=column.name),
+        root_cause=msg("The column was added with a default only; nothing maintains it on UPDATE."),
         fix_sql=updated_at_fix(table, column.name),
         verify_sql=triggers_query(table),
         locations=locations(column, table),
@@ -653,19 +658,24 @@ def _cascade_finding(model: SchemaModel, graph: CascadeGraph, root: str, j: _Jud
     chains = graph.chains(root)
     ordered = sorted(chains, key=lambda name: (len(chains[name]), name))
     evidence = [
-        f"one DELETE on {root} reaches {len(j.reached)} table(s) through ON DELETE CASCADE, "
-        f"{j.depth} level(s) deep",
-        *([f"deepest chain: {_chain_text(root, graph.deepest_chain(root))}"] if j.depth > 1 else []),
-        *(f"risky one-hop cascade from {root} (a user/tenant table) into {child}: {why}" for child, why in j.risky),
-        *(f"history reached: {name}" for name in j.history),
-        *(f"cycle: {name} is in a cascade cycle" for name in ordered if graph.in_cycle(name)),
-        *(f"reaches {name}: {_chain_text(root, chains[name])}" for name in ordered),
+        msg("one DELETE on {root} reaches {n_reached} table(s) through ON DELETE CASCADE, {depth} level(s) deep",
+            root=root, n_reached=len(j.reached), depth=j.depth),
+        *([msg("deepest chain: {chain_text}", chain_text=_chain_text(root, graph.deepest_chain(root)))]
+          if j.depth > 1 else []),
+        *(msg("risky one-hop cascade from {root} (a user/tenant table) into {child}: {why}",
+              root=root, child=child, why=why) for child, why in j.risky),
+        *(msg("history reached: {name}", name=name) for name in j.history),
+        *(msg("cycle: {name} is in a cascade cycle", name=name) for name in ordered if graph.in_cycle(name)),
+        *(msg("reaches {name}: {chain_text}", name=name, chain_text=_chain_text(root, chains[name]))
+          for name in ordered),
     ]
-    title = f"deleting a row of {root} cascades into {len(j.reached)} table(s), {j.depth} level(s) deep"
+    tail: str = ""
     if j.risky:
-        title += ", one hop into " + ", ".join(child for child, _ in j.risky)
+        tail = msg(", one hop into {children}", children=", ".join(child for child, _ in j.risky))
     elif j.history:
-        title += ", including " + ", ".join(j.history)
+        tail = msg(", including {tables}", tables=", ".join(j.history))
+    title = msg("deleting a row of {root} cascades into {n_reached} table(s), {depth} level(s) deep{tail}",
+                root=root, n_reached=len(j.reached), depth=j.depth, tail=tail)
     fix_edges = _fix_edges(graph, root, j)
     table = model.table(root)
     return deep_cascade.finding(
@@ -673,11 +683,12 @@ def _cascade_finding(model: SchemaModel, graph: CascadeGraph, root: str, j: _Jud
         title=title,
         evidence=evidence,
         impact=(
-            f"One DELETE on {root} removes rows in {len(j.reached)} table(s), under lock, without a trace"
-            + ("; the user's or tenant's business records and history go with it." if j.risky
-               else ": history and statistics are lost with the parent." if j.history else ".")
+            msg("One DELETE on {root} removes rows in {n_reached} table(s), under lock, without a trace{tail}",
+                root=root, n_reached=len(j.reached),
+                tail=msg("; the user's or tenant's business records and history go with it.") if j.risky
+                else msg(": history and statistics are lost with the parent.") if j.history else ".")
         ),
-        root_cause="ON DELETE CASCADE was chosen per foreign key without looking at the whole graph.",
+        root_cause=msg("ON DELETE CASCADE was chosen per foreign key without looking at the whole graph."),
         fix_sql=_restrict_fix(model, fix_edges) if fix_edges else None,
         verify_sql=_cascade_verify_sql(model, [root, *sorted(j.reached)]),
         locations=locations(table),

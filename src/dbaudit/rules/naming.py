@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from dbaudit.findings import Finding, Severity
+from dbaudit.messages import msg
 from dbaudit.model.schema import Column, SchemaModel, Sequence, Table, TableKind
 from dbaudit.rules.integrity import col_obj, locations, lock_guarded, rel_obj, relation_names, tsql
 from dbaudit.rules.registry import RuleContext, rule
@@ -160,30 +161,33 @@ def _sequence_finding(
     misnamed = seq.name != expected
     if owned and not misnamed:
         return None
-    evidence = [f"{rel_obj(seq.schema, seq.name)} {'feeds' if fed else 'is owned by'} {col_obj(table, column)}"]
+    evidence = [msg("{seq} {value} {column}",
+                    seq=rel_obj(seq.schema, seq.name), value=msg("feeds") if fed else msg("is owned by"),
+                    column=col_obj(table, column))]
     statements = []
     if not owned:
         owner = f"{seq.owned_by_table}.{seq.owned_by_column}" if seq.owned_by_table else "no column"
-        evidence.append(f"it is owned by {owner}, not by {col_obj(table, column)}")
+        evidence.append(msg("it is owned by {owner}, not by {column}", owner=owner, column=col_obj(table, column)))
         if seq.schema == table.schema:
             statements.append(
                 f"ALTER SEQUENCE {qualified(seq.schema, seq.name)} OWNED BY {tsql(table)}.{ident(column)};"
             )
     if misnamed:
-        evidence.append(f"PostgreSQL would name it {expected}")
+        evidence.append(msg("PostgreSQL would name it {expected}", expected=expected))
         if expected not in relation_names(model, seq.schema):
             statements.append(f"ALTER SEQUENCE {qualified(seq.schema, seq.name)} RENAME TO {ident(expected)};")
         else:
-            evidence.append(f"{rel_obj(seq.schema, expected)} is already taken")
+            evidence.append(msg("{expected} is already taken", expected=rel_obj(seq.schema, expected)))
     problem = " and ".join(p for p, bad in (("is misnamed", misnamed), ("is not owned by it", not owned)) if bad)
     return sequence_name_mismatch.finding(
         objects=[rel_obj(seq.schema, seq.name)],
-        title=f"sequence {rel_obj(seq.schema, seq.name)} behind {col_obj(table, column)} {problem}",
+        title=msg("sequence {seq} behind {column} {problem}",
+                  seq=rel_obj(seq.schema, seq.name), column=col_obj(table, column), problem=problem),
         evidence=evidence,
-        impact="Operators reset, grant or monitor the wrong object; an unowned sequence outlives its "
-               "column and is invisible to pg_get_serial_sequence.",
-        root_cause="The table or column was renamed (or the sequence created by hand) and the sequence "
-                   "was not renamed or re-owned with it.",
+        impact=msg("Operators reset, grant or monitor the wrong object; an unowned sequence outlives its column "
+                   "and is invisible to pg_get_serial_sequence."),
+        root_cause=msg("The table or column was renamed (or the sequence created by hand) and the sequence was not "
+                       "renamed or re-owned with it."),
         fix_sql=lock_guarded("\n".join(statements)) or None,
         verify_sql=(
             "SELECT pg_catalog.pg_get_serial_sequence("
@@ -320,12 +324,11 @@ def non_snake_case(ctx: RuleContext) -> Iterator[Finding]:
         fixable = bool(suggestion) and suggestion != obj.name and suggestion not in _taken(model, obj)
         yield non_snake_case.finding(
             objects=[obj.object_name],
-            title=f"{obj.kind} {obj.object_name} is not snake_case",
-            evidence=[f"{obj.kind} name {ident(obj.name)} does not match [a-z_][a-z0-9_]*",
-                      *([f"suggested name: {suggestion}"] if suggestion else [])],
-            impact="Every statement must quote the name exactly; tools, ORMs and people get it wrong.",
-            root_cause="The name was created quoted (by an ORM or a GUI) with capitals or special "
-                       "characters.",
+            title=msg("{kind} {object_name} is not snake_case", kind=obj.kind, object_name=obj.object_name),
+            evidence=[msg("{kind} name {obj} does not match [a-z_][a-z0-9_]*", kind=obj.kind, obj=ident(obj.name)),
+                      *([msg("suggested name: {suggestion}", suggestion=suggestion)] if suggestion else [])],
+            impact=msg("Every statement must quote the name exactly; tools, ORMs and people get it wrong."),
+            root_cause=msg("The name was created quoted (by an ORM or a GUI) with capitals or special characters."),
             fix_sql=lock_guarded(f"-- change the application code first\n{obj.rename_sql} {ident(suggestion)};")
             if fixable else None,
             verify_sql=_exists_query(obj),

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from dbaudit.findings import Finding, Severity
+from dbaudit.messages import msg
 from dbaudit.model.schema import Column, ForeignKey, ReferentialAction, SchemaModel, Table
 from dbaudit.rules._indexing import Locking, audited_tables, render, sql_for_postgres
 from dbaudit.rules._not_null import not_null_fix, null_count_sql
@@ -114,11 +115,13 @@ def _owning_fk_finding(
 ) -> Finding:
     obj = f"{table.qualified_name}.{column.name}"
     evidence = [
-        f"FK {fk.name}: {obj} -> {fk.ref_qualified}({', '.join(fk.ref_columns)}) ON DELETE CASCADE",
-        f"{obj} {column.type.sql} accepts NULL",
-        f"{column.name} is named after {fk.ref_qualified}: each row belongs to one parent and dies with it",
-        "pg_stats: no NULL in the sampled rows (null_frac = 0)" if nulls is not None
-        else "how many rows hold NULL is unknown (no statistics): the verification query counts them",
+        msg("FK {fk}: {obj} -> {ref_qualified}({ref_columns}) ON DELETE CASCADE",
+            fk=fk.name, obj=obj, ref_qualified=fk.ref_qualified, ref_columns=', '.join(fk.ref_columns)),
+        msg("{obj} {column_type} accepts NULL", obj=obj, column_type=column.type.sql),
+        msg("{column} is named after {ref_qualified}: each row belongs to one parent and dies with it",
+            column=column.name, ref_qualified=fk.ref_qualified),
+        msg("pg_stats: no NULL in the sampled rows (null_frac = 0)") if nulls is not None
+        else msg("how many rows hold NULL is unknown (no statistics): the verification query counts them"),
     ]
     parent = model.table(fk.ref_qualified)
     fix = not_null_fix(table, column, before=[
@@ -128,13 +131,16 @@ def _owning_fk_finding(
     ])
     return nullable_owning_fk.finding(
         objects=[obj],
-        title=f"{obj} is nullable although its rows are deleted with their {fk.ref_qualified} parent",
+        title=msg("{obj} is nullable although its rows are deleted with their {ref_qualified} parent",
+                  obj=obj, ref_qualified=fk.ref_qualified),
         evidence=evidence,
         impact=(
-            f"Rows of {table.qualified_name} without a {parent.name if parent else fk.ref_table} row are "
-            "orphans no cascade removes; joins drop them and readers must handle a state the model denies."
+            msg("Rows of {table} without a {parent} row are orphans no cascade removes; joins drop them and "
+                "readers must handle a state the model denies.",
+                table=table.qualified_name, parent=parent.name if parent else fk.ref_table)
         ),
-        root_cause="The foreign key column was declared without NOT NULL (`nullable=False` missing in the model).",
+        root_cause=msg("The foreign key column was declared without NOT NULL (`nullable=False` missing in the "
+                       "model)."),
         fix_sql=fix,
         verify_sql=null_count_sql(table, column),
         locations=[loc for loc in (column.location, fk.location) if loc is not None],
@@ -215,12 +221,14 @@ def _created_at_finding(table: Table, column: Column) -> Finding:
         Locking(f"ALTER TABLE {target} ALTER COLUMN {ident(column.name)} SET DEFAULT {_TIME_TYPES[column.type.name]};"),
     ]
     nulls = _null_share(table, column)
-    evidence = [f"{obj} {column.type.sql}, nullable, no DEFAULT", "no BEFORE INSERT row trigger of the table sets it"]
+    evidence = [msg("{obj} {column_type}, nullable, no DEFAULT", obj=obj, column_type=column.type.sql),
+                msg("no BEFORE INSERT row trigger of the table sets it")]
     if nulls:
         # Rows without a creation time exist (often rows older than the column): no true value can be
         # invented, so the fix stops at the default and NOT NULL waits for a backfill.
-        evidence.append(f"pg_stats: about {nulls:.0%} of the rows hold NULL (rows older than the column?): "
-                        "NOT NULL needs a trustworthy backfill first")
+        evidence.append(msg("pg_stats: about {nulls:.0%} of the rows hold NULL (rows older than the column?): NOT "
+                            "NULL needs a trustworthy backfill first",
+                            nulls=nulls))
         fix = render([*set_default, "-- NOT NULL once the NULL rows are filled (see nullable-with-default)."])
     else:
         fix = not_null_fix(table, column, before=[
@@ -230,10 +238,10 @@ def _created_at_finding(table: Table, column: Column) -> Finding:
         ])
     return nullable_created_at.finding(
         objects=[obj],
-        title=f"{obj} accepts NULL and has no default",
+        title=msg("{obj} accepts NULL and has no default", obj=obj),
         evidence=evidence,
-        impact="Rows inserted without an explicit value have no creation time; reports by date drop them.",
-        root_cause="The column was declared without `server_default=func.now()` and `nullable=False`.",
+        impact=msg("Rows inserted without an explicit value have no creation time; reports by date drop them."),
+        root_cause=msg("The column was declared without `server_default=func.now()` and `nullable=False`."),
         fix_sql=fix,
         verify_sql=null_count_sql(table, column),
         locations=[column.location] if column.location else [],

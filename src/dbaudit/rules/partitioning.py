@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from dbaudit.findings import Finding, Severity
+from dbaudit.messages import msg
 from dbaudit.model.schema import Index, SchemaModel, Table, TableKind
 from dbaudit.rules._code_facts import code_facts, resolve_table
 from dbaudit.rules._indexing import (
@@ -208,32 +209,36 @@ def _ahead_finding(
 ) -> Finding:
     last = max(bounds, key=lambda b: b.upper, default=None)
     evidence = [
-        f"{table.qualified_name} PARTITION BY {table.partitioning.key if table.partitioning else ''}",
-        f"today {today.isoformat()}, required coverage through {add_months(today, months).isoformat()}",
+        msg("{table} PARTITION BY {key}",
+            table=table.qualified_name, key=table.partitioning.key if table.partitioning else ''),
+        msg("today {isoformat}, required coverage through {isoformat2}",
+            isoformat=today.isoformat(), isoformat2=add_months(today, months).isoformat()),
         (
-            f"last partition {last.partition.qualified_name} {last.partition.partition_bound}"
+            msg("last partition {partition} {partition_bound}",
+                partition=last.partition.qualified_name, partition_bound=last.partition.partition_bound)
             if last
-            else "no range partitions"
+            else msg("no range partitions")
         ),
-        "DEFAULT partition present: out-of-range rows land there"
+        msg("DEFAULT partition present: out-of-range rows land there")
         if has_default
-        else "no DEFAULT partition: out-of-range inserts fail",
+        else msg("no DEFAULT partition: out-of-range inserts fail"),
     ]
     days_left = (last.upper - today).days if last is not None and last.upper != date.max else None
     if last is not None and days_left is not None:
-        evidence.insert(3, f"{days_left} days until the last partition's upper bound ({last.upper.isoformat()})"
-                        if days_left >= 0 else f"the last partition ended {-days_left} days ago "
-                        f"({last.upper.isoformat()})")
+        evidence.insert(3, msg("{days_left} days until the last partition's upper bound ({isoformat})",
+                               days_left=days_left, isoformat=last.upper.isoformat())
+                        if days_left >= 0 else msg("the last partition ended {value} days ago ({isoformat})",
+                                                   value=-days_left, isoformat=last.upper.isoformat()))
     return partitions_missing_ahead.finding(
         objects=[table.qualified_name],
-        title=f"{table.qualified_name} has no partitions for the next {months} months",
+        title=msg("{table} has no partitions for the next {months} months", table=table.qualified_name, months=months),
         evidence=evidence,
         impact=(
-            "Rows land in the DEFAULT partition, which later blocks creating the real one."
+            msg("Rows land in the DEFAULT partition, which later blocks creating the real one.")
             if has_default
-            else "Inserts with a key beyond the last bound fail: ingestion stops."
+            else msg("Inserts with a key beyond the last bound fail: ingestion stops.")
         ),
-        root_cause="Partitions are created by hand or by a job that did not run far enough ahead.",
+        root_cause=msg("Partitions are created by hand or by a job that did not run far enough ahead."),
         fix_sql=_create_partitions_sql(model, table, fix_gaps, has_default),
         verify_sql=_partitions_sql(table),
         severity=Severity.P2 if has_default else Severity.P1,
@@ -316,20 +321,22 @@ def partition_created_by_trigger(ctx: RuleContext) -> Iterator[Finding]:
                 if task.location and any(resolve_table(ctx.model, name) is table for name in task.tables)
             ]
             evidence = [
-                f"trigger {trigger.name}: BEFORE INSERT ON {table.qualified_name} "
-                f"EXECUTE FUNCTION {trigger.function}()",
-                f"function {trigger.function} executes CREATE TABLE ... PARTITION OF",
+                msg("trigger {trigger}: BEFORE INSERT ON {table} EXECUTE FUNCTION {function}()",
+                    trigger=trigger.name, table=table.qualified_name, function=trigger.function),
+                msg("function {function} executes CREATE TABLE ... PARTITION OF", function=trigger.function),
                 *(
-                    f"second creation path: application partition task at {loc.path}:{loc.line}"
+                    msg("second creation path: application partition task at {path}:{line}",
+                        path=loc.path, line=loc.line)
                     for loc in task_locations
                 ),
             ]
             yield partition_created_by_trigger.finding(
                 objects=[table.qualified_name],
-                title=f"Partitions of {table.qualified_name} are created by trigger {trigger.name}",
+                title=msg("Partitions of {table} are created by trigger {trigger}",
+                          table=table.qualified_name, trigger=trigger.name),
                 evidence=evidence,
-                impact=("Inserts run DDL and take locks on the parent; two creation paths drift apart."),
-                root_cause="Partition management kept in a legacy trigger next to an application task.",
+                impact=(msg("Inserts run DDL and take locks on the parent; two creation paths drift apart.")),
+                root_cause=msg("Partition management kept in a legacy trigger next to an application task."),
                 fix_sql=render(
                     [
                         "-- Make sure a scheduled job creates partitions ahead (partitions-missing-ahead)\n"
@@ -417,13 +424,14 @@ def _unattached_finding(model: SchemaModel, parent: Table, index: Index, partiti
         lines.append(attach_sql(parent.schema, index.name, part.schema, name))
     return partition_index_misaligned.finding(
         objects=[f"{parent.schema}.{index.name}", parent.qualified_name],
-        title=f"Index {parent.schema}.{index.name} is not attached on every partition",
+        title=msg("Index {schema}.{index} is not attached on every partition", schema=parent.schema, index=index.name),
         evidence=[
-            f"{parent.schema}.{index.name} on partitioned {parent.qualified_name} is invalid",
-            "partitions without an equivalent index: " + (", ".join(missing) or "none (unattached)"),
+            msg("{schema}.{index} on partitioned {parent} is invalid",
+                schema=parent.schema, index=index.name, parent=parent.qualified_name),
+            msg("partitions without an equivalent index: {value}", value=", ".join(missing) or "none (unattached)"),
         ],
-        impact="Queries on the partitions lacking it scan them; the parent index stays unusable.",
-        root_cause="CREATE INDEX ... ON ONLY without creating and attaching every partition's index.",
+        impact=msg("Queries on the partitions lacking it scan them; the parent index stays unusable."),
+        root_cause=msg("CREATE INDEX ... ON ONLY without creating and attaching every partition's index."),
         fix_sql=render(
             [
                 "-- Build missing partition indexes concurrently, then attach each (attaching an\n"
@@ -445,13 +453,15 @@ def _unattached_finding(model: SchemaModel, parent: Table, index: Index, partiti
 def _extra_unique_finding(parent: Table, part: Table, index: Index) -> Finding:
     return partition_index_misaligned.finding(
         objects=[f"{part.schema}.{index.name}", part.qualified_name],
-        title=f"Partition {part.qualified_name} has unique index {index.name} its parent lacks",
+        title=msg("Partition {part} has unique index {index} its parent lacks",
+                  part=part.qualified_name, index=index.name),
         evidence=[
-            f"{part.schema}.{index.name}: UNIQUE ({', '.join(e.label for e in index.elements)})",
-            f"no equivalent index on {parent.qualified_name}",
+            msg("{schema}.{index}: UNIQUE ({value})",
+                schema=part.schema, index=index.name, value=', '.join(e.label for e in index.elements)),
+            msg("no equivalent index on {parent}", parent=parent.qualified_name),
         ],
-        impact="Uniqueness holds only inside this partition; other partitions accept duplicates.",
-        root_cause="An index created on one partition by hand (or by a partition-creation path).",
+        impact=msg("Uniqueness holds only inside this partition; other partitions accept duplicates."),
+        root_cause=msg("An index created on one partition by hand (or by a partition-creation path)."),
         verify_sql=(
             "SELECT indexrelid::regclass, pg_get_indexdef(indexrelid) FROM pg_index\n"
             f"WHERE indrelid = {regclass(part)} AND indisunique;"
@@ -523,16 +533,17 @@ def _orm_key_finding(table: Table, mapped: Table, absent: list[str]) -> Finding:
     return partitioned_orm_key_mismatch.finding(
         objects=[table.qualified_name],
         title=(
-            f"ORM primary key ({', '.join(orm_pk)}) of partitioned {table.qualified_name} "
-            f"lacks partition key {', '.join(absent)}"
+            msg("ORM primary key ({orm_pk}) of partitioned {table} lacks partition key {absent}",
+                orm_pk=', '.join(orm_pk), table=table.qualified_name, absent=', '.join(absent))
         ),
         evidence=[
-            f"database: PARTITION BY {table.partitioning.key if table.partitioning else ''}; "
-            f"PRIMARY KEY ({', '.join(db_pk) or 'none'})",
-            f"ORM: primary key ({', '.join(orm_pk)})" + (f" at {loc.path}:{loc.line}" if loc else ""),
+            msg("database: PARTITION BY {key}; PRIMARY KEY ({value})",
+                key=table.partitioning.key if table.partitioning else '', value=', '.join(db_pk) or 'none'),
+            msg("ORM: primary key ({orm_pk}){value}",
+                orm_pk=', '.join(orm_pk), value=f" at {loc.path}:{loc.line}" if loc else ""),
         ],
-        impact="Rows sharing an id across partitions collide in the ORM identity map.",
-        root_cause="The database key was made composite for partitioning; the model was not updated.",
+        impact=msg("Rows sharing an id across partitions collide in the ORM identity map."),
+        root_cause=msg("The database key was made composite for partitioning; the model was not updated."),
         verify_sql=(
             f"SELECT {', '.join(ident(c) for c in orm_pk)}, count(*) FROM "
             f"{qualified(table.schema, table.name)}\n"

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from dbaudit.findings import Finding, Severity
+from dbaudit.messages import msg
 from dbaudit.model.schema import PUBLIC_GRANTEE, WRITE_PRIVILEGES, Function, Grant, SchemaModel, Table, TableKind
 from dbaudit.rules._security import (
     acts_as_owner,
@@ -98,15 +99,15 @@ def rls_not_forced(ctx: RuleContext) -> Iterator[Finding]:
             continue
         yield rls_not_forced.finding(
             objects=[table.qualified_name],
-            title=f"{table.qualified_name}: row-level security is not forced and its owner writes it",
+            title=msg("{table}: row-level security is not forced and its owner writes it", table=table.qualified_name),
             evidence=[
-                f"{table.qualified_name}: ROW LEVEL SECURITY enabled, not forced; owner {table.owner}; "
-                f"{_policies(table)}",
+                msg("{table}: ROW LEVEL SECURITY enabled, not forced; owner {owner}; {policies}",
+                    table=table.qualified_name, owner=table.owner, policies=_policies(table)),
                 *evidence,
             ],
-            impact="The owning role bypasses every policy of the table: reads and writes through it see "
-                   "every tenant's rows.",
-            root_cause="ENABLE ROW LEVEL SECURITY exempts the table's owner; FORCE was not set.",
+            impact=msg("The owning role bypasses every policy of the table: reads and writes through it see every "
+                       "tenant's rows."),
+            root_cause=msg("ENABLE ROW LEVEL SECURITY exempts the table's owner; FORCE was not set."),
             fix_sql=f"ALTER TABLE {qualified(table.schema, table.name)} FORCE ROW LEVEL SECURITY;",
             verify_sql=_rls_flags_sql(table),
         )
@@ -183,10 +184,12 @@ def _tenant_finding(schema: str, table: Table, columns: list[str], protected: li
     example = protected[0]
     policy = example.policies[0]
     evidence = [
-        f"schema {schema} uses row-level security: {_listed([t.name for t in protected])} have policies "
-        f"(e.g. {example.name}.{policy.name}: {policy.using or policy.with_check})",
-        f"{table.qualified_name} has the tenant column {', '.join(columns)} but no policy; row-level "
-        f"security {'enabled' if table.rls_enabled else 'not enabled'}",
+        msg("schema {schema} uses row-level security: {listed} have policies (e.g. {example}.{policy}: {value})",
+            schema=schema, listed=_listed([t.name for t in protected]), example=example.name, policy=policy.name,
+            value=policy.using or policy.with_check),
+        msg("{table} has the tenant column {columns} but no policy; row-level security {value}",
+            table=table.qualified_name, columns=', '.join(columns),
+            value=msg("enabled") if table.rls_enabled else msg("not enabled")),
     ]
     target = qualified(table.schema, table.name)
     statements = [] if table.rls_enabled else [f"ALTER TABLE {target} ENABLE ROW LEVEL SECURITY;"]
@@ -203,12 +206,12 @@ def _tenant_finding(schema: str, table: Table, columns: list[str], protected: li
         statements.insert(0, f"-- write the tenant policy for {in_comment(table.qualified_name)} before forcing RLS")
     return tenant_table_without_policy.finding(
         objects=[table.qualified_name],
-        title=f"{table.qualified_name} holds tenant rows ({', '.join(columns)}) but has no row-level "
-              "security policy",
+        title=msg("{table} holds tenant rows ({columns}) but has no row-level security policy",
+                  table=table.qualified_name, columns=', '.join(columns)),
         evidence=evidence,
-        impact="Queries on this table see and change every tenant's rows" if not table.rls_enabled
-        else "Non-owner roles see no row at all (RLS enabled without a policy denies everything)",
-        root_cause="The table was added after the tenancy policies were written, without its own policy.",
+        impact=msg("Queries on this table see and change every tenant's rows") if not table.rls_enabled
+        else msg("Non-owner roles see no row at all (RLS enabled without a policy denies everything)"),
+        root_cause=msg("The table was added after the tenancy policies were written, without its own policy."),
         fix_sql="\n".join(statements),
         verify_sql=_rls_flags_sql(table),
         severity=Severity.P1 if not table.rls_enabled else Severity.P2,
@@ -267,15 +270,17 @@ def security_definer_search_path(ctx: RuleContext) -> Iterator[Finding]:
             continue
         yield security_definer_search_path.finding(
             objects=[function.signature],
-            title=f"SECURITY DEFINER {function.kind} {function.signature} has no fixed search_path",
+            title=msg("SECURITY DEFINER {kind} {signature} has no fixed search_path",
+                      kind=function.kind, signature=function.signature),
             evidence=[
-                f"{function.signature}: SECURITY DEFINER, language {function.language or '?'}, "
-                f"owner {function.owner or 'unknown'}",
-                "settings: " + (", ".join(function.config) if function.config else "none (no SET search_path)"),
+                msg("{signature}: SECURITY DEFINER, language {value}, owner {value2}",
+                    signature=function.signature, value=function.language or '?', value2=function.owner or 'unknown'),
+                msg("settings: {config}",
+                    config=", ".join(function.config) if function.config else "none (no SET search_path)"),
             ],
-            impact="Any caller who can create objects in a schema on their search_path can run code "
-                   "with the privileges of the function's owner.",
-            root_cause="The function was declared SECURITY DEFINER without SET search_path.",
+            impact=msg("Any caller who can create objects in a schema on their search_path can run code with the "
+                       "privileges of the function's owner."),
+            root_cause=msg("The function was declared SECURITY DEFINER without SET search_path."),
             fix_sql=f"ALTER {_routine(function)} SET search_path = {ident(function.schema)}, pg_temp;",
             verify_sql=_function_sql(function, "p.prosecdef AS security_definer, p.proconfig AS settings"),
         )
@@ -316,11 +321,12 @@ def schema_create_for_public(ctx: RuleContext) -> Iterator[Finding]:
             continue
         yield schema_create_for_public.finding(
             objects=[schema.name],
-            title=f"PUBLIC may create objects in schema {schema.name}",
-            evidence=[f"schema {schema.name} (owner {schema.owner or 'unknown'}): {grantee_text(grant)}"],
-            impact="Every role can create objects that shadow the ones other roles resolve through "
-                   "search_path, and run code when they do.",
-            root_cause="The pre-PostgreSQL 15 default (CREATE on public for PUBLIC) was never revoked.",
+            title=msg("PUBLIC may create objects in schema {schema}", schema=schema.name),
+            evidence=[msg("schema {schema} (owner {value}): {grantee_text}",
+                          schema=schema.name, value=schema.owner or 'unknown', grantee_text=grantee_text(grant))],
+            impact=msg("Every role can create objects that shadow the ones other roles resolve through "
+                       "search_path, and run code when they do."),
+            root_cause=msg("The pre-PostgreSQL 15 default (CREATE on public for PUBLIC) was never revoked."),
             fix_sql=f"REVOKE CREATE ON SCHEMA {ident(schema.name)} FROM PUBLIC;",
             verify_sql=(
                 "SELECT n.nspname, a.privilege_type\n"
@@ -380,13 +386,15 @@ def granted_to_public(ctx: RuleContext) -> Iterator[Finding]:
             continue
         yield granted_to_public.finding(
             objects=[function.signature],
-            title=f"Every role may execute SECURITY DEFINER {function.kind} {function.signature}",
-            evidence=[f"{function.signature}: SECURITY DEFINER, owner {function.owner or 'unknown'}; "
-                      f"{grantee_text(grant)}"],
-            impact=f"Any role that can connect runs {function.signature} with the privileges of "
-                   f"{function.owner or 'its owner'}.",
-            root_cause="Functions are executable by PUBLIC by default; the grant was not revoked for a "
-                       "definer function.",
+            title=msg("Every role may execute SECURITY DEFINER {kind} {signature}",
+                      kind=function.kind, signature=function.signature),
+            evidence=[msg("{signature}: SECURITY DEFINER, owner {value}; {grantee_text}",
+                          signature=function.signature, value=function.owner or 'unknown',
+                          grantee_text=grantee_text(grant))],
+            impact=msg("Any role that can connect runs {signature} with the privileges of {value}.",
+                       signature=function.signature, value=function.owner or msg("its owner")),
+            root_cause=msg("Functions are executable by PUBLIC by default; the grant was not revoked for a definer "
+                           "function."),
             fix_sql=f"REVOKE EXECUTE ON {_routine(function)} FROM PUBLIC;\n"
                     f"-- then GRANT EXECUTE ON {in_comment(_routine(function))} TO <the roles that need it>;",
             verify_sql=_function_sql(function, "p.proacl AS privileges"),
@@ -402,10 +410,12 @@ def _public_relation(obj: str, keyword: str, target: str, acl: tuple[Grant, ...]
     writes = sorted(privileges & dangerous)
     yield granted_to_public.finding(
         objects=[obj],
-        title=f"{kind.capitalize()} {obj} is granted to PUBLIC ({', '.join(sorted(privileges))})",
-        evidence=[f"{obj}: {grantee_text(grant)}"],
-        impact=("Every role, present or future, may " + ("change" if writes else "read") + f" {obj}."),
-        root_cause="A grant to PUBLIC instead of to the roles that need the object.",
+        title=msg("{capitalize} {obj} is granted to PUBLIC ({sorted})",
+                  capitalize=kind.capitalize(), obj=obj, sorted=', '.join(sorted(privileges))),
+        evidence=[msg("{obj}: {grantee_text}", obj=obj, grantee_text=grantee_text(grant))],
+        impact=(msg("Every role, present or future, may {value} {obj}.",
+                    value="change" if writes else "read", obj=obj)),
+        root_cause=msg("A grant to PUBLIC instead of to the roles that need the object."),
         fix_sql=f"REVOKE ALL ON {keyword} {target} FROM PUBLIC;\n"
                 "-- then GRANT only what each role needs, e.g. "
                 + in_comment(f"GRANT SELECT ON {keyword} {target} TO <role>;"),
@@ -461,12 +471,14 @@ def app_role_privileged(ctx: RuleContext) -> Iterator[Finding]:
         superuser = role.superuser
         yield app_role_privileged.finding(
             objects=[app_role],
-            title=f"The application role {app_role} is a {'superuser' if superuser else 'BYPASSRLS role'}",
-            evidence=[f"role {app_role}: superuser {str(role.superuser).lower()}, "
-                      f"bypassrls {str(role.bypass_rls).lower()}, login {str(role.can_login).lower()}"],
-            impact=("Any SQL injection or leaked credential controls the whole server." if superuser
-                    else "Every row-level security policy is ignored for the application."),
-            root_cause="The application connects with an administrative role.",
+            title=msg("The application role {app_role} is a {value}",
+                      app_role=app_role, value='superuser' if superuser else 'BYPASSRLS role'),
+            evidence=[msg("role {app_role}: superuser {lower}, bypassrls {lower2}, login {lower3}",
+                          app_role=app_role, lower=str(role.superuser).lower(), lower2=str(role.bypass_rls).lower(),
+                          lower3=str(role.can_login).lower())],
+            impact=(msg("Any SQL injection or leaked credential controls the whole server.") if superuser
+                    else msg("Every row-level security policy is ignored for the application.")),
+            root_cause=msg("The application connects with an administrative role."),
             fix_sql=f"ALTER ROLE {ident(app_role)} {'NOSUPERUSER' if superuser else 'NOBYPASSRLS'};\n"
                     f"-- then GRANT {in_comment(ident(app_role))} only the privileges the application uses",
             verify_sql=f"SELECT rolname, rolsuper, rolbypassrls FROM pg_catalog.pg_roles "
@@ -479,11 +491,13 @@ def app_role_privileged(ctx: RuleContext) -> Iterator[Finding]:
     owners = sorted({t.owner for t in model.tables if t.qualified_name in owned and t.owner})
     yield app_role_privileged.finding(
         objects=[app_role],
-        title=f"The application role {app_role} owns {len(owned)} table(s) it works on",
-        evidence=[f"owner(s) {', '.join(owners)}; {app_role} acts as owner of: {_listed(owned)}"],
-        impact="The application can DROP, ALTER and TRUNCATE these tables and bypasses their row-level "
-               "security; a compromised application can destroy the schema.",
-        root_cause="Migrations and the application use the same role.",
+        title=msg("The application role {app_role} owns {n_owned} table(s) it works on",
+                  app_role=app_role, n_owned=len(owned)),
+        evidence=[msg("owner(s) {owners}; {app_role} acts as owner of: {listed}",
+                      owners=', '.join(owners), app_role=app_role, listed=_listed(owned))],
+        impact=msg("The application can DROP, ALTER and TRUNCATE these tables and bypasses their row-level "
+                   "security; a compromised application can destroy the schema."),
+        root_cause=msg("Migrations and the application use the same role."),
         fix_sql="-- Move ownership to a NOLOGIN role used by migrations, then grant the application DML only:\n"
                 "-- CREATE ROLE app_owner NOLOGIN;\n"
                 + "\n".join(f"-- ALTER TABLE {in_comment(name)} OWNER TO app_owner;" for name in owned[:MAX_LISTED]),
@@ -526,10 +540,10 @@ def extension_in_public(ctx: RuleContext) -> Iterator[Finding]:
             continue
         yield extension_in_public.finding(
             objects=[f"public.{ext.name}"],
-            title=f"Extension {ext.name} is installed in schema public",
-            evidence=[f"extension {ext.name} {ext.version} in schema public"],
-            impact="Its objects share the schema every role searches first with the application's objects.",
-            root_cause="CREATE EXTENSION without a SCHEMA clause on a database whose first schema is public.",
+            title=msg("Extension {ext} is installed in schema public", ext=ext.name),
+            evidence=[msg("extension {ext} {version} in schema public", ext=ext.name, version=ext.version)],
+            impact=msg("Its objects share the schema every role searches first with the application's objects."),
+            root_cause=msg("CREATE EXTENSION without a SCHEMA clause on a database whose first schema is public."),
             fix_sql="CREATE SCHEMA IF NOT EXISTS extensions;\n"
                     f"ALTER EXTENSION {ident(ext.name)} SET SCHEMA extensions;\n"
                     "-- fails for extensions that are not relocatable: reinstall those in a maintenance window,\n"
@@ -577,15 +591,15 @@ def md5_password(ctx: RuleContext) -> Iterator[Finding]:
     roles = list(session.md5_roles or ())
     if not roles and (session.password_encryption or "").lower() != "md5":
         if session.md5_roles is None:
-            ctx.note("md5-password", f"md5-password: whether stored passwords are MD5 hashes is unknown: "
-                     f"{session.role} may not read pg_authid (superusers only); new passwords use "
-                     f"{session.password_encryption or 'an unknown method'}")
+            ctx.note("md5-password", msg("md5-password: whether stored passwords are MD5 hashes is unknown: {role} "
+                                         "may not read pg_authid (superusers only); new passwords use {value}",
+                                         role=session.role, value=session.password_encryption or msg("an unknown method")))
         return
-    evidence = [f"password_encryption = {session.password_encryption or 'unknown'}"]
+    evidence = [msg("password_encryption = {value}", value=session.password_encryption or 'unknown')]
     if session.md5_roles is None:
-        evidence.append("stored passwords: unknown (pg_authid is readable by superusers only)")
+        evidence.append(msg("stored passwords: unknown (pg_authid is readable by superusers only)"))
     elif roles:
-        evidence.append(f"roles with an MD5 password hash: {_listed(roles)}")
+        evidence.append(msg("roles with an MD5 password hash: {listed}", listed=_listed(roles)))
     statements = ["-- postgresql.conf: password_encryption = 'scram-sha-256', then reload"]
     statements += [f"-- ALTER ROLE {in_comment(ident(r))} PASSWORD '…';  (re-enter the password so it is stored "
                    "as SCRAM)"
@@ -593,11 +607,11 @@ def md5_password(ctx: RuleContext) -> Iterator[Finding]:
     statements.append("-- pg_hba.conf: replace md5 with scram-sha-256 once every password is SCRAM")
     yield md5_password.finding(
         objects=roles or ["password_encryption"],
-        title="Passwords are stored as MD5 hashes" if roles else "New passwords are stored as MD5 hashes "
-              "(password_encryption = md5)",
+        title=msg("Passwords are stored as MD5 hashes") if roles else msg("New passwords are stored as MD5 hashes "
+                                                                     "(password_encryption = md5)"),
         evidence=evidence,
-        impact="A leaked hash is a working credential under md5 authentication and is cheap to brute-force.",
-        root_cause="The server kept the pre-PostgreSQL 14 default password_encryption = md5.",
+        impact=msg("A leaked hash is a working credential under md5 authentication and is cheap to brute-force."),
+        root_cause=msg("The server kept the pre-PostgreSQL 14 default password_encryption = md5."),
         fix_sql="\n".join(statements),
         verify_sql="SELECT current_setting('password_encryption');\n"
                    "-- as a superuser: SELECT rolname FROM pg_authid WHERE rolpassword LIKE 'md5%';",
@@ -677,19 +691,20 @@ def _view_finding(view: Table, table: Table, why: str, audience: list[str], *, i
                "-- set-returning function, or give the view an owner that is subject to the policies.")
     return view_bypasses_rls.finding(
         objects=[view.qualified_name],
-        title=f"{view.kind.value.replace('_', ' ').capitalize()} {view.qualified_name} reads "
-              f"{table.qualified_name} past its row-level security",
+        title=msg("{capitalize} {view} reads {table} past its row-level security",
+                  capitalize=view.kind.value.replace('_', ' ').capitalize(), view=view.qualified_name,
+                  table=table.qualified_name),
         evidence=[
-            f"{table.qualified_name}: row-level security enabled{', forced' if table.rls_forced else ''}, "
-            f"{_policies(table)}",
-            f"{view.qualified_name} (owner {view.owner}) runs as its owner"
-            + ("" if view.kind == TableKind.MATERIALIZED_VIEW else " (security_invoker not set)")
-            + f": {why}",
-            f"readable by: {_listed(audience)}",
+            msg("{table}: row-level security enabled{value}, {policies}",
+                table=table.qualified_name, value=', forced' if table.rls_forced else '', policies=_policies(table)),
+            msg("{view} (owner {owner}) runs as its owner{value}: {why}",
+                view=view.qualified_name, owner=view.owner,
+                value="" if view.kind == TableKind.MATERIALIZED_VIEW else msg(" (security_invoker not set)"), why=why),
+            msg("readable by: {listed}", listed=_listed(audience)),
         ],
-        impact=f"Roles that may read {view.qualified_name} see every row of {table.qualified_name}, "
-               "whatever its policies say.",
-        root_cause="Views check permissions and policies as their owner unless security_invoker is set.",
+        impact=msg("Roles that may read {view} see every row of {table}, whatever its policies say.",
+                   view=view.qualified_name, table=table.qualified_name),
+        root_cause=msg("Views check permissions and policies as their owner unless security_invoker is set."),
         fix_sql=fix,
         verify_sql="SELECT c.oid::regclass AS view, c.reloptions FROM pg_catalog.pg_class c\n"
                    f"WHERE c.oid = {literal(target)}::regclass;",

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator
 
 from dbaudit.findings import Finding, Severity
+from dbaudit.messages import msg
 from dbaudit.model.schema import Column, ForeignKey, SchemaModel, Sequence, Table
 from dbaudit.model.statistics import SequenceGrowth, runtime_statistics
 from dbaudit.rules._code_facts import code_facts, resolve_table
@@ -166,31 +167,37 @@ def secret_in_bounded_varchar(ctx: RuleContext) -> Iterator[Finding]:
                 unknown.append(_col_object(table, column))
     if unknown:
         shown = ", ".join(unknown[:5]) + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")
-        ctx.note("secret-in-bounded-varchar", f"secret-in-bounded-varchar: unknown for {len(unknown)} "
-                 f"bounded secret-like column(s) ({shown}): a one-way hash fits, reversible ciphertext may "
-                 "not; pass --code to see what the application stores")
+        ctx.note("secret-in-bounded-varchar", msg("secret-in-bounded-varchar: unknown for {n_unknown} bounded "
+                                                  "secret-like column(s) ({shown}): a one-way hash fits, "
+                                                  "reversible ciphertext may not; pass --code to see what the "
+                                                  "application stores",
+                                                  n_unknown=len(unknown), shown=shown))
 
 
 def _secret_finding(table: Table, column: Column, n: int, why: str) -> Finding:
     lengths = {size: stored_lengths(size) for size in PLAINTEXT_SIZES}
     overflow = [size for size, (single, _double) in lengths.items() if single > n]
     severity = Severity.P0 if overflow else Severity.P1
-    evidence = [f"{_col_object(table, column)} is {column.type.sql} (limit {n} characters)"]
+    evidence = [msg("{col_object} is {column_type} (limit {n} characters)",
+                    col_object=_col_object(table, column), column_type=column.type.sql, n=n)]
     evidence += [
-        f"{size}-character plaintext: Fernet token {single} chars, base64(Fernet token) {double} "
-        f"chars -> {'EXCEEDS' if double > n else 'fits'} {n}" + (" even single-encoded" if single > n else "")
+        msg("{size}-character plaintext: Fernet token {single} chars, base64(Fernet token) {double} chars -> "
+            "{value} {n}{value2}",
+            size=size, single=single, double=double, value='EXCEEDS' if double > n else 'fits', n=n,
+            value2=msg(" even single-encoded") if single > n else "")
         for size, (single, double) in lengths.items()
     ]
-    evidence.append(f"reversible ciphertext, not a one-way hash: {why}")
+    evidence.append(msg("reversible ciphertext, not a one-way hash: {why}", why=why))
     return secret_in_bounded_varchar.finding(
         objects=[_col_object(table, column)],
-        title=f"Secret column {_col_object(table, column)} is {column.type.sql}: ciphertext outgrows it",
+        title=msg("Secret column {col_object} is {column_type}: ciphertext outgrows it",
+                  col_object=_col_object(table, column), column_type=column.type.sql),
         evidence=evidence,
         impact=(
-            "Long secrets fail to save or are truncated; a truncated ciphertext cannot be decrypted, "
-            "so connections using it break with no automatic recovery."
+            msg("Long secrets fail to save or are truncated; a truncated ciphertext cannot be decrypted, so "
+                "connections using it break with no automatic recovery.")
         ),
-        root_cause="The column length was sized for the plaintext, not for the encrypted encoding.",
+        root_cause=msg("The column length was sized for the plaintext, not for the encrypted encoding."),
         fix_sql=render(
             [
                 "-- varchar(n) -> text is binary-compatible: no table rewrite, no index rebuild; only a\n"
@@ -256,10 +263,11 @@ def _timestamp_finding(table: Table, column: Column) -> Finding:
     using = f"TYPE timestamptz USING {name} AT TIME ZONE 'UTC'"
     return timestamp_without_time_zone.finding(
         objects=[_col_object(table, column)],
-        title=f"{_col_object(table, column)} is timestamp without time zone",
-        evidence=[f"{_col_object(table, column)} type {column.type.sql}"],
-        impact="Values are ambiguous across time zones and DST; comparisons depend on the session.",
-        root_cause="`DateTime` without `timezone=True` (or `timestamp`) in the model/migration.",
+        title=msg("{col_object} is timestamp without time zone", col_object=_col_object(table, column)),
+        evidence=[msg("{col_object} type {column_type}",
+                      col_object=_col_object(table, column), column_type=column.type.sql)],
+        impact=msg("Values are ambiguous across time zones and DST; comparisons depend on the session."),
+        root_cause=msg("`DateTime` without `timezone=True` (or `timestamp`) in the model/migration."),
         fix_sql=render(
             [
                 "-- Assumes the stored values are UTC; change the zone if they are not. This rewrites\n"
@@ -391,17 +399,21 @@ def _key_finding(model: SchemaModel, table: Table, column: Column, referencing: 
                  growth: dict[str, SequenceGrowth]) -> Finding:
     seq, usage = _usage(model, table, column)
     severity = Severity.P1 if usage is not None and usage > 50 else Severity.P2
-    evidence = [f"{_col_object(table, column)} is {column.type.sql} (max {NARROW_INTS[column.type.name]:,})"]
+    evidence = [msg("{col_object} is {column_type} (max {narrow_ints:,})",
+                    col_object=_col_object(table, column), column_type=column.type.sql,
+                    narrow_ints=NARROW_INTS[column.type.name])]
     if seq is not None:
         evidence.append(
-            f"sequence {seq.qualified_name}: last_value {seq.last_value}, max_value {seq.max_value}"
-            + (f" -> {usage:.2f}% of the column's range used" if usage is not None else "")
+            msg("sequence {seq}: last_value {last_value}, max_value {max_value}{value}",
+                seq=seq.qualified_name, last_value=seq.last_value, max_value=seq.max_value,
+                value=msg(" -> {usage:.2f}% of the column's range used", usage=usage) if usage is not None else "")
         )
     forecast = growth.get(seq.qualified_name) if seq is not None else None
     if forecast is not None:
         evidence.append(growth_text(forecast))
     if referencing:
-        evidence.append("referenced by: " + ", ".join(f"{t.qualified_name}.{c}" for t, c in referencing))
+        evidence.append(msg("referenced by: {value}",
+                            value=", ".join(f"{t.qualified_name}.{c}" for t, c in referencing)))
     statements = [_alter_column(table, column, "TYPE bigint")]
     if seq is not None and not column.identity:
         statements.append(Locking(f"ALTER SEQUENCE {qualified(seq.schema, seq.name)} AS bigint;"))
@@ -419,11 +431,12 @@ def _key_finding(model: SchemaModel, table: Table, column: Column, referencing: 
         data["days_left"] = round(forecast.days_left, 1)
     return int4_key_overflow_risk.finding(
         objects=[_col_object(table, column)],
-        title=f"Key {_col_object(table, column)} is {column.type.sql}"
-        + (f" ({usage:.1f}% used)" if usage is not None else ""),
+        title=msg("Key {col_object} is {column_type}{value}",
+                  col_object=_col_object(table, column), column_type=column.type.sql,
+                  value=f" ({usage:.1f}% used)" if usage is not None else ""),
         evidence=evidence,
-        impact="When the sequence passes the int4 range, every insert fails until the key is widened.",
-        root_cause="`Integer` primary key / `serial` instead of `BigInteger` / bigint identity.",
+        impact=msg("When the sequence passes the int4 range, every insert fails until the key is widened."),
+        root_cause=msg("`Integer` primary key / `serial` instead of `BigInteger` / bigint identity."),
         fix_sql=render([_widen_plan(column.name), *statements]),
         verify_sql=_sequence_sql(seq) if seq is not None else _column_facts_sql(table, column),
         severity=severity,
@@ -463,15 +476,17 @@ def _narrow_fk_finding(table: Table, col: Column, ref: Table, ref_col: Column, f
     return int4_key_overflow_risk.finding(
         objects=[_col_object(table, col), f"{ref.qualified_name}.{ref_col.name}"],
         title=(
-            f"FK column {_col_object(table, col)} ({col.type.sql}) is narrower than "
-            f"{ref.qualified_name}.{ref_col.name} ({ref_col.type.sql})"
+            msg("FK column {col_object} ({col_type}) is narrower than {ref}.{ref_col} ({ref_col_type})",
+                col_object=_col_object(table, col), col_type=col.type.sql, ref=ref.qualified_name,
+                ref_col=ref_col.name, ref_col_type=ref_col.type.sql)
         ),
         evidence=[
-            f"FK {fk}: {_col_object(table, col)} {col.type.sql} -> "
-            f"{ref.qualified_name}.{ref_col.name} {ref_col.type.sql}"
+            msg("FK {fk}: {col_object} {col_type} -> {ref}.{ref_col} {ref_col_type}",
+                fk=fk, col_object=_col_object(table, col), col_type=col.type.sql, ref=ref.qualified_name,
+                ref_col=ref_col.name, ref_col_type=ref_col.type.sql)
         ],
-        impact="Rows referencing keys beyond the narrow range cannot be inserted.",
-        root_cause="The FK column was declared `Integer` while the referenced key is `BigInteger`.",
+        impact=msg("Rows referencing keys beyond the narrow range cannot be inserted."),
+        root_cause=msg("The FK column was declared `Integer` while the referenced key is `BigInteger`."),
         fix_sql=render([_widen_plan(col.name), _alter_column(table, col, f"TYPE {ref_col.type.sql}")]),
         verify_sql=_column_facts_sql(table, col),
     )
@@ -552,10 +567,11 @@ def _narrow_sequence_finding(table: Table, column: Column, seq: Sequence, seq_ty
     usage = None if seq.last_value is None else 100.0 * seq.last_value / limit
     return _sequence_finding(
         table, column, seq, limit=limit, usage=usage,
-        title=f"inserts stop at {limit:,}",
-        impact=f"Inserts into {table.qualified_name} fail with 'nextval: reached maximum value' at {limit:,}, "
-               "although the column was widened to hold more.",
-        root_cause="A serial column widened with ALTER COLUMN TYPE keeps its integer sequence.",
+        title=msg("inserts stop at {limit:,}", limit=limit),
+        impact=msg("Inserts into {table} fail with 'nextval: reached maximum value' at {limit:,}, although the "
+                   "column was widened to hold more.",
+                   table=table.qualified_name, limit=limit),
+        root_cause=msg("A serial column widened with ALTER COLUMN TYPE keeps its integer sequence."),
         comment="-- Catalog-only: the sequence's maximum follows its new type.",
         severity=Severity.P1 if usage is not None and usage > 50 else None,
     )
@@ -566,10 +582,11 @@ def _wide_sequence_finding(table: Table, column: Column, seq: Sequence) -> Findi
     return _sequence_finding(
         table, column, seq, limit=column_max,
         usage=None if seq.last_value is None else 100.0 * seq.last_value / column_max,
-        title="which overflows first",
-        impact=f"Inserts fail with 'integer out of range' at {column_max:,} while sequence monitoring "
-               "shows almost nothing used.",
-        root_cause="The sequence was created with the default bigint type for an integer column.",
+        title=msg("which overflows first"),
+        impact=msg("Inserts fail with 'integer out of range' at {column_max:,} while sequence monitoring shows "
+                   "almost nothing used.",
+                   column_max=column_max),
+        root_cause=msg("The sequence was created with the default bigint type for an integer column."),
         comment="-- Make the sequence's limit the column's (monitoring then shows the real usage); if the\n"
                 "-- column needs a wider range, widen it instead (see int4-key-overflow-risk).",
     )
@@ -581,17 +598,20 @@ def _sequence_finding(
 ) -> Finding:
     """``limit``: the value at which inserts fail; ``usage``: how much of it ``last_value`` uses."""
     evidence = [
-        f"{_col_object(table, column)} is {column.type.sql} (max {_INT_MAX[column.type.name]:,})",
-        f"sequence {seq.qualified_name} is {seq.data_type} (max_value {seq.max_value or limit:,})"
-        + (f", last_value {seq.last_value:,} ({usage:.2f}% of {limit:,} used)" if usage is not None else ""),
+        msg("{col_object} is {column_type} (max {int_max:,})",
+            col_object=_col_object(table, column), column_type=column.type.sql, int_max=_INT_MAX[column.type.name]),
+        msg("sequence {seq} is {data_type} (max_value {value:,}){value2}",
+            seq=seq.qualified_name, data_type=seq.data_type, value=seq.max_value or limit,
+            value2=f", last_value {seq.last_value:,} ({usage:.2f}% of {limit:,} used)" if usage is not None else ""),
     ]
     data: dict[str, object] = {"fails_at": limit}
     if usage is not None:
         data["usage_percent"] = round(usage, 4)
     return sequence_type_mismatch.finding(
         objects=[seq.qualified_name, _col_object(table, column)],
-        title=f"Sequence {seq.qualified_name} ({seq.data_type}) feeds {column.type.sql} column "
-              f"{_col_object(table, column)}, {title}",
+        title=msg("Sequence {seq} ({data_type}) feeds {column_type} column {col_object}, {title}",
+                  seq=seq.qualified_name, data_type=seq.data_type, column_type=column.type.sql,
+                  col_object=_col_object(table, column), title=title),
         evidence=evidence,
         impact=impact,
         root_cause=root_cause,
@@ -634,10 +654,11 @@ def json_not_jsonb(ctx: RuleContext) -> Iterator[Finding]:
             if column.type.name == "json":
                 yield json_not_jsonb.finding(
                     objects=[_col_object(table, column)],
-                    title=f"{_col_object(table, column)} is json, not jsonb",
-                    evidence=[f"{_col_object(table, column)} type {column.type.sql}"],
-                    impact="Every access re-parses the text; no equality, no GIN containment index.",
-                    root_cause="`JSON` instead of `postgresql.JSONB` in the model.",
+                    title=msg("{col_object} is json, not jsonb", col_object=_col_object(table, column)),
+                    evidence=[msg("{col_object} type {column_type}",
+                                  col_object=_col_object(table, column), column_type=column.type.sql)],
+                    impact=msg("Every access re-parses the text; no equality, no GIN containment index."),
+                    root_cause=msg("`JSON` instead of `postgresql.JSONB` in the model."),
                     fix_sql=render(
                         [
                             "-- Rewrites the table under an ACCESS EXCLUSIVE lock; on a large table add a\n"
@@ -700,10 +721,12 @@ def _nullable_finding(table: Table, column: Column) -> Finding:
     ])
     return nullable_with_default.finding(
         objects=[_col_object(table, column)],
-        title=f"{_col_object(table, column)} has DEFAULT {column.default} but accepts NULL",
-        evidence=[f"{_col_object(table, column)} {column.type.sql} DEFAULT {column.default}, nullable"],
-        impact="Explicit NULLs bypass the default; readers must handle a third state.",
-        root_cause="`default=` / `server_default=` without `nullable=False` in the model.",
+        title=msg("{col_object} has DEFAULT {default} but accepts NULL",
+                  col_object=_col_object(table, column), default=column.default),
+        evidence=[msg("{col_object} {column_type} DEFAULT {default}, nullable",
+                      col_object=_col_object(table, column), column_type=column.type.sql, default=column.default)],
+        impact=msg("Explicit NULLs bypass the default; readers must handle a third state."),
+        root_cause=msg("`default=` / `server_default=` without `nullable=False` in the model."),
         fix_sql=fix,
         verify_sql=null_count_sql(table, column),
         data={"table": table.qualified_name, "column": column.name},
@@ -806,10 +829,12 @@ def status_without_check(ctx: RuleContext) -> Iterator[Finding]:
 def _status_finding(table: Table, column: Column, values: tuple[str, ...]) -> Finding:
     col = ident(column.name)
     evidence = [
-        f"{_col_object(table, column)} {column.type.sql}" + (f" DEFAULT {column.default}" if column.default else ""),
-        "no CHECK constraint mentions the column; not an enum; not a foreign key",
-        f"the models/code use {len(values)} values: {', '.join(values)}" if values
-        else f"the name {column.name} marks a closed set of states",
+        msg("{col_object} {column_type}{value}",
+            col_object=_col_object(table, column), column_type=column.type.sql,
+            value=f" DEFAULT {column.default}" if column.default else ""),
+        msg("no CHECK constraint mentions the column; not an enum; not a foreign key"),
+        msg("the models/code use {n_values} values: {values}", n_values=len(values), values=', '.join(values)) if values
+        else msg("the name {column} marks a closed set of states", column=column.name),
     ]
     fix = None
     if values:
@@ -822,10 +847,10 @@ def _status_finding(table: Table, column: Column, values: tuple[str, ...]) -> Fi
         ])
     return status_without_check.finding(
         objects=[_col_object(table, column)],
-        title=f"{_col_object(table, column)} has no CHECK constraint or enum",
+        title=msg("{col_object} has no CHECK constraint or enum", col_object=_col_object(table, column)),
         evidence=evidence,
-        impact="Any string is accepted; invalid states reach readers and reports.",
-        root_cause="Allowed values are defined only in application code.",
+        impact=msg("Any string is accepted; invalid states reach readers and reports."),
+        root_cause=msg("Allowed values are defined only in application code."),
         fix_sql=fix,
         verify_sql=(f"SELECT {col}, count(*) FROM {qualified(table.schema, table.name)} GROUP BY 1 ORDER BY 2 DESC;"),
         data={"table": table.qualified_name, "column": column.name, "values": values},
@@ -861,10 +886,12 @@ def char_type(ctx: RuleContext) -> Iterator[Finding]:
             if column.type.name == "bpchar":
                 yield char_type.finding(
                     objects=[_col_object(table, column)],
-                    title=f"{_col_object(table, column)} is {column.type.sql}",
-                    evidence=[f"{_col_object(table, column)} type {column.type.sql}"],
-                    impact="Blank padding makes comparisons and lengths surprising.",
-                    root_cause="`CHAR(n)` chosen for fixed-length codes.",
+                    title=msg("{col_object} is {column_type}",
+                              col_object=_col_object(table, column), column_type=column.type.sql),
+                    evidence=[msg("{col_object} type {column_type}",
+                                  col_object=_col_object(table, column), column_type=column.type.sql)],
+                    impact=msg("Blank padding makes comparisons and lengths surprising."),
+                    root_cause=msg("`CHAR(n)` chosen for fixed-length codes."),
                     fix_sql=render(
                         [
                             "-- char(n) -> text strips the padding and REWRITES the table under an\n"

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dbaudit.drift.dispatch import ColumnPair, Side, at, comparator, drift_finding
 from dbaudit.drift.normalize import allowed_values, canonical_type_name, check_values
 from dbaudit.findings import Finding, Severity
+from dbaudit.messages import msg
 from dbaudit.model import Column, Location, SchemaModel, Table
 from dbaudit.sqltext import ident, literal, qualified_text
 
@@ -26,12 +27,14 @@ def check_values_drift(pair: ColumnPair) -> Iterator[Finding]:
     for (side, column, table), (other, _other_column, _other_table) in (sides, sides[::-1]):
         limits = allowed[id(side)]
         if limits is not None:
-            evidence.append(f"{side.label} allows {_values(limits[0])} ({'; '.join(limits[1])})"
-                            f"{at(_check_location(table, column))}")
+            evidence.append(msg("{label} allows {values} ({limits}){at}",
+                                label=side.label, values=_values(limits[0]), limits='; '.join(limits[1]),
+                                at=at(_check_location(table, column))))
             locations.append(_check_location(table, column))
         if column.model_values:
-            evidence.append(f"{side.label} use {_values(column.model_values)} for this column"
-                            f"{at(column.model_values_location)}")
+            evidence.append(msg("{label} use {values} for this column{at}",
+                                label=side.label, values=_values(column.model_values),
+                                at=at(column.model_values_location)))
             locations.append(column.model_values_location)
         other_limits = allowed[id(other)]
         if column.model_values and other_limits is not None:
@@ -54,15 +57,18 @@ def _finding(
     name = f"{pair.table_name}.{pair.left.name}"
     if rejected:
         user, missing, guard = rejected[0]
-        title = f"{name}: {_values(missing)} used by {user.label} but not allowed by {guard.label}"
+        title = msg("{name}: {values} used by {label} but not allowed by {label2}",
+                    name=name, values=_values(missing), label=user.label, label2=guard.label)
         impact = (
-            f"Writing {_values(missing)} fails with a check or enum violation at flush time: the request or "
-            "job that sets it errors, and the state the code wanted to record is lost."
+            msg("Writing {values} fails with a check or enum violation at flush time: the request or job that sets "
+                "it errors, and the state the code wanted to record is lost.",
+                values=_values(missing))
         )
         fix = _widen_sql(pair, guard, missing)
     else:
-        title = f"{name}: allowed values differ between {pair.ctx.left.label} and {pair.ctx.right.label}"
-        impact = "A value valid on one side is rejected on the other."
+        title = msg("{name}: allowed values differ between {label} and {label2}",
+                    name=name, label=pair.ctx.left.label, label2=pair.ctx.right.label)
+        impact = msg("A value valid on one side is rejected on the other.")
         fix = None
     table = qualified_text(pair.table_name)
     column = ident(pair.left.name)
@@ -73,8 +79,8 @@ def _finding(
         evidence=tuple(evidence),
         impact=impact,
         root_cause=(
-            "The value vocabulary was extended in one place (application enum, model, migration) without "
-            "updating the constraint on the other side. Either widen the constraint or stop using the values."
+            msg("The value vocabulary was extended in one place (application enum, model, migration) without "
+                "updating the constraint on the other side. Either widen the constraint or stop using the values.")
         ),
         fix_sql=fix,
         verify_sql=f"SELECT {column}, count(*) FROM {table} GROUP BY {column} ORDER BY count(*) DESC;",

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dbaudit.drift.dispatch import ColumnPair, Side, at, comparator, drift_finding
 from dbaudit.drift.normalize import is_sequence_default, normalize_default, type_key, unbounded_text
 from dbaudit.findings import Finding
+from dbaudit.messages import msg
 from dbaudit.model import Column
 from dbaudit.sqltext import ident, literal, qualified_text, truncate_identifier
 
@@ -61,14 +62,16 @@ def _type_finding(pair: ColumnPair) -> Finding:
         "column-type-mismatch",
         objects=(name,),
         title=(
-            f"Column {name} is {left.sql} in {pair.ctx.left.label} but {right.sql} in {pair.ctx.right.label}"
+            msg("Column {name} is {left_type} in {label} but {right_type} in {label2}",
+                name=name, left_type=left.sql, label=pair.ctx.left.label, right_type=right.sql,
+                label2=pair.ctx.right.label)
         ),
         evidence=_evidence(pair, "type"),
         impact=(
-            "Values valid for one type are rejected, truncated or converted by the other "
-            "(length limits, time zones, precision)."
+            msg("Values valid for one type are rejected, truncated or converted by the other (length limits, time "
+                "zones, precision).")
         ),
-        root_cause=f"The type of {name} was changed in one source only.",
+        root_cause=msg("The type of {name} was changed in one source only.", name=name),
         verify_sql=(
             "SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
             f"WHERE attrelid = {literal(qualified_text(pair.table_name))}::regclass "
@@ -94,10 +97,11 @@ def nullable_mismatch(pair: ColumnPair) -> Iterator[Finding]:
     yield drift_finding(
         "nullable-mismatch",
         objects=(name,),
-        title=f"Column {name} is NOT NULL in {strict_side.label} but nullable in {loose_side.label}",
+        title=msg("Column {name} is NOT NULL in {label} but nullable in {label2}",
+                  name=name, label=strict_side.label, label2=loose_side.label),
         evidence=_evidence(pair, "nullable"),
         impact=_nullable_impact(strict_side, loose_side),
-        root_cause=f"The NOT NULL constraint of {name} exists in one source only.",
+        root_cause=msg("The NOT NULL constraint of {name} exists in one source only.", name=name),
         fix_sql=fix,
         verify_sql=f"SELECT count(*) FROM {table} WHERE {ident(pair.left.name)} IS NULL;",
         locations=tuple(c.location for c in _locations(pair)),
@@ -139,10 +143,11 @@ def server_default_mismatch(pair: ColumnPair) -> Iterator[Finding]:
     yield drift_finding(
         "server-default-mismatch",
         objects=(name,),
-        title=f"Server default of {name} differs between {pair.ctx.left.label} and {pair.ctx.right.label}",
+        title=msg("Server default of {name} differs between {label} and {label2}",
+                  name=name, label=pair.ctx.left.label, label2=pair.ctx.right.label),
         evidence=_evidence(pair, "default"),
-        impact="Rows inserted without a value get a different value depending on which side is right.",
-        root_cause=f"The server default of {name} was changed in one source only.",
+        impact=msg("Rows inserted without a value get a different value depending on which side is right."),
+        root_cause=msg("The server default of {name} was changed in one source only.", name=name),
         verify_sql=(
             "SELECT pg_get_expr(adbin, adrelid) FROM pg_attrdef JOIN pg_attribute ON attrelid = adrelid "
             f"AND attnum = adnum WHERE adrelid = {literal(qualified_text(pair.table_name))}::regclass "

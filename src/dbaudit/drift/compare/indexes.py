@@ -14,6 +14,7 @@ from dbaudit.drift.compare.keys import _is_partitioned
 from dbaudit.drift.dispatch import Side, TablePair, at, comparator, drift_finding
 from dbaudit.drift.normalize import IndexKey, describe_index_key, index_key
 from dbaudit.findings import Finding
+from dbaudit.messages import msg
 from dbaudit.model import Location, Table
 from dbaudit.sqltext import column_list, ident, literal, qualified_text
 
@@ -84,19 +85,23 @@ def _finding(pair: TablePair, has: Side, lacks: Side, lacks_table: Table, item: 
     return drift_finding(
         "index-mismatch",
         objects=objects,
-        title=f"{item.kind.capitalize()} {item.name} {shape} on {pair.table_name} exists in {has.label} "
-        f"but not in {lacks.label}",
+        title=msg("{capitalize} {item} {shape} on {table_name} exists in {label} but not in {label2}",
+                  capitalize=item.kind.capitalize(), item=item.name, shape=shape, table_name=pair.table_name,
+                  label=has.label, label2=lacks.label),
         evidence=(
-            f"{has.label}: {item.kind} {item.name} {shape}{at(item.location)}",
-            f"{lacks.label}: no {'unique ' if item.key.unique else ''}index or constraint with the same "
-            f"keys{' and predicate' if item.key.predicate else ''} on {pair.table_name}",
+            msg("{label}: {kind} {item} {shape}{at}",
+                label=has.label, kind=item.kind, item=item.name, shape=shape, at=at(item.location)),
+            msg("{label}: no {value}index or constraint with the same keys{value2} on {table_name}",
+                label=lacks.label, value='unique ' if item.key.unique else '',
+                value2=msg(" and predicate") if item.key.predicate else "", table_name=pair.table_name),
         ),
         impact=(
-            "A uniqueness rule only one side knows: duplicates get in, or writes fail unexpectedly."
+            msg("A uniqueness rule only one side knows: duplicates get in, or writes fail unexpectedly.")
             if item.key.unique
-            else "Queries written for this index scan the table where it is missing."
+            else msg("Queries written for this index scan the table where it is missing.")
         ),
-        root_cause=f"The {item.kind} was added to {has.label} but not to {lacks.label}.",
+        root_cause=msg("The {kind} was added to {label} but not to {label2}.",
+                       kind=item.kind, label=has.label, label2=lacks.label),
         fix_sql=_create_sql(pair.table_name, item) if can_create else None,
         verify_sql=(
             "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = "

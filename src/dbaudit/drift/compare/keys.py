@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from dbaudit.drift.dispatch import Side, TablePair, at, comparator, drift_finding
 from dbaudit.findings import Finding, Severity
+from dbaudit.messages import msg
 from dbaudit.model import ForeignKey, Location, ReferentialAction, Table, TableKind
 from dbaudit.sqltext import column_list, ident, qualified, qualified_text
 
@@ -41,10 +42,12 @@ def pk_mismatch(pair: TablePair) -> Iterator[Finding]:
         for side, _t, table in sorted(pair.both(), key=lambda item: item[0].is_models)
         if _is_partitioned(side, table)
     ]
-    evidence = [f"{side.label}: {_pk_text(table)}{at(_pk_location(table))}" for side, _t, table in sides]
+    evidence = [msg("{label}: {pk_text}{at}", label=side.label, pk_text=_pk_text(table), at=at(_pk_location(table)))
+                for side, _t, table in sides]
     for side, table in partitioned[:1]:
         how = f" by {table.partitioning.strategy} ({table.partitioning.key})" if table.partitioning else ""
-        evidence.append(f"{side.label}: {table.qualified_name} is partitioned{how}")
+        evidence.append(msg("{label}: {table} is partitioned{how}",
+                            label=side.label, table=table.qualified_name, how=how))
     narrow_side, _n, narrow = min(pair.both(), key=lambda item: _pk_size(item[2]))
     wide_side, _w, wide = max(pair.both(), key=lambda item: _pk_size(item[2]))
     narrow_cols = narrow.primary_key.columns if narrow.primary_key else ()
@@ -53,15 +56,17 @@ def pk_mismatch(pair: TablePair) -> Iterator[Finding]:
         "pk-mismatch",
         objects=(pair.table_name,),
         title=(
-            f"Primary key of {pair.table_name} is ({', '.join(narrow_cols) or 'none'}) in "
-            f"{narrow_side.label} but ({', '.join(wide_cols) or 'none'}) in {wide_side.label}"
+            msg("Primary key of {table_name} is ({value}) in {label} but ({value2}) in {label2}",
+                table_name=pair.table_name, value=', '.join(narrow_cols) or 'none', label=narrow_side.label,
+                value2=', '.join(wide_cols) or 'none', label2=wide_side.label)
         ),
         evidence=tuple(evidence),
         impact=_pk_impact(narrow_side, narrow_cols, bool(partitioned)),
         root_cause=(
-            f"The primary key was changed in {wide_side.label} and {narrow_side.label} was not updated."
-            + (" Fix: declare every primary-key column with primary_key=True in the model (no database "
-               "change is needed)." if narrow_side.is_models else "")
+            msg("The primary key was changed in {label} and {label2} was not updated.{fix}",
+                label=wide_side.label, label2=narrow_side.label,
+                fix=msg(" Fix: declare every primary-key column with primary_key=True in the model (no database "
+                        "change is needed).") if narrow_side.is_models else "")
         ),
         verify_sql=_duplicates_sql(pair.table_name, narrow_cols) if narrow_cols else None,
         locations=tuple(_pk_location(table) or table.location for _s, _t, table in sides),
@@ -140,19 +145,26 @@ def fk_action_mismatch(pair: TablePair) -> Iterator[Finding]:
             "fk-action-mismatch",
             objects=tuple(f"{pair.table_name}.{c}" for c in fk.columns),
             title=(
-                f"Foreign key {pair.table_name}({', '.join(fk.columns)}) -> {fk.ref_qualified} is ON DELETE "
-                f"{fk.on_delete.value} in {pair.ctx.left.label} but ON DELETE {other.on_delete.value} in "
-                f"{pair.ctx.right.label}"
+                msg("Foreign key {table_name}({columns}) -> {ref_qualified} is ON DELETE {on_delete} in {label} "
+                    "but ON DELETE {on_delete2} in {label2}",
+                    table_name=pair.table_name, columns=', '.join(fk.columns), ref_qualified=fk.ref_qualified,
+                    on_delete=fk.on_delete.value, label=pair.ctx.left.label, on_delete2=other.on_delete.value,
+                    label2=pair.ctx.right.label)
                 if fk.on_delete != other.on_delete
-                else f"Foreign key {pair.table_name}({', '.join(fk.columns)}) -> {fk.ref_qualified} has ON UPDATE "
-                f"{fk.on_update.value} in {pair.ctx.left.label} but {other.on_update.value} in {pair.ctx.right.label}"
+                else msg("Foreign key {table_name}({columns}) -> {ref_qualified} has ON UPDATE {on_update} in "
+                         "{label} but {on_update2} in {label2}",
+                         table_name=pair.table_name, columns=', '.join(fk.columns), ref_qualified=fk.ref_qualified,
+                         on_update=fk.on_update.value, label=pair.ctx.left.label, on_update2=other.on_update.value,
+                         label2=pair.ctx.right.label)
             ),
             evidence=(
-                f"{pair.ctx.left.label}: {_fk_text(fk, actions=True)}{at(fk.location)}",
-                f"{pair.ctx.right.label}: {_fk_text(other, actions=True)}{at(other.location)}",
+                msg("{label}: {fk_text}{at}",
+                    label=pair.ctx.left.label, fk_text=_fk_text(fk, actions=True), at=at(fk.location)),
+                msg("{label}: {fk_text}{at}",
+                    label=pair.ctx.right.label, fk_text=_fk_text(other, actions=True), at=at(other.location)),
             ),
-            impact="Deleting or re-keying a parent row does something else than one side expects.",
-            root_cause="The referential action was changed in one source only.",
+            impact=msg("Deleting or re-keying a parent row does something else than one side expects."),
+            root_cause=msg("The referential action was changed in one source only."),
             locations=(fk.location, other.location),
         )
 
@@ -180,21 +192,25 @@ def _fk_finding(pair: TablePair, fk: ForeignKey, has: Side, lacks: Side, lacking
         rule_id,
         objects=objects,
         title=(
-            f"Foreign key {pair.table_name}({', '.join(fk.columns)}) -> {fk.ref_qualified} exists in "
-            f"{has.label} but not in {lacks.label}"
+            msg("Foreign key {table_name}({columns}) -> {ref_qualified} exists in {label} but not in {label2}",
+                table_name=pair.table_name, columns=', '.join(fk.columns), ref_qualified=fk.ref_qualified,
+                label=has.label, label2=lacks.label)
         ),
-        evidence=(f"{has.label}: {_fk_text(fk)}{at(fk.location)}", lacking_text),
+        evidence=(msg("{label}: {fk_text}{at}", label=has.label, fk_text=_fk_text(fk), at=at(fk.location)),
+                  lacking_text),
         impact=(
-            "The models assume referential integrity the database does not enforce: orphan rows can be "
-            "written by any path (bulk SQL, other services, races), joins silently drop them and ORM "
-            "relationships load None."
+            msg("The models assume referential integrity the database does not enforce: orphan rows can be written "
+                "by any path (bulk SQL, other services, races), joins silently drop them and ORM relationships "
+                "load None.")
             if has.is_models
-            else "The ORM does not know the dependency: flush ordering, cascades and autogenerate are wrong."
+            else msg("The ORM does not know the dependency: flush ordering, cascades and autogenerate are wrong.")
         ),
         root_cause=(
-            f"The foreign key was declared in {has.label} but never created in {lacks.label}."
+            msg("The foreign key was declared in {label} but never created in {label2}.",
+                label=has.label, label2=lacks.label)
             if has.is_models
-            else f"The foreign key exists in {has.label} but {lacks.label} does not declare it."
+            else msg("The foreign key exists in {label} but {label2} does not declare it.",
+                     label=has.label, label2=lacks.label)
         ),
         fix_sql=None if lacks.is_models else _add_fk_sql(pair.table_name, fk, partitioned=partitioned),
         verify_sql=None if lacks.is_models else _orphans_sql(pair.table_name, fk),

@@ -8,6 +8,7 @@ from pglast import ast
 from pglast.enums import AlterTableType, ObjectType
 
 from dbaudit.findings import Finding, Severity
+from dbaudit.messages import msg
 from dbaudit.migrations.rules._common import location, lock_timeout_prefix, statement_evidence, table_sql
 from dbaudit.migrations.rules.locks import existing
 from dbaudit.migrations.rules.registry import migration_rule
@@ -55,7 +56,7 @@ def _drops(rev: AnalyzedRevision, fact: StatementFacts) -> Iterator[Finding]:
             if table == fact.table and fact.table_new:
                 continue  # created earlier in the same revision: nobody uses it yet
             yield _finding(rev, fact, table, f"Table {table} is dropped",
-                           impact="Queries of the running release on the table fail; its rows are gone.",
+                           impact=msg("Queries of the running release on the table fail; its rows are gone."),
                            fix=_contract_fix(rev, f"DROP TABLE {table_sql(table)};"))
         return
     if not existing(fact):
@@ -66,14 +67,16 @@ def _drops(rev: AnalyzedRevision, fact: StatementFacts) -> Iterator[Finding]:
         for cmd in node.cmds or ():
             if cmd.subtype == AlterTableType.AT_DropColumn:
                 yield _finding(rev, fact, f"{fact.table}.{cmd.name}", f"Column {fact.table}.{cmd.name} is dropped",
-                               impact="Queries of the running release that name the column fail; its data is gone.",
+                               impact=msg("Queries of the running release that name the column fail; its data is "
+                                          "gone."),
                                fix=_contract_fix(rev, f"ALTER TABLE {t} DROP COLUMN {ident(cmd.name)};"))
     elif isinstance(node, ast.RenameStmt) and node.renameType == ObjectType.OBJECT_COLUMN:
         old, new = str(node.subname), str(node.newname)
         known = fact.table_info.column_type(old) if fact.table_info else None
         type_text = str(known) if known else f"<type of {ident(old)}>"
         yield _finding(rev, fact, f"{fact.table}.{old}", f"Column {fact.table}.{old} is renamed to {new}",
-                       impact="Queries of the running release that name the old column fail until it is replaced.",
+                       impact=msg("Queries of the running release that name the old column fail until it is "
+                                  "replaced."),
                        fix="\n".join([
                            f"ALTER TABLE {t} ADD COLUMN {ident(new)} {type_text};",
                            "-- release N: write both columns, backfill in batches, read the new one",
@@ -83,7 +86,7 @@ def _drops(rev: AnalyzedRevision, fact: StatementFacts) -> Iterator[Finding]:
         new_table = str(node.newname)
         new_name = f"{schema}.{new_table}"
         yield _finding(rev, fact, fact.table, f"Table {fact.table} is renamed to {new_table}",
-                       impact="Queries of the running release on the old name fail until it is replaced.",
+                       impact=msg("Queries of the running release on the old name fail until it is replaced."),
                        fix="\n".join([lock_timeout_prefix(rev.revision).rstrip(),
                                   f"ALTER TABLE {t} RENAME TO {ident(new_table)};",
                                   "-- keep the old name working for the running release (simple views are "
@@ -99,7 +102,7 @@ def _finding(rev: AnalyzedRevision, fact: StatementFacts, obj: str, title: str, 
         title=title,
         evidence=[statement_evidence(rev.revision, fact)],
         impact=impact,
-        root_cause="Schema change and code change ship in one step instead of expand/contract.",
+        root_cause=msg("Schema change and code change ship in one step instead of expand/contract."),
         fix_sql=fix,
         locations=[location(rev.revision, fact)],
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from dbaudit.findings import Finding, Severity
+from dbaudit.messages import msg
 from dbaudit.migrations.rules.registry import migration_rule
 from dbaudit.migrations.source import MigrationSet
 from dbaudit.model.schema import Location
@@ -40,10 +41,10 @@ def multiple_heads(migrations: MigrationSet) -> Iterator[Finding]:
     heads = sorted(migrations.heads)
     yield multiple_heads.finding(
         objects=heads,
-        title=f"{len(heads)} migration heads: {', '.join(heads)}",
-        evidence=[f"{by_id[h].path}: head {h}" for h in heads if h in by_id],
-        impact="`alembic upgrade head` fails, stopping the deploy.",
-        root_cause="Two branches were created from the same parent revision and never merged.",
+        title=msg("{n_heads} migration heads: {heads}", n_heads=len(heads), heads=', '.join(heads)),
+        evidence=[msg("{path}: head {h}", path=by_id[h].path, h=h) for h in heads if h in by_id],
+        impact=msg("`alembic upgrade head` fails, stopping the deploy."),
+        root_cause=msg("Two branches were created from the same parent revision and never merged."),
         fix_sql="-- alembic merge -m \"merge heads\" " + in_comment(" ".join(heads)),
         locations=[Location(by_id[h].path, 1) for h in heads if h in by_id],
     )

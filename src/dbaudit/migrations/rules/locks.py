@@ -9,6 +9,7 @@ from pglast import ast
 from pglast.enums import AlterTableType, ConstrType
 
 from dbaudit.findings import Finding, Severity
+from dbaudit.messages import msg
 from dbaudit.migrations.rules._common import (
     autocommit_note,
     deparse,
@@ -99,12 +100,12 @@ def non_concurrent_index(rev: AnalyzedRevision) -> Iterator[Finding]:
         schema = fact.table.partition(".")[0]
         yield non_concurrent_index.finding(
             objects=[fact.table, f"{schema}.{name}"],
-            title=f"Index {name} is built without CONCURRENTLY on {fact.table}",
+            title=msg("Index {name} is built without CONCURRENTLY on {table}", name=name, table=fact.table),
             evidence=[statement_evidence(rev.revision, fact),
-                      "ShareLock held for the whole build" + (" on the parent and every partition"
-                                                            if partitioned else "")],
-            impact="Writes to the table (INSERT/UPDATE/DELETE) wait until the index is built.",
-            root_cause="The index is created inside the migration's transaction without CONCURRENTLY.",
+                      msg("ShareLock held for the whole build{value}",
+                          value=msg(" on the parent and every partition") if partitioned else "")],
+            impact=msg("Writes to the table (INSERT/UPDATE/DELETE) wait until the index is built."),
+            root_cause=msg("The index is created inside the migration's transaction without CONCURRENTLY."),
             fix_sql=_concurrent_index_fix(rev, fact, node, partitioned=partitioned),
             verify_sql=("SELECT indexrelid::regclass, indisvalid FROM pg_index WHERE indexrelid = "
                         f"{literal(f'{ident(schema)}.{ident(name)}')}::regclass;"),
@@ -168,10 +169,10 @@ def concurrent_in_transaction(rev: AnalyzedRevision) -> Iterator[Finding]:
         objects = [fact.table] if fact.table else [rev.revision.id]
         yield concurrent_in_transaction.finding(
             objects=objects,
-            title=f"{why} statement inside a transaction block",
+            title=msg("{why} statement inside a transaction block", why=why),
             evidence=[statement_evidence(rev.revision, fact)],
-            impact="PostgreSQL rejects it: the migration fails and the deploy stops at this revision.",
-            root_cause="The migration runner opened a transaction around the revision.",
+            impact=msg("PostgreSQL rejects it: the migration fails and the deploy stops at this revision."),
+            root_cause=msg("The migration runner opened a transaction around the revision."),
             fix_sql=autocommit_note(rev.revision) + fact.statement.sql.rstrip(";") + ";",
             locations=[location(rev.revision, fact)],
         )
@@ -210,11 +211,12 @@ def concurrent_index_on_partitioned_table(rev: AnalyzedRevision) -> Iterator[Fin
         name = node.idxname or derived_name(fact.table.rpartition(".")[2], "idx")
         yield concurrent_index_on_partitioned_table.finding(
             objects=[fact.table, f"{fact.table.partition('.')[0]}.{name}"],
-            title=f"CREATE INDEX CONCURRENTLY on partitioned table {fact.table} fails",
+            title=msg("CREATE INDEX CONCURRENTLY on partitioned table {table} fails", table=fact.table),
             evidence=[statement_evidence(rev.revision, fact),
-                      f"{fact.table} is partitioned ({len(info.partitions)} known partition(s))"],
-            impact="PostgreSQL rejects the statement: the migration fails and the deploy stops here.",
-            root_cause="CONCURRENTLY is not supported on a partitioned table's parent.",
+                      msg("{table} is partitioned ({n_partitions} known partition(s))",
+                          table=fact.table, n_partitions=len(info.partitions))],
+            impact=msg("PostgreSQL rejects the statement: the migration fails and the deploy stops here."),
+            root_cause=msg("CONCURRENTLY is not supported on a partitioned table's parent."),
             fix_sql=_concurrent_index_fix(rev, fact, node, partitioned=True),
             locations=[location(rev.revision, fact)],
         )
@@ -252,7 +254,7 @@ def fk_without_not_valid(rev: AnalyzedRevision) -> Iterator[Finding]:
                 continue
             yield _not_valid_finding(
                 fk_without_not_valid, rev, fact, con, kind="foreign key",
-                impact="Writes to the table and to the referenced table wait for a full scan.")
+                impact=msg("Writes to the table and to the referenced table wait for a full scan."))
 
 
 @migration_rule("check-without-not-valid", severity=Severity.P1)
@@ -286,7 +288,7 @@ def check_without_not_valid(rev: AnalyzedRevision) -> Iterator[Finding]:
                 continue
             yield _not_valid_finding(
                 check_without_not_valid, rev, fact, con, kind="check constraint",
-                impact="Reads and writes on the table wait for a full scan.")
+                impact=msg("Reads and writes on the table wait for a full scan."))
 
 
 def _not_valid_finding(rule: Any, rev: AnalyzedRevision, fact: StatementFacts, con: Any, *, kind: str,
@@ -308,10 +310,11 @@ def _not_valid_finding(rule: Any, rev: AnalyzedRevision, fact: StatementFacts, c
            f"ALTER TABLE {table_sql(fact.table)} VALIDATE CONSTRAINT {ident(name)};")
     return rule.finding(  # type: ignore[no-any-return]
         objects=[fact.table, f"{fact.table.partition('.')[0]}.{name}"],
-        title=f"{kind.capitalize()} {name} on {fact.table} is validated while it is added",
+        title=msg("{capitalize} {name} on {table} is validated while it is added",
+                  capitalize=kind.capitalize(), name=name, table=fact.table),
         evidence=[statement_evidence(rev.revision, fact)],
         impact=impact,
-        root_cause="The constraint is added without NOT VALID, so PostgreSQL checks every row under the lock.",
+        root_cause=msg("The constraint is added without NOT VALID, so PostgreSQL checks every row under the lock."),
         fix_sql=fix,
         verify_sql=(f"SELECT conname, convalidated FROM pg_constraint WHERE conrelid = {regclass(fact.table)}"
                     f" AND conname = {literal(name)};"),
@@ -362,12 +365,13 @@ def unique_constraint_without_index(rev: AnalyzedRevision) -> Iterator[Finding]:
                    f"{ident(name)};")
             yield unique_constraint_without_index.finding(
                 objects=[fact.table, *(f"{fact.table}.{k}" for k in keys)],
-                title=f"Unique constraint {name} on {fact.table} builds its index under ACCESS EXCLUSIVE",
+                title=msg("Unique constraint {name} on {table} builds its index under ACCESS EXCLUSIVE",
+                          name=name, table=fact.table),
                 evidence=[statement_evidence(rev.revision, fact),
-                          *(["UNIQUE is written on the added column: the index is built inside the ALTER TABLE"]
+                          *([msg("UNIQUE is written on the added column: the index is built inside the ALTER TABLE")]
                             if inline(con, fact) else [])],
-                impact="Reads and writes on the table wait while the unique index is built.",
-                root_cause="ADD CONSTRAINT ... UNIQUE builds a new index inside the locking ALTER TABLE.",
+                impact=msg("Reads and writes on the table wait while the unique index is built."),
+                root_cause=msg("ADD CONSTRAINT ... UNIQUE builds a new index inside the locking ALTER TABLE."),
                 fix_sql=fix,
                 verify_sql=(f"SELECT conname, conindid::regclass FROM pg_constraint WHERE conrelid = "
                             f"{regclass(fact.table)} AND contype = 'u' AND conname = "
@@ -423,22 +427,26 @@ def _pk_finding(rev: AnalyzedRevision, fact: StatementFacts, con: Any) -> Findin
     evidence = [statement_evidence(rev.revision, fact)]
     if partitioned:
         shown = ", ".join(partitions[:3]) + (", ..." if len(partitions) > 3 else "")
-        evidence.append(f"{fact.table} is partitioned: ACCESS EXCLUSIVE on the parent, and each of its "
-                        f"{len(partitions)} known partition(s) is locked (SHARE: writes wait) while its index is built"
-                        + (f" ({shown})" if partitions else ""))
+        evidence.append(msg("{table} is partitioned: ACCESS EXCLUSIVE on the parent, and each of its "
+                            "{n_partitions} known partition(s) is locked (SHARE: writes wait) while its index is "
+                            "built{value}",
+                            table=fact.table, n_partitions=len(partitions), value=f" ({shown})" if partitions else ""))
     nullable = [k for k in keys if info is None or k not in info.not_null]
     if inline(con, fact):
-        evidence.append("PRIMARY KEY is written on the added column: the index is built inside the ALTER TABLE")
+        evidence.append(msg("PRIMARY KEY is written on the added column: the index is built inside the ALTER TABLE"))
     if nullable:
-        evidence.append("key column(s) not known to be NOT NULL, so SET NOT NULL scans under the lock: "
-                        + ", ".join(nullable))
+        evidence.append(msg("key column(s) not known to be NOT NULL, so SET NOT NULL scans under the lock: "
+                            "{nullable}",
+                            nullable=", ".join(nullable)))
     return primary_key_on_existing_table.finding(
         objects=[fact.table, *(f"{fact.table}.{k}" for k in keys)],
-        title=f"Primary key {name} added to existing {'partitioned ' if partitioned else ''}table {fact.table}",
+        title=msg("Primary key {name} added to existing {value}table {table}",
+                  name=name, value='partitioned ' if partitioned else '', table=fact.table),
         evidence=evidence,
-        impact=("Reads and writes on the table" + (" and all its partitions" if partitioned else "")
-                + " wait while the key columns are scanned and the unique index is built."),
-        root_cause="ADD PRIMARY KEY builds the index and checks NOT NULL inside one ACCESS EXCLUSIVE lock.",
+        impact=(msg("Reads and writes on the table{value} wait while the key columns are scanned and the unique "
+                    "index is built.",
+                    value=msg(" and all its partitions") if partitioned else "")),
+        root_cause=msg("ADD PRIMARY KEY builds the index and checks NOT NULL inside one ACCESS EXCLUSIVE lock."),
         fix_sql=_pk_fix(rev, fact.table, name, keys, nullable=nullable,
                         partitions=partitions if partitioned else None),
         verify_sql=(f"SELECT conname, conrelid::regclass FROM pg_constraint WHERE contype = 'p' AND conrelid = "
@@ -529,11 +537,13 @@ def missing_lock_timeout(rev: AnalyzedRevision) -> Iterator[Finding]:
         others = [f"{lk.mode} on {lk.table}" for lk in locks if lk is not strongest]
         yield missing_lock_timeout.finding(
             objects=[strongest.table],
-            title=f"Revision {rev.revision.id} asks for {strongest.mode} on {strongest.table} without a lock_timeout",
-            evidence=[statement_evidence(rev.revision, fact), f"{strongest.mode} blocks {BLOCKS[strongest.mode]}",
-                      *([f"also: {', '.join(others)}"] if others else [])],
-            impact="While the statement waits for its lock, every later query on the table queues behind it.",
-            root_cause="No SET lock_timeout before the first locking statement of the revision.",
+            title=msg("Revision {id} asks for {mode} on {table} without a lock_timeout",
+                      id=rev.revision.id, mode=strongest.mode, table=strongest.table),
+            evidence=[statement_evidence(rev.revision, fact), msg("{mode} blocks {blocks}",
+                                                                  mode=strongest.mode, blocks=BLOCKS[strongest.mode]),
+                      *([msg("also: {others}", others=', '.join(others))] if others else [])],
+            impact=msg("While the statement waits for its lock, every later query on the table queues behind it."),
+            root_cause=msg("No SET lock_timeout before the first locking statement of the revision."),
             fix_sql=lock_timeout_prefix(rev.revision).rstrip(),
             locations=[location(rev.revision, fact)],
         )
@@ -576,12 +586,13 @@ def fk_locks_referenced_table(rev: AnalyzedRevision) -> Iterator[Finding]:
         names = [lk.table for lk in refs]
         yield fk_locks_referenced_table.finding(
             objects=names,
-            title=f"Foreign key takes ShareRowExclusiveLock on referenced table {', '.join(names)} "
-                  "without a lock_timeout",
+            title=msg("Foreign key takes ShareRowExclusiveLock on referenced table {names} without a lock_timeout",
+                      names=', '.join(names)),
             evidence=[statement_evidence(rev.revision, fact),
-                      f"ShareRowExclusiveLock blocks {BLOCKS['ShareRowExclusiveLock']}"],
-            impact="Writes to the referenced table wait for the statement, and queue behind it while it waits.",
-            root_cause="A foreign key installs triggers on the referenced table, under a lock that blocks writes.",
+                      msg("ShareRowExclusiveLock blocks {blocks}", blocks=BLOCKS['ShareRowExclusiveLock'])],
+            impact=msg("Writes to the referenced table wait for the statement, and queue behind it while it waits."),
+            root_cause=msg("A foreign key installs triggers on the referenced table, under a lock that blocks "
+                           "writes."),
             fix_sql=lock_timeout_prefix(rev.revision).rstrip(),
             locations=[location(rev.revision, fact)],
         )

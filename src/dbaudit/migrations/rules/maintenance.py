@@ -10,6 +10,7 @@ from pglast import ast
 from pglast.enums import AlterTableType, DropBehavior, ObjectType, ReindexObjectType
 
 from dbaudit.findings import Finding, Severity
+from dbaudit.messages import msg
 from dbaudit.migrations.rules._common import (
     autocommit_note,
     deparse,
@@ -69,13 +70,13 @@ def drop_index_non_concurrent(rev: AnalyzedRevision) -> Iterator[Finding]:
         index_names = [".".join(n.sval for n in names) for names in node.objects or ()]
         yield drop_index_non_concurrent.finding(
             objects=[*_names(locks), *index_names],
-            title=f"Index {', '.join(index_names)} is dropped without CONCURRENTLY",
+            title=msg("Index {index_names} is dropped without CONCURRENTLY", index_names=', '.join(index_names)),
             evidence=[statement_evidence(rev.revision, fact),
-                      "AccessExclusiveLock on " + ", ".join(_names(locks))
-                      + (" (the index's table is not known to these migrations)"
-                         if any(lk.role == "index" for lk in locks) else "")],
-            impact="Reads and writes on the table wait while the index is dropped (and while the drop waits).",
-            root_cause="DROP INDEX without CONCURRENTLY locks the whole table.",
+                      msg("AccessExclusiveLock on {names}{unknown}", names=", ".join(_names(locks)),
+                          unknown=msg(" (the index's table is not known to these migrations)")
+                          if any(lk.role == "index" for lk in locks) else "")],
+            impact=msg("Reads and writes on the table wait while the index is dropped (and while the drop waits)."),
+            root_cause=msg("DROP INDEX without CONCURRENTLY locks the whole table."),
             fix_sql=autocommit_note(rev.revision) + concurrently + ";",
             locations=[location(rev.revision, fact)],
         )
@@ -125,13 +126,14 @@ def reindex_non_concurrent(rev: AnalyzedRevision) -> Iterator[Finding]:
                    "DROP INDEX CONCURRENTLY <name>;\nALTER INDEX <name>_new RENAME TO <name>;")
         yield reindex_non_concurrent.finding(
             objects=[str(what)],
-            title=f"REINDEX of {what} without CONCURRENTLY",
+            title=msg("REINDEX of {what} without CONCURRENTLY", what=what),
             evidence=[statement_evidence(rev.revision, fact),
-                      "ShareLock on the table (writes wait) and AccessExclusiveLock on each index rebuilt"
-                      + (" (CONCURRENTLY false)" if any(p.defname == "concurrently" for p in node.params or ())
-                         else "")],
-            impact="Writes to the table, and reads that use the rebuilt indexes, wait for the whole rebuild.",
-            root_cause="REINDEX without CONCURRENTLY rebuilds under blocking locks.",
+                      msg("ShareLock on the table (writes wait) and AccessExclusiveLock on each index "
+                          "rebuilt{flag}",
+                          flag=" (CONCURRENTLY false)" if any(p.defname == "concurrently" for p in node.params or ())
+                          else "")],
+            impact=msg("Writes to the table, and reads that use the rebuilt indexes, wait for the whole rebuild."),
+            root_cause=msg("REINDEX without CONCURRENTLY rebuilds under blocking locks."),
             fix_sql=fix,
             locations=[location(rev.revision, fact)],
         )
@@ -177,11 +179,12 @@ def vacuum_full_or_cluster(rev: AnalyzedRevision) -> Iterator[Finding]:
         names = _names(locks) or ["every table of the database"]
         yield vacuum_full_or_cluster.finding(
             objects=names,
-            title=f"{what} rewrites {', '.join(names)} under ACCESS EXCLUSIVE",
+            title=msg("{what} rewrites {names} under ACCESS EXCLUSIVE", what=what, names=', '.join(names)),
             evidence=[statement_evidence(rev.revision, fact),
-                      f"AccessExclusiveLock blocks {BLOCKS['AccessExclusiveLock']}"],
-            impact="Reads and writes wait while the table and its indexes are copied; disk use doubles meanwhile.",
-            root_cause=f"{what} is an offline maintenance operation run inside a deploy.",
+                      msg("AccessExclusiveLock blocks {blocks}", blocks=BLOCKS['AccessExclusiveLock'])],
+            impact=msg("Reads and writes wait while the table and its indexes are copied; disk use doubles "
+                       "meanwhile."),
+            root_cause=msg("{what} is an offline maintenance operation run inside a deploy.", what=what),
             locations=[location(rev.revision, fact)],
         )
 
@@ -221,12 +224,14 @@ def truncate_table(rev: AnalyzedRevision) -> Iterator[Finding]:
         names = _names(locks)
         yield truncate_table.finding(
             objects=names,
-            title=f"TRUNCATE {'CASCADE ' if cascade else ''}empties {', '.join(names)}"
-                  + (" and every table referencing it" if cascade else ""),
+            title=msg("TRUNCATE {cascade}empties {names}{referencing}",
+                      cascade="CASCADE " if cascade else "", names=", ".join(names),
+                      referencing=msg(" and every table referencing it") if cascade else ""),
             evidence=[statement_evidence(rev.revision, fact),
-                      *(["CASCADE also truncates every table with a foreign key to these tables"] if cascade else [])],
-            impact="All rows are deleted under ACCESS EXCLUSIVE; the running release loses its data.",
-            root_cause="A data-destroying statement in a schema migration.",
+                      *([msg("CASCADE also truncates every table with a foreign key to these tables")]
+                        if cascade else [])],
+            impact=msg("All rows are deleted under ACCESS EXCLUSIVE; the running release loses its data."),
+            root_cause=msg("A data-destroying statement in a schema migration."),
             severity=Severity.P0 if cascade else None,
             locations=[location(rev.revision, fact)],
         )
@@ -267,10 +272,12 @@ def lock_table(rev: AnalyzedRevision) -> Iterator[Finding]:
         mode = locks[0].mode
         yield lock_table.finding(
             objects=_names(locks),
-            title=f"LOCK TABLE takes {mode} on {', '.join(_names(locks))} until the transaction ends",
-            evidence=[statement_evidence(rev.revision, fact), f"{mode} blocks {BLOCKS[mode]}"],
-            impact="The table stays blocked for the rest of the migration's transaction.",
-            root_cause="An explicit table lock held across the following statements.",
+            title=msg("LOCK TABLE takes {mode} on {names} until the transaction ends",
+                      mode=mode, names=', '.join(_names(locks))),
+            evidence=[statement_evidence(rev.revision, fact), msg("{mode} blocks {blocks}",
+                                                                  mode=mode, blocks=BLOCKS[mode])],
+            impact=msg("The table stays blocked for the rest of the migration's transaction."),
+            root_cause=msg("An explicit table lock held across the following statements."),
             locations=[location(rev.revision, fact)],
         )
 
@@ -323,10 +330,10 @@ def _detach_finding(rev: AnalyzedRevision, fact: StatementFacts, cmd: Any) -> Fi
         extra = [f"DETACH ... CONCURRENTLY needs PostgreSQL 14+ ({rev.context.version_text})"]
     return detach_partition_non_concurrent.finding(
         objects=[fact.table, part],
-        title=f"Partition {part} is detached from {fact.table} without CONCURRENTLY",
+        title=msg("Partition {part} is detached from {table} without CONCURRENTLY", part=part, table=fact.table),
         evidence=[statement_evidence(rev.revision, fact), *extra],
-        impact="Every query on the partitioned table waits while the partition is detached.",
-        root_cause="DETACH PARTITION without CONCURRENTLY takes ACCESS EXCLUSIVE on the parent.",
+        impact=msg("Every query on the partitioned table waits while the partition is detached."),
+        root_cause=msg("DETACH PARTITION without CONCURRENTLY takes ACCESS EXCLUSIVE on the parent."),
         fix_sql=fix,
         locations=[location(rev.revision, fact)],
     )
@@ -366,11 +373,12 @@ def drop_trigger(rev: AnalyzedRevision) -> Iterator[Finding]:
         triggers = [names[-1].sval for names in node.objects or ()]
         yield drop_trigger.finding(
             objects=[*_names(locks), *(f"{locks[0].table}.{t}" for t in triggers)],
-            title=f"Trigger {', '.join(triggers)} dropped from existing table {', '.join(_names(locks))}",
+            title=msg("Trigger {triggers} dropped from existing table {names}",
+                      triggers=', '.join(triggers), names=', '.join(_names(locks))),
             evidence=[statement_evidence(rev.revision, fact),
-                      f"AccessExclusiveLock blocks {BLOCKS['AccessExclusiveLock']}"],
-            impact="Reads and writes wait for the lock; what the trigger maintained stops being maintained.",
-            root_cause="A trigger's behaviour removed in the same step as the schema change.",
+                      msg("AccessExclusiveLock blocks {blocks}", blocks=BLOCKS['AccessExclusiveLock'])],
+            impact=msg("Reads and writes wait for the lock; what the trigger maintained stops being maintained."),
+            root_cause=msg("A trigger's behaviour removed in the same step as the schema change."),
             fix_sql=None if fact.lock_timeout else lock_timeout_prefix(rev.revision).rstrip(),
             locations=[location(rev.revision, fact)],
         )

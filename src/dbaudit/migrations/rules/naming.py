@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pglast import ast
 
 from dbaudit.findings import Finding, Severity
+from dbaudit.messages import msg
 from dbaudit.migrations.rules._common import location, statement_evidence
 from dbaudit.migrations.rules.registry import migration_rule
 from dbaudit.migrations.state import AnalyzedRevision
@@ -74,9 +75,9 @@ def identifier_too_long(rev: AnalyzedRevision) -> Iterator[Finding]:
             cut = truncate_identifier(name, NAME_LIMIT)
             yield identifier_too_long.finding(
                 objects=[name],
-                title=f"Name of {len(name.encode())} bytes is truncated to 63: {cut}",
-                evidence=[statement_evidence(rev.revision, fact), f"PostgreSQL stores it as {cut!r}"],
-                impact="The object's real name differs from the one the code and later migrations use.",
-                root_cause="PostgreSQL identifiers are limited to 63 bytes (NAMEDATALEN - 1) and cut silently.",
+                title=msg("Name of {n_encode} bytes is truncated to 63: {cut}", n_encode=len(name.encode()), cut=cut),
+                evidence=[statement_evidence(rev.revision, fact), msg("PostgreSQL stores it as {cut!r}", cut=cut)],
+                impact=msg("The object's real name differs from the one the code and later migrations use."),
+                root_cause=msg("PostgreSQL identifiers are limited to 63 bytes (NAMEDATALEN - 1) and cut silently."),
                 locations=[location(rev.revision, fact)],
             )

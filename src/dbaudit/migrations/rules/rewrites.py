@@ -9,6 +9,7 @@ from pglast import ast
 from pglast.enums import AlterTableType, ConstrType
 
 from dbaudit.findings import Finding, Severity
+from dbaudit.messages import msg
 from dbaudit.migrations.rules._common import (
     BATCH,
     deparse,
@@ -139,9 +140,9 @@ def add_column_rewrite(rev: AnalyzedRevision) -> Iterator[Finding]:
             col = cmd.def_.colname
             yield add_column_rewrite.finding(
                 objects=[f"{fact.table}.{col}"],
-                title=f"Adding {fact.table}.{col} rewrites the table",
+                title=msg("Adding {table}.{col} rewrites the table", table=fact.table, col=col),
                 evidence=[statement_evidence(rev.revision, fact), reason],
-                impact="Reads and writes wait while the whole table and its indexes are rewritten.",
+                impact=msg("Reads and writes wait while the whole table and its indexes are rewritten."),
                 root_cause=reason,
                 fix_sql=_add_column_fix(rev, fact.table, cmd.def_),
                 verify_sql=_column_verify(fact.table, col),
@@ -233,10 +234,10 @@ def not_null_without_default(rev: AnalyzedRevision) -> Iterator[Finding]:
                    *not_null_steps(fact.table, col)]
             yield not_null_without_default.finding(
                 objects=[f"{fact.table}.{col}"],
-                title=f"NOT NULL column {fact.table}.{col} added without a default",
+                title=msg("NOT NULL column {table}.{col} added without a default", table=fact.table, col=col),
                 evidence=[statement_evidence(rev.revision, fact)],
-                impact="The migration fails on any table that has rows (column contains null values).",
-                root_cause="A NOT NULL column needs a value for the existing rows.",
+                impact=msg("The migration fails on any table that has rows (column contains null values)."),
+                root_cause=msg("A NOT NULL column needs a value for the existing rows."),
                 fix_sql="\n".join(fix),
                 verify_sql=_column_verify(fact.table, col),
                 locations=[location(rev.revision, fact)],
@@ -281,12 +282,14 @@ def set_not_null_scan(rev: AnalyzedRevision) -> Iterator[Finding]:
                 continue
             yield set_not_null_scan.finding(
                 objects=[f"{fact.table}.{cmd.name}"],
-                title=f"SET NOT NULL on {fact.table}.{cmd.name} scans the table under ACCESS EXCLUSIVE",
+                title=msg("SET NOT NULL on {table}.{cmd} scans the table under ACCESS EXCLUSIVE",
+                          table=fact.table, cmd=cmd.name),
                 evidence=[statement_evidence(rev.revision, fact),
-                          *([f"a validated CHECK ({cmd.name} IS NOT NULL) exists, but only PostgreSQL 12+ uses it "
-                             f"to skip the scan ({rev.context.version_text})"] if proven else [])],
-                impact="Reads and writes wait while every row is checked for NULL.",
-                root_cause="No validated CHECK (col IS NOT NULL) constraint lets PostgreSQL skip the scan.",
+                          *([msg("a validated CHECK ({cmd} IS NOT NULL) exists, but only PostgreSQL 12+ uses it to "
+                                 "skip the scan ({version_text})",
+                                 cmd=cmd.name, version_text=rev.context.version_text)] if proven else [])],
+                impact=msg("Reads and writes wait while every row is checked for NULL."),
+                root_cause=msg("No validated CHECK (col IS NOT NULL) constraint lets PostgreSQL skip the scan."),
                 fix_sql="\n".join([lock_timeout_prefix(rev.revision).rstrip(),
                                    *not_null_steps(fact.table, cmd.name)]),
                 verify_sql=_column_verify(fact.table, cmd.name),
@@ -361,21 +364,22 @@ def _type_finding(rev: AnalyzedRevision, fact: StatementFacts, cmd: Any) -> Find
         return None
     evidence = [statement_evidence(rev.revision, fact)]
     if old is None:
-        evidence.append("previous type unknown (not created by these migrations): a rewrite is assumed")
+        evidence.append(msg("previous type unknown (not created by these migrations): a rewrite is assumed"))
     else:
-        evidence.append(f"{old} -> {new} is not binary compatible: the table is rewritten")
+        evidence.append(msg("{old} -> {new} is not binary compatible: the table is rewritten", old=old, new=new))
     if old is not None and {old.name, new.name} == {"timestamp", "timestamptz"}:
-        evidence.append("timestamp <-> timestamptz: PostgreSQL 12+ skips the rewrite only when the session "
-                        "TimeZone is UTC; treated as a rewrite")
+        evidence.append(msg("timestamp <-> timestamptz: PostgreSQL 12+ skips the rewrite only when the session "
+                            "TimeZone is UTC; treated as a rewrite"))
     partitioned = fact.table_info is not None and fact.table_info.partitioned
     if partitioned:
-        evidence.append(f"{fact.table} is partitioned: every partition is rewritten")
+        evidence.append(msg("{table} is partitioned: every partition is rewritten", table=fact.table))
     return column_type_rewrite.finding(
         objects=[f"{fact.table}.{cmd.name}"],
-        title=f"Changing the type of {fact.table}.{cmd.name} to {new} rewrites the table",
+        title=msg("Changing the type of {table}.{cmd} to {new} rewrites the table",
+                  table=fact.table, cmd=cmd.name, new=new),
         evidence=evidence,
-        impact="Reads and writes wait while the table and all its indexes are rewritten (ACCESS EXCLUSIVE).",
-        root_cause="The new type has a different on-disk representation, so every row is converted.",
+        impact=msg("Reads and writes wait while the table and all its indexes are rewritten (ACCESS EXCLUSIVE)."),
+        root_cause=msg("The new type has a different on-disk representation, so every row is converted."),
         fix_sql=_type_fix(rev, fact.table, cmd.name, deparse(cmd.def_.typeName),
                           deparse(using) if using is not None else None),
         verify_sql=_column_verify(fact.table, cmd.name),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from dbaudit.findings import Finding, Severity
+from dbaudit.messages import msg
 from dbaudit.migrations.rules.registry import migration_rule
 from dbaudit.migrations.state import AnalyzedRevision
 from dbaudit.model.schema import Location
@@ -44,10 +45,11 @@ def missing_downgrade(rev: AnalyzedRevision) -> Iterator[Finding]:
     if r.irreversible:
         yield missing_downgrade.finding(
             objects=[r.id],
-            title=f"Revision {r.id} is irreversible on purpose (its downgrade() raises)",
-            evidence=[f"{r.path}:{line} ({r.id}): downgrade() raises {r.irreversible}"],
-            impact="Rolling back past this revision needs a new forward migration, written and tested ahead.",
-            root_cause="The author declared the change irreversible; the runbook must say how to undo it.",
+            title=msg("Revision {id} is irreversible on purpose (its downgrade() raises)", id=r.id),
+            evidence=[msg("{path}:{line} ({id}): downgrade() raises {irreversible}",
+                          path=r.path, line=line, id=r.id, irreversible=r.irreversible)],
+            impact=msg("Rolling back past this revision needs a new forward migration, written and tested ahead."),
+            root_cause=msg("The author declared the change irreversible; the runbook must say how to undo it."),
             locations=[Location(r.path, line)],
         )
         return
@@ -56,9 +58,9 @@ def missing_downgrade(rev: AnalyzedRevision) -> Iterator[Finding]:
         what = f"no {r.id}.down.sql next to it"
     yield missing_downgrade.finding(
         objects=[r.id],
-        title=f"Revision {r.id} cannot be rolled back",
-        evidence=[f"{r.path}:{line} ({r.id}) has {what}"],
-        impact="A failed release cannot be undone with the migration tool; rollback is improvised.",
-        root_cause="The revision was written without its inverse.",
+        title=msg("Revision {id} cannot be rolled back", id=r.id),
+        evidence=[msg("{path}:{line} ({id}) has {what}", path=r.path, line=line, id=r.id, what=what)],
+        impact=msg("A failed release cannot be undone with the migration tool; rollback is improvised."),
+        root_cause=msg("The revision was written without its inverse."),
         locations=[Location(r.path, line)],
     )

@@ -8,6 +8,7 @@ from pglast import ast
 from pglast.enums import AlterTableType
 
 from dbaudit.findings import Finding, Severity
+from dbaudit.messages import msg
 from dbaudit.migrations.rules._common import location, statement_evidence, table_sql
 from dbaudit.migrations.rules.registry import migration_rule
 from dbaudit.migrations.sqlfacts import is_concurrent
@@ -75,11 +76,12 @@ def _same_tx_finding(rev: AnalyzedRevision, fact: StatementFacts, added: NotVali
            f"ALTER TABLE {t} VALIDATE CONSTRAINT {ident(added.name)};")
     return validate_in_same_transaction.finding(
         objects=[added.table, f"{added.table.partition('.')[0]}.{added.name}"],
-        title=f"{added.kind.capitalize()} {added.name} is validated in the transaction that added it NOT VALID",
+        title=msg("{capitalize} {added} is validated in the transaction that added it NOT VALID",
+                  capitalize=added.kind.capitalize(), added=added.name),
         evidence=[statement_evidence(rev.revision, fact), where,
-                  f"the ADD's {lock} on {added.table} is held through the validating scan"],
-        impact="The table is blocked for the whole scan, as if NOT VALID had not been used.",
-        root_cause="NOT VALID and VALIDATE must be committed separately for NOT VALID to help.",
+                  msg("the ADD's {lock} on {table} is held through the validating scan", lock=lock, table=added.table)],
+        impact=msg("The table is blocked for the whole scan, as if NOT VALID had not been used."),
+        root_cause=msg("NOT VALID and VALIDATE must be committed separately for NOT VALID to help."),
         fix_sql=fix,
         locations=[location(rev.revision, fact)],
     )
@@ -132,11 +134,11 @@ def enum_value_in_transaction(rev: AnalyzedRevision) -> Iterator[Finding]:
 def _enum_finding(rev: AnalyzedRevision, fact: StatementFacts, value: str, why: str) -> Finding:
     return enum_value_in_transaction.finding(
         objects=[fact.table or rev.revision.id, value],
-        title=f"Enum value {value!r} added inside a transaction fails",
+        title=msg("Enum value {value!r} added inside a transaction fails", value=value),
         evidence=[statement_evidence(rev.revision, fact), why],
-        impact="PostgreSQL rejects the statement: the migration fails and the deploy stops at this revision.",
-        root_cause="ALTER TYPE ... ADD VALUE must commit before the value is usable (and, before 12, outside any "
-                   "transaction).",
+        impact=msg("PostgreSQL rejects the statement: the migration fails and the deploy stops at this revision."),
+        root_cause=msg("ALTER TYPE ... ADD VALUE must commit before the value is usable (and, before 12, outside "
+                       "any transaction)."),
         fix_sql=("-- Alembic: with op.get_context().autocommit_block():\n"
                  f"ALTER TYPE <enum> ADD VALUE IF NOT EXISTS {literal(value)};\n"
                  "-- then, in a later transaction, the statements that use it"),
@@ -204,11 +206,13 @@ def missing_statement_timeout(rev: AnalyzedRevision) -> Iterator[Finding]:
                   if rev.revision.kind == "alembic" else "")
         yield missing_statement_timeout.finding(
             objects=tables,
-            title=f"{what} on {', '.join(tables)} runs without a statement_timeout set by the migration",
+            title=msg("{what} on {tables} runs without a statement_timeout set by the migration",
+                      what=what, tables=', '.join(tables)),
             evidence=[statement_evidence(rev.revision, fact),
-                      f"{what} takes time proportional to the table; no SET statement_timeout before it"],
-            impact="Killed half-way by an inherited short limit (an INVALID index left behind), or unbounded.",
-            root_cause="The migration does not decide how long its long-running statement may run.",
+                      msg("{what} takes time proportional to the table; no SET statement_timeout before it",
+                          what=what)],
+            impact=msg("Killed half-way by an inherited short limit (an INVALID index left behind), or unbounded."),
+            root_cause=msg("The migration does not decide how long its long-running statement may run."),
             fix_sql=prefix + "SET statement_timeout = '30min';  -- sized for this table",
             locations=[location(rev.revision, fact)],
         )

@@ -28,7 +28,7 @@ from dbaudit import progress
 from dbaudit.config import Config, ObjectIgnore
 from dbaudit.errors import UsageError
 from dbaudit.findings import Finding, Note, Severity, sort_findings
-from dbaudit.messages import msg
+from dbaudit.messages import join, msg
 from dbaudit.redact import redact_text
 from dbaudit.rules.registry import REGISTRY, Rule, RuleContext, RuleRegistry
 
@@ -147,11 +147,11 @@ def _skip_note(rule_: Rule, need: str, ctx: RuleContext) -> Note:
     if need == "postgresql":
         why = msg("it is PostgreSQL-only and {source} is {dialect}", source=source.name, dialect=source.dialect)
     elif need == "runtime":
-        why = (msg("no query statistics were read (a live PostgreSQL target with pg_stat_statements, or --stats)"))
+        why = msg("no query statistics were read (a live PostgreSQL target with pg_stat_statements, or --stats)")
     elif need == "app_role":
         why = msg("no application role is configured (app-role, --app-role)")
     elif set(need.split("|")) <= {"code", "models", "statistics", "migrations"}:
-        why = msg("no {split} input was given", split=' or '.join(need.split('|')))
+        why = msg("no {inputs} input was given", inputs=join(msg(" or "), need.split("|")))
     else:
         why = msg("the {kind} source {source} does not provide {need}",
                   kind=source.kind, source=source.name, need=need)

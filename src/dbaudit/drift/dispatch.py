@@ -16,12 +16,14 @@ from typing import Any, Generic, TypeVar
 
 from dbaudit.drift.catalogue import DRIFT_RULES
 from dbaudit.findings import Finding, Severity
+from dbaudit.messages import msg
 from dbaudit.model import Column, Location, SchemaModel, Table
 
 T = TypeVar("T")
 DEFAULT = "default"
 
-_ROLE_WORDS = {"models": "models", "migrations": "migrations head"}
+_ROLE_WORDS = {"models": msg("models"), "migrations": msg("migrations head")}
+_DATABASE = msg("database")
 
 
 @dataclass(frozen=True)
@@ -43,8 +45,8 @@ class Side:
     @property
     def label(self) -> str:
         """``models (app.models:Base)``, ``migrations head (migrations)``, ``database (…/prod)``."""
-        word = _ROLE_WORDS.get(self.role, "database")
-        return f"{word} ({self.model.source.name})" if self.model.source.name else word
+        word = _ROLE_WORDS.get(self.role, _DATABASE)
+        return msg("{word} ({name})", word=word, name=self.model.source.name) if self.model.source.name else word
 
 
 @dataclass(frozen=True)
@@ -172,4 +174,4 @@ def drift_finding(
 
 def at(location: Location | None) -> str:
     """`` at path:line`` for evidence text, or nothing when the source knows no location."""
-    return f" at {location.path}:{location.line}" if location is not None else ""
+    return msg(" at {path}:{line}", path=location.path, line=location.line) if location is not None else ""

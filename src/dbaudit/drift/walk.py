@@ -106,12 +106,12 @@ def _column_only(tables: Pair[Table], column: Column, has: Side, lacks: Side, ru
     needs_value = not column.nullable and column.default is None
     needs_value = needs_value and column.identity is None and column.generated is None
     if has.is_models and not lacks.is_models:
-        severity, impact = Severity.P1, "Every ORM query of this entity selects the column and fails."
+        severity, impact = Severity.P1, msg("Every ORM query of this entity selects the column and fails.")
     elif lacks.is_models and needs_value:
         severity = Severity.P1
         impact = msg("The ORM never writes this NOT NULL column without a default: every ORM insert fails.")
     else:
-        severity, impact = Severity.P2, "The column is not described by the other source."
+        severity, impact = Severity.P2, msg("The column is not described by the other source.")
     return drift_finding(
         rule_id,
         objects=(name,),

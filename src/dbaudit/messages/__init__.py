@@ -58,6 +58,8 @@ class Msg(str):
     def render(self, lang: str) -> str:
         """This text in ``lang``; English when the catalogue has no translation of the template."""
         target = catalogue(lang).get(self.template) if lang != "en" else None
+        if target is None and self.params and _structural(self.template):
+            target = self.template  # "{table}: {reason}": nothing to translate but the parameters
         if target is None:
             return str.__str__(self)
         if not self.params:
@@ -71,8 +73,7 @@ class _Joined(Msg):
     __slots__ = ()
 
     def render(self, lang: str) -> str:
-        sep = self.params["sep"]
-        return str(sep).join(translate(p, lang) for p in self.params["parts"])
+        return translate(self.params["sep"], lang).join(translate(p, lang) for p in self.params["parts"])
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (join, (self.params["sep"], tuple(self.params["parts"])))
@@ -87,7 +88,7 @@ def join(sep: str, parts: Iterable[str]) -> str:
     """``sep.join(parts)`` that stays translatable when some part is a :class:`Msg`."""
     items = tuple(parts)
     text = sep.join(items)
-    if not any(isinstance(p, Msg) for p in items):
+    if not isinstance(sep, Msg) and not any(isinstance(p, Msg) for p in items):
         return text
     return _Joined("", {"sep": sep, "parts": items}, text)
 
@@ -158,6 +159,13 @@ def _comment_matcher(lang: str) -> tuple[re.Pattern[str] | None, list[tuple[str,
     if not alternatives:
         return None, []
     return re.compile("|".join(alternatives)), targets
+
+
+@cache
+def _structural(template: str) -> bool:
+    """A template with no words of its own (``"{label}: {text}"``): it needs no translation."""
+    literal = "".join(text for text, _, _, _ in string.Formatter().parse(template))
+    return not re.search(r"[A-Za-z]", literal)
 
 
 def _is_parametrised(template: str) -> bool:

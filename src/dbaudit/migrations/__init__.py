@@ -172,19 +172,23 @@ def _pending(migrations: MigrationSet, selected: set[str], db: DatabaseFacts) ->
     if migrations.kind != "alembic":
         return selected, None
     if db.applied is None:
-        return selected, f"{db.name}: a model file does not record alembic_version: every revision is linted"
+        return selected, msg("{db}: a model file does not record alembic_version: every revision is linted",
+                             db=db.name)
     if not db.applied:
-        return selected, f"{db.name} has no alembic_version rows: no revision applied, all are linted"
+        return selected, msg("{db} has no alembic_version rows: no revision applied, all are linted", db=db.name)
     unknown = [v for v in db.applied if not _knows(migrations, v)]
     if unknown:
-        return selected, (f"{db.name} is at revision {', '.join(unknown)}, which these migrations do not know: "
-                          "every revision is linted")
+        return selected, (msg("{db} is at revision {unknown}, which these migrations do not know: every revision "
+                              "is linted",
+                              db=db.name, unknown=', '.join(unknown)))
     from dbaudit.migrations.history import applied_revisions  # noqa: PLC0415
 
     applied = applied_revisions(migrations, [migrations.revision(v).id for v in db.applied])
     pending = selected - applied
-    return pending, (f"{db.name} is at {', '.join(db.applied)} ({db.version_table}): {len(applied)} revision(s) "
-                     f"already applied are not linted; {len(pending)} pending revision(s) linted")
+    return pending, (msg("{db} is at {applied} ({version_table}): {n_applied} revision(s) already applied are not "
+                         "linted; {n_pending} pending revision(s) linted",
+                         db=db.name, applied=', '.join(db.applied), version_table=db.version_table,
+                         n_applied=len(applied), n_pending=len(pending)))
 
 
 def _default_functions(migrations: MigrationSet, selected: set[str]) -> set[str]:

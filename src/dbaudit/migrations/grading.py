@@ -23,7 +23,7 @@ from dbaudit.migrations.database import DatabaseFacts, TableSize
 
 MB = 1024 * 1024
 THROUGHPUT = {"scan": 200 * MB, "rewrite": 50 * MB, "index": 50 * MB}
-ASSUMED = "assumed: scan 200 MB/s, rewrite 50 MB/s of table+indexes, index build 50 MB/s"
+ASSUMED = msg("assumed: scan 200 MB/s, rewrite 50 MB/s of table+indexes, index build 50 MB/s")
 # rule -> (kind of work, the lock held meanwhile)
 COSTS: dict[str, tuple[str, str]] = {
     "add-column-rewrite": ("rewrite", "ACCESS EXCLUSIVE"),
@@ -39,7 +39,7 @@ COSTS: dict[str, tuple[str, str]] = {
     "reindex-non-concurrent": ("index", "SHARE (writes blocked)"),
     "not-null-without-default": ("fails", ""),
 }
-_VERB = {"rewrite": "rewrites", "scan": "scans", "index": "builds an index on"}
+_VERB = {"rewrite": msg("rewrites"), "scan": msg("scans"), "index": msg("builds an index on")}
 
 
 def grade(findings: Iterable[Finding], db: DatabaseFacts, created_in_run: dict[str, str]) -> list[Finding]:
@@ -69,18 +69,22 @@ def _graded(f: Finding, db: DatabaseFacts, created: dict[str, str], empty: set[s
         return f
     kind, lock = cost
     if table in created:
-        return _with(f, f"{table} is created by revision {created[table]} of this run: empty when this runs: safe",
-                     Severity.P2, {"table_empty": True}, short="empty when it runs: safe")
+        return _with(f, msg("{table} is created by revision {revision} of this run: empty when this runs: safe",
+                            table=table, revision=created[table]),
+                     Severity.P2, {"table_empty": True}, short=msg("empty when it runs: safe"))
     size = db.size(table)
     if size is None or size.table_bytes is None:
-        return _with(f, f"{table} is not in {db.name}: size unknown, severity kept", f.severity, {})
+        return _with(f, msg("{table} is not in {db}: size unknown, severity kept", table=table, db=db.name),
+                     f.severity, {})
     if table in empty or size.table_bytes == 0 or (size.rows == 0 and not size.exact):
-        return _with(f, f"{table} is empty in {db.name}" + ("" if size.exact else " (as of its last ANALYZE)")
-                     + ": safe", Severity.P2, {"table_empty": True}, short="table is empty: safe")
+        return _with(f, msg("{table} is empty in {db}{analyzed}: safe", table=table, db=db.name,
+                            analyzed="" if size.exact else msg(" (as of its last ANALYZE)")),
+                     Severity.P2, {"table_empty": True}, short=msg("table is empty: safe"))
     if kind == "fails":
-        rows = f"~{_count(size.rows)} rows" if size.rows else _bytes(size.table_bytes)
-        return _with(f, f"{table} holds {rows} in {db.name}: the statement fails there", f.severity,
-                     {"table_bytes": size.table_bytes}, short=f"{rows}: fails")
+        rows = msg("~{count} rows", count=_count(size.rows)) if size.rows else _bytes(size.table_bytes)
+        return _with(f, msg("{table} holds {rows} in {db}: the statement fails there", table=table, rows=rows,
+                            db=db.name), f.severity,
+                     {"table_bytes": size.table_bytes}, short=msg("{rows}: fails", rows=rows))
     return _estimated(f, size, kind, lock, db)
 
 
@@ -93,13 +97,15 @@ def work_estimate(kind: str, table_bytes: int | None, total_bytes: int | None) -
 
 def _estimated(f: Finding, size: TableSize, kind: str, lock: str, db: DatabaseFacts) -> Finding:
     work, seconds = work_estimate(kind, size.table_bytes, size.total_bytes)
-    rows = f", ~{_count(size.rows)} rows" if size.rows else ""
-    line = (f"{_VERB[kind]} {size.table} ({_bytes(work)}{rows} in {db.name}): {_duration(seconds)} under "
-            f"{lock} ({ASSUMED})")
+    rows = msg(", ~{count} rows", count=_count(size.rows)) if size.rows else ""
+    line = msg("{verb} {table} ({size}{rows} in {db}): {duration} under {lock} ({assumed})", verb=_VERB[kind],
+               table=size.table, size=_bytes(work), rows=rows, db=db.name, duration=_duration(seconds),
+               lock=lock, assumed=ASSUMED)
     severity = Severity.P2 if seconds < 1 else Severity.P0 if seconds >= 60 else f.severity
     return _with(f, line, severity, {"estimated_seconds": round(seconds, 1), "table_bytes": work,
                                      "rows_estimate": size.rows},
-                 short=f"{_bytes(work)}{rows}: {_duration(seconds)} under {lock}")
+                 short=msg("{size}{rows}: {duration} under {lock}", size=_bytes(work), rows=rows,
+                           duration=_duration(seconds), lock=lock))
 
 
 def _with(f: Finding, line: str, severity: Severity, data: dict[str, object], *, short: str | None = None) -> Finding:
@@ -129,12 +135,12 @@ def _count(n: int | None) -> str:
 
 def _duration(seconds: float) -> str:
     if seconds < 1:
-        return "under 1 s"
+        return msg("under 1 s")
     if seconds < 120:
         return f"~{seconds:.0f} s"
     if seconds < 7200:
-        return f"~{seconds / 60:.0f} minutes"
-    return f"~{seconds / 3600:.1f} hours"
+        return msg("~{minutes:.0f} minutes", minutes=seconds / 60)
+    return msg("~{hours:.1f} hours", hours=seconds / 3600)
 
 
 __all__ = ["ASSUMED", "COSTS", "THROUGHPUT", "grade", "table_of", "work_estimate"]

@@ -63,7 +63,7 @@ def split_history(
         return kept, []
     revisions = len({rev for rev, _ in history})
     rules = ", ".join(f"{rule} {n}" for rule, n in sorted(Counter(f.rule for _, f in history).items()))
-    scope = "applied" if since is None else "applied (before --since)"
+    scope = msg("applied") if since is None else msg("applied (before --since)")
     message = (msg("{revisions} {scope} revision(s) had {n_history} hazard(s) when they ran ({rules}); run "
                    "`dbaudit lint-migrations {where}` for details",
                    revisions=revisions, scope=scope, n_history=len(history), rules=rules, where=where))

@@ -13,6 +13,8 @@ from typing import Any
 from pglast import ast
 from pglast.enums import AlterTableType, ConstrType, ObjectType
 
+from dbaudit.messages import msg
+
 DEFAULT_SCHEMA = "public"
 
 # Weakest to strongest; the index is the "strength" used to pick the strongest of several.
@@ -26,11 +28,11 @@ BLOCKS: dict[str, str] = {
     "RowShareLock": "EXCLUSIVE and ACCESS EXCLUSIVE locks",
     "RowExclusiveLock": "CREATE INDEX (non-concurrent) and stronger DDL",
     "ShareUpdateExclusiveLock": (
-        "DDL only (other ALTER TABLE, CREATE INDEX CONCURRENTLY, VACUUM); reads and writes go on"),
-    "ShareLock": "writes (INSERT/UPDATE/DELETE) and DDL; reads go on",
-    "ShareRowExclusiveLock": "writes (INSERT/UPDATE/DELETE) and DDL; reads go on",
-    "ExclusiveLock": "writes and SELECT FOR UPDATE/SHARE; plain reads go on",
-    "AccessExclusiveLock": "reads and writes (every SELECT, INSERT, UPDATE, DELETE) and DDL",
+        msg("DDL only (other ALTER TABLE, CREATE INDEX CONCURRENTLY, VACUUM); reads and writes go on")),
+    msg("ShareLock"): "writes (INSERT/UPDATE/DELETE) and DDL; reads go on",
+    msg("ShareRowExclusiveLock"): "writes (INSERT/UPDATE/DELETE) and DDL; reads go on",
+    msg("ExclusiveLock"): "writes and SELECT FOR UPDATE/SHARE; plain reads go on",
+    msg("AccessExclusiveLock"): "reads and writes (every SELECT, INSERT, UPDATE, DELETE) and DDL",
 }
 WRITE_BLOCKING = LOCK_MODES.index("ShareLock")
 

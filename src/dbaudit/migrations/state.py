@@ -17,6 +17,7 @@ from typing import Any
 from pglast import ast
 from pglast.enums import AlterTableType, ConstrType, NullTestType, ObjectType, ReindexObjectType, VariableSetKind
 
+from dbaudit.messages import msg
 from dbaudit.migrations.parse.statements import Statement
 from dbaudit.migrations.source import MigrationSet, Revision
 from dbaudit.migrations.sqlfacts import (
@@ -59,7 +60,8 @@ class LintContext:
     @property
     def version_text(self) -> str:
         if self.target_version is None:
-            return f"PostgreSQL {DEFAULT_TARGET_VERSION}+ assumed (no --target-version)"
+            return msg("PostgreSQL {default_target_version}+ assumed (no --target-version)",
+                       default_target_version=DEFAULT_TARGET_VERSION)
         return f"PostgreSQL {self.target_version}"
 
 

@@ -101,7 +101,7 @@ class TraceEntry:
     @property
     def blocks(self) -> str:
         mode = self.strongest
-        return BLOCKS.get(mode, mode) if mode else "nothing (no lock on an existing table)"
+        return BLOCKS.get(mode, mode) if mode else msg("nothing (no lock on an existing table)")
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -331,10 +331,12 @@ def uncovered(trace_findings: Iterable[Finding], static: Iterable[Finding]) -> l
 
 def _trace_line(e: TraceEntry) -> str:
     if e.error:
-        return f"trace: statement failed on the scratch database: {e.error}"
-    locks = describe_locks(e.locks) or "no lock on existing tables"
+        return msg("trace: statement failed on the scratch database: {error}", error=e.error)
+    locks = describe_locks(e.locks) or msg("no lock on existing tables")
     rewrite = _rewrite_text(e.rewritten)
-    return f"trace: {locks}; rewrite: {rewrite}; {e.duration_ms:.1f} ms" + ("" if e.observed else " (documented lock)")
+    return msg("trace: {locks}; rewrite: {rewrite}; {duration_ms:.1f} ms{value}",
+               locks=locks, rewrite=rewrite, duration_ms=e.duration_ms,
+               value="" if e.observed else msg(" (documented lock)"))
 
 
 def _rewrite_text(rewritten: tuple[str, ...]) -> str:
@@ -418,7 +420,7 @@ def _insert(conn: psycopg.Connection[Any], table: str, cols: list[tuple[Any, ...
             expr = sample_value(fmt, typtype, category, typname, typmod=typmod, typid=typid)
         if expr is None:
             if notnull:
-                return f"no sample value for type {fmt}"
+                return msg("no sample value for type {fmt}", fmt=fmt)
             continue
         names.append(ident(name))
         values.append(expr)

@@ -17,6 +17,7 @@ from typing import Any
 
 from dbaudit.calibrate import table_size
 from dbaudit.findings import Finding, Note, Severity
+from dbaudit.messages import Msg, msg
 from dbaudit.model.locate import object_locations, object_owners, owning_tables
 from dbaudit.model.schema import (
     POSTGRES_CAPABILITIES,
@@ -369,18 +370,22 @@ def fold_notes(notes: Iterable[Note]) -> tuple[Note, ...]:
     """Skip notes grouped by reason (``skipped (no code input was given): a, b``), others as they are."""
     out: list[Note] = []
     by_reason: dict[str, list[str]] = {}
+    reasons: dict[str, str] = {}
     for note in notes:
         match = _SKIPPED.match(note.message)
         if match is None:
             out.append(note)
             continue
+        # the reason as the engine wrote it (a message), for the report's language
+        why = note.message.params.get("why", match["why"]) if isinstance(note.message, Msg) else match["why"]
         if match["why"] not in by_reason:
             by_reason[match["why"]] = []
+            reasons[match["why"]] = why
             out.append(Note(match["why"]))  # placeholder keeps the first occurrence's position
         by_reason[match["why"]].append(match["rule"])
     return tuple(
-        Note(f"skipped ({n.message}): {', '.join(by_reason[n.message])}") if n.message in by_reason
-        and n.rule is None else n
+        Note(msg("skipped ({why}): {rules}", why=reasons[n.message], rules=", ".join(by_reason[n.message])))
+        if n.message in by_reason and n.rule is None else n
         for n in out
     )
 

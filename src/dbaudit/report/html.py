@@ -37,6 +37,7 @@ from dbaudit.report.schema_view import (
     stats_payload,
     view_texts,
 )
+from dbaudit.report.translate import FILTERS
 from dbaudit.report.writing import say, shown_evidence
 
 ELK_VERSION = "0.12.1"
@@ -58,6 +59,7 @@ def environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
     )
     env.filters["evidence"] = shown_evidence
+    env.filters.update(FILTERS)
     return env
 
 

@@ -1,8 +1,9 @@
 """The audit report as Markdown, laid out like the expert report in ``seeds/`` (sections I-V, A-B).
 
 A pure function of the view model: ``render_markdown(context, lang="zh")``. Fixed text comes from
-:mod:`dbaudit.report.i18n`; everything a rule wrote is inserted verbatim, escaped only where Markdown
-would misread it (backticks in inline code, pipes in table cells, fences inside SQL).
+:mod:`dbaudit.report.i18n`; what a rule wrote goes through the message catalogue of ``lang``
+(:mod:`dbaudit.messages`) and is escaped only where Markdown would misread it (backticks in inline
+code, pipes in table cells, fences inside SQL).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import jinja2
 
 from dbaudit.report.context import ReportContext
 from dbaudit.report.i18n import texts
+from dbaudit.report.translate import FILTERS
 from dbaudit.report.writing import say, shown_evidence
 
 _BACKTICKS = re.compile(r"`+")
@@ -56,15 +58,16 @@ def environment() -> jinja2.Environment:
         keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined,
     )
-    env.filters.update(code=code, cell=cell, line=line, fenced=fenced, evidence=shown_evidence)
+    env.filters.update(code=code, cell=cell, line=line, fenced=fenced, evidence=shown_evidence, **FILTERS)
     return env
 
 
 def render_markdown(context: ReportContext, lang: str = "en") -> str:
     """The whole report as Markdown text."""
     t = texts(lang)
-    text = environment().get_template("report.md.j2").render(
-        c=context, t=t, w=context.writing(lang), say=lambda key, **values: say(lang, key, **values))
+    template = environment().get_template("report.md.j2")
+    text = template.render(
+        c=context, t=t, w=context.writing(lang), lang=lang, say=lambda key, **values: say(lang, key, **values))
     # Templates leave blank-line runs where optional parts are empty; one blank line is enough.
     return re.sub(r"\n{3,}", "\n\n", text)
 

@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from dbaudit.findings import Finding, Severity
+from dbaudit.messages import translate
 from dbaudit.report.phrases import phrase
+from dbaudit.report.translate import rule_title as translated_title
 from dbaudit.rules.families import FAMILY_ORDER, profile
 
 if TYPE_CHECKING:
@@ -89,8 +91,8 @@ def has(lang: str, key: str) -> bool:
 
 
 def rule_title(ng: NumberedGroup, lang: str) -> str:
-    """The lead rule's title in ``lang`` (``rule.<id>.title``), else its English title."""
-    return (phrase(lang, f"rule.{ng.rule.id}.title") or ng.rule.title).rstrip(".")
+    """The lead rule's title in ``lang`` (``rule.<id>.title``, else the message catalogue's)."""
+    return (phrase(lang, f"rule.{ng.rule.id}.title") or translated_title(ng.rule.title, lang)).rstrip(".")
 
 
 def short(obj: str) -> str:
@@ -121,15 +123,19 @@ def _template(ng: NumberedGroup, kind: str, lang: str) -> str | None:
 
 
 def heading(ng: NumberedGroup, lang: str) -> str:
-    """The finding's heading: the rule's own title for one object, the group's for several."""
-    if len(ng.group.rows) == 1 and lang == "en":
-        return ng.group.lead.finding.title
+    """The finding's heading: the finding's own title for one object (the group's when the title has
+    no translation), the group's for several."""
+    if len(ng.group.rows) == 1:
+        title = ng.group.lead.finding.title
+        translated = translate(title, lang)
+        if lang == "en" or translated != title:
+            return translated
     key = f"heading.{ng.group.key}"
     if has(lang, key):
         text = say(lang, key)
         return text if len(ng.group.rows) == 1 else f"{text} ({len(ng.group.rows)})"
     if len(ng.group.rows) == 1:
-        return ng.group.lead.finding.title
+        return translate(ng.group.lead.finding.title, lang)
     return say(lang, "fallback.heading", title=rule_title(ng, lang), n=len(ng.group.rows))
 
 
@@ -289,7 +295,7 @@ def compat(groups: Sequence[NumberedGroup], lang: str, fallback: dict[str, str])
             location = f"{f.locations[0].path}:{f.locations[0].line}" if f.locations else entry.object
             rec_key = next((k for k in (f"compat.rec.{entry.rule}", f"compat.rec.{kind}") if has(lang, k)), None)
             rows.append(CompatRow(
-                location=location, type=say(lang, f"compat.{kind}"), description=f.title,
+                location=location, type=say(lang, f"compat.{kind}"), description=translate(f.title, lang),
                 recommendation=say(lang, rec_key) if rec_key else fallback.get(entry.rule, ""),
                 number=ng.number, severity=ng.group.severity.name,
             ))

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dbaudit.findings import Severity
+from dbaudit.messages import msg
 from dbaudit.model.schema import Column, ForeignKey, SchemaModel, Table
 from dbaudit.rules import integrity
 from dbaudit.rules.registry import RuleContext
@@ -80,7 +81,9 @@ def _from_models(ctx: RuleContext, table: Table, column: Column) -> Inference | 
         return None
     where = f" ({fk.location.path}:{fk.location.line})" if fk.location else ""
     return Inference(parent, key, (
-        f"the ORM models declare {fk.name or 'a foreign key'} {column.name} -> {fk.ref_qualified}({key.name}){where}",
+        msg("the ORM models declare {value} {column} -> {ref_qualified}({key}){where}",
+            value=fk.name or 'a foreign key', column=column.name, ref_qualified=fk.ref_qualified, key=key.name,
+            where=where),
     ))
 
 
@@ -125,9 +128,12 @@ def _from_siblings(model: SchemaModel, table: Table, column: Column) -> Inferenc
     shown = ", ".join(f"{t.qualified_name}.{column.name}" for t, _ in siblings[:5])
     more = f" and {len(siblings) - 5} more" if len(siblings) > 5 else ""
     return Inference(parent, key, (
-        f"{column.name} does not name a table; inferred from the schema: {len(siblings)} other table(s)' "
-        f"{column.name} reference {parent.qualified_name}({key.name}): {shown}{more}",
-        f"{without} table(s) (this one included) have a {column.name} without a foreign key",
+        msg("{column} does not name a table; inferred from the schema: {n_siblings} other table(s)' {column} "
+            "reference {parent}({key}): {shown}{more}",
+            column=column.name, n_siblings=len(siblings), parent=parent.qualified_name, key=key.name, shown=shown,
+            more=more),
+        msg("{without} table(s) (this one included) have a {column} without a foreign key",
+            without=without, column=column.name),
     ), Severity.P2)
 
 
@@ -153,7 +159,8 @@ def _from_suffix(model: SchemaModel, table: Table, column: Column) -> Inference 
         if key is None or not _referenced(model, pool[0]):
             continue
         return Inference(pool[0], key, (
-            f"{name} does not name a table; inferred from the name: it ends in {stem}_id after the role "
-            f"prefix {'_'.join(prefix)}_, and {pool[0].qualified_name}.id ({key.type.sql}) is its key",
+            msg("{name} does not name a table; inferred from the name: it ends in {stem}_id after the role prefix "
+                "{prefix}_, and {pool}.id ({key_type}) is its key",
+                name=name, stem=stem, prefix='_'.join(prefix), pool=pool[0].qualified_name, key_type=key.type.sql),
         ), Severity.P2)
     return None

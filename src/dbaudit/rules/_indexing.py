@@ -14,6 +14,7 @@ from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from dbaudit.findings import Finding
+from dbaudit.messages import msg
 from dbaudit.model.schema import Index, IndexElement, SchemaModel, Table, TableKind
 from dbaudit.rules.registry import RuleContext
 from dbaudit.sqltext import ident, qualified, qualified_text, strip_outer_parens
@@ -184,20 +185,22 @@ def skip_reason(index: Index, columns: Iterable[str]) -> str | None:
     n = len(wanted)
     lead = index.elements[:n]
     if len(lead) < n:
-        return "has fewer keys than the foreign key has columns"
+        return msg("has fewer keys than the foreign key has columns")
     if any(e.column is None for e in lead):
-        return "a leading key is an expression, which a lookup by the column value cannot use"
+        return msg("a leading key is an expression, which a lookup by the column value cannot use")
     if {e.column for e in lead} != wanted:
-        return "its leading keys are other columns"
+        return msg("its leading keys are other columns")
     if not index.valid:
-        return "it is invalid (pg_index.indisvalid = false): the planner never uses it"
+        return msg("it is invalid (pg_index.indisvalid = false): the planner never uses it")
     if index.method != "btree":
-        return f"it is a {index.method} index; a btree serves the referential checks and ordered joins"
+        return msg("it is a {method} index; a btree serves the referential checks and ordered joins",
+                   method=index.method)
     if index.predicate is not None:
         allowed = not_null_columns(index.predicate)
         if allowed is None or not allowed <= wanted:
-            return (f"it is partial (WHERE {normalize_predicate(index.predicate)}): the lookups of the "
-                    "referential check by the key value do not imply that predicate")
+            return (msg("it is partial (WHERE {normalize_predicate}): the lookups of the referential check by the "
+                        "key value do not imply that predicate",
+                        normalize_predicate=normalize_predicate(index.predicate)))
     return None
 
 

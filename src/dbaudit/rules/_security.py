@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import cache
 
+from dbaudit.messages import msg
 from dbaudit.model.schema import PUBLIC_GRANTEE, WRITE_PRIVILEGES, Grant, Policy, SchemaModel, Table, TableKind
 
 # Column names that name a tenant in multi-tenant schemas (used when no policy names one).
@@ -30,7 +31,8 @@ def bypasses_rls(model: SchemaModel, role: str, table: Table) -> str | None:
         return f"{role} has BYPASSRLS"
     if not table.rls_forced and acts_as_owner(model, role, table.owner):
         return f"{role} owns {table.qualified_name}" if role == table.owner else (
-            f"{role} is a member of {table.owner}, which owns {table.qualified_name}")
+            msg("{role} is a member of {owner}, which owns {table}",
+                role=role, owner=table.owner, table=table.qualified_name))
     return None
 
 

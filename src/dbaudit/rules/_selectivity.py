@@ -50,7 +50,8 @@ def low_selectivity(table: Table, index: Index) -> LowSelectivity | None:
     if name is None or column is None:
         return None
     if column.type.name in BOOLEAN_TYPES and not column.type.array_dims:
-        return LowSelectivity(name, (f"{table.qualified_name}.{name} is boolean (2 values)",), False)
+        return LowSelectivity(name, (msg("{table}.{name} is boolean (2 values)",
+                                         table=table.qualified_name, name=name),), False)
     return _from_statistics(table, index, name)
 
 

@@ -34,7 +34,8 @@ def growth_text(growth: SequenceGrowth) -> str:
         return f"growth unknown ({growth.basis or 'no dated rows to measure it'})"
     days = growth.days_left
     left = f"{days:,.0f} days left" if days is not None else "not advancing"
-    return f"~{growth.per_day:,.0f} ids/day ({growth.basis}): {left} at this rate (forecast)"
+    return msg("~{per_day:,.0f} ids/day ({basis}): {left} at this rate (forecast)",
+               per_day=growth.per_day, basis=growth.basis, left=left)
 
 
 def _owner_object(model: SchemaModel, sequence: str) -> str:

@@ -49,7 +49,7 @@ def ephemeral_encryption_key(ctx: RuleContext) -> Iterator[Finding]:
     - https://cryptography.io/en/latest/fernet/#cryptography.fernet.MultiFernet
     """
     for key in code_facts(ctx.inputs).ephemeral_keys:
-        setting = key.setting or "the encryption key setting"
+        setting = key.setting or msg("the encryption key setting")
         where = f"{key.location.path}:{key.location.line}" if key.location else "application code"
         yield ephemeral_encryption_key.finding(
             objects=[setting],
@@ -97,7 +97,7 @@ def credentials_in_config(ctx: RuleContext) -> Iterator[Finding]:
     """
     for item in code_facts(ctx.inputs).credentials:
         where = f"{item.location.path}:{item.location.line}" if item.location else "configuration"
-        what = "a connection URL with a password" if item.kind == "url-password" else "a literal secret"
+        what = msg("a connection URL with a password") if item.kind == "url-password" else "a literal secret"
         yield credentials_in_config.finding(
             objects=[where],
             title=msg("{what} in {where}", what=what, where=where),

@@ -256,7 +256,7 @@ def duplicate_index(ctx: RuleContext) -> Iterator[Finding]:
     `low-selectivity-index` or `unused-index`.
     """
     yield from _plan_findings(
-        ctx, DUPLICATE, _duplicate_finding, ("duplicates", "duplicate another index of their partition")
+        ctx, DUPLICATE, _duplicate_finding, (msg("duplicates"), msg("duplicate another index of their partition"))
     )
 
 
@@ -376,14 +376,15 @@ def redundant_index(ctx: RuleContext) -> Iterator[Finding]:
     Of a chain `(a)`, `(a, b)`, `(a, b, c)` the first two are reported and the widest is kept.
     """
     yield from _plan_findings(
-        ctx, REDUNDANT, _redundant_finding, ("is covered by", "are covered by a wider index of their partition")
+        ctx, REDUNDANT, _redundant_finding,
+        (msg("is covered by"), msg("are covered by a wider index of their partition"))
     )
 
 
 def _redundant_finding(table: Table, drop: PlannedDrop) -> Finding:
     index, wider = drop.index, drop.keep
     equal_keys = len(index.elements) == len(wider.elements)
-    relation = "has the keys of" if equal_keys else "is a leading prefix of"
+    relation = msg("has the keys of") if equal_keys else msg("is a leading prefix of")
     evidence = [_describe(index), _describe(wider)]
     if equal_keys:
         evidence.append(
@@ -434,7 +435,7 @@ def index_duplicates_constraint(ctx: RuleContext) -> Iterator[Finding]:
     """
     yield from _plan_findings(
         ctx, CONSTRAINT_DUPLICATE, _constraint_dup_finding,
-        ("duplicates constraint index", "duplicate a constraint's index of their partition"),
+        (msg("duplicates constraint index"), msg("duplicate a constraint's index of their partition")),
     )
 
 
@@ -536,7 +537,7 @@ def _low_selectivity_finding(table: Table, index: Index, found: LowSelectivity) 
         )
         + "\n"
     )
-    kind = "boolean column" if not found.from_statistics else "low-selectivity column"
+    kind = msg("boolean column") if not found.from_statistics else "low-selectivity column"
     return low_selectivity_index.finding(
         objects=[_ix_object(table, index), f"{table.qualified_name}.{column}"],
         title=msg("Index {schema}.{index} is on {kind} {column}",
@@ -685,7 +686,7 @@ def unused_index(ctx: RuleContext) -> Iterator[Finding]:
     source = ctx.model.source
     age = source.statistics_age_days
     if age is None or age < minimum:
-        covered = "an unknown time" if age is None else _duration(age)
+        covered = msg("an unknown time") if age is None else _duration(age)
         ctx.note("unused-index", msg("unused-index: {n_candidates} index(es) show idx_scan = 0, but the statistics "
                                      "cover {covered} (minimum {minimum:g} days, rule option min-statistics-days): "
                                      "too short to call an index unused; not reported",

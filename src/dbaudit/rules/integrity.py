@@ -410,11 +410,11 @@ def history_reason(model: SchemaModel, table: Table) -> str | None:
     None: its name (``*_log``, ``*_history``, ``*_versions``, ``*_events``), its comment, or a
     trigger function that writes into it."""
     if table.name.endswith(_HISTORY_SUFFIXES) or f"_{table.name}" in _HISTORY_SUFFIXES:
-        return f"its name ({table.name}) marks a history/log table"
+        return msg("its name ({table}) marks a history/log table", table=table.name)
     if table.comment and _HISTORY_COMMENT.search(table.comment):
-        return f"its comment says so: {table.comment!r}"
+        return msg("its comment says so: {comment!r}", comment=table.comment)
     if table.qualified_name in _trigger_targets(model):
-        return "a trigger function writes into it"
+        return msg("a trigger function writes into it")
     return None
 
 
@@ -797,8 +797,8 @@ def _redundant_finding(
         statements += fk_statements(ctx.model, table, generated_name(table.name, f"{key}_{column}_fkey"),
                                     columns=(key, column), ref=parent, ref_columns=(ref_key, parent_column),
                                     on_delete=on_delete)
-    triggers = "triggers unknown for this source" if not ctx.model.has("triggers") else (
-        f"no row trigger on {table.qualified_name} maintains {column}")
+    triggers = msg("triggers unknown for this source") if not ctx.model.has("triggers") else (
+        msg("no row trigger on {table} maintains {column}", table=table.qualified_name, column=column))
     return redundant_column_without_consistency.finding(
         objects=[col_obj(table, column)],
         title=msg("{column} duplicates {parent_column} reachable through {key}, unenforced",
@@ -1253,7 +1253,7 @@ def column_domains(model: SchemaModel, table: Table) -> dict[str, tuple[tuple[st
     for check in table.checks:
         restricted = allowed_values(check.expression)
         # a CHECK over several columns cannot be rewritten for one of them
-        kind = "check" if len(restricted) == 1 else "multi-column check"
+        kind = msg("check") if len(restricted) == 1 else "multi-column check"
         for name, values in restricted.items():
             if table.column(name) is not None:
                 out[name] = (values, kind, check.name)
@@ -1357,7 +1357,7 @@ def _drift_findings(
     rejected = sorted(v for v in used if v not in values)
     unused = sorted(v for v in values if v not in used)
     obj = col_obj(table, column)
-    db_text = f"the database {kind} {owner} allows {', '.join(values)}"
+    db_text = msg("the database {kind} {owner} allows {values}", kind=kind, owner=owner, values=', '.join(values))
     if rejected:
         yield check_values_drift.finding(
             objects=[obj],

@@ -50,11 +50,12 @@ def fact_reason(table: Table) -> str | None:
         time_keys = [c for c in table.partitioning.columns
                      if (col := table.column(c)) is not None and col.type.name in _TIME_TYPES]
         if time_keys:
-            return f"it is partitioned by {table.partitioning.key}, a time column: rows are time-series facts"
+            return msg("it is partitioned by {key}, a time column: rows are time-series facts",
+                       key=table.partitioning.key)
     if table.name.endswith(FACT_SUFFIXES):
         stamp = next((c.name for c in table.columns if c.name.startswith(_TIME_PREFIXES)), None)
         if stamp is not None:
-            return f"its name marks it as history and {stamp} records when each fact was captured"
+            return msg("its name marks it as history and {stamp} records when each fact was captured", stamp=stamp)
     return None
 
 
@@ -500,7 +501,7 @@ def updated_at_not_maintained(ctx: RuleContext) -> Iterator[Finding]:
 
 
 def _unknown_note(columns: list[str], kind: str | None) -> str:
-    where = {"django": "a Django schema (django_migrations): auto_now=True on the model field would keep "
+    where = {msg("django"): "a Django schema (django_migrations): auto_now=True on the model field would keep "
                        "them current"}.get(kind or "", "the application's ORM may keep them current")
     shown = ", ".join(columns[:5]) + (f" and {len(columns) - 5} more" if len(columns) > 5 else "")
     return (f"updated-at-not-maintained: unknown for {len(columns)} column(s) without an update trigger "
@@ -635,8 +636,9 @@ def _risky_hops(model: SchemaModel, graph: CascadeGraph, root: str, referenced_b
             continue
         others = sorted(referenced_by.get(child, set()) - {root, child})
         if others:
-            out.append((child, f"business table referenced by {', '.join(others[:3])}"
-                               + (f" and {len(others) - 3} more" if len(others) > 3 else "")))
+            out.append((child, msg("business table referenced by {others}{value}",
+                                   others=', '.join(others[:3]),
+                                   value=f" and {len(others) - 3} more" if len(others) > 3 else "")))
     return out
 
 

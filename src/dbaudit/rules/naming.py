@@ -178,7 +178,7 @@ def _sequence_finding(
             statements.append(f"ALTER SEQUENCE {qualified(seq.schema, seq.name)} RENAME TO {ident(expected)};")
         else:
             evidence.append(msg("{expected} is already taken", expected=rel_obj(seq.schema, expected)))
-    problem = " and ".join(p for p, bad in (("is misnamed", misnamed), ("is not owned by it", not owned)) if bad)
+    problem = msg(" and ").join(p for p, bad in (("is misnamed", misnamed), ("is not owned by it", not owned)) if bad)
     return sequence_name_mismatch.finding(
         objects=[rel_obj(seq.schema, seq.name)],
         title=msg("sequence {seq} behind {column} {problem}",

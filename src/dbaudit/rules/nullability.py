@@ -41,14 +41,15 @@ def _optional_by_design(table: Table, fk: ForeignKey, column: str) -> str | None
             return f"CHECK {check.name} constrains it ({check.expression})"
     for index in table.indexes:
         if mentions(index.predicate, column):
-            return f"index {index.name} has the predicate {index.predicate}"
+            return msg("index {index} has the predicate {predicate}", index=index.name, predicate=index.predicate)
     for other in table.foreign_keys:
         if other is fk or len(other.columns) != 1 or other.ref_qualified == fk.ref_qualified:
             continue
         other_col = table.column(other.columns[0])
         if other_col is not None and other_col.nullable and other.on_delete is ReferentialAction.CASCADE:
-            return (f"{other.columns[0]} is another nullable ON DELETE CASCADE key (to {other.ref_qualified}):"
-                    " each row belongs to one of several parents")
+            return (msg("{columns} is another nullable ON DELETE CASCADE key (to {ref_qualified}): each row "
+                        "belongs to one of several parents",
+                        columns=other.columns[0], ref_qualified=other.ref_qualified))
     return None
 
 

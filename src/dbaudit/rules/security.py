@@ -118,15 +118,15 @@ def _owner_writes(model: SchemaModel, table: Table, app_role: str | None) -> lis
     if app_role is not None:
         if not acts_as_owner(model, app_role, table.owner):
             return None
-        how = "is" if app_role == table.owner else f"is a member of {table.owner}, i.e. acts as"
-        return [f"the application role {app_role} {how} the owner"]
+        how = msg("is") if app_role == table.owner else msg("is a member of {owner}, i.e. acts as", owner=table.owner)
+        return [msg("the application role {app_role} {how} the owner", app_role=app_role, how=how)]
     logins = login_owners(model, table.owner)
     if not logins or writers(table):
         return None
     return [
-        f"login role(s) acting as the owner: {_listed(logins)}",
-        "no other role has INSERT/UPDATE/DELETE on the table: its writes come from the owner "
-        "(inferred; set app-role to name the application's role)",
+        msg("login role(s) acting as the owner: {listed}", listed=_listed(logins)),
+        msg("no other role has INSERT/UPDATE/DELETE on the table: its writes come from the owner (inferred; set "
+            "app-role to name the application's role)"),
     ]
 
 
@@ -593,9 +593,10 @@ def md5_password(ctx: RuleContext) -> Iterator[Finding]:
         if session.md5_roles is None:
             ctx.note("md5-password", msg("md5-password: whether stored passwords are MD5 hashes is unknown: {role} "
                                          "may not read pg_authid (superusers only); new passwords use {value}",
-                                         role=session.role, value=session.password_encryption or msg("an unknown method")))
+                                         role=session.role,
+                                         value=session.password_encryption or msg("an unknown method")))
         return
-    evidence = [msg("password_encryption = {value}", value=session.password_encryption or 'unknown')]
+    evidence = [msg("password_encryption = {value}", value=session.password_encryption or msg("unknown"))]
     if session.md5_roles is None:
         evidence.append(msg("stored passwords: unknown (pg_authid is readable by superusers only)"))
     elif roles:

@@ -95,19 +95,19 @@ def secret_kind(model: SchemaModel, table: Table, column: Column, *, coded: bool
     name = column.name
     kind = framework(model)
     if coded:
-        return "ciphertext", "the code scan shows the application encrypting it"
+        return msg("ciphertext"), "the code scan shows the application encrypting it"
     if _ONE_WAY.search(name):
-        return "hash", f"its name ({name}) marks a one-way hash"
+        return msg("hash"), f"its name ({name}) marks a one-way hash"
     if kind == "rails" and name == "encrypted_password":
-        return "hash", "Devise's encrypted_password in a Rails schema holds a bcrypt hash"
+        return msg("hash"), "Devise's encrypted_password in a Rails schema holds a bcrypt hash"
     if kind == "django" and table.name == "auth_user" and name == "password":
-        return "hash", "Django's auth_user.password holds a password hasher's string (e.g. pbkdf2_sha256$...)"
+        return msg("hash"), "Django's auth_user.password holds a password hasher's string (e.g. pbkdf2_sha256$...)"
     if _CIPHERTEXT.search(name):
-        return "ciphertext", f"its name ({name}) says it is encrypted"
+        return msg("ciphertext"), f"its name ({name}) says it is encrypted"
     if _SECRET_TABLE.search(table.name):
-        return "ciphertext", (f"{table.qualified_name} stores credentials for other systems: a secret used "
+        return msg("ciphertext"), (f"{table.qualified_name} stores credentials for other systems: a secret used "
                               "to connect must be decrypted, so it is reversible ciphertext")
-    return "unknown", "nothing says whether it holds a one-way hash, ciphertext or plain text"
+    return msg("unknown"), "nothing says whether it holds a one-way hash, ciphertext or plain text"
 
 
 @rule("secret-in-bounded-varchar", category=CATEGORY, severity=Severity.P1, fix="always")

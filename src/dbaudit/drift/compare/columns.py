@@ -20,7 +20,8 @@ def _name(pair: ColumnPair) -> str:
 
 def _evidence(pair: ColumnPair, fact: str) -> tuple[str, ...]:
     return tuple(
-        f"{side.label}: {column.name} {fact_of(column, fact)}{at(column.location)}"
+        msg("{label}: {column} {fact}{at}", label=side.label, column=column.name, fact=fact_of(column, fact),
+            at=at(column.location))
         for side, column, _table in pair.both()
     )
 
@@ -30,7 +31,7 @@ def fact_of(column: Column, fact: str) -> str:
         return column.type.sql
     if fact == "nullable":
         return "NULL" if column.nullable else "NOT NULL"
-    return f"DEFAULT {column.default}" if column.default is not None else "no server default"
+    return f"DEFAULT {column.default}" if column.default is not None else msg("no server default")
 
 
 def _locations(pair: ColumnPair) -> tuple[Column, ...]:
@@ -110,10 +111,10 @@ def nullable_mismatch(pair: ColumnPair) -> Iterator[Finding]:
 
 def _nullable_impact(strict: Side, loose: Side) -> str:
     if strict.is_models:
-        return "The code assumes a value is always present, but the database accepts NULL: reads can fail."
+        return msg("The code assumes a value is always present, but the database accepts NULL: reads can fail.")
     if loose.is_models:
-        return "The models allow None, but the database rejects NULL: such a flush fails."
-    return "Writes valid on one database fail on the other."
+        return msg("The models allow None, but the database rejects NULL: such a flush fails.")
+    return msg("Writes valid on one database fail on the other.")
 
 
 def _set_not_null_sql(table_name: str, column: str) -> str:

@@ -92,7 +92,7 @@ def _finding(pair: TablePair, has: Side, lacks: Side, lacks_table: Table, item: 
             msg("{label}: {kind} {item} {shape}{at}",
                 label=has.label, kind=item.kind, item=item.name, shape=shape, at=at(item.location)),
             msg("{label}: no {value}index or constraint with the same keys{value2} on {table_name}",
-                label=lacks.label, value='unique ' if item.key.unique else '',
+                label=lacks.label, value=msg("unique ") if item.key.unique else "",
                 value2=msg(" and predicate") if item.key.predicate else "", table_name=pair.table_name),
         ),
         impact=(

@@ -22,8 +22,8 @@ def _is_partitioned(side: Side, table: Table) -> bool:
 def _pk_text(table: Table) -> str:
     pk = table.primary_key
     if pk is None:
-        return "no primary key"
-    return f"PRIMARY KEY ({', '.join(pk.columns)}) as {pk.name}"
+        return msg("no primary key")
+    return msg("PRIMARY KEY ({columns}) as {name}", columns=", ".join(pk.columns), name=pk.name)
 
 
 # --- primary key -----------------------------------------------------------------------------------
@@ -85,17 +85,14 @@ def _pk_location(table: Table) -> Location | None:
 def _pk_impact(narrow: Side, columns: tuple[str, ...], partitioned: bool) -> str:
     key = ", ".join(columns)
     if narrow.is_models and partitioned:
-        return (
-            f"The ORM identity map keys rows by ({key}) alone, but on a partitioned table the database only "
-            f"guarantees uniqueness together with the partition key: rows in different partitions can share "
-            f"({key}), so Session.get(), merge() and relationship loads return or overwrite the wrong row."
-        )
+        return msg("The ORM identity map keys rows by ({key}) alone, but on a partitioned table the database only "
+                   "guarantees uniqueness together with the partition key: rows in different partitions can share "
+                   "({key}), so Session.get(), merge() and relationship loads return or overwrite the wrong row.",
+                   key=key)
     if narrow.is_models:
-        return (
-            f"The ORM identifies rows by ({key}); rows the database considers distinct collide in the "
-            "session."
-        )
-    return "The sources disagree on what identifies a row; upserts and identity lookups behave differently."
+        return msg("The ORM identifies rows by ({key}); rows the database considers distinct collide in the session.",
+                   key=key)
+    return msg("The sources disagree on what identifies a row; upserts and identity lookups behave differently.")
 
 
 def _duplicates_sql(table_name: str, columns: tuple[str, ...]) -> str:
@@ -183,10 +180,9 @@ def _fk_finding(pair: TablePair, fk: ForeignKey, has: Side, lacks: Side, lacking
     rule_id = "fk-only-in-models" if has.is_models else "fk-only-in-database"
     objects = tuple(f"{pair.table_name}.{c}" for c in fk.columns)
     others = [f"{other.name} ({', '.join(other.columns)})" for other in lacking_table.foreign_keys]
-    lacking_text = (
-        f"{lacks.label}: no foreign key on ({', '.join(fk.columns)})"
-        + (f"; its foreign keys are {', '.join(others)}" if others else "")
-    )
+    lacking_text = msg("{label}: no foreign key on ({columns}){others}", label=lacks.label,
+                       columns=", ".join(fk.columns),
+                       others=msg("; its foreign keys are {names}", names=", ".join(others)) if others else "")
     partitioned = _is_partitioned(lacks, lacking_table)
     return drift_finding(
         rule_id,

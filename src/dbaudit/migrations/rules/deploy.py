@@ -74,7 +74,8 @@ def _drops(rev: AnalyzedRevision, fact: StatementFacts) -> Iterator[Finding]:
         old, new = str(node.subname), str(node.newname)
         known = fact.table_info.column_type(old) if fact.table_info else None
         type_text = str(known) if known else f"<type of {ident(old)}>"
-        yield _finding(rev, fact, f"{fact.table}.{old}", f"Column {fact.table}.{old} is renamed to {new}",
+        yield _finding(rev, fact, f"{fact.table}.{old}",
+                       msg("Column {table}.{old} is renamed to {new}", table=fact.table, old=old, new=new),
                        impact=msg("Queries of the running release that name the old column fail until it is "
                                   "replaced."),
                        fix="\n".join([
@@ -85,7 +86,8 @@ def _drops(rev: AnalyzedRevision, fact: StatementFacts) -> Iterator[Finding]:
         schema = fact.table.partition(".")[0]
         new_table = str(node.newname)
         new_name = f"{schema}.{new_table}"
-        yield _finding(rev, fact, fact.table, f"Table {fact.table} is renamed to {new_table}",
+        yield _finding(rev, fact, fact.table, msg("Table {table} is renamed to {new_table}",
+                                                  table=fact.table, new_table=new_table),
                        impact=msg("Queries of the running release on the old name fail until it is replaced."),
                        fix="\n".join([lock_timeout_prefix(rev.revision).rstrip(),
                                   f"ALTER TABLE {t} RENAME TO {ident(new_table)};",

@@ -176,7 +176,7 @@ def vacuum_full_or_cluster(rev: AnalyzedRevision) -> Iterator[Finding]:
         if not locks and not whole:
             continue
         what = "VACUUM FULL" if vacuum_full(node) else "CLUSTER"
-        names = _names(locks) or ["every table of the database"]
+        names = _names(locks) or [msg("every table of the database")]
         yield vacuum_full_or_cluster.finding(
             objects=names,
             title=msg("{what} rewrites {names} under ACCESS EXCLUSIVE", what=what, names=', '.join(names)),

@@ -68,17 +68,18 @@ def subcommands(fact: StatementFacts, subtype: AlterTableType) -> Iterator[Any]:
 def rewrite_reason(coldef: Any, rev: AnalyzedRevision) -> str | None:
     """Why ADD COLUMN with this definition rewrites the table (None: it is a catalog-only change)."""
     if is_serial(coldef.typeName):
-        return f"type {coldef.typeName.names[-1].sval} has a nextval() default, evaluated per row"
+        return msg("type {sval} has a nextval() default, evaluated per row", sval=coldef.typeName.names[-1].sval)
     for con in coldef.constraints or ():
         if con.contype == ConstrType.CONSTR_IDENTITY:
-            return "an identity column is filled from its sequence row by row"
+            return msg("an identity column is filled from its sequence row by row")
         if con.contype == ConstrType.CONSTR_GENERATED:
-            return "a stored generated column is computed for every existing row"
+            return msg("a stored generated column is computed for every existing row")
     default = default_expr(coldef)
     if default is None:
         return None
     if rev.context.version < 11 and not _is_null(default):
-        return f"a DEFAULT on ADD COLUMN rewrites the table before PostgreSQL 11 ({rev.context.version_text})"
+        return msg("a DEFAULT on ADD COLUMN rewrites the table before PostgreSQL 11 ({version_text})",
+                   version_text=rev.context.version_text)
     volatile, unknown = [], []
     for name in dict.fromkeys(functions_in(default)):
         said = rev.volatile(name)
@@ -87,11 +88,11 @@ def rewrite_reason(coldef: Any, rev: AnalyzedRevision) -> str | None:
         elif said is None and name not in NON_VOLATILE_FUNCTIONS:
             unknown.append(name)
     if volatile:
-        return f"default calls volatile {', '.join(f + '()' for f in volatile)}, evaluated per row"
+        return msg("default calls volatile {value}, evaluated per row", value=', '.join(f + '()' for f in volatile))
     if unknown:
-        return (f"default calls {', '.join(f + '()' for f in unknown)}, not known to be IMMUTABLE or STABLE "
-                "(not a built-in dbaudit knows, not declared by these migrations): assumed volatile, "
-                "evaluated per row; --database looks it up")
+        return (msg("default calls {value}, not known to be IMMUTABLE or STABLE (not a built-in dbaudit knows, not "
+                    "declared by these migrations): assumed volatile, evaluated per row; --database looks it up",
+                    value=', '.join(f + '()' for f in unknown)))
     return None
 
 

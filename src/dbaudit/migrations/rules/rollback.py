@@ -53,9 +53,9 @@ def missing_downgrade(rev: AnalyzedRevision) -> Iterator[Finding]:
             locations=[Location(r.path, line)],
         )
         return
-    what = "an empty downgrade()" if r.downgrade_line else "no downgrade()"
+    what = msg("an empty downgrade()") if r.downgrade_line else "no downgrade()"
     if r.kind == "sql":
-        what = f"no {r.id}.down.sql next to it"
+        what = msg("no {id}.down.sql next to it", id=r.id)
     yield missing_downgrade.finding(
         objects=[r.id],
         title=msg("Revision {id} cannot be rolled back", id=r.id),

@@ -64,9 +64,11 @@ def validate_in_same_transaction(rev: AnalyzedRevision) -> Iterator[Finding]:
 
 
 def _same_tx_finding(rev: AnalyzedRevision, fact: StatementFacts, added: NotValidAdded, *, same: bool) -> Finding:
-    where = (f"added NOT VALID at line {added.line} of the same revision, in the same transaction" if same else
-             f"added NOT VALID in revision {added.revision} (line {added.line}); env.py does not set "
-             "transaction_per_migration=True, so Alembic runs both pending revisions in one transaction")
+    where = (msg("added NOT VALID at line {line} of the same revision, in the same transaction", line=added.line)
+             if same else
+             msg("added NOT VALID in revision {revision} (line {line}); env.py does not set "
+                 "transaction_per_migration=True, so Alembic runs both pending revisions in one transaction",
+                 revision=added.revision, line=added.line))
     lock = "ShareRowExclusiveLock" if added.kind == "foreign key" else "AccessExclusiveLock"
     t = table_sql(added.table)
     fix = (f"with op.get_context().autocommit_block():  # commits the ADD ... NOT VALID first\n"
@@ -124,11 +126,13 @@ def enum_value_in_transaction(rev: AnalyzedRevision) -> Iterator[Finding]:
         if isinstance(node, ast.AlterEnumStmt) and node.newVal is not None and fact.statement.in_transaction \
                 and rev.context.version < 12:
             yield _enum_finding(rev, fact, node.newVal,
-                                f"ADD VALUE cannot run inside a transaction block before PostgreSQL 12 "
-                                f"({rev.context.version_text})")
+                                msg("ADD VALUE cannot run inside a transaction block before PostgreSQL 12 "
+                                    "({version_text})",
+                                    version_text=rev.context.version_text))
         for value in fact.new_enum_values_used:
-            yield _enum_finding(rev, fact, value, f"enum value {value!r} is used in the transaction that added it: "
-                                "\"unsafe use of new value\" until it commits")
+            yield _enum_finding(rev, fact, value, msg("enum value {value!r} is used in the transaction that added "
+                                                      "it: \"unsafe use of new value\" until it commits",
+                                                      value=value))
 
 
 def _enum_finding(rev: AnalyzedRevision, fact: StatementFacts, value: str, why: str) -> Finding:

@@ -1,0 +1,6 @@
+"""Chinese catalogue: migrations."""
+
+from __future__ import annotations
+
+ZH: dict[str, str] = {
+}

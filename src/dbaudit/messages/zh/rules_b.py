@@ -1,0 +1,6 @@
+"""Chinese catalogue: rules_b."""
+
+from __future__ import annotations
+
+ZH: dict[str, str] = {
+}

@@ -1,0 +1,6 @@
+"""Chinese catalogue: sql."""
+
+from __future__ import annotations
+
+ZH: dict[str, str] = {
+}

@@ -1,0 +1,6 @@
+"""Chinese catalogue: titles."""
+
+from __future__ import annotations
+
+ZH: dict[str, str] = {
+}

@@ -112,9 +112,13 @@ def sql_comment(template: str, /, **params: Any) -> str:
     """A ``-- ...`` comment (one or more lines, each starting with ``-- ``) for generated SQL.
 
     Plain text, so SQL can be assembled with ordinary string operations; :func:`translate_sql` finds
-    it again by its template. Parameters must be identifiers or SQL (they are matched, not translated).
+    it again by its template. Parameters must be identifiers or SQL (they are matched, not translated);
+    a line break in one (a quoted name may hold one) becomes a space, so it cannot end the comment and
+    turn the rest of the name into SQL.
     """
-    return template.format(**params) if params else template
+    if not params:
+        return template
+    return template.format(**{k: " ".join(v.splitlines()) if isinstance(v, str) else v for k, v in params.items()})
 
 
 def translate_sql(sql: str | None, lang: str) -> str | None:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from dbaudit.findings import Finding
-from dbaudit.messages import msg
+from dbaudit.messages import msg, sql_comment
 from dbaudit.model.schema import Index, IndexElement, SchemaModel, Table, TableKind
 from dbaudit.rules.registry import RuleContext
 from dbaudit.sqltext import ident, qualified, qualified_text, strip_outer_parens
@@ -364,9 +364,9 @@ def drop_index_sql(table: Table, index: Index) -> str:
     if is_partitioned(table):
         return render(
             [
-                "-- DROP INDEX on a partitioned table cannot be CONCURRENTLY: it takes an ACCESS\n"
-                "-- EXCLUSIVE lock on the parent and every partition briefly; run it off-peak and retry\n"
-                "-- if the lock timeout expires.",
+                sql_comment("-- DROP INDEX on a partitioned table cannot be CONCURRENTLY: it takes an ACCESS\n"
+                            "-- EXCLUSIVE lock on the parent and every partition briefly; run it off-peak and retry\n"
+                            "-- if the lock timeout expires."),
                 Locking(f"DROP INDEX {target};"),
             ]
         )
@@ -398,9 +398,9 @@ def create_index_plan(
     if not is_partitioned(table):
         return spec.create(table.schema, table.name, parent_name, concurrently=True)
     lines = [
-        "-- Partitioned table: CREATE INDEX CONCURRENTLY is not supported on the parent, so",
-        "-- create the parent index ON ONLY (catalog only), build each partition's index",
-        "-- concurrently, then attach it; the parent index becomes valid when all are attached.",
+        sql_comment("-- Partitioned table: CREATE INDEX CONCURRENTLY is not supported on the parent, so\n"
+                    "-- create the parent index ON ONLY (catalog only), build each partition's index\n"
+                    "-- concurrently, then attach it; the parent index becomes valid when all are attached."),
     ]
     lines += _partitioned_index_lines(model, table, parent_name=parent_name, spec=spec, taken=taken)
     return render(lines)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from dbaudit.messages import sql_comment
 from dbaudit.model.schema import Column, Table
 from dbaudit.rules._indexing import Locking, bounded_name, render
 from dbaudit.sqltext import ident, qualified
@@ -24,9 +25,9 @@ def not_null_fix(table: Table, column: Column, *, before: Iterable[str] = ()) ->
         [
             *before,
             Locking(f"ALTER TABLE {target} ADD CONSTRAINT {check} CHECK ({col} IS NOT NULL) NOT VALID;"),
-            "-- VALIDATE scans without blocking writes (SHARE UPDATE EXCLUSIVE lock).",
+            sql_comment("-- VALIDATE scans without blocking writes (SHARE UPDATE EXCLUSIVE lock)."),
             f"ALTER TABLE {target} VALIDATE CONSTRAINT {check};",
-            "-- SET NOT NULL uses the validated CHECK instead of scanning the table.",
+            sql_comment("-- SET NOT NULL uses the validated CHECK instead of scanning the table."),
             Locking(f"ALTER TABLE {target} ALTER COLUMN {col} SET NOT NULL;"),
             Locking(f"ALTER TABLE {target} DROP CONSTRAINT {check};"),
         ]

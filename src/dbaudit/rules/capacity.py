@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from dbaudit.findings import Finding, Severity
-from dbaudit.messages import msg
+from dbaudit.messages import msg, sql_comment
 from dbaudit.model.schema import SchemaModel
 from dbaudit.model.statistics import BloatEstimate, SequenceGrowth, XidAge, runtime_statistics
 from dbaudit.rules.registry import RuleContext, rule
-from dbaudit.sqltext import in_comment, literal, qualified_text
+from dbaudit.sqltext import literal, qualified_text
 
 CATEGORY = "capacity"
 
@@ -97,7 +97,8 @@ def sequence_exhaustion(ctx: RuleContext) -> Iterator[Finding]:
             impact=msg("When it reaches its limit every insert into the table fails until the key is widened."),
             root_cause=msg("A 32-bit key for a table that grows this fast."),
             fix_sql=(f"ALTER SEQUENCE {qualified_text(growth.sequence)} AS bigint;\n"
-                     "-- and widen the key column and the columns that reference it (int4-key-overflow-risk)"),
+                     + sql_comment("-- and widen the key column and the columns that reference it "
+                                   "(int4-key-overflow-risk)")),
             verify_sql=("SELECT schemaname, sequencename, last_value, max_value FROM pg_catalog.pg_sequences\n"
                         f"WHERE schemaname || '.' || sequencename = {literal(growth.sequence)};"),
             severity=severity,
@@ -148,12 +149,12 @@ def xid_wraparound_risk(ctx: RuleContext) -> Iterator[Finding]:
 def _xid_finding(item: XidAge, severity: Severity) -> Finding:
     what = f"database {item.name}" if item.scope == "database" else item.name
     if item.scope == "database":
-        fix = (f"-- find the oldest tables of {in_comment(item.name)} and what blocks freezing:\n"
-               "SELECT c.oid::regclass, age(c.relfrozenxid) FROM pg_class c WHERE c.relkind IN ('r', 'm', 't')\n"
+        fix = (sql_comment("-- find the oldest tables of {database} and what blocks freezing:\n", database=item.name)
+               + "SELECT c.oid::regclass, age(c.relfrozenxid) FROM pg_class c WHERE c.relkind IN ('r', 'm', 't')\n"
                "ORDER BY 2 DESC LIMIT 20;\n"
                "SELECT pid, xact_start, state FROM pg_stat_activity WHERE backend_xid IS NOT NULL "
                "OR backend_xmin IS NOT NULL ORDER BY xact_start;\n"
-               "-- then VACUUM (FREEZE) those tables")
+               + sql_comment("-- then VACUUM (FREEZE) those tables"))
         verify = f"SELECT datname, age(datfrozenxid) FROM pg_catalog.pg_database WHERE datname = {literal(item.name)};"
     else:
         fix = f"VACUUM (FREEZE, VERBOSE) {qualified_text(item.name)};"
@@ -224,10 +225,9 @@ def _bloat_finding(item: BloatEstimate) -> Finding:
     if item.kind == "index":
         fix = f"REINDEX INDEX CONCURRENTLY {target};"
     else:
-        shown = in_comment(target)
-        fix = (f"-- online: pg_repack --table {shown} ; or in a maintenance window (ACCESS EXCLUSIVE lock):\n"
-               f"-- VACUUM (FULL, ANALYZE) {shown};\n"
-               f"-- then lower autovacuum_vacuum_scale_factor for {shown}")
+        fix = sql_comment("-- online: pg_repack --table {target} ; or in a maintenance window (ACCESS EXCLUSIVE "
+                          "lock):\n-- VACUUM (FULL, ANALYZE) {target};\n"
+                          "-- then lower autovacuum_vacuum_scale_factor for {target}", target=target)
     return estimated_bloat.finding(
         objects=[item.name],
         title=msg("{capitalize} {item}: ~{size} of {size2} estimated bloat ({ratio:.0%})",
@@ -241,9 +241,11 @@ def _bloat_finding(item: BloatEstimate) -> Finding:
         root_cause=msg("Vacuum does not keep up with the updates and deletes of this table."),
         fix_sql=fix,
         verify_sql=(f"SELECT pg_size_pretty(pg_relation_size({literal(target)}::regclass));\n"
-                    f"-- exact: SELECT * FROM pgstattuple({in_comment(literal(target))});  -- needs pgstattuple"
+                    + sql_comment("-- exact: SELECT * FROM pgstattuple({target});  -- needs pgstattuple",
+                                  target=literal(target))
                     if item.kind == "table" else
                     f"SELECT pg_size_pretty(pg_relation_size({literal(target)}::regclass));\n"
-                    f"-- exact: SELECT * FROM pgstatindex({in_comment(literal(target))});  -- needs pgstattuple"),
+                    + sql_comment("-- exact: SELECT * FROM pgstatindex({target});  -- needs pgstattuple",
+                                  target=literal(target))),
         data={"bytes": item.bytes, "bloat_bytes": item.bloat_bytes, "estimate": True},
     )

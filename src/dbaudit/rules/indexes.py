@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from dbaudit.findings import Finding, Severity
-from dbaudit.messages import msg
+from dbaudit.messages import msg, sql_comment
 from dbaudit.model.schema import ForeignKey, Index, IndexElement, Location, SchemaModel, Table, TableKind
 from dbaudit.rules._code_facts import code_facts, resolve_table
 from dbaudit.rules._index_plan import (
@@ -48,7 +48,7 @@ from dbaudit.rules._indexing import (
 )
 from dbaudit.rules._selectivity import LowSelectivity, low_selectivity, selectivity_unknown
 from dbaudit.rules.registry import Rule, RuleContext, rule
-from dbaudit.sqltext import ident, in_comment, literal, qualified
+from dbaudit.sqltext import ident, literal, qualified
 
 CATEGORY = "indexes"
 
@@ -530,14 +530,15 @@ def _low_selectivity_finding(table: Table, index: Index, found: LowSelectivity) 
     column = found.column
     rare = "NOT {c}" if not found.from_statistics else "{c} = <rare value>"
     partial = (
-        "-- If queries filter on a rare value, replace it with a partial index, e.g.\n"
-        + in_comment(
-            f"-- CREATE INDEX CONCURRENTLY ... ON {qualified(table.schema, table.name)} "
-            f"(<searched columns>) WHERE {rare.format(c=ident(column))};"
+        sql_comment("-- If queries filter on a rare value, replace it with a partial index, e.g.\n")
+        + " ".join(
+            sql_comment("-- CREATE INDEX CONCURRENTLY ... ON {table} (<searched columns>) WHERE {predicate};",
+                        table=qualified(table.schema, table.name),
+                        predicate=rare.format(c=ident(column))).splitlines()
         )
         + "\n"
     )
-    kind = msg("boolean column") if not found.from_statistics else "low-selectivity column"
+    kind = msg("boolean column") if not found.from_statistics else msg("low-selectivity column")
     return low_selectivity_index.finding(
         objects=[_ix_object(table, index), f"{table.qualified_name}.{column}"],
         title=msg("Index {schema}.{index} is on {kind} {column}",
@@ -605,12 +606,12 @@ def _invalid_finding(table: Table, index: Index) -> Finding:
     twin = next((ix for ix in table.indexes if ix.valid and identical(ix, index)), None)
     if twin is not None:
         # A valid identical index exists (a retried CONCURRENTLY build): only the leftover goes.
-        fix = f"-- A valid identical index already serves this definition: drop the leftover only.\n{drop}"
+        fix = sql_comment("-- A valid identical index already serves this definition: drop the leftover only.\n") + drop
     else:
         fix = "\n".join(
             [
-                "-- Rebuild: drop the invalid index, then create it again concurrently (fix the",
-                "-- cause first, e.g. duplicate rows for a unique index).",
+                sql_comment("-- Rebuild: drop the invalid index, then create it again concurrently (fix the\n"
+                            "-- cause first, e.g. duplicate rows for a unique index)."),
                 drop,
                 recreate_index_sql(table, index) + ";",
             ]

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from dbaudit.findings import Finding, Severity
-from dbaudit.messages import msg
+from dbaudit.messages import msg, sql_comment
 from dbaudit.model.schema import Column, ForeignKey, Index, SchemaModel, Table, TableKind
 from dbaudit.rules._cascade import CascadeGraph, Edge
 from dbaudit.rules._code_facts import code_facts, resolve_table
@@ -25,7 +25,7 @@ from dbaudit.rules.integrity import (
     tsql,
 )
 from dbaudit.rules.registry import RuleContext, rule
-from dbaudit.sqltext import column_list, ident, in_comment, literal, qualified, regclass_literal
+from dbaudit.sqltext import column_list, ident, literal, qualified, regclass_literal
 
 LIFECYCLE_COLUMNS = ("is_deleted", "deleted_at")
 DIMENSION_LIFECYCLE = ("is_active", "deleted_at", "is_deleted")
@@ -204,8 +204,8 @@ def _drop_lifecycle_fix(
     model: SchemaModel, table: Table, carried: list[str], dim: Table, held: tuple[str, ...]
 ) -> str | None:
     statements = [
-        "-- filter through the dimension instead: "
-        + in_comment(f"JOIN {dim.qualified_name} and test {', '.join(held)}"),
+        sql_comment("-- filter through the dimension instead: JOIN {dimension} and test {columns}",
+                    dimension=dim.qualified_name, columns=", ".join(held)),
     ]
     renames = []
     duplicates: list[str] = []
@@ -717,9 +717,9 @@ def _fix_edges(graph: CascadeGraph, root: str, j: _Judgement) -> list[Edge]:
 
 def _restrict_fix(model: SchemaModel, edges: list[Edge]) -> str | None:
     lines = [
-        "-- Make these deletes explicit: each key below becomes ON DELETE RESTRICT, so deleting the",
-        "-- parent fails while children exist. Then soft-delete the parent (deleted_at / is_active), or",
-        "-- delete the children in batches in a purge job before the parent.",
+        sql_comment("-- Make these deletes explicit: each key below becomes ON DELETE RESTRICT, so deleting the\n"
+                    "-- parent fails while children exist. Then soft-delete the parent (deleted_at / is_active), or\n"
+                    "-- delete the children in batches in a purge job before the parent."),
     ]
     for child_name, fk in edges:
         child = model.table(child_name)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from dbaudit.findings import Finding, Severity
-from dbaudit.messages import msg
+from dbaudit.messages import msg, sql_comment
 from dbaudit.model.schema import Column, SchemaModel, Sequence, Table, TableKind
 from dbaudit.rules.integrity import col_obj, locations, lock_guarded, rel_obj, relation_names, tsql
 from dbaudit.rules.registry import RuleContext, rule
@@ -329,7 +329,8 @@ def non_snake_case(ctx: RuleContext) -> Iterator[Finding]:
                       *([msg("suggested name: {suggestion}", suggestion=suggestion)] if suggestion else [])],
             impact=msg("Every statement must quote the name exactly; tools, ORMs and people get it wrong."),
             root_cause=msg("The name was created quoted (by an ORM or a GUI) with capitals or special characters."),
-            fix_sql=lock_guarded(f"-- change the application code first\n{obj.rename_sql} {ident(suggestion)};")
+            fix_sql=lock_guarded(sql_comment("-- change the application code first\n")
+                                 + f"{obj.rename_sql} {ident(suggestion)};")
             if fixable else None,
             verify_sql=_exists_query(obj),
             locations=locations(obj.table) if obj.kind == "table" else (),

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from dbaudit.findings import Finding, Severity
-from dbaudit.messages import msg
+from dbaudit.messages import msg, sql_comment
 from dbaudit.model.schema import Column, ForeignKey, ReferentialAction, SchemaModel, Table
 from dbaudit.rules._indexing import Locking, audited_tables, render, sql_for_postgres
 from dbaudit.rules._not_null import not_null_fix, null_count_sql
@@ -126,9 +126,9 @@ def _owning_fk_finding(
     ]
     parent = model.table(fk.ref_qualified)
     fix = not_null_fix(table, column, before=[
-        "-- Run the verification query first: NULL rows mean the relation is optional; then keep the",
-        "-- column nullable and change ON DELETE CASCADE to SET NULL or RESTRICT instead (VALIDATE",
-        "-- below fails, changing nothing, while NULL rows remain).",
+        sql_comment("-- Run the verification query first: NULL rows mean the relation is optional; then keep the\n"
+                    "-- column nullable and change ON DELETE CASCADE to SET NULL or RESTRICT instead (VALIDATE\n"
+                    "-- below fails, changing nothing, while NULL rows remain)."),
     ])
     return nullable_owning_fk.finding(
         objects=[obj],
@@ -218,7 +218,7 @@ def _created_at_finding(table: Table, column: Column) -> Finding:
     obj = f"{table.qualified_name}.{column.name}"
     target = qualified(table.schema, table.name)
     set_default = [
-        "-- New rows get the time of their insert:",
+        sql_comment("-- New rows get the time of their insert:"),
         Locking(f"ALTER TABLE {target} ALTER COLUMN {ident(column.name)} SET DEFAULT {_TIME_TYPES[column.type.name]};"),
     ]
     nulls = _null_share(table, column)
@@ -230,12 +230,13 @@ def _created_at_finding(table: Table, column: Column) -> Finding:
         evidence.append(msg("pg_stats: about {nulls:.0%} of the rows hold NULL (rows older than the column?): NOT "
                             "NULL needs a trustworthy backfill first",
                             nulls=nulls))
-        fix = render([*set_default, "-- NOT NULL once the NULL rows are filled (see nullable-with-default)."])
+        fix = render([*set_default,
+                      sql_comment("-- NOT NULL once the NULL rows are filled (see nullable-with-default).")])
     else:
         fix = not_null_fix(table, column, before=[
             *set_default,
-            "-- Existing NULL rows: fill them from a trustworthy source first (VALIDATE below fails,",
-            "-- changing nothing, while any remain).",
+            sql_comment("-- Existing NULL rows: fill them from a trustworthy source first (VALIDATE below fails,\n"
+                        "-- changing nothing, while any remain)."),
         ])
     return nullable_created_at.finding(
         objects=[obj],

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from dbaudit.findings import Finding, Severity
-from dbaudit.messages import msg
+from dbaudit.messages import msg, sql_comment
 from dbaudit.model.schema import Index, SchemaModel, Table, TableKind
 from dbaudit.rules._code_facts import code_facts, resolve_table
 from dbaudit.rules._indexing import (
@@ -252,11 +252,12 @@ def _create_partitions_sql(
 ) -> str:
     taken = index_names_in(model, table.schema)
     lines: list[str] = [
-        "-- CREATE TABLE ... PARTITION OF locks the parent briefly (ACCESS EXCLUSIVE); run it",
-        "-- ahead of time, and retry if the lock timeout expires.",
+        sql_comment("-- CREATE TABLE ... PARTITION OF locks the parent briefly (ACCESS EXCLUSIVE); run it\n"
+                    "-- ahead of time, and retry if the lock timeout expires."),
     ]
     if has_default:
-        lines.append("-- With a DEFAULT partition, rows already there for these ranges must be moved first.")
+        lines.append(sql_comment("-- With a DEFAULT partition, rows already there for these ranges must be moved "
+                                 "first."))
     for lower, upper in fix_gaps:
         suffix = lower.strftime("%Y_%m") if lower.day == 1 else lower.strftime("%Y_%m_%d")
         name = unique_name(bounded_name(f"{table.name}_{suffix}"), taken)
@@ -339,8 +340,8 @@ def partition_created_by_trigger(ctx: RuleContext) -> Iterator[Finding]:
                 root_cause=msg("Partition management kept in a legacy trigger next to an application task."),
                 fix_sql=render(
                     [
-                        "-- Make sure a scheduled job creates partitions ahead (partitions-missing-ahead)\n"
-                        "-- before removing the trigger; the function can be dropped afterwards.",
+                        sql_comment("-- Make sure a scheduled job creates partitions ahead (partitions-missing-ahead)\n"
+                                    "-- before removing the trigger; the function can be dropped afterwards."),
                         Locking(f"DROP TRIGGER {ident(trigger.name)} ON {qualified(table.schema, table.name)};"),
                     ]
                 ),
@@ -434,8 +435,8 @@ def _unattached_finding(model: SchemaModel, parent: Table, index: Index, partiti
         root_cause=msg("CREATE INDEX ... ON ONLY without creating and attaching every partition's index."),
         fix_sql=render(
             [
-                "-- Build missing partition indexes concurrently, then attach each (attaching an\n"
-                "-- already-attached index is a no-op); the parent index turns valid at the end.",
+                sql_comment("-- Build missing partition indexes concurrently, then attach each (attaching an\n"
+                            "-- already-attached index is a no-op); the parent index turns valid at the end."),
                 *lines,
             ]
         ),

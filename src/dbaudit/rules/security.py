@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from dbaudit.findings import Finding, Severity
-from dbaudit.messages import msg
+from dbaudit.messages import msg, sql_comment
 from dbaudit.model.schema import PUBLIC_GRANTEE, WRITE_PRIVILEGES, Function, Grant, SchemaModel, Table, TableKind
 from dbaudit.rules._security import (
     acts_as_owner,
@@ -203,7 +203,8 @@ def _tenant_finding(schema: str, table: Table, columns: list[str], protected: li
             statements.append(f"CREATE POLICY {ident(p.name)} ON {target} AS "
                               f"{'PERMISSIVE' if p.permissive else 'RESTRICTIVE'} FOR {p.command}{clause};")
     else:
-        statements.insert(0, f"-- write the tenant policy for {in_comment(table.qualified_name)} before forcing RLS")
+        statements.insert(0, sql_comment("-- write the tenant policy for {table} before forcing RLS",
+                                         table=table.qualified_name))
     return tenant_table_without_policy.finding(
         objects=[table.qualified_name],
         title=msg("{table} holds tenant rows ({columns}) but has no row-level security policy",
@@ -396,7 +397,8 @@ def granted_to_public(ctx: RuleContext) -> Iterator[Finding]:
             root_cause=msg("Functions are executable by PUBLIC by default; the grant was not revoked for a definer "
                            "function."),
             fix_sql=f"REVOKE EXECUTE ON {_routine(function)} FROM PUBLIC;\n"
-                    f"-- then GRANT EXECUTE ON {in_comment(_routine(function))} TO <the roles that need it>;",
+                    + sql_comment("-- then GRANT EXECUTE ON {routine} TO <the roles that need it>;",
+                                  routine=_routine(function)),
             verify_sql=_function_sql(function, "p.proacl AS privileges"),
         )
 
@@ -414,11 +416,11 @@ def _public_relation(obj: str, keyword: str, target: str, acl: tuple[Grant, ...]
                   capitalize=kind.capitalize(), obj=obj, sorted=', '.join(sorted(privileges))),
         evidence=[msg("{obj}: {grantee_text}", obj=obj, grantee_text=grantee_text(grant))],
         impact=(msg("Every role, present or future, may {value} {obj}.",
-                    value="change" if writes else "read", obj=obj)),
+                    value=msg("change") if writes else msg("read"), obj=obj)),
         root_cause=msg("A grant to PUBLIC instead of to the roles that need the object."),
         fix_sql=f"REVOKE ALL ON {keyword} {target} FROM PUBLIC;\n"
-                "-- then GRANT only what each role needs, e.g. "
-                + in_comment(f"GRANT SELECT ON {keyword} {target} TO <role>;"),
+                + sql_comment("-- then GRANT only what each role needs, e.g. GRANT SELECT ON {keyword} {target} TO "
+                              "<role>;", keyword=keyword, target=target),
         verify_sql=(
             "SELECT c.oid::regclass AS object, a.privilege_type\n"
             "FROM pg_catalog.pg_class c, LATERAL pg_catalog.aclexplode(c.relacl) a\n"
@@ -480,7 +482,8 @@ def app_role_privileged(ctx: RuleContext) -> Iterator[Finding]:
                     else msg("Every row-level security policy is ignored for the application.")),
             root_cause=msg("The application connects with an administrative role."),
             fix_sql=f"ALTER ROLE {ident(app_role)} {'NOSUPERUSER' if superuser else 'NOBYPASSRLS'};\n"
-                    f"-- then GRANT {in_comment(ident(app_role))} only the privileges the application uses",
+                    + sql_comment("-- then GRANT {role} only the privileges the application uses",
+                                  role=ident(app_role)),
             verify_sql=f"SELECT rolname, rolsuper, rolbypassrls FROM pg_catalog.pg_roles "
                        f"WHERE rolname = {literal(app_role)};",
             severity=Severity.P0 if superuser else Severity.P1,
@@ -498,8 +501,9 @@ def app_role_privileged(ctx: RuleContext) -> Iterator[Finding]:
         impact=msg("The application can DROP, ALTER and TRUNCATE these tables and bypasses their row-level "
                    "security; a compromised application can destroy the schema."),
         root_cause=msg("Migrations and the application use the same role."),
-        fix_sql="-- Move ownership to a NOLOGIN role used by migrations, then grant the application DML only:\n"
-                "-- CREATE ROLE app_owner NOLOGIN;\n"
+        fix_sql=sql_comment("-- Move ownership to a NOLOGIN role used by migrations, then grant the application DML "
+                            "only:\n")
+                + "-- CREATE ROLE app_owner NOLOGIN;\n"
                 + "\n".join(f"-- ALTER TABLE {in_comment(name)} OWNER TO app_owner;" for name in owned[:MAX_LISTED]),
         verify_sql="SELECT c.oid::regclass, pg_catalog.pg_get_userbyid(c.relowner) AS owner\n"
                    "FROM pg_catalog.pg_class c WHERE c.relkind IN ('r', 'p')\n"
@@ -546,8 +550,8 @@ def extension_in_public(ctx: RuleContext) -> Iterator[Finding]:
             root_cause=msg("CREATE EXTENSION without a SCHEMA clause on a database whose first schema is public."),
             fix_sql="CREATE SCHEMA IF NOT EXISTS extensions;\n"
                     f"ALTER EXTENSION {ident(ext.name)} SET SCHEMA extensions;\n"
-                    "-- fails for extensions that are not relocatable: reinstall those in a maintenance window,\n"
-                    "-- and add extensions to the search_path of the roles that call them",
+                    + sql_comment("-- fails for extensions that are not relocatable: reinstall those in a maintenance "
+                                  "window,\n-- and add extensions to the search_path of the roles that call them"),
             verify_sql="SELECT e.extname, n.nspname, e.extrelocatable FROM pg_catalog.pg_extension e\n"
                        "JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace\n"
                        f"WHERE e.extname = {literal(ext.name)};",
@@ -601,11 +605,11 @@ def md5_password(ctx: RuleContext) -> Iterator[Finding]:
         evidence.append(msg("stored passwords: unknown (pg_authid is readable by superusers only)"))
     elif roles:
         evidence.append(msg("roles with an MD5 password hash: {listed}", listed=_listed(roles)))
-    statements = ["-- postgresql.conf: password_encryption = 'scram-sha-256', then reload"]
-    statements += [f"-- ALTER ROLE {in_comment(ident(r))} PASSWORD '…';  (re-enter the password so it is stored "
-                   "as SCRAM)"
+    statements = [sql_comment("-- postgresql.conf: password_encryption = 'scram-sha-256', then reload")]
+    statements += [sql_comment("-- ALTER ROLE {role} PASSWORD '…';  (re-enter the password so it is stored as SCRAM)",
+                               role=ident(r))
                    for r in roles[:MAX_LISTED]]
-    statements.append("-- pg_hba.conf: replace md5 with scram-sha-256 once every password is SCRAM")
+    statements.append(sql_comment("-- pg_hba.conf: replace md5 with scram-sha-256 once every password is SCRAM"))
     yield md5_password.finding(
         objects=roles or ["password_encryption"],
         title=msg("Passwords are stored as MD5 hashes") if roles else msg("New passwords are stored as MD5 hashes "
@@ -615,7 +619,7 @@ def md5_password(ctx: RuleContext) -> Iterator[Finding]:
         root_cause=msg("The server kept the pre-PostgreSQL 14 default password_encryption = md5."),
         fix_sql="\n".join(statements),
         verify_sql="SELECT current_setting('password_encryption');\n"
-                   "-- as a superuser: SELECT rolname FROM pg_authid WHERE rolpassword LIKE 'md5%';",
+                   + sql_comment("-- as a superuser: SELECT rolname FROM pg_authid WHERE rolpassword LIKE 'md5%';"),
     )
 
 
@@ -681,15 +685,15 @@ def _view_finding(view: Table, table: Table, why: str, audience: list[str], *, i
     target = qualified(view.schema, view.name)
     if view.kind == TableKind.MATERIALIZED_VIEW:
         grantees = ", ".join(ident(a) if a != PUBLIC_GRANTEE else "PUBLIC" for a in audience)
-        fix = (f"-- {in_comment(view.qualified_name)} stores rows read as its owner: no option makes it apply the "
-               "policies.\n"
-               f"REVOKE SELECT ON {target} FROM {grantees};")
+        fix = (sql_comment("-- {view} stores rows read as its owner: no option makes it apply the policies.\n",
+                           view=view.qualified_name)
+               + f"REVOKE SELECT ON {target} FROM {grantees};")
     elif invoker:
         fix = f"ALTER VIEW {target} SET (security_invoker = true);"
     else:
-        fix = (f"-- PostgreSQL < 15 has no security_invoker: replace {in_comment(view.qualified_name)} with a "
-               "SECURITY INVOKER\n"
-               "-- set-returning function, or give the view an owner that is subject to the policies.")
+        fix = sql_comment("-- PostgreSQL < 15 has no security_invoker: replace {view} with a SECURITY INVOKER\n"
+                          "-- set-returning function, or give the view an owner that is subject to the policies.",
+                          view=view.qualified_name)
     return view_bypasses_rls.finding(
         objects=[view.qualified_name],
         title=msg("{capitalize} {view} reads {table} past its row-level security",

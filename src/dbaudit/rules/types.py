@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator
 
 from dbaudit.findings import Finding, Severity
-from dbaudit.messages import msg
+from dbaudit.messages import msg, sql_comment
 from dbaudit.model.schema import Column, ForeignKey, SchemaModel, Sequence, Table
 from dbaudit.model.statistics import SequenceGrowth, runtime_statistics
 from dbaudit.rules._code_facts import code_facts, resolve_table
@@ -20,7 +20,7 @@ from dbaudit.rules._indexing import Locking, audited_tables, bounded_name, rende
 from dbaudit.rules._not_null import not_null_fix, null_count_sql
 from dbaudit.rules.capacity import growth_text
 from dbaudit.rules.registry import RuleContext, rule
-from dbaudit.sqltext import ident, in_comment, literal, qualified
+from dbaudit.sqltext import ident, literal, qualified
 
 CATEGORY = "types"
 
@@ -200,8 +200,8 @@ def _secret_finding(table: Table, column: Column, n: int, why: str) -> Finding:
         root_cause=msg("The column length was sized for the plaintext, not for the encrypted encoding."),
         fix_sql=render(
             [
-                "-- varchar(n) -> text is binary-compatible: no table rewrite, no index rebuild; only a\n"
-                "-- brief ACCESS EXCLUSIVE lock (retry if the lock timeout expires).",
+                sql_comment("-- varchar(n) -> text is binary-compatible: no table rewrite, no index rebuild; only a\n"
+                            "-- brief ACCESS EXCLUSIVE lock (retry if the lock timeout expires)."),
                 _alter_column(table, column, "TYPE text"),
             ]
         ),
@@ -270,9 +270,9 @@ def _timestamp_finding(table: Table, column: Column) -> Finding:
         root_cause=msg("`DateTime` without `timezone=True` (or `timestamp`) in the model/migration."),
         fix_sql=render(
             [
-                "-- Assumes the stored values are UTC; change the zone if they are not. This rewrites\n"
-                "-- the table under an ACCESS EXCLUSIVE lock: on a large table add a timestamptz column,\n"
-                "-- backfill it in batches, and swap instead.",
+                sql_comment("-- Assumes the stored values are UTC; change the zone if they are not. This rewrites\n"
+                            "-- the table under an ACCESS EXCLUSIVE lock: on a large table add a timestamptz column,\n"
+                            "-- backfill it in batches, and swap instead."),
                 _alter_column(table, column, using),
             ]
         ),
@@ -381,18 +381,19 @@ def _referencing(incoming: list[tuple[Table, ForeignKey]], column: Column) -> li
     return out
 
 
-_WIDEN_PLAN = (
-    "-- Zero-downtime plan for a large table: (1) ADD COLUMN {col}_new bigint; (2) a trigger\n"
-    "-- copies {col} into {col}_new on INSERT/UPDATE; (3) backfill {col}_new in batches;\n"
-    "-- (4) CREATE UNIQUE INDEX CONCURRENTLY on {col}_new; (5) in one short transaction drop the\n"
-    "-- old constraint, ADD PRIMARY KEY USING INDEX, rename the columns, move the sequence.\n"
-    "-- The statements below are the simple form: ALTER COLUMN TYPE bigint REWRITES the table\n"
-    "-- and its indexes under an ACCESS EXCLUSIVE lock - only for small tables or a window."
-)
 
 
 def _widen_plan(column: str) -> str:
-    return _WIDEN_PLAN.format(col=in_comment(ident(column)))
+    # An identifier inside a SQL comment must not carry a line break out of the comment.
+    return sql_comment(
+        "-- Zero-downtime plan for a large table: (1) ADD COLUMN {col}_new bigint; (2) a trigger\n"
+        "-- copies {col} into {col}_new on INSERT/UPDATE; (3) backfill {col}_new in batches;\n"
+        "-- (4) CREATE UNIQUE INDEX CONCURRENTLY on {col}_new; (5) in one short transaction drop the\n"
+        "-- old constraint, ADD PRIMARY KEY USING INDEX, rename the columns, move the sequence.\n"
+        "-- The statements below are the simple form: ALTER COLUMN TYPE bigint REWRITES the table\n"
+        "-- and its indexes under an ACCESS EXCLUSIVE lock - only for small tables or a window.",
+        col=" ".join(ident(column).splitlines()),
+    )
 
 
 def _key_finding(model: SchemaModel, table: Table, column: Column, referencing: list[tuple[Table, str]],
@@ -572,7 +573,7 @@ def _narrow_sequence_finding(table: Table, column: Column, seq: Sequence, seq_ty
                    "column was widened to hold more.",
                    table=table.qualified_name, limit=limit),
         root_cause=msg("A serial column widened with ALTER COLUMN TYPE keeps its integer sequence."),
-        comment="-- Catalog-only: the sequence's maximum follows its new type.",
+        comment=sql_comment("-- Catalog-only: the sequence's maximum follows its new type."),
         severity=Severity.P1 if usage is not None and usage > 50 else None,
     )
 
@@ -587,8 +588,8 @@ def _wide_sequence_finding(table: Table, column: Column, seq: Sequence) -> Findi
                    "almost nothing used.",
                    column_max=column_max),
         root_cause=msg("The sequence was created with the default bigint type for an integer column."),
-        comment="-- Make the sequence's limit the column's (monitoring then shows the real usage); if the\n"
-                "-- column needs a wider range, widen it instead (see int4-key-overflow-risk).",
+        comment=sql_comment("-- Make the sequence's limit the column's (monitoring then shows the real usage); if "
+                            "the\n-- column needs a wider range, widen it instead (see int4-key-overflow-risk)."),
     )
 
 
@@ -661,8 +662,8 @@ def json_not_jsonb(ctx: RuleContext) -> Iterator[Finding]:
                     root_cause=msg("`JSON` instead of `postgresql.JSONB` in the model."),
                     fix_sql=render(
                         [
-                            "-- Rewrites the table under an ACCESS EXCLUSIVE lock; on a large table add a\n"
-                            "-- jsonb column, backfill in batches and swap instead.",
+                            sql_comment("-- Rewrites the table under an ACCESS EXCLUSIVE lock; on a large table add a\n"
+                                        "-- jsonb column, backfill in batches and swap instead."),
                             _alter_column(table, column, f"TYPE jsonb USING {ident(column.name)}::jsonb"),
                         ]
                     ),
@@ -716,7 +717,7 @@ def _nullable_finding(table: Table, column: Column) -> Finding:
     target = qualified(table.schema, table.name)
     col = ident(column.name)
     fix = not_null_fix(table, column, before=[
-        "-- Backfill existing NULLs first (batch this on a large table).",
+        sql_comment("-- Backfill existing NULLs first (batch this on a large table)."),
         f"UPDATE {target} SET {col} = DEFAULT WHERE {col} IS NULL;",
     ])
     return nullable_with_default.finding(
@@ -894,8 +895,9 @@ def char_type(ctx: RuleContext) -> Iterator[Finding]:
                     root_cause=msg("`CHAR(n)` chosen for fixed-length codes."),
                     fix_sql=render(
                         [
-                            "-- char(n) -> text strips the padding and REWRITES the table under an\n"
-                            "-- ACCESS EXCLUSIVE lock; schedule it, or add a column and swap on large tables.",
+                            sql_comment(
+                                "-- char(n) -> text strips the padding and REWRITES the table under an\n"
+                                "-- ACCESS EXCLUSIVE lock; schedule it, or add a column and swap on large tables."),
                             _alter_column(table, column, "TYPE text"),
                         ]
                     ),

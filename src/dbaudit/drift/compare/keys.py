@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from dbaudit.drift.dispatch import Side, TablePair, at, comparator, drift_finding
 from dbaudit.findings import Finding, Severity
-from dbaudit.messages import msg
+from dbaudit.messages import msg, sql_comment
 from dbaudit.model import ForeignKey, Location, ReferentialAction, Table, TableKind
 from dbaudit.sqltext import column_list, ident, qualified, qualified_text
 
@@ -227,7 +227,7 @@ def _add_fk_sql(table_name: str, fk: ForeignKey, *, partitioned: bool) -> str:
     if partitioned:
         # PostgreSQL cannot add a NOT VALID foreign key to a partitioned table: check orphans first
         # (verify query), then add it in a quiet period; it takes SHARE ROW EXCLUSIVE locks and scans.
-        return "-- partitioned table: NOT VALID is not supported; run the verify query first\n" + add + ";"
+        return sql_comment("-- partitioned table: NOT VALID is not supported; run the verify query first\n") + add + ";"
     return f"{add} NOT VALID;\nALTER TABLE {table} VALIDATE CONSTRAINT {name};"
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from pglast.stream import RawStream
 from pglast.visitors import Continue, Visitor
 
+from dbaudit.messages import sql_comment
 from dbaudit.migrations.source import Revision
 from dbaudit.migrations.state import StatementFacts
 from dbaudit.model.schema import Location
@@ -76,15 +77,16 @@ def edited(*changes: tuple[Any, str, Any]) -> Iterator[None]:
 
 def lock_timeout_prefix(rev: Revision) -> str:
     if rev.kind == "alembic":
-        return "-- at the top of upgrade(): op.execute(\"SET lock_timeout = '5s'\")\nSET lock_timeout = '5s';\n"
+        return (sql_comment("-- at the top of upgrade(): op.execute(\"SET lock_timeout = '5s'\")\n")
+                + "SET lock_timeout = '5s';\n")
     return "SET lock_timeout = '5s';\n"
 
 
 def autocommit_note(rev: Revision) -> str:
     if rev.kind != "alembic":
-        return "-- run outside a transaction block (no BEGIN/COMMIT around it)\n"
-    return ("-- Alembic: inside `with op.get_context().autocommit_block():`\n"
-            "-- (op.create_index(..., postgresql_concurrently=True) or op.execute of the SQL below)\n")
+        return sql_comment("-- run outside a transaction block (no BEGIN/COMMIT around it)\n")
+    return sql_comment("-- Alembic: inside `with op.get_context().autocommit_block():`\n"
+                       "-- (op.create_index(..., postgresql_concurrently=True) or op.execute of the SQL below)\n")
 
 
 def derived_name(stem: str, suffix: str) -> str:

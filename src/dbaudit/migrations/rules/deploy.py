@@ -8,13 +8,13 @@ from pglast import ast
 from pglast.enums import AlterTableType, ObjectType
 
 from dbaudit.findings import Finding, Severity
-from dbaudit.messages import msg
+from dbaudit.messages import msg, sql_comment
 from dbaudit.migrations.rules._common import location, lock_timeout_prefix, statement_evidence, table_sql
 from dbaudit.migrations.rules.locks import existing
 from dbaudit.migrations.rules.registry import migration_rule
 from dbaudit.migrations.sqlfacts import names_to_qualified
 from dbaudit.migrations.state import AnalyzedRevision, StatementFacts
-from dbaudit.sqltext import ident, in_comment
+from dbaudit.sqltext import ident
 
 
 @migration_rule("destructive-change", severity=Severity.P0, fix="sometimes")
@@ -80,8 +80,9 @@ def _drops(rev: AnalyzedRevision, fact: StatementFacts) -> Iterator[Finding]:
                                   "replaced."),
                        fix="\n".join([
                            f"ALTER TABLE {t} ADD COLUMN {ident(new)} {type_text};",
-                           "-- release N: write both columns, backfill in batches, read the new one",
-                           "-- release N+1: " + in_comment(f"ALTER TABLE {t} DROP COLUMN {ident(old)};")]))
+                           sql_comment("-- release N: write both columns, backfill in batches, read the new one"),
+                           sql_comment("-- release N+1: ALTER TABLE {table} DROP COLUMN {column};", table=t,
+                                       column=ident(old))]))
     elif isinstance(node, ast.RenameStmt) and node.renameType == ObjectType.OBJECT_TABLE:
         schema = fact.table.partition(".")[0]
         new_table = str(node.newname)
@@ -91,10 +92,10 @@ def _drops(rev: AnalyzedRevision, fact: StatementFacts) -> Iterator[Finding]:
                        impact=msg("Queries of the running release on the old name fail until it is replaced."),
                        fix="\n".join([lock_timeout_prefix(rev.revision).rstrip(),
                                   f"ALTER TABLE {t} RENAME TO {ident(new_table)};",
-                                  "-- keep the old name working for the running release (simple views are "
-                                  "updatable):",
+                                  sql_comment("-- keep the old name working for the running release (simple views "
+                                              "are updatable):"),
                                   f"CREATE VIEW {t} AS SELECT * FROM {table_sql(new_name)};",
-                                  "-- next release: " + in_comment(f"DROP VIEW {t};")]))
+                                  sql_comment("-- next release: DROP VIEW {view};", view=t)]))
 
 
 def _finding(rev: AnalyzedRevision, fact: StatementFacts, obj: str, title: str, *, impact: str,
@@ -111,6 +112,6 @@ def _finding(rev: AnalyzedRevision, fact: StatementFacts, obj: str, title: str, 
 
 
 def _contract_fix(rev: AnalyzedRevision, statement: str) -> str:
-    return ("-- release N: stop using it in the code (models, queries), deploy everywhere\n"
-            "-- release N+1: this migration, with a lock_timeout\n"
+    return (sql_comment("-- release N: stop using it in the code (models, queries), deploy everywhere\n"
+                        "-- release N+1: this migration, with a lock_timeout\n")
             + lock_timeout_prefix(rev.revision) + statement)

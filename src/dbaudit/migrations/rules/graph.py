@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from dbaudit.findings import Finding, Severity
-from dbaudit.messages import msg
+from dbaudit.messages import msg, sql_comment
 from dbaudit.migrations.rules.registry import migration_rule
 from dbaudit.migrations.source import MigrationSet
 from dbaudit.model.schema import Location
-from dbaudit.sqltext import in_comment
 
 
 @migration_rule("multiple-heads", severity=Severity.P1, scope="project", fix="never")
@@ -45,6 +44,6 @@ def multiple_heads(migrations: MigrationSet) -> Iterator[Finding]:
         evidence=[msg("{path}: head {h}", path=by_id[h].path, h=h) for h in heads if h in by_id],
         impact=msg("`alembic upgrade head` fails, stopping the deploy."),
         root_cause=msg("Two branches were created from the same parent revision and never merged."),
-        fix_sql="-- alembic merge -m \"merge heads\" " + in_comment(" ".join(heads)),
+        fix_sql=sql_comment("-- alembic merge -m \"merge heads\" {heads}", heads=" ".join(heads)),
         locations=[Location(by_id[h].path, 1) for h in heads if h in by_id],
     )

@@ -9,7 +9,7 @@ from pglast import ast
 from pglast.enums import AlterTableType, ConstrType
 
 from dbaudit.findings import Finding, Severity
-from dbaudit.messages import msg
+from dbaudit.messages import msg, sql_comment
 from dbaudit.migrations.rules._common import (
     autocommit_note,
     deparse,
@@ -306,8 +306,8 @@ def _not_valid_finding(rule: Any, rev: AnalyzedRevision, fact: StatementFacts, c
     with edited(*changes):
         not_valid = deparse(node)
     fix = (lock_timeout_prefix(rev.revision) + not_valid + ";\n"
-           "-- in a later transaction (SHARE UPDATE EXCLUSIVE: reads and writes go on)\n"
-           f"ALTER TABLE {table_sql(fact.table)} VALIDATE CONSTRAINT {ident(name)};")
+           + sql_comment("-- in a later transaction (SHARE UPDATE EXCLUSIVE: reads and writes go on)\n")
+           + f"ALTER TABLE {table_sql(fact.table)} VALIDATE CONSTRAINT {ident(name)};")
     return rule.finding(  # type: ignore[no-any-return]
         objects=[fact.table, f"{fact.table.partition('.')[0]}.{name}"],
         title=msg("{capitalize} {name} on {table} is validated while it is added",
@@ -357,7 +357,8 @@ def unique_constraint_without_index(rev: AnalyzedRevision) -> Iterator[Finding]:
             name = con.conname or derived_name(f"{fact.table.rpartition('.')[2]}_{'_'.join(keys)}", "key")
             schema = fact.table.partition(".")[0]
             column_first = (f"ALTER TABLE {table_sql(fact.table)} ADD COLUMN {ident(keys[0])} "
-                            f"{_column_type(fact, keys[0])};  -- without UNIQUE\n" if inline(con, fact) else "")
+                            f"{_column_type(fact, keys[0])};  " + sql_comment("-- without UNIQUE\n")
+                            if inline(con, fact) else "")
             fix = (column_first + autocommit_note(rev.revision)
                    + f"CREATE UNIQUE INDEX CONCURRENTLY {ident(name)} ON {table_sql(fact.table)} "
                    f"({column_list(keys)});\n" + lock_timeout_prefix(rev.revision)
@@ -467,7 +468,7 @@ def _pk_fix(rev: AnalyzedRevision, table: str, name: str, keys: tuple[str, ...],
         lines.append(f"ALTER TABLE {table_sql(target)} ADD CONSTRAINT {ident(index)} "
                      f"PRIMARY KEY USING INDEX {ident(index)};")
     if partitions is not None:
-        lines.append("-- the parent: attaches the partitions' primary keys, builds nothing")
+        lines.append(sql_comment("-- the parent: attaches the partitions' primary keys, builds nothing"))
         lines.append(f"ALTER TABLE {table_sql(table)} ADD CONSTRAINT {ident(name)} PRIMARY KEY ({cols});")
     return "\n".join(lines)
 

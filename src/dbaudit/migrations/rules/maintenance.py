@@ -10,7 +10,7 @@ from pglast import ast
 from pglast.enums import AlterTableType, DropBehavior, ObjectType, ReindexObjectType
 
 from dbaudit.findings import Finding, Severity
-from dbaudit.messages import msg
+from dbaudit.messages import msg, sql_comment
 from dbaudit.migrations.rules._common import (
     autocommit_note,
     deparse,
@@ -121,8 +121,8 @@ def reindex_non_concurrent(rev: AnalyzedRevision) -> Iterator[Finding]:
             kind: Any = node.kind
             fix = f"{autocommit_note(rev.revision)}REINDEX {_REINDEX_KIND[kind]} CONCURRENTLY {target};"
         else:
-            fix = ("-- PostgreSQL 11 and older have no REINDEX CONCURRENTLY: build a copy and swap\n"
-                   "CREATE INDEX CONCURRENTLY <name>_new ON <table> (<same definition>);\n"
+            fix = (sql_comment("-- PostgreSQL 11 and older have no REINDEX CONCURRENTLY: build a copy and swap\n")
+                   + "CREATE INDEX CONCURRENTLY <name>_new ON <table> (<same definition>);\n"
                    "DROP INDEX CONCURRENTLY <name>;\nALTER INDEX <name>_new RENAME TO <name>;")
         yield reindex_non_concurrent.finding(
             objects=[str(what)],
@@ -322,11 +322,11 @@ def _detach_finding(rev: AnalyzedRevision, fact: StatementFacts, cmd: Any) -> Fi
     if rev.context.target_version is None or rev.context.version >= 14:
         fix = (autocommit_note(rev.revision) + lock_timeout_prefix(rev.revision)
                + f"ALTER TABLE {table_sql(fact.table)} DETACH PARTITION {table_sql(part)} CONCURRENTLY;"
-               + ("  -- PostgreSQL 14+" if rev.context.target_version is None else ""))
+               + ("  " + sql_comment("-- PostgreSQL 14+") if rev.context.target_version is None else ""))
         extra = []
     else:
         fix = (lock_timeout_prefix(rev.revision) + f"ALTER TABLE {table_sql(fact.table)} DETACH PARTITION "
-               f"{table_sql(part)};  -- in a quiet moment: no CONCURRENTLY before PostgreSQL 14")
+               f"{table_sql(part)};  " + sql_comment("-- in a quiet moment: no CONCURRENTLY before PostgreSQL 14"))
         extra = [f"DETACH ... CONCURRENTLY needs PostgreSQL 14+ ({rev.context.version_text})"]
     return detach_partition_non_concurrent.finding(
         objects=[fact.table, part],

@@ -9,7 +9,7 @@ from pglast import ast
 from pglast.enums import AlterTableType, ConstrType
 
 from dbaudit.findings import Finding, Severity
-from dbaudit.messages import msg
+from dbaudit.messages import msg, sql_comment
 from dbaudit.migrations.rules._common import (
     BATCH,
     deparse,
@@ -24,7 +24,7 @@ from dbaudit.migrations.rules.locks import existing
 from dbaudit.migrations.rules.registry import migration_rule
 from dbaudit.migrations.sqlfacts import TypeSpec, column_has, default_expr, functions_in, is_serial, type_spec
 from dbaudit.migrations.state import AnalyzedRevision, StatementFacts
-from dbaudit.sqltext import ident, in_comment, literal
+from dbaudit.sqltext import ident, literal
 
 # Volatile built-ins: a column default calling one is evaluated per row, so ADD COLUMN rewrites.
 # now()/CURRENT_TIMESTAMP are STABLE: evaluated once, stored as the "missing value", no rewrite.
@@ -164,8 +164,8 @@ def _add_column_fix(rev: AnalyzedRevision, table: str, coldef: Any) -> str:
     lines = [
         lock_timeout_prefix(rev.revision).rstrip(),
         f"ALTER TABLE {t} ADD COLUMN {ident(col)} {type_text};",
-        f"ALTER TABLE {t} ALTER COLUMN {ident(col)} SET DEFAULT {value};  -- new rows only",
-        "-- backfill existing rows in batches, repeat until it updates 0 rows:",
+        f"ALTER TABLE {t} ALTER COLUMN {ident(col)} SET DEFAULT {value};  " + sql_comment("-- new rows only"),
+        sql_comment("-- backfill existing rows in batches, repeat until it updates 0 rows:"),
         f"UPDATE {t} SET {ident(col)} = {value} WHERE ctid IN "
         f"(SELECT ctid FROM {t} WHERE {ident(col)} IS NULL LIMIT {BATCH});",
     ]
@@ -179,8 +179,10 @@ def not_null_steps(table: str, col: str) -> list[str]:
     check = ident(derived_name(f"{table.rpartition('.')[2]}_{col}", "not_null"))
     return [
         f"ALTER TABLE {t} ADD CONSTRAINT {check} CHECK ({ident(col)} IS NOT NULL) NOT VALID;",
-        f"ALTER TABLE {t} VALIDATE CONSTRAINT {check};  -- SHARE UPDATE EXCLUSIVE: reads and writes go on",
-        f"ALTER TABLE {t} ALTER COLUMN {ident(col)} SET NOT NULL;  -- PostgreSQL 12+: proven by the CHECK, no scan",
+        f"ALTER TABLE {t} VALIDATE CONSTRAINT {check};  "
+        + sql_comment("-- SHARE UPDATE EXCLUSIVE: reads and writes go on"),
+        f"ALTER TABLE {t} ALTER COLUMN {ident(col)} SET NOT NULL;  "
+        + sql_comment("-- PostgreSQL 12+: proven by the CHECK, no scan"),
         f"ALTER TABLE {t} DROP CONSTRAINT {check};",
     ]
 
@@ -226,9 +228,11 @@ def not_null_without_default(rev: AnalyzedRevision) -> Iterator[Finding]:
             col = coldef.colname
             t = table_sql(fact.table)
             type_text = deparse(coldef.typeName)
-            fix = ["-- either a constant default (catalog-only on PostgreSQL 11+): "
-                   + in_comment(f"ALTER TABLE {t} ADD COLUMN {ident(col)} {type_text} NOT NULL DEFAULT <value>;"),
-                   "-- or nullable first, backfilled in batches, then NOT NULL proven without a long lock:",
+            fix = [sql_comment("-- either a constant default (catalog-only on PostgreSQL 11+): ALTER TABLE {table} ADD "
+                               "COLUMN {column} {type} NOT NULL DEFAULT <value>;",
+                               table=t, column=ident(col), type=type_text),
+                   sql_comment("-- or nullable first, backfilled in batches, then NOT NULL proven without a long "
+                               "lock:"),
                    f"ALTER TABLE {t} ADD COLUMN {ident(col)} {type_text};",
                    f"UPDATE {t} SET {ident(col)} = <value> WHERE ctid IN "
                    f"(SELECT ctid FROM {t} WHERE {ident(col)} IS NULL LIMIT {BATCH});",
@@ -395,12 +399,12 @@ def _type_fix(rev: AnalyzedRevision, table: str, col: str, new_type: str, using:
     expr = using or f"{ident(col)}::{new_type}"
     return "\n".join([
         f"ALTER TABLE {t} ADD COLUMN {ident(new_col)} {new_type};",
-        "-- keep both columns in step (application double-write or a trigger), then backfill in batches:",
+        sql_comment("-- keep both columns in step (application double-write or a trigger), then backfill in batches:"),
         f"UPDATE {t} SET {ident(new_col)} = {expr} WHERE ctid IN (SELECT ctid FROM {t} "
         f"WHERE {ident(new_col)} IS NULL AND {ident(col)} IS NOT NULL LIMIT {BATCH});",
-        "-- swap in one short transaction (recreate indexes on the new column CONCURRENTLY first):",
+        sql_comment("-- swap in one short transaction (recreate indexes on the new column CONCURRENTLY first):"),
         lock_timeout_prefix(rev.revision).rstrip(),
         f"ALTER TABLE {t} RENAME COLUMN {ident(col)} TO {ident(old_col)};",
         f"ALTER TABLE {t} RENAME COLUMN {ident(new_col)} TO {ident(col)};",
-        "-- a release later: " + in_comment(f"ALTER TABLE {t} DROP COLUMN {ident(old_col)};"),
+        sql_comment("-- a release later: ALTER TABLE {table} DROP COLUMN {column};", table=t, column=ident(old_col)),
     ])

@@ -8,7 +8,7 @@ from pglast import ast
 from pglast.enums import AlterTableType
 
 from dbaudit.findings import Finding, Severity
-from dbaudit.messages import msg
+from dbaudit.messages import msg, sql_comment
 from dbaudit.migrations.rules._common import location, statement_evidence, table_sql
 from dbaudit.migrations.rules.registry import migration_rule
 from dbaudit.migrations.sqlfacts import is_concurrent
@@ -74,8 +74,8 @@ def _same_tx_finding(rev: AnalyzedRevision, fact: StatementFacts, added: NotVali
     fix = (f"with op.get_context().autocommit_block():  # commits the ADD ... NOT VALID first\n"
            f"    op.execute({literal(f'ALTER TABLE {t} VALIDATE CONSTRAINT {ident(added.name)}')})"
            if rev.revision.kind == "alembic" else
-           f"COMMIT;  -- end the transaction of the ADD ... NOT VALID\n"
-           f"ALTER TABLE {t} VALIDATE CONSTRAINT {ident(added.name)};")
+           "COMMIT;  " + sql_comment("-- end the transaction of the ADD ... NOT VALID\n")
+           + f"ALTER TABLE {t} VALIDATE CONSTRAINT {ident(added.name)};")
     return validate_in_same_transaction.finding(
         objects=[added.table, f"{added.table.partition('.')[0]}.{added.name}"],
         title=msg("{capitalize} {added} is validated in the transaction that added it NOT VALID",
@@ -143,9 +143,9 @@ def _enum_finding(rev: AnalyzedRevision, fact: StatementFacts, value: str, why: 
         impact=msg("PostgreSQL rejects the statement: the migration fails and the deploy stops at this revision."),
         root_cause=msg("ALTER TYPE ... ADD VALUE must commit before the value is usable (and, before 12, outside "
                        "any transaction)."),
-        fix_sql=("-- Alembic: with op.get_context().autocommit_block():\n"
-                 f"ALTER TYPE <enum> ADD VALUE IF NOT EXISTS {literal(value)};\n"
-                 "-- then, in a later transaction, the statements that use it"),
+        fix_sql=(sql_comment("-- Alembic: with op.get_context().autocommit_block():\n")
+                 + f"ALTER TYPE <enum> ADD VALUE IF NOT EXISTS {literal(value)};\n"
+                 + sql_comment("-- then, in a later transaction, the statements that use it")),
         locations=[location(rev.revision, fact)],
     )
 
@@ -217,7 +217,7 @@ def missing_statement_timeout(rev: AnalyzedRevision) -> Iterator[Finding]:
                           what=what)],
             impact=msg("Killed half-way by an inherited short limit (an INVALID index left behind), or unbounded."),
             root_cause=msg("The migration does not decide how long its long-running statement may run."),
-            fix_sql=prefix + "SET statement_timeout = '30min';  -- sized for this table",
+            fix_sql=prefix + "SET statement_timeout = '30min';  " + sql_comment("-- sized for this table"),
             locations=[location(rev.revision, fact)],
         )
         return

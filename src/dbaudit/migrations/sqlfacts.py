@@ -24,15 +24,15 @@ LOCK_MODES = (
 )
 # What each mode keeps other sessions from doing while it is held (or queued).
 BLOCKS: dict[str, str] = {
-    "AccessShareLock": "ACCESS EXCLUSIVE only (DROP, TRUNCATE, most ALTER TABLE)",
-    "RowShareLock": "EXCLUSIVE and ACCESS EXCLUSIVE locks",
-    "RowExclusiveLock": "CREATE INDEX (non-concurrent) and stronger DDL",
-    "ShareUpdateExclusiveLock": (
-        msg("DDL only (other ALTER TABLE, CREATE INDEX CONCURRENTLY, VACUUM); reads and writes go on")),
-    msg("ShareLock"): "writes (INSERT/UPDATE/DELETE) and DDL; reads go on",
-    msg("ShareRowExclusiveLock"): "writes (INSERT/UPDATE/DELETE) and DDL; reads go on",
-    msg("ExclusiveLock"): "writes and SELECT FOR UPDATE/SHARE; plain reads go on",
-    msg("AccessExclusiveLock"): "reads and writes (every SELECT, INSERT, UPDATE, DELETE) and DDL",
+    "AccessShareLock": msg("ACCESS EXCLUSIVE only (DROP, TRUNCATE, most ALTER TABLE)"),
+    "RowShareLock": msg("EXCLUSIVE and ACCESS EXCLUSIVE locks"),
+    "RowExclusiveLock": msg("CREATE INDEX (non-concurrent) and stronger DDL"),
+    "ShareUpdateExclusiveLock": msg("DDL only (other ALTER TABLE, CREATE INDEX CONCURRENTLY, VACUUM); reads and "
+                                    "writes go on"),
+    "ShareLock": msg("writes (INSERT/UPDATE/DELETE) and DDL; reads go on"),
+    "ShareRowExclusiveLock": msg("writes (INSERT/UPDATE/DELETE) and DDL; reads go on"),
+    "ExclusiveLock": msg("writes and SELECT FOR UPDATE/SHARE; plain reads go on"),
+    "AccessExclusiveLock": msg("reads and writes (every SELECT, INSERT, UPDATE, DELETE) and DDL"),
 }
 WRITE_BLOCKING = LOCK_MODES.index("ShareLock")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+from dbaudit.messages import msg
 from dbaudit.model.schema import SchemaModel
 
 Framework = Literal["rails", "django"]
@@ -23,3 +24,25 @@ def framework(model: SchemaModel) -> Framework | None:
     if "django_migrations" in names:
         return "django"
     return None
+
+
+# Object kinds as findings name them, translatable: (in a sentence, starting a sentence).
+_KIND_WORDS = {
+    "table": (msg("table"), msg("Table")),
+    "index": (msg("index"), msg("Index")),
+    "view": (msg("view"), msg("View")),
+    "materialized view": (msg("materialized view"), msg("Materialized view")),
+    "sequence": (msg("sequence"), msg("Sequence")),
+    "function": (msg("function"), msg("Function")),
+    "procedure": (msg("procedure"), msg("Procedure")),
+    "schema": (msg("schema"), msg("Schema")),
+}
+
+
+def kind_word(kind: str, *, capital: bool = False) -> str:
+    """``table`` / ``Table`` (a message when known) for ``kind`` (``materialized_view`` works too)."""
+    kind = kind.replace("_", " ")
+    words = _KIND_WORDS.get(kind)
+    if words is None:
+        return kind.capitalize() if capital else kind
+    return words[1] if capital else words[0]

@@ -14,6 +14,7 @@ from dbaudit.findings import Finding, Severity
 from dbaudit.messages import msg, sql_comment
 from dbaudit.model.schema import SchemaModel
 from dbaudit.model.statistics import BloatEstimate, SequenceGrowth, XidAge, runtime_statistics
+from dbaudit.rules._framework import kind_word
 from dbaudit.rules.registry import RuleContext, rule
 from dbaudit.sqltext import literal, qualified_text
 
@@ -31,9 +32,9 @@ def _size(value: float) -> str:
 def growth_text(growth: SequenceGrowth) -> str:
     """``~1,234 ids/day (…): 321 days left`` for evidence, or why it is unknown."""
     if growth.per_day is None:
-        return f"growth unknown ({growth.basis or 'no dated rows to measure it'})"
+        return msg("growth unknown ({basis})", basis=growth.basis or msg("no dated rows to measure it"))
     days = growth.days_left
-    left = f"{days:,.0f} days left" if days is not None else "not advancing"
+    left = msg("{days:,.0f} days left", days=days) if days is not None else msg("not advancing")
     return msg("~{per_day:,.0f} ids/day ({basis}): {left} at this rate (forecast)",
                per_day=growth.per_day, basis=growth.basis, left=left)
 
@@ -147,7 +148,7 @@ def xid_wraparound_risk(ctx: RuleContext) -> Iterator[Finding]:
 
 
 def _xid_finding(item: XidAge, severity: Severity) -> Finding:
-    what = f"database {item.name}" if item.scope == "database" else item.name
+    what = msg("database {name}", name=item.name) if item.scope == "database" else item.name
     if item.scope == "database":
         fix = (sql_comment("-- find the oldest tables of {database} and what blocks freezing:\n", database=item.name)
                + "SELECT c.oid::regclass, age(c.relfrozenxid) FROM pg_class c WHERE c.relkind IN ('r', 'm', 't')\n"
@@ -231,11 +232,11 @@ def _bloat_finding(item: BloatEstimate) -> Finding:
     return estimated_bloat.finding(
         objects=[item.name],
         title=msg("{capitalize} {item}: ~{size} of {size2} estimated bloat ({ratio:.0%})",
-                  capitalize=item.kind.capitalize(), item=item.name, size=_size(item.bloat_bytes),
+                  capitalize=kind_word(item.kind, capital=True), item=item.name, size=_size(item.bloat_bytes),
                   size2=_size(item.bytes), ratio=item.ratio),
         evidence=[msg("{kind} {item} (table {table}): {size} on disk, ~{size2} estimated bloat ({ratio:.0%}); an "
                       "estimate from pg_stats (ioguix bloat estimation), measure with pgstattuple",
-                      kind=item.kind, item=item.name, table=item.table, size=_size(item.bytes),
+                      kind=kind_word(item.kind, capital=True), item=item.name, table=item.table, size=_size(item.bytes),
                       size2=_size(item.bloat_bytes), ratio=item.ratio)],
         impact=msg("Scans read and cache the dead space; writes and backups carry it."),
         root_cause=msg("Vacuum does not keep up with the updates and deletes of this table."),

@@ -320,7 +320,7 @@ def _unique_tables(items: list[tuple[Table, PlannedDrop]]) -> list[Table]:
 
 def _duplicate_finding(table: Table, drop: PlannedDrop) -> Finding:
     dup, keep = drop.index, drop.keep
-    what = "unique index " if keep.unique and not dup.unique and not backs_constraint(keep) else ""
+    what = msg("unique index ") if keep.unique and not dup.unique and not backs_constraint(keep) else ""
     evidence = [_describe(dup), _describe(keep)]
     if not same_elements(dup.elements, keep.elements):
         evidence.append(msg("a btree is read in both directions: the keys are the same, one scanned backwards"))
@@ -702,9 +702,9 @@ DEFAULT_MIN_STATISTICS_DAYS = 7
 
 def _duration(days: float) -> str:
     if days >= 1:
-        return f"{days:.1f} days"
+        return msg("{days:.1f} days", days=days)
     hours = days * 24
-    return f"{hours:.1f} hours" if hours >= 1 else f"{hours * 60:.0f} minutes"
+    return msg("{hours:.1f} hours", hours=hours) if hours >= 1 else msg("{minutes:.0f} minutes", minutes=hours * 60)
 
 
 def _was_read(table: Table) -> bool:

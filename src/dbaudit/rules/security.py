@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dbaudit.findings import Finding, Severity
 from dbaudit.messages import msg, sql_comment
 from dbaudit.model.schema import PUBLIC_GRANTEE, WRITE_PRIVILEGES, Function, Grant, SchemaModel, Table, TableKind
+from dbaudit.rules._framework import kind_word
 from dbaudit.rules._security import (
     acts_as_owner,
     bypasses_rls,
@@ -413,7 +414,7 @@ def _public_relation(obj: str, keyword: str, target: str, acl: tuple[Grant, ...]
     yield granted_to_public.finding(
         objects=[obj],
         title=msg("{capitalize} {obj} is granted to PUBLIC ({sorted})",
-                  capitalize=kind.capitalize(), obj=obj, sorted=', '.join(sorted(privileges))),
+                  capitalize=kind_word(kind, capital=True), obj=obj, sorted=', '.join(sorted(privileges))),
         evidence=[msg("{obj}: {grantee_text}", obj=obj, grantee_text=grantee_text(grant))],
         impact=(msg("Every role, present or future, may {value} {obj}.",
                     value=msg("change") if writes else msg("read"), obj=obj)),
@@ -697,7 +698,7 @@ def _view_finding(view: Table, table: Table, why: str, audience: list[str], *, i
     return view_bypasses_rls.finding(
         objects=[view.qualified_name],
         title=msg("{capitalize} {view} reads {table} past its row-level security",
-                  capitalize=view.kind.value.replace('_', ' ').capitalize(), view=view.qualified_name,
+                  capitalize=kind_word(view.kind.value, capital=True), view=view.qualified_name,
                   table=table.qualified_name),
         evidence=[
             msg("{table}: row-level security enabled{value}, {policies}",

@@ -21,6 +21,9 @@ from dbaudit.sqltext import column_list, ident, literal, qualified_text
 ORM_PAIR = "database:models"
 
 
+_KIND = {"index": msg("index"), "unique constraint": msg("unique constraint")}
+_KIND_TITLE = {"index": msg("Index"), "unique constraint": msg("Unique constraint")}
+
 @dataclass(frozen=True)
 class Indexed:
     key: IndexKey
@@ -86,11 +89,13 @@ def _finding(pair: TablePair, has: Side, lacks: Side, lacks_table: Table, item: 
         "index-mismatch",
         objects=objects,
         title=msg("{capitalize} {item} {shape} on {table_name} exists in {label} but not in {label2}",
-                  capitalize=item.kind.capitalize(), item=item.name, shape=shape, table_name=pair.table_name,
+                  capitalize=_KIND_TITLE.get(item.kind, item.kind.capitalize()),
+                  item=item.name, shape=shape, table_name=pair.table_name,
                   label=has.label, label2=lacks.label),
         evidence=(
             msg("{label}: {kind} {item} {shape}{at}",
-                label=has.label, kind=item.kind, item=item.name, shape=shape, at=at(item.location)),
+                label=has.label, kind=_KIND.get(item.kind, item.kind), item=item.name, shape=shape,
+                at=at(item.location)),
             msg("{label}: no {value}index or constraint with the same keys{value2} on {table_name}",
                 label=lacks.label, value=msg("unique ") if item.key.unique else "",
                 value2=msg(" and predicate") if item.key.predicate else "", table_name=pair.table_name),
@@ -101,7 +106,7 @@ def _finding(pair: TablePair, has: Side, lacks: Side, lacks_table: Table, item: 
             else msg("Queries written for this index scan the table where it is missing.")
         ),
         root_cause=msg("The {kind} was added to {label} but not to {label2}.",
-                       kind=item.kind, label=has.label, label2=lacks.label),
+                       kind=_KIND.get(item.kind, item.kind), label=has.label, label2=lacks.label),
         fix_sql=_create_sql(pair.table_name, item) if can_create else None,
         verify_sql=(
             "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = "

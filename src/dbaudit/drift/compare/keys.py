@@ -45,7 +45,8 @@ def pk_mismatch(pair: TablePair) -> Iterator[Finding]:
     evidence = [msg("{label}: {pk_text}{at}", label=side.label, pk_text=_pk_text(table), at=at(_pk_location(table)))
                 for side, _t, table in sides]
     for side, table in partitioned[:1]:
-        how = f" by {table.partitioning.strategy} ({table.partitioning.key})" if table.partitioning else ""
+        how = (msg(" by {strategy} ({key})", strategy=table.partitioning.strategy, key=table.partitioning.key)
+               if table.partitioning else "")
         evidence.append(msg("{label}: {table} is partitioned{how}",
                             label=side.label, table=table.qualified_name, how=how))
     narrow_side, _n, narrow = min(pair.both(), key=lambda item: _pk_size(item[2]))

@@ -9,7 +9,7 @@ from typing import Any
 from pglast.stream import RawStream
 from pglast.visitors import Continue, Visitor
 
-from dbaudit.messages import sql_comment
+from dbaudit.messages import msg, sql_comment
 from dbaudit.migrations.source import Revision
 from dbaudit.migrations.state import StatementFacts
 from dbaudit.model.schema import Location
@@ -73,6 +73,10 @@ def edited(*changes: tuple[Any, str, Any]) -> Iterator[None]:
     finally:
         for obj, attr, value in reversed(saved):
             object.__setattr__(obj, attr, value)
+
+
+# Constraint kinds as a sentence starts them ("Foreign key x on t ..."), translatable.
+KIND_TITLE = {"foreign key": msg("Foreign key"), "check constraint": msg("Check constraint"), "check": msg("Check")}
 
 
 def lock_timeout_prefix(rev: Revision) -> str:

@@ -11,6 +11,7 @@ from pglast.enums import AlterTableType, ConstrType
 from dbaudit.findings import Finding, Severity
 from dbaudit.messages import msg, sql_comment
 from dbaudit.migrations.rules._common import (
+    KIND_TITLE,
     autocommit_note,
     deparse,
     derived_name,
@@ -311,7 +312,7 @@ def _not_valid_finding(rule: Any, rev: AnalyzedRevision, fact: StatementFacts, c
     return rule.finding(  # type: ignore[no-any-return]
         objects=[fact.table, f"{fact.table.partition('.')[0]}.{name}"],
         title=msg("{capitalize} {name} on {table} is validated while it is added",
-                  capitalize=kind.capitalize(), name=name, table=fact.table),
+                  capitalize=KIND_TITLE.get(kind, kind.capitalize()), name=name, table=fact.table),
         evidence=[statement_evidence(rev.revision, fact)],
         impact=impact,
         root_cause=msg("The constraint is added without NOT VALID, so PostgreSQL checks every row under the lock."),

@@ -53,7 +53,7 @@ def missing_downgrade(rev: AnalyzedRevision) -> Iterator[Finding]:
             locations=[Location(r.path, line)],
         )
         return
-    what = msg("an empty downgrade()") if r.downgrade_line else "no downgrade()"
+    what = msg("an empty downgrade()") if r.downgrade_line else msg("no downgrade()")
     if r.kind == "sql":
         what = msg("no {id}.down.sql next to it", id=r.id)
     yield missing_downgrade.finding(

@@ -9,7 +9,7 @@ from pglast.enums import AlterTableType
 
 from dbaudit.findings import Finding, Severity
 from dbaudit.messages import msg, sql_comment
-from dbaudit.migrations.rules._common import location, statement_evidence, table_sql
+from dbaudit.migrations.rules._common import KIND_TITLE, location, statement_evidence, table_sql
 from dbaudit.migrations.rules.registry import migration_rule
 from dbaudit.migrations.sqlfacts import is_concurrent
 from dbaudit.migrations.state import AnalyzedRevision, NotValidAdded, StatementFacts
@@ -79,7 +79,7 @@ def _same_tx_finding(rev: AnalyzedRevision, fact: StatementFacts, added: NotVali
     return validate_in_same_transaction.finding(
         objects=[added.table, f"{added.table.partition('.')[0]}.{added.name}"],
         title=msg("{capitalize} {added} is validated in the transaction that added it NOT VALID",
-                  capitalize=added.kind.capitalize(), added=added.name),
+                  capitalize=KIND_TITLE.get(added.kind, added.kind.capitalize()), added=added.name),
         evidence=[statement_evidence(rev.revision, fact), where,
                   msg("the ADD's {lock} on {table} is held through the validating scan", lock=lock, table=added.table)],
         impact=msg("The table is blocked for the whole scan, as if NOT VALID had not been used."),

@@ -82,7 +82,7 @@ def _from_models(ctx: RuleContext, table: Table, column: Column) -> Inference | 
     where = f" ({fk.location.path}:{fk.location.line})" if fk.location else ""
     return Inference(parent, key, (
         msg("the ORM models declare {value} {column} -> {ref_qualified}({key}){where}",
-            value=fk.name or 'a foreign key', column=column.name, ref_qualified=fk.ref_qualified, key=key.name,
+            value=fk.name or msg("a foreign key"), column=column.name, ref_qualified=fk.ref_qualified, key=key.name,
             where=where),
     ))
 
@@ -126,7 +126,7 @@ def _from_siblings(model: SchemaModel, table: Table, column: Column) -> Inferenc
     if parent is None or key is None:
         return None
     shown = ", ".join(f"{t.qualified_name}.{column.name}" for t, _ in siblings[:5])
-    more = f" and {len(siblings) - 5} more" if len(siblings) > 5 else ""
+    more = msg(" and {n} more", n=len(siblings) - 5) if len(siblings) > 5 else ""
     return Inference(parent, key, (
         msg("{column} does not name a table; inferred from the schema: {n_siblings} other table(s)' {column} "
             "reference {parent}({key}): {shown}{more}",

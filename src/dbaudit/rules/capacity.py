@@ -236,7 +236,7 @@ def _bloat_finding(item: BloatEstimate) -> Finding:
                   size2=_size(item.bytes), ratio=item.ratio),
         evidence=[msg("{kind} {item} (table {table}): {size} on disk, ~{size2} estimated bloat ({ratio:.0%}); an "
                       "estimate from pg_stats (ioguix bloat estimation), measure with pgstattuple",
-                      kind=kind_word(item.kind, capital=True), item=item.name, table=item.table, size=_size(item.bytes),
+                      kind=kind_word(item.kind), item=item.name, table=item.table, size=_size(item.bytes),
                       size2=_size(item.bloat_bytes), ratio=item.ratio)],
         impact=msg("Scans read and cache the dead space; writes and backups carry it."),
         root_cause=msg("Vacuum does not keep up with the updates and deletes of this table."),

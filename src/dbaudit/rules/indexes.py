@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from dbaudit.findings import Finding, Severity
-from dbaudit.messages import msg, sql_comment
+from dbaudit.messages import join, msg, sql_comment
 from dbaudit.model.schema import ForeignKey, Index, IndexElement, Location, SchemaModel, Table, TableKind
 from dbaudit.rules._code_facts import code_facts, resolve_table
 from dbaudit.rules._index_plan import (
@@ -519,7 +519,7 @@ def low_selectivity_index(ctx: RuleContext) -> Iterator[Finding]:
             elif found is None and selectivity_unknown(table, index):
                 unknown.append(_ix_object(table, index))
     if unknown:
-        shown = ", ".join(unknown[:5]) + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")
+        shown = join("", [", ".join(unknown[:5]), msg(" and {n} more", n=len(unknown) - 5) if len(unknown) > 5 else ""])
         ctx.note("low-selectivity-index", msg("low-selectivity-index: {n_unknown} single-column index(es) on "
                                               "non-boolean columns not judged, their columns have no planner "
                                               "statistics (run ANALYZE): {shown}",
@@ -1082,7 +1082,7 @@ def too_many_indexes(ctx: RuleContext) -> Iterator[Finding]:
         if count > limit or (heavy and outweighs and count >= heavy_limit):
             yield _too_many_finding(table, activity, heavy, limit)
     if unknown:
-        shown = ", ".join(unknown[:5]) + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")
+        shown = join("", [", ".join(unknown[:5]), msg(" and {n} more", n=len(unknown) - 5) if len(unknown) > 5 else ""])
         ctx.note("too-many-indexes", msg("too-many-indexes: write-heaviness unknown for {n_unknown} table(s) with "
                                          "{heavy_limit} to {limit} indexes (no activity statistics): {shown}",
                                          n_unknown=len(unknown), heavy_limit=heavy_limit, limit=limit, shown=shown))

@@ -16,7 +16,7 @@ from pglast.enums.parsenodes import A_Expr_Kind
 from pglast.enums.primnodes import BoolExprType
 
 from dbaudit.findings import Finding, Severity
-from dbaudit.messages import msg
+from dbaudit.messages import join, msg
 from dbaudit.model.schema import (
     Column,
     ForeignKey,
@@ -393,7 +393,7 @@ def fk_missing(ctx: RuleContext) -> Iterator[Finding]:
                         n_covered=len(covered), n_partitions=len(partitions), lacking=', '.join(lacking))))
             yield finding
     if history:
-        shown = ", ".join(history[:5]) + (f" and {len(history) - 5} more" if len(history) > 5 else "")
+        shown = join("", [", ".join(history[:5]), msg(" and {n} more", n=len(history) - 5) if len(history) > 5 else ""])
         ctx.note("fk-missing", msg("fk-missing: {n_history} id column(s) of append-only history/log tables have no "
                                    "foreign key, presumably by design so that history outlives the rows it "
                                    "describes ({shown}); not reported",

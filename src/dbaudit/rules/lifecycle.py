@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from dbaudit.findings import Finding, Severity
-from dbaudit.messages import msg, sql_comment
+from dbaudit.messages import join, msg, sql_comment
 from dbaudit.model.schema import Column, ForeignKey, Index, SchemaModel, Table, TableKind
 from dbaudit.rules._cascade import CascadeGraph, Edge
 from dbaudit.rules._code_facts import code_facts, resolve_table
@@ -503,7 +503,7 @@ def updated_at_not_maintained(ctx: RuleContext) -> Iterator[Finding]:
 def _unknown_note(columns: list[str], kind: str | None) -> str:
     where = {msg("django"): "a Django schema (django_migrations): auto_now=True on the model field would keep "
                        "them current"}.get(kind or "", "the application's ORM may keep them current")
-    shown = ", ".join(columns[:5]) + (f" and {len(columns) - 5} more" if len(columns) > 5 else "")
+    shown = join("", [", ".join(columns[:5]), msg(" and {n} more", n=len(columns) - 5) if len(columns) > 5 else ""])
     return (f"updated-at-not-maintained: unknown for {len(columns)} column(s) without an update trigger "
             f"({shown}): {where}; pass --models or --code to judge them")
 
@@ -638,7 +638,7 @@ def _risky_hops(model: SchemaModel, graph: CascadeGraph, root: str, referenced_b
         if others:
             out.append((child, msg("business table referenced by {others}{value}",
                                    others=', '.join(others[:3]),
-                                   value=f" and {len(others) - 3} more" if len(others) > 3 else "")))
+                                   value=msg(" and {n} more", n=len(others) - 3) if len(others) > 3 else "")))
     return out
 
 

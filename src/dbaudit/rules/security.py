@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from dbaudit.findings import Finding, Severity
-from dbaudit.messages import msg, sql_comment
+from dbaudit.messages import join, msg, sql_comment
 from dbaudit.model.schema import PUBLIC_GRANTEE, WRITE_PRIVILEGES, Function, Grant, SchemaModel, Table, TableKind
 from dbaudit.rules._framework import kind_word
 from dbaudit.rules._security import (
@@ -41,11 +41,12 @@ def _app_role(ctx: RuleContext) -> str | None:
 
 def _listed(names: list[str]) -> str:
     shown = ", ".join(names[:MAX_LISTED])
-    return shown + (f" and {len(names) - MAX_LISTED} more" if len(names) > MAX_LISTED else "")
+    return join("", [shown, msg(" and {n} more", n=len(names) - MAX_LISTED) if len(names) > MAX_LISTED else ""])
 
 
 def _policies(table: Table) -> str:
-    return f"{len(table.policies)} polic{'y' if len(table.policies) == 1 else 'ies'}"
+    n = len(table.policies)
+    return msg("{n} policy", n=n) if n == 1 else msg("{n} policies", n=n)
 
 
 def _rls_flags_sql(table: Table) -> str:
@@ -702,7 +703,8 @@ def _view_finding(view: Table, table: Table, why: str, audience: list[str], *, i
                   table=table.qualified_name),
         evidence=[
             msg("{table}: row-level security enabled{value}, {policies}",
-                table=table.qualified_name, value=', forced' if table.rls_forced else '', policies=_policies(table)),
+                table=table.qualified_name, value=msg(", forced") if table.rls_forced else "",
+                policies=_policies(table)),
             msg("{view} (owner {owner}) runs as its owner{value}: {why}",
                 view=view.qualified_name, owner=view.owner,
                 value="" if view.kind == TableKind.MATERIALIZED_VIEW else msg(" (security_invoker not set)"), why=why),

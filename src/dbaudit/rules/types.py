@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator
 
 from dbaudit.findings import Finding, Severity
-from dbaudit.messages import msg, sql_comment
+from dbaudit.messages import join, msg, sql_comment
 from dbaudit.model.schema import Column, ForeignKey, SchemaModel, Sequence, Table
 from dbaudit.model.statistics import SequenceGrowth, runtime_statistics
 from dbaudit.rules._code_facts import code_facts, resolve_table
@@ -166,7 +166,7 @@ def secret_in_bounded_varchar(ctx: RuleContext) -> Iterator[Finding]:
             elif kind == "unknown":
                 unknown.append(_col_object(table, column))
     if unknown:
-        shown = ", ".join(unknown[:5]) + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")
+        shown = join("", [", ".join(unknown[:5]), msg(" and {n} more", n=len(unknown) - 5) if len(unknown) > 5 else ""])
         ctx.note("secret-in-bounded-varchar", msg("secret-in-bounded-varchar: unknown for {n_unknown} bounded "
                                                   "secret-like column(s) ({shown}): a one-way hash fits, "
                                                   "reversible ciphertext may not; pass --code to see what the "

@@ -476,7 +476,7 @@ def _fk_missing_finding(
     ctx: RuleContext, table: Table, column: Column, parent: Table, key: Column, *, inference: Inference | None = None
 ) -> Finding:
     name = generated_name(table.name, f"{column.name}_fkey")
-    named = "" if inference is not None else f" and its name points at {parent.qualified_name}"
+    named = "" if inference is not None else msg(" and its name points at {parent}", parent=parent.qualified_name)
     evidence = [
         msg("{column} is {column_type}{value}{named}",
             column=col_obj(table, column.name), column_type=column.type.sql,
@@ -1253,7 +1253,7 @@ def column_domains(model: SchemaModel, table: Table) -> dict[str, tuple[tuple[st
     for check in table.checks:
         restricted = allowed_values(check.expression)
         # a CHECK over several columns cannot be rewritten for one of them
-        kind = msg("check") if len(restricted) == 1 else "multi-column check"
+        kind = msg("check") if len(restricted) == 1 else msg("multi-column check")
         for name, values in restricted.items():
             if table.column(name) is not None:
                 out[name] = (values, kind, check.name)
@@ -1261,7 +1261,7 @@ def column_domains(model: SchemaModel, table: Table) -> dict[str, tuple[tuple[st
     for column in table.columns:
         enum = enums.get(column.type.name) if column.type.is_enum else None
         if enum is not None and column.type.array_dims == 0:
-            out[column.name] = (enum.values, "enum", enum.qualified_name)
+            out[column.name] = (enum.values, msg("enum"), enum.qualified_name)
     return out
 
 

@@ -501,11 +501,11 @@ def updated_at_not_maintained(ctx: RuleContext) -> Iterator[Finding]:
 
 
 def _unknown_note(columns: list[str], kind: str | None) -> str:
-    where = {msg("django"): "a Django schema (django_migrations): auto_now=True on the model field would keep "
-                       "them current"}.get(kind or "", "the application's ORM may keep them current")
+    where = (msg("a Django schema (django_migrations): auto_now=True on the model field would keep them current")
+             if kind == "django" else msg("the application's ORM may keep them current"))
     shown = join("", [", ".join(columns[:5]), msg(" and {n} more", n=len(columns) - 5) if len(columns) > 5 else ""])
-    return (f"updated-at-not-maintained: unknown for {len(columns)} column(s) without an update trigger "
-            f"({shown}): {where}; pass --models or --code to judge them")
+    return msg("updated-at-not-maintained: unknown for {n} column(s) without an update trigger ({shown}): {where}; "
+               "pass --models or --code to judge them", n=len(columns), shown=shown, where=where)
 
 
 def _updated_at_finding(table: Table, column: Column, *, has_models: bool, has_code: bool) -> Finding:

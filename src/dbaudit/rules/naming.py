@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from dbaudit.findings import Finding, Severity
-from dbaudit.messages import msg, sql_comment
+from dbaudit.messages import join, msg, sql_comment
 from dbaudit.model.schema import Column, SchemaModel, Sequence, Table, TableKind
 from dbaudit.rules.integrity import col_obj, locations, lock_guarded, rel_obj, relation_names, tsql
 from dbaudit.rules.registry import RuleContext, rule
@@ -178,7 +178,8 @@ def _sequence_finding(
             statements.append(f"ALTER SEQUENCE {qualified(seq.schema, seq.name)} RENAME TO {ident(expected)};")
         else:
             evidence.append(msg("{expected} is already taken", expected=rel_obj(seq.schema, expected)))
-    problem = msg(" and ").join(p for p, bad in (("is misnamed", misnamed), ("is not owned by it", not owned)) if bad)
+    problems = ((msg("is misnamed"), misnamed), (msg("is not owned by it"), not owned))
+    problem = join(msg(" and "), [p for p, bad in problems if bad])
     return sequence_name_mismatch.finding(
         objects=[rel_obj(seq.schema, seq.name)],
         title=msg("sequence {seq} behind {column} {problem}",

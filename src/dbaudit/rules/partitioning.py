@@ -429,7 +429,8 @@ def _unattached_finding(model: SchemaModel, parent: Table, index: Index, partiti
         evidence=[
             msg("{schema}.{index} on partitioned {parent} is invalid",
                 schema=parent.schema, index=index.name, parent=parent.qualified_name),
-            msg("partitions without an equivalent index: {value}", value=", ".join(missing) or "none (unattached)"),
+            msg("partitions without an equivalent index: {value}",
+                value=", ".join(missing) or msg("none (unattached)")),
         ],
         impact=msg("Queries on the partitions lacking it scan them; the parent index stays unusable."),
         root_cause=msg("CREATE INDEX ... ON ONLY without creating and attaching every partition's index."),
@@ -539,9 +540,9 @@ def _orm_key_finding(table: Table, mapped: Table, absent: list[str]) -> Finding:
         ),
         evidence=[
             msg("database: PARTITION BY {key}; PRIMARY KEY ({value})",
-                key=table.partitioning.key if table.partitioning else '', value=', '.join(db_pk) or 'none'),
+                key=table.partitioning.key if table.partitioning else '', value=", ".join(db_pk) or msg("none")),
             msg("ORM: primary key ({orm_pk}){value}",
-                orm_pk=', '.join(orm_pk), value=f" at {loc.path}:{loc.line}" if loc else ""),
+                orm_pk=', '.join(orm_pk), value=msg(" at {path}:{line}", path=loc.path, line=loc.line) if loc else ""),
         ],
         impact=msg("Rows sharing an id across partitions collide in the ORM identity map."),
         root_cause=msg("The database key was made composite for partitioning; the model was not updated."),

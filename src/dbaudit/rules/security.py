@@ -277,7 +277,8 @@ def security_definer_search_path(ctx: RuleContext) -> Iterator[Finding]:
                       kind=function.kind, signature=function.signature),
             evidence=[
                 msg("{signature}: SECURITY DEFINER, language {value}, owner {value2}",
-                    signature=function.signature, value=function.language or '?', value2=function.owner or 'unknown'),
+                    signature=function.signature, value=function.language or "?",
+                    value2=function.owner or msg("unknown")),
                 msg("settings: {config}",
                     config=", ".join(function.config) if function.config else "none (no SET search_path)"),
             ],
@@ -392,7 +393,7 @@ def granted_to_public(ctx: RuleContext) -> Iterator[Finding]:
             title=msg("Every role may execute SECURITY DEFINER {kind} {signature}",
                       kind=function.kind, signature=function.signature),
             evidence=[msg("{signature}: SECURITY DEFINER, owner {value}; {grantee_text}",
-                          signature=function.signature, value=function.owner or 'unknown',
+                          signature=function.signature, value=function.owner or msg("unknown"),
                           grantee_text=grantee_text(grant))],
             impact=msg("Any role that can connect runs {signature} with the privileges of {value}.",
                        signature=function.signature, value=function.owner or msg("its owner")),
@@ -476,7 +477,7 @@ def app_role_privileged(ctx: RuleContext) -> Iterator[Finding]:
         yield app_role_privileged.finding(
             objects=[app_role],
             title=msg("The application role {app_role} is a {value}",
-                      app_role=app_role, value='superuser' if superuser else 'BYPASSRLS role'),
+                      app_role=app_role, value=msg("superuser") if superuser else msg("BYPASSRLS role")),
             evidence=[msg("role {app_role}: superuser {lower}, bypassrls {lower2}, login {lower3}",
                           app_role=app_role, lower=str(role.superuser).lower(), lower2=str(role.bypass_rls).lower(),
                           lower3=str(role.can_login).lower())],

@@ -95,19 +95,19 @@ def secret_kind(model: SchemaModel, table: Table, column: Column, *, coded: bool
     name = column.name
     kind = framework(model)
     if coded:
-        return msg("ciphertext"), "the code scan shows the application encrypting it"
+        return "ciphertext", msg("the code scan shows the application encrypting it")
     if _ONE_WAY.search(name):
-        return msg("hash"), f"its name ({name}) marks a one-way hash"
+        return "hash", msg("its name ({name}) marks a one-way hash", name=name)
     if kind == "rails" and name == "encrypted_password":
-        return msg("hash"), "Devise's encrypted_password in a Rails schema holds a bcrypt hash"
+        return "hash", msg("Devise's encrypted_password in a Rails schema holds a bcrypt hash")
     if kind == "django" and table.name == "auth_user" and name == "password":
-        return msg("hash"), "Django's auth_user.password holds a password hasher's string (e.g. pbkdf2_sha256$...)"
+        return "hash", msg("Django's auth_user.password holds a password hasher's string (e.g. pbkdf2_sha256$...)")
     if _CIPHERTEXT.search(name):
-        return msg("ciphertext"), f"its name ({name}) says it is encrypted"
+        return "ciphertext", msg("its name ({name}) says it is encrypted", name=name)
     if _SECRET_TABLE.search(table.name):
-        return msg("ciphertext"), (f"{table.qualified_name} stores credentials for other systems: a secret used "
-                              "to connect must be decrypted, so it is reversible ciphertext")
-    return msg("unknown"), "nothing says whether it holds a one-way hash, ciphertext or plain text"
+        return "ciphertext", msg("{table} stores credentials for other systems: a secret used to connect must be "
+                                 "decrypted, so it is reversible ciphertext", table=table.qualified_name)
+    return "unknown", msg("nothing says whether it holds a one-way hash, ciphertext or plain text")
 
 
 @rule("secret-in-bounded-varchar", category=CATEGORY, severity=Severity.P1, fix="always")
@@ -183,7 +183,7 @@ def _secret_finding(table: Table, column: Column, n: int, why: str) -> Finding:
     evidence += [
         msg("{size}-character plaintext: Fernet token {single} chars, base64(Fernet token) {double} chars -> "
             "{value} {n}{value2}",
-            size=size, single=single, double=double, value='EXCEEDS' if double > n else 'fits', n=n,
+            size=size, single=single, double=double, value=msg("EXCEEDS") if double > n else msg("fits"), n=n,
             value2=msg(" even single-encoded") if single > n else "")
         for size, (single, double) in lengths.items()
     ]
@@ -434,7 +434,7 @@ def _key_finding(model: SchemaModel, table: Table, column: Column, referencing: 
         objects=[_col_object(table, column)],
         title=msg("Key {col_object} is {column_type}{value}",
                   col_object=_col_object(table, column), column_type=column.type.sql,
-                  value=f" ({usage:.1f}% used)" if usage is not None else ""),
+                  value=msg(" ({usage:.1f}% used)", usage=usage) if usage is not None else ""),
         evidence=evidence,
         impact=msg("When the sequence passes the int4 range, every insert fails until the key is widened."),
         root_cause=msg("`Integer` primary key / `serial` instead of `BigInteger` / bigint identity."),

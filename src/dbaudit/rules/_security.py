@@ -26,11 +26,11 @@ def bypasses_rls(model: SchemaModel, role: str, table: Table) -> str | None:
     """Why ``role`` reads ``table`` without its policies, or ``None`` when the policies apply."""
     found = model.role(role)
     if found is not None and found.superuser:
-        return f"{role} is a superuser"
+        return msg("{role} is a superuser", role=role)
     if found is not None and found.bypass_rls:
-        return f"{role} has BYPASSRLS"
+        return msg("{role} has BYPASSRLS", role=role)
     if not table.rls_forced and acts_as_owner(model, role, table.owner):
-        return f"{role} owns {table.qualified_name}" if role == table.owner else (
+        return msg("{role} owns {table}", role=role, table=table.qualified_name) if role == table.owner else (
             msg("{role} is a member of {owner}, which owns {table}",
                 role=role, owner=table.owner, table=table.qualified_name))
     return None

@@ -8,7 +8,6 @@ ZH: dict[str, str] = {
     "models": "模型",
     "migrations head": "迁移 head",
     "database": "数据库",
-    "{word} ({name})": "{word}({name})",
     " at {path}:{line}": " (位于 {path}:{line})",
     # tables and columns
     "Table {table} exists in {label} but not in {label2}": "表 {table} 存在于{label}, 但{label2}中没有",
@@ -24,7 +23,6 @@ ZH: dict[str, str] = {
     "{label}: {table_name} has no column {column}": "{label}: {table_name} 没有列 {column}",
     "A change to {name} reached {label} but not {label2}.": "对 {name} 的变更进入了{label}, 但没有同步到{label2}.",
     # column facts
-    "{label}: {column} {fact}{at}": "{label}: {column} {fact}{at}",
     "no server default": "无服务端默认值",
     "Column {name} is {left_type} in {label} but {right_type} in {label2}": "列 {name} 在{label}中为 {left_type}, 在{label2}中为 {right_type}",
     "Values valid for one type are rejected, truncated or converted by the other (length limits, time zones, precision).": "一侧类型可以接受的值, 在另一侧会被拒绝, 截断或转换(长度上限, 时区, 精度).",
@@ -51,7 +49,6 @@ ZH: dict[str, str] = {
     "Index": "索引",
     "Unique constraint": "唯一约束",
     "{capitalize} {item} {shape} on {table_name} exists in {label} but not in {label2}": "{table_name} 上的{capitalize} {item} {shape} 存在于{label}, 但{label2}中没有",
-    "{label}: {kind} {item} {shape}{at}": "{label}: {kind} {item} {shape}{at}",
     "{label}: no {value}index or constraint with the same keys{value2} on {table_name}": "{label}: {table_name} 上没有键{value2}相同的{value}索引或约束",
     "unique ": "唯一",
     " and predicate": "及谓词",

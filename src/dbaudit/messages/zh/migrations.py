@@ -152,7 +152,7 @@ ZH: dict[str, str] = {
     "no downgrade()": "没有 downgrade()",
     "no {id}.down.sql next to it": "旁边没有 {id}.down.sql",
     "Revision {id} cannot be rolled back": "迁移 {id} 无法回滚",
-    "{path}:{line} ({id}) has {what}": "{path}:{line}({id}): {what}",
+    "{path}:{line} ({id}) has {what}": "{path}:{line}({id})中存在问题: {what}",
     "A failed release cannot be undone with the migration tool; rollback is improvised.": "发布失败时无法用迁移工具撤销, 回滚只能临场发挥.",
     "The revision was written without its inverse.": "编写迁移时没有写对应的逆操作.",
     # transactions

@@ -351,7 +351,7 @@ _ZH: dict[str, str] = {
     "action.credentials-in-config": "将 {objects} 中的凭据移到环境变量或密钥服务, 并轮换该密码",
     "risk.credentials-in-config": "risk.none",
     "heading.partitioned-orm-key-mismatch": "分区父表的 ORM 主键缺少分区键, 存在 identity 冲突风险",
-    "summary.partitioned-orm-key-mismatch": "{objects} 在 DB 侧为 (id, 分区键) 复合主键, 但 ORM 仍只用 id, identity map 会串行",
+    "summary.partitioned-orm-key-mismatch": "{objects} 在 DB 侧为 (id, 分区键) 复合主键, 但 ORM 仍只用 id, identity map 会串线",
     "action.partitioned-orm-key-mismatch": "在 {objects} 的 ORM 模型中声明完整的 (id, 分区键) 主键, 并补一条 Postgres 集成测试",
     "risk.partitioned-orm-key-mismatch": "risk.none",
     "heading.pk-mismatch": "模型与数据库的主键不一致",

@@ -182,6 +182,6 @@ ZH: dict[str, str] = {
     "database: PARTITION BY {key}; PRIMARY KEY ({value})": "数据库: PARTITION BY {key}; PRIMARY KEY ({value})",
     "none": "无",
     "ORM: primary key ({orm_pk}){value}": "ORM: 主键 ({orm_pk}){value}",
-    "Rows sharing an id across partitions collide in the ORM identity map.": "不同分区中 id 相同的行会在 ORM identity map 中冲突, 导致读取/更新串行.",
+    "Rows sharing an id across partitions collide in the ORM identity map.": "不同分区中 id 相同的行会在 ORM identity map 中冲突, 导致读取/更新串线.",
     "The database key was made composite for partitioning; the model was not updated.": "数据库为了分区把主键改成了复合主键, 模型没有同步调整.",
 }

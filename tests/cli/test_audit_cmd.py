@@ -87,6 +87,11 @@ class TestOutputDirectory:
         assert sorted(p.name for p in out.iterdir()) == ["report.html", "report.json", "report.md", "report.sarif"]
         assert "## III. 发现清单(按 P0/P1/P2)" in (out / "report.md").read_text(encoding="utf-8")
         assert "public.item_tags.tag_id" in (out / "report.html").read_text(encoding="utf-8")
+        # finding text in Chinese on the terminal and in the HTML, English in the JSON contract
+        assert "缺少支撑索引" in result.stderr
+        assert "缺少支撑索引" in (out / "report.html").read_text(encoding="utf-8")
+        titles = [f["title"] for f in json.loads((out / "report.json").read_text(encoding="utf-8"))["findings"]]
+        assert "FK public.item_tags(tag_id) has no supporting index" in titles
 
     def test_files_validate(self, audited: str, tmp_path: Path) -> None:
         """The written JSON and SARIF validate against their schemas."""

@@ -52,6 +52,20 @@ class TestRulesCommand:
         for heading in ("fk-missing", "What it does", "Why is this bad?", "Example", "Use instead", "NOT VALID"):
             assert heading in out
 
+    def test_one_rule_in_chinese(self) -> None:
+        """--lang zh puts the rule's one-line summary in Chinese first; the documentation stays English."""
+        code, out, _ = run("fk-missing", "--lang", "zh")
+        assert code == 0
+        assert "列指向另一张表的键, 但没有外键约束该关联" in out
+        assert "What it does" in out
+        assert run("fk-missing")[1].count("列指向") == 0
+
+    def test_table_in_chinese(self) -> None:
+        """The catalogue table's titles are Chinese with --lang zh."""
+        code, out, _ = run("naming", "--lang", "zh")
+        assert code == 0
+        assert "序列名不是" in out
+
     def test_one_rule_json_includes_doc(self) -> None:
         """dbaudit rules ID --format json includes the whole docstring."""
         code, out, _ = run("deep-cascade", "--format", "json")

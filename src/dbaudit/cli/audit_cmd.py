@@ -197,7 +197,7 @@ def _emit(
                      for fmt in ("json", "sarif")}
         findings = [n.finding for n in context.findings]
         deliver(machine_text(findings, ci, info, documents), ci)
-    print_terminal(context, stderr, quiet=quiet or ci.machine)
+    print_terminal(context, stderr, quiet=quiet or ci.machine, lang=lang)
     if output_dir is not None:
         stderr.print(f"reports written to {output_dir}: {', '.join(FORMATS[f] for f in formats)}",
                      markup=False, highlight=False, soft_wrap=True)

@@ -15,6 +15,7 @@ from rich.markdown import Markdown
 from rich.table import Table
 
 from dbaudit.cli.common import fail, guarded, stdout
+from dbaudit.report.translate import rule_title
 from dbaudit.rules.registry import Rule
 from dbaudit.selection import catalogue
 
@@ -32,8 +33,9 @@ def rule_json(rule_: Rule, *, with_doc: bool = False) -> dict[str, object]:
     return out
 
 
-def rule_markdown(rule_: Rule) -> str:
-    """One rule's documentation page: title, facts table, then the docstring's sections."""
+def rule_markdown(rule_: Rule, lang: str = "en") -> str:
+    """One rule's documentation page: title, facts table, then the docstring's sections. In another
+    language the one-line summary comes first in that language; the documentation stays English."""
     body = rule_.doc.strip().split("\n", 1)[1].strip() if "\n" in rule_.doc.strip() else ""
     requires = ", ".join(f"`{r}`" for r in rule_.requires) or "nothing beyond the schema"
     facts = [
@@ -44,16 +46,18 @@ def rule_markdown(rule_: Rule) -> str:
         f"| Status | {rule_.status} |",
         f"| Needs | {requires} |",
     ]
-    return f"# {rule_.id}\n\n{rule_.title}\n\n" + "\n".join(facts) + f"\n\n{body}\n"
+    summary = rule_title(rule_.title, lang)
+    title = rule_.title if summary == rule_.title else f"{summary}\n\n{rule_.title}"
+    return f"# {rule_.id}\n\n{title}\n\n" + "\n".join(facts) + f"\n\n{body}\n"
 
 
-def _table(rules: list[Rule]) -> Table:
+def _table(rules: list[Rule], lang: str = "en") -> Table:
     table = Table(show_lines=False, header_style="bold")
     for column in ("id", "category", "severity", "fix", "status", "title"):
         table.add_column(column, overflow="fold" if column == "title" else "ellipsis", no_wrap=column != "title")
     for rule_ in rules:
         table.add_row(rule_.id, rule_.category, rule_.severity.name, FIX_LABELS[rule_.fix], rule_.status,
-                      rule_.title)
+                      rule_title(rule_.title, lang))
     return table
 
 
@@ -61,8 +65,10 @@ def _table(rules: list[Rule]) -> Table:
 @click.argument("selector", required=False, metavar="[ID|CATEGORY]")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="Output format.")
+@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True,
+              help="Language of the one-line summaries (the documentation itself is English).")
 @guarded
-def rules_command(selector: str | None, fmt: str) -> None:
+def rules_command(selector: str | None, fmt: str, lang: str) -> None:
     """List the rules, or print one rule's documentation (ID) or one category's rules."""
     registry = catalogue()
     if selector is not None and selector in registry:
@@ -71,7 +77,7 @@ def rules_command(selector: str | None, fmt: str) -> None:
         if fmt == "json":
             click.echo(json.dumps(rule_json(rule_, with_doc=True), indent=2, ensure_ascii=False))
         else:
-            stdout.print(Markdown(rule_markdown(rule_)))
+            stdout.print(Markdown(rule_markdown(rule_, lang)))
         return
     rules = list(registry)
     if selector is not None:
@@ -86,7 +92,7 @@ def rules_command(selector: str | None, fmt: str) -> None:
         return
     # piped output is not cut to 80 columns: ids would be truncated and unsearchable
     console = stdout if stdout.is_terminal else Console(width=200, highlight=False)
-    console.print(_table(rules))
+    console.print(_table(rules, lang))
 
 
 __all__ = ["catalogue", "rule_json", "rule_markdown", "rules_command"]

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from dbaudit.messages import translate
 from dbaudit.report.context import NumberedGroup, ReportContext
 
 STYLES = {"P0": "bold red", "P1": "yellow", "P2": "cyan"}
@@ -58,16 +59,17 @@ def summary_text(context: ReportContext) -> Text:
     return text
 
 
-def print_terminal(context: ReportContext, console: Console, *, quiet: bool = False) -> None:
-    """The groups (a table on a terminal, full plain lines elsewhere) then the counts."""
+def print_terminal(context: ReportContext, console: Console, *, quiet: bool = False, lang: str = "en") -> None:
+    """The groups (a table on a terminal, full plain lines elsewhere) then the counts; titles and notes
+    in ``lang``."""
     if context.numbered_groups and not quiet:
         if console.is_terminal:
-            console.print(findings_table(context, width=console.width))
+            console.print(findings_table(context, width=console.width, lang=lang))
         else:
-            for text in group_lines(context):
+            for text in group_lines(context, lang):
                 console.print(text, markup=False, highlight=False, soft_wrap=True)
     for note in context.history:
-        console.print(f"note: {note.message}", markup=False, highlight=False, soft_wrap=True)
+        console.print(f"note: {translate(note.message, lang)}", markup=False, highlight=False, soft_wrap=True)
     console.print(summary_text(context), soft_wrap=True)
 
 

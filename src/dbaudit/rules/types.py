@@ -400,9 +400,9 @@ def _key_finding(model: SchemaModel, table: Table, column: Column, referencing: 
                  growth: dict[str, SequenceGrowth]) -> Finding:
     seq, usage = _usage(model, table, column)
     severity = Severity.P1 if usage is not None and usage > 50 else Severity.P2
-    evidence = [msg("{col_object} is {column_type} (max {narrow_ints:,})",
-                    col_object=_col_object(table, column), column_type=column.type.sql,
-                    narrow_ints=NARROW_INTS[column.type.name])]
+    evidence: list[str] = [msg("{col_object} is {column_type} (max {narrow_ints:,})",
+                               col_object=_col_object(table, column), column_type=column.type.sql,
+                               narrow_ints=NARROW_INTS[column.type.name])]
     if seq is not None:
         evidence.append(
             msg("sequence {seq}: last_value {last_value}, max_value {max_value}{value}",

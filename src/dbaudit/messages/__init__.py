@@ -79,9 +79,17 @@ class _Joined(Msg):
         return (join, (self.params["sep"], tuple(self.params["parts"])))
 
 
+_str_new = str.__new__
+
+
 def msg(template: str, /, **params: Any) -> Msg:
-    """The English text of ``template`` filled with ``params`` (``str.format``), translatable."""
-    return Msg(template, params)
+    """The English text of ``template`` filled with ``params`` (``str.format``), translatable.
+
+    Built without going through :meth:`Msg.__new__`: a 10,000-table audit makes ~100,000 of these."""
+    self: Msg = _str_new(Msg, template.format_map(params) if params else template)
+    self.template = template
+    self.params = params
+    return self
 
 
 def join(sep: str, parts: Iterable[str]) -> str:

@@ -47,4 +47,13 @@ ZH: dict[str, str] = {
     "{revisions} {scope} revision(s) had {n_history} hazard(s) when they ran ({rules}); run `dbaudit lint-migrations {where}` for details": "{revisions} 个{scope}的迁移在执行时有 {n_history} 处风险({rules}); 详情请运行 `dbaudit lint-migrations {where}`",
     "PostgreSQL {default_target_version}+ assumed (no --target-version)": "按 PostgreSQL {default_target_version}+ 评估(未指定 --target-version)",
     "{path}:{line}: suppression of {rule} matched no finding (remove it)": "{path}:{line}: 对 {rule} 的屏蔽注释没有匹配到任何问题(请删除)",
+    # notes of the sources (query statistics, the migrations' offline rendering)
+    "alembic offline mode (--sql) failed ({error}); every revision was read from its source (op.execute SQL strings and op.* calls with literal arguments)": "alembic 离线模式(--sql)执行失败({error}); 所有迁移改为从源码读取(op.execute 的 SQL 字符串, 以及参数为字面量的 op.* 调用)",
+    "env.py could not run in offline mode ({reason}); the revisions were rendered with dbaudit's own offline environment (PostgreSQL dialect, literal binds)": "env.py 无法以离线模式运行({reason}); 改用 dbaudit 自带的离线环境渲染迁移(PostgreSQL 方言, 字面量绑定)",
+    "pg_stat_statements is not installed in this database (CREATE EXTENSION pg_stat_statements): no statement statistics": "该库未安装 pg_stat_statements(CREATE EXTENSION pg_stat_statements): 没有语句统计",
+    "pg_stat_statements is installed but cannot be read ({error}): no statement statistics": "pg_stat_statements 已安装但无法读取({error}): 没有语句统计",
+    "HypoPG is not installed in this database: candidate indexes are unverified (CREATE EXTENSION hypopg, or verify them on a copy of the schema with its statistics)": "该库未安装 HypoPG: 候选索引未经验证(可 CREATE EXTENSION hypopg, 或在带统计信息的 schema 副本上验证)",
+    "{what} not read: {error}": "未读取{what}: {error}",
+    "{hidden} statements of other roles are hidden from this role (grant pg_read_all_stats to see them)": "其他角色的 {hidden} 条语句对当前角色不可见(授予 pg_read_all_stats 后可见)",
+    "growth of {sequence} not measured: {error}": "未测算 {sequence} 的增长: {error}",
 }

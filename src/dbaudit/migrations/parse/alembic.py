@@ -24,6 +24,7 @@ from alembic.runtime.environment import EnvironmentContext
 from alembic.script import Script, ScriptDirectory
 
 from dbaudit.errors import SourceError
+from dbaudit.messages import msg
 from dbaudit.migrations.parse.ops import OpCall, RevisionSource, read_revision_source
 from dbaudit.migrations.parse.statements import Statement, fingerprint, parse_statements
 from dbaudit.migrations.source import MigrationSet, Revision, TransactionTracker
@@ -54,8 +55,8 @@ def load_alembic(root: Path, *, ini: Path | None = None, script_location: Path |
         chunks, failed, render_notes = _render(cfg, script, per_migration=per_migration, count=len(ordered))
         notes.extend(render_notes)
     except _RenderFailed as exc:
-        notes.append(f"alembic offline mode (--sql) failed ({exc}); every revision was read from its source "
-                     "(op.execute SQL strings and op.* calls with literal arguments)")
+        notes.append(msg("alembic offline mode (--sql) failed ({error}); every revision was read from its source "
+                         "(op.execute SQL strings and op.* calls with literal arguments)", error=str(exc)))
         chunks = None
     revisions = [_revision(s, root, sources[s.revision], chunks, failed.get(s.revision), index=index)
                  for index, s in enumerate(ordered)]
@@ -159,8 +160,9 @@ def _render(cfg: Config, script: ScriptDirectory, *, per_migration: bool, count:
             text = buffer.getvalue()
             ran = _MARKER.findall(text)
             if not ran and not own_env and start is None:
-                notes.append(f"env.py could not run in offline mode ({reason}); the revisions were rendered with "
-                             "dbaudit's own offline environment (PostgreSQL dialect, literal binds)")
+                notes.append(msg("env.py could not run in offline mode ({reason}); the revisions were rendered "
+                                 "with dbaudit's own offline environment (PostgreSQL dialect, literal binds)",
+                                 reason=reason))
                 own_env = True
                 continue
             if not ran or ran[-1] in failed:

@@ -24,6 +24,7 @@ import re
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from dbaudit.messages import msg
 from dbaudit.model.code_facts import CodeFacts
 from dbaudit.model.schema import SchemaModel
 from dbaudit.model.statistics import (
@@ -135,12 +136,15 @@ class _Reader:
             since = self._since(pgss_schema) or db_reset
             statements = self._statements(pgss_schema, hypopg_schema, all_stats=bool(all_stats))
         else:
-            self.notes.append("pg_stat_statements is " + ("not installed in this database (CREATE EXTENSION "
-                              "pg_stat_statements)" if not pgss_schema else "installed but cannot be read ("
-                              + self.probe_error + ")") + ": no statement statistics")
+            self.notes.append(
+                msg("pg_stat_statements is not installed in this database (CREATE EXTENSION pg_stat_statements): "
+                    "no statement statistics") if not pgss_schema else
+                msg("pg_stat_statements is installed but cannot be read ({error}): no statement statistics",
+                    error=self.probe_error))
         if available and not hypopg_schema:
-            self.notes.append("HypoPG is not installed in this database: candidate indexes are unverified "
-                              "(CREATE EXTENSION hypopg, or verify them on a copy of the schema with its statistics)")
+            self.notes.append(msg("HypoPG is not installed in this database: candidate indexes are unverified "
+                                  "(CREATE EXTENSION hypopg, or verify them on a copy of the schema with its "
+                                  "statistics)"))
         growth, growth_notes = read_growth(conn, self.model)
         self.notes += growth_notes
         return RuntimeStatistics(
@@ -159,7 +163,7 @@ class _Reader:
             with self.conn.transaction():
                 return self.conn.execute(query, params).fetchall()
         except psycopg.Error as exc:
-            self.notes.append(f"{what} not read: {str(exc).strip().splitlines()[0]}")
+            self.notes.append(msg("{what} not read: {error}", what=what, error=str(exc).strip().splitlines()[0]))
             return []
 
     def resolve(self, relation: str) -> str:
@@ -232,8 +236,8 @@ class _Reader:
                 continue
             kept.append((row, shape))
         if hidden:
-            self.notes.append(f"{hidden} statements of other roles are hidden from this role "
-                              "(grant pg_read_all_stats to see them)")
+            self.notes.append(msg("{hidden} statements of other roles are hidden from this role "
+                                  "(grant pg_read_all_stats to see them)", hidden=hidden))
         by_time = {row[0]: i for i, (row, _) in enumerate(sorted(kept, key=lambda k: -k[0][3])[:top], 1)}
         by_calls = {row[0]: i for i, (row, _) in enumerate(sorted(kept, key=lambda k: -k[0][2])[:top], 1)}
         out = []

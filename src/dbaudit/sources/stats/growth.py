@@ -15,6 +15,7 @@ import re
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from dbaudit.messages import msg
 from dbaudit.model.schema import Column, SchemaModel, Sequence, Table
 from dbaudit.model.statistics import SequenceGrowth
 from dbaudit.sources.stats import catalog
@@ -90,7 +91,8 @@ def read_growth(conn: psycopg.Connection[Any], model: SchemaModel) -> tuple[list
             with conn.transaction():
                 row = conn.execute(query.replace("%(start)s", literal(seq.start))).fetchone()
         except psycopg.Error as exc:
-            notes.append(f"growth of {seq.qualified_name} not measured: {str(exc).splitlines()[0]}")
+            notes.append(msg("growth of {sequence} not measured: {error}", sequence=seq.qualified_name,
+                             error=str(exc).splitlines()[0]))
             continue
         found.append(_growth(seq, limit, f"{table.qualified_name}.{stamp.name}", row))
     return found, notes

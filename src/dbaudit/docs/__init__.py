@@ -30,6 +30,7 @@ from dbaudit.docs.markdown import (
 from dbaudit.docs.texts import docs_texts
 from dbaudit.errors import UsageError
 from dbaudit.findings import Finding
+from dbaudit.messages import translate
 from dbaudit.model.schema import SchemaModel
 from dbaudit.redact import redact_url
 from dbaudit.report.context import object_owners, owning_tables
@@ -73,7 +74,7 @@ def build_docs(
     groups = group_tables(model, choose_group_by(model, group_by, domains), domains)
     inp = DocsInput(
         model=model, groups=groups, texts=docs_texts(lang), source_label=_source_label(model),
-        findings=_findings_by_table(model, findings), stats=stats_payload(model) if stats else {},
+        findings=_findings_by_table(model, findings, lang), stats=stats_payload(model) if stats else {},
         multi_schema=is_multi_schema(model),
     )
     pages: dict[str, str] = {}
@@ -97,15 +98,17 @@ def _source_label(model: SchemaModel) -> str:
     return f"{kind} {shown}".strip()
 
 
-def _findings_by_table(model: SchemaModel, findings: Iterable[Finding]) -> dict[str, list[DocFinding]]:
+def _findings_by_table(model: SchemaModel, findings: Iterable[Finding], lang: str = "en",
+                       ) -> dict[str, list[DocFinding]]:
     """Each finding on the table it concerns: by the table's name, its columns, or its indexes and
-    constraints (``schema.index_name``); a partition's findings go to its parent's page."""
+    constraints (``schema.index_name``); a partition's findings go to its parent's page; its title
+    in ``lang``."""
     owner = object_owners(model.tables)
     parent = {t.qualified_name: t.partition_of for t in model.tables if t.partition_of}
     out: dict[str, list[DocFinding]] = {}
     for finding in findings:
         for table_name in sorted({_top(t, parent) for t in owning_tables(finding.objects, owner)}):
-            entry = (finding.severity.name, finding.rule, finding.title)
+            entry = (finding.severity.name, finding.rule, translate(finding.title, lang))
             if entry not in out.setdefault(table_name, []):
                 out[table_name].append(entry)
     return out

@@ -1,8 +1,8 @@
 """The fixed text of the reports, per language.
 
-Only dbaudit's own words are translated (headings, labels, sentences about the run). Finding text
-(titles, evidence, impact, root cause) stays exactly as the rule produced it: rewording it would make
-the report disagree with the JSON and SARIF of the same run.
+dbaudit's own words (headings, labels, sentences about the run). What the rules wrote (titles,
+evidence, impact, root cause) is translated by the message catalogue (:mod:`dbaudit.messages`) when
+the report renders; the JSON and SARIF keep the English.
 """
 
 from __future__ import annotations

@@ -51,7 +51,8 @@ def main() -> None:
             results.setdefault((tree, fmt, lang), []).append(measured)
             load = Path("/proc/loadavg").read_text().split()[0]
             wall, cpu, peak = measured
-            print(f"{tree} {fmt} {lang}: wall {wall:.1f} s, cpu {cpu:.1f} s, peak {peak:.0f} MB (load {load})", flush=True)
+            print(f"{tree} {fmt} {lang}: wall {wall:.1f} s, cpu {cpu:.1f} s, peak {peak:.0f} MB (load {load})",
+                  flush=True)
     print("| tree | format | lang | wall s | cpu s | peak MB |\n| --- | --- | --- | --- | --- | --- |")
     for (tree, fmt, lang), values in results.items():
         wall, cpu, peak = (statistics.median(v[i] for v in values) for i in range(3))

@@ -85,11 +85,22 @@ _str_new = str.__new__
 def msg(template: str, /, **params: Any) -> Msg:
     """The English text of ``template`` filled with ``params`` (``str.format``), translatable.
 
-    Built without going through :meth:`Msg.__new__`: a 10,000-table audit makes ~100,000 of these."""
-    self: Msg = _str_new(Msg, template.format_map(params) if params else template)
+    Built without going through :meth:`Msg.__new__`: a 10,000-table audit makes ~100,000 of these;
+    a message without parameters is made once per template and shared (templates are literals)."""
+    if not params:
+        cached = _LITERALS.get(template)
+        if cached is None:
+            cached = _LITERALS[template] = _str_new(Msg, template)
+            cached.template = template
+            cached.params = _EMPTY
+        return cached
+    self: Msg = _str_new(Msg, template.format_map(params))
     self.template = template
     self.params = params
     return self
+
+
+_LITERALS: dict[str, Msg] = {}
 
 
 def join(sep: str, parts: Iterable[str]) -> str:

@@ -50,6 +50,7 @@ from typing import Any, Literal
 
 from dbaudit.config import Config
 from dbaudit.findings import Finding, Note, Severity
+from dbaudit.messages import msg
 from dbaudit.model.code_facts import CodeFacts, resolve_table
 from dbaudit.model.locate import object_owners
 from dbaudit.model.schema import Location, SchemaModel, Table, TableKind
@@ -204,9 +205,9 @@ def calibrate(
     notes = []
     if ctx.sized and not ctx.has_sizes:
         source = redact_url(evidence.model.source.name)
-        notes.append(Note(f"severity calibration: {source} has no row counts to trust (PostgreSQL statistics "
-                          "of analyzed tables): size-sensitive findings keep their rules' default severities",
-                          rule="calibration"))
+        notes.append(Note(msg("severity calibration: {source} has no row counts to trust (PostgreSQL statistics "
+                              "of analyzed tables): size-sensitive findings keep their rules' default severities",
+                              source=source), rule="calibration"))
     return out, notes
 
 

@@ -7,6 +7,7 @@ ZH: dict[str, str] = {
     # auditing
     "--stats needs a live PostgreSQL database; {kind} sources have no query statistics": "--stats 需要在线的 PostgreSQL 数据库; {kind} 数据源没有查询统计",
     "query statistics not read: pg_stat_statements is not installed or not preloaded in the audited database (--stats reads table activity, XID age, bloat and sequence growth without it)": "未读取查询统计: 被审计库未安装 pg_stat_statements 或未预加载(没有它, --stats 仍会读取表活动, XID 年龄, 膨胀与序列增长)",
+    "--stats needs a live PostgreSQL database; a model or snapshot file has no query statistics": "--stats 需要在线的 PostgreSQL 数据库; 模型文件或快照文件没有查询统计",
     "--models given but this build cannot read ORM models; skipped": "指定了 --models, 但当前构建无法读取 ORM 模型; 已跳过",
     "--migrations given but this build cannot upgrade migrations; head drift skipped": "指定了 --migrations, 但当前构建无法执行迁移升级; 已跳过与迁移 head 的漂移对比",
     "--code given but this build has no code scanner; code rules skipped": "指定了 --code, 但当前构建没有代码扫描器; 已跳过代码类规则",
@@ -56,4 +57,5 @@ ZH: dict[str, str] = {
     "{what} not read: {error}": "未读取{what}: {error}",
     "{hidden} statements of other roles are hidden from this role (grant pg_read_all_stats to see them)": "其他角色的 {hidden} 条语句对当前角色不可见(授予 pg_read_all_stats 后可见)",
     "growth of {sequence} not measured: {error}": "未测算 {sequence} 的增长: {error}",
+    "severity calibration: {source} has no row counts to trust (PostgreSQL statistics of analyzed tables): size-sensitive findings keep their rules' default severities": "严重级别校准: {source} 没有可信的行数(需已 ANALYZE 的 PostgreSQL 统计信息): 与规模相关的问题保持规则默认级别",
 }

@@ -71,6 +71,10 @@ DATA_OUTCOME, DATA_PROBLEMS = "check_data.outcome", "check_data.problems"
 # revision or wraparound matters whoever reads the table).
 NOT_USAGE_FAMILIES = frozenset({"access", "secrets", "migrations", "operations"})
 GB = 1024**3
+# Rules whose data check measures the hazard itself (the share of a key's range already spent), not a
+# sample of it: a confirmation there is not weakened by a small or idle table (rows say nothing about
+# how far a sequence has been advanced).
+MEASURED_BY_DATA = frozenset({"int4-key-overflow-risk"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,6 +301,12 @@ class _Context:
                        data=(*finding.data, *data.items(), (LINE, line)))
 
     def reasons(self, finding: Finding, limits: Thresholds) -> Iterator[Reason]:
+        found = list(self.weighed(finding, limits))
+        if finding.rule in MEASURED_BY_DATA and any(r.key.startswith("confirmed") for r in found):
+            return iter([r for r in found if r.effect != "lower"])
+        return iter(found)
+
+    def weighed(self, finding: Finding, limits: Thresholds) -> Iterator[Reason]:
         table = self.subject(finding)
         rule_profile = profile(finding.rule)
         if table is not None and rule_profile.scale_sensitive and (finding.rule in SCALE or _rewrite(finding.rule)):

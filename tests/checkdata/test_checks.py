@@ -107,8 +107,9 @@ class TestCounts:
             Outcome.CONFIRMED, 3, 40, None)
         assert [json.loads(s) for s in result.samples] == [{"id": i, REF: 100 + i} for i in (1, 2, 3)]
         assert found.severity is Severity.P0
-        assert found.evidence[-1].startswith("check-data: orphan rows: 3 in 40 rows (full scan); e.g. ")
-        assert found.evidence[-1].endswith("severity raised from P1 to P0")
+        checked = next(e for e in found.evidence if e.startswith("check-data: "))
+        assert checked.startswith("check-data: orphan rows: 3 in 40 rows (full scan); e.g. ")
+        assert found.evidence[-1] == "severity raised P1 → P0: the data confirms it: 3 rows (check-data)"
         assert dict(found.data)["check_data.severity_before"] == "P1"
 
     def test_inconsistent_rows(self, hostile_url: str, model: SchemaModel) -> None:
@@ -180,8 +181,9 @@ class TestLimits:
         clean = finding("nullable-with-default", (t(f"{PARENT}.{COPY}"),), Severity.P2, table=t(PARENT), column=COPY)
         findings, results = check_findings(hostile_url, model, (clean,))
         assert (results[0].outcome, findings[0].severity) == (Outcome.CLEARED, Severity.P2)
-        assert findings[0].evidence[-1] == ("check-data: no NULL rows in 2 rows (full scan); the data is clean today, "
-                                            "the schema still allows the problem")
+        assert findings[0].evidence[-2:] == (
+            "check-data: no NULL rows in 2 rows (full scan)",
+            "severity kept at P2: the data shows none today (check-data), the schema still allows it")
 
     def test_costly_check_samples_its_table(self, hostile_url: str, model: SchemaModel) -> None:
         """Above --max-cost a samplable check reads a TABLESAMPLE; the sample's estimate is reported."""

@@ -65,8 +65,10 @@ class TestWhalefallData:
         """fk-missing (P1) with orphans becomes P0, and its evidence names the orphan rows."""
         fk = next(f for f in planted_run.findings if f.rule == "fk-missing")
         assert fk.severity.name == "P0"
-        assert fk.evidence[-1].startswith("check-data: orphan rows: 12 in ")
-        assert "severity raised from P1 to P0" in fk.evidence[-1]
+        assert any(e.startswith("check-data: orphan rows: 12 in ") for e in fk.evidence)
+        assert fk.evidence[-1].startswith("severity raised P1 → P0: ")
+        assert "the data confirms it: 12 rows (check-data)" in fk.evidence[-1]
+        assert dict(fk.data)["check_data.severity_before"] == "P1"
 
     def test_clean_database_confirms_nothing(self, clean_url: str) -> None:
         """The same example generated without plants: no check confirms a problem, none is skipped."""

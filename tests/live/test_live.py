@@ -94,7 +94,8 @@ class TestPostgres:
         assert counts["public.empty_parent"].rows == 0
         assert counts["public.plain_mv"].rows == 10
         assert len(held) == len([r for r in relations if r.kind != "partitioned_table"])
-        assert min(held) >= 0 and max(held) <= jobs - 1, held
+        assert min(held) >= 0, held
+        assert max(held) <= jobs - 1, held
 
     def test_hostile_identifiers_are_counted(self, pg_exec: Conn, pg_url: str) -> None:
         """Quotes, spaces, Unicode, reserved words, 63-byte names and newlines: the generated SQL runs."""

@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from dbaudit.checkdata.checks import MEASURES, DataCheck
-from dbaudit.findings import Finding, Severity
+from dbaudit.findings import Finding
 
 CENTURY_DAYS = 36_525
 
@@ -134,13 +134,10 @@ def describe(result: CheckResult) -> str:
     return text + (": a sample is not a proof, run with --full" if result.outcome is Outcome.NOT_SEEN else "")
 
 
-def raised(severity: Severity) -> Severity:
-    return Severity(max(0, severity.value - 1))
-
-
 def apply_results(findings: tuple[Finding, ...] | list[Finding], results: tuple[CheckResult, ...] | list[CheckResult],
                   ) -> tuple[Finding, ...]:
-    """The findings with their data checks applied: evidence, ``check_data.*`` data, raised severity."""
+    """The findings with their data checks applied: evidence and ``check_data.*`` data (the calibration
+    then weighs them)."""
     by_key = {r.check.key: r for r in results}
     out = []
     for finding in findings:
@@ -150,13 +147,9 @@ def apply_results(findings: tuple[Finding, ...] | list[Finding], results: tuple[
 
 
 def _applied(finding: Finding, result: CheckResult) -> Finding:
+    """The finding with the check's evidence line and ``check_data.*`` facts; its severity is left to
+    the calibration (:mod:`dbaudit.calibrate`), the one place that weighs the data with size and use."""
     evidence = describe(result)
-    severity = finding.severity
-    if result.outcome is Outcome.CONFIRMED and severity is not Severity.P0:
-        severity = raised(severity)
-        evidence += f"; confirmed by the data: severity raised from {finding.severity.name} to {severity.name}"
-    elif result.outcome is Outcome.CLEARED:
-        evidence += "; the data is clean today, the schema still allows the problem"
     extra = {
         "check_data.outcome": result.outcome.value,
         "check_data.problems": result.problems,
@@ -164,12 +157,16 @@ def _applied(finding: Finding, result: CheckResult) -> Finding:
         "check_data.sample_percent": result.sample_percent,
         "check_data.samples": result.samples,
     }
-    if result.outcome is Outcome.CONFIRMED and severity is not finding.severity:
-        extra["check_data.severity_before"] = finding.severity.name
     data = dict(finding.data)
     data.update({k: v for k, v in extra.items() if v is not None and v != ()})
-    return replace(finding, severity=severity, evidence=(*finding.evidence, evidence),
-                   data=tuple(sorted(data.items())))
+    return replace(finding, evidence=(*finding.evidence, evidence), data=tuple(sorted(data.items())))
 
 
-__all__ = ["CheckResult", "Outcome", "apply_results", "describe", "outcome_of", "raised"]
+def with_severity_change(before: Finding, after: Finding) -> Finding:
+    """``after`` marked with ``check_data.severity_before`` when the data moved its severity."""
+    if before.severity is after.severity or dict(after.data).get("check_data.outcome") != "confirmed":
+        return after
+    return replace(after, data=(*after.data, ("check_data.severity_before", before.severity.name)))
+
+
+__all__ = ["CheckResult", "Outcome", "apply_results", "describe", "outcome_of", "with_severity_change"]

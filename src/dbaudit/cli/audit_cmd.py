@@ -34,6 +34,7 @@ from dbaudit.errors import UsageError
 
 if TYPE_CHECKING:
     from dbaudit.auditing import AuditResult
+    from dbaudit.config import Config
     from dbaudit.output.paths import PathMapper
 
 ALL_FORMATS = ("md", "html", "json", "sarif")
@@ -120,7 +121,7 @@ def audit_command(  # noqa: PLR0917 - click passes every option as an argument
             stats=stats, stats_options=StatsOptions(top=stats_top, explain_analyze=explain_analyze),
         )
         if check_data:
-            result = with_data_checks(target, result)
+            result = with_data_checks(target, result, config)
         if ci.write_baseline:
             write_baseline_and_exit(result.findings, ci, lambda text: stderr.print(text, markup=False))
         findings, notes = baseline_filter(result.findings, ci)
@@ -131,12 +132,12 @@ def audit_command(  # noqa: PLR0917 - click passes every option as an argument
     sys.exit(exit_code(result.findings, config.fail_on) if result.findings else EXIT_OK)
 
 
-def with_data_checks(target: str, result: AuditResult) -> AuditResult:
+def with_data_checks(target: str, result: AuditResult, config: Config) -> AuditResult:
     """The audit with its findings checked on the data (``--check-data``), and a note counting the checks."""
     from dbaudit.checkdata import Outcome, check_findings  # noqa: PLC0415
     from dbaudit.findings import Note  # noqa: PLC0415
 
-    findings, results = check_findings(target, result.model, result.findings)
+    findings, results = check_findings(target, result.model, result.findings, inputs=result.inputs, config=config)
     counts = ", ".join(f"{sum(1 for r in results if r.outcome is o)} {o.value}" for o in Outcome)
     note = Note(f"check-data: {len(results)} findings checked on the data ({counts})")
     return replace(result, findings=findings, notes=(*result.notes, note))

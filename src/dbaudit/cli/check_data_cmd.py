@@ -75,7 +75,8 @@ def check_data_command(  # noqa: PLR0917 - click passes every option as an argum
     with progress("auditing") as step:
         audited = audit(target, models=models_spec, project_dir=project_dir, config=config,
                         scratch_url=scratch_url, progress=step)
-        findings, results = check_findings(target, audited.model, audited.findings, options)
+        findings, results = check_findings(target, audited.model, audited.findings, options,
+                                           inputs=audited.inputs, config=config)
     emit(results, findings, target=target, formats=chosen, output_dir=output_dir, lang=config.lang, options=options)
     count = {o: sum(1 for r in results if r.outcome is o) for o in Outcome}
     if not quiet:

@@ -1,10 +1,10 @@
 """The real-world schema corpus: where its files are, how to load them, and the judgement files.
 
 Each ``tests/corpus/<name>/corpus.toml`` names a public schema written by others (file, sha256,
-origin, licence, what the server needs). The schema files themselves are third-party data and live
-outside the repository, in the steering repository's ``shared/corpus/<name>/`` beside this clone
-(``DBAUDIT_CORPUS_DIR`` overrides), each with its licence and SOURCE.txt. ``judgements.toml`` holds the
-findings verified by hand: see tests/corpus/README.md.
+origin, licence, what the server needs). The schema file is committed beside it with its licence
+(``LICENSE.txt``), its provenance (``SOURCE.txt``) and the script that assembled it, if any;
+``DBAUDIT_CORPUS_DIR`` points at another directory of ``<name>/<file>`` instead. ``judgements.toml``
+holds the findings verified by hand: see tests/corpus/README.md.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from typing import Literal
 from dbaudit.findings import Finding
 
 HERE = Path(__file__).resolve().parent
-REPO = HERE.parents[1]
 
 Verdict = Literal["true", "false"]
 
@@ -60,7 +59,9 @@ class Judgement:
 
 
 def corpus_dir() -> Path:
-    return Path(os.environ.get("DBAUDIT_CORPUS_DIR") or REPO.parent / "shared" / "corpus")
+    """Where the schema files are: this directory (they are committed here), unless
+    ``DBAUDIT_CORPUS_DIR`` names another one laid out the same way (``<name>/<file>``)."""
+    return Path(os.environ.get("DBAUDIT_CORPUS_DIR") or HERE)
 
 
 def entries() -> tuple[Entry, ...]:
@@ -88,9 +89,11 @@ def judgements(name: str) -> tuple[Judgement, ...]:
 
 
 def missing_file(entry: Entry) -> str | None:
-    """Why the schema file cannot be used (absent, or not the bytes judged), or None."""
+    """Why the schema file cannot be used (absent, or not the bytes judged), or None. The files are
+    committed: either is an error, not a reason to skip."""
     if not entry.path.is_file():
-        return f"corpus schema {entry.name} not found at {entry.path} (set DBAUDIT_CORPUS_DIR)"
+        return (f"corpus schema {entry.name} not found at {entry.path} "
+                f"(tests/corpus/{entry.name}/SOURCE.txt says how to rebuild it)")
     digest = hashlib.sha256(entry.path.read_bytes()).hexdigest()
     if digest != entry.sha256:
         return f"{entry.path} is not the file that was judged (sha256 {digest})"

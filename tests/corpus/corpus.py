@@ -15,9 +15,12 @@ import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from dbaudit.findings import Finding
+
+if TYPE_CHECKING:
+    import psycopg
 
 HERE = Path(__file__).resolve().parent
 
@@ -108,12 +111,26 @@ def unmet(entry: Entry, admin_url: str) -> str | None:
         for need in entry.requires:
             kind, _, name = need.partition(":")
             if kind == "extension":
-                row = conn.execute("SELECT 1 FROM pg_available_extensions WHERE name = %s", (name,)).fetchone()
+                found = conn.execute("SELECT 1 FROM pg_available_extensions WHERE name = %s", (name,)).fetchone()
             else:
-                row = conn.execute("SELECT 1 FROM pg_collation WHERE collprovider = 'i' LIMIT 1").fetchone()
-            if row is None:
+                found = _icu_works(conn)
+            if not found:
                 return f"corpus schema {entry.name} needs {need}, which this PostgreSQL server lacks"
     return None
+
+
+def _icu_works(conn: psycopg.Connection[Any]) -> bool:
+    """Whether the server can create an ICU collation. A row of provider ``i`` in pg_collation is not
+    enough: PostgreSQL 17+ built without ICU still lists the ``unicode`` collation."""
+    import psycopg  # noqa: PLC0415
+
+    try:
+        conn.execute("CREATE COLLATION pg_temp.dbaudit_icu_probe (provider = icu, locale = 'und')")
+    except psycopg.errors.FeatureNotSupported:
+        return False
+    finally:
+        conn.rollback()
+    return True
 
 
 def judged(findings: Iterable[Finding], items: Iterable[Judgement]) -> dict[Judgement, list[Finding]]:

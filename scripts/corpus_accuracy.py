@@ -2,7 +2,7 @@
 
     python scripts/corpus_accuracy.py [--sample 30] [--seed after] [--findings-dir DIR] [--show]
 
-Loads each tests/corpus schema (from DBAUDIT_CORPUS_DIR or ../shared/corpus) on a throw-away
+Loads each tests/corpus schema (committed there; DBAUDIT_CORPUS_DIR overrides) on a throw-away
 database (DBAUDIT_SCRATCH_URL or an embedded PostgreSQL), runs every rule, prints the findings per
 rule and severity, draws a seeded random sample of findings (all severities) and scores it against
 tests/corpus/<name>/judgements.toml: precision = judged true / judged. Unjudged sampled findings are

@@ -1,10 +1,10 @@
 """The real-world schema corpus: where its files are, how to load them, and the judgement files.
 
 Each ``tests/corpus/<name>/corpus.toml`` names a public schema written by others (file, sha256,
-origin, licence, what the server needs). The schema files themselves are third-party data and live
-outside the repository, in the steering repository's ``shared/corpus/<name>/`` beside this clone
-(``DBAUDIT_CORPUS_DIR`` overrides), each with its licence and SOURCE.txt. ``judgements.toml`` holds the
-findings verified by hand: see tests/corpus/README.md.
+origin, licence, what the server needs). The schema file is committed beside it with its licence
+(``LICENSE.txt``), its provenance (``SOURCE.txt``) and the script that assembled it, if any;
+``DBAUDIT_CORPUS_DIR`` points at another directory of ``<name>/<file>`` instead. ``judgements.toml``
+holds the findings verified by hand: see tests/corpus/README.md.
 """
 
 from __future__ import annotations
@@ -15,12 +15,14 @@ import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from dbaudit.findings import Finding
 
+if TYPE_CHECKING:
+    import psycopg
+
 HERE = Path(__file__).resolve().parent
-REPO = HERE.parents[1]
 
 Verdict = Literal["true", "false"]
 
@@ -60,7 +62,9 @@ class Judgement:
 
 
 def corpus_dir() -> Path:
-    return Path(os.environ.get("DBAUDIT_CORPUS_DIR") or REPO.parent / "shared" / "corpus")
+    """Where the schema files are: this directory (they are committed here), unless
+    ``DBAUDIT_CORPUS_DIR`` names another one laid out the same way (``<name>/<file>``)."""
+    return Path(os.environ.get("DBAUDIT_CORPUS_DIR") or HERE)
 
 
 def entries() -> tuple[Entry, ...]:
@@ -88,9 +92,11 @@ def judgements(name: str) -> tuple[Judgement, ...]:
 
 
 def missing_file(entry: Entry) -> str | None:
-    """Why the schema file cannot be used (absent, or not the bytes judged), or None."""
+    """Why the schema file cannot be used (absent, or not the bytes judged), or None. The files are
+    committed: either is an error, not a reason to skip."""
     if not entry.path.is_file():
-        return f"corpus schema {entry.name} not found at {entry.path} (set DBAUDIT_CORPUS_DIR)"
+        return (f"corpus schema {entry.name} not found at {entry.path} "
+                f"(tests/corpus/{entry.name}/SOURCE.txt says how to rebuild it)")
     digest = hashlib.sha256(entry.path.read_bytes()).hexdigest()
     if digest != entry.sha256:
         return f"{entry.path} is not the file that was judged (sha256 {digest})"
@@ -105,12 +111,26 @@ def unmet(entry: Entry, admin_url: str) -> str | None:
         for need in entry.requires:
             kind, _, name = need.partition(":")
             if kind == "extension":
-                row = conn.execute("SELECT 1 FROM pg_available_extensions WHERE name = %s", (name,)).fetchone()
+                found = conn.execute("SELECT 1 FROM pg_available_extensions WHERE name = %s", (name,)).fetchone()
             else:
-                row = conn.execute("SELECT 1 FROM pg_collation WHERE collprovider = 'i' LIMIT 1").fetchone()
-            if row is None:
+                found = _icu_works(conn)
+            if not found:
                 return f"corpus schema {entry.name} needs {need}, which this PostgreSQL server lacks"
     return None
+
+
+def _icu_works(conn: psycopg.Connection[Any]) -> bool:
+    """Whether the server can create an ICU collation. A row of provider ``i`` in pg_collation is not
+    enough: PostgreSQL 17+ built without ICU still lists the ``unicode`` collation."""
+    import psycopg  # noqa: PLC0415
+
+    try:
+        conn.execute("CREATE COLLATION pg_temp.dbaudit_icu_probe (provider = icu, locale = 'und')")
+    except psycopg.errors.FeatureNotSupported:
+        return False
+    finally:
+        conn.rollback()
+    return True
 
 
 def judged(findings: Iterable[Finding], items: Iterable[Judgement]) -> dict[Judgement, list[Finding]]:

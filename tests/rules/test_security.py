@@ -15,7 +15,7 @@ from psycopg import sql
 from dbaudit.config import Config
 from dbaudit.engine import run_rules
 from dbaudit.findings import Finding, Severity
-from dbaudit.model.schema import SchemaModel
+from dbaudit.model.schema import Extension, SchemaModel
 from dbaudit.rules import REGISTRY, RuleContext
 from dbaudit.sqltext import ident, qualified
 from dbaudit.testing import schema
@@ -204,10 +204,43 @@ class TestAppRolePrivileged:
 
 class TestExtensionInPublic:
     def test_extension_in_public_and_elsewhere(self, pg_trgm_url: str) -> None:
-        """pg_trgm in public is P2; the same extension in its own schema is clean after the fix."""
-        assert_fix_round_trip(pg_trgm_url, "CREATE EXTENSION pg_trgm;", "extension-in-public", ["public.pg_trgm"])
+        """pg_trgm in public beside the application's table is P2; the same extension in its own schema
+        is clean after the fix."""
+        found = assert_fix_round_trip(pg_trgm_url, "CREATE EXTENSION pg_trgm; CREATE TABLE docs (id int PRIMARY KEY);",
+                                      "extension-in-public", ["public.pg_trgm"])
+        assert found.evidence[1] == "schema public also holds 1 table(s) or view(s) of the application"
         model = read_model(pg_trgm_url)
         assert [e.schema for e in model.extensions if e.name == "pg_trgm"] == ["extensions"]
+
+    def test_public_holding_only_extensions_is_their_schema(self, pg_trgm_url: str) -> None:
+        """Near miss (MusicBrainz): the application's tables and views live in their own schema, public
+        holds the extensions and a helper function: nothing mixes, nothing is reported."""
+        model = model_from_ddl(pg_trgm_url, """
+            CREATE EXTENSION pg_trgm;
+            CREATE FUNCTION public.similar_names(a text, b text) RETURNS real LANGUAGE sql IMMUTABLE
+                AS 'SELECT public.similarity(a, b)';
+            CREATE SCHEMA app;
+            CREATE TABLE app.artist (id int PRIMARY KEY, name text NOT NULL);
+            CREATE VIEW app.artist_names AS SELECT name FROM app.artist;
+        """)
+        assert findings_for(model, "extension-in-public") == []
+
+    def test_a_view_in_public_is_the_application_there(self, pg_trgm_url: str) -> None:
+        """One view of the application in public is enough for the extension to mix with it."""
+        model = model_from_ddl(pg_trgm_url, """
+            CREATE EXTENSION pg_trgm;
+            CREATE SCHEMA app;
+            CREATE TABLE app.artist (id int PRIMARY KEY, name text NOT NULL);
+            CREATE VIEW public.artist_names AS SELECT name FROM app.artist;
+        """)
+        assert objects(findings_for(model, "extension-in-public")) == [("P2", ("public.pg_trgm",))]
+
+    def test_public_not_read_keeps_the_finding(self) -> None:
+        """When public was not read (another schema selected), whether it holds the application is
+        unknown: the extension is reported as before."""
+        model: SchemaModel = schema(capabilities=("extensions",)).table("app.t", {"id": "int"}).build()
+        model = dataclasses.replace(model, schemas=("app",), extensions=(Extension("pg_trgm", "1.6", "public"),))
+        assert objects(findings_for(model, "extension-in-public")) == [("P2", ("public.pg_trgm",))]
 
 
 class TestMd5Password:

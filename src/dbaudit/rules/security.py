@@ -522,7 +522,10 @@ def extension_in_public(ctx: RuleContext) -> Iterator[Finding]:
     """An extension is installed in schema public.
 
     ## What it does
-    Finds extensions whose objects live in schema `public`.
+    Finds extensions whose objects live in schema `public` while `public` also holds tables or views of
+    the application. A `public` that holds extensions and none of the application's tables (the
+    application lives in its own schemas, as MusicBrainz's does in `musicbrainz`) already is the
+    extensions' schema under its usual name: nothing is reported there.
 
     ## Why is this bad?
     The extension's functions and operators mix with the application's objects in the schema every
@@ -542,13 +545,19 @@ def extension_in_public(ctx: RuleContext) -> Iterator[Finding]:
     -- others: DROP EXTENSION … and CREATE EXTENSION … SCHEMA extensions in a maintenance window
     ```
     """
+    in_public = sum(1 for t in ctx.model.tables if t.schema == "public")
+    if in_public == 0 and "public" in ctx.model.schemas:
+        return  # public was read and holds no table or view: it is the extensions' schema, nothing mixes
     for ext in ctx.model.extensions:
         if ext.schema != "public" or ext.name == "plpgsql":
             continue
+        evidence = [msg("extension {ext} {version} in schema public", ext=ext.name, version=ext.version)]
+        if in_public:
+            evidence.append(msg("schema public also holds {n} table(s) or view(s) of the application", n=in_public))
         yield extension_in_public.finding(
             objects=[f"public.{ext.name}"],
             title=msg("Extension {ext} is installed in schema public", ext=ext.name),
-            evidence=[msg("extension {ext} {version} in schema public", ext=ext.name, version=ext.version)],
+            evidence=evidence,
             impact=msg("Its objects share the schema every role searches first with the application's objects."),
             root_cause=msg("CREATE EXTENSION without a SCHEMA clause on a database whose first schema is public."),
             fix_sql="CREATE SCHEMA IF NOT EXISTS extensions;\n"

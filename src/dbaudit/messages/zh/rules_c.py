@@ -62,6 +62,7 @@ ZH: dict[str, str] = {
     # extension-in-public
     "Extension {ext} is installed in schema public": "扩展 {ext} 安装在 public schema 中",
     "extension {ext} {version} in schema public": "扩展 {ext} {version} 位于 public schema",
+    "schema public also holds {n} table(s) or view(s) of the application": "public schema 中还有应用的 {n} 张表或视图",
     "Its objects share the schema every role searches first with the application's objects.": "它的对象与应用对象共用所有角色最先搜索的 schema.",
     "CREATE EXTENSION without a SCHEMA clause on a database whose first schema is public.": "CREATE EXTENSION 没有指定 SCHEMA, 而数据库的首个 schema 是 public.",
     # md5-password

@@ -98,21 +98,28 @@ def _varies(texts: Sequence[str]) -> bool:
     return len(texts) > 1 and len(set(texts)) > 1
 
 
-def _middles(texts: Sequence[str], *, labels_only: bool = False) -> list[str]:
+# Shared trailing words of evidence lines cut only from this many on: ``search with a leading
+# wildcard on`` goes, the ``nullable`` of ``integer DEFAULT 0, nullable`` stays.
+_MIN_EVIDENCE_TAIL = 3
+
+
+def _middles(texts: Sequence[str], *, evidence: bool = False) -> tuple[list[str], bool]:
     """Each text without the words every text starts or ends with (a title's template around its
-    parameters); with ``labels_only``, only a shared leading label (``models:``) is cut."""
+    parameters). Evidence is a fact rather than a template: only a shared leading label
+    (``models:``) and a shared tail of several words are cut. Also says whether a tail was cut."""
     words = [t.split() for t in texts]
     shortest = min((len(w) for w in words), default=0)
     head = 0
     while head < shortest and len({w[head] for w in words}) == 1:
         head += 1
-    if labels_only:
+    if evidence:
         head = max((i + 1 for i in range(head) if words[0][i].endswith(":")), default=0)
-        return [" ".join(w[head:]) for w in words]
     tail = 0
     while tail < shortest - head and len({w[len(w) - 1 - tail] for w in words}) == 1:
         tail += 1
-    return [" ".join(w[head:len(w) - tail]).strip(" ,;:—-") for w in words]
+    if evidence and tail < _MIN_EVIDENCE_TAIL:
+        tail = 0
+    return [" ".join(w[head:len(w) - tail]).strip(" ,;:—-") for w in words], tail > 0
 
 
 def _names(row: Row) -> list[str]:
@@ -154,12 +161,15 @@ def _details(rows: Sequence[Row], lang: str, labels: Sequence[str]) -> list[str]
     texts = [row_texts(r, lang, labels) for r in rows]
     if len({r.lead.rule for r in rows}) > 1:
         return [t for t, _ in texts]
-    titles = _middles([t for t, _ in texts])
-    firsts = _middles([e for _, e in texts], labels_only=True)
+    titles, _ = _middles([t for t, _ in texts])
+    firsts, cut = _middles([e for _, e in texts], evidence=True)
     out = []
     for title, first in zip(titles, firsts, strict=True):
-        if _varies(firsts):
-            out.append(f"{title} — {first}" if _varies(titles) and title and title not in first else first)
+        if _varies(firsts) and _varies(titles) and title and title not in first:
+            # both say something: the title's parameters, and the evidence unless its end was cut
+            out.append(title if cut else f"{title} — {first}")
+        elif _varies(firsts):
+            out.append(first)
         else:
             out.append(title if _varies(titles) else "")
     if all(not d or d in short(r.object) for d, r in zip(out, rows, strict=True)):
@@ -246,6 +256,11 @@ def _once(line: str) -> bool:
     return bool(_ONCE.match(line))
 
 
+def _statements(lines: Sequence[str]) -> int:
+    """Lines of a part that are its own statements (not comments or shared set-up)."""
+    return sum(1 for line in lines if not _once(line))
+
+
 def _differing(first: Sequence[str], other: Sequence[str]) -> str:
     """The name in ``other`` that is not where ``first`` has it (what a repetition is for): the first
     schema-qualified one (a table), else the first."""
@@ -330,8 +345,8 @@ def condensed_script(
         used += len(kept)
     out: list[str] = []
     for index, kept in enumerate(blocks):
-        if out and (len(kept) > 1 or len(blocks[index - 1]) > 1):
-            out.append("")  # one-statement parts (a DROP INDEX per object) stay together
+        if out and (_statements(kept) > 1 or _statements(blocks[index - 1]) > 1):
+            out.append("")  # one-statement parts (a CREATE INDEX per object) stay together
         out += kept
     for key, objects in (("condense.same_for", same), ("condense.others", other)):
         if objects:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from dbaudit.findings import Finding, Severity
+from dbaudit.findings import Finding, Note, Severity
 from dbaudit.model.schema import Location
-from dbaudit.report.context import build_context
+from dbaudit.report.context import HISTORY_NOTE_RULE, build_context
 from dbaudit.report.markdown import cell, code, fenced, render_markdown
 from dbaudit.testing import schema
 from tests.report.fixtures import BASELINE, GENERATED_AT, RULES, small_context, small_findings, small_model
@@ -216,6 +216,16 @@ class TestCondensedSchemaMap:
         assert ", … 9 more …, `s_2025_12" in line
         assert "s_2025_03" not in line
         assert "… 另有 9 个 …" in render_markdown(context, "zh")
+
+    def test_migration_history_said_once(self) -> None:
+        """The applied-history summary opens section III and is not repeated among II's notes."""
+        note = Note("3 applied revision(s) had 10 hazard(s) when they ran", rule=HISTORY_NOTE_RULE)
+        context = build_context(small_model(), small_findings(), generated_at=GENERATED_AT, dbaudit_version="0",
+                                notes=[note, Note("unused-index skipped: no statistics")], rule_lookup=RULES)
+        text = render_markdown(context, "en")
+        assert text.count("3 applied revision(s) had 10 hazard(s)") == 1
+        assert "> Migration history: 3 applied revision(s)" in text.split("## III.", 1)[1]
+        assert "  - skipped (no statistics): unused-index\n" in text
 
     def test_sources_cite_files_by_folder_and_count_objects(self) -> None:
         """Section V names each cited folder once, and counts the objects the findings already name."""

@@ -103,7 +103,7 @@ def _varies(texts: Sequence[str]) -> bool:
 _MIN_EVIDENCE_TAIL = 3
 
 
-def _middles(texts: Sequence[str], *, evidence: bool = False) -> tuple[list[str], bool]:
+def _middles(texts: Sequence[str], *, evidence: bool = False, pronoun: str = "") -> tuple[list[str], bool]:
     """Each text without the words every text starts or ends with (a title's template around its
     parameters). Evidence is a fact rather than a template: only a shared leading label
     (``models:``) and a shared tail of several words are cut. Also says whether a tail was cut."""
@@ -112,7 +112,8 @@ def _middles(texts: Sequence[str], *, evidence: bool = False) -> tuple[list[str]
     head = 0
     while head < shortest and len({w[head] for w in words}) == 1:
         head += 1
-    if evidence:
+    if evidence and pronoun not in (words[0][:head] if words else ()):
+        # a shared head standing for the object (``对 该对象 的``) goes; else only up to a label (``models:``)
         head = max((i + 1 for i in range(head) if words[0][i].endswith(":")), default=0)
     tail = 0
     while tail < shortest - head and len({w[len(w) - 1 - tail] for w in words}) == 1:
@@ -162,7 +163,7 @@ def _details(rows: Sequence[Row], lang: str, labels: Sequence[str]) -> list[str]
     if len({r.lead.rule for r in rows}) > 1:
         return [t for t, _ in texts]
     titles, _ = _middles([t for t, _ in texts])
-    firsts, cut = _middles([e for _, e in texts], evidence=True)
+    firsts, cut = _middles([e for _, e in texts], evidence=True, pronoun=phrase(lang, "condense.it") or "\x00")
     out = []
     for title, first in zip(titles, firsts, strict=True):
         if _varies(firsts) and _varies(titles) and title and title not in first:

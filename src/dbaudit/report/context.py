@@ -258,8 +258,9 @@ class ReportContext:
 
     @property
     def folded_notes(self) -> tuple[Note, ...]:
-        """Notes for reading: "X skipped: <reason>" notes sharing a reason become one line."""
-        return fold_notes(self.notes)
+        """Notes for reading: "X skipped: <reason>" notes sharing a reason become one line; the
+        migration-history summary is left to section III, which opens with it."""
+        return fold_notes(n for n in self.notes if n.rule != HISTORY_NOTE_RULE)
 
     @property
     def categories(self) -> tuple[str, ...]:

@@ -184,7 +184,7 @@ def object_table(group: FindingGroup, lang: str, labels: Sequence[str] = (), lim
     details = []
     for row, text in zip(rows, _details(rows, lang, labels), strict=True):
         also = [say(lang, "condense.also", rule=e.rule) for e in row.entries[1:]]
-        details.append(_cut(unqualified("; ".join(t for t in (text, *also) if t))))
+        details.append(_cut(without_literal_casts(unqualified("; ".join(t for t in (text, *also) if t)))))
     locations = [_location(r) for r in rows[:limit]]
     folders = {loc.rpartition("/")[0] for loc in locations}
     folder = f"{folders.pop()}/" if len(folders) == 1 and len(locations) > 1 and "" not in folders else ""
@@ -196,6 +196,16 @@ def object_table(group: FindingGroup, lang: str, labels: Sequence[str] = (), lim
         rows=shown, total=len(rows), show_severity=group.mixed_severity, show_detail=any(details),
         show_location=any(locations), folder=folder,
     )
+
+
+# ``'success'::character varying`` -> ``'success'``: the cast of a string literal says nothing the
+# column's type does not already say.
+_CAST = re.compile(r"(?<=')::(?:character varying|text|bpchar|character)\b")
+
+
+def without_literal_casts(text: str) -> str:
+    """Text with the casts PostgreSQL prints after string literals dropped (defaults, CHECKs)."""
+    return _CAST.sub("", text)
 
 
 _PUBLIC = re.compile(r"(?<![\w.'\"])public\.(?=[A-Za-z_])")
@@ -397,4 +407,5 @@ __all__ = [
     "row_texts",
     "shorten_labels",
     "unqualified",
+    "without_literal_casts",
 ]

@@ -32,7 +32,7 @@ from dbaudit.model.schema import (
 )
 from dbaudit.model.statistics import RuntimeStatistics
 from dbaudit.redact import redact_url
-from dbaudit.report.condense import Condensed, condense, shorten_labels, unqualified
+from dbaudit.report.condense import Condensed, condense, shorten_labels, unqualified, without_literal_casts
 from dbaudit.report.erd import (
     MAX_ERD_TABLES,
     Domain,
@@ -593,7 +593,8 @@ def _table_detail(table: Table, model: SchemaModel, multi: bool) -> TableDetail:
         uniques=(*(f"{u.name}({', '.join(u.columns)})" for u in table.uniques),
                  *(_index_text(i) for i in unique_indexes)),
         checks=tuple(
-            f"{c.name}: {_CAST.sub('', c.expression)}" + ("" if c.validated else " NOT VALID") for c in table.checks
+            f"{c.name}: {without_literal_casts(c.expression)}" + ("" if c.validated else " NOT VALID")
+            for c in table.checks
         ),
         indexes=tuple(_index_text(i) for i in plain_indexes),
         triggers=tuple(
@@ -629,17 +630,12 @@ def _column_text(column: Column, table: Table) -> str:
     if column.generated:
         parts.append(f"generated {column.generated}")
     elif column.default is not None and not column.serial_sequence:
-        parts.append(f"default {_CAST.sub('', column.default)}")
+        parts.append(f"default {without_literal_casts(column.default)}")
     if column.serial_sequence:
         # the sequence is named only when it is not the one PostgreSQL would have made
         default = f"{table.schema}.{table.name}_{column.name}_seq"
         parts.append("serial" if column.serial_sequence == default else f"serial ({column.serial_sequence})")
     return " ".join(parts)
-
-
-# ``'success'::character varying`` -> ``'success'``: the cast of a literal default says nothing the type
-# does not already say.
-_CAST = re.compile(r"(?<=')::(?:character varying|text|bpchar|character)\b")
 
 
 def _fk_text(fk: ForeignKey, multi: bool) -> str:

@@ -32,7 +32,7 @@ from dbaudit.model.schema import (
 )
 from dbaudit.model.statistics import RuntimeStatistics
 from dbaudit.redact import redact_url
-from dbaudit.report.condense import Condensed, condense, shorten_labels, unqualified, without_literal_casts
+from dbaudit.report.condense import Condensed, condense, without_literal_casts
 from dbaudit.report.erd import (
     MAX_ERD_TABLES,
     Domain,
@@ -287,9 +287,7 @@ class ReportContext:
             p2 = self.group_counts["P2"]
             p2_line = say(lang, "summary.p2_more", n=p2) if p2 else None
             fallback = {n.rule.id: recommendation(n) for n in self.findings}
-            written = write(self.numbered_groups, lang, p2_line=p2_line, fallback_recommendations=fallback)
-            headings = {k: unqualified(shorten_labels(v, self.source_labels)) for k, v in written.headings.items()}
-            cache[lang] = replace(written, headings=headings)
+            cache[lang] = write(self.numbered_groups, lang, p2_line=p2_line, fallback_recommendations=fallback)
         return cache[lang]
 
     def condensed(self, lang: str = "en") -> Condensed:

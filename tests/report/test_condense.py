@@ -182,5 +182,7 @@ class TestDriftLabels:
         assert "app.models:Base" not in findings
         assert url not in findings
         assert url in text.split("## III.", 1)[0]
-        assert json.loads(render_json(context))["findings"][0]["title"] == finding.title
+        report = json.loads(render_json(context))
+        assert report["findings"][0]["title"] == finding.title
+        assert report["groups"][0]["title"] == finding.title, "the JSON is not condensed"
         assert shorten_labels("database (x): y", ["x"]) == "database: y"

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 # Rows of an objects table shown before "… and N more".
 MAX_ROWS = 8
 # Characters of a row's detail before it is cut with "…".
-MAX_DETAIL = 110
+MAX_DETAIL = 150
 # Lines of a group's fix / verification before the statements of further objects are summarised in
 # a comment (the first object's statements are always shown; a verification query per object is
 # usually one query with another name).
@@ -134,7 +134,12 @@ def _names(row: Row) -> list[str]:
 
 
 def _cut(text: str, limit: int = MAX_DETAIL) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    """``text`` within ``limit`` characters, cut after a whole word when one ends late enough."""
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 1]
+    word = head.rsplit(" ", 1)[0]
+    return (word if len(word) >= limit * 3 // 4 else head).rstrip(" ,;:") + "…"
 
 
 def _location(row: Row) -> str:

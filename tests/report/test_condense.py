@@ -133,6 +133,14 @@ class TestScripts:
         assert zh is not None
         assert zh.text.splitlines()[-1].startswith("-- … 其余 7 个对象的语句相同: ")
 
+    def test_p2_scripts_terser_than_p1(self) -> None:
+        """A P2 group shows fewer objects' statements than the same group at P1 (the expert writes P2 tersely)."""
+        def updates(severity: Severity) -> int:
+            text = render_markdown(context_of([nullable(i, severity) for i in range(6)]), "en")
+            return text.split("- Fix:", 1)[1].split("- Verification:", 1)[0].count("UPDATE public.")
+
+        assert (updates(Severity.P1), updates(Severity.P2)) == (3, 1)
+
     def test_partition_blocks_shown_once(self) -> None:
         """A block of statements repeated per partition is shown once, then the partitions it repeats
         for; the statements around the run stay."""

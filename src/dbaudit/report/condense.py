@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from dbaudit.findings import Severity
 from dbaudit.messages import translate, translate_sql
 from dbaudit.report.grouping import FindingGroup, Row
 from dbaudit.report.phrases import phrase
@@ -42,6 +43,9 @@ MAX_DETAIL = 150
 # usually one query with another name).
 MAX_SCRIPT_LINES = 8
 MAX_VERIFY_LINES = 4
+# P2 findings are written tersely (as the expert does): the first objects' statements only.
+MAX_P2_SCRIPT_LINES = 4
+MAX_P2_VERIFY_LINES = 2
 # A script longer than this is folded (``<details>``) in Markdown and HTML.
 FOLD_LINES = 15
 # A run of statements repeated at least this many times (per partition) is shown once.
@@ -386,11 +390,14 @@ def condense(groups: Sequence[NumberedGroup], lang: str, labels: Sequence[str] =
     objects, fix, verify = {}, {}, {}
     for ng in groups:
         rows = ng.group.rows
+        serious = ng.group.severity <= Severity.P1
         if len(rows) > 1:
             objects[ng.number] = object_table(ng.group, lang, labels)
-        if (script := condensed_script([(r.object, r.fix_sql) for r in rows], lang)) is not None:
+        limit = MAX_SCRIPT_LINES if serious else MAX_P2_SCRIPT_LINES
+        if (script := condensed_script([(r.object, r.fix_sql) for r in rows], lang, limit)) is not None:
             fix[ng.number] = script
-        verification = condensed_script([(r.object, r.verify_sql) for r in rows], lang, MAX_VERIFY_LINES)
+        limit = MAX_VERIFY_LINES if serious else MAX_P2_VERIFY_LINES
+        verification = condensed_script([(r.object, r.verify_sql) for r in rows], lang, limit)
         if verification is not None:
             verify[ng.number] = verification
     return Condensed(objects, fix, verify)

@@ -118,10 +118,23 @@ class TestWhalefallAudit:
         paths = text.split("### B. Key read/write paths\n\n", 1)[1].split("\n## ", 1)[0]
         assert paths.startswith("1) ")
         assert "search: leading-wildcard" in paths
-        assert "  - `app/utils/password_crypto_utils.py`\n" in text  # code
-        assert "  - `migrations/versions/20251219161048_baseline_production_schema.py`\n" in text
+        assert "  - `app/utils/`: password_crypto_utils.py\n" in text  # code
+        assert "  - `migrations/versions/`: 20251219161048_baseline_production_schema.py" in text
         assert len(context.roadmap) <= 8
         assert [r.severity for r in context.roadmap][:1] == ["P0"]
+
+
+    def test_report_size_a_reviewer_can_read(self, result: tuple[AuditResult, str, list[str]]) -> None:
+        """The Markdown report stays under 100 KB in both languages (the expert's is 44 KB; it was 255 KB
+        before grouped findings were condensed), while the JSON keeps one entry per (rule, object)."""
+        res, _url, _steps = result
+        context = build_context(res.model, res.findings, generated_at=GENERATED_AT, dbaudit_version="0",
+                                notes=res.notes, sources=res.sources, code_facts=res.inputs.get("code"))
+        for lang in ("en", "zh"):
+            size = len(render(context, "md", lang=lang).encode("utf-8"))
+            assert size < 100_000, (lang, size)
+        keys = [(n.finding.rule, n.finding.objects[0]) for n in context.findings]
+        assert len(keys) == len(set(keys)) > 100
 
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")

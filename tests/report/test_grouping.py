@@ -9,12 +9,12 @@ from dataclasses import replace
 from dbaudit.calibrate import Reason
 from dbaudit.findings import Finding, Severity
 from dbaudit.model.schema import Location
-from dbaudit.report.context import HISTORY_NOTE_RULE, build_context, registry_rules
+from dbaudit.report.context import HISTORY_NOTE_RULE, TableReach, build_context, registry_rules
 from dbaudit.report.grouping import consolidate, fingerprint, group
 from dbaudit.report.html import render_html
 from dbaudit.report.markdown import render_markdown
 from dbaudit.report.phrases import PHRASES
-from dbaudit.report.writing import calibration_text
+from dbaudit.report.writing import calibration_text, reach_text
 from dbaudit.rules.families import PROFILES
 from tests.report.fixtures import GENERATED_AT, small_model
 
@@ -125,6 +125,30 @@ class TestWriting:
             assert statistics.median(len(s.text) for s in w.summary) <= 200
         gaps = [g.family for g in context.writing("en").gaps]
         assert gaps[:3] == ["key-strategy", "secrets", "partitioning"]
+
+
+class TestBlastRadius:
+    def test_one_table_says_where_it_is_mapped_and_queried(self) -> None:
+        """One table: its size, where the models map it and where the code queries it (the first, then a count)."""
+        table = TableReach("public.t", rows=1200, bytes=90_000, mapped_at="app/models/t.py:3",
+                           queried_at=("app/a.py:1", "app/b.py:2", "app/c.py:3"))
+        assert reach_text([table], "en") == (
+            "t (~1,200 rows, 87.9 kB; mapped by the models at app/models/t.py:3; "
+            "queried at app/a.py:1, app/b.py:2, app/c.py:3)")
+
+    def test_many_tables_in_one_sentence(self) -> None:
+        """Several tables: their count, total size and the largest; which the code queries and which the
+        models do not map, never a list of every table's facts."""
+        tables = [TableReach(f"public.t{i}", rows=100 * i, bytes=8192 * i, mapped_at=f"app/models/t{i}.py:1",
+                             queried_at=(f"app/q{i}.py:1",) if i % 2 else ()) for i in range(1, 13)]
+        tables.append(TableReach("public.legacy", rows=5, bytes=8192, mapped_at=""))
+        text = reach_text(tables, "en")
+        assert text.startswith("13 tables, ~7,805 rows (632.0 kB) in all; the largest t12 (~1,200 rows, 96.0 kB); "
+                               "the code queries t1, t3, t5, t7")
+        assert text.endswith("; not mapped by the models: legacy")
+        assert "app/models/" not in text
+        assert len(text) < 240
+        assert reach_text(tables, "zh").startswith("共 13 张表, 合计约 7,805 行(632.0 kB); 最大的是 t12")
 
 
 def calibrated(finding: Finding, after: Severity, reasons: list[Reason]) -> Finding:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
-from dbaudit.findings import Finding, Severity
+from dbaudit.findings import Finding, Note, Severity
 from dbaudit.model.schema import Location
-from dbaudit.report.context import build_context
+from dbaudit.report.context import HISTORY_NOTE_RULE, build_context
 from dbaudit.report.markdown import cell, code, fenced, render_markdown
+from dbaudit.testing import schema
 from tests.report.fixtures import BASELINE, GENERATED_AT, RULES, small_context, small_findings, small_model
 
 EN_HEADINGS = [
@@ -118,7 +120,7 @@ class TestFinding:
             "(indexes) FK instance_tags.tag_id has no index with tag_id leading\n"
             "\n"
             "- Rule: `fk-without-index` (`docs/rules/fk-without-index.md`)\n"
-            "- Objects: `public.instance_tags.tag_id`\n"
+            "- Objects: `instance_tags.tag_id`\n"
             "- Evidence:\n"
             "  - instance_tags_pkey covers (instance_id, tag_id): tag_id is not leading\n"
             "- Impact: Deletes of tags scan instance_tags; joins from tags degrade.\n"
@@ -158,7 +160,7 @@ class TestFinding:
         text = render_markdown(small_context(), "en")
         block = text.split("##### `instances`\n\n", 1)[1].split("\n\n", 1)[0]
         assert block.splitlines() == [
-            "- Columns: `id int4 PK serial (public.instances_id_seq)`; `name varchar(255) NN`;"
+            "- Columns: `id int4 PK serial`; `name varchar(255) NN`;"
             " `credential_id int4`; `is_active bool NN default true`; `updated_at timestamptz default now()`",
             "- PK: `instances_pkey(id)`",
             "- FKs: `instances_credential_id_fkey(credential_id -> credentials.id)`",
@@ -185,6 +187,53 @@ class TestEscaping:
     def test_fence_longer_than_content(self) -> None:
         """SQL containing a fence gets a longer fence."""
         assert fenced("select '```'") == "````sql\nselect '```'\n````"
+
+
+class TestCondensedSchemaMap:
+    def test_sequence_named_only_when_not_the_default(self) -> None:
+        """A serial column names its sequence only when PostgreSQL would have named it otherwise."""
+        model = small_model()
+        tables = tuple(
+            replace(t, columns=tuple(replace(c, serial_sequence="public.legacy_seq") if c.name == "id" else c
+                                     for c in t.columns)) if t.name == "tags" else t
+            for t in model.tables)
+        context = build_context(replace(model, tables=tables), small_findings(), generated_at=GENERATED_AT,
+                                dbaudit_version="0", rule_lookup=RULES)
+        text = render_markdown(context, "en")
+        assert "- Columns: `id int4 PK serial (public.legacy_seq)`; " in text.split("##### `tags`", 1)[1]
+        assert "- Columns: `id int4 PK serial`; " in text.split("##### `instances`", 1)[1]
+
+    def test_many_partitions_first_and_last(self) -> None:
+        """A table with many partitions lists the first two and the last, with the count between."""
+        builder = schema().table("s", cols={"id": "bigint not null", "d": "date not null"}, pk=("id", "d"),
+                                 partition_by=("RANGE", "d"))
+        for month in range(1, 13):
+            builder = builder.table(f"s_2025_{month:02d}", cols={"id": "bigint not null"}, partition_of="s")
+        context = build_context(builder.build(), [], generated_at=GENERATED_AT, dbaudit_version="0")
+        line = next(x for x in render_markdown(context, "en").splitlines() if x.startswith("- Partitions"))
+        assert line.startswith("- Partitions (12): `s_2025_01")
+        assert "`, `s_2025_02" in line
+        assert ", … 9 more …, `s_2025_12" in line
+        assert "s_2025_03" not in line
+        assert "… 另有 9 个 …" in render_markdown(context, "zh")
+
+    def test_migration_history_said_once(self) -> None:
+        """The applied-history summary opens section III and is not repeated among II's notes."""
+        note = Note("3 applied revision(s) had 10 hazard(s) when they ran", rule=HISTORY_NOTE_RULE)
+        context = build_context(small_model(), small_findings(), generated_at=GENERATED_AT, dbaudit_version="0",
+                                notes=[note, Note("unused-index skipped: no statistics")], rule_lookup=RULES)
+        text = render_markdown(context, "en")
+        assert text.count("3 applied revision(s) had 10 hazard(s)") == 1
+        assert "> Migration history: 3 applied revision(s)" in text.split("## III.", 1)[1]
+        assert "  - skipped (no statistics): unused-index\n" in text
+
+    def test_sources_cite_files_by_folder_and_count_objects(self) -> None:
+        """Section V names each cited folder once, and counts the objects the findings already name."""
+        text = render_markdown(small_context(), "en").split("## V. Sources", 1)[1]
+        assert "- Files cited (3):\n  - `app/models/`: credential.py, instance_size_stat.py\n" in text
+        assert "  - `migrations/versions/`: 20251219161048_baseline_production_schema.py\n" in text
+        assert "- Objects cited: 4, each in its finding in III and in the JSON report\n" in text
+        assert "public.ix_credentials_name" not in text
 
 
 class TestTableFindings:

@@ -32,6 +32,7 @@ from dbaudit.model.schema import (
 )
 from dbaudit.model.statistics import RuntimeStatistics
 from dbaudit.redact import redact_url
+from dbaudit.report.condense import Condensed, condense, without_literal_casts
 from dbaudit.report.erd import (
     MAX_ERD_TABLES,
     Domain,
@@ -232,8 +233,24 @@ class ReportContext:
         return tuple(sorted({loc.path for n in self.findings for loc in n.finding.locations}))
 
     @cached_property
+    def cited_folders(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """The cited files by folder (``app/models/``: its file names), for section V."""
+        folders: dict[str, list[str]] = {}
+        for path in self.cited_files:
+            folder, _, name = path.rpartition("/")
+            folders.setdefault(f"{folder}/" if folder else "", []).append(name)
+        return tuple((folder, tuple(names)) for folder, names in folders.items())
+
+    @cached_property
     def cited_objects(self) -> tuple[str, ...]:
         return tuple(sorted({o for n in self.findings for o in n.finding.objects}))
+
+    @cached_property
+    def source_labels(self) -> tuple[str, ...]:
+        """Names of the compared sources, which drift findings repeat in every label: section II
+        lists them once, the findings say ``models`` and ``database``."""
+        names = [s.name for s in self.sources] + [m.source.name for m in (self.model, *self.locators)]
+        return tuple(dict.fromkeys(n for n in names if n))
 
     @property
     def date(self) -> str:
@@ -241,8 +258,9 @@ class ReportContext:
 
     @property
     def folded_notes(self) -> tuple[Note, ...]:
-        """Notes for reading: "X skipped: <reason>" notes sharing a reason become one line."""
-        return fold_notes(self.notes)
+        """Notes for reading: "X skipped: <reason>" notes sharing a reason become one line; the
+        migration-history summary is left to section III, which opens with it."""
+        return fold_notes(n for n in self.notes if n.rule != HISTORY_NOTE_RULE)
 
     @property
     def categories(self) -> tuple[str, ...]:
@@ -270,6 +288,14 @@ class ReportContext:
             p2_line = say(lang, "summary.p2_more", n=p2) if p2 else None
             fallback = {n.rule.id: recommendation(n) for n in self.findings}
             cache[lang] = write(self.numbered_groups, lang, p2_line=p2_line, fallback_recommendations=fallback)
+        return cache[lang]
+
+    def condensed(self, lang: str = "en") -> Condensed:
+        """What Markdown and HTML show of each numbered finding in ``lang``: objects tables of groups,
+        fix and verification scripts with each statement once (:mod:`dbaudit.report.condense`)."""
+        cache: dict[str, Condensed] = self.__dict__.setdefault("_condensed", {})
+        if lang not in cache:
+            cache[lang] = condense(self.numbered_groups, lang, self.source_labels)
         return cache[lang]
 
     def runtime(self, lang: str = "en") -> RuntimePaths | None:
@@ -565,7 +591,8 @@ def _table_detail(table: Table, model: SchemaModel, multi: bool) -> TableDetail:
         uniques=(*(f"{u.name}({', '.join(u.columns)})" for u in table.uniques),
                  *(_index_text(i) for i in unique_indexes)),
         checks=tuple(
-            f"{c.name}: {c.expression}" + ("" if c.validated else " NOT VALID") for c in table.checks
+            f"{c.name}: {without_literal_casts(c.expression)}" + ("" if c.validated else " NOT VALID")
+            for c in table.checks
         ),
         indexes=tuple(_index_text(i) for i in plain_indexes),
         triggers=tuple(
@@ -601,9 +628,11 @@ def _column_text(column: Column, table: Table) -> str:
     if column.generated:
         parts.append(f"generated {column.generated}")
     elif column.default is not None and not column.serial_sequence:
-        parts.append(f"default {column.default}")
+        parts.append(f"default {without_literal_casts(column.default)}")
     if column.serial_sequence:
-        parts.append(f"serial ({column.serial_sequence})")
+        # the sequence is named only when it is not the one PostgreSQL would have made
+        default = f"{table.schema}.{table.name}_{column.name}_seq"
+        parts.append("serial" if column.serial_sequence == default else f"serial ({column.serial_sequence})")
     return " ".join(parts)
 
 

@@ -87,6 +87,8 @@ _EN: dict[str, str] = {
     "sources_inputs": "Inputs",
     "sources_files": "Files cited",
     "sources_objects": "Objects cited",
+    "sources_objects_count": "{n}, each in its finding in III and in the JSON report",
+    "partitions_between": "… {n} more …",
     "sources_note": (
         "Statements about performance are based on the schema's shape; attach query statistics "
         "(EXPLAIN, pg_stat_statements top N) to confirm them on real data."
@@ -100,6 +102,7 @@ _EN: dict[str, str] = {
     "c_object": "Object",
     "c_severity": "Severity",
     "c_finding": "Finding",
+    "c_detail": "Detail",
     "s_gaps": "Gap map (standards and ADRs to write)",
     "gap_shown_by": "shown by",
     "gaps_none": "No gap shown by the findings.",
@@ -180,6 +183,8 @@ _ZH: dict[str, str] = {
     "sources_inputs": "输入",
     "sources_files": "引用的文件",
     "sources_objects": "引用的对象",
+    "sources_objects_count": "{n} 个, 均见第 III 部分对应的发现及 JSON 报告",
+    "partitions_between": "… 另有 {n} 个 …",
     "sources_note": (
         "性能判断基于 schema 形态; 建议补充查询统计(EXPLAIN, pg_stat_statements Top N)在真实数据上确认."
     ),
@@ -192,6 +197,7 @@ _ZH: dict[str, str] = {
     "c_object": "对象",
     "c_severity": "级别",
     "c_finding": "问题",
+    "c_detail": "说明",
     "s_gaps": "缺口地图(建议补写的建模规范/ADR 标题)",
     "gap_shown_by": "依据",
     "gaps_none": "发现中未显示规范缺口.",

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 MAX_SUMMARY = 8
 MAX_ROADMAP = 8
 MAX_BULLET = 200
+# Characters of the problems a folded roadmap action names before "and N more".
+MAX_FOLD = 240
 _RISK_ORDER = ("risk.none", "risk.low", "risk.review", "risk.medium")
 
 
@@ -213,8 +215,9 @@ def _risk_level(ng: NumberedGroup, lang: str) -> str:
 
 def _clauses(action: _Action, lang: str) -> list[str]:
     if action.fold:
-        items = ", ".join(say(lang, "action.fold_item", title=_bare_heading(g, lang), n=len(g.group.rows))
-                          for g in action.groups)
+        # the largest problems by name, the rest counted: the action links every finding it closes
+        items = object_list([say(lang, "action.fold_item", title=_bare_heading(g, lang), n=len(g.group.rows))
+                             for g in action.groups], lang, MAX_FOLD)
         key = "action.fold" if action.severity > Severity.P1 else "action.fold_serious"
         return [say(lang, key, items=items)]
     by_template: dict[str, list[NumberedGroup]] = {}
@@ -390,7 +393,8 @@ def calibration_text(data: Mapping[str, Any], lang: str) -> str | None:
     return say(lang, key, **dict(values), reasons=say(lang, "calibrate.sep").join(reasons))
 
 
-MAX_CALIBRATION = 600
+# One sentence: the verdict and the reasons that fit (the rest counted as "and N more").
+MAX_CALIBRATION = 200
 
 
 def group_calibration(ng: NumberedGroup, lang: str) -> str:
@@ -415,29 +419,45 @@ def group_calibration(ng: NumberedGroup, lang: str) -> str:
     return " · ".join(out)
 
 
-MAX_REACH_TABLES = 4
+def _table_facts(t: TableReach, lang: str) -> str:
+    """Rows and size of one table: ``~38,333 rows, 12.2 MB``."""
+    if t.rows is not None and t.bytes is not None:
+        return say(lang, "reach.rows", rows=f"{t.rows:,}", size=size_text(t.bytes))
+    if t.rows is not None:
+        return say(lang, "reach.rows_only", rows=f"{t.rows:,}")
+    return say(lang, "reach.no_stats")
 
 
 def reach_text(tables: Sequence[TableReach], lang: str) -> str:
-    """Rows and size of the tables involved, and whether the models map them / the code queries them."""
+    """The blast radius in one sentence: for one table its rows and size, where the models map it and
+    where the code queries it; for several, their count, total size and largest, and which the
+    code queries (or the models do not map)."""
     tables = [t for t in tables if t.rows is not None or t.mapped_at is not None or t.queried_at]
-    parts = []
-    for t in tables[:MAX_REACH_TABLES]:
-        facts = []
-        if t.rows is not None and t.bytes is not None:
-            facts.append(say(lang, "reach.rows", rows=f"{t.rows:,}", size=size_text(t.bytes)))
-        elif t.rows is not None:
-            facts.append(say(lang, "reach.rows_only", rows=f"{t.rows:,}"))
-        else:
-            facts.append(say(lang, "reach.no_stats"))
+    if not tables:
+        return ""
+    if len(tables) == 1:
+        t = tables[0]
+        facts = [_table_facts(t, lang)]
         if t.mapped_at is not None:
             facts.append(say(lang, "reach.mapped", where=t.mapped_at) if t.mapped_at else say(lang, "reach.not_mapped"))
         if t.queried_at:
-            facts.append(say(lang, "reach.queried", where=", ".join(t.queried_at[:2])))
-        parts.append(f"{short(t.name)} ({'; '.join(facts)})")
-    if len(tables) > MAX_REACH_TABLES:
-        parts.append(say(lang, "reach.more_tables", n=len(tables) - MAX_REACH_TABLES))
-    return ", ".join(parts)
+            facts.append(say(lang, "reach.queried", where=object_list(t.queried_at, lang, 70)))
+        return f"{short(t.name)} ({'; '.join(facts)})"
+    sized = [t for t in tables if t.rows is not None]
+    if sized:
+        largest = max(sized, key=lambda t: (t.bytes or 0, t.rows or 0))
+        parts = [say(lang, "reach.tables", n=len(tables), rows=f"{sum(t.rows or 0 for t in sized):,}",
+                     size=size_text(sum(t.bytes or 0 for t in sized)),
+                     largest=f"{short(largest.name)} ({_table_facts(largest, lang)})")]
+    else:
+        parts = [say(lang, "reach.tables_unknown", n=len(tables))]
+    queried = [short(t.name) for t in tables if t.queried_at]
+    if queried:
+        parts.append(say(lang, "reach.queried_tables", tables=object_list(queried, lang, 60)))
+    unmapped = [short(t.name) for t in tables if t.mapped_at == ""]
+    if unmapped:
+        parts.append(say(lang, "reach.unmapped_tables", tables=object_list(unmapped, lang, 60)))
+    return "; ".join(parts)
 
 
 def write(groups: Sequence[NumberedGroup], lang: str, *, p2_line: str | None,

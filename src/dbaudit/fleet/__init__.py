@@ -148,13 +148,19 @@ def _target_config(target: FleetTarget, config: FleetConfig, fail_on: str | None
 
 
 def _warm_up() -> None:
-    """Import what every audit uses once, before the workers fork: they share it instead of each
-    importing it again."""
-    import dbaudit.auditing  # noqa: PLC0415
-    import dbaudit.report.html  # noqa: PLC0415
-    import dbaudit.report.markdown  # noqa: PLC0415
-    import dbaudit.rules  # noqa: PLC0415
-    import dbaudit.sources  # noqa: PLC0415, F401
+    """Import and compile what every audit uses once, before the workers fork: they share it instead
+    of each paying for it again (the driver, the catalog reader, the rules, the report templates: about
+    0.6 s of CPU per process otherwise, several times the audit of a small database)."""
+    from importlib import import_module  # noqa: PLC0415
+
+    for module in ("psycopg", "dbaudit.auditing", "dbaudit.atomic", "dbaudit.live.postgres", "dbaudit.rules",
+                   "dbaudit.sources.postgres.reader", "dbaudit.sources.stats", "dbaudit.output.sarif",
+                   "dbaudit.report.json_report", "dbaudit.report.sarif"):
+        import_module(module)
+    from dbaudit.report import html, markdown  # noqa: PLC0415
+
+    html.environment().get_template("report.html.j2")  # compiled once, cached in the environment
+    markdown.environment().get_template("report.md.j2")
 
 
 def _version() -> str:

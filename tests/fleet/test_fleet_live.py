@@ -271,3 +271,21 @@ class TestConcurrency:
         assert result.concurrency == 2
         assert max(seen) <= 4, max(seen)
         assert max(seen) >= 1  # the sampler saw the audits (the bound above is not vacuous)
+
+
+class TestAuditJson:
+    def test_database_block(self, fleet_urls: dict[str, str]) -> None:
+        """A plain audit's JSON names its database and Alembic revisions; with --fleet-name it also carries
+        the schema fingerprint a snapshot records, and each table's."""
+        from dbaudit import take_snapshot  # noqa: PLC0415
+
+        url = fleet_urls["us-1"]
+        plain = json.loads(run("audit", url, "--format", "json", "-q").stdout)["database"]
+        assert plain == {"name": url.rsplit("/", 1)[1], "alembic_versions": {"public.alembic_version": ["r1"]},
+                         "fingerprint": None, "tables": None}
+        named = json.loads(run("audit", url, "--format", "json", "-q", "--fleet-name", "us-1").stdout)["database"]
+        assert named["name"] == "us-1"
+        assert named["fingerprint"] == take_snapshot(url).fingerprint
+        assert sorted(named["tables"]) == ["public.alembic_version", "public.item_tags", "public.items",
+                                           "public.tags"]
+        assert all(len(fp) == 16 for fp in named["tables"].values())

@@ -10,6 +10,10 @@ the kernel's accounting of the child (``os.wait4``).
 
     .venv/bin/python bench/fleet_bench.py                        # 50 × 20 tables, 3 runs each
     .venv/bin/python bench/fleet_bench.py --databases 20 --runs 1 --concurrency 1,4,8
+    .venv/bin/python bench/fleet_bench.py --loop     # also: one `dbaudit audit` process per database
+
+``--loop`` adds what a shell loop does without ``dbaudit fleet``: ``dbaudit audit URL -o DIR`` once per
+database, one after another (a Python start-up and a report set each), measured once per run.
 """
 
 from __future__ import annotations
@@ -106,6 +110,26 @@ def run_fleet(urls: list[str], concurrency: int, out: Path) -> dict[str, float |
             "exit_code": code, "maxrss_mb": usage.ru_maxrss / 1024, "machine_busy": machine}
 
 
+def run_loop(urls: list[str], out: Path) -> dict[str, float | int]:
+    """``dbaudit audit`` per database, one after another, as a shell loop would."""
+    shutil.rmtree(out, ignore_errors=True)
+    busy_before, total_before = machine_busy()
+    started = time.perf_counter()
+    cpu = 0.0
+    for n, url in enumerate(urls):
+        process = subprocess.Popen([DBAUDIT, "audit", url, "-o", str(out / f"db{n}"), "-q"],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _pid, status, usage = os.wait4(process.pid, 0)
+        if os.waitstatus_to_exitcode(status) == 2:
+            raise SystemExit(f"dbaudit audit failed on database {n}")
+        cpu += usage.ru_utime + usage.ru_stime
+    wall = time.perf_counter() - started
+    busy_after, total_after = machine_busy()
+    machine = (busy_after - busy_before) / (total_after - total_before) if total_after > total_before else 0.0
+    return {"wall_s": wall, "cpu_s": cpu, "peak_running": 1, "exit_code": 0, "maxrss_mb": 0.0,
+            "machine_busy": machine}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--url", default=DEFAULT_URL, help="admin URL of the server (creates/drops databases)")
@@ -113,12 +137,14 @@ def main() -> None:
     parser.add_argument("--tables", type=int, default=20)
     parser.add_argument("--runs", type=int, default=3, help="runs per concurrency (alternating)")
     parser.add_argument("--concurrency", default="1,8", help="comma-separated concurrencies to compare")
+    parser.add_argument("--loop", action="store_true", help="also time one `dbaudit audit` process per database")
     parser.add_argument("--json", metavar="FILE", help="write the raw figures here")
     args = parser.parse_args()
     levels = [int(c) for c in args.concurrency.split(",")]
     prefix = f"dbaudit_fleetbench_{uuid.uuid4().hex[:6]}_"
     work = Path(tempfile.mkdtemp(prefix="dbaudit-fleet-bench-"))
     figures: dict[int, list[dict[str, float | int]]] = {c: [] for c in levels}
+    loop: list[dict[str, float | int]] = []
     load = os.getloadavg()
     try:
         started = time.perf_counter()
@@ -131,6 +157,10 @@ def main() -> None:
                 figures[level].append(result)
                 log(f"run {run}: concurrency {level}: {result['wall_s']:.2f} s wall, {result['cpu_s']:.2f} s CPU, "
                     f"peak {result['peak_running']} running, machine CPUs {result['machine_busy']:.0%} busy")
+            if args.loop:
+                loop.append(run_loop(urls, work / "loop"))
+                log(f"run {run}: one `dbaudit audit` per database: {loop[-1]['wall_s']:.2f} s wall, "
+                    f"{loop[-1]['cpu_s']:.2f} s CPU")
     finally:
         dropped = drop_databases(args.url, prefix)
         shutil.rmtree(work, ignore_errors=True)
@@ -147,8 +177,16 @@ def main() -> None:
         cpu = statistics.median(r["cpu_s"] for r in rs)
         busy = statistics.median(r["machine_busy"] for r in rs)
         print(f"| {c} | {medians[c]:.2f} | {walls} | {cpu:.2f} | {busy:.0%} | {base / medians[c]:.2f}× |")
+    if loop:
+        wall = statistics.median(r["wall_s"] for r in loop)
+        walls = ", ".join(f"{r['wall_s']:.2f}" for r in loop)
+        cpu = statistics.median(r["cpu_s"] for r in loop)
+        busy = statistics.median(r["machine_busy"] for r in loop)
+        print(f"| `dbaudit audit` × {args.databases} | {wall:.2f} | {walls} | {cpu:.2f} | {busy:.0%} | "
+              f"{base / wall:.2f}× |")
     if args.json:
-        Path(args.json).write_text(json.dumps({"args": vars(args), "figures": figures}, indent=2) + "\n")
+        Path(args.json).write_text(json.dumps({"args": vars(args), "figures": figures, "loop": loop}, indent=2)
+                                   + "\n")
 
 
 if __name__ == "__main__":

@@ -119,15 +119,16 @@ class TestDeadDatabase:
         assert len(re.findall(r"^\[[1-4]/4\] ", result.stderr, re.M)) == 4
 
     def test_silent_database_times_out_alone(self, fleet_urls: dict[str, str], tmp_path: Path) -> None:
-        """A server that accepts the connection and never answers is stopped at --timeout; the other
-        database completes long before the driver's own 10 s connect timeout."""
+        """A server that accepts the connection and never answers is stopped at --timeout; with one
+        worker, the database after it is audited by a fresh worker, long before the driver's own 10 s
+        connect timeout would have ended the wait."""
         with socket.socket() as silent:
             silent.bind(("127.0.0.1", 0))
             silent.listen(8)  # the kernel completes the handshake; nobody ever speaks
             port = silent.getsockname()[1]
             started = time.monotonic()
-            result = audit_fleet([fleet_urls["eu-1"], f"postgresql://x@127.0.0.1:{port}/silent"],
-                                 output_dir=tmp_path, formats=("json",), timeout_s=1.5)
+            result = audit_fleet([f"postgresql://x@127.0.0.1:{port}/silent", fleet_urls["eu-1"]],
+                                 output_dir=tmp_path, formats=("json",), timeout_s=1.5, concurrency=1)
             took = time.monotonic() - started
         by_name = {d.name: d for d in result.databases}
         assert by_name["silent"].status == "timeout"

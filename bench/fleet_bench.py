@@ -12,6 +12,10 @@ the kernel's accounting of the child (``os.wait4``).
     .venv/bin/python bench/fleet_bench.py --databases 20 --runs 1 --concurrency 1,4,8
     .venv/bin/python bench/fleet_bench.py --loop     # also: one `dbaudit audit` process per database
 
+``--rtt-ms 2`` puts a delay proxy between dbaudit and the server (this many milliseconds per round
+trip, half each way, per chunk of data), as for databases in another zone or region; the server's
+CPU stays on this machine, so only the network part of a remote fleet is simulated.
+
 ``--loop`` adds what a shell loop does without ``dbaudit fleet``: ``dbaudit audit URL -o DIR`` once per
 database, one after another (a Python start-up and a report set each), measured once per run.
 """
@@ -39,6 +43,53 @@ import schema_gen
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 DBAUDIT = str(Path(sys.executable).with_name("dbaudit"))
+
+
+# A TCP proxy adding half the round-trip time to each chunk in each direction (run as its own process).
+PROXY = r"""
+import asyncio, sys
+
+HOST, PORT, DELAY = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]) / 2000
+
+
+async def pipe(reader, writer):
+    try:
+        while data := await reader.read(65536):
+            await asyncio.sleep(DELAY)
+            writer.write(data)
+            await writer.drain()
+    finally:
+        writer.close()
+
+
+async def handle(client_reader, client_writer):
+    upstream_reader, upstream_writer = await asyncio.open_connection(HOST, PORT)
+    await asyncio.gather(pipe(client_reader, upstream_writer), pipe(upstream_reader, client_writer),
+                         return_exceptions=True)
+
+
+async def main():
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    print(server.sockets[0].getsockname()[1], flush=True)
+    await server.serve_forever()
+
+
+asyncio.run(main())
+"""
+
+
+def start_proxy(url: str, rtt_ms: float) -> tuple[subprocess.Popen[bytes], int]:
+    parts = urlsplit(url)
+    proxy = subprocess.Popen([sys.executable, "-c", PROXY, parts.hostname or "127.0.0.1", str(parts.port or 5432),
+                              str(rtt_ms)], stdout=subprocess.PIPE)
+    assert proxy.stdout is not None
+    return proxy, int(proxy.stdout.readline())
+
+
+def through(url: str, port: int) -> str:
+    parts = urlsplit(url)
+    user = f"{parts.username}@" if parts.username else ""
+    return urlunsplit((parts.scheme, f"{user}127.0.0.1:{port}", parts.path, parts.query, parts.fragment))
 
 
 def log(text: str) -> None:
@@ -137,6 +188,7 @@ def main() -> None:
     parser.add_argument("--tables", type=int, default=20)
     parser.add_argument("--runs", type=int, default=3, help="runs per concurrency (alternating)")
     parser.add_argument("--concurrency", default="1,8", help="comma-separated concurrencies to compare")
+    parser.add_argument("--rtt-ms", type=float, default=0.0, help="simulated network round trip (ms)")
     parser.add_argument("--loop", action="store_true", help="also time one `dbaudit audit` process per database")
     parser.add_argument("--json", metavar="FILE", help="write the raw figures here")
     args = parser.parse_args()
@@ -146,10 +198,15 @@ def main() -> None:
     figures: dict[int, list[dict[str, float | int]]] = {c: [] for c in levels}
     loop: list[dict[str, float | int]] = []
     load = os.getloadavg()
+    proxy: subprocess.Popen[bytes] | None = None
     try:
         started = time.perf_counter()
         urls = create_databases(args.url, prefix, args.databases, args.tables)
         log(f"created {len(urls)} databases of {args.tables} tables in {time.perf_counter() - started:.1f} s")
+        if args.rtt_ms > 0:
+            proxy, port = start_proxy(args.url, args.rtt_ms)
+            urls = [through(u, port) for u in urls]
+            log(f"through a proxy adding {args.rtt_ms:g} ms per round trip (port {port})")
         run_fleet(urls[:2], 2, work / "warm")  # page cache and the server's catalog caches, off the clock
         for run in range(1, args.runs + 1):
             for level in levels:
@@ -162,13 +219,26 @@ def main() -> None:
                 log(f"run {run}: one `dbaudit audit` per database: {loop[-1]['wall_s']:.2f} s wall, "
                     f"{loop[-1]['cpu_s']:.2f} s CPU")
     finally:
+        if proxy is not None:
+            proxy.terminate()
+            proxy.wait()
         dropped = drop_databases(args.url, prefix)
         shutil.rmtree(work, ignore_errors=True)
         log(f"dropped {dropped} benchmark databases")
+    print_table(args, figures, loop, load)
+    if args.json:
+        Path(args.json).write_text(json.dumps({"args": vars(args), "figures": figures, "loop": loop}, indent=2)
+                                   + "\n")
+
+
+def print_table(args: argparse.Namespace, figures: dict[int, list[dict[str, float | int]]],
+                loop: list[dict[str, float | int]], load: tuple[float, float, float]) -> None:
+    levels = list(figures)
     medians = {c: statistics.median(r["wall_s"] for r in rs) for c, rs in figures.items()}
     base = medians[levels[0]]
     print(f"{args.databases} databases × {args.tables} tables, {args.runs} runs each, {os.cpu_count()} CPUs, "
-          f"load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+          f"load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
+          + (f", {args.rtt_ms:g} ms simulated round trip" if args.rtt_ms else ""))
     print("| concurrency | wall median (s) | runs (s) | dbaudit CPU median (s) | machine CPUs busy | speed-up vs "
           f"concurrency {levels[0]} |")
     print("| ---: | ---: | --- | ---: | ---: | ---: |")
@@ -184,9 +254,6 @@ def main() -> None:
         busy = statistics.median(r["machine_busy"] for r in loop)
         print(f"| `dbaudit audit` × {args.databases} | {wall:.2f} | {walls} | {cpu:.2f} | {busy:.0%} | "
               f"{base / wall:.2f}× |")
-    if args.json:
-        Path(args.json).write_text(json.dumps({"args": vars(args), "figures": figures, "loop": loop}, indent=2)
-                                   + "\n")
 
 
 if __name__ == "__main__":

@@ -23,6 +23,8 @@ FORBIDDEN = {
              "dbaudit.snapshot", "dbaudit.verify", "dbaudit.serve"),
     "snapshot": ("dbaudit.report", "dbaudit.cli", "dbaudit.serve", "dbaudit.verify"),
     "verify": ("dbaudit.report", "dbaudit.cli", "dbaudit.serve"),
+    # the fleet runs audits through the library API and writes reports; terminals are the CLI's
+    "fleet": ("dbaudit.cli", "dbaudit.serve", "rich"),
     # every layer writes messages: they import nothing else of dbaudit
     "messages": ("dbaudit.model", "dbaudit.sources", "dbaudit.rules", "dbaudit.drift", "dbaudit.migrations",
                  "dbaudit.report", "dbaudit.cli", "dbaudit.engine", "dbaudit.findings", "dbaudit.auditing"),

@@ -19,7 +19,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from dbaudit.api import inspect, lint_migrations
+    from dbaudit.api import audit_fleet, inspect, lint_migrations, merge_fleet
     from dbaudit.auditing import AuditResult, audit
     from dbaudit.checkdata import check_data
     from dbaudit.config import Config, load_config
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from dbaudit.drift import compare
     from dbaudit.findings import Finding, Severity
     from dbaudit.fix import apply_fix, plan_fix, write_fix
+    from dbaudit.fleet import FleetResult, write_fleet_report
     from dbaudit.migrations import LintResult
     from dbaudit.model import SchemaModel
     from dbaudit.rules.registry import Rule, RuleContext, rule
@@ -45,6 +46,10 @@ _EXPORTS = {
     "apply_fix": "dbaudit.fix",
     "inspect": "dbaudit.api",
     "lint_migrations": "dbaudit.api",
+    "audit_fleet": "dbaudit.api",
+    "merge_fleet": "dbaudit.api",
+    "FleetResult": "dbaudit.fleet",
+    "write_fleet_report": "dbaudit.fleet",
     "LintResult": "dbaudit.migrations",
     "Config": "dbaudit.config",
     "load_config": "dbaudit.config",
@@ -72,6 +77,7 @@ __all__ = [
     "AuditResult",
     "Config",
     "Finding",
+    "FleetResult",
     "LintResult",
     "Rule",
     "RuleContext",
@@ -80,6 +86,7 @@ __all__ = [
     "__version__",
     "apply_fix",
     "audit",
+    "audit_fleet",
     "build_docs",
     "check_data",
     "check_docs",
@@ -90,6 +97,7 @@ __all__ = [
     "lint_migrations",
     "load_config",
     "load_source",
+    "merge_fleet",
     "plan_fix",
     "read_snapshot",
     "read_statistics",
@@ -98,6 +106,7 @@ __all__ = [
     "take_snapshot",
     "verify_databases",
     "write_fix",
+    "write_fleet_report",
     "write_snapshot",
 ]
 

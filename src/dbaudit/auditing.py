@@ -30,7 +30,10 @@ from dbaudit.redact import redact_url
 from dbaudit.report.context import SourceRef
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from dbaudit.calibrate import CalibrationInput, DataFact
+    from dbaudit.report.context import DatabaseFacts, ReportContext
 
 Progress = Callable[[str], None]
 
@@ -44,6 +47,9 @@ class AuditResult:
     notes: tuple[Note, ...]
     sources: tuple[SourceRef, ...]
     inputs: dict[str, Any] = field(default_factory=dict)
+    # Alembic's current revisions per version table (``public.alembic_version``) of a live target;
+    # ``None`` when the target is not a live database or has no version table.
+    alembic_versions: dict[str, tuple[str, ...]] | None = None
 
 
 def _optional(module: str, attribute: str) -> Any | None:
@@ -134,7 +140,34 @@ def audit(
     kept, config_notes = apply_config(findings, config)
     declared = [object_locations((m,)) for m in (inputs.get("models"), head) if m is not None]
     located = [with_declarations(f, declared) for f in kept]
-    return AuditResult(model, sort_findings(located), (*notes, *config_notes), tuple(sources), inputs)
+    return AuditResult(model, sort_findings(located), (*notes, *config_notes), tuple(sources), inputs,
+                       alembic_versions=read_alembic_versions(target_spec, model))
+
+
+def report_context(
+    result: AuditResult, *, generated_at: datetime | None = None, database: DatabaseFacts | None = None,
+) -> ReportContext:
+    """The view model every report format of ``result`` is rendered from (:func:`dbaudit.report.render`);
+    ``database`` names the database (the JSON's ``database``: name, Alembic revisions, fingerprints)."""
+    from datetime import UTC  # noqa: PLC0415
+    from datetime import datetime as clock  # noqa: PLC0415
+    from importlib.metadata import PackageNotFoundError, version  # noqa: PLC0415
+
+    from dbaudit.model.statistics import runtime_statistics  # noqa: PLC0415
+    from dbaudit.report import build_context  # noqa: PLC0415
+
+    try:
+        dbaudit_version = version("dbaudit")
+    except PackageNotFoundError:  # pragma: no cover - a source tree without install
+        dbaudit_version = "0.0.0"
+    models = result.inputs.get("models")
+    return build_context(
+        result.model, result.findings, generated_at=generated_at or clock.now(UTC), dbaudit_version=dbaudit_version,
+        notes=result.notes, sources=result.sources, code_facts=result.inputs.get("code"),
+        locators=[m for m in (models, result.inputs.get("migrations")) if isinstance(m, SchemaModel)],
+        models=models if isinstance(models, SchemaModel) else None,
+        statistics=runtime_statistics(result.inputs), database=database,
+    )
 
 
 def calibration_input(
@@ -283,6 +316,27 @@ def _lint(
     return kept
 
 
+def _is_version_table(table: Any) -> bool:
+    """Alembic's bookkeeping table: one column, ``version_num`` (whatever the table's name)."""
+    return len(table.columns) == 1 and table.columns[0].name == "version_num"
+
+
+def read_alembic_versions(target_spec: str, model: SchemaModel) -> dict[str, tuple[str, ...]] | None:
+    """The revisions in every Alembic version table of a live target (``{"public.alembic_version":
+    ("3f2a…",)}``), read-only, as snapshots record them; ``None`` when the target is not a live
+    database, has no version table or cannot be read again."""
+    if "://" not in target_spec or not any(_is_version_table(t) for t in model.tables):
+        return None
+    from dbaudit.errors import DbauditError  # noqa: PLC0415
+    from dbaudit.live import open_live  # noqa: PLC0415
+
+    try:
+        with open_live(target_spec) as db:
+            return db.alembic_versions() or None
+    except DbauditError:
+        return None
+
+
 def applied_versions(target_spec: str, model: SchemaModel) -> tuple[str, ...] | None:
     """The revisions in the audited database's ``alembic_version`` table (read-only), or ``None``
     when the target is not a live PostgreSQL database or has no such table."""
@@ -303,4 +357,5 @@ def applied_versions(target_spec: str, model: SchemaModel) -> tuple[str, ...] | 
     return tuple(str(row[0]) for row in rows)
 
 
-__all__ = ["AuditResult", "Progress", "audit", "calibration_input", "load_target"]
+__all__ = ["AuditResult", "Progress", "audit", "calibration_input", "load_target", "read_alembic_versions",
+           "report_context"]

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from dbaudit.auditing import AuditResult
     from dbaudit.config import Config
     from dbaudit.output.paths import PathMapper
+    from dbaudit.report.context import DatabaseFacts
 
 ALL_FORMATS = ("md", "html", "json", "sarif")
 
@@ -84,6 +85,9 @@ def parse_formats(text: str | None, *, to_dir: bool, allowed: tuple[str, ...] = 
 @click.option("--quiet", "-q", is_flag=True, help="No list of findings on stderr (the counts only).")
 @click.option("--check-data", "check_data", is_flag=True,
               help="Also run the findings' verifications on live data (read-only; see `dbaudit check-data`).")
+@click.option("--fleet-name", metavar="NAME",
+              help="This database's name in a fleet: the JSON report then also carries its structure "
+                   "fingerprints, for `dbaudit fleet --merge`.")
 @ci_options
 @guarded
 def audit_command(  # noqa: PLR0917 - click passes every option as an argument
@@ -91,11 +95,12 @@ def audit_command(  # noqa: PLR0917 - click passes every option as an argument
     code_dir: str | None, since: str | None, formats: str | None, output_dir: str | None, lang: str | None,
     fail_on: str | None, select: tuple[str, ...], ignore: tuple[str, ...], config_path: str | None,
     scratch_url: str | None, app_role: str | None, stats: bool | None, stats_top: int, explain_analyze: bool,
-    quiet: bool, check_data: bool, ci: CiOptions,
+    quiet: bool, check_data: bool, fleet_name: str | None, ci: CiOptions,
 ) -> None:
     """Audit a database (URL, .sql file or model JSON) with its models, migrations and code."""
     from dbaudit.auditing import audit  # noqa: PLC0415 - heavy imports after argument parsing
     from dbaudit.engine import exit_code  # noqa: PLC0415
+    from dbaudit.fleet.facts import database_facts  # noqa: PLC0415
     from dbaudit.output.paths import PathMapper  # noqa: PLC0415
     from dbaudit.selection import command_config  # noqa: PLC0415
     from dbaudit.sources.stats import StatsOptions  # noqa: PLC0415
@@ -128,7 +133,8 @@ def audit_command(  # noqa: PLR0917 - click passes every option as an argument
         result = replace(result, findings=findings, notes=(*result.notes, *notes))
         step("writing the reports")
         paths = PathMapper.for_run([project_dir, _dir_of(migrations), code_dir, "."])
-        _emit(result, chosen, output_dir, config.lang, quiet=quiet, ci=ci, paths=paths)
+        database = database_facts(result, target=target, name=fleet_name, with_fingerprints=fleet_name is not None)
+        _emit(result, chosen, output_dir, config.lang, quiet=quiet, ci=ci, paths=paths, database=database)
     sys.exit(exit_code(result.findings, config.fail_on) if result.findings else EXIT_OK)
 
 
@@ -157,29 +163,19 @@ def _env(name: str | None, what: str) -> str:
 
 def _emit(
     result: object, formats: tuple[str, ...], output_dir: str | None, lang: str, *, quiet: bool,
-    ci: CiOptions | None = None, paths: PathMapper | None = None,
+    ci: CiOptions | None = None, paths: PathMapper | None = None, database: DatabaseFacts | None = None,
 ) -> None:
-    from dbaudit import __version__  # noqa: PLC0415
     from dbaudit.atomic import write_set_atomic  # noqa: PLC0415
-    from dbaudit.auditing import AuditResult  # noqa: PLC0415
-    from dbaudit.model import SchemaModel  # noqa: PLC0415
-    from dbaudit.model.statistics import runtime_statistics  # noqa: PLC0415
+    from dbaudit.auditing import AuditResult, report_context  # noqa: PLC0415
     from dbaudit.output import default_docs_base  # noqa: PLC0415
-    from dbaudit.report import FORMATS, build_context, render  # noqa: PLC0415
+    from dbaudit.report import FORMATS, render  # noqa: PLC0415
     from dbaudit.report.sarif import run_info  # noqa: PLC0415
     from dbaudit.report.terminal import print_terminal  # noqa: PLC0415
 
     ci = ci or CiOptions()
 
     assert isinstance(result, AuditResult)
-    context = build_context(
-        result.model, result.findings, generated_at=datetime.now(UTC), dbaudit_version=__version__,
-        notes=result.notes, sources=result.sources, code_facts=result.inputs.get("code"),
-        locators=[m for m in (result.inputs.get("models"), result.inputs.get("migrations"))
-                  if isinstance(m, SchemaModel)],
-        models=models if isinstance(models := result.inputs.get("models"), SchemaModel) else None,
-        statistics=runtime_statistics(result.inputs),
-    )
+    context = report_context(result, generated_at=datetime.now(UTC), database=database)
     docs_url = default_docs_base()
     texts = {fmt: render(context, fmt, lang=lang, docs_base_uri=docs_url, paths=paths) for fmt in formats}
     removed: tuple[Path, ...] = ()

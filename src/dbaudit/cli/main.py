@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "snapshot": "dbaudit.cli.snapshot_cmd:snapshot_command",
     "diff": "dbaudit.cli.diff_cmd:diff_command",
     "verify": "dbaudit.cli.verify_cmd:verify_command",
+    "fleet": "dbaudit.cli.fleet_cmd:fleet_command",
     "serve": "dbaudit.cli.serve_cmd:serve_command",
 }
 

@@ -66,6 +66,27 @@ class SourceRef:
 
 
 @dataclass(frozen=True, slots=True)
+class DatabaseFacts:
+    """Who the audited database is, for reports gathered from many (``dbaudit fleet``): its name, the
+    Alembic revisions it is at, and, when asked for, its structure fingerprints (the whole schema and
+    per table, the first 16 hex digits) that tell which databases of a fleet share one structure."""
+
+    name: str
+    alembic_versions: dict[str, tuple[str, ...]] | None = None
+    fingerprint: str | None = None
+    tables: dict[str, str] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "alembic_versions": None if self.alembic_versions is None
+            else {table: list(versions) for table, versions in self.alembic_versions.items()},
+            "fingerprint": self.fingerprint,
+            "tables": self.tables,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class RuleMeta:
     """What the reports show about a rule: its catalogue entry, or what its findings say."""
 
@@ -180,6 +201,8 @@ class ReportContext:
     locators: tuple[SchemaModel, ...] = ()
     # What the running database said (pg_stat_statements, plans, activity), when it was read.
     statistics: RuntimeStatistics | None = None
+    # The database's name, Alembic revisions and fingerprints (the JSON's "database"), when known.
+    database: DatabaseFacts | None = None
 
     # The schema map is computed on first use: a JSON or SARIF report of a 5,000-table schema never
     # needs the ERD or the per-table detail, and building them costs as much as the rules.
@@ -340,6 +363,7 @@ def build_context(
     locators: Sequence[SchemaModel] = (),
     models: SchemaModel | None = None,
     statistics: RuntimeStatistics | None = None,
+    database: DatabaseFacts | None = None,
 ) -> ReportContext:
     """The view model of one audit; ``rule_lookup`` defaults to the rule registry; ``locators`` are
     models that know file:line of objects (ORM models, migrations head), first one wins; ``models``
@@ -367,6 +391,7 @@ def build_context(
         model=model,
         locators=tuple(locators),
         statistics=statistics,
+        database=database,
     )
 
 
@@ -705,6 +730,7 @@ __all__ = [
     "HISTORY_NOTE_RULE",
     "MAX_ROADMAP",
     "CompatRow",
+    "DatabaseFacts",
     "NumberedFinding",
     "NumberedGroup",
     "PathEntry",

@@ -1,8 +1,8 @@
 """The audit as JSON: the versioned contract of PRODUCT.md (format version 1).
 
 The required keys (``dbaudit_version``, ``format_version``, ``sources``, ``findings``, ``summary``)
-never change meaning; everything else (``generated_at``, ``target``, ``notes``, ``schema``) is
-additive. ``docs/report-schema-v1.json`` documents the shape and a test validates output against it.
+never change meaning; everything else (``generated_at``, ``target``, ``notes``, ``schema``,
+``database``) is additive. ``docs/report-schema-v1.json`` documents the shape and a test validates output against it.
 """
 
 from __future__ import annotations
@@ -41,6 +41,8 @@ def report_dict(context: ReportContext) -> dict[str, Any]:
             "capabilities": list(context.capabilities),
         },
         **({"statistics": statistics_json(context.statistics)} if context.statistics is not None else {}),
+        # What `dbaudit fleet --merge` reads: name, Alembic revisions, fingerprints (with --fleet-name).
+        **({"database": context.database.to_json()} if context.database is not None else {}),
     }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dbaudit.messages.zh.drift import ZH as _DRIFT
 from dbaudit.messages.zh.engine import ZH as _ENGINE
+from dbaudit.messages.zh.fleet import ZH as _FLEET
 from dbaudit.messages.zh.migrations import ZH as _MIGRATIONS
 from dbaudit.messages.zh.rules_a import ZH as _RULES_A
 from dbaudit.messages.zh.rules_b import ZH as _RULES_B
@@ -16,6 +17,7 @@ from dbaudit.messages.zh.rules_c import ZH as _RULES_C
 from dbaudit.messages.zh.sql import ZH as _SQL
 from dbaudit.messages.zh.titles import ZH as _TITLES
 
-ZH: dict[str, str] = {**_TITLES, **_RULES_A, **_RULES_B, **_RULES_C, **_DRIFT, **_MIGRATIONS, **_ENGINE, **_SQL}
+ZH: dict[str, str] = {**_TITLES, **_RULES_A, **_RULES_B, **_RULES_C, **_DRIFT, **_MIGRATIONS, **_ENGINE, **_SQL,
+                     **_FLEET}
 
 __all__ = ["ZH"]

@@ -7,8 +7,8 @@ flags of the browser test) and reads the browser's own timings: ``domContentLoad
 (navigation start to the end of the load event: HTML parsed, scripts run, first DOM built) and, for
 pages that draw a diagram on open, when the first diagram was drawn (a ``performance.mark`` set by
 ``schema.js``); "ready" is when the page's script has built what it shows on open (table list,
-finding headers), a ``performance.mark`` too (pages without it report nan). ``--baseline-src DIR`` also measures the report of another source tree (e.g.
-``/work/main/src``) in the same run.
+finding headers), a ``performance.mark`` too (pages without it report nan). ``--baseline-src DIR``
+also measures the report of another source tree (e.g. ``/work/main/src``) in the same run.
 
     .venv/bin/python bench/html_open_bench.py --sizes 500,2000 --runs 5 --baseline-src /work/main/src
 """
@@ -28,8 +28,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.inspect_bench import database_name, with_database  # noqa: E402
 from tests.browser.chromium import chromium, find_chromium  # noqa: E402
+
+from bench.inspect_bench import database_name, with_database  # noqa: E402
 
 ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
@@ -89,7 +90,8 @@ def main() -> None:
     found = find_chromium()
     if found is None:
         raise SystemExit("no chromium/chromedriver: apt-get install chromium chromium-driver")
-    print("| tables | page | generate s | size MB | DOMContentLoaded ms | load ms | ready ms | first diagram drawn ms |")
+    print("| tables | page | generate s | size MB | DOMContentLoaded ms | load ms | ready ms "
+          "| first diagram drawn ms |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     with chromium(*found) as browser, tempfile.TemporaryDirectory() as tmp:
         for size in (int(s) for s in args.sizes.split(",")):

@@ -168,7 +168,7 @@ def _emit(
     from dbaudit.atomic import write_set_atomic  # noqa: PLC0415
     from dbaudit.auditing import AuditResult, report_context  # noqa: PLC0415
     from dbaudit.output import default_docs_base  # noqa: PLC0415
-    from dbaudit.report import FORMATS, render  # noqa: PLC0415
+    from dbaudit.report import FORMATS, render, write_report  # noqa: PLC0415
     from dbaudit.report.sarif import run_info  # noqa: PLC0415
     from dbaudit.report.terminal import print_terminal  # noqa: PLC0415
 
@@ -177,16 +177,17 @@ def _emit(
     assert isinstance(result, AuditResult)
     context = report_context(result, generated_at=datetime.now(UTC), database=database)
     docs_url = default_docs_base()
-    texts = {fmt: render(context, fmt, lang=lang, docs_base_uri=docs_url, paths=paths) for fmt in formats}
     removed: tuple[Path, ...] = ()
     if output_dir is not None:
-        # one set: written aside, swapped in whole; files of another run's formats are removed
-        written = write_set_atomic(output_dir, {FORMATS[fmt]: text for fmt, text in texts.items()},
-                                   family=FORMATS.values())
+        # one set: written aside (each format streamed into its file, one after the other), swapped in
+        # whole; files of another run's formats are removed
+        writers = {FORMATS[fmt]: functools.partial(write_report, context, fmt, lang=lang, docs_base_uri=docs_url,
+                                                   paths=paths) for fmt in formats}
+        written = write_set_atomic(output_dir, writers, family=FORMATS.values())
         removed = written.removed
-    elif texts:
-        (text,) = texts.values()
-        sys.stdout.write(text)
+    elif formats:
+        (fmt,) = formats
+        write_report(context, fmt, sys.stdout, lang=lang, docs_base_uri=docs_url, paths=paths)
         sys.stdout.flush()
     if ci.machine:
         info = run_info(context, docs_base_uri=docs_url, paths=paths)

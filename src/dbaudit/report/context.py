@@ -244,12 +244,42 @@ class ReportContext:
 
     @cached_property
     def tables(self) -> tuple[TableDetail, ...]:
-        by_table = _findings_by_table(self.findings, self._entities)
+        return self.table_details()
+
+    def table_details(self, limit: int | None = None) -> tuple[TableDetail, ...]:
+        """The detail of the first ``limit`` tables of the map (all without a limit)."""
+        by_table = self.table_findings
         return tuple(
             replace(_table_detail(t, self.model, self._multi_schema), findings=by_table.get(t.qualified_name, ()),
                     location=_declared_at(t, self.object_locations))
-            for t in self._entities
+            for t in self._entities[:limit]
         )
+
+    @cached_property
+    def table_findings(self) -> dict[str, tuple[str, ...]]:
+        """Numbers of the findings on each table (by qualified name): on the table itself, its columns,
+        indexes and constraints."""
+        return _findings_by_table(self.findings, self._entities)
+
+    @cached_property
+    def table_names(self) -> dict[str, str]:
+        """The name the map shows for each of its tables (qualified when the map spans schemas) ->
+        its qualified name."""
+        return {display_name(t, self.model, self._multi_schema): t.qualified_name for t in self._entities}
+
+    @cached_property
+    def table_locations(self) -> dict[str, str]:
+        """Where each table of the map is declared (its own source, else the models or migrations)."""
+        out = {}
+        for t in self._entities:
+            where = _declared_at(t, self.object_locations)
+            if where:
+                out[t.qualified_name] = where
+        return out
+
+    @property
+    def table_count(self) -> int:
+        return len(self._entities)
 
     @cached_property
     def cited_files(self) -> tuple[str, ...]:

@@ -37,7 +37,12 @@ _EN: dict[str, str] = {
     "s_map": "A. Schema map",
     "s_domains": "A1. Entities by domain",
     "s_erd": "A2. Entity-relationship diagram",
-    "erd_truncated": "The diagram shows the first {shown} of {total} tables; all tables are listed in A3.",
+    "erd_truncated": "The diagram shows the first {shown} of {total} tables; all tables are listed in A1.",
+    "names_more": "and {more} more",
+    "tables_capped": (
+        "Detail of the first {shown} of {total} tables. The HTML report shows every table (each opened on "
+        "demand) and `dbaudit docs` writes a page per table."
+    ),
     "s_detail": "A3. Table detail",
     "views": "Views",
     "l_columns": "Columns",
@@ -136,7 +141,12 @@ _ZH: dict[str, str] = {
     "s_map": "A. Schema 地图",
     "s_domains": "A1. 关键实体清单",
     "s_erd": "A2. Schema 概览(ERD)",
-    "erd_truncated": "图中仅显示前 {shown} 张表(共 {total} 张), 全部表见 A3.",
+    "erd_truncated": "图中仅显示前 {shown} 张表(共 {total} 张), 全部表见 A1.",
+    "names_more": "等另外 {more} 个",
+    "tables_capped": (
+        "仅列出前 {shown} 张表的明细(共 {total} 张). HTML 报告包含全部表(点开时才生成明细), "
+        "`dbaudit docs` 为每张表生成一页."
+    ),
     "s_detail": "A3. Schema 明细(表/字段/约束/索引/触发器)",
     "views": "视图",
     "l_columns": "Columns",

@@ -8,7 +8,7 @@ migrations declare each object (the anchor of a finding on a live database) and 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TextIO
 
 from dbaudit.findings import fingerprint
 from dbaudit.model.schema import SchemaModel
@@ -16,6 +16,7 @@ from dbaudit.output.paths import PathMapper
 from dbaudit.output.run import PLACEHOLDER_DIR, RunInfo
 from dbaudit.output.sarif import FINGERPRINT_KEY, LEVELS, MAX_RESULTS, sarif_log
 from dbaudit.output.sarif import render_sarif as _render
+from dbaudit.output.sarif import write_sarif as _write
 from dbaudit.report.context import ReportContext
 
 
@@ -40,6 +41,13 @@ def render_sarif(context: ReportContext, *, docs_base_uri: str | None = None,
                  paths: PathMapper | None = None) -> str:
     info = run_info(context, docs_base_uri=docs_base_uri, paths=paths)
     return _render([n.finding for n in context.findings], info, numbers=[n.number for n in context.findings])
+
+
+def write_sarif_report(context: ReportContext, out: TextIO, *, docs_base_uri: str | None = None,
+                       paths: PathMapper | None = None) -> None:
+    """The SARIF log into ``out``, streamed one result per line."""
+    info = run_info(context, docs_base_uri=docs_base_uri, paths=paths)
+    _write([n.finding for n in context.findings], info, out, numbers=[n.number for n in context.findings])
 
 
 def _ids(context: ReportContext) -> tuple[str, ...] | None:
@@ -80,5 +88,5 @@ def object_kind(obj: str, model: SchemaModel, kinds: dict[str, str] | None = Non
 
 __all__ = [
     "FINGERPRINT_KEY", "LEVELS", "MAX_RESULTS", "PLACEHOLDER_DIR", "fingerprint", "object_kind", "object_kinds",
-    "render_sarif", "run_info", "sarif_dict",
+    "render_sarif", "run_info", "sarif_dict", "write_sarif_report",
 ]

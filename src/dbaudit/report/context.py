@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dbaudit.calibrate import table_size
 from dbaudit.findings import Finding, Note, Severity
@@ -46,6 +46,9 @@ from dbaudit.report.grouping import FindingGroup
 from dbaudit.report.grouping import group as group_findings
 from dbaudit.report.paths import RuntimePaths, runtime_paths
 from dbaudit.report.writing import CompatRow, RoadmapItem, SummaryLine, Writing, say, write
+
+if TYPE_CHECKING:
+    from dbaudit.tenants import TenantLayout
 
 MAX_ROADMAP = 8
 DOCS_RULES_PATH = "docs/rules/{id}.md"
@@ -203,6 +206,9 @@ class ReportContext:
     statistics: RuntimeStatistics | None = None
     # The database's name, Alembic revisions and fingerprints (the JSON's "database"), when known.
     database: DatabaseFacts | None = None
+    # Schemas that share one structure (tenants), when the audit folded them: ``model`` then holds one
+    # schema per structure (see dbaudit.tenants).
+    tenants: TenantLayout | None = None
 
     # The schema map is computed on first use: a JSON or SARIF report of a 5,000-table schema never
     # needs the ERD or the per-table detail, and building them costs as much as the rules.
@@ -394,6 +400,7 @@ def build_context(
     models: SchemaModel | None = None,
     statistics: RuntimeStatistics | None = None,
     database: DatabaseFacts | None = None,
+    tenants: TenantLayout | None = None,
 ) -> ReportContext:
     """The view model of one audit; ``rule_lookup`` defaults to the rule registry; ``locators`` are
     models that know file:line of objects (ORM models, migrations head), first one wins; ``models``
@@ -422,6 +429,7 @@ def build_context(
         locators=tuple(locators),
         statistics=statistics,
         database=database,
+        tenants=tenants,
     )
 
 

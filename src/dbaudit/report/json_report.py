@@ -46,6 +46,9 @@ def report_dict(context: ReportContext, *, lazy: bool = False) -> dict[str, Any]
         **({"statistics": statistics_json(context.statistics)} if context.statistics is not None else {}),
         # What `dbaudit fleet --merge` reads: name, Alembic revisions, fingerprints (with --fleet-name).
         **({"database": context.database.to_json()} if context.database is not None else {}),
+        # Schemas sharing one structure: the template, the schemas of that structure, and the deviant
+        # groups with their differences (findings name a group by its audited schema).
+        **({"tenants": context.tenants.to_json()} if context.tenants is not None else {}),
     }
 
 

@@ -62,10 +62,12 @@ class TestStructures:
         assert structures["t1"].tables["orders"] != structures["t2"].tables["orders"]
         assert structures["t1"].tables["accounts"] == structures["t2"].tables["accounts"]
 
-    def test_keys_are_shared_objects(self) -> None:
-        """Equal keys of different schemas are one object (memory and comparisons by identity)."""
-        structures = schema_structures(model("t1", "t2", "t3"))
-        assert structures["t1"].tables["orders"] is structures["t3"].tables["orders"]
+    def test_keys_are_interned(self) -> None:
+        """Equal keys of different schemas are one key: 30 tenants hold no more keys than 3."""
+        few = schema_structures(model("t1", "t2", "t3"))
+        many = schema_structures(model(*(f"t{n}" for n in range(30))))
+        assert few["t1"].tables["orders"] == few["t3"].tables["orders"]
+        assert len(many["t1"].keys.keys) == len(few["t1"].keys.keys)
 
 
 class TestClusters:

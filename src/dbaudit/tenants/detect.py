@@ -19,7 +19,7 @@ from typing import Any
 
 from dbaudit.messages import msg
 from dbaudit.model.schema import SchemaModel
-from dbaudit.tenants.structure import SELF, TABLE_FACTS, SchemaStructure, TableKey, schema_structures
+from dbaudit.tenants.structure import SELF, TABLE_FACTS, Keys, SchemaStructure, TableKey, schema_structures
 
 MIN_SCHEMAS = 3
 # Listed differences of one deviant group (the count says how many more there are).
@@ -131,7 +131,7 @@ def find_clusters(model: SchemaModel, *, min_schemas: int = MIN_SCHEMAS) -> tupl
     groups = sorted((TenantGroup(tuple(names)) for names in by_key.values()),
                     key=lambda g: (-len(g), g.representative))
     templates: list[tuple[TenantGroup, list[Deviant]]] = []
-    # table (name, key) -> indexes of the templates holding it: only templates sharing tables are compared
+    # table (name, key number) -> indexes of the templates holding it: only templates sharing tables are compared
     holders: dict[tuple[str, int], list[int]] = {}
     for group in groups:
         structure = structures[group.representative]
@@ -142,8 +142,8 @@ def find_clusters(model: SchemaModel, *, min_schemas: int = MIN_SCHEMAS) -> tupl
             deviants.append(Deviant(group, tuple(differences[:MAX_DIFFERENCES]),
                                     max(0, len(differences) - MAX_DIFFERENCES)))
         elif len(group) >= 2:
-            for name, key in structure.tables.items():
-                holders.setdefault((name, hash(key)), []).append(len(templates))
+            for item in structure.tables.items():
+                holders.setdefault(item, []).append(len(templates))
             templates.append((group, []))
     clusters = [
         TenantCluster(template, tuple(deviants), len(structures[template.representative].tables))
@@ -160,8 +160,8 @@ def _closest(
     """The template sharing the most identical tables with ``structure``, when at least half of their
     tables (over the union of names) are identical."""
     counts: dict[int, int] = {}
-    for name, key in structure.tables.items():
-        for i in holders.get((name, hash(key)), ()):
+    for item in structure.tables.items():
+        for i in holders.get(item, ()):
             counts[i] = counts.get(i, 0) + 1
     best: tuple[int, int] | None = None
     for i in sorted(counts, key=lambda i: (-counts[i], i)):
@@ -188,7 +188,7 @@ def differences_between(template: SchemaStructure, deviant: SchemaStructure) -> 
         elif mine is None:
             out.append(Difference("missing", "table", qualified))
         elif mine != theirs:
-            out += _table_differences(qualified, schema, mine, theirs)
+            out += _table_differences(qualified, schema, deviant.keys[mine], deviant.keys[theirs], deviant.keys)
     for kind in sorted(deviant.others.keys() | template.others.keys()):
         mine_all, theirs_all = deviant.others.get(kind, {}), template.others.get(kind, {})
         for name in sorted(mine_all.keys() | theirs_all.keys()):
@@ -205,17 +205,19 @@ def differences_between(template: SchemaStructure, deviant: SchemaStructure) -> 
     return out
 
 
-def _table_differences(qualified: str, schema: str, mine: TableKey, theirs: TableKey) -> list[Difference]:
+def _table_differences(
+    qualified: str, schema: str, mine: TableKey, theirs: TableKey, keys: Keys,
+) -> list[Difference]:
     out: list[Difference] = []
-    parts: list[tuple[str, Iterable[tuple[Any, ...]], Iterable[tuple[Any, ...]], int, bool]] = [
+    parts: list[tuple[str, Iterable[int], Iterable[int], int, bool]] = [
         ("column", mine.columns, theirs.columns, 0, True),
         ("index", mine.indexes, theirs.indexes, 0, False),
         ("constraint", mine.constraints, theirs.constraints, 1, False),
         ("trigger", mine.triggers, theirs.triggers, 0, False),
     ]
     for kind, have, want, at, in_table in parts:
-        have_by = {k[at]: k for k in have}
-        want_by = {k[at]: k for k in want}
+        have_by = {k[at]: k for k in map(keys.__getitem__, have)}
+        want_by = {k[at]: k for k in map(keys.__getitem__, want)}
         for name in sorted(have_by.keys() | want_by.keys()):
             obj = f"{qualified}.{name}" if in_table else f"{schema}.{name}"
             if name not in want_by:
@@ -226,11 +228,10 @@ def _table_differences(qualified: str, schema: str, mine: TableKey, theirs: Tabl
                 out.append(Difference("changed", kind, obj, _describe(kind, have_by[name], schema),
                                       _describe(kind, want_by[name], schema)))
     if mine.table != theirs.table:
-        facts = [f for f, a, b in zip(TABLE_FACTS, mine.table, theirs.table, strict=True) if a != b]
-        out.append(Difference("changed", "table", qualified, ", ".join(facts),
-                              ", ".join(f"{f}: {_text(b, schema)}" for f, a, b in
-                                        zip(TABLE_FACTS, mine.table, theirs.table, strict=True) if a != b)))
-    if [c[0] for c in mine.columns] != [c[0] for c in theirs.columns] and not any(
+        pairs = list(zip(TABLE_FACTS, keys[mine.table], keys[theirs.table], strict=True))
+        out.append(Difference("changed", "table", qualified, ", ".join(f for f, a, b in pairs if a != b),
+                              ", ".join(f"{f}: {_text(b, schema)}" for f, a, b in pairs if a != b)))
+    if [keys[c][0] for c in mine.columns] != [keys[c][0] for c in theirs.columns] and not any(
             d.kind == "column" for d in out):
         out.append(Difference("changed", "table", qualified, "column order", ""))
     return out

@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
 from dbaudit.findings import Finding
@@ -153,15 +154,18 @@ def _largest(table: Table, others: Sequence[Table]) -> Table:
     return dataclasses.replace(table, stats=stats, indexes=indexes)
 
 
+_STATS_OF = attrgetter(*_STAT_FIELDS)
+
+
 def _largest_stats(mine: TableStats | None, others: Sequence[TableStats | None]) -> TableStats | None:
     present = [s for s in others if s is not None]
     if mine is None or not present:
         return mine
     changes: dict[str, Any] = {}
-    for name in _STAT_FIELDS:
-        values = [v for v in (getattr(s, name) for s in (mine, *present)) if v is not None]
-        top = max(values, default=None)
-        if top != getattr(mine, name):
+    columns = zip(*map(_STATS_OF, (mine, *present)), strict=True)
+    for name, own, values in zip(_STAT_FIELDS, _STATS_OF(mine), columns, strict=True):
+        top = max((v for v in values if v is not None), default=None)
+        if top != own:
             changes[name] = top
     # "analyzed" means analyzed everywhere: the oldest date counts
     for name in ("last_analyze", "last_autoanalyze"):

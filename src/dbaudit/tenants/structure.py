@@ -14,20 +14,18 @@ everything the rules can read except:
 
 Owners and grants are part of the structure: the security rules read them.
 
-A key is a tuple of plain values, so keys compare with ``==`` and hash. Table keys are computed once
-per table; columns, which the PostgreSQL reader shares between tables (``id``, ``created_at``...),
-once per column object. Keys are interned: equal keys of different schemas are one object, so a
-model of 5,000 identical tenants holds each table's key once and compares schemas by identity.
+Keys are interned as numbers: each distinct key (a column's, an index's, a table's) gets one, and a
+table's key is made of its parts' numbers, so a model of 5,000 identical tenants holds each key once,
+hashes small tuples of numbers and compares schemas number by number. Columns, which the PostgreSQL
+reader shares between tables (``id``, ``created_at``...), are keyed once per column object.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import cache
 from operator import itemgetter
-from typing import Any, TypeVar
+from typing import Any
 
 from dbaudit.model.schema import (
     Column,
@@ -46,36 +44,62 @@ from dbaudit.model.schema import (
 # What a schema's own name becomes in keys (never part of an identifier PostgreSQL accepts).
 SELF = "\x00"
 _FIRST = itemgetter(0)
-_K = TypeVar("_K")
 
 
-@cache
-def _pattern(schema: str) -> re.Pattern[str]:
-    """``schema.`` or ``"schema".`` where an identifier starts (not ``xschema.``)."""
-    quoted = '"' + schema.replace('"', '""') + '"'
-    return re.compile(r'(?<![\w$"])(?:' + re.escape(schema) + "|" + re.escape(quoted) + r")\.")
+def _replace(text: str, needle: str) -> str:
+    """``text`` with ``needle`` (``schema.``) replaced where an identifier starts (not in ``xschema.``)."""
+    parts: list[str] = []
+    start = 0
+    at = text.find(needle)
+    while at != -1:
+        before = text[at - 1] if at else " "
+        if not (before.isalnum() or before in '_$"'):
+            parts += (text[start:at], SELF, ".")
+            start = at + len(needle)
+        at = text.find(needle, at + len(needle))
+    return "".join(parts) + text[start:] if parts else text
+
+
+class Keys:
+    """Interned keys: ``number(key)`` gives each distinct key a number, ``keys[number]`` gives it back;
+    and the numbers of columns that do not mention a schema, by column object (with the text to look
+    for a schema's name in)."""
+
+    def __init__(self) -> None:
+        self.numbers: dict[Any, int] = {}
+        self.keys: list[Any] = []
+        self.columns: dict[int, tuple[int, str]] = {}
+
+    def number(self, key: Any) -> int:
+        found = self.numbers.get(key)
+        if found is None:
+            found = self.numbers[key] = len(self.keys)
+            self.keys.append(key)
+        return found
+
+    def __getitem__(self, number: int) -> Any:
+        return self.keys[number]
 
 
 class Normalizer:
     """Replaces one schema's name in the texts of its objects, and builds their keys."""
 
-    def __init__(self, schema: str, interned: dict[Any, Any] | None = None) -> None:
+    def __init__(self, schema: str, keys: Keys | None = None) -> None:
         self.schema = schema
         # a name PostgreSQL must quote is written quoted, with its own quotes doubled
+        self._needles = (schema + ".", '"' + schema.replace('"', '""') + '".')
         self._probe = schema.split('"', 1)[0]
-        self._pattern = _pattern(schema)
-        self._columns: dict[int, tuple[Any, ...]] = {}
-        self._interned: dict[Any, Any] = interned if interned is not None else {}
-
-    def _one(self, key: _K) -> _K:
-        """The one object for keys equal to ``key``."""
-        found: _K = self._interned.setdefault(key, key)
-        return found
+        self._columns: dict[int, int] = {}
+        self.keys = keys if keys is not None else Keys()
+        self._one = self.keys.number
 
     def text(self, value: str | None) -> str | None:
         if value is None or self._probe not in value:
             return value
-        return self._pattern.sub(SELF + ".", value)
+        for needle in self._needles:
+            if needle in value:
+                value = _replace(value, needle)
+        return value
 
     def name(self, qualified: str | None) -> str | None:
         """A ``schema.name`` reference: its schema part when it is this schema."""
@@ -86,7 +110,19 @@ class Normalizer:
 
     # -- objects ----------------------------------------------------------------------------------
 
-    def column(self, c: Column) -> tuple[Any, ...]:
+    def column(self, c: Column) -> int:
+        plain = self.keys.columns.get(id(c))
+        if plain is None:
+            t = c.type
+            texts = "\x01".join(x for x in (t.sql, t.name, c.default, c.generated, c.serial_sequence) if x)
+            plain = self.keys.columns[id(c)] = (-1, texts)
+        if self._probe not in plain[1]:
+            # the key does not depend on this schema: shared by every table using the column
+            if plain[0] < 0:
+                plain = self.keys.columns[id(c)] = (self._one((
+                    c.name, c.type, c.nullable, c.default, c.identity, c.generated, c.serial_sequence, c.collation,
+                    c.comment, c.orm_onupdate, c.model_values)), plain[1])
+            return plain[0]
         found = self._columns.get(id(c))
         if found is None:
             t = c.type
@@ -109,25 +145,29 @@ class Normalizer:
         return (e.column, expression, e.descending, e.nulls_first, e.collation, e.opclass, e.length)
 
     def index(self, i: Index) -> tuple[Any, ...]:
-        return self._one((i.name, tuple(self._element(e) for e in i.elements), i.unique, i.primary, i.method,
+        return ((i.name, tuple(self._element(e) for e in i.elements), i.unique, i.primary, i.method,
                 self.text(i.predicate), i.include, i.valid, i.constraint, i.nulls_not_distinct,
                 self.text(i.definition), self.name(i.parent_index)))
 
     def trigger(self, t: Trigger) -> tuple[Any, ...]:
-        return self._one((t.name, t.timing, t.events, t.level, self.name(t.function), t.function_language,
+        return ((t.name, t.timing, t.events, t.level, self.name(t.function), t.function_language,
                           self.text(t.function_source), t.enabled, self.text(t.definition)))
 
     def _policy(self, p: Policy) -> tuple[Any, ...]:
         return (p.name, p.command, p.permissive, p.roles, self.text(p.using), self.text(p.with_check))
 
-    def table(self, t: Table) -> TableKey:
-        """The structure of one table (its schema's name taken out)."""
+    def _numbered(self, keys: Iterable[tuple[Any, ...]], at: int = 0) -> tuple[int, ...]:
+        """The numbers of ``keys`` in the order of their names (``key[at]``)."""
+        return tuple(self._one(k) for k in sorted(keys, key=itemgetter(at)))
+
+    def table(self, t: Table) -> int:
+        """The number of one table's structure (its schema's name taken out): a :class:`TableKey`."""
         pk = t.primary_key
         one = self._one
         return one(TableKey(
-            columns=one(tuple(self.column(c) for c in t.columns)),
-            indexes=one(tuple(sorted((self.index(i) for i in t.indexes), key=_FIRST))),
-            constraints=one(tuple(sorted((one(c) for c in (
+            columns=tuple(self.column(c) for c in t.columns),
+            indexes=self._numbered(self.index(i) for i in t.indexes),
+            constraints=self._numbered((c for c in (
                 *((("p", pk.name, pk.columns),) if pk is not None else ()),
                 *(("f", f.name, f.columns, SELF if f.ref_schema == self.schema else f.ref_schema, f.ref_table,
                    f.ref_columns, f.on_delete, f.on_update, f.deferrable, f.initially_deferred, f.validated,
@@ -135,8 +175,8 @@ class Normalizer:
                 *(("u", u.name, u.columns, u.deferrable, u.nulls_not_distinct) for u in t.uniques),
                 *(("c", c.name, self.text(c.expression), c.columns, c.validated) for c in t.checks),
                 *(("x", x.name, self.text(x.definition)) for x in t.exclusions),
-            )), key=itemgetter(1)))),
-            triggers=one(tuple(sorted((self.trigger(g) for g in t.triggers), key=_FIRST))),
+            )), at=1),
+            triggers=self._numbered(self.trigger(g) for g in t.triggers),
             table=one((t.kind, t.comment, t.partitioning, self.name(t.partition_of), t.partition_bound,
                        self.text(t.view_definition), t.rls_enabled, t.rls_forced,
                        tuple(self._policy(p) for p in t.policies), t.security_invoker,
@@ -156,13 +196,14 @@ class Normalizer:
 
 @dataclass(frozen=True, slots=True)
 class TableKey:
-    """One table's structure in parts, so that two differing tables can say what differs."""
+    """One table's structure in parts (key numbers: :class:`Keys` gives the keys back), so that two
+    differing tables can say what differs."""
 
-    columns: tuple[tuple[Any, ...], ...]
-    indexes: tuple[tuple[Any, ...], ...]
-    constraints: tuple[tuple[Any, ...], ...]
-    triggers: tuple[tuple[Any, ...], ...]
-    table: tuple[Any, ...]
+    columns: tuple[int, ...]
+    indexes: tuple[int, ...]
+    constraints: tuple[int, ...]
+    triggers: tuple[int, ...]
+    table: int
 
 
 # Fields of ``TableKey.table``, in order (what a "table differs" deviation names).
@@ -175,7 +216,9 @@ class SchemaStructure:
     """One schema's objects by name with their keys; ``key`` is the whole schema's structure."""
 
     name: str
-    tables: dict[str, TableKey] = field(default_factory=dict)
+    keys: Keys
+    # table name -> the number of its TableKey
+    tables: dict[str, int] = field(default_factory=dict)
     # sequences, functions (``name(arguments)``) and types, by kind then name
     others: dict[str, dict[str, tuple[Any, ...]]] = field(default_factory=dict)
     facts: tuple[Any, ...] = ()
@@ -191,13 +234,13 @@ def schema_structures(model: SchemaModel) -> dict[str, SchemaStructure]:
     """The structure of every schema of the model that holds at least one table, by schema name."""
     out: dict[str, SchemaStructure] = {}
     normalizers: dict[str, Normalizer] = {}
-    interned: dict[Any, Any] = {}
+    keys = Keys()
 
     def get(schema: str) -> tuple[SchemaStructure, Normalizer]:
         found = out.get(schema)
         if found is None:
-            found = out[schema] = SchemaStructure(schema)
-            normalizers[schema] = Normalizer(schema, interned)
+            found = out[schema] = SchemaStructure(schema, keys)
+            normalizers[schema] = Normalizer(schema, keys)
         return found, normalizers[schema]
 
     for table in model.tables:
@@ -222,4 +265,4 @@ def schema_structures(model: SchemaModel) -> dict[str, SchemaStructure]:
     return out
 
 
-__all__ = ["SELF", "TABLE_FACTS", "Normalizer", "SchemaStructure", "TableKey", "schema_structures"]
+__all__ = ["SELF", "TABLE_FACTS", "Keys", "Normalizer", "SchemaStructure", "TableKey", "schema_structures"]

@@ -332,7 +332,7 @@ class ReportContext:
     @property
     def group_counts(self) -> dict[str, int]:
         """Numbered findings (problems) per severity."""
-        return {s.name: sum(1 for ng in self.numbered_groups if ng.group.severity is s) for s in Severity}
+        return {g.severity: len(g.findings) for g in self.groups}
 
     @property
     def history(self) -> tuple[Note, ...]:

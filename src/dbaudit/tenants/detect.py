@@ -124,6 +124,8 @@ class TenantCluster:
 def find_clusters(model: SchemaModel, *, min_schemas: int = MIN_SCHEMAS) -> tuple[TenantCluster, ...]:
     """The tenant clusters of ``model`` (largest first); empty when no structure is shared by
     ``min_schemas`` schemas or more."""
+    if not _may_share(model, min_schemas):
+        return ()
     structures = schema_structures(model)
     by_key: dict[tuple[Any, ...], list[str]] = {}
     for name in sorted(structures):
@@ -151,6 +153,23 @@ def find_clusters(model: SchemaModel, *, min_schemas: int = MIN_SCHEMAS) -> tupl
     ]
     return tuple(c for c in sorted(clusters, key=lambda c: (-len(c.schemas), c.template.representative))
                  if len(c.schemas) >= min_schemas)
+
+
+def _may_share(model: SchemaModel, min_schemas: int) -> bool:
+    """Whether a cluster is possible at all: ``min_schemas`` schemas with tables, two of them with the
+    same table names (a template needs two equal schemas). A cheap look before the structure keys."""
+    names: dict[str, set[str]] = {}
+    for t in model.tables:
+        names.setdefault(t.schema, set()).add(t.name)
+    if len(names) < min_schemas:
+        return False
+    seen: set[frozenset[str]] = set()
+    for tables in names.values():
+        key = frozenset(tables)
+        if key in seen:
+            return True
+        seen.add(key)
+    return False
 
 
 def _closest(

@@ -8,6 +8,7 @@ migrations declare each object (the anchor of a finding on a live database) and 
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any, TextIO
 
 from dbaudit.findings import fingerprint
@@ -22,7 +23,8 @@ from dbaudit.report.context import ReportContext
 
 def run_info(context: ReportContext, *, docs_base_uri: str | None = None, paths: PathMapper | None = None) -> RunInfo:
     """The SARIF writer's view of an audit."""
-    kinds = object_kinds(context.model)
+    # only the names the findings cite: a 10,000-table model has a hundred thousand named objects
+    kinds = object_kinds(context.model, only={o for n in context.findings for o in n.finding.objects})
     return RunInfo(
         tool_version=context.dbaudit_version, command="audit", paths=paths or PathMapper(),
         rules={n.rule.id: n.rule for n in context.findings}, docs_base_uri=docs_base_uri,
@@ -56,21 +58,27 @@ def _ids(context: ReportContext) -> tuple[str, ...] | None:
     return ids if all(ids) else None
 
 
-def object_kinds(model: SchemaModel) -> dict[str, str]:
-    """Kinds of the model's named objects (tables, indexes, constraints, sequences, types) by name."""
+def object_kinds(model: SchemaModel, *, only: Collection[str] | None = None) -> dict[str, str]:
+    """Kinds of the model's named objects (tables, indexes, constraints, sequences, types) by name;
+    ``only`` these names when given."""
     kinds: dict[str, str] = {}
+
+    def put(name: str, kind: str) -> None:
+        if only is None or name in only:
+            kinds[name] = kind
+
     for e in model.enums:
-        kinds[e.qualified_name] = "type"
+        put(e.qualified_name, "type")
     for s in model.sequences:
-        kinds[s.qualified_name] = "sequence"
+        put(s.qualified_name, "sequence")
     for t in model.tables:
         for name in (*(c.name for c in t.foreign_keys), *(c.name for c in t.uniques),
                      *(c.name for c in t.checks)):
-            kinds[f"{t.schema}.{name}"] = "constraint"
+            put(f"{t.schema}.{name}", "constraint")
         for i in t.indexes:
-            kinds[f"{t.schema}.{i.name}"] = "index"
+            put(f"{t.schema}.{i.name}", "index")
     for t in model.tables:
-        kinds[t.qualified_name] = "table"
+        put(t.qualified_name, "table")
     return kinds
 
 

@@ -75,6 +75,8 @@ class MarkdownLimits:
     tables: int = 300
     # names in one line of A1 (tables of a domain; in the HTML report too) and of the tenant section
     names: int = 1000
+    # differences of one deviant group of tenant schemas (all of them in report.json)
+    differences: int = 50
 
 
 LIMITS = MarkdownLimits()

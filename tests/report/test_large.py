@@ -108,3 +108,20 @@ class TestLimits:
         text = render_markdown(_context())  # type: ignore[arg-type]
         assert len(re.findall(r"^##### `t\d\d`", text, re.M)) == TABLES
         assert "Detail of the first" not in text
+
+
+class TestNameCutting:
+    @pytest.mark.parametrize(("text", "name"), [
+        ("unique key public.t_key also counts rows of public.t", "public.t"),
+        ("declared at app/models/x.py:12 (see app/models/x.py:12)", "app/models/x.py:12"),
+        ("at at aat at", "at"),
+        ("xpublic.t public.tx public.t/ public.t. (public.t)", "public.t"),
+        ("é_public.t ²public.t public.t", "public.t"),
+        ("", "a"),
+    ])
+    def test_same_as_the_regular_expression(self, text: str, name: str) -> None:
+        """Cutting a row's own name without compiling a pattern per name marks what the pattern marked."""
+        from dbaudit.report.condense import _marked  # noqa: PLC0415
+
+        expected = re.sub(rf"(?:\bat )?(?<![\w./]){re.escape(name)}(?![\w/])", "\x00", text)
+        assert _marked(text, name) == expected

@@ -20,8 +20,9 @@ the ratio of the 10,000-table audit's wall time to the 5,000-table one's.
 
 ``--tenants N`` builds a throw-away database of N tenant schemas of ``bench/tenant_gen.py``
 (20 tables each, three of them deviating), audits it (``--tenant-runs`` times, and once with
-``--no-tenant-dedupe`` unless ``--no-full-audit``), inspects it, runs ``pg_dump -s`` on it, then drops it
-(``--keep-tenants`` keeps it for another run: it is reused when complete).
+``--no-tenant-dedupe`` unless ``--no-full-audit``, and once with the ``--base-src`` tree), inspects it,
+runs ``pg_dump -s`` on it, then drops it (``--keep-tenants`` keeps it for another run: it is reused when
+complete).
 """
 
 from __future__ import annotations
@@ -188,6 +189,10 @@ def bench_tenants(args: argparse.Namespace, tools: dict[str, str]) -> dict[str, 
             full = work / "full" / "report.json"
             if full.exists():
                 findings["entries_without_dedupe"] = len(json.loads(full.read_text())["findings"])
+        if args.base_src:
+            results["audit (base)"] = [run(
+                "audit (base)", [tools["dbaudit"], "audit", url, "-o", str(work / "base"), "-q"],
+                out_dir=work / "base", env=dict(os.environ, PYTHONPATH=args.base_src), ok=(0, 1))]
         return {"database": name, "tables": tables, "indexes": indexes, "built_s": built, "results": results,
                 "findings": findings}
     finally:

@@ -125,3 +125,25 @@ class TestNameCutting:
 
         expected = re.sub(rf"(?:\bat )?(?<![\w./]){re.escape(name)}(?![\w/])", "\x00", text)
         assert _marked(text, name) == expected
+
+
+class TestObjectList:
+    @pytest.mark.parametrize("budget", [0, 5, 40, 120, 10_000])
+    @pytest.mark.parametrize("lang", ["en", "zh"])
+    def test_as_many_names_as_fit(self, budget: int, lang: str) -> None:
+        """The list of a group's objects is the longest that fits the budget, counting the rest, as trying
+        every count from the top would give (without joining thousands of names per count)."""
+        from dbaudit.report.writing import object_list, say, short  # noqa: PLC0415
+
+        objects = [f"public.table_{n:04d}.column_{n % 7}" for n in range(300)] + ["public.table_0001.column_1"]
+        names = [short(o) for o in dict.fromkeys(objects)]
+        expected = ""
+        for count in range(len(names), 0, -1):
+            shown = ", ".join(names[:count])
+            more = len(names) - count
+            text = shown if not more else say(lang, "objects.more", shown=shown, more=more, total=len(names))
+            if len(text) <= budget or count == 1:
+                expected = text
+                break
+        assert object_list(objects, lang, budget) == expected
+        assert object_list([], lang, budget) == ""

@@ -191,8 +191,10 @@ def _plan_tenants(model: SchemaModel, config: Config, notes: list[Note], step: P
     """The tenant clusters of ``model`` (``tenant-dedupe``), with a note saying what was folded."""
     if not config.tenant_dedupe:
         return None
-    from dbaudit.tenants import plan_tenants  # noqa: PLC0415
+    from dbaudit.tenants import may_share, plan_tenants  # noqa: PLC0415
 
+    if not may_share(model, config.tenant_min_schemas):
+        return None  # a cheap look: no two schemas with the same tables (no step shown for nothing)
     step("looking for schemas that share one structure (tenants)")
     layout = plan_tenants(model, min_schemas=config.tenant_min_schemas)
     if layout is not None:

@@ -19,6 +19,7 @@ from dbaudit.tenants.detect import (
     TenantGroup,
     differences_between,
     find_clusters,
+    may_share,
 )
 from dbaudit.tenants.layout import TenantLayout, audited_model, plan_tenants
 
@@ -32,5 +33,6 @@ __all__ = [
     "audited_model",
     "differences_between",
     "find_clusters",
+    "may_share",
     "plan_tenants",
 ]

@@ -124,7 +124,7 @@ class TenantCluster:
 def find_clusters(model: SchemaModel, *, min_schemas: int = MIN_SCHEMAS) -> tuple[TenantCluster, ...]:
     """The tenant clusters of ``model`` (largest first); empty when no structure is shared by
     ``min_schemas`` schemas or more."""
-    if not _may_share(model, min_schemas):
+    if not may_share(model, min_schemas):
         return ()
     structures = schema_structures(model)
     by_key: dict[tuple[Any, ...], list[str]] = {}
@@ -155,7 +155,7 @@ def find_clusters(model: SchemaModel, *, min_schemas: int = MIN_SCHEMAS) -> tupl
                  if len(c.schemas) >= min_schemas)
 
 
-def _may_share(model: SchemaModel, min_schemas: int) -> bool:
+def may_share(model: SchemaModel, min_schemas: int = MIN_SCHEMAS) -> bool:
     """Whether a cluster is possible at all: ``min_schemas`` schemas with tables, two of them with the
     same table names (a template needs two equal schemas). A cheap look before the structure keys."""
     names: dict[str, set[str]] = {}
@@ -287,5 +287,5 @@ def _text(value: Any, schema: str) -> str:
 
 __all__ = [
     "MAX_DIFFERENCES", "MIN_SCHEMAS", "Deviant", "Difference", "TenantCluster", "TenantGroup",
-    "differences_between", "find_clusters",
+    "differences_between", "find_clusters", "may_share",
 ]

@@ -2,7 +2,9 @@
 
 - :func:`write_text_atomic` writes one file: a temporary file beside the target, then a rename.
 - :func:`write_set_atomic` writes a set of files that belong together (``report.md``, ``.html``,
-  ``.json``, ``.sarif`` of one run) into a temporary directory inside the output directory, then
+  ``.json``, ``.sarif`` of one run) into a temporary directory inside the output directory (each
+  given as text, or as a function that writes it into the open file, so that a large report is
+  streamed to disk instead of held in memory as one string), then
   swaps the whole set in: the previous files of the set, and *stale* files of the same family that
   this run does not write (``report.html`` left by an earlier run that wrote four formats when this
   one writes only JSON), are moved aside and removed, so the directory never mixes two runs. If the
@@ -21,14 +23,17 @@ import shutil
 import signal
 import tempfile
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
+from typing import TextIO
 
 from dbaudit.errors import OutputError
 
 STAGING_PREFIX = ".dbaudit-tmp-"
+# A file's content: its text, or a function writing it into the open file (streamed output).
+Content = str | Callable[[TextIO], None]
 
 
 def _umask() -> int:
@@ -41,11 +46,14 @@ def _failure(target: Path, exc: OSError) -> OutputError:
     return OutputError(f"cannot write {target}: {exc.strerror or exc}")
 
 
-def _write_file(path: Path, text: str) -> None:
-    """Create ``path`` (which must not exist) with ``text``, on disk before this returns."""
+def _write_file(path: Path, content: Content) -> None:
+    """Create ``path`` (which must not exist) with ``content``, on disk before this returns."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666 & ~_umask())
     with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-        handle.write(text)
+        if isinstance(content, str):
+            handle.write(content)
+        else:
+            content(handle)
         handle.flush()
         os.fsync(handle.fileno())  # a full disk fails here at the latest, not after the rename
 
@@ -98,8 +106,11 @@ class WrittenSet:
     removed: tuple[Path, ...]
 
 
-def write_set_atomic(directory: str | Path, files: Mapping[str, str], *, family: Iterable[str] = ()) -> WrittenSet:
-    """Write ``files`` (name -> text) into ``directory`` as one set.
+def write_set_atomic(
+    directory: str | Path, files: Mapping[str, Content], *, family: Iterable[str] = (),
+) -> WrittenSet:
+    """Write ``files`` (name -> text, or a function writing the file's text into an open file) into
+    ``directory`` as one set; the functions run one after the other.
 
     ``family`` names every file a run of this kind may write (all report formats): those present in
     the directory but not in ``files`` are stale and removed with the swap.
@@ -114,9 +125,9 @@ def write_set_atomic(directory: str | Path, files: Mapping[str, str], *, family:
     except OSError as exc:
         raise _failure(target, exc) from None
     try:
-        for name, text in files.items():
+        for name, content in files.items():
             try:
-                _write_file(staging / name, text)
+                _write_file(staging / name, content)
             except OSError as exc:
                 raise _failure(target / name, exc) from None
         stale = [name for name in dict.fromkeys(family) if name not in files and (target / name).exists()]

@@ -10,6 +10,11 @@ Severities are then calibrated by evidence and blast radius (:mod:`dbaudit.calib
 configuration (selection, severity overrides, per-object suppressions) is applied once over the
 findings of all analyses, so a suppression that matches only a drift finding is not reported unused
 and a severity the user sets wins over the calibration.
+
+Schema-per-tenant databases (many schemas of one structure) are audited once per structure
+(:mod:`dbaudit.tenants`): the rules run on one representative schema per structure, whose findings are
+stated for all the schemas that share it, and ``tenant-schema-deviation`` reports the schemas that
+differ from it. ``result.model`` is the database as read; ``result.audited_model`` what the rules saw.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ if TYPE_CHECKING:
 
     from dbaudit.calibrate import CalibrationInput, DataFact
     from dbaudit.report.context import DatabaseFacts, ReportContext
+    from dbaudit.tenants import TenantLayout
 
 Progress = Callable[[str], None]
 
@@ -50,6 +56,14 @@ class AuditResult:
     # Alembic's current revisions per version table (``public.alembic_version``) of a live target;
     # ``None`` when the target is not a live database or has no version table.
     alembic_versions: dict[str, tuple[str, ...]] | None = None
+    # The tenant clusters found (schemas sharing one structure), when the audit folded any.
+    tenants: TenantLayout | None = None
+
+    @property
+    def audited_model(self) -> SchemaModel:
+        """The model the rules ran on: :attr:`model`, or with each tenant structure's schemas reduced to
+        one representative (the report's schema map shows this one)."""
+        return self.tenants.model if self.tenants is not None else self.model
 
 
 def _optional(module: str, attribute: str) -> Any | None:
@@ -127,21 +141,23 @@ def audit(
     if config.app_role:
         inputs["app_role"] = config.app_role
     inputs = {k: v for k, v in inputs.items() if v is not None}
+    tenants = _plan_tenants(model, config, notes, step)
+    audited = tenants.model if tenants is not None else model
     # Models vs database drift runs inside the engine when the drift rules are in the catalogue.
     drift_rules = inputs.get("models") is not None and _optional("dbaudit.drift.rules", "REGISTERED") is not None
-    findings = _run_rules(model, inputs, config, notes, step)
+    findings = _run_rules(audited, {**inputs, "tenants": tenants} if tenants else inputs, config, notes, step)
     findings += _drift(model, None if drift_rules else inputs.get("models"), head, notes, step)
     if migrations is not None:
         step("linting the migrations")
         findings += _lint(migrations, scratch_url, notes, applied_versions(target_spec, model), since)
-    findings = _calibrate(findings, model, inputs, config, notes)
+    findings = _calibrate(findings, audited, inputs, config, notes)
     from dbaudit.engine import apply_config  # noqa: PLC0415
 
     kept, config_notes = apply_config(findings, config)
     declared = [object_locations((m,)) for m in (inputs.get("models"), head) if m is not None]
     located = [with_declarations(f, declared) for f in kept]
     return AuditResult(model, sort_findings(located), (*notes, *config_notes), tuple(sources), inputs,
-                       alembic_versions=read_alembic_versions(target_spec, model))
+                       alembic_versions=read_alembic_versions(target_spec, model), tenants=tenants)
 
 
 def report_context(
@@ -162,12 +178,33 @@ def report_context(
         dbaudit_version = "0.0.0"
     models = result.inputs.get("models")
     return build_context(
-        result.model, result.findings, generated_at=generated_at or clock.now(UTC), dbaudit_version=dbaudit_version,
+        result.audited_model, result.findings, generated_at=generated_at or clock.now(UTC),
+        dbaudit_version=dbaudit_version,
         notes=result.notes, sources=result.sources, code_facts=result.inputs.get("code"),
         locators=[m for m in (models, result.inputs.get("migrations")) if isinstance(m, SchemaModel)],
         models=models if isinstance(models, SchemaModel) else None,
-        statistics=runtime_statistics(result.inputs), database=database,
+        statistics=runtime_statistics(result.inputs), database=database, tenants=result.tenants,
     )
+
+
+def _plan_tenants(model: SchemaModel, config: Config, notes: list[Note], step: Progress) -> TenantLayout | None:
+    """The tenant clusters of ``model`` (``tenant-dedupe``), with a note saying what was folded."""
+    if not config.tenant_dedupe:
+        return None
+    from dbaudit.tenants import may_share, plan_tenants  # noqa: PLC0415
+
+    if not may_share(model, config.tenant_min_schemas):
+        return None  # a cheap look: no two schemas with the same tables (no step shown for nothing)
+    step("looking for schemas that share one structure (tenants)")
+    layout = plan_tenants(model, min_schemas=config.tenant_min_schemas)
+    if layout is not None:
+        schemas = sum(len(c.schemas) for c in layout.clusters)
+        notes.append(Note(msg("tenant schemas: {schemas:,} schemas share {structures:,} structures; the rules ran on "
+                              "{audited:,} of {total:,} tables (one schema per structure) and each finding says "
+                              "which schemas it applies to (tenant-dedupe = false audits every schema)",
+                              schemas=schemas, structures=sum(len(c.groups) for c in layout.clusters),
+                              audited=len(layout.model.tables), total=len(model.tables)), rule="tenants"))
+    return layout
 
 
 def calibration_input(
@@ -272,7 +309,9 @@ def _run_rules(
     selection_only = replace(config, per_object_ignores=(), per_file_ignores=(), severity=())
     run = run_rules(RuleContext(model=model, inputs=inputs), selection_only, report_unused=False)
     notes.extend(run.notes)
-    return list(run.findings)
+    tenants = inputs.get("tenants")
+    # on a tenant cluster's audited model: each finding stated once for the schemas it applies to
+    return tenants.state_once(run.findings) if tenants is not None else list(run.findings)
 
 
 def _drift(

@@ -140,6 +140,12 @@ class Config:
     - ``docs`` (see :class:`DocsConfig`): ``[tool.dbaudit.docs]``.
     - ``app-role`` (default unset): the role the application connects as; the security rules judge
       ownership and privileges from its point of view. ``app-role = "app"``
+    - ``tenant-dedupe`` (default ``true``): when at least ``tenant-min-schemas`` schemas share one
+      structure (schema-per-tenant), the audit checks that structure once, states its findings for all
+      those schemas and reports the schemas that deviate from it (``tenant-schema-deviation``).
+      ``tenant-dedupe = false`` audits every schema on its own. ``tenant-dedupe = false``
+    - ``tenant-min-schemas`` (default ``3``): how many schemas must share a structure to be treated as
+      tenants. ``tenant-min-schemas = 10``
     """
 
     select: tuple[str, ...] = ("ALL",)
@@ -157,6 +163,8 @@ class Config:
     plugins: tuple[str, ...] = ()
     docs: DocsConfig = field(default_factory=DocsConfig)
     app_role: str | None = None
+    tenant_dedupe: bool = True
+    tenant_min_schemas: int = 3
     path: str | None = None
 
     @property
@@ -179,6 +187,7 @@ class Config:
         fail_on: Severity | str | None = None,
         lang: Lang | None = None,
         app_role: str | None = None,
+        tenant_dedupe: bool | None = None,
     ) -> Config:
         """Command-line options over the file: ``--select`` and ``--fail-on`` replace,
         ``--extend-select`` and ``--ignore`` add."""
@@ -195,6 +204,8 @@ class Config:
             changes["lang"] = lang
         if app_role:
             changes["app_role"] = app_role
+        if tenant_dedupe is not None:
+            changes["tenant_dedupe"] = tenant_dedupe
         return replace(self, **changes)
 
 
@@ -216,7 +227,8 @@ def _severity(text: str, where: str) -> Severity:
 
 _TOP_KEYS = (
     "select", "extend-select", "ignore", "severity", "per-object-ignores", "per-file-ignores", "fail-on", "lang",
-    "url-env", "scratch-url-env", "house", "rule-options", "plugins", "docs", "app-role",
+    "url-env", "scratch-url-env", "house", "rule-options", "plugins", "docs", "app-role", "tenant-dedupe",
+    "tenant-min-schemas",
     *("databases", "serve"),  # read by dbaudit.verify (verify, serve); URLs refused here too
 )
 _HOUSE_KEYS = (
@@ -400,6 +412,14 @@ def _apply_key(cfg: Config, key: str, value: Any, reader: _Reader) -> Config:
         return replace(cfg, house=_house(value, reader))
     if key == "docs":
         return replace(cfg, docs=_docs(value, reader))
+    if key == "tenant-dedupe":
+        if not isinstance(value, bool):
+            raise reader.fail("tenant-dedupe must be true or false")
+        return replace(cfg, tenant_dedupe=value)
+    if key == "tenant-min-schemas":
+        if isinstance(value, bool) or not isinstance(value, int) or value < 2:
+            raise reader.fail("tenant-min-schemas must be a whole number of at least 2")
+        return replace(cfg, tenant_min_schemas=value)
     if key == "app-role":
         if not isinstance(value, str) or not value:
             raise reader.fail("app-role must be a role name")

@@ -112,6 +112,11 @@ def config_schema(rule_ids: Sequence[str], categories: Sequence[str]) -> dict[st
                  }},
         "app-role": {"type": "string", "minLength": 1,
                      "description": "The role the application connects as (the security rules' point of view)."},
+        "tenant-dedupe": {"type": "boolean", "default": True,
+                          "description": "Audit a structure many schemas share once (schema-per-tenant), stating its "
+                                         "findings for all of them and reporting the schemas that deviate."},
+        "tenant-min-schemas": {"type": "integer", "minimum": 2, "default": 3,
+                               "description": "How many schemas must share a structure to be treated as tenants."},
         "databases": _databases(),
         "serve": {"type": "object", "additionalProperties": False,
                   "description": "`dbaudit serve`: refresh intervals in seconds.",

@@ -112,6 +112,7 @@ def command_config(
     fail_on: Severity | str | None = None,
     lang: Lang | None = None,
     app_role: str | None = None,
+    tenant_dedupe: bool | None = None,
 ) -> Config:
     """The configuration a command runs with: the file (``config_path`` or the nearest one found from
     ``start_dir``), then the command line over it (see :meth:`Config.merged`). Every selector, from
@@ -125,7 +126,7 @@ def command_config(
     for option, values in cli.items():
         check_selectors(values or (), where=option, known=known)
     return config.merged(select=cli["--select"], extend_select=cli["--extend-select"], ignore=cli["--ignore"],
-                         fail_on=fail_on, lang=lang, app_role=app_role)
+                         fail_on=fail_on, lang=lang, app_role=app_role, tenant_dedupe=tenant_dedupe)
 
 
 __all__ = ["catalogue", "check_selectors", "command_config", "known_selectors", "unknown_selector",

@@ -82,6 +82,9 @@ def parse_formats(text: str | None, *, to_dir: bool, allowed: tuple[str, ...] = 
               help="Statements per ranking (total time, calls) read from pg_stat_statements.")
 @click.option("--explain-analyze", is_flag=True,
               help="EXPLAIN ANALYZE parameterless SELECTs among them (read-only, under a timeout).")
+@click.option("--tenant-dedupe/--no-tenant-dedupe", "tenant_dedupe", default=None,
+              help="Audit a structure many schemas share once and report the deviating schemas (default: on; "
+                   "config tenant-dedupe).")
 @click.option("--quiet", "-q", is_flag=True, help="No list of findings on stderr (the counts only).")
 @click.option("--check-data", "check_data", is_flag=True,
               help="Also run the findings' verifications on live data (read-only; see `dbaudit check-data`).")
@@ -95,7 +98,7 @@ def audit_command(  # noqa: PLR0917 - click passes every option as an argument
     code_dir: str | None, since: str | None, formats: str | None, output_dir: str | None, lang: str | None,
     fail_on: str | None, select: tuple[str, ...], ignore: tuple[str, ...], config_path: str | None,
     scratch_url: str | None, app_role: str | None, stats: bool | None, stats_top: int, explain_analyze: bool,
-    quiet: bool, check_data: bool, fleet_name: str | None, ci: CiOptions,
+    tenant_dedupe: bool | None, quiet: bool, check_data: bool, fleet_name: str | None, ci: CiOptions,
 ) -> None:
     """Audit a database (URL, .sql file or model JSON) with its models, migrations and code."""
     from dbaudit.auditing import audit  # noqa: PLC0415 - heavy imports after argument parsing
@@ -115,7 +118,7 @@ def audit_command(  # noqa: PLR0917 - click passes every option as an argument
     config = command_config(
         config_path, start_dir=project_dir or ".", select=select, extend_select=ci.extend_select,
         ignore=ignore, fail_on=fail_on, lang=lang,  # type: ignore[arg-type]
-        app_role=app_role,
+        app_role=app_role, tenant_dedupe=tenant_dedupe,
     )
     target = target or _env(config.url_env, "TARGET (a database URL, .sql file or model JSON)")
     scratch_url = scratch_url or (os.environ.get(config.scratch_url_env) if config.scratch_url_env else None)
@@ -168,7 +171,7 @@ def _emit(
     from dbaudit.atomic import write_set_atomic  # noqa: PLC0415
     from dbaudit.auditing import AuditResult, report_context  # noqa: PLC0415
     from dbaudit.output import default_docs_base  # noqa: PLC0415
-    from dbaudit.report import FORMATS, render  # noqa: PLC0415
+    from dbaudit.report import FORMATS, render, write_report  # noqa: PLC0415
     from dbaudit.report.sarif import run_info  # noqa: PLC0415
     from dbaudit.report.terminal import print_terminal  # noqa: PLC0415
 
@@ -177,16 +180,17 @@ def _emit(
     assert isinstance(result, AuditResult)
     context = report_context(result, generated_at=datetime.now(UTC), database=database)
     docs_url = default_docs_base()
-    texts = {fmt: render(context, fmt, lang=lang, docs_base_uri=docs_url, paths=paths) for fmt in formats}
     removed: tuple[Path, ...] = ()
     if output_dir is not None:
-        # one set: written aside, swapped in whole; files of another run's formats are removed
-        written = write_set_atomic(output_dir, {FORMATS[fmt]: text for fmt, text in texts.items()},
-                                   family=FORMATS.values())
+        # one set: written aside (each format streamed into its file, one after the other), swapped in
+        # whole; files of another run's formats are removed
+        writers = {FORMATS[fmt]: functools.partial(write_report, context, fmt, lang=lang, docs_base_uri=docs_url,
+                                                   paths=paths) for fmt in formats}
+        written = write_set_atomic(output_dir, writers, family=FORMATS.values())
         removed = written.removed
-    elif texts:
-        (text,) = texts.values()
-        sys.stdout.write(text)
+    elif formats:
+        (fmt,) = formats
+        write_report(context, fmt, sys.stdout, lang=lang, docs_base_uri=docs_url, paths=paths)
         sys.stdout.flush()
     if ci.machine:
         info = run_info(context, docs_base_uri=docs_url, paths=paths)

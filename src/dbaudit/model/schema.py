@@ -547,6 +547,11 @@ class SchemaModel:
     def table(self, qualified_name: str) -> Table | None:
         return self._tables_by_name.get(qualified_name)
 
+    @cached_property
+    def table_names(self) -> frozenset[str]:
+        """The tables' names without their schemas (computed once: rules ask per column)."""
+        return frozenset(t.name for t in self.tables)
+
     def sequence(self, qualified_name: str) -> Sequence | None:
         return self._sequences_by_name.get(qualified_name)
 

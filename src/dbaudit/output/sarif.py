@@ -16,14 +16,14 @@ default severity) and each result points at its rule by id and index.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import PurePosixPath
-from typing import Any
+from typing import Any, TextIO
 from urllib.parse import quote
 
 from dbaudit.findings import Finding, Severity, sort_findings, unique_fingerprints
 from dbaudit.model.schema import Location
+from dbaudit.output.jsontext import json_text, write_json
 from dbaudit.output.run import RunInfo, message
 from dbaudit.report.context import RuleMeta
 
@@ -33,8 +33,11 @@ FINGERPRINT_KEY = "dbauditFinding/v1"
 MAX_RESULTS = 5000
 
 
-def sarif_log(findings: Sequence[Finding], info: RunInfo, *, numbers: Sequence[str] | None = None) -> dict[str, Any]:
-    """The SARIF log as a dict; ``numbers`` are the report's finding numbers (``P1-3``), when any."""
+def sarif_log(
+    findings: Sequence[Finding], info: RunInfo, *, numbers: Sequence[str] | None = None, lazy: bool = False,
+) -> dict[str, Any]:
+    """The SARIF log as a dict; ``numbers`` are the report's finding numbers (``P1-3``), when any;
+    ``lazy`` gives the results as an iterator that builds each one when it is written."""
     ordered = list(findings) if numbers is not None else list(sort_findings(tuple(findings)))
     ids = info.finding_ids(findings) if numbers is not None else unique_fingerprints(ordered)
     kept = ordered[:MAX_RESULTS]
@@ -42,10 +45,10 @@ def sarif_log(findings: Sequence[Finding], info: RunInfo, *, numbers: Sequence[s
     for f in kept:
         rules.setdefault(f.rule, info.rule(f))
     index = {rule_id: i for i, rule_id in enumerate(rules)}
-    results = [
+    results: Iterator[dict[str, Any]] = (
         _result(f, index[f.rule], ids[i], numbers[i] if numbers is not None else None, info)
         for i, f in enumerate(kept)
-    ]
+    )
     run: dict[str, Any] = {
         "tool": {"driver": {
             "name": "dbaudit",
@@ -53,7 +56,7 @@ def sarif_log(findings: Sequence[Finding], info: RunInfo, *, numbers: Sequence[s
             "semanticVersion": info.tool_version,
             "rules": [_descriptor(r, info) for r in rules.values()],
         }},
-        "results": results,
+        "results": results if lazy else list(results),
         "columnKind": "unicodeCodePoints",
         "properties": {"command": info.command, "notes": [n.message for n in info.notes]},
     }
@@ -70,8 +73,19 @@ def sarif_log(findings: Sequence[Finding], info: RunInfo, *, numbers: Sequence[s
     return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
 
 
+# The log's envelope is indented down to each run's members; a result per line below that.
+SARIF_DEPTH = 3
+
+
 def render_sarif(findings: Sequence[Finding], info: RunInfo, *, numbers: Sequence[str] | None = None) -> str:
-    return json.dumps(sarif_log(findings, info, numbers=numbers), indent=2, ensure_ascii=False) + "\n"
+    return json_text(sarif_log(findings, info, numbers=numbers, lazy=True), depth=SARIF_DEPTH)
+
+
+def write_sarif(
+    findings: Sequence[Finding], info: RunInfo, out: TextIO, *, numbers: Sequence[str] | None = None,
+) -> None:
+    """The SARIF log into ``out``, one result per line, each built when it is written."""
+    write_json(sarif_log(findings, info, numbers=numbers, lazy=True), out, depth=SARIF_DEPTH)
 
 
 def _descriptor(rule: RuleMeta, info: RunInfo) -> dict[str, Any]:
@@ -135,4 +149,4 @@ def _physical(loc: Location) -> dict[str, Any]:
     return out
 
 
-__all__ = ["FINGERPRINT_KEY", "LEVELS", "MAX_RESULTS", "render_sarif", "sarif_log"]
+__all__ = ["FINGERPRINT_KEY", "LEVELS", "MAX_RESULTS", "render_sarif", "sarif_log", "write_sarif"]

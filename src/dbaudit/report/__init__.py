@@ -6,7 +6,7 @@ Writing files is the caller's business (through :func:`dbaudit.atomic.write_text
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from dbaudit.report.context import ReportContext, SourceRef, build_context
 
@@ -43,4 +43,27 @@ def render(
     raise ValueError(f"unknown report format {fmt!r} (expected one of {', '.join(FORMATS)})")
 
 
-__all__ = ["FORMATS", "ReportContext", "SourceRef", "build_context", "render"]
+def write_report(
+    context: ReportContext, fmt: str, out: TextIO, *, lang: str = "en", docs_base_uri: str | None = None,
+    paths: PathMapper | None = None,
+) -> None:
+    """The report in one format written into ``out``: the same text as :func:`render`, streamed where
+    the format allows (Markdown as the template renders, JSON and SARIF a finding at a time), so a
+    large report is never held whole in memory."""
+    if fmt == "md":
+        from dbaudit.report.markdown import write_markdown  # noqa: PLC0415
+
+        write_markdown(context, out, lang)
+    elif fmt == "json":
+        from dbaudit.report.json_report import write_json_report  # noqa: PLC0415
+
+        write_json_report(context, out)
+    elif fmt == "sarif":
+        from dbaudit.report.sarif import write_sarif_report  # noqa: PLC0415
+
+        write_sarif_report(context, out, docs_base_uri=docs_base_uri, paths=paths)
+    else:
+        out.write(render(context, fmt, lang=lang, docs_base_uri=docs_base_uri, paths=paths))
+
+
+__all__ = ["FORMATS", "ReportContext", "SourceRef", "build_context", "render", "write_report"]

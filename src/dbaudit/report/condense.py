@@ -92,10 +92,48 @@ def _without(text: str, names: Sequence[str], lang: str) -> str:
     English does without."""
     pronoun = phrase(lang, "condense.it") or ""
     for name in sorted({n for n in names if n}, key=len, reverse=True):
-        pattern = re.compile(rf"(?:\bat )?(?<![\w./]){re.escape(name)}(?![\w/])")
-        text = _BRACKETED.sub(" ", pattern.sub("\x00", text))
+        text = _BRACKETED.sub(" ", _marked(text, name))
         text = " ".join(text.split()).strip("\x00 ,;:").replace("\x00", f" {pronoun} ")
     return " ".join(text.split()).strip(" ,;:")
+
+
+def _word(ch: str) -> bool:
+    """What ``\\w`` matches in a ``str`` pattern."""
+    return ch.isalnum() or ch == "_"
+
+
+def _marked(text: str, name: str) -> str:
+    """``re.sub(rf"(?:\\bat )?(?<![\\w./]){re.escape(name)}(?![\\w/])", "\\x00", text)`` without compiling
+    a pattern per name (a row of a large group names its own object: thousands of names). The match
+    starts where the pattern would: the first position where ``at NAME`` or ``NAME`` fits."""
+    found = []
+    at = text.find(name)
+    while at != -1:
+        found.append(at)
+        at = text.find(name, at + 1)
+    if not found:
+        return text
+    size = len(name)
+
+    def ends_well(end: int) -> bool:
+        return end == len(text) or not (_word(text[end]) or text[end] == "/")
+
+    parts: list[str] = []
+    pos = 0
+    for start in sorted({p for o in found for p in (o - 3, o) if p >= 0}):
+        if start < pos:
+            continue
+        if (text.startswith("at ", start) and text.startswith(name, start + 3) and ends_well(start + 3 + size)
+                and (start == 0 or not _word(text[start - 1]))):
+            end = start + 3 + size
+        elif (text.startswith(name, start) and ends_well(start + size)
+              and (start == 0 or not (_word(text[start - 1]) or text[start - 1] in "./"))):
+            end = start + size
+        else:
+            continue
+        parts += (text[pos:start], "\x00")
+        pos = end
+    return "".join(parts) + text[pos:] if parts else text
 
 
 def _varies(texts: Sequence[str]) -> bool:
@@ -174,14 +212,16 @@ def _details(rows: Sequence[Row], lang: str, labels: Sequence[str]) -> list[str]
     titles, _ = _middles([t for t, _ in texts])
     firsts, cut = _middles([e for _, e in texts], evidence=True, pronoun=phrase(lang, "condense.it") or "\x00")
     out = []
+    # once, not per row: each looks at every row (a group of a large schema has thousands)
+    firsts_vary, titles_vary = _varies(firsts), _varies(titles)
     for title, first in zip(titles, firsts, strict=True):
-        if _varies(firsts) and _varies(titles) and title and title not in first:
+        if firsts_vary and titles_vary and title and title not in first:
             # both say something: the title's parameters, and the evidence unless its end was cut
             out.append(title if cut else f"{title} — {first}")
-        elif _varies(firsts):
+        elif firsts_vary:
             out.append(first)
         else:
-            out.append(title if _varies(titles) else "")
+            out.append(title if titles_vary else "")
     if all(not d or d in short(r.object) for d, r in zip(out, rows, strict=True)):
         return ["" for _ in rows]
     return out

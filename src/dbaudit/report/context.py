@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dbaudit.calibrate import table_size
 from dbaudit.findings import Finding, Note, Severity
@@ -46,6 +46,9 @@ from dbaudit.report.grouping import FindingGroup
 from dbaudit.report.grouping import group as group_findings
 from dbaudit.report.paths import RuntimePaths, runtime_paths
 from dbaudit.report.writing import CompatRow, RoadmapItem, SummaryLine, Writing, say, write
+
+if TYPE_CHECKING:
+    from dbaudit.tenants import TenantLayout
 
 MAX_ROADMAP = 8
 DOCS_RULES_PATH = "docs/rules/{id}.md"
@@ -203,6 +206,9 @@ class ReportContext:
     statistics: RuntimeStatistics | None = None
     # The database's name, Alembic revisions and fingerprints (the JSON's "database"), when known.
     database: DatabaseFacts | None = None
+    # Schemas that share one structure (tenants), when the audit folded them: ``model`` then holds one
+    # schema per structure (see dbaudit.tenants).
+    tenants: TenantLayout | None = None
 
     # The schema map is computed on first use: a JSON or SARIF report of a 5,000-table schema never
     # needs the ERD or the per-table detail, and building them costs as much as the rules.
@@ -244,12 +250,42 @@ class ReportContext:
 
     @cached_property
     def tables(self) -> tuple[TableDetail, ...]:
-        by_table = _findings_by_table(self.findings, self._entities)
+        return self.table_details()
+
+    def table_details(self, limit: int | None = None) -> tuple[TableDetail, ...]:
+        """The detail of the first ``limit`` tables of the map (all without a limit)."""
+        by_table = self.table_findings
         return tuple(
             replace(_table_detail(t, self.model, self._multi_schema), findings=by_table.get(t.qualified_name, ()),
                     location=_declared_at(t, self.object_locations))
-            for t in self._entities
+            for t in self._entities[:limit]
         )
+
+    @cached_property
+    def table_findings(self) -> dict[str, tuple[str, ...]]:
+        """Numbers of the findings on each table (by qualified name): on the table itself, its columns,
+        indexes and constraints."""
+        return _findings_by_table(self.findings, self._entities)
+
+    @cached_property
+    def table_names(self) -> dict[str, str]:
+        """The name the map shows for each of its tables (qualified when the map spans schemas) ->
+        its qualified name."""
+        return {display_name(t, self.model, self._multi_schema): t.qualified_name for t in self._entities}
+
+    @cached_property
+    def table_locations(self) -> dict[str, str]:
+        """Where each table of the map is declared (its own source, else the models or migrations)."""
+        out = {}
+        for t in self._entities:
+            where = _declared_at(t, self.object_locations)
+            if where:
+                out[t.qualified_name] = where
+        return out
+
+    @property
+    def table_count(self) -> int:
+        return len(self._entities)
 
     @cached_property
     def cited_files(self) -> tuple[str, ...]:
@@ -296,7 +332,7 @@ class ReportContext:
     @property
     def group_counts(self) -> dict[str, int]:
         """Numbered findings (problems) per severity."""
-        return {s.name: sum(1 for ng in self.numbered_groups if ng.group.severity is s) for s in Severity}
+        return {g.severity: len(g.findings) for g in self.groups}
 
     @property
     def history(self) -> tuple[Note, ...]:
@@ -364,6 +400,7 @@ def build_context(
     models: SchemaModel | None = None,
     statistics: RuntimeStatistics | None = None,
     database: DatabaseFacts | None = None,
+    tenants: TenantLayout | None = None,
 ) -> ReportContext:
     """The view model of one audit; ``rule_lookup`` defaults to the rule registry; ``locators`` are
     models that know file:line of objects (ORM models, migrations head), first one wins; ``models``
@@ -392,6 +429,7 @@ def build_context(
         locators=tuple(locators),
         statistics=statistics,
         database=database,
+        tenants=tenants,
     )
 
 

@@ -15,9 +15,10 @@ then weighs a few megabytes and opens in about a second instead of a 13 MB page 
 from __future__ import annotations
 
 import base64
-import gzip
 import json
 import re
+import zlib
+from collections.abc import Iterable
 from functools import cache
 
 import jinja2
@@ -26,11 +27,12 @@ from markupsafe import Markup
 from dbaudit.report.context import ReportContext
 from dbaudit.report.erd import is_multi_schema
 from dbaudit.report.i18n import texts
+from dbaudit.report.markdown import LIMITS
 from dbaudit.report.schema_view import (
     FindingRef,
     ViewGroup,
     asset,
-    payload_json,
+    payload_chunks,
     schema_payload,
     shown_tables,
     stats_json,
@@ -68,10 +70,12 @@ def render_html(context: ReportContext, lang: str = "en", *, compact: bool | Non
     view = view_texts(lang)
     if compact is None:
         compact = max(len(context.findings), len(shown_tables(context.model))) > COMPACT_ABOVE
-    schema = payload_json(_payload(context, view, lang))
+    # compact: each table's record is built, encoded and compressed in turn, never all held at once
+    chunks = payload_chunks(_payload(context, view, lang, lazy=compact))
+    schema = packed_stream(chunks) if compact else "".join(chunks)
     page = environment().get_template("report.html.j2").render(
         c=context, t=texts(lang), w=context.writing(lang), lang=lang, view=view, erd_all_limit=ERD_ALL_LIMIT,
-        schema_json=Markup(packed(schema) if compact else schema),
+        limits=LIMITS, schema_json=Markup(schema),
         schema_encoding=Markup(' data-encoding="gzip"' if compact else ""),
         stats_json=Markup(stats_json(stats_payload(context.model))),
         say=lambda key, **values: say(lang, key, **values),
@@ -94,7 +98,16 @@ def inline_assets(page_script: str, *, packed_elk: bool = False) -> dict[str, Ma
 
 def packed(text: str) -> str:
     """gzip then base64: what the page's ``blockText`` inflates."""
-    return base64.b64encode(gzip.compress(text.encode("utf-8"), compresslevel=9, mtime=0)).decode("ascii")
+    return packed_stream((text,))
+
+
+def packed_stream(chunks: Iterable[str]) -> str:
+    """:func:`packed` of the concatenated ``chunks``, compressed as they come (zlib's gzip wrapper,
+    as ``gzip.compress(..., mtime=0)`` uses it: the same bytes as compressing the whole text)."""
+    deflate = zlib.compressobj(9, zlib.DEFLATED, 31)
+    parts = [deflate.compress(chunk.encode("utf-8")) for chunk in chunks]
+    parts.append(deflate.flush())
+    return base64.b64encode(b"".join(parts)).decode("ascii")
 
 
 @cache
@@ -127,8 +140,8 @@ def _unescape(text: str) -> str:
     return html.unescape(text)
 
 
-def _payload(context: ReportContext, view: dict[str, str], lang: str) -> dict[str, object]:
-    qualified = {d.name: d.qualified_name for d in context.tables}
+def _payload(context: ReportContext, view: dict[str, str], lang: str, *, lazy: bool = False) -> dict[str, object]:
+    qualified = context.table_names
     groups = [ViewGroup(d.name, str(n), tuple(qualified[t] for t in d.tables if t in qualified))
               for n, d in enumerate(context.domains)]
     # A table lists the numbered findings (groups) its entries belong to, each once, in report order.
@@ -140,14 +153,13 @@ def _payload(context: ReportContext, view: dict[str, str], lang: str) -> dict[st
         ref_of[ng.number] = (ng.number, ng.group.severity.name, headings.get(ng.number, ""), ng.anchor)
         group_of.update(dict.fromkeys((n.number for n in ng.findings), ng.number))
     findings: dict[str, list[FindingRef]] = {}
-    for detail in context.tables:
-        refs = [ref_of[g] for g in dict.fromkeys(group_of[num] for num in detail.findings if num in group_of)]
+    for name, numbers in context.table_findings.items():
+        refs = [ref_of[g] for g in dict.fromkeys(group_of[num] for num in numbers if num in group_of)]
         if refs:
-            findings[detail.qualified_name] = refs
-    locations = {d.qualified_name: d.location for d in context.tables if d.location}
+            findings[name] = refs
     return schema_payload(
-        context.model, groups, texts=view, anchor="table-", findings=findings, locations=locations,
-        multi_schema=is_multi_schema(context.model),
+        context.model, groups, texts=view, anchor="table-", findings=findings, locations=context.table_locations,
+        multi_schema=is_multi_schema(context.model), lazy=lazy,
     )
 
 

@@ -37,7 +37,12 @@ _EN: dict[str, str] = {
     "s_map": "A. Schema map",
     "s_domains": "A1. Entities by domain",
     "s_erd": "A2. Entity-relationship diagram",
-    "erd_truncated": "The diagram shows the first {shown} of {total} tables; all tables are listed in A3.",
+    "erd_truncated": "The diagram shows the first {shown} of {total} tables; all tables are listed in A1.",
+    "names_more": "and {more} more",
+    "tables_capped": (
+        "Detail of the first {shown} of {total} tables. The HTML report shows every table (each opened on "
+        "demand) and `dbaudit docs` writes a page per table."
+    ),
     "s_detail": "A3. Table detail",
     "views": "Views",
     "l_columns": "Columns",
@@ -111,6 +116,17 @@ _EN: dict[str, str] = {
     "history_title": "Migration history",
     "reach_title": "Blast radius",
     "calibration_title": "Calibration",
+    "s_tenants": "Tenant schemas (one structure, audited once)",
+    "tenants_cluster": (
+        "{n} schemas share the structure of {template} ({tables} tables); the rules ran on {template} once"
+    ),
+    "tenants_exact": "exactly that structure ({n})",
+    "tenants_deviant": "{names}: {count} difference(s) (tenant-schema-deviation)",
+    "tenants_note": (
+        "A finding on an audited schema's objects says how many schemas it applies to. The statistics of an "
+        "audited schema (sizes, scans, sequence values) are the largest among the schemas it stands for. "
+        "report.json lists every schema and difference under `tenants`."
+    ),
 }
 
 _ZH: dict[str, str] = {
@@ -136,7 +152,12 @@ _ZH: dict[str, str] = {
     "s_map": "A. Schema 地图",
     "s_domains": "A1. 关键实体清单",
     "s_erd": "A2. Schema 概览(ERD)",
-    "erd_truncated": "图中仅显示前 {shown} 张表(共 {total} 张), 全部表见 A3.",
+    "erd_truncated": "图中仅显示前 {shown} 张表(共 {total} 张), 全部表见 A1.",
+    "names_more": "等另外 {more} 个",
+    "tables_capped": (
+        "仅列出前 {shown} 张表的明细(共 {total} 张). HTML 报告包含全部表(点开时才生成明细), "
+        "`dbaudit docs` 为每张表生成一页."
+    ),
     "s_detail": "A3. Schema 明细(表/字段/约束/索引/触发器)",
     "views": "视图",
     "l_columns": "Columns",
@@ -206,6 +227,14 @@ _ZH: dict[str, str] = {
     "history_title": "迁移历史",
     "reach_title": "影响面",
     "calibration_title": "定级依据",
+    "s_tenants": "租户 schema(同一结构只审计一次)",
+    "tenants_cluster": "{n} 个 schema 与 {template} 结构相同({tables} 张表); 规则只在 {template} 上运行一次",
+    "tenants_exact": "结构完全相同({n} 个)",
+    "tenants_deviant": "{names}: {count} 处差异(tenant-schema-deviation)",
+    "tenants_note": (
+        "审计 schema 中对象上的问题会注明适用于多少个 schema. 被审计 schema 的统计信息(大小, 扫描次数, 序列值)"
+        "取其所代表的全部 schema 中的最大值. report.json 的 `tenants` 列出全部 schema 及差异."
+    ),
 }
 
 TEXT: dict[Lang, dict[str, str]] = {"en": _EN, "zh": _ZH}

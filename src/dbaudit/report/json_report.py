@@ -7,25 +7,28 @@ never change meaning; everything else (``generated_at``, ``target``, ``notes``, 
 
 from __future__ import annotations
 
-import json
-from typing import Any
+from collections.abc import Iterator
+from typing import Any, TextIO
 
 from dbaudit.model.serialize import to_jsonable
 from dbaudit.model.statistics import RuntimeStatistics
+from dbaudit.output.jsontext import json_text, write_json
 from dbaudit.report.context import ReportContext
 
 FORMAT_VERSION = 1
 
 
-def report_dict(context: ReportContext) -> dict[str, Any]:
-    """The report as a JSON-ready dict, findings sorted most severe first."""
+def report_dict(context: ReportContext, *, lazy: bool = False) -> dict[str, Any]:
+    """The report as a JSON-ready dict, findings sorted most severe first; ``lazy`` gives the findings
+    as an iterator that builds each one when it is written (see :func:`write_json_report`)."""
+    findings = _findings(context)
     return {
         "dbaudit_version": context.dbaudit_version,
         "format_version": FORMAT_VERSION,
         "generated_at": context.generated_at.isoformat(),
         "target": context.target,
         "sources": [s.to_json() for s in context.sources],
-        "findings": [{"id": n.id, "group": n.group, **n.finding.to_json()} for n in context.findings],
+        "findings": findings if lazy else list(findings),
         "summary": dict(context.counts),
         # The numbered findings of the Markdown/HTML report: one per problem, listing entry ids.
         "groups": [
@@ -43,6 +46,9 @@ def report_dict(context: ReportContext) -> dict[str, Any]:
         **({"statistics": statistics_json(context.statistics)} if context.statistics is not None else {}),
         # What `dbaudit fleet --merge` reads: name, Alembic revisions, fingerprints (with --fleet-name).
         **({"database": context.database.to_json()} if context.database is not None else {}),
+        # Schemas sharing one structure: the template, the schemas of that structure, and the deviant
+        # groups with their differences (findings name a group by its audited schema).
+        **({"tenants": context.tenants.to_json()} if context.tenants is not None else {}),
     }
 
 
@@ -60,9 +66,19 @@ def statistics_json(stats: RuntimeStatistics) -> dict[str, Any]:
     return data
 
 
+def _findings(context: ReportContext) -> Iterator[dict[str, Any]]:
+    for n in context.findings:
+        yield {"id": n.id, "group": n.group, **n.finding.to_json()}
+
+
+def write_json_report(context: ReportContext, out: TextIO) -> None:
+    """The JSON text into ``out``: the envelope indented, one finding (group, note) per line."""
+    write_json(report_dict(context, lazy=True), out)
+
+
 def render_json(context: ReportContext) -> str:
-    """The JSON text, indented, ending with a newline (so ``> file`` and ``| jq`` both behave)."""
-    return json.dumps(report_dict(context), indent=2, ensure_ascii=False, default=str) + "\n"
+    """The JSON text, ending with a newline (so ``> file`` and ``| jq`` both behave)."""
+    return json_text(report_dict(context, lazy=True))
 
 
-__all__ = ["FORMAT_VERSION", "render_json", "report_dict"]
+__all__ = ["FORMAT_VERSION", "render_json", "report_dict", "write_json_report"]

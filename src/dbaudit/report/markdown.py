@@ -9,7 +9,10 @@ code, pipes in table cells, fences inside SQL).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import cache
+from typing import TextIO
 
 import jinja2
 
@@ -62,14 +65,62 @@ def environment() -> jinja2.Environment:
     return env
 
 
-def render_markdown(context: ReportContext, lang: str = "en") -> str:
-    """The whole report as Markdown text."""
-    t = texts(lang)
+@dataclass(frozen=True)
+class MarkdownLimits:
+    """How much of a large schema the Markdown (and HTML) report spells out; the rest is counted, with a
+    pointer to the HTML report (every table) or the JSON report. (A finding's objects and scripts are
+    condensed by :mod:`dbaudit.report.condense`.)"""
+
+    # tables in A3 (table detail)
+    tables: int = 300
+    # names in one line of A1 (tables of a domain; in the HTML report too) and of the tenant section
+    names: int = 1000
+    # differences of one deviant group of tenant schemas (all of them in report.json)
+    differences: int = 50
+
+
+LIMITS = MarkdownLimits()
+
+_BLANK_RUNS = re.compile(r"\n{3,}")
+# Characters of template output collected before they are squeezed and written.
+_CHUNK = 1 << 20
+
+
+def _squeezed(pieces: Iterable[str]) -> Iterable[str]:
+    """The text of ``pieces`` with every run of blank lines cut to one (templates leave runs where
+    optional parts are empty), in chunks: a run that spans two chunks is held back until it ends."""
+    pending = ""
+    batch: list[str] = []
+    size = 0
+    for piece in pieces:
+        batch.append(piece)
+        size += len(piece)
+        if size >= _CHUNK:
+            text = pending + "".join(batch)
+            body = text.rstrip("\n")
+            pending = text[len(body):]
+            batch, size = [], 0
+            if body:
+                yield _BLANK_RUNS.sub("\n\n", body)
+    yield _BLANK_RUNS.sub("\n\n", pending + "".join(batch))
+
+
+def _pieces(context: ReportContext, lang: str, limits: MarkdownLimits) -> Iterable[str]:
     template = environment().get_template("report.md.j2")
-    text = template.render(
-        c=context, t=t, w=context.writing(lang), lang=lang, say=lambda key, **values: say(lang, key, **values))
-    # Templates leave blank-line runs where optional parts are empty; one blank line is enough.
-    return re.sub(r"\n{3,}", "\n\n", text)
+    return template.generate(
+        c=context, t=texts(lang), w=context.writing(lang), lang=lang, limits=limits,
+        say=lambda key, **values: say(lang, key, **values))
 
 
-__all__ = ["cell", "code", "fenced", "render_markdown"]
+def write_markdown(context: ReportContext, out: TextIO, lang: str = "en", *, limits: MarkdownLimits = LIMITS) -> None:
+    """The whole report as Markdown into ``out``, streamed as the template renders."""
+    for chunk in _squeezed(_pieces(context, lang, limits)):
+        out.write(chunk)
+
+
+def render_markdown(context: ReportContext, lang: str = "en", *, limits: MarkdownLimits = LIMITS) -> str:
+    """The whole report as Markdown text."""
+    return "".join(_squeezed(_pieces(context, lang, limits)))
+
+
+__all__ = ["LIMITS", "MarkdownLimits", "cell", "code", "fenced", "render_markdown", "write_markdown"]

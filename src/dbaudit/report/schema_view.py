@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
@@ -54,8 +54,10 @@ def schema_payload(
     findings: Mapping[str, Sequence[FindingRef]] | None = None,
     locations: Mapping[str, str] | None = None,
     multi_schema: bool = False,
+    lazy: bool = False,
 ) -> dict[str, Any]:
-    """Everything the page's script needs: tables (in page order), groups, texts.
+    """Everything the page's script needs: tables (in page order), groups, texts; ``lazy`` gives the
+    tables as an iterator building each record when :func:`payload_chunks` writes it.
 
     ``anchor`` prefixes a table's id in links (``#table-public.users``); ``findings`` and
     ``locations`` are keyed by qualified table name.
@@ -63,17 +65,17 @@ def schema_payload(
     tables = shown_tables(model)
     index = {t.qualified_name: n for n, t in enumerate(tables)}
     group_of = {name: n for n, g in enumerate(groups) for name in g.tables}
-    records = [
+    records = (
         _record(t, model, index, group=group_of.get(t.qualified_name, -1), multi=multi_schema,
                 findings=(findings or {}).get(t.qualified_name, ()), location=(locations or {}).get(t.qualified_name))
         for t in tables
-    ]
+    )
     return {
         "anchor": anchor,
         "texts": dict(texts),
         "groups": [{"name": g.name, "slug": g.slug, "tables": [index[n] for n in g.tables if n in index]}
                    for g in groups],
-        "tables": records,
+        "tables": records if lazy else list(records),
     }
 
 
@@ -165,9 +167,16 @@ def stats_payload(model: SchemaModel) -> dict[str, list[Any]]:
 
 def payload_json(payload: Mapping[str, Any]) -> str:
     """The payload as JSON safe inside ``<script>``, one table per line (readable diffs)."""
+    return "".join(payload_chunks(payload))
+
+
+def payload_chunks(payload: Mapping[str, Any]) -> Iterator[str]:
+    """:func:`payload_json` in pieces, a table at a time (tables may be an iterator: never all held)."""
     head = {k: v for k, v in payload.items() if k != "tables"}
-    lines = [_dump(t) for t in payload["tables"]]
-    return _dump(head)[:-1] + ',"tables":[\n' + ",\n".join(lines) + "\n]}"
+    yield _dump(head)[:-1] + ',"tables":[\n'
+    for n, table in enumerate(payload["tables"]):
+        yield _dump(table) if n == 0 else ",\n" + _dump(table)
+    yield "\n]}"
 
 
 def stats_json(stats: Mapping[str, Any]) -> str:
@@ -243,6 +252,7 @@ __all__ = [
     "asset",
     "default_text",
     "index_columns",
+    "payload_chunks",
     "payload_json",
     "schema_payload",
     "shown_tables",

@@ -105,7 +105,15 @@ def short(obj: str) -> str:
 def object_list(objects: Sequence[str], lang: str, budget: int) -> str:
     """As many objects as fit in ``budget`` characters, then "and N more"."""
     names = [short(o) for o in dict.fromkeys(objects)]
-    for count in range(len(names), 0, -1):
+    # Counts whose names alone are longer than the budget cannot fit: start below them (a group of a
+    # large schema has thousands of objects; joining each count's names from the top is quadratic).
+    length, start = -2, 0
+    for name in names:
+        length += len(name) + 2
+        if length > budget:
+            break
+        start += 1
+    for count in range(max(start, 1) if names else 0, 0, -1):
         shown = ", ".join(names[:count])
         more = len(names) - count
         text = shown if not more else say(lang, "objects.more", shown=shown, more=more, total=len(names))

@@ -19,6 +19,7 @@ CATEGORY_MODULES = (
     "nullability",
     "security",
     "capacity",
+    "tenants",
 )
 
 for _module in CATEGORY_MODULES:

@@ -18,7 +18,7 @@ Framework = Literal["rails", "django"]
 def framework(model: SchemaModel) -> Framework | None:
     """``rails`` (ActiveRecord's ``schema_migrations`` and ``ar_internal_metadata``), ``django``
     (``django_migrations``), or None."""
-    names = {t.name for t in model.tables}
+    names = model.table_names
     if {"schema_migrations", "ar_internal_metadata"} <= names:
         return "rails"
     if "django_migrations" in names:

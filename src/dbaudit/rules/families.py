@@ -148,6 +148,8 @@ PROFILES: dict[str, RuleProfile] = {
     "missing-column": RuleProfile(family="migrations", compat="schema-drift"),
     "extra-column": RuleProfile(family="migrations"),
     "index-mismatch": RuleProfile(family="indexing"),
+    # tenant schemas that differ from the structure their siblings share
+    "tenant-schema-deviation": RuleProfile(family="migrations", compat="schema-drift"),
     # migration lint: hazards of applying a revision
     "access-exclusive-lock": _migration(),
     "add-column-rewrite": _migration(scale_sensitive=True),

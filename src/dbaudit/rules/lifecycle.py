@@ -705,10 +705,9 @@ def _fix_edges(graph: CascadeGraph, root: str, j: _Judgement) -> list[Edge]:
     risky = {child for child, _ in j.risky}
     history = set(j.history)
     wanted: dict[str, Edge] = {}
-    for parent, children in graph.edges.items():
-        if parent != root and parent not in j.reached:
-            continue
-        for child, fk in children:
+    # the keys out of the root and the tables it reaches (not every key of the schema: once per root)
+    for parent in dict.fromkeys((root, *j.reached)):
+        for child, fk in graph.edges.get(parent, ()):
             first_hop_too_deep = parent == root and j.depth > j.max_depth and graph.depth(child) >= j.max_depth
             if child in history or (parent == root and child in risky) or first_hop_too_deep:
                 wanted[f"{child}/{fk.name}"] = (child, fk)

@@ -15,9 +15,11 @@ from dbaudit.messages.zh.rules_a import ZH as _RULES_A
 from dbaudit.messages.zh.rules_b import ZH as _RULES_B
 from dbaudit.messages.zh.rules_c import ZH as _RULES_C
 from dbaudit.messages.zh.sql import ZH as _SQL
+from dbaudit.messages.zh.tenants import ZH as _TENANTS
 from dbaudit.messages.zh.titles import ZH as _TITLES
 
-ZH: dict[str, str] = {**_TITLES, **_RULES_A, **_RULES_B, **_RULES_C, **_DRIFT, **_MIGRATIONS, **_ENGINE, **_SQL,
-                     **_FLEET}
+ZH: dict[str, str] = {
+    **_TITLES, **_RULES_A, **_RULES_B, **_RULES_C, **_DRIFT, **_MIGRATIONS, **_ENGINE, **_SQL, **_FLEET, **_TENANTS,
+}
 
 __all__ = ["ZH"]

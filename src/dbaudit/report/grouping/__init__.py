@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 from dbaudit.findings import Finding, Severity, fingerprint, identity_object, sort_findings
 from dbaudit.rules.families import profile
@@ -72,7 +73,7 @@ class Row:
         return next((e.finding.verify_sql for e in self.entries if e.finding.verify_sql), None)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class FindingGroup:
     """One problem: rows of objects, one fix script, one verification."""
 
@@ -83,8 +84,9 @@ class FindingGroup:
     def lead(self) -> Entry:
         return self.rows[0].lead
 
-    @property
+    @cached_property
     def severity(self) -> Severity:
+        # cached: reports ask for it often, and a group of a large schema has thousands of rows
         return min(r.severity for r in self.rows)
 
     @property

@@ -78,6 +78,9 @@ def served(pg_split: dict[str, str], pg_url: str, split_env: SetUrls, example_co
     """The example (two PostgreSQL databases) plus a ``stats`` database with partitions and a sequence."""
     with psycopg.connect(pg_url, autocommit=True) as conn:
         conn.execute(STATS)
+    for url in pg_split.values():  # estimates from reltuples, not from statistics flushed whenever
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("ANALYZE")
     split_env(pg_split["users"], pg_split["pool"])
     monkeypatch.setenv("STATS_URL", pg_url)
     config = example_copy / "dbaudit.toml"

@@ -29,10 +29,9 @@ environment variable. A target whose variable is not set fails alone, with that 
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,9 +39,9 @@ from typing import Any
 from dbaudit.errors import UsageError
 from dbaudit.fleet.facts import database_name
 from dbaudit.redact import redact_url
+from dbaudit.tablereader import ENV_NAME, TableReader
 
 _NAME = re.compile(r"[\w][\w.-]*\Z")
-_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _NOT_NAME = re.compile(r"[^\w.-]+")
 _SEVERITIES = ("P0", "P1", "P2")
 _PATH_KEYS = ("config", "project", "migrations", "code")
@@ -157,14 +156,7 @@ def _host(target: str) -> str:
         return ""
 
 
-class _Reader:
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.base = path.resolve().parent
-
-    def fail(self, message: str) -> UsageError:
-        return UsageError(f"{self.path}: {message}")
-
+class _Reader(TableReader):
     def fleet(self, data: Mapping[str, Any]) -> FleetConfig:
         self.keys(data, ("fleet", "defaults", "targets"), "the file's top level")
         settings = self.table(data.get("fleet", {}), "fleet")
@@ -196,7 +188,7 @@ class _Reader:
         if url is not None and redact_url(url) != url:
             raise self.fail(f"{where}.url holds a password: put the URL in an environment variable and name it "
                             'with url_env = "..." instead')
-        if url_env is not None and not _ENV_NAME.match(url_env):
+        if url_env is not None and not ENV_NAME.match(url_env):
             raise self.fail(f'{where}.url_env must name an environment variable (e.g. "EU1_DATABASE_URL")')
         name = self.optional_text(values.get("name"), f"{where}.name")
         if name is None:
@@ -211,30 +203,6 @@ class _Reader:
             name=name, url=url, url_env=url_env, models=models, **paths,
             timeout_s=self.seconds(values.get("timeout"), f"{where}.timeout"),
         )
-
-    def keys(self, table: Mapping[str, Any], allowed: Iterable[str], where: str) -> dict[str, Any]:
-        known = tuple(allowed)
-        out = {}
-        for key, value in table.items():
-            norm = str(key).replace("-", "_")
-            if norm not in known:
-                close = difflib.get_close_matches(norm, known, n=1)
-                hint = f" (did you mean {close[0]!r}?)" if close else ""
-                raise self.fail(f"unknown key {key!r} in {where}{hint}")
-            out[norm] = value
-        return out
-
-    def table(self, value: Any, where: str) -> Mapping[str, Any]:
-        if not isinstance(value, Mapping):
-            raise self.fail(f"[{where}] must be a table")
-        return value
-
-    def optional_text(self, value: Any, where: str) -> str | None:
-        if value is None:
-            return None
-        if not isinstance(value, str) or not value.strip():
-            raise self.fail(f"{where} must be a non-empty string")
-        return value.strip()
 
     def path_value(self, value: Any, where: str) -> str | None:
         text = self.optional_text(value, where)

@@ -23,7 +23,6 @@ Database URLs are refused anywhere in the file: only environment variable names.
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 from collections.abc import Mapping
@@ -32,8 +31,8 @@ from pathlib import Path
 from typing import Any
 
 from dbaudit.errors import UsageError
+from dbaudit.tablereader import ENV_NAME, TableReader
 
-_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")
 # Every key of [databases.NAME], with what it means (the configuration's JSON Schema is built from it).
 DATABASE_KEY_DOCS: dict[str, str] = {
@@ -105,14 +104,7 @@ def load_databases(path: str | Path) -> DatabasesConfig:
     return _Reader(file).config(data)
 
 
-class _Reader:
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.base = path.resolve().parent
-
-    def fail(self, message: str) -> UsageError:
-        return UsageError(f"{self.path}: {message}")
-
+class _Reader(TableReader):
     def config(self, data: Mapping[str, Any]) -> DatabasesConfig:
         section = data.get("databases")
         if not isinstance(section, Mapping) or not section:
@@ -120,17 +112,6 @@ class _Reader:
         self.reject_urls(section, "databases")
         databases = tuple(self.database(str(name), spec) for name, spec in section.items())
         return DatabasesConfig(self.path, databases, self.serve(data.get("serve", {})))
-
-    def keys(self, table: Mapping[str, Any], allowed: tuple[str, ...], where: str) -> dict[str, Any]:
-        out = {}
-        for key, value in table.items():
-            norm = str(key).replace("-", "_")
-            if norm not in allowed:
-                close = difflib.get_close_matches(norm, allowed, n=1)
-                hint = f" (did you mean {close[0]!r}?)" if close else ""
-                raise self.fail(f"unknown key {key!r} in [{where}]{hint}")
-            out[norm] = value
-        return out
 
     def reject_urls(self, value: Any, where: str) -> None:
         """Refuse a URL anywhere, without echoing it (it may hold a password)."""
@@ -148,11 +129,11 @@ class _Reader:
         where = f"databases.{name}"
         if not isinstance(spec, Mapping):
             raise self.fail(f"[{where}] must be a table")
-        values = self.keys(spec, _DATABASE_KEYS, where)
+        values = self.keys(spec, _DATABASE_KEYS, f"[{where}]")
         if "url_env" not in values:
             raise self.fail(f"[{where}] needs url_env, the environment variable holding its URL")
         url_env = self.text(values["url_env"], f"{where}.url_env")
-        if not _ENV_NAME.match(url_env):
+        if not ENV_NAME.match(url_env):
             raise self.fail(f"{where}.url_env must name an environment variable (e.g. \"USERS_DATABASE_URL\")")
         tables = self.strings(values.get("tables", []), f"{where}.tables")
         models = self.optional_text(values.get("models"), f"{where}.models")
@@ -179,7 +160,7 @@ class _Reader:
     def serve(self, data: Any) -> ServeSettings:
         if not isinstance(data, Mapping):
             raise self.fail("[serve] must be a table")
-        values = self.keys(data, _SERVE_KEYS, "serve")
+        values = self.keys(data, _SERVE_KEYS, "[serve]")
         out = ServeSettings()
         for key, value in values.items():
             if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
@@ -188,14 +169,6 @@ class _Reader:
             interval_s=float(values.get("interval", out.interval_s)),
             audit_interval_s=float(values.get("audit_interval", out.audit_interval_s)),
         )
-
-    def text(self, value: Any, where: str) -> str:
-        if not isinstance(value, str) or not value.strip():
-            raise self.fail(f"{where} must be a non-empty string")
-        return value.strip()
-
-    def optional_text(self, value: Any, where: str) -> str | None:
-        return None if value is None else self.text(value, where)
 
     def strings(self, value: Any, where: str) -> tuple[str, ...]:
         if isinstance(value, str):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from typing import Any
 
 from dbaudit.model.schema import SchemaModel, Table
 from dbaudit.model.serialize import to_jsonable
@@ -16,14 +15,6 @@ _VOLATILE_KEYS = frozenset({
     "stats", "location", "size_bytes", "scans", "last_value", "owner", "acl", "roles", "session",
     "schema_privileges",
 })
-
-
-def _strip(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _strip(v) for k, v in value.items() if k not in _VOLATILE_KEYS}
-    if isinstance(value, list):
-        return [_strip(v) for v in value]
-    return value
 
 
 def table_fingerprint(table: Table) -> str:
